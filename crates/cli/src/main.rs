@@ -1,0 +1,274 @@
+//! `tsunagu`: the one binary. Serves the web app, loads demo data, manages centers, users and
+//! tokens, and verifies the audit chain.
+
+mod demo;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use store::Store;
+
+#[derive(Parser)]
+#[command(name = "tsunagu", version, about = "医療的ケア児支援センターの業務システム / support-center system for children with medical care needs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Folder for the embedded SQLite database.
+    #[arg(long, default_value = "./tsunagu-data")]
+    data_dir: PathBuf,
+    /// PostgreSQL URL (postgres://…); overrides --data-dir.
+    #[arg(long, env = "TSUNAGU_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Set the Secure flag on cookies (when a TLS proxy sits in front).
+    #[arg(long)]
+    behind_tls_proxy: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve(ServeArgs),
+    /// Load the fictional demo dataset into an empty database, print the logins, and serve.
+    Demo(ServeArgs),
+    /// Manage centers.
+    Center {
+        #[command(subcommand)]
+        cmd: CenterCmd,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum CenterCmd {
+    /// Add a center.
+    Add {
+        /// Short slug, e.g. kochi.
+        #[arg(long)]
+        code: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Prefecture or municipality code served.
+        #[arg(long)]
+        jurisdiction: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user to a center.
+    Add {
+        /// Center slug.
+        #[arg(long)]
+        center: String,
+        /// Login name.
+        #[arg(long)]
+        login: String,
+        /// admin, advisor, consultant, coordinator, municipal, viewer or auditor.
+        #[arg(long)]
+        role: String,
+        /// Name shown in pages (defaults to the login).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Municipality codes covered (municipal users), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        municipalities: Vec<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Create an API bearer token and print it once.
+    Create {
+        /// Login the token acts as.
+        #[arg(long)]
+        login: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 90)]
+        expires_days: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Verify the hash chain; exits non-zero naming the first bad row.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn database_url(db: &DbArgs) -> anyhow::Result<String> {
+    if let Some(url) = &db.database_url {
+        return Ok(url.clone());
+    }
+    std::fs::create_dir_all(&db.data_dir)
+        .with_context(|| format!("cannot create data folder {}", db.data_dir.display()))?;
+    Ok(format!("sqlite://{}", db.data_dir.join("tsunagu.db").display()))
+}
+
+async fn open(db: &DbArgs) -> anyhow::Result<Store> {
+    let url = database_url(db)?;
+    Store::connect(&url)
+        .await
+        .with_context(|| "cannot open the database".to_string())
+}
+
+fn print_store_error(e: store::StoreError) -> anyhow::Error {
+    match e {
+        store::StoreError::Validation(errs) => {
+            let msgs: Vec<String> = errs.iter().map(|e| format!("{}: {} / {}", e.field, e.ja, e.en)).collect();
+            anyhow::anyhow!("invalid input:\n  {}", msgs.join("\n  "))
+        }
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
+    if let Some((mode, sync)) = store.sqlite_settings().await? {
+        tracing::info!(journal_mode = %mode, synchronous = sync, "sqlite durability settings");
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    println!("tsunagu listening on http://{addr}/ ({})", store.backend().name());
+    let state = web::AppState::new(
+        store,
+        Arc::new(web::SystemClock),
+        web::WebConfig { secure_cookies: args.behind_tls_proxy },
+    );
+    web::serve(listener, state).await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let now = chrono::Utc::now();
+    match cli.command {
+        Command::Serve(args) => {
+            let store = open(&args.db).await?;
+            serve(args, store).await
+        }
+        Command::Demo(args) => {
+            let store = open(&args.db).await?;
+            if store.center_count().await? == 0 {
+                println!("loading the fictional demo dataset…");
+                let logins = demo::load(&store, now).await.map_err(print_store_error)?;
+                println!("demo logins (password for all: {}):", demo::DEMO_PASSWORD);
+                for (login, role, center) in logins {
+                    println!("  {login:<22} {role:<12} {center}");
+                }
+            } else {
+                println!("database already has data; demo dataset not loaded again (password for demo logins: {})", demo::DEMO_PASSWORD);
+            }
+            serve(args, store).await
+        }
+        Command::Center { cmd: CenterCmd::Add { code, name, jurisdiction, db } } => {
+            let store = open(&db).await?;
+            let c = store.add_center(&code, &name, &jurisdiction, now).await.map_err(print_store_error)?;
+            println!("center {} added ({})", c.code, c.id);
+            Ok(())
+        }
+        Command::User { cmd: UserCmd::Add { center, login, role, display_name, municipalities, password_stdin, db } } => {
+            let Some(role) = domain::Role::parse(&role) else {
+                bail!("unknown role {role}: use admin, advisor, consultant, coordinator, municipal, viewer or auditor");
+            };
+            let password = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                s.trim_end_matches(['\n', '\r']).to_string()
+            } else {
+                store::users::random_token()
+            };
+            let store = open(&db).await?;
+            let display = display_name.unwrap_or_else(|| login.clone());
+            store
+                .add_user(
+                    store::users::NewUser {
+                        center_code: &center,
+                        login: &login,
+                        display_name: &display,
+                        role,
+                        password: &password,
+                        professions: Vec::new(),
+                        municipalities,
+                    },
+                    now,
+                )
+                .await
+                .map_err(print_store_error)?;
+            if password_stdin {
+                println!("user {login} added");
+            } else {
+                println!("user {login} added; password (shown once): {password}");
+            }
+            Ok(())
+        }
+        Command::Token { cmd: TokenCmd::Create { login, expires_days, db } } => {
+            let store = open(&db).await?;
+            let token = store.create_token(&login, expires_days, now).await.map_err(print_store_error)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Audit { cmd: AuditCmd::Verify { db } } => {
+            let store = open(&db).await?;
+            match store.verify_audit().await? {
+                store::audit::ChainStatus::Ok { rows, head } => {
+                    println!("audit chain ok: {rows} rows, head {head}");
+                    Ok(())
+                }
+                store::audit::ChainStatus::Broken { seq, reason } => {
+                    eprintln!("audit chain BROKEN at row {seq}: {reason}");
+                    std::process::exit(1);
+                }
+            }
+        }
+    }
+}

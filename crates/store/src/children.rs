@@ -1,0 +1,1063 @@
+//! The child registry: registration, editing, search and the child's page.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::kana::{normalize_for_search, KanaName};
+use domain::municipality::MunicipalityCode;
+use domain::text::{optional_email, optional_line, optional_phone, optional_text, required_line};
+use domain::vocab::{VocabCode, VocabKind};
+use domain::{CareSetting, ChildStatus, FieldError, Sex, ValidationErrors};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{append, AuditEntry};
+use crate::error::DuplicateCandidate;
+use crate::{new_id, ts, Actor, Result, Store, StoreError};
+
+/// A guardian as typed by the user (unparsed).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct GuardianForm {
+    /// 氏名
+    pub name: String,
+    /// フリガナ (optional)
+    pub name_kana: String,
+    /// 続柄, e.g. 母
+    pub relation: String,
+    /// Main phone.
+    pub phone: String,
+    /// Second phone.
+    pub phone2: String,
+    /// Email.
+    pub email: String,
+    /// Primary contact (主たる連絡先).
+    pub is_primary: bool,
+}
+
+/// A medical device as typed by the user (expanded by the disaster-preparedness work).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct DeviceForm {
+    /// Device name, e.g. 人工呼吸器.
+    pub name: String,
+    /// Runs on mains electricity.
+    pub uses_electricity: bool,
+    /// Internal battery runtime in minutes, as typed ("" = unknown).
+    pub battery_minutes: String,
+}
+
+/// A child record as typed by the user or sent to the API: every field raw, parsed by
+/// [`ChildForm::parse`]. The same shape is what `GET /api/v1/children/{id}` returns, so a PATCH is
+/// "read, overlay the changed keys, parse".
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ChildForm {
+    /// 姓
+    pub family_name: String,
+    /// 名
+    pub given_name: String,
+    /// セイ
+    pub family_name_kana: String,
+    /// メイ
+    pub given_name_kana: String,
+    /// YYYY-MM-DD
+    pub birth_date: String,
+    /// female | male | other | unknown
+    pub sex: String,
+    /// 全国地方公共団体コード (6 digits)
+    pub municipality_code: String,
+    /// 住所
+    pub address: String,
+    /// 電話
+    pub phone: String,
+    /// in_nicu | hospitalized | at_home
+    pub care_setting: String,
+    /// NICU/hospital discharge date (YYYY-MM-DD), optional.
+    pub discharged_on: String,
+    /// Primary hospital (organization id), optional.
+    pub primary_hospital_id: String,
+    /// 主治医
+    pub primary_doctor: String,
+    /// School or nursery (organization id), optional.
+    pub school_id: String,
+    /// active | moved_out | adult_services | deceased | closed
+    pub status: String,
+    /// Date the status took effect (YYYY-MM-DD); defaults to today.
+    pub status_since: String,
+    /// Medical-care item codes.
+    pub medical_care: Vec<String>,
+    /// Free-text detail per medical-care code.
+    pub medical_care_details: std::collections::BTreeMap<String, String>,
+    /// Welfare service codes in use; empty = uses no welfare service.
+    pub welfare_services: Vec<String>,
+    /// Guardians in display order.
+    pub guardians: Vec<GuardianForm>,
+    /// Devices in display order.
+    pub devices: Vec<DeviceForm>,
+    /// Coordinator user ids assigned to the child.
+    pub coordinator_ids: Vec<String>,
+    /// 備考
+    pub notes: String,
+}
+
+/// A parsed, valid child record ready to store.
+#[derive(Clone, Debug)]
+pub struct ChildDraft {
+    family_name: String,
+    given_name: String,
+    family_name_kana: KanaName,
+    given_name_kana: KanaName,
+    birth_date: NaiveDate,
+    sex: Sex,
+    municipality: MunicipalityCode,
+    address: Option<String>,
+    phone: Option<String>,
+    care_setting: CareSetting,
+    discharged_on: Option<NaiveDate>,
+    primary_hospital_id: Option<String>,
+    primary_doctor: Option<String>,
+    school_id: Option<String>,
+    status: ChildStatus,
+    status_since: NaiveDate,
+    medical_care: Vec<(VocabCode, Option<String>)>,
+    welfare_services: Vec<VocabCode>,
+    guardians: Vec<Guardian>,
+    devices: Vec<Device>,
+    coordinator_ids: Vec<String>,
+    notes: Option<String>,
+}
+
+impl ChildDraft {
+    /// Normalised search key over the フリガナ.
+    fn search_kana(&self) -> String {
+        normalize_for_search(&format!(
+            "{}{}",
+            self.family_name_kana.as_str(),
+            self.given_name_kana.as_str()
+        ))
+    }
+    fn search_name(&self) -> String {
+        normalize_for_search(&format!("{}{}", self.family_name, self.given_name))
+    }
+}
+
+/// A stored guardian.
+#[derive(Clone, Debug, Serialize)]
+pub struct Guardian {
+    /// 氏名
+    pub name: String,
+    /// フリガナ
+    pub name_kana: Option<String>,
+    /// 続柄
+    pub relation: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Second phone.
+    pub phone2: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Primary contact.
+    pub is_primary: bool,
+}
+
+/// A stored device.
+#[derive(Clone, Debug, Serialize)]
+pub struct Device {
+    /// Name.
+    pub name: String,
+    /// Uses electricity.
+    pub uses_electricity: bool,
+    /// Internal battery minutes, if known.
+    pub battery_minutes: Option<i64>,
+}
+
+fn parse_enum<T>(
+    errs: &mut ValidationErrors,
+    field: &str,
+    raw: &str,
+    default: Option<T>,
+    parse: fn(&str) -> Option<T>,
+) -> Option<T> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        if default.is_none() {
+            errs.push(FieldError::new(
+                field,
+                "required",
+                "選択してください",
+                "Please choose a value",
+            ));
+        }
+        return default;
+    }
+    let v = parse(raw);
+    if v.is_none() {
+        errs.push(FieldError::new(
+            field,
+            "unknown_code",
+            format!("「{raw}」は選択肢にありません"),
+            format!("\"{raw}\" is not one of the choices"),
+        ));
+    }
+    v
+}
+
+fn opt_date(errs: &mut ValidationErrors, field: &str, raw: &str) -> Option<NaiveDate> {
+    if raw.trim().is_empty() {
+        None
+    } else {
+        errs.check(domain::dates::parse_date(field, raw))
+    }
+}
+
+fn opt_id(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl ChildForm {
+    /// Parse every field, collecting all errors so the form can show each one inline.
+    pub fn parse(&self, today: NaiveDate) -> std::result::Result<ChildDraft, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let family_name = e.check(required_line("family_name", &self.family_name, domain::text::MAX_NAME));
+        let given_name = e.check(required_line("given_name", &self.given_name, domain::text::MAX_NAME));
+        let family_name_kana = e.check(KanaName::parse("family_name_kana", &self.family_name_kana));
+        let given_name_kana = e.check(KanaName::parse("given_name_kana", &self.given_name_kana));
+        let birth_date = e.check(domain::dates::parse_birth_date("birth_date", &self.birth_date, today));
+        let sex = parse_enum(&mut e, "sex", &self.sex, Some(Sex::Unknown), Sex::parse);
+        let municipality = e.check(MunicipalityCode::parse("municipality_code", &self.municipality_code));
+        let address = e.check(optional_line("address", &self.address, domain::text::MAX_LINE));
+        let phone = e.check(optional_phone("phone", &self.phone));
+        let care_setting = parse_enum(&mut e, "care_setting", &self.care_setting, Some(CareSetting::AtHome), CareSetting::parse);
+        let discharged_on = opt_date(&mut e, "discharged_on", &self.discharged_on);
+        if let (Some(d), Some(b)) = (discharged_on, birth_date) {
+            if d < b || d > today {
+                e.push(FieldError::new(
+                    "discharged_on",
+                    "date_out_of_range",
+                    "退院日は生年月日以降、今日以前の日付にしてください",
+                    "Discharge date must be between the birth date and today",
+                ));
+            }
+        }
+        let primary_doctor = e.check(optional_line("primary_doctor", &self.primary_doctor, domain::text::MAX_NAME));
+        let status = parse_enum(&mut e, "status", &self.status, Some(ChildStatus::Active), ChildStatus::parse);
+        let status_since = if self.status_since.trim().is_empty() {
+            Some(today)
+        } else {
+            e.check(domain::dates::parse_date("status_since", &self.status_since))
+        };
+        if status_since.is_some_and(|d| d > today) {
+            e.push(FieldError::new(
+                "status_since",
+                "future_date",
+                "状態の開始日に未来の日付は入力できません",
+                "The status date cannot be in the future",
+            ));
+        }
+        let mut medical_care = Vec::new();
+        for code in dedup(&self.medical_care) {
+            if let Some(c) = e.check(VocabCode::parse(VocabKind::MedicalCareItem, "medical_care", &code)) {
+                let detail = self.medical_care_details.get(&code).map(String::as_str).unwrap_or("");
+                let detail = e.check(optional_line("medical_care_details", detail, domain::text::MAX_LINE)).flatten();
+                medical_care.push((c, detail));
+            }
+        }
+        for code in self.medical_care_details.keys() {
+            if !self.medical_care.contains(code) && !self.medical_care_details[code].trim().is_empty() {
+                e.push(FieldError::new(
+                    "medical_care_details",
+                    "detail_without_item",
+                    "詳細を書いた医療的ケアにチェックを入れてください",
+                    "Tick the medical-care item you described",
+                ));
+                break;
+            }
+        }
+        let mut welfare_services = Vec::new();
+        for code in dedup(&self.welfare_services) {
+            if let Some(c) = e.check(VocabCode::parse(VocabKind::WelfareService, "welfare_services", &code)) {
+                welfare_services.push(c);
+            }
+        }
+        if self.guardians.len() > 10 || self.devices.len() > 20 || self.coordinator_ids.len() > 10 {
+            e.push(FieldError::new(
+                "guardians",
+                "too_many",
+                "登録できる件数を超えています",
+                "Too many entries",
+            ));
+        }
+        let mut guardians = Vec::new();
+        for g in &self.guardians {
+            if g == &GuardianForm::default() {
+                continue;
+            }
+            let name = e.check(required_line("guardians.name", &g.name, domain::text::MAX_NAME));
+            let name_kana = if g.name_kana.trim().is_empty() {
+                None
+            } else {
+                e.check(KanaName::parse("guardians.name_kana", &g.name_kana)).map(|k| k.as_str().to_string())
+            };
+            let relation = e.check(required_line("guardians.relation", &g.relation, 20));
+            let phone = e.check(optional_phone("guardians.phone", &g.phone));
+            let phone2 = e.check(optional_phone("guardians.phone2", &g.phone2));
+            let email = e.check(optional_email("guardians.email", &g.email));
+            if let (Some(name), Some(relation), Some(phone), Some(phone2), Some(email)) = (name, relation, phone, phone2, email) {
+                guardians.push(Guardian { name, name_kana, relation, phone, phone2, email, is_primary: g.is_primary });
+            }
+        }
+        let mut devices = Vec::new();
+        for d in &self.devices {
+            if d.name.trim().is_empty() && d.battery_minutes.trim().is_empty() {
+                continue;
+            }
+            let name = e.check(required_line("devices.name", &d.name, domain::text::MAX_LINE));
+            let battery = d.battery_minutes.trim();
+            let battery_minutes = if battery.is_empty() {
+                Some(None)
+            } else {
+                match battery.parse::<i64>() {
+                    Ok(m) if (0..=72 * 60).contains(&m) => Some(Some(m)),
+                    _ => {
+                        e.push(FieldError::new(
+                            "devices.battery_minutes",
+                            "out_of_range",
+                            "内部バッテリーの時間は0〜4320分の整数で入力してください",
+                            "Battery minutes must be a whole number from 0 to 4320",
+                        ));
+                        None
+                    }
+                }
+            };
+            if let (Some(name), Some(battery_minutes)) = (name, battery_minutes) {
+                devices.push(Device { name, uses_electricity: d.uses_electricity, battery_minutes });
+            }
+        }
+        let notes = e.check(optional_text("notes", &self.notes, domain::text::MAX_TEXT));
+        e.into_result()?;
+        match (
+            family_name, given_name, family_name_kana, given_name_kana, birth_date, sex, municipality,
+            address, phone, care_setting, primary_doctor, status, status_since, notes,
+        ) {
+            (
+                Some(family_name), Some(given_name), Some(family_name_kana), Some(given_name_kana),
+                Some(birth_date), Some(sex), Some(municipality), Some(address), Some(phone),
+                Some(care_setting), Some(primary_doctor), Some(status), Some(status_since), Some(notes),
+            ) => Ok(ChildDraft {
+                family_name, given_name, family_name_kana, given_name_kana, birth_date, sex,
+                municipality, address, phone, care_setting, discharged_on,
+                primary_hospital_id: opt_id(&self.primary_hospital_id), primary_doctor,
+                school_id: opt_id(&self.school_id), status, status_since, medical_care,
+                welfare_services, guardians, devices,
+                coordinator_ids: dedup(&self.coordinator_ids), notes,
+            }),
+            _ => Err(ValidationErrors(vec![FieldError::new(
+                "form", "invalid", "入力内容を確認してください", "Please check the form",
+            )])),
+        }
+    }
+}
+
+fn dedup(v: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in v {
+        let s = s.trim().to_string();
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// One row of the children list.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChildSummary {
+    /// children.id
+    pub id: String,
+    /// 姓
+    pub family_name: String,
+    /// 名
+    pub given_name: String,
+    /// セイ
+    pub family_name_kana: String,
+    /// メイ
+    pub given_name_kana: String,
+    /// YYYY-MM-DD
+    pub birth_date: String,
+    /// Municipality code.
+    pub municipality_code: String,
+    /// Status code.
+    pub status: String,
+    /// Uses no welfare service.
+    pub uses_no_welfare: bool,
+    /// Medical-care item codes.
+    pub medical_care: Vec<String>,
+}
+
+/// Filters for the children list. All optional; combined with AND.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChildQuery {
+    /// Name or kana prefix, any script or width.
+    pub q: String,
+    /// Municipality code.
+    pub municipality: String,
+    /// Medical-care item code.
+    pub medical_care: String,
+    /// Only children who use no welfare service.
+    pub no_welfare: bool,
+    /// Age band code (e.g. "0-2").
+    pub age_band: String,
+    /// Keyset cursor from the previous page.
+    pub after: String,
+    /// Page size (default 50, max 200).
+    pub limit: Option<i64>,
+}
+
+/// A page of children with the cursor for the next page.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChildPage {
+    /// Rows on this page.
+    pub items: Vec<ChildSummary>,
+    /// Cursor to pass as `after` for the next page, if any.
+    pub next: Option<String>,
+}
+
+/// A child's full record for the child page and the API.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChildRecord {
+    /// children.id
+    pub id: String,
+    /// Editable fields in form shape.
+    #[serde(flatten)]
+    pub form: ChildForm,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+    /// Normalised "uses no welfare service" flag.
+    pub uses_no_welfare: bool,
+    /// Primary hospital's name, if set.
+    pub primary_hospital_name: Option<String>,
+    /// School/nursery's name, if set.
+    pub school_name: Option<String>,
+    /// Coordinators' display names.
+    pub coordinator_names: Vec<String>,
+    /// Registered at (UTC).
+    pub created_at: String,
+    /// Last updated at (UTC).
+    pub updated_at: String,
+}
+
+fn like_prefix(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 1);
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+type ChildRow = (
+    String, String, String, String, String, String, String, String, String, i64, String,
+);
+
+impl Store {
+    /// Register a child. Returns [`StoreError::PossibleDuplicate`] when a child with the same
+    /// normalised kana and birth date exists, unless `confirm_duplicate`.
+    pub async fn register_child(
+        &self,
+        actor: &Actor,
+        form: &ChildForm,
+        confirm_duplicate: bool,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let today = now.with_timezone(&domain::dates::jst()).date_naive();
+        let draft = form.parse(today)?;
+        let mut w = self.begin_write().await?;
+        self.check_references(&mut w.tx, actor, &draft).await?;
+        if !confirm_duplicate {
+            let dups = find_duplicates(&mut w.tx, actor, &draft, None).await?;
+            if !dups.is_empty() {
+                return Err(StoreError::PossibleDuplicate(dups));
+            }
+        }
+        let id = new_id();
+        let now_s = ts(now);
+        sqlx::query(
+            "INSERT INTO children (id, center_id, family_name, given_name, family_name_kana, given_name_kana, search_kana, search_name, \
+             birth_date, sex, municipality_code, address, phone, care_setting, discharged_on, primary_hospital_id, primary_doctor, school_id, \
+             status, status_since, uses_no_welfare, notes, version, created_at, updated_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,1,$23,$23)",
+        )
+        .bind(&id)
+        .bind(&actor.center_id)
+        .bind(&draft.family_name)
+        .bind(&draft.given_name)
+        .bind(draft.family_name_kana.as_str())
+        .bind(draft.given_name_kana.as_str())
+        .bind(draft.search_kana())
+        .bind(draft.search_name())
+        .bind(draft.birth_date.to_string())
+        .bind(draft.sex.code())
+        .bind(draft.municipality.as_str())
+        .bind(&draft.address)
+        .bind(&draft.phone)
+        .bind(draft.care_setting.code())
+        .bind(draft.discharged_on.map(|d| d.to_string()))
+        .bind(&draft.primary_hospital_id)
+        .bind(&draft.primary_doctor)
+        .bind(&draft.school_id)
+        .bind(draft.status.code())
+        .bind(draft.status_since.to_string())
+        .bind(i64::from(draft.welfare_services.is_empty()))
+        .bind(&draft.notes)
+        .bind(&now_s)
+        .execute(&mut *w.tx)
+        .await?;
+        write_children_parts(&mut w.tx, &id, &draft).await?;
+        // A coordinator who registers a child keeps it in scope.
+        if actor.assigned_only() && !draft.coordinator_ids.contains(&actor.user_id) {
+            sqlx::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
+                .bind(&id)
+                .bind(&actor.user_id)
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "child.create",
+                entity: "child",
+                entity_id: Some(&id),
+                detail: if confirm_duplicate { "duplicate confirmed".into() } else { String::new() },
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// Replace a child's editable fields. `expected_version` guards against overwriting a
+    /// change made by someone else since the form was opened.
+    pub async fn update_child(
+        &self,
+        actor: &Actor,
+        id: &str,
+        form: &ChildForm,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let today = now.with_timezone(&domain::dates::jst()).date_naive();
+        let draft = form.parse(today)?;
+        let mut w = self.begin_write().await?;
+        let version = self.scoped_child_version(&mut w.tx, actor, id).await?;
+        if expected_version.is_some_and(|v| v != version) {
+            return Err(StoreError::Conflict(
+                "the record was changed by someone else".into(),
+            ));
+        }
+        self.check_references(&mut w.tx, actor, &draft).await?;
+        sqlx::query(
+            "UPDATE children SET family_name=$1, given_name=$2, family_name_kana=$3, given_name_kana=$4, search_kana=$5, search_name=$6, \
+             birth_date=$7, sex=$8, municipality_code=$9, address=$10, phone=$11, care_setting=$12, discharged_on=$13, primary_hospital_id=$14, \
+             primary_doctor=$15, school_id=$16, status=$17, status_since=$18, uses_no_welfare=$19, notes=$20, version=version+1, updated_at=$21 \
+             WHERE id=$22",
+        )
+        .bind(&draft.family_name)
+        .bind(&draft.given_name)
+        .bind(draft.family_name_kana.as_str())
+        .bind(draft.given_name_kana.as_str())
+        .bind(draft.search_kana())
+        .bind(draft.search_name())
+        .bind(draft.birth_date.to_string())
+        .bind(draft.sex.code())
+        .bind(draft.municipality.as_str())
+        .bind(&draft.address)
+        .bind(&draft.phone)
+        .bind(draft.care_setting.code())
+        .bind(draft.discharged_on.map(|d| d.to_string()))
+        .bind(&draft.primary_hospital_id)
+        .bind(&draft.primary_doctor)
+        .bind(&draft.school_id)
+        .bind(draft.status.code())
+        .bind(draft.status_since.to_string())
+        .bind(i64::from(draft.welfare_services.is_empty()))
+        .bind(&draft.notes)
+        .bind(ts(now))
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+        for table in ["child_medical_care", "child_welfare_services", "guardians", "devices"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE child_id = $1"))
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        if !actor.assigned_only() {
+            sqlx::query("DELETE FROM child_coordinators WHERE child_id = $1")
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        let mut draft = draft;
+        if actor.assigned_only() {
+            // Coordinators cannot change who is assigned.
+            draft.coordinator_ids.clear();
+        }
+        write_children_parts(&mut w.tx, id, &draft).await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "child.update",
+                entity: "child",
+                entity_id: Some(id),
+                detail: format!("version={}", version + 1),
+            },
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Version of a child the actor may see; NotFound for other centers, Forbidden (audited by
+    /// the caller) for the actor's center but outside their assignment.
+    async fn scoped_child_version(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<i64> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT center_id, version FROM children WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let Some((center, version)) = row else {
+            return Err(StoreError::NotFound);
+        };
+        if center != actor.center_id {
+            return Err(StoreError::NotFound);
+        }
+        if actor.assigned_only() {
+            let assigned: Option<String> = sqlx::query_scalar(
+                "SELECT child_id FROM child_coordinators WHERE child_id = $1 AND user_id = $2",
+            )
+            .bind(id)
+            .bind(&actor.user_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if assigned.is_none() {
+                return Err(StoreError::Forbidden);
+            }
+        }
+        Ok(version)
+    }
+
+    async fn check_references(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        actor: &Actor,
+        d: &ChildDraft,
+    ) -> Result<()> {
+        let mut errs = ValidationErrors::new();
+        for (field, org) in [("primary_hospital_id", &d.primary_hospital_id), ("school_id", &d.school_id)] {
+            if let Some(org) = org {
+                let found: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM organizations WHERE id = $1 AND center_id = $2",
+                )
+                .bind(org)
+                .bind(&actor.center_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                if found.is_none() {
+                    errs.push(FieldError::new(field, "unknown_organization", "その機関は登録されていません", "No such organization"));
+                }
+            }
+        }
+        for uid in &d.coordinator_ids {
+            let found: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM users WHERE id = $1 AND center_id = $2 AND role = 'coordinator'",
+            )
+            .bind(uid)
+            .bind(&actor.center_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if found.is_none() {
+                errs.push(FieldError::new("coordinator_ids", "unknown_coordinator", "そのコーディネーターは登録されていません", "No such coordinator"));
+            }
+        }
+        errs.into_result()?;
+        Ok(())
+    }
+
+    /// Search the actor's children. Keyset-paginated by (kana, id) so deep pages stay fast.
+    pub async fn search_children(
+        &self,
+        actor: &Actor,
+        q: &ChildQuery,
+        today: NaiveDate,
+    ) -> Result<ChildPage> {
+        if !actor.reads_children() {
+            return Err(StoreError::Forbidden);
+        }
+        let limit = q.limit.unwrap_or(50).clamp(1, 200);
+        let (scope, mut binds) = actor.child_scope_sql(1);
+        let mut sql = format!(
+            "SELECT c.id, c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date, \
+             c.municipality_code, c.status, c.search_kana, c.uses_no_welfare, \
+             COALESCE((SELECT {agg} FROM child_medical_care m WHERE m.child_id = c.id), '') \
+             FROM children c WHERE {scope}",
+            agg = match self.backend() {
+                crate::Backend::Sqlite => "group_concat(m.code, ',')",
+                crate::Backend::Postgres => "string_agg(m.code, ',')",
+            }
+        );
+        let push = |sql: &mut String, binds: &mut Vec<String>, cond: &str, v: String| {
+            binds.push(v);
+            sql.push_str(&cond.replace("$?", &format!("${}", binds.len())));
+        };
+        let key = normalize_for_search(&q.q);
+        if !key.is_empty() {
+            let pat = like_prefix(&key);
+            binds.push(pat);
+            let n = binds.len();
+            sql.push_str(&format!(
+                " AND (c.search_kana LIKE ${n} ESCAPE '\\' OR c.search_name LIKE ${n} ESCAPE '\\')"
+            ));
+        }
+        if !q.municipality.trim().is_empty() {
+            push(&mut sql, &mut binds, " AND c.municipality_code = $?", q.municipality.trim().to_string());
+        }
+        if !q.medical_care.trim().is_empty() {
+            push(
+                &mut sql,
+                &mut binds,
+                " AND EXISTS (SELECT 1 FROM child_medical_care m2 WHERE m2.child_id = c.id AND m2.code = $?)",
+                q.medical_care.trim().to_string(),
+            );
+        }
+        if q.no_welfare {
+            sql.push_str(" AND c.uses_no_welfare = 1");
+        }
+        if let Some(band) = domain::dates::AgeBand::parse(q.age_band.trim()) {
+            let (earliest, latest) = band.birth_date_bounds(today);
+            push(&mut sql, &mut binds, " AND c.birth_date <= $?", latest.to_string());
+            if let Some(e) = earliest {
+                push(&mut sql, &mut binds, " AND c.birth_date >= $?", e.to_string());
+            }
+        }
+        if let Some((k, id)) = q.after.split_once('|') {
+            binds.push(k.to_string());
+            let a = binds.len();
+            binds.push(id.to_string());
+            let b = binds.len();
+            sql.push_str(&format!(
+                " AND (c.search_kana > ${a} OR (c.search_kana = ${a} AND c.id > ${b}))"
+            ));
+        }
+        sql.push_str(&format!(" ORDER BY c.search_kana, c.id LIMIT {}", limit + 1));
+        let mut query = sqlx::query_as::<_, ChildRow>(&sql);
+        for b in &binds {
+            query = query.bind(b);
+        }
+        let mut rows = query.fetch_all(self.pool()).await?;
+        let next = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| format!("{}|{}", r.8, r.0))
+        } else {
+            None
+        };
+        Ok(ChildPage {
+            items: rows
+                .into_iter()
+                .map(|r| ChildSummary {
+                    id: r.0,
+                    family_name: r.1,
+                    given_name: r.2,
+                    family_name_kana: r.3,
+                    given_name_kana: r.4,
+                    birth_date: r.5,
+                    municipality_code: r.6,
+                    status: r.7,
+                    uses_no_welfare: r.9 != 0,
+                    medical_care: r.10.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                })
+                .collect(),
+            next,
+        })
+    }
+
+    /// Open a child's record. Every successful view is audited (`child.view`); a coordinator
+    /// opening an unassigned child gets [`StoreError::Forbidden`] and the attempt is audited too.
+    pub async fn view_child(&self, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<ChildRecord> {
+        if !actor.reads_children() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut w = self.begin_write().await?;
+        let scoped = self.scoped_child_version(&mut w.tx, actor, id).await;
+        match scoped {
+            Err(StoreError::Forbidden) => {
+                append(&mut w.tx, self.backend(), Some(actor), now, AuditEntry {
+                    action: "child.view.denied", entity: "child", entity_id: Some(id), detail: "outside scope".into(),
+                }).await?;
+                w.commit().await?;
+                return Err(StoreError::Forbidden);
+            }
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        let record = load_child(&mut w.tx, id).await?;
+        append(&mut w.tx, self.backend(), Some(actor), now, AuditEntry {
+            action: "child.view", entity: "child", entity_id: Some(id), detail: String::new(),
+        }).await?;
+        w.commit().await?;
+        Ok(record)
+    }
+
+    /// Coordinators (users with that role) of the actor's center, for the assignment picker.
+    pub async fn center_coordinators(&self, center_id: &str) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, display_name FROM users WHERE center_id = $1 AND role = 'coordinator' AND disabled = 0 ORDER BY display_name, id",
+        )
+        .bind(center_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+}
+
+async fn find_duplicates(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &Actor,
+    d: &ChildDraft,
+    exclude: Option<&str>,
+) -> Result<Vec<DuplicateCandidate>> {
+    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, family_name, given_name, family_name_kana, given_name_kana, birth_date FROM children \
+         WHERE center_id = $1 AND search_kana = $2 AND birth_date = $3 AND id <> $4",
+    )
+    .bind(&actor.center_id)
+    .bind(d.search_kana())
+    .bind(d.birth_date.to_string())
+    .bind(exclude.unwrap_or(""))
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, f, g, fk, gk, b)| DuplicateCandidate {
+            id,
+            name: format!("{f} {g}"),
+            kana: format!("{fk} {gk}"),
+            birth_date: b,
+        })
+        .collect())
+}
+
+async fn write_children_parts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    d: &ChildDraft,
+) -> Result<()> {
+    for (code, detail) in &d.medical_care {
+        sqlx::query("INSERT INTO child_medical_care (child_id, code, detail) VALUES ($1,$2,$3)")
+            .bind(id)
+            .bind(code.as_str())
+            .bind(detail)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for code in &d.welfare_services {
+        sqlx::query("INSERT INTO child_welfare_services (child_id, code) VALUES ($1,$2)")
+            .bind(id)
+            .bind(code.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    for (i, g) in d.guardians.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO guardians (id, child_id, position, name, name_kana, relation, phone, phone2, email, is_primary) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+        )
+        .bind(new_id())
+        .bind(id)
+        .bind(i as i64)
+        .bind(&g.name)
+        .bind(&g.name_kana)
+        .bind(&g.relation)
+        .bind(&g.phone)
+        .bind(&g.phone2)
+        .bind(&g.email)
+        .bind(i64::from(g.is_primary))
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (i, dev) in d.devices.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO devices (id, child_id, position, name, uses_electricity, battery_minutes) VALUES ($1,$2,$3,$4,$5,$6)",
+        )
+        .bind(new_id())
+        .bind(id)
+        .bind(i as i64)
+        .bind(&dev.name)
+        .bind(i64::from(dev.uses_electricity))
+        .bind(dev.battery_minutes)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for uid in &d.coordinator_ids {
+        sqlx::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
+            .bind(id)
+            .bind(uid)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+type FullChildRow = (
+    (String, String, String, String, String, String, String, Option<String>),
+    (Option<String>, String, Option<String>, Option<String>, Option<String>, Option<String>),
+    (String, String, i64, Option<String>, i64, String, String),
+);
+
+async fn load_child(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<ChildRecord> {
+    use sqlx::Row;
+    let r = sqlx::query(
+        "SELECT c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date, c.sex, c.municipality_code, c.address, \
+         c.phone, c.care_setting, c.discharged_on, c.primary_hospital_id, c.primary_doctor, c.school_id, \
+         c.status, c.status_since, c.version, c.notes, c.uses_no_welfare, c.created_at, c.updated_at, \
+         h.name, s.name FROM children c LEFT JOIN organizations h ON h.id = c.primary_hospital_id \
+         LEFT JOIN organizations s ON s.id = c.school_id WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let row: FullChildRow = (
+        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?),
+        (r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?),
+        (r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?, r.try_get(19)?, r.try_get(20)?),
+    );
+    let hospital_name: Option<String> = r.try_get(21)?;
+    let school_name: Option<String> = r.try_get(22)?;
+    let ((family_name, given_name, family_name_kana, given_name_kana, birth_date, sex, municipality_code, address),
+        (phone, care_setting, discharged_on, primary_hospital_id, primary_doctor, school_id),
+        (status, status_since, version, notes, no_welfare, created_at, updated_at)) = row;
+    let care: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT code, detail FROM child_medical_care WHERE child_id = $1 ORDER BY code")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let welfare: Vec<String> =
+        sqlx::query_scalar("SELECT code FROM child_welfare_services WHERE child_id = $1 ORDER BY code")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let guardians: Vec<(String, Option<String>, String, Option<String>, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT name, name_kana, relation, phone, phone2, email, is_primary FROM guardians WHERE child_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let devices: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT name, uses_electricity, battery_minutes FROM devices WHERE child_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let coords: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.id, u.display_name FROM child_coordinators cc JOIN users u ON u.id = cc.user_id WHERE cc.child_id = $1 ORDER BY u.display_name",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let form = ChildForm {
+        family_name,
+        given_name,
+        family_name_kana,
+        given_name_kana,
+        birth_date,
+        sex,
+        municipality_code,
+        address: address.unwrap_or_default(),
+        phone: phone.unwrap_or_default(),
+        care_setting,
+        discharged_on: discharged_on.unwrap_or_default(),
+        primary_hospital_id: primary_hospital_id.unwrap_or_default(),
+        primary_doctor: primary_doctor.unwrap_or_default(),
+        school_id: school_id.unwrap_or_default(),
+        status,
+        status_since,
+        medical_care: care.iter().map(|(c, _)| c.clone()).collect(),
+        medical_care_details: care
+            .into_iter()
+            .filter_map(|(c, d)| d.map(|d| (c, d)))
+            .collect(),
+        welfare_services: welfare,
+        guardians: guardians
+            .into_iter()
+            .map(|(name, kana, relation, phone, phone2, email, p)| GuardianForm {
+                name,
+                name_kana: kana.unwrap_or_default(),
+                relation,
+                phone: phone.unwrap_or_default(),
+                phone2: phone2.unwrap_or_default(),
+                email: email.unwrap_or_default(),
+                is_primary: p != 0,
+            })
+            .collect(),
+        devices: devices
+            .into_iter()
+            .map(|(name, e, b)| DeviceForm {
+                name,
+                uses_electricity: e != 0,
+                battery_minutes: b.map(|b| b.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        coordinator_ids: coords.iter().map(|(id, _)| id.clone()).collect(),
+        notes: notes.unwrap_or_default(),
+    };
+    Ok(ChildRecord {
+        id: id.to_string(),
+        form,
+        version,
+        uses_no_welfare: no_welfare != 0,
+        primary_hospital_name: hospital_name,
+        school_name,
+        coordinator_names: coords.into_iter().map(|(_, n)| n).collect(),
+        created_at,
+        updated_at,
+    })
+}
+
+impl Store {
+    /// Name, kana and birth date of a child in the actor's scope, for labels (e.g. the intake
+    /// form's selected child). Not a record view: the full record is audited by [`Store::view_child`].
+    pub async fn child_brief(&self, actor: &Actor, id: &str) -> Result<Option<String>> {
+        if !actor.reads_children() {
+            return Err(StoreError::Forbidden);
+        }
+        let (scope, binds) = actor.child_scope_sql(2);
+        let sql = format!(
+            "SELECT c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date FROM children c WHERE c.id = $1 AND {scope}"
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String, String, String)>(&sql).bind(id);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        Ok(q.fetch_optional(self.pool())
+            .await?
+            .map(|(f, g, fk, gk, b)| format!("{f} {g}（{fk} {gk}）{b}")))
+    }
+}

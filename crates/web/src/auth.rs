@@ -1,0 +1,181 @@
+//! Who is calling: session cookie or bearer token, resolved once per request into an
+//! [`Identity`] stored in the request extensions. Also the language choice and login throttling.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::cookie::CookieJar;
+use chrono::{DateTime, Duration, Utc};
+use domain::Lang;
+use store::Actor;
+
+use crate::error::WebError;
+use crate::AppState;
+
+/// Session cookie name.
+pub const SESSION_COOKIE: &str = "tsunagu_session";
+/// Pre-login CSRF cookie (double-submit for the login form).
+pub const PRE_COOKIE: &str = "tsunagu_pre";
+/// Language cookie.
+pub const LANG_COOKIE: &str = "tsunagu_lang";
+
+/// An authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    /// The acting user and scope.
+    pub actor: Actor,
+    /// CSRF token of the session; `None` when authenticated by bearer token (no cookies, so no CSRF).
+    pub csrf: Option<String>,
+    /// Raw session id (to end it at logout).
+    pub session: Option<String>,
+}
+
+/// The caller's language.
+#[derive(Clone, Copy, Debug)]
+pub struct ReqLang(pub Lang);
+
+/// Resolve cookie or bearer token into an [`Identity`] and the language into [`ReqLang`].
+pub async fn load_identity(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let jar = CookieJar::from_headers(req.headers());
+    let lang = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or(Lang::Ja);
+    let now = state.clock.now();
+    let bearer = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let identity = if let Some(token) = bearer {
+        match state.store.token_actor(&token, now).await {
+            Ok(a) => a.map(|actor| Identity { actor, csrf: None, session: None }),
+            Err(e) => return axum::response::IntoResponse::into_response(WebError::Internal(e.to_string())),
+        }
+    } else if let Some(raw) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        match state.store.session(&raw, now).await {
+            Ok(s) => s.map(|s| Identity { actor: s.actor, csrf: Some(s.csrf_token), session: Some(raw) }),
+            Err(e) => return axum::response::IntoResponse::into_response(WebError::Internal(e.to_string())),
+        }
+    } else {
+        None
+    };
+    req.extensions_mut().insert(ReqLang(lang));
+    if let Some(id) = identity {
+        req.extensions_mut().insert(id);
+    }
+    next.run(req).await
+}
+
+/// Request context for handlers: language, whether this is an API call, and the caller if any.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    /// Page language.
+    pub lang: Lang,
+    /// `/api/…` request: errors as JSON.
+    pub api: bool,
+    /// The caller, when authenticated.
+    pub identity: Option<Identity>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Ctx {
+            lang: parts.extensions.get::<ReqLang>().map(|l| l.0).unwrap_or_default(),
+            api: parts.uri.path().starts_with("/api/"),
+            identity: parts.extensions.get::<Identity>().cloned(),
+        })
+    }
+}
+
+/// Context for handlers that require a logged-in caller (the policy layer has already checked
+/// the role; this just hands over the actor).
+#[derive(Clone, Debug)]
+pub struct Authed {
+    /// Page language.
+    pub lang: Lang,
+    /// `/api/…` request.
+    pub api: bool,
+    /// The caller.
+    pub id: Identity,
+}
+
+impl Authed {
+    /// The acting user.
+    pub fn actor(&self) -> &Actor {
+        &self.id.actor
+    }
+    /// Map a store error for this request.
+    pub fn err(&self, e: store::StoreError) -> WebError {
+        WebError::from_store(e, self.api, self.lang)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        match ctx.identity {
+            Some(id) => Ok(Authed { lang: ctx.lang, api: ctx.api, id }),
+            None => Err(WebError::Unauthenticated { api: ctx.api }),
+        }
+    }
+}
+
+/// Counts recent failed logins per account and per client address (NIST 800-63B style
+/// throttling: slows guessing without locking people out for long).
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
+}
+
+/// Failed attempts allowed per account in [`THROTTLE_WINDOW`].
+pub const MAX_ACCOUNT_FAILURES: usize = 5;
+/// Failed attempts allowed per address in [`THROTTLE_WINDOW`].
+pub const MAX_ADDRESS_FAILURES: usize = 20;
+/// Sliding window for the counters.
+pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+
+impl LoginThrottle {
+    fn recent(&self, key: &str, now: DateTime<Utc>) -> usize {
+        let mut map = match self.failures.lock() {
+            Ok(m) => m,
+            Err(e) => e.into_inner(),
+        };
+        let v = map.entry(key.to_string()).or_default();
+        v.retain(|t| now - *t < THROTTLE_WINDOW);
+        v.len()
+    }
+
+    /// Is another attempt allowed for this login from this address?
+    pub fn allowed(&self, login: &str, addr: &str, now: DateTime<Utc>) -> bool {
+        self.recent(&format!("acct:{login}"), now) < MAX_ACCOUNT_FAILURES
+            && self.recent(&format!("addr:{addr}"), now) < MAX_ADDRESS_FAILURES
+    }
+
+    /// Record a failure.
+    pub fn fail(&self, login: &str, addr: &str, now: DateTime<Utc>) {
+        let mut map = match self.failures.lock() {
+            Ok(m) => m,
+            Err(e) => e.into_inner(),
+        };
+        for key in [format!("acct:{login}"), format!("addr:{addr}")] {
+            map.entry(key).or_default().push(now);
+        }
+    }
+
+    /// Forget an account's failures after a successful login.
+    pub fn succeed(&self, login: &str) {
+        let mut map = match self.failures.lock() {
+            Ok(m) => m,
+            Err(e) => e.into_inner(),
+        };
+        map.remove(&format!("acct:{login}"));
+    }
+}

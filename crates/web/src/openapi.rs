@@ -1,0 +1,201 @@
+//! The OpenAPI 3.1 document for `/api/v1`. Written as data rather than derived: the API's
+//! field names are the product's contract (shared with imports and other centers), and a test
+//! checks that every API route in the policy table is documented here and nothing else is.
+
+use serde_json::{json, Value};
+
+fn error_responses() -> Value {
+    json!({
+        "401": { "description": "Not authenticated", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "403": { "description": "Not allowed (role, scope or CSRF)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "404": { "description": "No such record", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "422": { "description": "Invalid input; `fields` names each bad field", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+    })
+}
+
+fn with_errors(mut ok: Value) -> Value {
+    if let (Some(o), Value::Object(e)) = (ok.as_object_mut(), error_responses()) {
+        for (k, v) in e {
+            o.insert(k, v);
+        }
+    }
+    ok
+}
+
+fn ok_json(status: &str, desc: &str, schema: Value) -> Value {
+    with_errors(json!({ status: { "description": desc, "content": { "application/json": { "schema": schema } } } }))
+}
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn body(name: &str) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": r(name) } } })
+}
+
+fn id_param() -> Value {
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }])
+}
+
+fn q(name: &str, ty: &str, desc: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "schema": { "type": ty }, "description": desc })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let s = |t: &str| json!({ "type": t });
+    let strs = json!({ "type": "array", "items": { "type": "string" } });
+    let nullable_str = json!({ "type": ["string", "null"] });
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "tsunagu API", "version": "1", "description": "医療的ケア児支援センター — children, consultations, reports. Authenticate with `Authorization: Bearer <token>` (tsunagu token create) or the session cookie plus an `X-CSRF-Token` header." },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/children": {
+                "get": {
+                    "operationId": "listChildren", "summary": "Search children (keyset paginated)",
+                    "parameters": [
+                        q("q", "string", "name or kana prefix (hiragana, katakana, half/full width)"),
+                        q("municipality", "string", "municipality code"),
+                        q("medical_care", "string", "medical-care item code"),
+                        q("no_welfare", "boolean", "only children who use no welfare service"),
+                        q("age_band", "string", "0-2, 3-5, 6-11, 12-14, 15-17, 18+"),
+                        q("after", "string", "cursor from `next`"),
+                        q("limit", "integer", "page size (1-200)")
+                    ],
+                    "responses": ok_json("200", "A page of children", r("ChildPage"))
+                },
+                "post": {
+                    "operationId": "createChild", "summary": "Register a child",
+                    "requestBody": body("ChildInput"),
+                    "responses": with_errors(json!({
+                        "201": { "description": "Registered", "content": { "application/json": { "schema": r("Child") } } },
+                        "409": { "description": "Possible duplicate (same kana and birth date); resend with confirm_duplicate", "content": { "application/json": { "schema": r("Error") } } }
+                    }))
+                }
+            },
+            "/api/v1/children/{id}": {
+                "parameters": id_param(),
+                "get": { "operationId": "getChild", "summary": "A child's record (audited)", "responses": ok_json("200", "The child", r("Child")) },
+                "patch": {
+                    "operationId": "patchChild", "summary": "Change some fields of a child",
+                    "requestBody": body("ChildPatch"),
+                    "responses": with_errors(json!({
+                        "200": { "description": "Updated", "content": { "application/json": { "schema": r("Child") } } },
+                        "409": { "description": "Changed by someone else since `version`", "content": { "application/json": { "schema": r("Error") } } }
+                    }))
+                }
+            },
+            "/api/v1/consultations": {
+                "get": {
+                    "operationId": "listConsultations", "summary": "List consultations, newest first",
+                    "parameters": [
+                        q("from", "string", "YYYY-MM-DD (Japan time, inclusive)"),
+                        q("to", "string", "YYYY-MM-DD (inclusive)"),
+                        q("channel", "string", "channel code"),
+                        q("requester_kind", "string", "requester kind code"),
+                        q("topic", "string", "topic code"),
+                        q("staff", "string", "staff user id"),
+                        q("open_followups", "boolean", "only open follow-ups"),
+                        q("child_id", "string", "only about this child"),
+                        q("before", "string", "cursor from `next`"),
+                        q("limit", "integer", "page size (1-200)")
+                    ],
+                    "responses": ok_json("200", "A page of consultations", r("ConsultationPage"))
+                },
+                "post": {
+                    "operationId": "createConsultation", "summary": "Record a consultation",
+                    "requestBody": body("ConsultationInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": r("Consultation") } } } }))
+                }
+            },
+            "/api/v1/consultations/{id}": {
+                "parameters": id_param(),
+                "get": { "operationId": "getConsultation", "summary": "One consultation (audited)", "responses": ok_json("200", "The consultation", r("Consultation")) },
+                "patch": {
+                    "operationId": "patchConsultation", "summary": "Change some fields; `followup_done: true` closes the follow-up",
+                    "requestBody": body("ConsultationPatch"),
+                    "responses": ok_json("200", "Updated", r("Consultation"))
+                }
+            },
+            "/api/v1/reports/consultations": {
+                "get": {
+                    "operationId": "consultationReport", "summary": "延べ件数・実人数 and breakdowns for a period (default: current fiscal year)",
+                    "parameters": [q("from", "string", "YYYY-MM-DD"), q("to", "string", "YYYY-MM-DD")],
+                    "responses": ok_json("200", "Figures", r("ConsultationReport"))
+                }
+            },
+            "/api/v1/organizations": {
+                "get": {
+                    "operationId": "listOrganizations", "summary": "Organizations of the center",
+                    "parameters": [q("kind", "string", "organization kind code")],
+                    "responses": ok_json("200", "Organizations", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Organization") } } }))
+                },
+                "post": {
+                    "operationId": "createOrganization", "summary": "Register an organization",
+                    "requestBody": body("OrganizationInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Registered", "content": { "application/json": { "schema": { "type": "object", "required": ["id"], "properties": { "id": s("string") } } } } } }))
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": { "operationId": "openapi", "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI document", "content": { "application/json": { "schema": s("object") } } } } }
+            }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error", "message", "fields"], "properties": {
+                    "error": s("string"), "message": s("string"), "fields": { "type": "object", "additionalProperties": s("string") },
+                    "candidates": { "type": "array", "items": s("object") } } },
+                "Guardian": { "type": "object", "properties": { "name": s("string"), "name_kana": s("string"), "relation": s("string"), "phone": s("string"), "phone2": s("string"), "email": s("string"), "is_primary": s("boolean") } },
+                "Device": { "type": "object", "properties": { "name": s("string"), "uses_electricity": s("boolean"), "battery_minutes": { "type": "string", "description": "minutes as text, empty = unknown" } } },
+                "ChildInput": { "type": "object", "required": ["family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "municipality_code"], "properties": {
+                    "family_name": s("string"), "given_name": s("string"), "family_name_kana": s("string"), "given_name_kana": s("string"),
+                    "birth_date": { "type": "string", "description": "YYYY-MM-DD" }, "sex": { "type": "string", "enum": ["female", "male", "other", "unknown", ""] },
+                    "municipality_code": { "type": "string", "description": "6-digit 全国地方公共団体コード" }, "address": s("string"), "phone": s("string"),
+                    "care_setting": { "type": "string", "enum": ["in_nicu", "hospitalized", "at_home", ""] }, "discharged_on": s("string"),
+                    "primary_hospital_id": s("string"), "primary_doctor": s("string"), "school_id": s("string"),
+                    "status": { "type": "string", "enum": ["active", "moved_out", "adult_services", "deceased", "closed", ""] }, "status_since": s("string"),
+                    "medical_care": strs.clone(), "medical_care_details": { "type": "object", "additionalProperties": s("string") },
+                    "welfare_services": strs.clone(), "guardians": { "type": "array", "items": r("Guardian") }, "devices": { "type": "array", "items": r("Device") },
+                    "coordinator_ids": strs.clone(), "notes": s("string"), "confirm_duplicate": s("boolean") } },
+                "ChildPatch": { "type": "object", "description": "Any ChildInput fields, plus `version` to guard against concurrent edits", "properties": { "version": s("integer") } },
+                "Child": { "allOf": [r("ChildInput"), { "type": "object", "required": ["id", "version"], "properties": {
+                    "id": s("string"), "version": s("integer"), "uses_no_welfare": s("boolean"), "primary_hospital_name": nullable_str.clone(),
+                    "school_name": nullable_str.clone(), "coordinator_names": strs.clone(), "created_at": s("string"), "updated_at": s("string") } }] },
+                "ChildSummary": { "type": "object", "required": ["id", "family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "municipality_code"], "properties": {
+                    "id": s("string"), "family_name": s("string"), "given_name": s("string"), "family_name_kana": s("string"), "given_name_kana": s("string"),
+                    "birth_date": s("string"), "municipality_code": s("string"), "status": s("string"), "uses_no_welfare": s("boolean"), "medical_care": strs.clone() } },
+                "ChildPage": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("ChildSummary") }, "next": nullable_str.clone() } },
+                "Person": { "type": "object", "properties": { "name": s("string"), "name_kana": s("string"), "anonymous": s("boolean") } },
+                "ConsultationInput": { "type": "object", "required": ["channel", "requester_kind", "topics", "summary"], "properties": {
+                    "occurred_at": { "type": "string", "description": "RFC 3339, or YYYY-MM-DDTHH:MM in Japan time; empty = now" },
+                    "channel": s("string"), "requester_kind": s("string"), "requester_name": s("string"), "requester_org": s("string"),
+                    "child_id": s("string"), "person_id": s("string"), "person": { "oneOf": [r("Person"), { "type": "null" }] },
+                    "topics": strs.clone(), "summary": s("string"), "response": s("string"), "staff_id": s("string"),
+                    "duration_minutes": { "type": ["integer", "null"] }, "followup_due": s("string"), "followup_assignee_id": s("string") } },
+                "ConsultationPatch": { "type": "object", "description": "Any ConsultationInput fields, plus followup_done", "properties": { "followup_done": s("boolean") } },
+                "Consultation": { "type": "object", "required": ["id", "occurred_at", "channel", "requester_kind", "topics", "summary"], "properties": {
+                    "id": s("string"), "occurred_at": s("string"), "occurred_on": s("string"), "channel": s("string"), "requester_kind": s("string"),
+                    "requester_name": nullable_str.clone(), "requester_org": nullable_str.clone(), "child_id": nullable_str.clone(), "child_name": nullable_str.clone(),
+                    "person_id": nullable_str.clone(), "person_name": nullable_str.clone(), "person_anonymous": s("boolean"), "topics": strs.clone(),
+                    "summary": s("string"), "response": nullable_str.clone(), "staff_id": s("string"), "staff_name": s("string"),
+                    "duration_minutes": { "type": ["integer", "null"] }, "followup_due": nullable_str.clone(), "followup_assignee_id": nullable_str.clone(),
+                    "followup_assignee_name": nullable_str.clone(), "followup_done_at": nullable_str.clone() } },
+                "ConsultationPage": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Consultation") }, "next": nullable_str.clone() } },
+                "Count": { "type": "object", "required": ["key", "count"], "properties": { "key": s("string"), "count": s("integer") } },
+                "ConsultationReport": { "type": "object", "required": ["total", "distinct_people", "unidentified", "by_channel", "by_requester_kind", "by_topic", "by_month"], "properties": {
+                    "from": s("string"), "to": s("string"), "total": s("integer"), "distinct_people": s("integer"), "unidentified": s("integer"),
+                    "by_channel": { "type": "array", "items": r("Count") }, "by_requester_kind": { "type": "array", "items": r("Count") },
+                    "by_topic": { "type": "array", "items": r("Count") }, "by_month": { "type": "array", "items": r("Count") } } },
+                "OrganizationInput": { "type": "object", "required": ["kind", "name"], "properties": {
+                    "kind": s("string"), "name": s("string"), "municipality_code": s("string"), "address": s("string"), "phone": s("string"), "email": s("string") } },
+                "Organization": { "type": "object", "required": ["id", "kind", "name"], "properties": {
+                    "id": s("string"), "kind": s("string"), "name": s("string"), "municipality_code": nullable_str.clone(), "address": nullable_str.clone(),
+                    "phone": nullable_str.clone(), "email": nullable_str.clone() } }
+            }
+        }
+    })
+}

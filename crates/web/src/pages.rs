@@ -1,0 +1,1100 @@
+//! Server-rendered pages. Each handler: take the authorized caller, call the store, render a
+//! template. Forms post back to the same page and re-render with inline errors on bad input.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::{Form, Query};
+use domain::dates::{AgeBand, FiscalYear};
+use domain::vocab::{self, VocabKind};
+use domain::{CareSetting, ChildStatus, Lang, Role, Sex, ValidationErrors};
+use serde::Deserialize;
+use store::children::{ChildForm, ChildPage, ChildQuery, ChildRecord, DeviceForm, GuardianForm};
+use store::consultations::{Consultation, ConsultationForm, ConsultationQuery, PersonForm};
+use store::error::DuplicateCandidate;
+use store::reports::ConsultationReport;
+use store::StoreError;
+
+use crate::auth::{Authed, Ctx, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::AppState;
+
+type PageResult = Result<Response, WebError>;
+
+/// Everything the shared layout needs.
+pub struct Layout {
+    /// Translator.
+    pub tr: Tr,
+    /// Logged-in user's display name and role label.
+    pub user: Option<(String, String)>,
+    /// CSRF token for forms and htmx requests.
+    pub csrf: String,
+    /// Current path (for the language switch's return link).
+    pub path: String,
+    /// Role of the user (navigation shows what they may use).
+    pub role: Option<Role>,
+}
+
+impl Layout {
+    fn for_user(a: &Authed, path: &str) -> Layout {
+        Layout {
+            tr: Tr(a.lang),
+            user: Some((a.actor().display_name.clone(), a.actor().role.label(a.lang).to_string())),
+            csrf: a.id.csrf.clone().unwrap_or_default(),
+            path: path.to_string(),
+            role: Some(a.actor().role),
+        }
+    }
+    /// Show the children/consultation navigation.
+    pub fn reads(&self) -> bool {
+        self.role.is_some_and(|r| crate::policy::READERS.contains(&r))
+    }
+    /// Show the intake link.
+    pub fn writes(&self) -> bool {
+        self.role.is_some_and(|r| crate::policy::WRITERS.contains(&r))
+    }
+    /// Show the reports link.
+    pub fn reports(&self) -> bool {
+        self.role.is_some_and(|r| crate::policy::REPORTERS.contains(&r))
+    }
+}
+
+/// Field errors keyed by field name, in the page's language.
+#[derive(Default)]
+pub struct FormErrors(HashMap<String, String>);
+
+impl FormErrors {
+    fn from(errors: &ValidationErrors, lang: Lang) -> FormErrors {
+        let mut m = HashMap::new();
+        for e in errors.iter() {
+            m.entry(e.field.clone()).or_insert_with(|| e.message(lang).to_string());
+        }
+        FormErrors(m)
+    }
+    /// Message for a field, or "".
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+    /// Does the field have an error?
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+    /// Any errors at all?
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+    /// All messages (for the summary at the top of a form).
+    pub fn all(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.0.values().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+fn render<T: Template>(t: &T) -> Result<String, WebError> {
+    t.render().map_err(|e| WebError::Internal(format!("template: {e}")))
+}
+
+fn page<T: Template>(t: &T) -> PageResult {
+    Ok(Html(render(t)?).into_response())
+}
+
+fn page_status<T: Template>(status: StatusCode, t: &T) -> PageResult {
+    Ok((status, Html(render(t)?)).into_response())
+}
+
+/// A vocabulary list as (code, label) pairs for selects and checkboxes.
+fn choices(kind: VocabKind, lang: Lang) -> Vec<(String, String)> {
+    vocab::entries(kind).iter().map(|e| (e.code.clone(), e.label(lang).to_string())).collect()
+}
+
+/// Municipalities of the center's prefecture for pickers.
+fn municipality_choices(state_center_juris: &str) -> Vec<(String, String)> {
+    let pref = domain::municipality::prefecture_code_of(state_center_juris).unwrap_or_default();
+    domain::municipality::municipalities_of_prefecture(&pref)
+        .into_iter()
+        .map(|g| (g.code.clone(), domain::municipality::full_name(&g.code).unwrap_or_else(|| g.name.clone())))
+        .collect()
+}
+
+async fn center_municipalities(state: &AppState, a: &Authed) -> Result<Vec<(String, String)>, WebError> {
+    let center = state.store.center(&a.actor().center_id).await.map_err(|e| a.err(e))?;
+    Ok(center.map(|c| municipality_choices(&c.jurisdiction_code)).unwrap_or_default())
+}
+
+// ---------------------------------------------------------------- static, health, errors
+
+/// Liveness probe and benchmark baseline: a constant answer.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Vendored assets, compiled into the binary (no CDN: municipal networks are closed).
+pub async fn static_file(Path(file): Path<String>) -> Response {
+    let (body, ctype): (&'static [u8], &str) = match file.as_str() {
+        "htmx.min.js" => (include_bytes!("../static/htmx.min.js"), "text/javascript; charset=utf-8"),
+        "app.js" => (include_bytes!("../static/app.js"), "text/javascript; charset=utf-8"),
+        "app.css" => (include_bytes!("../static/app.css"), "text/css; charset=utf-8"),
+        _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
+    };
+    ([(header::CONTENT_TYPE, ctype)], body).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    l: Layout,
+    status: u16,
+    message: &'a str,
+}
+
+/// Render the generic error page (used by [`WebError`]).
+pub fn render_error_page(tr: Tr, status: StatusCode, message: &str) -> String {
+    let t = ErrorPage {
+        l: Layout { tr, user: None, csrf: String::new(), path: "/".into(), role: None },
+        status: status.as_u16(),
+        message,
+    };
+    t.render().unwrap_or_else(|_| message.to_string())
+}
+
+/// Unknown paths: 404 (JSON under /api).
+pub async fn not_found(ctx: Ctx) -> Response {
+    WebError::NotFound { api: ctx.api, lang: ctx.lang }.into_response()
+}
+
+// ---------------------------------------------------------------- login, logout, language
+
+/// The caller's address, for login throttling.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _s: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    l: Layout,
+    error: String,
+    login: String,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: String,
+}
+
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+fn cookie(name: &'static str, value: String, state: &AppState) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .build()
+}
+
+/// GET /login
+pub async fn login_page(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, Query(q): Query<NextQuery>) -> PageResult {
+    let (jar, token) = pre_token(jar, &state);
+    let t = LoginPage {
+        l: Layout { tr: Tr(ctx.lang), user: None, csrf: token, path: "/login".into(), role: None },
+        error: String::new(),
+        login: String::new(),
+        next: safe_next(&q.next),
+    };
+    Ok((jar, Html(render(&t)?)).into_response())
+}
+
+fn pre_token(jar: CookieJar, state: &AppState) -> (CookieJar, String) {
+    match jar.get(PRE_COOKIE).map(|c| c.value().to_string()) {
+        Some(t) => (jar, t),
+        None => {
+            let t = store::users::random_token();
+            (jar.add(cookie(PRE_COOKIE, t.clone(), state)), t)
+        }
+    }
+}
+
+/// Login form body.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+    next: String,
+}
+
+/// POST /login — same message whether the login exists or not; throttled per account and address.
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddr(addr): ClientAddr,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
+    let now = state.clock.now();
+    let login = f.login.trim().to_string();
+    let (jar, token) = pre_token(jar, &state);
+    let fail = |jar: CookieJar, status: StatusCode, key: &str| -> PageResult {
+        let t = LoginPage {
+            l: Layout { tr: Tr(ctx.lang), user: None, csrf: token.clone(), path: "/login".into(), role: None },
+            error: Tr(ctx.lang).t(key).to_string(),
+            login: login.clone(),
+            next: safe_next(&f.next),
+        };
+        Ok((status, jar, Html(render(&t)?)).into_response())
+    };
+    if !state.throttle.allowed(&login, &addr, now) {
+        return fail(jar, StatusCode::TOO_MANY_REQUESTS, "login.throttled");
+    }
+    match state.store.login(&login, &f.password, now).await {
+        Ok(Some((raw, _))) => {
+            state.throttle.succeed(&login);
+            let jar = jar.add(cookie(SESSION_COOKIE, raw, &state));
+            Ok((jar, Redirect::to(&safe_next(&f.next))).into_response())
+        }
+        Ok(None) => {
+            state.throttle.fail(&login, &addr, now);
+            fail(jar, StatusCode::UNAUTHORIZED, "login.failed")
+        }
+        Err(e) => Err(WebError::Internal(e.to_string())),
+    }
+}
+
+/// POST /logout — ends the session server-side.
+pub async fn logout(State(state): State<AppState>, a: Authed, jar: CookieJar) -> PageResult {
+    if let Some(raw) = &a.id.session {
+        state.store.logout(raw, a.actor(), state.clock.now()).await.map_err(|e| a.err(e))?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    Ok((jar, Redirect::to("/login")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BackQuery {
+    back: String,
+}
+
+/// GET /lang/{lang} — switch the page language and return.
+pub async fn set_lang(State(state): State<AppState>, Path(lang): Path<String>, jar: CookieJar, Query(q): Query<BackQuery>) -> Response {
+    let lang = Lang::parse(&lang).unwrap_or_default();
+    let jar = jar.add(cookie(LANG_COOKIE, lang.code().to_string(), &state));
+    (jar, Redirect::to(&safe_next(&q.back))).into_response()
+}
+
+// ---------------------------------------------------------------- home
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    fiscal_year: String,
+    report: Option<ConsultationReport>,
+    followups: Vec<Consultation>,
+    recent: Vec<Consultation>,
+    saved: bool,
+    today: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+/// GET / — my follow-ups, recent consultations and this fiscal year's figures.
+pub async fn home(State(state): State<AppState>, a: Authed, Query(q): Query<SavedQuery>) -> PageResult {
+    let today = state.clock.today_jst();
+    let fy = FiscalYear::of(today);
+    let actor = a.actor();
+    let report = if crate::policy::REPORTERS.contains(&actor.role) {
+        Some(state.store.consultation_report(actor, fy.start(), fy.end()).await.map_err(|e| a.err(e))?)
+    } else {
+        None
+    };
+    let (followups, recent) = if actor.reads_children() {
+        let f = state.store.my_due_followups(actor, today).await.map_err(|e| a.err(e))?;
+        let r = state
+            .store
+            .list_consultations(actor, &ConsultationQuery { limit: Some(10), ..Default::default() })
+            .await
+            .map_err(|e| a.err(e))?;
+        (f, r.items)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    page(&HomePage {
+        l: Layout::for_user(&a, "/"),
+        fiscal_year: fy.label(a.lang),
+        report,
+        followups,
+        recent,
+        saved: q.saved == "1",
+        today: today.to_string(),
+    })
+}
+
+// ---------------------------------------------------------------- children
+
+#[derive(Template)]
+#[template(path = "children.html")]
+struct ChildrenPage {
+    l: Layout,
+    q: ChildQuery,
+    page: ChildPage,
+    municipalities: Vec<(String, String)>,
+    medical_care: Vec<(String, String)>,
+    age_bands: Vec<(String, String)>,
+    next_link: String,
+}
+
+impl ChildrenPage {
+    fn muni_name(&self, code: &str) -> String {
+        domain::municipality::lookup(code).map(|g| g.name.clone()).unwrap_or_else(|| code.to_string())
+    }
+    fn care_labels(&self, codes: &[String]) -> String {
+        codes.iter().map(|c| self.l.tr.vocab(VocabKind::MedicalCareItem, c)).collect::<Vec<_>>().join("、")
+    }
+    fn status_label(&self, code: &str) -> &'static str {
+        ChildStatus::parse(code).map(|s| s.label(self.l.tr.0)).unwrap_or("")
+    }
+    fn short(s: &str) -> String {
+        s.chars().take(12).collect()
+    }
+}
+
+fn query_string(pairs: &[(&str, String)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
+}
+
+/// GET /children — search and filter the registry.
+pub async fn children_list(State(state): State<AppState>, a: Authed, Query(q): Query<ChildQuery>) -> PageResult {
+    let today = state.clock.today_jst();
+    let result = state.store.search_children(a.actor(), &q, today).await.map_err(|e| a.err(e))?;
+    audit_list(&state, &a, "child.search", &format!("q={} results={}", q.q, result.items.len())).await?;
+    let next_link = result
+        .next
+        .as_ref()
+        .map(|n| {
+            format!(
+                "/children?{}",
+                query_string(&[
+                    ("q", q.q.clone()),
+                    ("municipality", q.municipality.clone()),
+                    ("medical_care", q.medical_care.clone()),
+                    ("no_welfare", if q.no_welfare { "true".into() } else { String::new() }),
+                    ("age_band", q.age_band.clone()),
+                    ("after", n.clone()),
+                ])
+            )
+        })
+        .unwrap_or_default();
+    let municipalities = center_municipalities(&state, &a).await?;
+    page(&ChildrenPage {
+        l: Layout::for_user(&a, "/children"),
+        municipalities,
+        medical_care: choices(VocabKind::MedicalCareItem, a.lang),
+        age_bands: AgeBand::all().iter().map(|b| (b.code().to_string(), b.label(a.lang).to_string())).collect(),
+        q,
+        page: result,
+        next_link,
+    })
+}
+
+async fn audit_list(state: &AppState, a: &Authed, action: &str, detail: &str) -> Result<(), WebError> {
+    state
+        .store
+        .audit_event(
+            Some(a.actor()),
+            state.clock.now(),
+            store::audit::AuditEntry { action, entity: "list", entity_id: None, detail: detail.chars().take(200).collect() },
+        )
+        .await
+        .map_err(|e| a.err(e))
+}
+
+/// The child form as posted by the browser: flat, repeated fields (guardian and device rows).
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct ChildHtmlForm {
+    family_name: String,
+    given_name: String,
+    family_name_kana: String,
+    given_name_kana: String,
+    birth_date: String,
+    sex: String,
+    municipality_code: String,
+    address: String,
+    phone: String,
+    care_setting: String,
+    discharged_on: String,
+    primary_hospital_id: String,
+    primary_doctor: String,
+    school_id: String,
+    status: String,
+    status_since: String,
+    medical_care: Vec<String>,
+    mcd_code: Vec<String>,
+    mcd: Vec<String>,
+    welfare_services: Vec<String>,
+    g_name: Vec<String>,
+    g_kana: Vec<String>,
+    g_relation: Vec<String>,
+    g_phone: Vec<String>,
+    g_email: Vec<String>,
+    g_primary: String,
+    d_name: Vec<String>,
+    d_elec: Vec<String>,
+    d_battery: Vec<String>,
+    coordinator_ids: Vec<String>,
+    notes: String,
+    confirm_duplicate: String,
+    version: String,
+}
+
+fn nth(v: &[String], i: usize) -> String {
+    v.get(i).cloned().unwrap_or_default()
+}
+
+impl ChildHtmlForm {
+    fn into_form(self) -> (ChildForm, bool, Option<i64>) {
+        let rows = self.g_name.len().max(self.g_relation.len());
+        let guardians = (0..rows)
+            .map(|i| GuardianForm {
+                name: nth(&self.g_name, i),
+                name_kana: nth(&self.g_kana, i),
+                relation: nth(&self.g_relation, i),
+                phone: nth(&self.g_phone, i),
+                phone2: String::new(),
+                email: nth(&self.g_email, i),
+                is_primary: self.g_primary == i.to_string(),
+            })
+            .collect();
+        let devices = (0..self.d_name.len())
+            .map(|i| DeviceForm {
+                name: nth(&self.d_name, i),
+                uses_electricity: self.d_elec.contains(&i.to_string()),
+                battery_minutes: nth(&self.d_battery, i),
+            })
+            .collect();
+        let details = self
+            .mcd_code
+            .iter()
+            .zip(self.mcd.iter())
+            .filter(|(_, d)| !d.trim().is_empty())
+            .map(|(c, d)| (c.clone(), d.clone()))
+            .collect();
+        let form = ChildForm {
+            family_name: self.family_name,
+            given_name: self.given_name,
+            family_name_kana: self.family_name_kana,
+            given_name_kana: self.given_name_kana,
+            birth_date: self.birth_date,
+            sex: self.sex,
+            municipality_code: self.municipality_code,
+            address: self.address,
+            phone: self.phone,
+            care_setting: self.care_setting,
+            discharged_on: self.discharged_on,
+            primary_hospital_id: self.primary_hospital_id,
+            primary_doctor: self.primary_doctor,
+            school_id: self.school_id,
+            status: self.status,
+            status_since: self.status_since,
+            medical_care: self.medical_care,
+            medical_care_details: details,
+            welfare_services: self.welfare_services,
+            guardians,
+            devices,
+            coordinator_ids: self.coordinator_ids,
+            notes: self.notes,
+        };
+        (form, self.confirm_duplicate == "true", self.version.parse().ok())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "child_form.html")]
+struct ChildFormPage {
+    l: Layout,
+    id: Option<String>,
+    version: i64,
+    f: ChildForm,
+    errors: FormErrors,
+    duplicates: Vec<DuplicateCandidate>,
+    municipalities: Vec<(String, String)>,
+    medical_care: Vec<(String, String)>,
+    welfare: Vec<(String, String)>,
+    sexes: Vec<(String, String)>,
+    settings: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    hospitals: Vec<(String, String)>,
+    schools: Vec<(String, String)>,
+    coordinators: Vec<(String, String)>,
+    guardian_rows: Vec<GuardianForm>,
+    device_rows: Vec<DeviceForm>,
+}
+
+impl ChildFormPage {
+    fn detail(&self, code: &str) -> &str {
+        self.f.medical_care_details.get(code).map(String::as_str).unwrap_or("")
+    }
+    fn has_care(&self, code: &str) -> bool {
+        self.f.medical_care.iter().any(|c| c == code)
+    }
+    fn has_welfare(&self, code: &str) -> bool {
+        self.f.welfare_services.iter().any(|c| c == code)
+    }
+    fn has_coordinator(&self, id: &str) -> bool {
+        self.f.coordinator_ids.iter().any(|c| c == id)
+    }
+}
+
+async fn child_form_page(
+    state: &AppState,
+    a: &Authed,
+    id: Option<String>,
+    version: i64,
+    f: ChildForm,
+    errors: FormErrors,
+    duplicates: Vec<DuplicateCandidate>,
+) -> Result<ChildFormPage, WebError> {
+    let lang = a.lang;
+    let orgs = state.store.list_organizations(a.actor(), None).await.map_err(|e| a.err(e))?;
+    let pick = |kinds: &[&str]| -> Vec<(String, String)> {
+        orgs.iter().filter(|o| kinds.contains(&o.kind.as_str())).map(|o| (o.id.clone(), o.name.clone())).collect()
+    };
+    let hospitals = pick(&["hospital", "nicu", "clinic", "rehabilitation_center"]);
+    let schools = pick(&["school", "special_school", "nursery"]);
+    let coordinators = state.store.center_coordinators(&a.actor().center_id).await.map_err(|e| a.err(e))?;
+    let mut guardian_rows = f.guardians.clone();
+    while guardian_rows.len() < 2 {
+        guardian_rows.push(GuardianForm::default());
+    }
+    let mut device_rows = f.devices.clone();
+    while device_rows.len() < 2 {
+        device_rows.push(DeviceForm::default());
+    }
+    Ok(ChildFormPage {
+        l: Layout::for_user(a, "/children/new"),
+        id,
+        version,
+        municipalities: center_municipalities(state, a).await?,
+        medical_care: choices(VocabKind::MedicalCareItem, lang),
+        welfare: choices(VocabKind::WelfareService, lang),
+        sexes: Sex::all().iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
+        settings: CareSetting::all().iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
+        statuses: ChildStatus::all().iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
+        hospitals,
+        schools,
+        coordinators,
+        guardian_rows,
+        device_rows,
+        f,
+        errors,
+        duplicates,
+    })
+}
+
+/// GET /children/new
+pub async fn child_new(State(state): State<AppState>, a: Authed) -> PageResult {
+    let f = ChildForm { care_setting: "at_home".into(), status: "active".into(), sex: "unknown".into(), ..Default::default() };
+    page(&child_form_page(&state, &a, None, 0, f, FormErrors::default(), Vec::new()).await?)
+}
+
+/// POST /children — register; re-renders with inline errors or a duplicate warning.
+pub async fn child_create(State(state): State<AppState>, a: Authed, Form(h): Form<ChildHtmlForm>) -> PageResult {
+    let (form, confirm, _) = h.into_form();
+    match state.store.register_child(a.actor(), &form, confirm, state.clock.now()).await {
+        Ok(id) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
+        Err(StoreError::Validation(errs)) => {
+            let errors = FormErrors::from(&errs, a.lang);
+            page_status(StatusCode::UNPROCESSABLE_ENTITY, &child_form_page(&state, &a, None, 0, form, errors, Vec::new()).await?)
+        }
+        Err(StoreError::PossibleDuplicate(d)) => {
+            page_status(StatusCode::CONFLICT, &child_form_page(&state, &a, None, 0, form, FormErrors::default(), d).await?)
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "child_show.html")]
+struct ChildShowPage {
+    l: Layout,
+    c: ChildRecord,
+    age: u32,
+    birth_wareki: String,
+    municipality: String,
+    consultations: Vec<Consultation>,
+    can_edit: bool,
+}
+
+impl ChildShowPage {
+    fn label(&self, kind: &str, code: &str) -> String {
+        let lang = self.l.tr.0;
+        match kind {
+            "sex" => Sex::parse(code).map(|s| s.label(lang).to_string()),
+            "setting" => CareSetting::parse(code).map(|s| s.label(lang).to_string()),
+            "status" => ChildStatus::parse(code).map(|s| s.label(lang).to_string()),
+            "care" => Some(self.l.tr.vocab(VocabKind::MedicalCareItem, code)),
+            "welfare" => Some(self.l.tr.vocab(VocabKind::WelfareService, code)),
+            "topic" => Some(self.l.tr.vocab(VocabKind::ConsultationTopic, code)),
+            "channel" => Some(self.l.tr.vocab(VocabKind::ConsultationChannel, code)),
+            _ => None,
+        }
+        .unwrap_or_else(|| code.to_string())
+    }
+    fn detail(&self, code: &str) -> &str {
+        self.c.form.medical_care_details.get(code).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// GET /children/{id} — profile, care, guardians and the consultation timeline (audited view).
+pub async fn child_show(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
+    let now = state.clock.now();
+    let c = state.store.view_child(a.actor(), &id, now).await.map_err(|e| a.err(e))?;
+    let consultations = state
+        .store
+        .list_consultations(a.actor(), &ConsultationQuery { child_id: id.clone(), limit: Some(200), ..Default::default() })
+        .await
+        .map_err(|e| a.err(e))?
+        .items;
+    let today = state.clock.today_jst();
+    let birth = chrono::NaiveDate::parse_from_str(&c.form.birth_date, "%Y-%m-%d").unwrap_or(today);
+    page(&ChildShowPage {
+        l: Layout::for_user(&a, &format!("/children/{id}")),
+        age: domain::dates::age_on(birth, today),
+        birth_wareki: domain::dates::wareki(birth),
+        municipality: domain::municipality::full_name(&c.form.municipality_code).unwrap_or_default(),
+        consultations,
+        can_edit: a.actor().writes_records(),
+        c,
+    })
+}
+
+/// GET /children/{id}/edit
+pub async fn child_edit(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
+    let c = state.store.view_child(a.actor(), &id, state.clock.now()).await.map_err(|e| a.err(e))?;
+    page(&child_form_page(&state, &a, Some(id), c.version, c.form, FormErrors::default(), Vec::new()).await?)
+}
+
+/// POST /children/{id} — save edits (optimistic concurrency by version).
+pub async fn child_update(State(state): State<AppState>, a: Authed, Path(id): Path<String>, Form(h): Form<ChildHtmlForm>) -> PageResult {
+    let (form, _, version) = h.into_form();
+    match state.store.update_child(a.actor(), &id, &form, version, state.clock.now()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
+        Err(StoreError::Validation(errs)) => {
+            let errors = FormErrors::from(&errs, a.lang);
+            page_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &child_form_page(&state, &a, Some(id), version.unwrap_or(0), form, errors, Vec::new()).await?,
+            )
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+// ---------------------------------------------------------------- intake
+
+/// The intake form as posted by the browser.
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct IntakeHtmlForm {
+    occurred_at: String,
+    channel: String,
+    requester_kind: String,
+    requester_name: String,
+    requester_org: String,
+    subject: String,
+    child_id: String,
+    person_name: String,
+    person_kana: String,
+    topics: Vec<String>,
+    summary: String,
+    response: String,
+    staff_id: String,
+    duration_minutes: String,
+    followup_due: String,
+    followup_assignee_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    l: Layout,
+    f: IntakeHtmlForm,
+    errors: FormErrors,
+    child_label: String,
+    channels: Vec<(String, String)>,
+    requesters: Vec<(String, String)>,
+    topics: Vec<(String, String)>,
+    staff: Vec<(String, String)>,
+    results: Vec<ChildHit>,
+    q: String,
+}
+
+impl IntakePage {
+    fn has_topic(&self, code: &str) -> bool {
+        self.f.topics.iter().any(|t| t == code)
+    }
+}
+
+/// One search hit in the intake form.
+pub struct ChildHit {
+    id: String,
+    name: String,
+    kana: String,
+    birth: String,
+    municipality: String,
+}
+
+#[derive(Template)]
+#[template(path = "intake_results.html")]
+struct IntakeResults {
+    l: Layout,
+    results: Vec<ChildHit>,
+    q: String,
+    selected: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct IntakeQuery {
+    child_id: String,
+    q: String,
+}
+
+async fn child_hits(state: &AppState, a: &Authed, q: &str) -> Result<Vec<ChildHit>, WebError> {
+    if q.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let page = state
+        .store
+        .search_children(a.actor(), &ChildQuery { q: q.to_string(), limit: Some(8), ..Default::default() }, state.clock.today_jst())
+        .await
+        .map_err(|e| a.err(e))?;
+    audit_list(state, a, "child.search", &format!("intake q={q} results={}", page.items.len())).await?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|c| ChildHit {
+            id: c.id,
+            name: format!("{} {}", c.family_name, c.given_name),
+            kana: format!("{} {}", c.family_name_kana, c.given_name_kana),
+            birth: c.birth_date,
+            municipality: domain::municipality::lookup(&c.municipality_code).map(|g| g.name.clone()).unwrap_or_default(),
+        })
+        .collect())
+}
+
+async fn intake_page_for(state: &AppState, a: &Authed, f: IntakeHtmlForm, errors: FormErrors, q: String) -> Result<IntakePage, WebError> {
+    let lang = a.lang;
+    let child_label = if f.child_id.is_empty() {
+        String::new()
+    } else {
+        state.store.child_brief(a.actor(), &f.child_id).await.map_err(|e| a.err(e))?.unwrap_or_default()
+    };
+    let staff = state
+        .store
+        .center_users(&a.actor().center_id)
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .filter(|(_, _, r)| crate::policy::WRITERS.contains(r))
+        .map(|(id, name, _)| (id, name))
+        .collect();
+    let results = child_hits(state, a, &q).await?;
+    Ok(IntakePage {
+        l: Layout::for_user(a, "/intake"),
+        child_label,
+        channels: choices(VocabKind::ConsultationChannel, lang),
+        requesters: choices(VocabKind::RequesterKind, lang),
+        topics: choices(VocabKind::ConsultationTopic, lang),
+        staff,
+        results,
+        q,
+        f,
+        errors,
+    })
+}
+
+/// GET /intake — the form for a live phone call; defaults to now and to the current user.
+pub async fn intake_page(State(state): State<AppState>, a: Authed, Query(q): Query<IntakeQuery>) -> PageResult {
+    let now = state.clock.now().with_timezone(&domain::dates::jst());
+    let f = IntakeHtmlForm {
+        occurred_at: now.format("%Y-%m-%dT%H:%M").to_string(),
+        channel: "phone".into(),
+        subject: "child".into(),
+        child_id: q.child_id.clone(),
+        staff_id: a.actor().user_id.clone(),
+        ..Default::default()
+    };
+    page(&intake_page_for(&state, &a, f, FormErrors::default(), q.q).await?)
+}
+
+/// GET /intake/child-search — htmx partial: children matching what was typed so far.
+pub async fn intake_child_search(State(state): State<AppState>, a: Authed, Query(q): Query<IntakeQuery>) -> PageResult {
+    let results = child_hits(&state, &a, &q.q).await?;
+    page(&IntakeResults { l: Layout::for_user(&a, "/intake"), results, q: q.q, selected: q.child_id })
+}
+
+impl IntakeHtmlForm {
+    fn to_form(&self) -> ConsultationForm {
+        let person = match self.subject.as_str() {
+            "anonymous" => Some(PersonForm { anonymous: true, ..Default::default() }),
+            "person" => Some(PersonForm { name: self.person_name.clone(), name_kana: self.person_kana.clone(), anonymous: false }),
+            _ => None,
+        };
+        ConsultationForm {
+            occurred_at: self.occurred_at.clone(),
+            channel: self.channel.clone(),
+            requester_kind: self.requester_kind.clone(),
+            requester_name: self.requester_name.clone(),
+            requester_org: self.requester_org.clone(),
+            child_id: if self.subject == "child" { self.child_id.clone() } else { String::new() },
+            person_id: String::new(),
+            person,
+            topics: self.topics.clone(),
+            summary: self.summary.clone(),
+            response: self.response.clone(),
+            staff_id: self.staff_id.clone(),
+            duration_minutes: None,
+            followup_due: self.followup_due.clone(),
+            followup_assignee_id: self.followup_assignee_id.clone(),
+        }
+    }
+}
+
+/// POST /intake — save the consultation in one submit.
+pub async fn intake_submit(State(state): State<AppState>, a: Authed, Form(h): Form<IntakeHtmlForm>) -> PageResult {
+    let mut form = h.to_form();
+    let mut errs = ValidationErrors::new();
+    let d = h.duration_minutes.trim();
+    if !d.is_empty() {
+        match d.parse::<i64>() {
+            Ok(m) => form.duration_minutes = Some(m),
+            Err(_) => errs.push(domain::FieldError::new(
+                "duration_minutes",
+                "not_a_number",
+                "所要時間は分単位の数字で入力してください",
+                "Duration must be a number of minutes",
+            )),
+        }
+    }
+    if h.subject == "child" && h.child_id.trim().is_empty() {
+        errs.push(domain::FieldError::new(
+            "child_id",
+            "required",
+            "児童を検索して選ぶか、「登録外の人」「匿名」を選んでください",
+            "Search and pick a child, or choose \"unregistered person\" or \"anonymous\"",
+        ));
+    }
+    let result = if errs.is_empty() {
+        state.store.record_consultation(a.actor(), &form, state.clock.now()).await
+    } else {
+        Err(StoreError::Validation(errs))
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/?saved=1").into_response()),
+        Err(StoreError::Validation(errs)) => {
+            let errors = FormErrors::from(&errs, a.lang);
+            page_status(StatusCode::UNPROCESSABLE_ENTITY, &intake_page_for(&state, &a, h, errors, String::new()).await?)
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+// ---------------------------------------------------------------- consultations
+
+#[derive(Template)]
+#[template(path = "consultations.html")]
+struct ConsultationsPage {
+    l: Layout,
+    q: ConsultationQuery,
+    items: Vec<Consultation>,
+    next_link: String,
+    channels: Vec<(String, String)>,
+    requesters: Vec<(String, String)>,
+    topics: Vec<(String, String)>,
+    staff: Vec<(String, String)>,
+    can_write: bool,
+}
+
+impl ConsultationsPage {
+    fn topic_labels(&self, codes: &[String]) -> String {
+        codes.iter().map(|c| self.l.tr.vocab(VocabKind::ConsultationTopic, c)).collect::<Vec<_>>().join("、")
+    }
+    fn channel(&self, code: &str) -> String {
+        self.l.tr.vocab(VocabKind::ConsultationChannel, code)
+    }
+    fn requester(&self, code: &str) -> String {
+        self.l.tr.vocab(VocabKind::RequesterKind, code)
+    }
+    fn when(&self, at: &str) -> String {
+        store::parse_ts(at)
+            .map(|t| t.with_timezone(&domain::dates::jst()).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// GET /consultations — filtered list with follow-up actions.
+pub async fn consultations_list(State(state): State<AppState>, a: Authed, Query(q): Query<ConsultationQuery>) -> PageResult {
+    let result = match state.store.list_consultations(a.actor(), &q).await {
+        Ok(r) => r,
+        Err(StoreError::Validation(_)) => store::consultations::ConsultationPage { items: Vec::new(), next: None },
+        Err(e) => return Err(a.err(e)),
+    };
+    audit_list(&state, &a, "consultation.list", &format!("results={}", result.items.len())).await?;
+    let next_link = result
+        .next
+        .as_ref()
+        .map(|n| {
+            format!(
+                "/consultations?{}",
+                query_string(&[
+                    ("from", q.from.clone()),
+                    ("to", q.to.clone()),
+                    ("channel", q.channel.clone()),
+                    ("requester_kind", q.requester_kind.clone()),
+                    ("topic", q.topic.clone()),
+                    ("staff", q.staff.clone()),
+                    ("open_followups", if q.open_followups { "true".into() } else { String::new() }),
+                    ("before", n.clone()),
+                ])
+            )
+        })
+        .unwrap_or_default();
+    let staff = state
+        .store
+        .center_users(&a.actor().center_id)
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|(id, n, _)| (id, n))
+        .collect();
+    page(&ConsultationsPage {
+        l: Layout::for_user(&a, "/consultations"),
+        channels: choices(VocabKind::ConsultationChannel, a.lang),
+        requesters: choices(VocabKind::RequesterKind, a.lang),
+        topics: choices(VocabKind::ConsultationTopic, a.lang),
+        staff,
+        can_write: a.actor().writes_records(),
+        q,
+        items: result.items,
+        next_link,
+    })
+}
+
+/// POST /consultations/{id}/followup-done — mark done and return to where the user was.
+pub async fn followup_done(State(state): State<AppState>, a: Authed, Path(id): Path<String>, headers: HeaderMap) -> PageResult {
+    state.store.complete_followup(a.actor(), &id, state.clock.now()).await.map_err(|e| a.err(e))?;
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string())))
+        .unwrap_or_else(|| "/".into());
+    Ok(Redirect::to(&safe_next(&back)).into_response())
+}
+
+// ---------------------------------------------------------------- reports
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    l: Layout,
+    from: String,
+    to: String,
+    report: Option<ConsultationReport>,
+    errors: FormErrors,
+    period_label: String,
+}
+
+impl ReportsPage {
+    fn label(&self, kind: &str, code: &str) -> String {
+        let k = match kind {
+            "channel" => VocabKind::ConsultationChannel,
+            "requester" => VocabKind::RequesterKind,
+            _ => VocabKind::ConsultationTopic,
+        };
+        self.l.tr.vocab(k, code)
+    }
+    fn month(&self, ym: &str) -> String {
+        chrono::NaiveDate::parse_from_str(&format!("{ym}-01"), "%Y-%m-%d")
+            .map(|d| if self.l.tr.is_ja() { format!("{}（{}）", domain::dates::wareki_year_month(d), ym) } else { ym.to_string() })
+            .unwrap_or_else(|_| ym.to_string())
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PeriodQuery {
+    from: String,
+    to: String,
+}
+
+/// Parse a report period; empty = the current fiscal year.
+pub fn parse_period(q_from: &str, q_to: &str, today: chrono::NaiveDate) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ValidationErrors> {
+    let fy = FiscalYear::of(today);
+    let mut e = ValidationErrors::new();
+    let from = if q_from.trim().is_empty() { Some(fy.start()) } else { e.check(domain::dates::parse_date("from", q_from)) };
+    let to = if q_to.trim().is_empty() { Some(fy.end()) } else { e.check(domain::dates::parse_date("to", q_to)) };
+    e.into_result()?;
+    match (from, to) {
+        (Some(f), Some(t)) => Ok((f, t)),
+        _ => Err(ValidationErrors::new()),
+    }
+}
+
+/// GET /reports — 延べ件数・実人数 and breakdowns for a period (default: this fiscal year).
+pub async fn reports_page(State(state): State<AppState>, a: Authed, Query(q): Query<PeriodQuery>) -> PageResult {
+    let today = state.clock.today_jst();
+    let (report, errors, from, to) = match parse_period(&q.from, &q.to, today) {
+        Ok((f, t)) => match state.store.consultation_report(a.actor(), f, t).await {
+            Ok(r) => (Some(r), FormErrors::default(), f.to_string(), t.to_string()),
+            Err(StoreError::Validation(e)) => (None, FormErrors::from(&e, a.lang), q.from.clone(), q.to.clone()),
+            Err(e) => return Err(a.err(e)),
+        },
+        Err(e) => (None, FormErrors::from(&e, a.lang), q.from.clone(), q.to.clone()),
+    };
+    let period_label = match (chrono::NaiveDate::parse_from_str(&from, "%Y-%m-%d"), chrono::NaiveDate::parse_from_str(&to, "%Y-%m-%d")) {
+        (Ok(f), Ok(t)) if a.lang == Lang::Ja => format!("{} 〜 {}", domain::dates::wareki(f), domain::dates::wareki(t)),
+        _ => format!("{from} – {to}"),
+    };
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    page_status(status, &ReportsPage { l: Layout::for_user(&a, "/reports"), from, to, report, errors, period_label })
+}

@@ -1,0 +1,194 @@
+//! The route table. Every route is declared here with its access policy, and the router is
+//! built from this table — a route cannot exist without a policy. The policy layer checks the
+//! role (deny by default) and the CSRF token before any handler runs; record scope (own center,
+//! assigned children) is then enforced by the store.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, MethodRouter};
+use axum::Router;
+use axum_extra::extract::cookie::CookieJar;
+use domain::Role;
+
+use crate::auth::{Identity, ReqLang, PRE_COOKIE};
+use crate::error::WebError;
+use crate::{api, pages, AppState};
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// Anyone, logged in or not (login page, static files, health check, OpenAPI document).
+    Public,
+    /// Any logged-in user.
+    Authenticated,
+    /// Logged-in users holding one of these roles.
+    Roles(&'static [Role]),
+}
+
+impl Policy {
+    /// Does this policy admit a caller with `role` (`None` = anonymous)?
+    pub fn admits(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Policy::Public, _) => true,
+            (_, None) => false,
+            (Policy::Authenticated, Some(_)) => true,
+            (Policy::Roles(roles), Some(r)) => roles.contains(&r),
+        }
+    }
+}
+
+/// Roles that read child and consultation records (scope applied by the store).
+pub const READERS: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant, Role::Coordinator, Role::Viewer];
+/// Roles that create and edit child and consultation records.
+pub const WRITERS: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant, Role::Coordinator];
+/// Roles that see consultation figures (municipal users: their area only).
+pub const REPORTERS: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant, Role::Viewer, Role::Municipal];
+
+/// One declared route.
+#[derive(Clone, Debug)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: Method,
+    /// axum path pattern.
+    pub path: &'static str,
+    /// Access policy.
+    pub policy: Policy,
+}
+
+macro_rules! routes {
+    ($( $m:ident $path:literal $policy:expr => $handler:expr ;)*) => {
+        /// Every route of the application with its policy.
+        pub fn specs() -> Vec<RouteSpec> {
+            vec![$( RouteSpec { method: Method::$m, path: $path, policy: $policy } ),*]
+        }
+        fn handlers() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+            vec![$( (
+                RouteSpec { method: Method::$m, path: $path, policy: $policy },
+                routes!(@method $m, $handler),
+            ) ),*]
+        }
+    };
+    (@method GET, $h:expr) => { get($h) };
+    (@method POST, $h:expr) => { post($h) };
+    (@method PATCH, $h:expr) => { patch($h) };
+}
+
+use Policy::{Authenticated, Public, Roles};
+
+routes! {
+    GET "/healthz" Public => pages::healthz;
+    GET "/static/{file}" Public => pages::static_file;
+    GET "/login" Public => pages::login_page;
+    POST "/login" Public => pages::login_submit;
+    POST "/logout" Authenticated => pages::logout;
+    GET "/lang/{lang}" Public => pages::set_lang;
+    GET "/" Authenticated => pages::home;
+    GET "/children" Roles(READERS) => pages::children_list;
+    GET "/children/new" Roles(WRITERS) => pages::child_new;
+    POST "/children" Roles(WRITERS) => pages::child_create;
+    GET "/children/{id}" Roles(READERS) => pages::child_show;
+    GET "/children/{id}/edit" Roles(WRITERS) => pages::child_edit;
+    POST "/children/{id}" Roles(WRITERS) => pages::child_update;
+    GET "/intake" Roles(WRITERS) => pages::intake_page;
+    GET "/intake/child-search" Roles(WRITERS) => pages::intake_child_search;
+    POST "/intake" Roles(WRITERS) => pages::intake_submit;
+    GET "/consultations" Roles(READERS) => pages::consultations_list;
+    POST "/consultations/{id}/followup-done" Roles(WRITERS) => pages::followup_done;
+    GET "/reports" Roles(REPORTERS) => pages::reports_page;
+    GET "/api/v1/openapi.json" Public => api::openapi;
+    GET "/api/v1/children" Roles(READERS) => api::list_children;
+    POST "/api/v1/children" Roles(WRITERS) => api::create_child;
+    GET "/api/v1/children/{id}" Roles(READERS) => api::get_child;
+    PATCH "/api/v1/children/{id}" Roles(WRITERS) => api::patch_child;
+    GET "/api/v1/consultations" Roles(READERS) => api::list_consultations;
+    POST "/api/v1/consultations" Roles(WRITERS) => api::create_consultation;
+    GET "/api/v1/consultations/{id}" Roles(READERS) => api::get_consultation;
+    PATCH "/api/v1/consultations/{id}" Roles(WRITERS) => api::patch_consultation;
+    GET "/api/v1/reports/consultations" Roles(REPORTERS) => api::consultation_report;
+    GET "/api/v1/organizations" Roles(READERS) => api::list_organizations;
+    POST "/api/v1/organizations" Roles(WRITERS) => api::create_organization;
+}
+
+/// Build the router from the table, wrapping every route in its policy check.
+pub fn router(_state: AppState) -> Router<AppState> {
+    let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
+    for (spec, handler) in handlers() {
+        let guarded = handler.layer(axum::middleware::from_fn_with_state(spec.policy, enforce));
+        match by_path.iter_mut().find(|(p, _)| *p == spec.path) {
+            Some((_, existing)) => {
+                let merged = std::mem::take(existing).merge(guarded);
+                *existing = merged;
+            }
+            None => by_path.push((spec.path, guarded)),
+        }
+    }
+    let mut router = Router::new();
+    for (path, mr) in by_path {
+        router = router.route(path, mr);
+    }
+    router.fallback(pages::not_found)
+}
+
+fn is_state_changing(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Largest form body the CSRF check will buffer (forms are small; uploads come later).
+const MAX_FORM: usize = 256 * 1024;
+
+/// Role check, then CSRF check for state-changing requests.
+async fn enforce(State(policy): State<Policy>, req: Request, next: Next) -> Response {
+    let lang = req.extensions().get::<ReqLang>().map(|l| l.0).unwrap_or_default();
+    let api = req.uri().path().starts_with("/api/");
+    let identity = req.extensions().get::<Identity>().cloned();
+    if !policy.admits(identity.as_ref().map(|i| i.actor.role)) {
+        return match identity {
+            None => WebError::Unauthenticated { api }.into_response(),
+            Some(_) => WebError::Forbidden { api, lang }.into_response(),
+        };
+    }
+    if !is_state_changing(req.method()) {
+        return next.run(req).await;
+    }
+    // Bearer-token callers send no cookies, so they cannot be driven cross-site.
+    let expected = match (&identity, policy) {
+        (Some(Identity { csrf: None, .. }), _) => return next.run(req).await,
+        (Some(Identity { csrf: Some(t), .. }), _) => t.clone(),
+        (None, _) => match CookieJar::from_headers(req.headers()).get(PRE_COOKIE) {
+            Some(c) => c.value().to_string(),
+            None => return WebError::Csrf { api, lang }.into_response(),
+        },
+    };
+    let header_token = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_FORM).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response(),
+    };
+    let form_token = form_field(&bytes, "_csrf");
+    let presented = header_token.or(form_token);
+    if !presented.is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes())) {
+        return WebError::Csrf { api, lang }.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,20 @@
+// Progressive enhancement only: every form works without this file.
+document.addEventListener("DOMContentLoaded", function () {
+  // The "search" button is the no-JavaScript fallback for the intake child search.
+  document.querySelectorAll(".nojs").forEach(function (el) { el.hidden = true; });
+  // Typing a name in the intake search selects "registered child" as the subject.
+  var q = document.getElementById("child-q");
+  var subject = document.getElementById("subject-child");
+  if (q && subject) {
+    q.addEventListener("input", function () { subject.checked = true; });
+    q.addEventListener("keydown", function (e) {
+      // Enter in the search box must not submit the whole consultation by accident.
+      if (e.key === "Enter") { e.preventDefault(); }
+    });
+  }
+  var person = document.getElementById("person_name");
+  var personRadio = document.getElementById("subject-person");
+  if (person && personRadio) {
+    person.addEventListener("input", function () { personRadio.checked = true; });
+  }
+});
