@@ -176,7 +176,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Vec<(String, Stri
             continue;
         };
         let coordinators: Vec<&Actor> = actors.iter().filter(|a| a.role == Role::Coordinator).collect();
-        let writers: Vec<&Actor> = actors.iter().filter(|a| a.writes_records() && a.role != Role::Admin).collect();
+        let writers: Vec<&Actor> = actors.iter().filter(|a| matches!(a.role, Role::Advisor | Role::Consultant)).collect();
         let hospital = store
             .add_organization(&lead, &OrganizationForm { kind: "hospital".into(), name: format!("{}総合医療センター（デモ）", short_area(&areas[0])), municipality_code: areas[0].clone(), ..Default::default() }, now)
             .await?;

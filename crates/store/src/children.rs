@@ -558,9 +558,10 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let today = now.with_timezone(&domain::dates::jst()).date_naive();
-        let draft = form.parse(today)?;
         let mut w = self.begin_write().await?;
+        // Scope before validation: an out-of-scope caller learns nothing about the record.
         let version = self.scoped_child_version(&mut w.tx, actor, id).await?;
+        let draft = form.parse(today)?;
         if expected_version.is_some_and(|v| v != version) {
             return Err(StoreError::Conflict(
                 "the record was changed by someone else".into(),

@@ -1,0 +1,211 @@
+//! The web crate's integration suite: one binary (link time matters), one module per area.
+//! Every test runs against SQLite and, when `TSUNAGU_TEST_DATABASE_URL` is set, against
+//! PostgreSQL too — each app gets a fresh database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod authz;
+mod browser;
+mod pages;
+mod security;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use domain::Role;
+use store::users::NewUser;
+use store::{Actor, Store};
+use web::{AppState, FixedClock, WebConfig};
+
+/// Password of every test user.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Frozen "now" for tests: 2026-11-20 10:00 JST (fiscal year 2026).
+pub fn test_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap()
+}
+
+/// A running app on a loopback port with its own database.
+pub struct TestApp {
+    pub addr: String,
+    pub store: Store,
+    pub clock: Arc<FixedClock>,
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The databases to run against: always SQLite, plus PostgreSQL when configured.
+pub fn backends() -> Vec<&'static str> {
+    let mut v = vec!["sqlite"];
+    if std::env::var("TSUNAGU_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        v.push("postgres");
+    }
+    v
+}
+
+async fn fresh_store(backend: &str) -> (Store, Option<tempfile::TempDir>) {
+    match backend {
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("t.db").display());
+            (Store::connect(&url).await.unwrap(), Some(dir))
+        }
+        _ => {
+            let base = std::env::var("TSUNAGU_TEST_DATABASE_URL").unwrap();
+            let name = format!("tsunagu_t_{}", uuid_simple());
+            let admin = sqlx_admin(&base).await;
+            admin(&format!("CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0")).await;
+            let url = replace_db(&base, &name);
+            (Store::connect(&url).await.unwrap(), None)
+        }
+    }
+}
+
+fn uuid_simple() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or(0),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+fn replace_db(url: &str, name: &str) -> String {
+    let (head, tail) = url.split_at(url.rfind('/').unwrap());
+    let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
+    format!("{head}/{name}{query}")
+}
+
+async fn sqlx_admin(url: &str) -> impl Fn(&str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    let url = url.to_string();
+    move |sql: &str| {
+        let url = url.clone();
+        let sql = sql.to_string();
+        Box::pin(async move {
+            let output = tokio::process::Command::new("psql")
+                .arg(&url)
+                .arg("-q")
+                .arg("-c")
+                .arg(&sql)
+                .output()
+                .await
+                .expect("psql runs");
+            assert!(output.status.success(), "psql failed: {}", String::from_utf8_lossy(&output.stderr));
+        })
+    }
+}
+
+/// Start the app on port 0 with a fresh database and a frozen clock.
+pub async fn spawn_app(backend: &'static str) -> TestApp {
+    let (store, dir) = fresh_store(backend).await;
+    let clock = Arc::new(FixedClock::new(test_now()));
+    let state = AppState::new(store.clone(), clock.clone(), WebConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(web::serve(listener, state));
+    TestApp { addr, store, clock, backend, _dir: dir }
+}
+
+/// Two centers (own and other) with one user per role in each: the fixture for the matrix.
+pub struct World {
+    pub app: TestApp,
+    /// Users of the first center by role.
+    pub own: Vec<(Role, Actor)>,
+    /// Users of the second center by role.
+    pub other: Vec<(Role, Actor)>,
+}
+
+impl World {
+    pub fn user(&self, role: Role) -> &Actor {
+        &self.own.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+    pub fn other_user(&self, role: Role) -> &Actor {
+        &self.other.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+}
+
+pub async fn world(backend: &'static str) -> World {
+    let app = spawn_app(backend).await;
+    let now = test_now();
+    app.store.add_center("kochi", "高知テスト", "390003", now).await.unwrap();
+    app.store.add_center("nara", "奈良テスト", "290009", now).await.unwrap();
+    let mut own = Vec::new();
+    let mut other = Vec::new();
+    for (center, list) in [("kochi", &mut own), ("nara", &mut other)] {
+        for role in Role::all() {
+            let login = format!("{center}.{}", role.code());
+            let a = app
+                .store
+                .add_user(
+                    NewUser {
+                        center_code: center,
+                        login: &login,
+                        display_name: &format!("{center} {}", role.code()),
+                        role,
+                        password: PASSWORD,
+                        professions: Vec::new(),
+                        municipalities: if role == Role::Municipal { vec!["392014".into()] } else { Vec::new() },
+                    },
+                    now,
+                )
+                .await
+                .unwrap();
+            list.push((role, a));
+        }
+    }
+    World { app, own, other }
+}
+
+/// A logged-in HTTP client (cookie jar) with the session's CSRF token.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Extract the first hidden `_csrf` value from a page.
+pub fn csrf_of(html: &str) -> String {
+    let i = html.find("name=\"_csrf\" value=\"").expect("page has a csrf field") + 20;
+    html[i..html[i..].find('"').unwrap() + i].to_string()
+}
+
+pub async fn login(app: &TestApp, login: &str) -> Browser {
+    let http = client();
+    let page = http.get(format!("{}/login", app.addr)).send().await.unwrap().text().await.unwrap();
+    let token = csrf_of(&page);
+    let res = http
+        .post(format!("{}/login", app.addr))
+        .form(&[("_csrf", token.as_str()), ("login", login), ("password", PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "login as {login} should redirect");
+    let home = http.get(format!("{}/", app.addr)).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&home);
+    Browser { http, base: app.addr.clone(), csrf }
+}
+
+/// A valid child form (JSON) in Kochi City.
+pub fn child_json(family: &str, kana: &str) -> serde_json::Value {
+    serde_json::json!({
+        "family_name": family, "given_name": "花子",
+        "family_name_kana": kana, "given_name_kana": "ハナコ",
+        "birth_date": "2022-05-01", "sex": "female", "municipality_code": "392014",
+        "medical_care": ["tube_feeding_gastric", "suction"], "welfare_services": []
+    })
+}
+
+pub async fn token_for(app: &TestApp, login: &str) -> String {
+    app.store.create_token(login, 30, test_now()).await.unwrap()
+}
