@@ -17,26 +17,96 @@ use store::{Actor, Store, StoreError};
 pub const DEMO_PASSWORD: &str = "tsunagu-demo-2026";
 
 const FAMILY: &[(&str, &str)] = &[
-    ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"), ("伊藤", "イトウ"),
-    ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"),
-    ("吉田", "ヨシダ"), ("山田", "ヤマダ"), ("松本", "マツモト"), ("井上", "イノウエ"), ("木村", "キムラ"),
-    ("林", "ハヤシ"), ("清水", "シミズ"), ("山崎", "ヤマザキ"), ("森", "モリ"), ("池田", "イケダ"),
-    ("橋本", "ハシモト"), ("石川", "イシカワ"), ("前田", "マエダ"), ("藤田", "フジタ"), ("岡田", "オカダ"),
-    ("髙木", "タカギ"), ("長谷川", "ハセガワ"), ("村上", "ムラカミ"), ("近藤", "コンドウ"), ("坂本", "サカモト"),
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+    ("吉田", "ヨシダ"),
+    ("山田", "ヤマダ"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+    ("木村", "キムラ"),
+    ("林", "ハヤシ"),
+    ("清水", "シミズ"),
+    ("山崎", "ヤマザキ"),
+    ("森", "モリ"),
+    ("池田", "イケダ"),
+    ("橋本", "ハシモト"),
+    ("石川", "イシカワ"),
+    ("前田", "マエダ"),
+    ("藤田", "フジタ"),
+    ("岡田", "オカダ"),
+    ("髙木", "タカギ"),
+    ("長谷川", "ハセガワ"),
+    ("村上", "ムラカミ"),
+    ("近藤", "コンドウ"),
+    ("坂本", "サカモト"),
 ];
 const GIVEN: &[(&str, &str)] = &[
-    ("陽翔", "ハルト"), ("蓮", "レン"), ("湊", "ミナト"), ("蒼", "アオイ"), ("樹", "イツキ"), ("悠真", "ユウマ"),
-    ("結菜", "ユイナ"), ("陽葵", "ヒマリ"), ("芽依", "メイ"), ("紬", "ツムギ"), ("凛", "リン"), ("さくら", "サクラ"),
-    ("葵", "アオイ"), ("大和", "ヤマト"), ("颯太", "ソウタ"), ("結衣", "ユイ"), ("美月", "ミツキ"), ("晴", "ハル"),
-    ("こはる", "コハル"), ("一花", "イチカ"), ("律", "リツ"), ("朝陽", "アサヒ"), ("心春", "コハル"), ("奏", "カナデ"),
+    ("陽翔", "ハルト"),
+    ("蓮", "レン"),
+    ("湊", "ミナト"),
+    ("蒼", "アオイ"),
+    ("樹", "イツキ"),
+    ("悠真", "ユウマ"),
+    ("結菜", "ユイナ"),
+    ("陽葵", "ヒマリ"),
+    ("芽依", "メイ"),
+    ("紬", "ツムギ"),
+    ("凛", "リン"),
+    ("さくら", "サクラ"),
+    ("葵", "アオイ"),
+    ("大和", "ヤマト"),
+    ("颯太", "ソウタ"),
+    ("結衣", "ユイ"),
+    ("美月", "ミツキ"),
+    ("晴", "ハル"),
+    ("こはる", "コハル"),
+    ("一花", "イチカ"),
+    ("律", "リツ"),
+    ("朝陽", "アサヒ"),
+    ("心春", "コハル"),
+    ("奏", "カナデ"),
 ];
 const PARENT: &[(&str, &str)] = &[
-    ("美咲", "ミサキ"), ("由美", "ユミ"), ("直子", "ナオコ"), ("健太", "ケンタ"), ("大輔", "ダイスケ"), ("愛", "アイ"),
-    ("裕子", "ユウコ"), ("拓也", "タクヤ"), ("真由美", "マユミ"), ("翔", "ショウ"),
+    ("美咲", "ミサキ"),
+    ("由美", "ユミ"),
+    ("直子", "ナオコ"),
+    ("健太", "ケンタ"),
+    ("大輔", "ダイスケ"),
+    ("愛", "アイ"),
+    ("裕子", "ユウコ"),
+    ("拓也", "タクヤ"),
+    ("真由美", "マユミ"),
+    ("翔", "ショウ"),
 ];
 const STAFF: &[&str] = &[
-    "青木 光", "石田 恵", "上田 修", "遠藤 誠", "大野 優子", "川口 茂", "北村 陽子", "工藤 進", "小松 智子", "斉藤 学",
-    "酒井 久美", "島田 勝", "杉山 薫", "高田 誠一", "竹内 舞", "千葉 浩", "土屋 綾", "中島 隆", "西田 聡美", "野口 亮",
+    "青木 光",
+    "石田 恵",
+    "上田 修",
+    "遠藤 誠",
+    "大野 優子",
+    "川口 茂",
+    "北村 陽子",
+    "工藤 進",
+    "小松 智子",
+    "斉藤 学",
+    "酒井 久美",
+    "島田 勝",
+    "杉山 薫",
+    "高田 誠一",
+    "竹内 舞",
+    "千葉 浩",
+    "土屋 綾",
+    "中島 隆",
+    "西田 聡美",
+    "野口 亮",
 ];
 
 struct CenterSpec {
@@ -123,7 +193,10 @@ const CENTERS: &[CenterSpec] = &[
 fn areas(jurisdiction: &str) -> Vec<String> {
     let under: Vec<String> = domain::municipality::all()
         .iter()
-        .filter(|g| g.parent_code.as_deref() == Some(jurisdiction) && g.kind != domain::municipality::LocalGovKind::Prefecture)
+        .filter(|g| {
+            g.parent_code.as_deref() == Some(jurisdiction)
+                && g.kind != domain::municipality::LocalGovKind::Prefecture
+        })
         .map(|g| g.code.clone())
         .collect();
     if under.is_empty() {
@@ -138,23 +211,47 @@ fn pick<'a, T>(rng: &mut SmallRng, v: &'a [T]) -> &'a T {
 }
 
 /// Load the dataset; returns (login, role, center) for the printout.
-pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Vec<(String, String, String)>, StoreError> {
+pub async fn load(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, String, String)>, StoreError> {
     let mut rng = SmallRng::seed_from_u64(20261128);
     let mut logins = Vec::new();
     let today = domain::dates::jst_date(now);
-    let care_codes: Vec<String> = domain::vocab::entries(domain::vocab::VocabKind::MedicalCareItem).iter().map(|e| e.code.clone()).collect();
-    let welfare_codes: Vec<String> = domain::vocab::entries(domain::vocab::VocabKind::WelfareService).iter().map(|e| e.code.clone()).collect();
-    let topic_codes: Vec<String> = domain::vocab::entries(domain::vocab::VocabKind::ConsultationTopic).iter().map(|e| e.code.clone()).collect();
-    let requester_codes: Vec<String> = domain::vocab::entries(domain::vocab::VocabKind::RequesterKind).iter().map(|e| e.code.clone()).collect();
+    let care_codes: Vec<String> = domain::vocab::entries(domain::vocab::VocabKind::MedicalCareItem)
+        .iter()
+        .map(|e| e.code.clone())
+        .collect();
+    let welfare_codes: Vec<String> =
+        domain::vocab::entries(domain::vocab::VocabKind::WelfareService)
+            .iter()
+            .map(|e| e.code.clone())
+            .collect();
+    let topic_codes: Vec<String> =
+        domain::vocab::entries(domain::vocab::VocabKind::ConsultationTopic)
+            .iter()
+            .map(|e| e.code.clone())
+            .collect();
+    let requester_codes: Vec<String> =
+        domain::vocab::entries(domain::vocab::VocabKind::RequesterKind)
+            .iter()
+            .map(|e| e.code.clone())
+            .collect();
     let mut staff_i = 0;
     for spec in CENTERS {
-        store.add_center(spec.code, spec.name, spec.jurisdiction, now).await?;
+        store
+            .add_center(spec.code, spec.name, spec.jurisdiction, now)
+            .await?;
         let areas = areas(spec.jurisdiction);
         let mut actors: Vec<Actor> = Vec::new();
         for (role, login, professions) in spec.staff {
             let name = STAFF[staff_i % STAFF.len()];
             staff_i += 1;
-            let municipalities = if *role == Role::Municipal { vec![areas[0].clone()] } else { Vec::new() };
+            let municipalities = if *role == Role::Municipal {
+                vec![areas[0].clone()]
+            } else {
+                Vec::new()
+            };
             let a = store
                 .add_user(
                     NewUser {
@@ -169,22 +266,59 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Vec<(String, Stri
                     now,
                 )
                 .await?;
-            logins.push((login.to_string(), role.code().to_string(), spec.code.to_string()));
+            logins.push((
+                login.to_string(),
+                role.code().to_string(),
+                spec.code.to_string(),
+            ));
             actors.push(a);
         }
         let Some(lead) = actors.iter().find(|a| a.role == Role::Advisor).cloned() else {
             continue;
         };
-        let coordinators: Vec<&Actor> = actors.iter().filter(|a| a.role == Role::Coordinator).collect();
-        let writers: Vec<&Actor> = actors.iter().filter(|a| matches!(a.role, Role::Advisor | Role::Consultant)).collect();
+        let coordinators: Vec<&Actor> = actors
+            .iter()
+            .filter(|a| a.role == Role::Coordinator)
+            .collect();
+        let writers: Vec<&Actor> = actors
+            .iter()
+            .filter(|a| matches!(a.role, Role::Advisor | Role::Consultant))
+            .collect();
         let hospital = store
-            .add_organization(&lead, &OrganizationForm { kind: "hospital".into(), name: format!("{}総合医療センター（デモ）", short_area(&areas[0])), municipality_code: areas[0].clone(), ..Default::default() }, now)
+            .add_organization(
+                &lead,
+                &OrganizationForm {
+                    kind: "hospital".into(),
+                    name: format!("{}総合医療センター（デモ）", short_area(&areas[0])),
+                    municipality_code: areas[0].clone(),
+                    ..Default::default()
+                },
+                now,
+            )
             .await?;
         store
-            .add_organization(&lead, &OrganizationForm { kind: "nicu".into(), name: "県立こども病院NICU（デモ）".into(), municipality_code: areas[0].clone(), ..Default::default() }, now)
+            .add_organization(
+                &lead,
+                &OrganizationForm {
+                    kind: "nicu".into(),
+                    name: "県立こども病院NICU（デモ）".into(),
+                    municipality_code: areas[0].clone(),
+                    ..Default::default()
+                },
+                now,
+            )
             .await?;
         let school = store
-            .add_organization(&lead, &OrganizationForm { kind: "special_school".into(), name: "つなぐ特別支援学校（デモ）".into(), municipality_code: areas[0].clone(), ..Default::default() }, now)
+            .add_organization(
+                &lead,
+                &OrganizationForm {
+                    kind: "special_school".into(),
+                    name: "つなぐ特別支援学校（デモ）".into(),
+                    municipality_code: areas[0].clone(),
+                    ..Default::default()
+                },
+                now,
+            )
             .await?;
         let mut children = Vec::new();
         for _ in 0..spec.children {
@@ -204,13 +338,25 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Vec<(String, Stri
                     care.push(c);
                 }
             }
-            let welfare = if rng.gen_bool(0.3) { Vec::new() } else { vec![pick(&mut rng, &welfare_codes).clone()] };
+            let welfare = if rng.gen_bool(0.3) {
+                Vec::new()
+            } else {
+                vec![pick(&mut rng, &welfare_codes).clone()]
+            };
             let mut devices = Vec::new();
             if ventilator {
-                devices.push(DeviceForm { name: "人工呼吸器".into(), uses_electricity: true, battery_minutes: rng.gen_range(60..600).to_string() });
+                devices.push(DeviceForm {
+                    name: "人工呼吸器".into(),
+                    uses_electricity: true,
+                    battery_minutes: rng.gen_range(60..600).to_string(),
+                });
             }
             if care.iter().any(|c| c == "suction") {
-                devices.push(DeviceForm { name: "吸引器".into(), uses_electricity: true, battery_minutes: String::new() });
+                devices.push(DeviceForm {
+                    name: "吸引器".into(),
+                    uses_electricity: true,
+                    battery_minutes: String::new(),
+                });
             }
             let muni = pick(&mut rng, &areas).clone();
             let (pg, pgk) = *pick(&mut rng, PARENT);
@@ -220,26 +366,55 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Vec<(String, Stri
                 family_name_kana: fam_k.into(),
                 given_name_kana: given_k.into(),
                 birth_date: birth.to_string(),
-                sex: if rng.gen_bool(0.5) { "female".into() } else { "male".into() },
+                sex: if rng.gen_bool(0.5) {
+                    "female".into()
+                } else {
+                    "male".into()
+                },
                 municipality_code: muni,
                 address: "（デモ住所）".into(),
-                phone: format!("0{}-{:04}-{:04}", rng.gen_range(10..99), rng.gen_range(0..10000), rng.gen_range(0..10000)),
-                care_setting: if age_days < 120 && rng.gen_bool(0.5) { "in_nicu".into() } else { "at_home".into() },
+                phone: format!(
+                    "0{}-{:04}-{:04}",
+                    rng.gen_range(10..99),
+                    rng.gen_range(0..10000),
+                    rng.gen_range(0..10000)
+                ),
+                care_setting: if age_days < 120 && rng.gen_bool(0.5) {
+                    "in_nicu".into()
+                } else {
+                    "at_home".into()
+                },
                 primary_hospital_id: hospital.clone(),
-                school_id: if age_days > 6 * 365 { school.clone() } else { String::new() },
+                school_id: if age_days > 6 * 365 {
+                    school.clone()
+                } else {
+                    String::new()
+                },
                 status: "active".into(),
                 medical_care: care,
                 welfare_services: welfare,
                 guardians: vec![GuardianForm {
                     name: format!("{fam} {pg}"),
                     name_kana: format!("{fam_k} {pgk}"),
-                    relation: if rng.gen_bool(0.7) { "母".into() } else { "父".into() },
-                    phone: format!("090-{:04}-{:04}", rng.gen_range(0..10000), rng.gen_range(0..10000)),
+                    relation: if rng.gen_bool(0.7) {
+                        "母".into()
+                    } else {
+                        "父".into()
+                    },
+                    phone: format!(
+                        "090-{:04}-{:04}",
+                        rng.gen_range(0..10000),
+                        rng.gen_range(0..10000)
+                    ),
                     is_primary: true,
                     ..Default::default()
                 }],
                 devices,
-                coordinator_ids: if coordinators.is_empty() { Vec::new() } else { vec![pick(&mut rng, &coordinators).user_id.clone()] },
+                coordinator_ids: if coordinators.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![pick(&mut rng, &coordinators).user_id.clone()]
+                },
                 ..Default::default()
             };
             let id = store.register_child(&lead, &form, true, now).await?;
@@ -254,20 +429,45 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Vec<(String, Stri
             let days_ago = rng.gen_range(0..span_days);
             let at = now - Duration::days(days_ago) - Duration::minutes(rng.gen_range(0..600));
             let (child_id, person) = if i % 9 == 0 {
-                (String::new(), Some(PersonForm { anonymous: i % 18 == 0, name: if i % 18 == 0 { String::new() } else { format!("{} 様", pick(&mut rng, FAMILY).0) }, name_kana: String::new() }))
+                (
+                    String::new(),
+                    Some(PersonForm {
+                        anonymous: i % 18 == 0,
+                        name: if i % 18 == 0 {
+                            String::new()
+                        } else {
+                            format!("{} 様", pick(&mut rng, FAMILY).0)
+                        },
+                        name_kana: String::new(),
+                    }),
+                )
             } else {
                 let (cid, age) = pick(&mut rng, &children);
-                if (*age as i64) < days_ago {
-                    (String::new(), Some(PersonForm { anonymous: true, ..Default::default() }))
+                if *age < days_ago {
+                    (
+                        String::new(),
+                        Some(PersonForm {
+                            anonymous: true,
+                            ..Default::default()
+                        }),
+                    )
                 } else {
                     (cid.clone(), None)
                 }
             };
             let topic = pick(&mut rng, &topic_codes).clone();
-            let followup = if days_ago < 10 && i % 3 == 0 { (today + Duration::days(rng.gen_range(-3..7))).to_string() } else { String::new() };
+            let followup = if days_ago < 10 && i % 3 == 0 {
+                (today + Duration::days(rng.gen_range(-3..7))).to_string()
+            } else {
+                String::new()
+            };
             let form = ConsultationForm {
                 occurred_at: at.to_rfc3339(),
-                channel: if rng.gen_bool(0.7) { "phone".into() } else { pick(&mut rng, &["email", "visit_center", "home_visit"]).to_string() },
+                channel: if rng.gen_bool(0.7) {
+                    "phone".into()
+                } else {
+                    pick(&mut rng, &["email", "visit_center", "home_visit"]).to_string()
+                },
                 requester_kind: pick(&mut rng, &requester_codes).clone(),
                 child_id,
                 person,
@@ -286,7 +486,9 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Vec<(String, Stri
 }
 
 fn short_area(code: &str) -> String {
-    domain::municipality::lookup(code).map(|g| g.name.clone()).unwrap_or_default()
+    domain::municipality::lookup(code)
+        .map(|g| g.name.clone())
+        .unwrap_or_default()
 }
 
 const SUMMARIES: &[&str] = &[

@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand};
 use store::Store;
 
 #[derive(Parser)]
-#[command(name = "tsunagu", version, about = "医療的ケア児支援センターの業務システム / support-center system for children with medical care needs")]
+#[command(
+    name = "tsunagu",
+    version,
+    about = "医療的ケア児支援センターの業務システム / support-center system for children with medical care needs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -143,7 +147,10 @@ fn database_url(db: &DbArgs) -> anyhow::Result<String> {
     }
     std::fs::create_dir_all(&db.data_dir)
         .with_context(|| format!("cannot create data folder {}", db.data_dir.display()))?;
-    Ok(format!("sqlite://{}", db.data_dir.join("tsunagu.db").display()))
+    Ok(format!(
+        "sqlite://{}",
+        db.data_dir.join("tsunagu.db").display()
+    ))
 }
 
 async fn open(db: &DbArgs) -> anyhow::Result<Store> {
@@ -156,7 +163,10 @@ async fn open(db: &DbArgs) -> anyhow::Result<Store> {
 fn print_store_error(e: store::StoreError) -> anyhow::Error {
     match e {
         store::StoreError::Validation(errs) => {
-            let msgs: Vec<String> = errs.iter().map(|e| format!("{}: {} / {}", e.field, e.ja, e.en)).collect();
+            let msgs: Vec<String> = errs
+                .iter()
+                .map(|e| format!("{}: {} / {}", e.field, e.ja, e.en))
+                .collect();
             anyhow::anyhow!("invalid input:\n  {}", msgs.join("\n  "))
         }
         other => anyhow::anyhow!(other),
@@ -171,11 +181,16 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    println!("tsunagu listening on http://{addr}/ ({})", store.backend().name());
+    println!(
+        "tsunagu listening on http://{addr}/ ({})",
+        store.backend().name()
+    );
     let state = web::AppState::new(
         store,
         Arc::new(web::SystemClock),
-        web::WebConfig { secure_cookies: args.behind_tls_proxy },
+        web::WebConfig {
+            secure_cookies: args.behind_tls_proxy,
+        },
     );
     web::serve(listener, state).await?;
     Ok(())
@@ -210,13 +225,35 @@ async fn main() -> anyhow::Result<()> {
             }
             serve(args, store).await
         }
-        Command::Center { cmd: CenterCmd::Add { code, name, jurisdiction, db } } => {
+        Command::Center {
+            cmd:
+                CenterCmd::Add {
+                    code,
+                    name,
+                    jurisdiction,
+                    db,
+                },
+        } => {
             let store = open(&db).await?;
-            let c = store.add_center(&code, &name, &jurisdiction, now).await.map_err(print_store_error)?;
+            let c = store
+                .add_center(&code, &name, &jurisdiction, now)
+                .await
+                .map_err(print_store_error)?;
             println!("center {} added ({})", c.code, c.id);
             Ok(())
         }
-        Command::User { cmd: UserCmd::Add { center, login, role, display_name, municipalities, password_stdin, db } } => {
+        Command::User {
+            cmd:
+                UserCmd::Add {
+                    center,
+                    login,
+                    role,
+                    display_name,
+                    municipalities,
+                    password_stdin,
+                    db,
+                },
+        } => {
             let Some(role) = domain::Role::parse(&role) else {
                 bail!("unknown role {role}: use admin, advisor, consultant, coordinator, municipal, viewer or auditor");
             };
@@ -251,13 +288,25 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Token { cmd: TokenCmd::Create { login, expires_days, db } } => {
+        Command::Token {
+            cmd:
+                TokenCmd::Create {
+                    login,
+                    expires_days,
+                    db,
+                },
+        } => {
             let store = open(&db).await?;
-            let token = store.create_token(&login, expires_days, now).await.map_err(print_store_error)?;
+            let token = store
+                .create_token(&login, expires_days, now)
+                .await
+                .map_err(print_store_error)?;
             println!("{token}");
             Ok(())
         }
-        Command::Audit { cmd: AuditCmd::Verify { db } } => {
+        Command::Audit {
+            cmd: AuditCmd::Verify { db },
+        } => {
             let store = open(&db).await?;
             match store.verify_audit().await? {
                 store::audit::ChainStatus::Ok { rows, head } => {

@@ -120,8 +120,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let mut prev = domain::audit::GENESIS_HASH.to_string();
-        let mut expected_seq = 1;
-        for r in &rows {
+        for (expected_seq, r) in (1_i64..).zip(rows.iter()) {
             let seq: i64 = r.try_get(0)?;
             let at: String = r.try_get(1)?;
             let center: Option<String> = r.try_get(2)?;
@@ -169,7 +168,6 @@ impl Store {
                 });
             }
             prev = hash;
-            expected_seq += 1;
         }
         Ok(ChainStatus::Ok {
             rows: rows.len() as i64,
@@ -179,7 +177,18 @@ impl Store {
 
     /// Audit rows about one entity, newest first (e.g. "who viewed this child").
     pub async fn audit_for_entity(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query_as::<_, (i64, String, Option<String>, String, String, Option<String>, String)>(
+        let rows = sqlx::query_as::<
+            _,
+            (
+                i64,
+                String,
+                Option<String>,
+                String,
+                String,
+                Option<String>,
+                String,
+            ),
+        >(
             "SELECT seq, at, actor_login, action, entity, entity_id, detail FROM audit_log \
              WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC",
         )
@@ -189,15 +198,17 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(seq, at, login, action, entity, entity_id, detail)| AuditRow {
-                seq,
-                at,
-                actor_login: login.unwrap_or_default(),
-                action,
-                entity,
-                entity_id,
-                detail,
-            })
+            .map(
+                |(seq, at, login, action, entity, entity_id, detail)| AuditRow {
+                    seq,
+                    at,
+                    actor_login: login.unwrap_or_default(),
+                    action,
+                    entity,
+                    entity_id,
+                    detail,
+                },
+            )
             .collect())
     }
 

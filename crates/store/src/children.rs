@@ -217,16 +217,41 @@ impl ChildForm {
     /// Parse every field, collecting all errors so the form can show each one inline.
     pub fn parse(&self, today: NaiveDate) -> std::result::Result<ChildDraft, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let family_name = e.check(required_line("family_name", &self.family_name, domain::text::MAX_NAME));
-        let given_name = e.check(required_line("given_name", &self.given_name, domain::text::MAX_NAME));
+        let family_name = e.check(required_line(
+            "family_name",
+            &self.family_name,
+            domain::text::MAX_NAME,
+        ));
+        let given_name = e.check(required_line(
+            "given_name",
+            &self.given_name,
+            domain::text::MAX_NAME,
+        ));
         let family_name_kana = e.check(KanaName::parse("family_name_kana", &self.family_name_kana));
         let given_name_kana = e.check(KanaName::parse("given_name_kana", &self.given_name_kana));
-        let birth_date = e.check(domain::dates::parse_birth_date("birth_date", &self.birth_date, today));
+        let birth_date = e.check(domain::dates::parse_birth_date(
+            "birth_date",
+            &self.birth_date,
+            today,
+        ));
         let sex = parse_enum(&mut e, "sex", &self.sex, Some(Sex::Unknown), Sex::parse);
-        let municipality = e.check(MunicipalityCode::parse("municipality_code", &self.municipality_code));
-        let address = e.check(optional_line("address", &self.address, domain::text::MAX_LINE));
+        let municipality = e.check(MunicipalityCode::parse(
+            "municipality_code",
+            &self.municipality_code,
+        ));
+        let address = e.check(optional_line(
+            "address",
+            &self.address,
+            domain::text::MAX_LINE,
+        ));
         let phone = e.check(optional_phone("phone", &self.phone));
-        let care_setting = parse_enum(&mut e, "care_setting", &self.care_setting, Some(CareSetting::AtHome), CareSetting::parse);
+        let care_setting = parse_enum(
+            &mut e,
+            "care_setting",
+            &self.care_setting,
+            Some(CareSetting::AtHome),
+            CareSetting::parse,
+        );
         let discharged_on = opt_date(&mut e, "discharged_on", &self.discharged_on);
         if let (Some(d), Some(b)) = (discharged_on, birth_date) {
             if d < b || d > today {
@@ -238,12 +263,25 @@ impl ChildForm {
                 ));
             }
         }
-        let primary_doctor = e.check(optional_line("primary_doctor", &self.primary_doctor, domain::text::MAX_NAME));
-        let status = parse_enum(&mut e, "status", &self.status, Some(ChildStatus::Active), ChildStatus::parse);
+        let primary_doctor = e.check(optional_line(
+            "primary_doctor",
+            &self.primary_doctor,
+            domain::text::MAX_NAME,
+        ));
+        let status = parse_enum(
+            &mut e,
+            "status",
+            &self.status,
+            Some(ChildStatus::Active),
+            ChildStatus::parse,
+        );
         let status_since = if self.status_since.trim().is_empty() {
             Some(today)
         } else {
-            e.check(domain::dates::parse_date("status_since", &self.status_since))
+            e.check(domain::dates::parse_date(
+                "status_since",
+                &self.status_since,
+            ))
         };
         if status_since.is_some_and(|d| d > today) {
             e.push(FieldError::new(
@@ -255,14 +293,30 @@ impl ChildForm {
         }
         let mut medical_care = Vec::new();
         for code in dedup(&self.medical_care) {
-            if let Some(c) = e.check(VocabCode::parse(VocabKind::MedicalCareItem, "medical_care", &code)) {
-                let detail = self.medical_care_details.get(&code).map(String::as_str).unwrap_or("");
-                let detail = e.check(optional_line("medical_care_details", detail, domain::text::MAX_LINE)).flatten();
+            if let Some(c) = e.check(VocabCode::parse(
+                VocabKind::MedicalCareItem,
+                "medical_care",
+                &code,
+            )) {
+                let detail = self
+                    .medical_care_details
+                    .get(&code)
+                    .map(String::as_str)
+                    .unwrap_or("");
+                let detail = e
+                    .check(optional_line(
+                        "medical_care_details",
+                        detail,
+                        domain::text::MAX_LINE,
+                    ))
+                    .flatten();
                 medical_care.push((c, detail));
             }
         }
         for code in self.medical_care_details.keys() {
-            if !self.medical_care.contains(code) && !self.medical_care_details[code].trim().is_empty() {
+            if !self.medical_care.contains(code)
+                && !self.medical_care_details[code].trim().is_empty()
+            {
                 e.push(FieldError::new(
                     "medical_care_details",
                     "detail_without_item",
@@ -274,7 +328,11 @@ impl ChildForm {
         }
         let mut welfare_services = Vec::new();
         for code in dedup(&self.welfare_services) {
-            if let Some(c) = e.check(VocabCode::parse(VocabKind::WelfareService, "welfare_services", &code)) {
+            if let Some(c) = e.check(VocabCode::parse(
+                VocabKind::WelfareService,
+                "welfare_services",
+                &code,
+            )) {
                 welfare_services.push(c);
             }
         }
@@ -291,18 +349,33 @@ impl ChildForm {
             if g == &GuardianForm::default() {
                 continue;
             }
-            let name = e.check(required_line("guardians.name", &g.name, domain::text::MAX_NAME));
+            let name = e.check(required_line(
+                "guardians.name",
+                &g.name,
+                domain::text::MAX_NAME,
+            ));
             let name_kana = if g.name_kana.trim().is_empty() {
                 None
             } else {
-                e.check(KanaName::parse("guardians.name_kana", &g.name_kana)).map(|k| k.as_str().to_string())
+                e.check(KanaName::parse("guardians.name_kana", &g.name_kana))
+                    .map(|k| k.as_str().to_string())
             };
             let relation = e.check(required_line("guardians.relation", &g.relation, 20));
             let phone = e.check(optional_phone("guardians.phone", &g.phone));
             let phone2 = e.check(optional_phone("guardians.phone2", &g.phone2));
             let email = e.check(optional_email("guardians.email", &g.email));
-            if let (Some(name), Some(relation), Some(phone), Some(phone2), Some(email)) = (name, relation, phone, phone2, email) {
-                guardians.push(Guardian { name, name_kana, relation, phone, phone2, email, is_primary: g.is_primary });
+            if let (Some(name), Some(relation), Some(phone), Some(phone2), Some(email)) =
+                (name, relation, phone, phone2, email)
+            {
+                guardians.push(Guardian {
+                    name,
+                    name_kana,
+                    relation,
+                    phone,
+                    phone2,
+                    email,
+                    is_primary: g.is_primary,
+                });
             }
         }
         let mut devices = Vec::new();
@@ -310,7 +383,11 @@ impl ChildForm {
             if d.name.trim().is_empty() && d.battery_minutes.trim().is_empty() {
                 continue;
             }
-            let name = e.check(required_line("devices.name", &d.name, domain::text::MAX_LINE));
+            let name = e.check(required_line(
+                "devices.name",
+                &d.name,
+                domain::text::MAX_LINE,
+            ));
             let battery = d.battery_minutes.trim();
             let battery_minutes = if battery.is_empty() {
                 Some(None)
@@ -329,29 +406,75 @@ impl ChildForm {
                 }
             };
             if let (Some(name), Some(battery_minutes)) = (name, battery_minutes) {
-                devices.push(Device { name, uses_electricity: d.uses_electricity, battery_minutes });
+                devices.push(Device {
+                    name,
+                    uses_electricity: d.uses_electricity,
+                    battery_minutes,
+                });
             }
         }
         let notes = e.check(optional_text("notes", &self.notes, domain::text::MAX_TEXT));
         e.into_result()?;
         match (
-            family_name, given_name, family_name_kana, given_name_kana, birth_date, sex, municipality,
-            address, phone, care_setting, primary_doctor, status, status_since, notes,
+            family_name,
+            given_name,
+            family_name_kana,
+            given_name_kana,
+            birth_date,
+            sex,
+            municipality,
+            address,
+            phone,
+            care_setting,
+            primary_doctor,
+            status,
+            status_since,
+            notes,
         ) {
             (
-                Some(family_name), Some(given_name), Some(family_name_kana), Some(given_name_kana),
-                Some(birth_date), Some(sex), Some(municipality), Some(address), Some(phone),
-                Some(care_setting), Some(primary_doctor), Some(status), Some(status_since), Some(notes),
+                Some(family_name),
+                Some(given_name),
+                Some(family_name_kana),
+                Some(given_name_kana),
+                Some(birth_date),
+                Some(sex),
+                Some(municipality),
+                Some(address),
+                Some(phone),
+                Some(care_setting),
+                Some(primary_doctor),
+                Some(status),
+                Some(status_since),
+                Some(notes),
             ) => Ok(ChildDraft {
-                family_name, given_name, family_name_kana, given_name_kana, birth_date, sex,
-                municipality, address, phone, care_setting, discharged_on,
-                primary_hospital_id: opt_id(&self.primary_hospital_id), primary_doctor,
-                school_id: opt_id(&self.school_id), status, status_since, medical_care,
-                welfare_services, guardians, devices,
-                coordinator_ids: dedup(&self.coordinator_ids), notes,
+                family_name,
+                given_name,
+                family_name_kana,
+                given_name_kana,
+                birth_date,
+                sex,
+                municipality,
+                address,
+                phone,
+                care_setting,
+                discharged_on,
+                primary_hospital_id: opt_id(&self.primary_hospital_id),
+                primary_doctor,
+                school_id: opt_id(&self.school_id),
+                status,
+                status_since,
+                medical_care,
+                welfare_services,
+                guardians,
+                devices,
+                coordinator_ids: dedup(&self.coordinator_ids),
+                notes,
             }),
             _ => Err(ValidationErrors(vec![FieldError::new(
-                "form", "invalid", "入力内容を確認してください", "Please check the form",
+                "form",
+                "invalid",
+                "入力内容を確認してください",
+                "Please check the form",
             )])),
         }
     }
@@ -459,7 +582,17 @@ fn like_prefix(s: &str) -> String {
 }
 
 type ChildRow = (
-    String, String, String, String, String, String, String, String, String, i64, String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
 );
 
 impl Store {
@@ -536,7 +669,11 @@ impl Store {
                 action: "child.create",
                 entity: "child",
                 entity_id: Some(&id),
-                detail: if confirm_duplicate { "duplicate confirmed".into() } else { String::new() },
+                detail: if confirm_duplicate {
+                    "duplicate confirmed".into()
+                } else {
+                    String::new()
+                },
             },
         )
         .await?;
@@ -598,7 +735,12 @@ impl Store {
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
-        for table in ["child_medical_care", "child_welfare_services", "guardians", "devices"] {
+        for table in [
+            "child_medical_care",
+            "child_welfare_services",
+            "guardians",
+            "devices",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE child_id = $1"))
                 .bind(id)
                 .execute(&mut *w.tx)
@@ -673,7 +815,10 @@ impl Store {
         d: &ChildDraft,
     ) -> Result<()> {
         let mut errs = ValidationErrors::new();
-        for (field, org) in [("primary_hospital_id", &d.primary_hospital_id), ("school_id", &d.school_id)] {
+        for (field, org) in [
+            ("primary_hospital_id", &d.primary_hospital_id),
+            ("school_id", &d.school_id),
+        ] {
             if let Some(org) = org {
                 let found: Option<String> = sqlx::query_scalar(
                     "SELECT id FROM organizations WHERE id = $1 AND center_id = $2",
@@ -683,7 +828,12 @@ impl Store {
                 .fetch_optional(&mut **tx)
                 .await?;
                 if found.is_none() {
-                    errs.push(FieldError::new(field, "unknown_organization", "その機関は登録されていません", "No such organization"));
+                    errs.push(FieldError::new(
+                        field,
+                        "unknown_organization",
+                        "その機関は登録されていません",
+                        "No such organization",
+                    ));
                 }
             }
         }
@@ -696,7 +846,12 @@ impl Store {
             .fetch_optional(&mut **tx)
             .await?;
             if found.is_none() {
-                errs.push(FieldError::new("coordinator_ids", "unknown_coordinator", "そのコーディネーターは登録されていません", "No such coordinator"));
+                errs.push(FieldError::new(
+                    "coordinator_ids",
+                    "unknown_coordinator",
+                    "そのコーディネーターは登録されていません",
+                    "No such coordinator",
+                ));
             }
         }
         errs.into_result()?;
@@ -739,7 +894,12 @@ impl Store {
             ));
         }
         if !q.municipality.trim().is_empty() {
-            push(&mut sql, &mut binds, " AND c.municipality_code = $?", q.municipality.trim().to_string());
+            push(
+                &mut sql,
+                &mut binds,
+                " AND c.municipality_code = $?",
+                q.municipality.trim().to_string(),
+            );
         }
         if !q.medical_care.trim().is_empty() {
             push(
@@ -754,9 +914,19 @@ impl Store {
         }
         if let Some(band) = domain::dates::AgeBand::parse(q.age_band.trim()) {
             let (earliest, latest) = band.birth_date_bounds(today);
-            push(&mut sql, &mut binds, " AND c.birth_date <= $?", latest.to_string());
+            push(
+                &mut sql,
+                &mut binds,
+                " AND c.birth_date <= $?",
+                latest.to_string(),
+            );
             if let Some(e) = earliest {
-                push(&mut sql, &mut binds, " AND c.birth_date >= $?", e.to_string());
+                push(
+                    &mut sql,
+                    &mut binds,
+                    " AND c.birth_date >= $?",
+                    e.to_string(),
+                );
             }
         }
         if let Some((k, id)) = q.after.split_once('|') {
@@ -768,7 +938,10 @@ impl Store {
                 " AND (c.search_kana > ${a} OR (c.search_kana = ${a} AND c.id > ${b}))"
             ));
         }
-        sql.push_str(&format!(" ORDER BY c.search_kana, c.id LIMIT {}", limit + 1));
+        sql.push_str(&format!(
+            " ORDER BY c.search_kana, c.id LIMIT {}",
+            limit + 1
+        ));
         let mut query = sqlx::query_as::<_, ChildRow>(&sql);
         for b in &binds {
             query = query.bind(b);
@@ -793,7 +966,12 @@ impl Store {
                     municipality_code: r.6,
                     status: r.7,
                     uses_no_welfare: r.9 != 0,
-                    medical_care: r.10.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                    medical_care: r
+                        .10
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
                 })
                 .collect(),
             next,
@@ -802,7 +980,12 @@ impl Store {
 
     /// Open a child's record. Every successful view is audited (`child.view`); a coordinator
     /// opening an unassigned child gets [`StoreError::Forbidden`] and the attempt is audited too.
-    pub async fn view_child(&self, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<ChildRecord> {
+    pub async fn view_child(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ChildRecord> {
         if !actor.reads_children() {
             return Err(StoreError::Forbidden);
         }
@@ -810,9 +993,19 @@ impl Store {
         let scoped = self.scoped_child_version(&mut w.tx, actor, id).await;
         match scoped {
             Err(StoreError::Forbidden) => {
-                append(&mut w.tx, self.backend(), Some(actor), now, AuditEntry {
-                    action: "child.view.denied", entity: "child", entity_id: Some(id), detail: "outside scope".into(),
-                }).await?;
+                append(
+                    &mut w.tx,
+                    self.backend(),
+                    Some(actor),
+                    now,
+                    AuditEntry {
+                        action: "child.view.denied",
+                        entity: "child",
+                        entity_id: Some(id),
+                        detail: "outside scope".into(),
+                    },
+                )
+                .await?;
                 w.commit().await?;
                 return Err(StoreError::Forbidden);
             }
@@ -820,9 +1013,19 @@ impl Store {
             Ok(_) => {}
         }
         let record = load_child(&mut w.tx, id).await?;
-        append(&mut w.tx, self.backend(), Some(actor), now, AuditEntry {
-            action: "child.view", entity: "child", entity_id: Some(id), detail: String::new(),
-        }).await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "child.view",
+                entity: "child",
+                entity_id: Some(id),
+                detail: String::new(),
+            },
+        )
+        .await?;
         w.commit().await?;
         Ok(record)
     }
@@ -927,8 +1130,24 @@ async fn write_children_parts(
 }
 
 type FullChildRow = (
-    (String, String, String, String, String, String, String, Option<String>),
-    (Option<String>, String, Option<String>, Option<String>, Option<String>, Option<String>),
+    (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    ),
+    (
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
     (String, String, i64, Option<String>, i64, String, String),
 );
 
@@ -946,25 +1165,62 @@ async fn load_child(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Resu
     .await?
     .ok_or(StoreError::NotFound)?;
     let row: FullChildRow = (
-        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?),
-        (r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?),
-        (r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?, r.try_get(19)?, r.try_get(20)?),
+        (
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+            r.try_get(5)?,
+            r.try_get(6)?,
+            r.try_get(7)?,
+        ),
+        (
+            r.try_get(8)?,
+            r.try_get(9)?,
+            r.try_get(10)?,
+            r.try_get(11)?,
+            r.try_get(12)?,
+            r.try_get(13)?,
+        ),
+        (
+            r.try_get(14)?,
+            r.try_get(15)?,
+            r.try_get(16)?,
+            r.try_get(17)?,
+            r.try_get(18)?,
+            r.try_get(19)?,
+            r.try_get(20)?,
+        ),
     );
     let hospital_name: Option<String> = r.try_get(21)?;
     let school_name: Option<String> = r.try_get(22)?;
-    let ((family_name, given_name, family_name_kana, given_name_kana, birth_date, sex, municipality_code, address),
+    let (
+        (
+            family_name,
+            given_name,
+            family_name_kana,
+            given_name_kana,
+            birth_date,
+            sex,
+            municipality_code,
+            address,
+        ),
         (phone, care_setting, discharged_on, primary_hospital_id, primary_doctor, school_id),
-        (status, status_since, version, notes, no_welfare, created_at, updated_at)) = row;
-    let care: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT code, detail FROM child_medical_care WHERE child_id = $1 ORDER BY code")
-            .bind(id)
-            .fetch_all(&mut **tx)
-            .await?;
-    let welfare: Vec<String> =
-        sqlx::query_scalar("SELECT code FROM child_welfare_services WHERE child_id = $1 ORDER BY code")
-            .bind(id)
-            .fetch_all(&mut **tx)
-            .await?;
+        (status, status_since, version, notes, no_welfare, created_at, updated_at),
+    ) = row;
+    let care: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT code, detail FROM child_medical_care WHERE child_id = $1 ORDER BY code",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let welfare: Vec<String> = sqlx::query_scalar(
+        "SELECT code FROM child_welfare_services WHERE child_id = $1 ORDER BY code",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
     let guardians: Vec<(String, Option<String>, String, Option<String>, Option<String>, Option<String>, i64)> = sqlx::query_as(
         "SELECT name, name_kana, relation, phone, phone2, email, is_primary FROM guardians WHERE child_id = $1 ORDER BY position",
     )
@@ -1008,15 +1264,17 @@ async fn load_child(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Resu
         welfare_services: welfare,
         guardians: guardians
             .into_iter()
-            .map(|(name, kana, relation, phone, phone2, email, p)| GuardianForm {
-                name,
-                name_kana: kana.unwrap_or_default(),
-                relation,
-                phone: phone.unwrap_or_default(),
-                phone2: phone2.unwrap_or_default(),
-                email: email.unwrap_or_default(),
-                is_primary: p != 0,
-            })
+            .map(
+                |(name, kana, relation, phone, phone2, email, p)| GuardianForm {
+                    name,
+                    name_kana: kana.unwrap_or_default(),
+                    relation,
+                    phone: phone.unwrap_or_default(),
+                    phone2: phone2.unwrap_or_default(),
+                    email: email.unwrap_or_default(),
+                    is_primary: p != 0,
+                },
+            )
             .collect(),
         devices: devices
             .into_iter()

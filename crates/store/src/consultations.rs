@@ -82,27 +82,55 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 impl ConsultationForm {
-    fn parse(&self, now: DateTime<Utc>) -> std::result::Result<ConsultationDraft, ValidationErrors> {
+    fn parse(
+        &self,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<ConsultationDraft, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let occurred_at = if self.occurred_at.trim().is_empty() {
             Some(now)
         } else {
-            e.check(domain::dates::parse_occurred_at("occurred_at", &self.occurred_at, now))
+            e.check(domain::dates::parse_occurred_at(
+                "occurred_at",
+                &self.occurred_at,
+                now,
+            ))
         };
-        let channel = e.check(VocabCode::parse(VocabKind::ConsultationChannel, "channel", &self.channel));
-        let requester_kind = e.check(VocabCode::parse(VocabKind::RequesterKind, "requester_kind", &self.requester_kind));
-        let requester_name = e.check(optional_line("requester_name", &self.requester_name, domain::text::MAX_NAME));
-        let requester_org = e.check(optional_line("requester_org", &self.requester_org, domain::text::MAX_LINE));
+        let channel = e.check(VocabCode::parse(
+            VocabKind::ConsultationChannel,
+            "channel",
+            &self.channel,
+        ));
+        let requester_kind = e.check(VocabCode::parse(
+            VocabKind::RequesterKind,
+            "requester_kind",
+            &self.requester_kind,
+        ));
+        let requester_name = e.check(optional_line(
+            "requester_name",
+            &self.requester_name,
+            domain::text::MAX_NAME,
+        ));
+        let requester_org = e.check(optional_line(
+            "requester_org",
+            &self.requester_org,
+            domain::text::MAX_LINE,
+        ));
         let child_id = non_empty(&self.child_id);
         let person_id = non_empty(&self.person_id);
         let person = match &self.person {
             Some(p) if p.anonymous => Some((None, None, true)),
             Some(p) if p != &PersonForm::default() => {
-                let name = e.check(required_line("person.name", &p.name, domain::text::MAX_NAME));
+                let name = e.check(required_line(
+                    "person.name",
+                    &p.name,
+                    domain::text::MAX_NAME,
+                ));
                 let kana = if p.name_kana.trim().is_empty() {
                     Some(None)
                 } else {
-                    e.check(KanaName::parse("person.name_kana", &p.name_kana)).map(|k| Some(k.as_str().to_string()))
+                    e.check(KanaName::parse("person.name_kana", &p.name_kana))
+                        .map(|k| Some(k.as_str().to_string()))
                 };
                 match (name, kana) {
                     (Some(n), Some(k)) => Some((Some(n), k, false)),
@@ -111,7 +139,9 @@ impl ConsultationForm {
             }
             _ => None,
         };
-        let subjects = usize::from(child_id.is_some()) + usize::from(person_id.is_some()) + usize::from(person.is_some());
+        let subjects = usize::from(child_id.is_some())
+            + usize::from(person_id.is_some())
+            + usize::from(person.is_some());
         if subjects > 1 {
             e.push(FieldError::new(
                 "child_id",
@@ -132,10 +162,19 @@ impl ConsultationForm {
             }
         }
         if topics.is_empty() && !e.iter().any(|x| x.field == "topics") {
-            e.push(FieldError::new("topics", "required", "相談内容の分類を1つ以上選んでください", "Choose at least one topic"));
+            e.push(FieldError::new(
+                "topics",
+                "required",
+                "相談内容の分類を1つ以上選んでください",
+                "Choose at least one topic",
+            ));
         }
         let summary = e.check(required_line_multi("summary", &self.summary));
-        let response = e.check(optional_text("response", &self.response, domain::text::MAX_TEXT));
+        let response = e.check(optional_text(
+            "response",
+            &self.response,
+            domain::text::MAX_TEXT,
+        ));
         let duration_minutes = match self.duration_minutes {
             Some(m) if !(0..=24 * 60).contains(&m) => {
                 e.push(FieldError::new(
@@ -151,18 +190,52 @@ impl ConsultationForm {
         let followup_due = if self.followup_due.trim().is_empty() {
             None
         } else {
-            e.check(domain::dates::parse_date("followup_due", &self.followup_due))
+            e.check(domain::dates::parse_date(
+                "followup_due",
+                &self.followup_due,
+            ))
         };
         e.into_result()?;
-        match (occurred_at, channel, requester_kind, requester_name, requester_org, summary, response) {
-            (Some(occurred_at), Some(channel), Some(requester_kind), Some(requester_name), Some(requester_org), Some(summary), Some(response)) => {
-                Ok(ConsultationDraft {
-                    occurred_at, channel, requester_kind, requester_name, requester_org, child_id, person_id, person,
-                    topics, summary, response, staff_id: non_empty(&self.staff_id), duration_minutes, followup_due,
-                    followup_assignee_id: non_empty(&self.followup_assignee_id),
-                })
-            }
-            _ => Err(ValidationErrors(vec![FieldError::new("form", "invalid", "入力内容を確認してください", "Please check the form")])),
+        match (
+            occurred_at,
+            channel,
+            requester_kind,
+            requester_name,
+            requester_org,
+            summary,
+            response,
+        ) {
+            (
+                Some(occurred_at),
+                Some(channel),
+                Some(requester_kind),
+                Some(requester_name),
+                Some(requester_org),
+                Some(summary),
+                Some(response),
+            ) => Ok(ConsultationDraft {
+                occurred_at,
+                channel,
+                requester_kind,
+                requester_name,
+                requester_org,
+                child_id,
+                person_id,
+                person,
+                topics,
+                summary,
+                response,
+                staff_id: non_empty(&self.staff_id),
+                duration_minutes,
+                followup_due,
+                followup_assignee_id: non_empty(&self.followup_assignee_id),
+            }),
+            _ => Err(ValidationErrors(vec![FieldError::new(
+                "form",
+                "invalid",
+                "入力内容を確認してください",
+                "Please check the form",
+            )])),
         }
     }
 }
@@ -314,7 +387,12 @@ fn consultation_scope(actor: &Actor, binds: &mut Vec<String>) -> Result<String> 
 impl Store {
     /// Record a consultation (the intake form's one submit). Creates the lightweight person
     /// record when one is given inline, all in one transaction.
-    pub async fn record_consultation(&self, actor: &Actor, form: &ConsultationForm, now: DateTime<Utc>) -> Result<String> {
+    pub async fn record_consultation(
+        &self,
+        actor: &Actor,
+        form: &ConsultationForm,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
@@ -340,7 +418,10 @@ impl Store {
         };
         let id = new_id();
         let staff = d.staff_id.clone().unwrap_or_else(|| actor.user_id.clone());
-        let assignee = d.followup_assignee_id.clone().or_else(|| d.followup_due.map(|_| staff.clone()));
+        let assignee = d
+            .followup_assignee_id
+            .clone()
+            .or_else(|| d.followup_due.map(|_| staff.clone()));
         sqlx::query(
             "INSERT INTO consultations (id, center_id, occurred_at, occurred_on, channel, requester_kind, requester_name, requester_org, \
              child_id, person_id, summary, response, staff_id, duration_minutes, followup_due, followup_assignee_id, municipality_code, created_at, updated_at) \
@@ -373,12 +454,22 @@ impl Store {
                 .execute(&mut *w.tx)
                 .await?;
         }
-        append(&mut w.tx, self.backend(), Some(actor), now, AuditEntry {
-            action: "consultation.create",
-            entity: "consultation",
-            entity_id: Some(&id),
-            detail: d.child_id.as_ref().map(|c| format!("child={c}")).unwrap_or_default(),
-        })
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "consultation.create",
+                entity: "consultation",
+                entity_id: Some(&id),
+                detail: d
+                    .child_id
+                    .as_ref()
+                    .map(|c| format!("child={c}"))
+                    .unwrap_or_default(),
+            },
+        )
         .await?;
         w.commit().await?;
         Ok(id)
@@ -386,14 +477,20 @@ impl Store {
 
     /// Check the child, person and staff a consultation refers to are in the actor's reach;
     /// returns the child's municipality (copied onto the consultation for area figures).
-    async fn check_consultation_refs(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, actor: &Actor, d: &ConsultationDraft) -> Result<Option<String>> {
+    async fn check_consultation_refs(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        actor: &Actor,
+        d: &ConsultationDraft,
+    ) -> Result<Option<String>> {
         let mut errs = ValidationErrors::new();
         let mut municipality = None;
         if let Some(child) = &d.child_id {
-            let row: Option<(String, String)> = sqlx::query_as("SELECT center_id, municipality_code FROM children WHERE id = $1")
-                .bind(child)
-                .fetch_optional(&mut **tx)
-                .await?;
+            let row: Option<(String, String)> =
+                sqlx::query_as("SELECT center_id, municipality_code FROM children WHERE id = $1")
+                    .bind(child)
+                    .fetch_optional(&mut **tx)
+                    .await?;
             match row {
                 Some((center, m)) if center == actor.center_id => {
                     if actor.assigned_only() {
@@ -408,28 +505,48 @@ impl Store {
                     }
                     municipality = Some(m);
                 }
-                _ => errs.push(FieldError::new("child_id", "unknown_child", "その児童は登録されていません", "No such child")),
+                _ => errs.push(FieldError::new(
+                    "child_id",
+                    "unknown_child",
+                    "その児童は登録されていません",
+                    "No such child",
+                )),
             }
         }
         if let Some(p) = &d.person_id {
-            let found: Option<String> = sqlx::query_scalar("SELECT id FROM persons WHERE id = $1 AND center_id = $2")
-                .bind(p)
-                .bind(&actor.center_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-            if found.is_none() {
-                errs.push(FieldError::new("person_id", "unknown_person", "その相談対象者は登録されていません", "No such person"));
-            }
-        }
-        for (field, uid) in [("staff_id", &d.staff_id), ("followup_assignee_id", &d.followup_assignee_id)] {
-            if let Some(uid) = uid {
-                let found: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND center_id = $2")
-                    .bind(uid)
+            let found: Option<String> =
+                sqlx::query_scalar("SELECT id FROM persons WHERE id = $1 AND center_id = $2")
+                    .bind(p)
                     .bind(&actor.center_id)
                     .fetch_optional(&mut **tx)
                     .await?;
+            if found.is_none() {
+                errs.push(FieldError::new(
+                    "person_id",
+                    "unknown_person",
+                    "その相談対象者は登録されていません",
+                    "No such person",
+                ));
+            }
+        }
+        for (field, uid) in [
+            ("staff_id", &d.staff_id),
+            ("followup_assignee_id", &d.followup_assignee_id),
+        ] {
+            if let Some(uid) = uid {
+                let found: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND center_id = $2")
+                        .bind(uid)
+                        .bind(&actor.center_id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
                 if found.is_none() {
-                    errs.push(FieldError::new(field, "unknown_user", "その職員は登録されていません", "No such staff member"));
+                    errs.push(FieldError::new(
+                        field,
+                        "unknown_user",
+                        "その職員は登録されていません",
+                        "No such staff member",
+                    ));
                 }
             }
         }
@@ -438,7 +555,11 @@ impl Store {
     }
 
     /// List consultations visible to the actor, newest first, keyset-paginated.
-    pub async fn list_consultations(&self, actor: &Actor, q: &ConsultationQuery) -> Result<ConsultationPage> {
+    pub async fn list_consultations(
+        &self,
+        actor: &Actor,
+        q: &ConsultationQuery,
+    ) -> Result<ConsultationPage> {
         let mut binds = Vec::new();
         let scope = consultation_scope(actor, &mut binds)?;
         let mut sql = format!("{SELECT} WHERE {scope}");
@@ -449,28 +570,58 @@ impl Store {
         };
         if !q.from.trim().is_empty() {
             if let Some(d) = errs.check(domain::dates::parse_date("from", &q.from)) {
-                cond(&mut sql, &mut binds, " AND k.occurred_on >= $?", d.to_string());
+                cond(
+                    &mut sql,
+                    &mut binds,
+                    " AND k.occurred_on >= $?",
+                    d.to_string(),
+                );
             }
         }
         if !q.to.trim().is_empty() {
             if let Some(d) = errs.check(domain::dates::parse_date("to", &q.to)) {
-                cond(&mut sql, &mut binds, " AND k.occurred_on <= $?", d.to_string());
+                cond(
+                    &mut sql,
+                    &mut binds,
+                    " AND k.occurred_on <= $?",
+                    d.to_string(),
+                );
             }
         }
         if !q.channel.trim().is_empty() {
-            cond(&mut sql, &mut binds, " AND k.channel = $?", q.channel.trim().to_string());
+            cond(
+                &mut sql,
+                &mut binds,
+                " AND k.channel = $?",
+                q.channel.trim().to_string(),
+            );
         }
         if !q.requester_kind.trim().is_empty() {
-            cond(&mut sql, &mut binds, " AND k.requester_kind = $?", q.requester_kind.trim().to_string());
+            cond(
+                &mut sql,
+                &mut binds,
+                " AND k.requester_kind = $?",
+                q.requester_kind.trim().to_string(),
+            );
         }
         if !q.topic.trim().is_empty() {
             cond(&mut sql, &mut binds, " AND EXISTS (SELECT 1 FROM consultation_topics t WHERE t.consultation_id = k.id AND t.code = $?)", q.topic.trim().to_string());
         }
         if !q.staff.trim().is_empty() {
-            cond(&mut sql, &mut binds, " AND k.staff_id = $?", q.staff.trim().to_string());
+            cond(
+                &mut sql,
+                &mut binds,
+                " AND k.staff_id = $?",
+                q.staff.trim().to_string(),
+            );
         }
         if !q.child_id.trim().is_empty() {
-            cond(&mut sql, &mut binds, " AND k.child_id = $?", q.child_id.trim().to_string());
+            cond(
+                &mut sql,
+                &mut binds,
+                " AND k.child_id = $?",
+                q.child_id.trim().to_string(),
+            );
         }
         if q.open_followups {
             sql.push_str(" AND k.followup_due IS NOT NULL AND k.followup_done_at IS NULL");
@@ -481,16 +632,24 @@ impl Store {
             let a = binds.len();
             binds.push(id.to_string());
             let b = binds.len();
-            sql.push_str(&format!(" AND (k.occurred_at < ${a} OR (k.occurred_at = ${a} AND k.id < ${b}))"));
+            sql.push_str(&format!(
+                " AND (k.occurred_at < ${a} OR (k.occurred_at = ${a} AND k.id < ${b}))"
+            ));
         }
         let limit = q.limit.unwrap_or(50).clamp(1, 200);
-        sql.push_str(&format!(" ORDER BY k.occurred_at DESC, k.id DESC LIMIT {}", limit + 1));
+        sql.push_str(&format!(
+            " ORDER BY k.occurred_at DESC, k.id DESC LIMIT {}",
+            limit + 1
+        ));
         let mut query = sqlx::query(&sql);
         for b in &binds {
             query = query.bind(b);
         }
         let rows = query.fetch_all(self.pool()).await?;
-        let mut items = rows.iter().map(row_to_consultation).collect::<Result<Vec<_>>>()?;
+        let mut items = rows
+            .iter()
+            .map(row_to_consultation)
+            .collect::<Result<Vec<_>>>()?;
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|c| format!("{}|{}", c.occurred_at, c.id))
@@ -533,7 +692,10 @@ impl Store {
         for b in &binds {
             query = query.bind(b);
         }
-        let row = query.fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound)?;
+        let row = query
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let mut items = vec![row_to_consultation(&row)?];
         self.attach_topics(&mut items).await?;
         items.pop().ok_or(StoreError::NotFound)
@@ -561,7 +723,13 @@ impl Store {
     }
 
     /// Replace a consultation's fields (the API's PATCH after merging).
-    pub async fn update_consultation(&self, actor: &Actor, id: &str, form: &ConsultationForm, now: DateTime<Utc>) -> Result<()> {
+    pub async fn update_consultation(
+        &self,
+        actor: &Actor,
+        id: &str,
+        form: &ConsultationForm,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
@@ -570,7 +738,10 @@ impl Store {
         let mut w = self.begin_write().await?;
         let municipality = self.check_consultation_refs(&mut w.tx, actor, &d).await?;
         let staff = d.staff_id.clone().unwrap_or_else(|| actor.user_id.clone());
-        let assignee = d.followup_assignee_id.clone().or_else(|| d.followup_due.map(|_| staff.clone()));
+        let assignee = d
+            .followup_assignee_id
+            .clone()
+            .or_else(|| d.followup_due.map(|_| staff.clone()));
         sqlx::query(
             "UPDATE consultations SET occurred_at=$1, occurred_on=$2, channel=$3, requester_kind=$4, requester_name=$5, requester_org=$6, \
              child_id=$7, person_id=$8, summary=$9, response=$10, staff_id=$11, duration_minutes=$12, followup_due=$13, followup_assignee_id=$14, \
@@ -606,21 +777,41 @@ impl Store {
                 .execute(&mut *w.tx)
                 .await?;
         }
-        append(&mut w.tx, self.backend(), Some(actor), now, AuditEntry {
-            action: "consultation.update", entity: "consultation", entity_id: Some(id), detail: String::new(),
-        })
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "consultation.update",
+                entity: "consultation",
+                entity_id: Some(id),
+                detail: String::new(),
+            },
+        )
         .await?;
         w.commit().await
     }
 
     /// Mark a consultation's follow-up done (idempotent: a second call changes nothing).
-    pub async fn complete_followup(&self, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn complete_followup(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
         let c = self.get_consultation(actor, id).await?;
         if c.followup_due.is_none() {
-            return Err(FieldError::new("followup", "no_followup", "この相談にはフォローアップがありません", "This consultation has no follow-up").into());
+            return Err(FieldError::new(
+                "followup",
+                "no_followup",
+                "この相談にはフォローアップがありません",
+                "This consultation has no follow-up",
+            )
+            .into());
         }
         if c.followup_done_at.is_some() {
             return Ok(());
@@ -631,15 +822,28 @@ impl Store {
             .bind(id)
             .execute(&mut *w.tx)
             .await?;
-        append(&mut w.tx, self.backend(), Some(actor), now, AuditEntry {
-            action: "consultation.followup_done", entity: "consultation", entity_id: Some(id), detail: String::new(),
-        })
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "consultation.followup_done",
+                entity: "consultation",
+                entity_id: Some(id),
+                detail: String::new(),
+            },
+        )
         .await?;
         w.commit().await
     }
 
     /// The actor's open follow-ups due on or before `today` (overdue first).
-    pub async fn my_due_followups(&self, actor: &Actor, today: NaiveDate) -> Result<Vec<Consultation>> {
+    pub async fn my_due_followups(
+        &self,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<Vec<Consultation>> {
         let mut binds = Vec::new();
         let scope = consultation_scope(actor, &mut binds)?;
         binds.push(actor.user_id.clone());
@@ -655,7 +859,10 @@ impl Store {
             query = query.bind(b);
         }
         let rows = query.fetch_all(self.pool()).await?;
-        let mut items = rows.iter().map(row_to_consultation).collect::<Result<Vec<_>>>()?;
+        let mut items = rows
+            .iter()
+            .map(row_to_consultation)
+            .collect::<Result<Vec<_>>>()?;
         self.attach_topics(&mut items).await?;
         Ok(items)
     }

@@ -49,23 +49,38 @@ pub struct Organization {
 
 impl Store {
     /// Register an organization in the actor's center.
-    pub async fn add_organization(&self, actor: &Actor, f: &OrganizationForm, now: DateTime<Utc>) -> Result<String> {
+    pub async fn add_organization(
+        &self,
+        actor: &Actor,
+        f: &OrganizationForm,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
         let mut e = ValidationErrors::new();
-        let kind = e.check(VocabCode::parse(VocabKind::OrganizationKind, "kind", &f.kind));
+        let kind = e.check(VocabCode::parse(
+            VocabKind::OrganizationKind,
+            "kind",
+            &f.kind,
+        ));
         let name = e.check(required_line("name", &f.name, domain::text::MAX_LINE));
         let muni = if f.municipality_code.trim().is_empty() {
             Some(None)
         } else {
-            e.check(MunicipalityCode::parse("municipality_code", &f.municipality_code)).map(Some)
+            e.check(MunicipalityCode::parse(
+                "municipality_code",
+                &f.municipality_code,
+            ))
+            .map(Some)
         };
         let address = e.check(optional_line("address", &f.address, domain::text::MAX_LINE));
         let phone = e.check(optional_phone("phone", &f.phone));
         let email = e.check(optional_email("email", &f.email));
         e.into_result()?;
-        let (Some(kind), Some(name), Some(muni), Some(address), Some(phone), Some(email)) = (kind, name, muni, address, phone, email) else {
+        let (Some(kind), Some(name), Some(muni), Some(address), Some(phone), Some(email)) =
+            (kind, name, muni, address, phone, email)
+        else {
             return Err(StoreError::Config("unreachable validation state".into()));
         };
         let id = new_id();
@@ -84,20 +99,41 @@ impl Store {
         .bind(ts(now))
         .execute(&mut *w.tx)
         .await?;
-        append(&mut w.tx, self.backend(), Some(actor), now, AuditEntry {
-            action: "organization.create", entity: "organization", entity_id: Some(&id), detail: String::new(),
-        })
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "organization.create",
+                entity: "organization",
+                entity_id: Some(&id),
+                detail: String::new(),
+            },
+        )
         .await?;
         w.commit().await?;
         Ok(id)
     }
 
     /// Organizations of the actor's center, optionally of one kind, by name.
-    pub async fn list_organizations(&self, actor: &Actor, kind: Option<&str>) -> Result<Vec<Organization>> {
+    pub async fn list_organizations(
+        &self,
+        actor: &Actor,
+        kind: Option<&str>,
+    ) -> Result<Vec<Organization>> {
         if !actor.reads_children() {
             return Err(StoreError::Forbidden);
         }
-        let rows: Vec<(String, String, String, Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )> = sqlx::query_as(
             "SELECT id, kind, name, municipality_code, address, phone, email FROM organizations \
              WHERE center_id = $1 AND ($2 = '' OR kind = $2) ORDER BY name, id LIMIT 1000",
         )
@@ -107,7 +143,17 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, kind, name, municipality_code, address, phone, email)| Organization { id, kind, name, municipality_code, address, phone, email })
+            .map(
+                |(id, kind, name, municipality_code, address, phone, email)| Organization {
+                    id,
+                    kind,
+                    name,
+                    municipality_code,
+                    address,
+                    phone,
+                    email,
+                },
+            )
             .collect())
     }
 }

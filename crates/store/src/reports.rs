@@ -40,15 +40,27 @@ pub struct ConsultationReport {
 
 impl Store {
     /// Figures for the actor's center (municipal users: their municipalities only).
-    pub async fn consultation_report(&self, actor: &Actor, from: NaiveDate, to: NaiveDate) -> Result<ConsultationReport> {
+    pub async fn consultation_report(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<ConsultationReport> {
         if matches!(actor.role, Role::Auditor) {
             return Err(StoreError::Forbidden);
         }
         if to < from {
-            return Err(FieldError::new("to", "range_reversed", "終了日は開始日以降にしてください", "The end date must not be before the start date").into());
+            return Err(FieldError::new(
+                "to",
+                "range_reversed",
+                "終了日は開始日以降にしてください",
+                "The end date must not be before the start date",
+            )
+            .into());
         }
         let mut binds = vec![actor.center_id.clone(), from.to_string(), to.to_string()];
-        let mut scope = String::from("k.center_id = $1 AND k.occurred_on >= $2 AND k.occurred_on <= $3");
+        let mut scope =
+            String::from("k.center_id = $1 AND k.occurred_on >= $2 AND k.occurred_on <= $3");
         if actor.role == Role::Municipal {
             if actor.municipalities.is_empty() {
                 scope.push_str(" AND 1 = 0");
@@ -61,8 +73,18 @@ impl Store {
                 scope.push_str(&format!(" AND k.municipality_code IN ({})", ph.join(",")));
             }
         }
-        let total = self.scalar(&format!("SELECT COUNT(*) FROM consultations k WHERE {scope}"), &binds).await?;
-        let children = self.scalar(&format!("SELECT COUNT(DISTINCT k.child_id) FROM consultations k WHERE {scope}"), &binds).await?;
+        let total = self
+            .scalar(
+                &format!("SELECT COUNT(*) FROM consultations k WHERE {scope}"),
+                &binds,
+            )
+            .await?;
+        let children = self
+            .scalar(
+                &format!("SELECT COUNT(DISTINCT k.child_id) FROM consultations k WHERE {scope}"),
+                &binds,
+            )
+            .await?;
         let persons = self
             .scalar(
                 &format!("SELECT COUNT(DISTINCT k.person_id) FROM consultations k JOIN persons p ON p.id = k.person_id WHERE {scope} AND p.anonymous = 0"),
@@ -107,7 +129,6 @@ impl Store {
         })
     }
 
-
     async fn scalar(&self, sql: &str, binds: &[String]) -> Result<i64> {
         let mut q = sqlx::query_scalar::<_, i64>(sql);
         for b in binds {
@@ -121,6 +142,10 @@ impl Store {
         for b in binds {
             q = q.bind(b);
         }
-        Ok(q.fetch_all(self.pool()).await?.into_iter().map(|(key, count)| Count { key, count }).collect())
+        Ok(q.fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(|(key, count)| Count { key, count })
+            .collect())
     }
 }

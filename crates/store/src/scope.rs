@@ -54,7 +54,10 @@ impl Actor {
                 vec![self.center_id.clone(), self.user_id.clone()],
             )
         } else {
-            (format!("c.center_id = ${first}"), vec![self.center_id.clone()])
+            (
+                format!("c.center_id = ${first}"),
+                vec![self.center_id.clone()],
+            )
         }
     }
 }

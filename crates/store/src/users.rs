@@ -1,6 +1,8 @@
 //! Centers, users, sessions and API tokens.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use domain::{FieldError, Role};
@@ -61,7 +63,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -145,7 +151,11 @@ impl Store {
                 "Center code must use lowercase letters, digits and hyphens",
             ));
         }
-        let name = errs.check(domain::text::required_line("name", name, domain::text::MAX_LINE));
+        let name = errs.check(domain::text::required_line(
+            "name",
+            name,
+            domain::text::MAX_LINE,
+        ));
         let juris = errs.check(domain::municipality::MunicipalityCode::parse(
             "jurisdiction",
             jurisdiction,
@@ -201,12 +211,11 @@ impl Store {
 
     /// Find a center by slug.
     pub async fn center_by_code(&self, code: &str) -> Result<Option<Center>> {
-        let row: Option<(String, String, String, String)> = sqlx::query_as(
-            "SELECT id, code, name, jurisdiction_code FROM centers WHERE code = $1",
-        )
-        .bind(code)
-        .fetch_optional(self.pool())
-        .await?;
+        let row: Option<(String, String, String, String)> =
+            sqlx::query_as("SELECT id, code, name, jurisdiction_code FROM centers WHERE code = $1")
+                .bind(code)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.map(|(id, code, name, jurisdiction_code)| Center {
             id,
             code,
@@ -217,12 +226,11 @@ impl Store {
 
     /// Find a center by id.
     pub async fn center(&self, id: &str) -> Result<Option<Center>> {
-        let row: Option<(String, String, String, String)> = sqlx::query_as(
-            "SELECT id, code, name, jurisdiction_code FROM centers WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
+        let row: Option<(String, String, String, String)> =
+            sqlx::query_as("SELECT id, code, name, jurisdiction_code FROM centers WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.map(|(id, code, name, jurisdiction_code)| Center {
             id,
             code,
@@ -262,9 +270,10 @@ impl Store {
         ));
         let mut munis = Vec::new();
         for m in &u.municipalities {
-            if let Some(code) =
-                errs.check(domain::municipality::MunicipalityCode::parse("municipalities", m))
-            {
+            if let Some(code) = errs.check(domain::municipality::MunicipalityCode::parse(
+                "municipalities",
+                m,
+            )) {
                 munis.push(code.as_str().to_string());
             }
         }
@@ -457,21 +466,36 @@ impl Store {
 
     /// Resolve a session cookie. Enforces idle and absolute timeouts and refreshes last-seen.
     pub async fn session(&self, raw: &str, now: DateTime<Utc>) -> Result<Option<SessionInfo>> {
-        let row: Option<(String, String, String, Option<String>, String, String, String, String, String, String, String, i64)> =
-            sqlx::query_as(&format!(
-                "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.ended_at, {USER_COLS} \
+        let row: Option<(
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+        )> = sqlx::query_as(&format!(
+            "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.ended_at, {USER_COLS} \
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
-            ))
-            .bind(secret_hash(raw))
-            .fetch_optional(self.pool())
-            .await?;
-        let Some((csrf, created, seen, ended, id, login, dn, center, role, munis, hash, disabled)) = row else {
+        ))
+        .bind(secret_hash(raw))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((csrf, created, seen, ended, id, login, dn, center, role, munis, hash, disabled)) =
+            row
+        else {
             return Ok(None);
         };
         if ended.is_some() || disabled != 0 {
             return Ok(None);
         }
-        let (Some(created), Some(seen)) = (crate::parse_ts(&created), crate::parse_ts(&seen)) else {
+        let (Some(created), Some(seen)) = (crate::parse_ts(&created), crate::parse_ts(&seen))
+        else {
             return Ok(None);
         };
         if now - created > SESSION_ABSOLUTE || now - seen > SESSION_IDLE {
@@ -485,12 +509,14 @@ impl Store {
                 .execute(self.pool())
                 .await?;
         }
-        Ok(actor_from((id, login, dn, center, role, munis, hash, disabled)).map(|(actor, _, _)| {
-            SessionInfo {
-                actor,
-                csrf_token: csrf,
-            }
-        }))
+        Ok(
+            actor_from((id, login, dn, center, role, munis, hash, disabled)).map(
+                |(actor, _, _)| SessionInfo {
+                    actor,
+                    csrf_token: csrf,
+                },
+            ),
+        )
     }
 
     /// End a session server-side (logout).

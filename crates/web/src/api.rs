@@ -23,28 +23,55 @@ use crate::AppState;
 type ApiResult = Result<Response, WebError>;
 
 fn invalid(a: &Authed, field: &str, ja: &str, en: &str) -> WebError {
-    WebError::Invalid { errors: ValidationErrors(vec![FieldError::new(field, "invalid", ja, en)]), lang: a.lang }
-}
-
-fn json_object(a: &Authed, body: &Bytes) -> Result<serde_json::Map<String, serde_json::Value>, WebError> {
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(m)) => Ok(m),
-        _ => Err(invalid(a, "body", "JSONオブジェクトを送ってください", "Send a JSON object")),
+    WebError::Invalid {
+        errors: ValidationErrors(vec![FieldError::new(field, "invalid", ja, en)]),
+        lang: a.lang,
     }
 }
 
-fn from_object<T: DeserializeOwned>(a: &Authed, m: serde_json::Map<String, serde_json::Value>) -> Result<T, WebError> {
+fn json_object(
+    a: &Authed,
+    body: &Bytes,
+) -> Result<serde_json::Map<String, serde_json::Value>, WebError> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(m)) => Ok(m),
+        _ => Err(invalid(
+            a,
+            "body",
+            "JSONオブジェクトを送ってください",
+            "Send a JSON object",
+        )),
+    }
+}
+
+fn from_object<T: DeserializeOwned>(
+    a: &Authed,
+    m: serde_json::Map<String, serde_json::Value>,
+) -> Result<T, WebError> {
     serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| {
         let msg = e.to_string();
-        invalid(a, "body", &format!("項目の型が正しくありません: {msg}"), &format!("A field has the wrong type: {msg}"))
+        invalid(
+            a,
+            "body",
+            &format!("項目の型が正しくありません: {msg}"),
+            &format!("A field has the wrong type: {msg}"),
+        )
     })
 }
 
 /// Parse query strings into a 422 (not axum's plain-text 400) when malformed.
-fn query<T: DeserializeOwned + Default>(a: &Authed, q: Result<Query<T>, axum_extra::extract::QueryRejection>) -> Result<T, WebError> {
+fn query<T: DeserializeOwned + Default>(
+    a: &Authed,
+    q: Result<Query<T>, axum_extra::extract::QueryRejection>,
+) -> Result<T, WebError> {
     q.map(|Query(v)| v).map_err(|e| {
         let msg = e.body_text();
-        invalid(a, "query", &format!("検索条件が正しくありません: {msg}"), &format!("Invalid query: {msg}"))
+        invalid(
+            a,
+            "query",
+            &format!("検索条件が正しくありません: {msg}"),
+            &format!("Invalid query: {msg}"),
+        )
     })
 }
 
@@ -54,16 +81,46 @@ pub async fn openapi() -> Response {
 }
 
 /// GET /api/v1/children
-pub async fn list_children(State(state): State<AppState>, a: Authed, q: Result<Query<ChildQuery>, axum_extra::extract::QueryRejection>) -> ApiResult {
+pub async fn list_children(
+    State(state): State<AppState>,
+    a: Authed,
+    q: Result<Query<ChildQuery>, axum_extra::extract::QueryRejection>,
+) -> ApiResult {
     let q = query(&a, q)?;
-    let page = state.store.search_children(a.actor(), &q, state.clock.today_jst()).await.map_err(|e| a.err(e))?;
-    audit(&state.store, &a, "child.search", format!("api q={} results={}", q.q, page.items.len()), state.clock.now()).await?;
+    let page = state
+        .store
+        .search_children(a.actor(), &q, state.clock.today_jst())
+        .await
+        .map_err(|e| a.err(e))?;
+    audit(
+        &state.store,
+        &a,
+        "child.search",
+        format!("api q={} results={}", q.q, page.items.len()),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(page).into_response())
 }
 
-async fn audit(store: &Store, a: &Authed, action: &str, detail: String, now: chrono::DateTime<chrono::Utc>) -> Result<(), WebError> {
+async fn audit(
+    store: &Store,
+    a: &Authed,
+    action: &str,
+    detail: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), WebError> {
     store
-        .audit_event(Some(a.actor()), now, store::audit::AuditEntry { action, entity: "list", entity_id: None, detail })
+        .audit_event(
+            Some(a.actor()),
+            now,
+            store::audit::AuditEntry {
+                action,
+                entity: "list",
+                entity_id: None,
+                detail,
+            },
+        )
         .await
         .map_err(|e| a.err(e))
 }
@@ -102,23 +159,51 @@ pub async fn create_child(State(state): State<AppState>, a: Authed, body: Bytes)
 }
 
 /// GET /api/v1/children/{id} (audited view)
-pub async fn get_child(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult {
-    let rec = state.store.view_child(a.actor(), &id, state.clock.now()).await.map_err(|e| a.err(e))?;
+pub async fn get_child(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let rec = state
+        .store
+        .view_child(a.actor(), &id, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
     Ok(Json(rec).into_response())
 }
 
 /// PATCH /api/v1/children/{id} — send only the fields to change (plus optional `version`).
-pub async fn patch_child(State(state): State<AppState>, a: Authed, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub async fn patch_child(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let patch = json_object(&a, &body)?;
     let now = state.clock.now();
-    let current = state.store.view_child(a.actor(), &id, now).await.map_err(|e| a.err(e))?;
+    let current = state
+        .store
+        .view_child(a.actor(), &id, now)
+        .await
+        .map_err(|e| a.err(e))?;
     let version = match patch.get("version") {
         None | Some(serde_json::Value::Null) => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| invalid(&a, "version", "version は整数です", "version must be an integer"))?),
+        Some(v) => Some(v.as_i64().ok_or_else(|| {
+            invalid(
+                &a,
+                "version",
+                "version は整数です",
+                "version must be an integer",
+            )
+        })?),
     };
     let mut merged = match serde_json::to_value(&current.form) {
         Ok(serde_json::Value::Object(m)) => m,
-        _ => return Err(WebError::Internal("child form did not serialise to an object".into())),
+        _ => {
+            return Err(WebError::Internal(
+                "child form did not serialise to an object".into(),
+            ))
+        }
     };
     for (k, v) in patch {
         if merged.contains_key(&k) {
@@ -126,37 +211,85 @@ pub async fn patch_child(State(state): State<AppState>, a: Authed, Path(id): Pat
         }
     }
     let form: ChildForm = from_object(&a, merged)?;
-    state.store.update_child(a.actor(), &id, &form, version, now).await.map_err(|e| a.err(e))?;
-    let rec = state.store.view_child(a.actor(), &id, now).await.map_err(|e| a.err(e))?;
+    state
+        .store
+        .update_child(a.actor(), &id, &form, version, now)
+        .await
+        .map_err(|e| a.err(e))?;
+    let rec = state
+        .store
+        .view_child(a.actor(), &id, now)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok(Json(rec).into_response())
 }
 
 /// GET /api/v1/consultations
-pub async fn list_consultations(State(state): State<AppState>, a: Authed, q: Result<Query<ConsultationQuery>, axum_extra::extract::QueryRejection>) -> ApiResult {
+pub async fn list_consultations(
+    State(state): State<AppState>,
+    a: Authed,
+    q: Result<Query<ConsultationQuery>, axum_extra::extract::QueryRejection>,
+) -> ApiResult {
     let q = query(&a, q)?;
-    let page = state.store.list_consultations(a.actor(), &q).await.map_err(|e| a.err(e))?;
-    audit(&state.store, &a, "consultation.list", format!("api results={}", page.items.len()), state.clock.now()).await?;
+    let page = state
+        .store
+        .list_consultations(a.actor(), &q)
+        .await
+        .map_err(|e| a.err(e))?;
+    audit(
+        &state.store,
+        &a,
+        "consultation.list",
+        format!("api results={}", page.items.len()),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(page).into_response())
 }
 
 /// POST /api/v1/consultations — 201 with the stored consultation.
-pub async fn create_consultation(State(state): State<AppState>, a: Authed, body: Bytes) -> ApiResult {
+pub async fn create_consultation(
+    State(state): State<AppState>,
+    a: Authed,
+    body: Bytes,
+) -> ApiResult {
     let m = json_object(&a, &body)?;
     let form: store::consultations::ConsultationForm = from_object(&a, m)?;
-    let id = state.store.record_consultation(a.actor(), &form, state.clock.now()).await.map_err(|e| a.err(e))?;
-    let c = state.store.get_consultation(a.actor(), &id).await.map_err(|e| a.err(e))?;
+    let id = state
+        .store
+        .record_consultation(a.actor(), &form, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    let c = state
+        .store
+        .get_consultation(a.actor(), &id)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok((StatusCode::CREATED, Json(c)).into_response())
 }
 
 /// GET /api/v1/consultations/{id} (audited view)
-pub async fn get_consultation(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult {
-    let c = state.store.get_consultation(a.actor(), &id).await.map_err(|e| a.err(e))?;
+pub async fn get_consultation(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let c = state
+        .store
+        .get_consultation(a.actor(), &id)
+        .await
+        .map_err(|e| a.err(e))?;
     state
         .store
         .audit_event(
             Some(a.actor()),
             state.clock.now(),
-            store::audit::AuditEntry { action: "consultation.view", entity: "consultation", entity_id: Some(&id), detail: String::new() },
+            store::audit::AuditEntry {
+                action: "consultation.view",
+                entity: "consultation",
+                entity_id: Some(&id),
+                detail: String::new(),
+            },
         )
         .await
         .map_err(|e| a.err(e))?;
@@ -164,12 +297,25 @@ pub async fn get_consultation(State(state): State<AppState>, a: Authed, Path(id)
 }
 
 /// PATCH /api/v1/consultations/{id} — send only the fields to change.
-pub async fn patch_consultation(State(state): State<AppState>, a: Authed, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub async fn patch_consultation(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let patch = json_object(&a, &body)?;
-    let current = state.store.get_consultation(a.actor(), &id).await.map_err(|e| a.err(e))?;
+    let current = state
+        .store
+        .get_consultation(a.actor(), &id)
+        .await
+        .map_err(|e| a.err(e))?;
     let mut merged = match serde_json::to_value(Store::consultation_form(&current)) {
         Ok(serde_json::Value::Object(m)) => m,
-        _ => return Err(WebError::Internal("consultation form did not serialise to an object".into())),
+        _ => {
+            return Err(WebError::Internal(
+                "consultation form did not serialise to an object".into(),
+            ))
+        }
     };
     let done = patch.get("followup_done").and_then(|v| v.as_bool());
     for (k, v) in patch {
@@ -179,11 +325,23 @@ pub async fn patch_consultation(State(state): State<AppState>, a: Authed, Path(i
     }
     let form: store::consultations::ConsultationForm = from_object(&a, merged)?;
     let now = state.clock.now();
-    state.store.update_consultation(a.actor(), &id, &form, now).await.map_err(|e| a.err(e))?;
+    state
+        .store
+        .update_consultation(a.actor(), &id, &form, now)
+        .await
+        .map_err(|e| a.err(e))?;
     if done == Some(true) {
-        state.store.complete_followup(a.actor(), &id, now).await.map_err(|e| a.err(e))?;
+        state
+            .store
+            .complete_followup(a.actor(), &id, now)
+            .await
+            .map_err(|e| a.err(e))?;
     }
-    let c = state.store.get_consultation(a.actor(), &id).await.map_err(|e| a.err(e))?;
+    let c = state
+        .store
+        .get_consultation(a.actor(), &id)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok(Json(c).into_response())
 }
 
@@ -195,11 +353,24 @@ pub struct PeriodParams {
 }
 
 /// GET /api/v1/reports/consultations?from=YYYY-MM-DD&to=YYYY-MM-DD (default: this fiscal year)
-pub async fn consultation_report(State(state): State<AppState>, a: Authed, q: Result<Query<PeriodParams>, axum_extra::extract::QueryRejection>) -> ApiResult {
+pub async fn consultation_report(
+    State(state): State<AppState>,
+    a: Authed,
+    q: Result<Query<PeriodParams>, axum_extra::extract::QueryRejection>,
+) -> ApiResult {
     let q = query(&a, q)?;
-    let (from, to) = crate::pages::parse_period(&q.from, &q.to, state.clock.today_jst())
-        .map_err(|errors| WebError::Invalid { errors, lang: a.lang })?;
-    let r = state.store.consultation_report(a.actor(), from, to).await.map_err(|e| a.err(e))?;
+    let (from, to) =
+        crate::pages::parse_period(&q.from, &q.to, state.clock.today_jst()).map_err(|errors| {
+            WebError::Invalid {
+                errors,
+                lang: a.lang,
+            }
+        })?;
+    let r = state
+        .store
+        .consultation_report(a.actor(), from, to)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok(Json(r).into_response())
 }
 
@@ -210,18 +381,33 @@ pub struct OrgQuery {
 }
 
 /// GET /api/v1/organizations?kind=
-pub async fn list_organizations(State(state): State<AppState>, a: Authed, q: Result<Query<OrgQuery>, axum_extra::extract::QueryRejection>) -> ApiResult {
+pub async fn list_organizations(
+    State(state): State<AppState>,
+    a: Authed,
+    q: Result<Query<OrgQuery>, axum_extra::extract::QueryRejection>,
+) -> ApiResult {
     let q = query(&a, q)?;
     let kind = (!q.kind.is_empty()).then_some(q.kind.as_str());
-    let list = state.store.list_organizations(a.actor(), kind).await.map_err(|e| a.err(e))?;
+    let list = state
+        .store
+        .list_organizations(a.actor(), kind)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok(Json(serde_json::json!({ "items": list })).into_response())
 }
 
 /// POST /api/v1/organizations
-pub async fn create_organization(State(state): State<AppState>, a: Authed, body: Bytes) -> ApiResult {
+pub async fn create_organization(
+    State(state): State<AppState>,
+    a: Authed,
+    body: Bytes,
+) -> ApiResult {
     let m = json_object(&a, &body)?;
     let f: OrganizationForm = from_object(&a, m)?;
-    let id = state.store.add_organization(a.actor(), &f, state.clock.now()).await.map_err(|e| a.err(e))?;
+    let id = state
+        .store
+        .add_organization(a.actor(), &f, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
 }
-

@@ -39,7 +39,11 @@ pub struct Identity {
 pub struct ReqLang(pub Lang);
 
 /// Resolve cookie or bearer token into an [`Identity`] and the language into [`ReqLang`].
-pub async fn load_identity(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn load_identity(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let jar = CookieJar::from_headers(req.headers());
     let lang = jar
         .get(LANG_COOKIE)
@@ -54,13 +58,29 @@ pub async fn load_identity(State(state): State<AppState>, mut req: Request, next
         .map(str::to_string);
     let identity = if let Some(token) = bearer {
         match state.store.token_actor(&token, now).await {
-            Ok(a) => a.map(|actor| Identity { actor, csrf: None, session: None }),
-            Err(e) => return axum::response::IntoResponse::into_response(WebError::Internal(e.to_string())),
+            Ok(a) => a.map(|actor| Identity {
+                actor,
+                csrf: None,
+                session: None,
+            }),
+            Err(e) => {
+                return axum::response::IntoResponse::into_response(WebError::Internal(
+                    e.to_string(),
+                ))
+            }
         }
     } else if let Some(raw) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
         match state.store.session(&raw, now).await {
-            Ok(s) => s.map(|s| Identity { actor: s.actor, csrf: Some(s.csrf_token), session: Some(raw) }),
-            Err(e) => return axum::response::IntoResponse::into_response(WebError::Internal(e.to_string())),
+            Ok(s) => s.map(|s| Identity {
+                actor: s.actor,
+                csrf: Some(s.csrf_token),
+                session: Some(raw),
+            }),
+            Err(e) => {
+                return axum::response::IntoResponse::into_response(WebError::Internal(
+                    e.to_string(),
+                ))
+            }
         }
     } else {
         None
@@ -87,7 +107,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(Ctx {
-            lang: parts.extensions.get::<ReqLang>().map(|l| l.0).unwrap_or_default(),
+            lang: parts
+                .extensions
+                .get::<ReqLang>()
+                .map(|l| l.0)
+                .unwrap_or_default(),
             api: parts.uri.path().starts_with("/api/"),
             identity: parts.extensions.get::<Identity>().cloned(),
         })
@@ -122,7 +146,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
         match ctx.identity {
-            Some(id) => Ok(Authed { lang: ctx.lang, api: ctx.api, id }),
+            Some(id) => Ok(Authed {
+                lang: ctx.lang,
+                api: ctx.api,
+                id,
+            }),
             None => Err(WebError::Unauthenticated { api: ctx.api }),
         }
     }

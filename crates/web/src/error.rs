@@ -17,9 +17,16 @@ pub enum WebError {
     /// No such record.
     NotFound { api: bool, lang: Lang },
     /// Invalid input (422) with per-field messages.
-    Invalid { errors: ValidationErrors, lang: Lang },
+    Invalid {
+        errors: ValidationErrors,
+        lang: Lang,
+    },
     /// A concurrent change or duplicate (409).
-    Conflict { message_ja: String, message_en: String, lang: Lang },
+    Conflict {
+        message_ja: String,
+        message_en: String,
+        lang: Lang,
+    },
     /// A missing or wrong CSRF token / cross-site request.
     Csrf { api: bool, lang: Lang },
     /// Too many attempts.
@@ -57,7 +64,12 @@ fn pick(lang: Lang, ja: &str, en: &str) -> String {
     }
 }
 
-fn json_error(status: StatusCode, code: &str, message: String, fields: serde_json::Value) -> Response {
+fn json_error(
+    status: StatusCode,
+    code: &str,
+    message: String,
+    fields: serde_json::Value,
+) -> Response {
     (
         status,
         Json(serde_json::json!({ "error": code, "message": message, "fields": fields })),
@@ -84,7 +96,11 @@ impl IntoResponse for WebError {
                 axum::response::Redirect::to("/login").into_response()
             }
             WebError::Forbidden { api, lang } => {
-                let m = pick(lang, "この操作を行う権限がありません", "You are not allowed to do this");
+                let m = pick(
+                    lang,
+                    "この操作を行う権限がありません",
+                    "You are not allowed to do this",
+                );
                 if api {
                     json_error(StatusCode::FORBIDDEN, "forbidden", m, serde_json::json!({}))
                 } else {
@@ -113,7 +129,11 @@ impl IntoResponse for WebError {
                     serde_json::Value::Object(fields),
                 )
             }
-            WebError::Conflict { message_ja, message_en, lang } => json_error(
+            WebError::Conflict {
+                message_ja,
+                message_en,
+                lang,
+            } => json_error(
                 StatusCode::CONFLICT,
                 "conflict",
                 pick(lang, &message_ja, &message_en),
@@ -134,7 +154,11 @@ impl IntoResponse for WebError {
             WebError::TooMany { lang } => json_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
-                pick(lang, "試行回数が多すぎます。しばらくしてからお試しください", "Too many attempts; try again later"),
+                pick(
+                    lang,
+                    "試行回数が多すぎます。しばらくしてからお試しください",
+                    "Too many attempts; try again later",
+                ),
                 serde_json::json!({}),
             ),
             WebError::Internal(cause) => {

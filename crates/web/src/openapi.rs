@@ -23,7 +23,9 @@ fn with_errors(mut ok: Value) -> Value {
 }
 
 fn ok_json(status: &str, desc: &str, schema: Value) -> Value {
-    with_errors(json!({ status: { "description": desc, "content": { "application/json": { "schema": schema } } } }))
+    with_errors(
+        json!({ status: { "description": desc, "content": { "application/json": { "schema": schema } } } }),
+    )
 }
 
 fn r(name: &str) -> Value {

@@ -46,7 +46,10 @@ impl Layout {
     fn for_user(a: &Authed, path: &str) -> Layout {
         Layout {
             tr: Tr(a.lang),
-            user: Some((a.actor().display_name.clone(), a.actor().role.label(a.lang).to_string())),
+            user: Some((
+                a.actor().display_name.clone(),
+                a.actor().role.label(a.lang).to_string(),
+            )),
             csrf: a.id.csrf.clone().unwrap_or_default(),
             path: path.to_string(),
             role: Some(a.actor().role),
@@ -54,15 +57,18 @@ impl Layout {
     }
     /// Show the children/consultation navigation.
     pub fn reads(&self) -> bool {
-        self.role.is_some_and(|r| crate::policy::READERS.contains(&r))
+        self.role
+            .is_some_and(|r| crate::policy::READERS.contains(&r))
     }
     /// Show the intake link.
     pub fn writes(&self) -> bool {
-        self.role.is_some_and(|r| crate::policy::WRITERS.contains(&r))
+        self.role
+            .is_some_and(|r| crate::policy::WRITERS.contains(&r))
     }
     /// Show the reports link.
     pub fn reports(&self) -> bool {
-        self.role.is_some_and(|r| crate::policy::REPORTERS.contains(&r))
+        self.role
+            .is_some_and(|r| crate::policy::REPORTERS.contains(&r))
     }
 }
 
@@ -74,7 +80,8 @@ impl FormErrors {
     fn from(errors: &ValidationErrors, lang: Lang) -> FormErrors {
         let mut m = HashMap::new();
         for e in errors.iter() {
-            m.entry(e.field.clone()).or_insert_with(|| e.message(lang).to_string());
+            m.entry(e.field.clone())
+                .or_insert_with(|| e.message(lang).to_string());
         }
         FormErrors(m)
     }
@@ -99,7 +106,8 @@ impl FormErrors {
 }
 
 fn render<T: Template>(t: &T) -> Result<String, WebError> {
-    t.render().map_err(|e| WebError::Internal(format!("template: {e}")))
+    t.render()
+        .map_err(|e| WebError::Internal(format!("template: {e}")))
 }
 
 fn page<T: Template>(t: &T) -> PageResult {
@@ -112,7 +120,10 @@ fn page_status<T: Template>(status: StatusCode, t: &T) -> PageResult {
 
 /// A vocabulary list as (code, label) pairs for selects and checkboxes.
 fn choices(kind: VocabKind, lang: Lang) -> Vec<(String, String)> {
-    vocab::entries(kind).iter().map(|e| (e.code.clone(), e.label(lang).to_string())).collect()
+    vocab::entries(kind)
+        .iter()
+        .map(|e| (e.code.clone(), e.label(lang).to_string()))
+        .collect()
 }
 
 /// Municipalities of the center's prefecture for pickers.
@@ -120,13 +131,27 @@ fn municipality_choices(state_center_juris: &str) -> Vec<(String, String)> {
     let pref = domain::municipality::prefecture_code_of(state_center_juris).unwrap_or_default();
     domain::municipality::municipalities_of_prefecture(&pref)
         .into_iter()
-        .map(|g| (g.code.clone(), domain::municipality::full_name(&g.code).unwrap_or_else(|| g.name.clone())))
+        .map(|g| {
+            (
+                g.code.clone(),
+                domain::municipality::full_name(&g.code).unwrap_or_else(|| g.name.clone()),
+            )
+        })
         .collect()
 }
 
-async fn center_municipalities(state: &AppState, a: &Authed) -> Result<Vec<(String, String)>, WebError> {
-    let center = state.store.center(&a.actor().center_id).await.map_err(|e| a.err(e))?;
-    Ok(center.map(|c| municipality_choices(&c.jurisdiction_code)).unwrap_or_default())
+async fn center_municipalities(
+    state: &AppState,
+    a: &Authed,
+) -> Result<Vec<(String, String)>, WebError> {
+    let center = state
+        .store
+        .center(&a.actor().center_id)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(center
+        .map(|c| municipality_choices(&c.jurisdiction_code))
+        .unwrap_or_default())
 }
 
 // ---------------------------------------------------------------- static, health, errors
@@ -139,9 +164,18 @@ pub async fn healthz() -> &'static str {
 /// Vendored assets, compiled into the binary (no CDN: municipal networks are closed).
 pub async fn static_file(Path(file): Path<String>) -> Response {
     let (body, ctype): (&'static [u8], &str) = match file.as_str() {
-        "htmx.min.js" => (include_bytes!("../static/htmx.min.js"), "text/javascript; charset=utf-8"),
-        "app.js" => (include_bytes!("../static/app.js"), "text/javascript; charset=utf-8"),
-        "app.css" => (include_bytes!("../static/app.css"), "text/css; charset=utf-8"),
+        "htmx.min.js" => (
+            include_bytes!("../static/htmx.min.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "app.js" => (
+            include_bytes!("../static/app.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "app.css" => (
+            include_bytes!("../static/app.css"),
+            "text/css; charset=utf-8",
+        ),
         _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
     };
     ([(header::CONTENT_TYPE, ctype)], body).into_response()
@@ -158,7 +192,13 @@ struct ErrorPage<'a> {
 /// Render the generic error page (used by [`WebError`]).
 pub fn render_error_page(tr: Tr, status: StatusCode, message: &str) -> String {
     let t = ErrorPage {
-        l: Layout { tr, user: None, csrf: String::new(), path: "/".into(), role: None },
+        l: Layout {
+            tr,
+            user: None,
+            csrf: String::new(),
+            path: "/".into(),
+            role: None,
+        },
         status: status.as_u16(),
         message,
     };
@@ -167,7 +207,11 @@ pub fn render_error_page(tr: Tr, status: StatusCode, message: &str) -> String {
 
 /// Unknown paths: 404 (JSON under /api).
 pub async fn not_found(ctx: Ctx) -> Response {
-    WebError::NotFound { api: ctx.api, lang: ctx.lang }.into_response()
+    WebError::NotFound {
+        api: ctx.api,
+        lang: ctx.lang,
+    }
+    .into_response()
 }
 
 // ---------------------------------------------------------------- login, logout, language
@@ -221,10 +265,21 @@ fn cookie(name: &'static str, value: String, state: &AppState) -> Cookie<'static
 }
 
 /// GET /login
-pub async fn login_page(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, Query(q): Query<NextQuery>) -> PageResult {
+pub async fn login_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    Query(q): Query<NextQuery>,
+) -> PageResult {
     let (jar, token) = pre_token(jar, &state);
     let t = LoginPage {
-        l: Layout { tr: Tr(ctx.lang), user: None, csrf: token, path: "/login".into(), role: None },
+        l: Layout {
+            tr: Tr(ctx.lang),
+            user: None,
+            csrf: token,
+            path: "/login".into(),
+            role: None,
+        },
         error: String::new(),
         login: String::new(),
         next: safe_next(&q.next),
@@ -264,7 +319,13 @@ pub async fn login_submit(
     let (jar, token) = pre_token(jar, &state);
     let fail = |jar: CookieJar, status: StatusCode, key: &str| -> PageResult {
         let t = LoginPage {
-            l: Layout { tr: Tr(ctx.lang), user: None, csrf: token.clone(), path: "/login".into(), role: None },
+            l: Layout {
+                tr: Tr(ctx.lang),
+                user: None,
+                csrf: token.clone(),
+                path: "/login".into(),
+                role: None,
+            },
             error: Tr(ctx.lang).t(key).to_string(),
             login: login.clone(),
             next: safe_next(&f.next),
@@ -291,7 +352,11 @@ pub async fn login_submit(
 /// POST /logout — ends the session server-side.
 pub async fn logout(State(state): State<AppState>, a: Authed, jar: CookieJar) -> PageResult {
     if let Some(raw) = &a.id.session {
-        state.store.logout(raw, a.actor(), state.clock.now()).await.map_err(|e| a.err(e))?;
+        state
+            .store
+            .logout(raw, a.actor(), state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
     Ok((jar, Redirect::to("/login")).into_response())
@@ -304,7 +369,12 @@ pub struct BackQuery {
 }
 
 /// GET /lang/{lang} — switch the page language and return.
-pub async fn set_lang(State(state): State<AppState>, Path(lang): Path<String>, jar: CookieJar, Query(q): Query<BackQuery>) -> Response {
+pub async fn set_lang(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    jar: CookieJar,
+    Query(q): Query<BackQuery>,
+) -> Response {
     let lang = Lang::parse(&lang).unwrap_or_default();
     let jar = jar.add(cookie(LANG_COOKIE, lang.code().to_string(), &state));
     (jar, Redirect::to(&safe_next(&q.back))).into_response()
@@ -331,20 +401,40 @@ pub struct SavedQuery {
 }
 
 /// GET / — my follow-ups, recent consultations and this fiscal year's figures.
-pub async fn home(State(state): State<AppState>, a: Authed, Query(q): Query<SavedQuery>) -> PageResult {
+pub async fn home(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
     let today = state.clock.today_jst();
     let fy = FiscalYear::of(today);
     let actor = a.actor();
     let report = if crate::policy::REPORTERS.contains(&actor.role) {
-        Some(state.store.consultation_report(actor, fy.start(), fy.end()).await.map_err(|e| a.err(e))?)
+        Some(
+            state
+                .store
+                .consultation_report(actor, fy.start(), fy.end())
+                .await
+                .map_err(|e| a.err(e))?,
+        )
     } else {
         None
     };
     let (followups, recent) = if actor.reads_children() {
-        let f = state.store.my_due_followups(actor, today).await.map_err(|e| a.err(e))?;
+        let f = state
+            .store
+            .my_due_followups(actor, today)
+            .await
+            .map_err(|e| a.err(e))?;
         let r = state
             .store
-            .list_consultations(actor, &ConsultationQuery { limit: Some(10), ..Default::default() })
+            .list_consultations(
+                actor,
+                &ConsultationQuery {
+                    limit: Some(10),
+                    ..Default::default()
+                },
+            )
             .await
             .map_err(|e| a.err(e))?;
         (f, r.items)
@@ -378,13 +468,21 @@ struct ChildrenPage {
 
 impl ChildrenPage {
     fn muni_name(&self, code: &str) -> String {
-        domain::municipality::lookup(code).map(|g| g.name.clone()).unwrap_or_else(|| code.to_string())
+        domain::municipality::lookup(code)
+            .map(|g| g.name.clone())
+            .unwrap_or_else(|| code.to_string())
     }
     fn care_labels(&self, codes: &[String]) -> String {
-        codes.iter().map(|c| self.l.tr.vocab(VocabKind::MedicalCareItem, c)).collect::<Vec<_>>().join("、")
+        codes
+            .iter()
+            .map(|c| self.l.tr.vocab(VocabKind::MedicalCareItem, c))
+            .collect::<Vec<_>>()
+            .join("、")
     }
     fn status_label(&self, code: &str) -> &'static str {
-        ChildStatus::parse(code).map(|s| s.label(self.l.tr.0)).unwrap_or("")
+        ChildStatus::parse(code)
+            .map(|s| s.label(self.l.tr.0))
+            .unwrap_or("")
     }
     fn short(s: &str) -> String {
         s.chars().take(12).collect()
@@ -402,10 +500,24 @@ fn query_string(pairs: &[(&str, String)]) -> String {
 }
 
 /// GET /children — search and filter the registry.
-pub async fn children_list(State(state): State<AppState>, a: Authed, Query(q): Query<ChildQuery>) -> PageResult {
+pub async fn children_list(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<ChildQuery>,
+) -> PageResult {
     let today = state.clock.today_jst();
-    let result = state.store.search_children(a.actor(), &q, today).await.map_err(|e| a.err(e))?;
-    audit_list(&state, &a, "child.search", &format!("q={} results={}", q.q, result.items.len())).await?;
+    let result = state
+        .store
+        .search_children(a.actor(), &q, today)
+        .await
+        .map_err(|e| a.err(e))?;
+    audit_list(
+        &state,
+        &a,
+        "child.search",
+        &format!("q={} results={}", q.q, result.items.len()),
+    )
+    .await?;
     let next_link = result
         .next
         .as_ref()
@@ -416,7 +528,14 @@ pub async fn children_list(State(state): State<AppState>, a: Authed, Query(q): Q
                     ("q", q.q.clone()),
                     ("municipality", q.municipality.clone()),
                     ("medical_care", q.medical_care.clone()),
-                    ("no_welfare", if q.no_welfare { "true".into() } else { String::new() }),
+                    (
+                        "no_welfare",
+                        if q.no_welfare {
+                            "true".into()
+                        } else {
+                            String::new()
+                        }
+                    ),
                     ("age_band", q.age_band.clone()),
                     ("after", n.clone()),
                 ])
@@ -428,20 +547,33 @@ pub async fn children_list(State(state): State<AppState>, a: Authed, Query(q): Q
         l: Layout::for_user(&a, "/children"),
         municipalities,
         medical_care: choices(VocabKind::MedicalCareItem, a.lang),
-        age_bands: AgeBand::all().iter().map(|b| (b.code().to_string(), b.label(a.lang).to_string())).collect(),
+        age_bands: AgeBand::all()
+            .iter()
+            .map(|b| (b.code().to_string(), b.label(a.lang).to_string()))
+            .collect(),
         q,
         page: result,
         next_link,
     })
 }
 
-async fn audit_list(state: &AppState, a: &Authed, action: &str, detail: &str) -> Result<(), WebError> {
+async fn audit_list(
+    state: &AppState,
+    a: &Authed,
+    action: &str,
+    detail: &str,
+) -> Result<(), WebError> {
     state
         .store
         .audit_event(
             Some(a.actor()),
             state.clock.now(),
-            store::audit::AuditEntry { action, entity: "list", entity_id: None, detail: detail.chars().take(200).collect() },
+            store::audit::AuditEntry {
+                action,
+                entity: "list",
+                entity_id: None,
+                detail: detail.chars().take(200).collect(),
+            },
         )
         .await
         .map_err(|e| a.err(e))
@@ -543,7 +675,11 @@ impl ChildHtmlForm {
             coordinator_ids: self.coordinator_ids,
             notes: self.notes,
         };
-        (form, self.confirm_duplicate == "true", self.version.parse().ok())
+        (
+            form,
+            self.confirm_duplicate == "true",
+            self.version.parse().ok(),
+        )
     }
 }
 
@@ -571,7 +707,11 @@ struct ChildFormPage {
 
 impl ChildFormPage {
     fn detail(&self, code: &str) -> &str {
-        self.f.medical_care_details.get(code).map(String::as_str).unwrap_or("")
+        self.f
+            .medical_care_details
+            .get(code)
+            .map(String::as_str)
+            .unwrap_or("")
     }
     fn has_care(&self, code: &str) -> bool {
         self.f.medical_care.iter().any(|c| c == code)
@@ -594,13 +734,24 @@ async fn child_form_page(
     duplicates: Vec<DuplicateCandidate>,
 ) -> Result<ChildFormPage, WebError> {
     let lang = a.lang;
-    let orgs = state.store.list_organizations(a.actor(), None).await.map_err(|e| a.err(e))?;
+    let orgs = state
+        .store
+        .list_organizations(a.actor(), None)
+        .await
+        .map_err(|e| a.err(e))?;
     let pick = |kinds: &[&str]| -> Vec<(String, String)> {
-        orgs.iter().filter(|o| kinds.contains(&o.kind.as_str())).map(|o| (o.id.clone(), o.name.clone())).collect()
+        orgs.iter()
+            .filter(|o| kinds.contains(&o.kind.as_str()))
+            .map(|o| (o.id.clone(), o.name.clone()))
+            .collect()
     };
     let hospitals = pick(&["hospital", "nicu", "clinic", "rehabilitation_center"]);
     let schools = pick(&["school", "special_school", "nursery"]);
-    let coordinators = state.store.center_coordinators(&a.actor().center_id).await.map_err(|e| a.err(e))?;
+    let coordinators = state
+        .store
+        .center_coordinators(&a.actor().center_id)
+        .await
+        .map_err(|e| a.err(e))?;
     let mut guardian_rows = f.guardians.clone();
     while guardian_rows.len() < 2 {
         guardian_rows.push(GuardianForm::default());
@@ -616,9 +767,18 @@ async fn child_form_page(
         municipalities: center_municipalities(state, a).await?,
         medical_care: choices(VocabKind::MedicalCareItem, lang),
         welfare: choices(VocabKind::WelfareService, lang),
-        sexes: Sex::all().iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
-        settings: CareSetting::all().iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
-        statuses: ChildStatus::all().iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
+        sexes: Sex::all()
+            .iter()
+            .map(|s| (s.code().to_string(), s.label(lang).to_string()))
+            .collect(),
+        settings: CareSetting::all()
+            .iter()
+            .map(|s| (s.code().to_string(), s.label(lang).to_string()))
+            .collect(),
+        statuses: ChildStatus::all()
+            .iter()
+            .map(|s| (s.code().to_string(), s.label(lang).to_string()))
+            .collect(),
         hospitals,
         schools,
         coordinators,
@@ -632,22 +792,39 @@ async fn child_form_page(
 
 /// GET /children/new
 pub async fn child_new(State(state): State<AppState>, a: Authed) -> PageResult {
-    let f = ChildForm { care_setting: "at_home".into(), status: "active".into(), sex: "unknown".into(), ..Default::default() };
+    let f = ChildForm {
+        care_setting: "at_home".into(),
+        status: "active".into(),
+        sex: "unknown".into(),
+        ..Default::default()
+    };
     page(&child_form_page(&state, &a, None, 0, f, FormErrors::default(), Vec::new()).await?)
 }
 
 /// POST /children — register; re-renders with inline errors or a duplicate warning.
-pub async fn child_create(State(state): State<AppState>, a: Authed, Form(h): Form<ChildHtmlForm>) -> PageResult {
+pub async fn child_create(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(h): Form<ChildHtmlForm>,
+) -> PageResult {
     let (form, confirm, _) = h.into_form();
-    match state.store.register_child(a.actor(), &form, confirm, state.clock.now()).await {
+    match state
+        .store
+        .register_child(a.actor(), &form, confirm, state.clock.now())
+        .await
+    {
         Ok(id) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);
-            page_status(StatusCode::UNPROCESSABLE_ENTITY, &child_form_page(&state, &a, None, 0, form, errors, Vec::new()).await?)
+            page_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &child_form_page(&state, &a, None, 0, form, errors, Vec::new()).await?,
+            )
         }
-        Err(StoreError::PossibleDuplicate(d)) => {
-            page_status(StatusCode::CONFLICT, &child_form_page(&state, &a, None, 0, form, FormErrors::default(), d).await?)
-        }
+        Err(StoreError::PossibleDuplicate(d)) => page_status(
+            StatusCode::CONFLICT,
+            &child_form_page(&state, &a, None, 0, form, FormErrors::default(), d).await?,
+        ),
         Err(e) => Err(a.err(e)),
     }
 }
@@ -680,17 +857,37 @@ impl ChildShowPage {
         .unwrap_or_else(|| code.to_string())
     }
     fn detail(&self, code: &str) -> &str {
-        self.c.form.medical_care_details.get(code).map(String::as_str).unwrap_or("")
+        self.c
+            .form
+            .medical_care_details
+            .get(code)
+            .map(String::as_str)
+            .unwrap_or("")
     }
 }
 
 /// GET /children/{id} — profile, care, guardians and the consultation timeline (audited view).
-pub async fn child_show(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
+pub async fn child_show(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> PageResult {
     let now = state.clock.now();
-    let c = state.store.view_child(a.actor(), &id, now).await.map_err(|e| a.err(e))?;
+    let c = state
+        .store
+        .view_child(a.actor(), &id, now)
+        .await
+        .map_err(|e| a.err(e))?;
     let consultations = state
         .store
-        .list_consultations(a.actor(), &ConsultationQuery { child_id: id.clone(), limit: Some(200), ..Default::default() })
+        .list_consultations(
+            a.actor(),
+            &ConsultationQuery {
+                child_id: id.clone(),
+                limit: Some(200),
+                ..Default::default()
+            },
+        )
         .await
         .map_err(|e| a.err(e))?
         .items;
@@ -700,7 +897,8 @@ pub async fn child_show(State(state): State<AppState>, a: Authed, Path(id): Path
         l: Layout::for_user(&a, &format!("/children/{id}")),
         age: domain::dates::age_on(birth, today),
         birth_wareki: domain::dates::wareki(birth),
-        municipality: domain::municipality::full_name(&c.form.municipality_code).unwrap_or_default(),
+        municipality: domain::municipality::full_name(&c.form.municipality_code)
+            .unwrap_or_default(),
         consultations,
         can_edit: a.actor().writes_records(),
         c,
@@ -708,21 +906,58 @@ pub async fn child_show(State(state): State<AppState>, a: Authed, Path(id): Path
 }
 
 /// GET /children/{id}/edit
-pub async fn child_edit(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
-    let c = state.store.view_child(a.actor(), &id, state.clock.now()).await.map_err(|e| a.err(e))?;
-    page(&child_form_page(&state, &a, Some(id), c.version, c.form, FormErrors::default(), Vec::new()).await?)
+pub async fn child_edit(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> PageResult {
+    let c = state
+        .store
+        .view_child(a.actor(), &id, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    page(
+        &child_form_page(
+            &state,
+            &a,
+            Some(id),
+            c.version,
+            c.form,
+            FormErrors::default(),
+            Vec::new(),
+        )
+        .await?,
+    )
 }
 
 /// POST /children/{id} — save edits (optimistic concurrency by version).
-pub async fn child_update(State(state): State<AppState>, a: Authed, Path(id): Path<String>, Form(h): Form<ChildHtmlForm>) -> PageResult {
+pub async fn child_update(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(h): Form<ChildHtmlForm>,
+) -> PageResult {
     let (form, _, version) = h.into_form();
-    match state.store.update_child(a.actor(), &id, &form, version, state.clock.now()).await {
+    match state
+        .store
+        .update_child(a.actor(), &id, &form, version, state.clock.now())
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);
             page_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &child_form_page(&state, &a, Some(id), version.unwrap_or(0), form, errors, Vec::new()).await?,
+                &child_form_page(
+                    &state,
+                    &a,
+                    Some(id),
+                    version.unwrap_or(0),
+                    form,
+                    errors,
+                    Vec::new(),
+                )
+                .await?,
             )
         }
         Err(e) => Err(a.err(e)),
@@ -805,10 +1040,24 @@ async fn child_hits(state: &AppState, a: &Authed, q: &str) -> Result<Vec<ChildHi
     }
     let page = state
         .store
-        .search_children(a.actor(), &ChildQuery { q: q.to_string(), limit: Some(8), ..Default::default() }, state.clock.today_jst())
+        .search_children(
+            a.actor(),
+            &ChildQuery {
+                q: q.to_string(),
+                limit: Some(8),
+                ..Default::default()
+            },
+            state.clock.today_jst(),
+        )
         .await
         .map_err(|e| a.err(e))?;
-    audit_list(state, a, "child.search", &format!("intake q={q} results={}", page.items.len())).await?;
+    audit_list(
+        state,
+        a,
+        "child.search",
+        &format!("intake q={q} results={}", page.items.len()),
+    )
+    .await?;
     Ok(page
         .items
         .into_iter()
@@ -817,17 +1066,30 @@ async fn child_hits(state: &AppState, a: &Authed, q: &str) -> Result<Vec<ChildHi
             name: format!("{} {}", c.family_name, c.given_name),
             kana: format!("{} {}", c.family_name_kana, c.given_name_kana),
             birth: c.birth_date,
-            municipality: domain::municipality::lookup(&c.municipality_code).map(|g| g.name.clone()).unwrap_or_default(),
+            municipality: domain::municipality::lookup(&c.municipality_code)
+                .map(|g| g.name.clone())
+                .unwrap_or_default(),
         })
         .collect())
 }
 
-async fn intake_page_for(state: &AppState, a: &Authed, f: IntakeHtmlForm, errors: FormErrors, q: String) -> Result<IntakePage, WebError> {
+async fn intake_page_for(
+    state: &AppState,
+    a: &Authed,
+    f: IntakeHtmlForm,
+    errors: FormErrors,
+    q: String,
+) -> Result<IntakePage, WebError> {
     let lang = a.lang;
     let child_label = if f.child_id.is_empty() {
         String::new()
     } else {
-        state.store.child_brief(a.actor(), &f.child_id).await.map_err(|e| a.err(e))?.unwrap_or_default()
+        state
+            .store
+            .child_brief(a.actor(), &f.child_id)
+            .await
+            .map_err(|e| a.err(e))?
+            .unwrap_or_default()
     };
     let staff = state
         .store
@@ -854,7 +1116,11 @@ async fn intake_page_for(state: &AppState, a: &Authed, f: IntakeHtmlForm, errors
 }
 
 /// GET /intake — the form for a live phone call; defaults to now and to the current user.
-pub async fn intake_page(State(state): State<AppState>, a: Authed, Query(q): Query<IntakeQuery>) -> PageResult {
+pub async fn intake_page(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<IntakeQuery>,
+) -> PageResult {
     let now = state.clock.now().with_timezone(&domain::dates::jst());
     let f = IntakeHtmlForm {
         occurred_at: now.format("%Y-%m-%dT%H:%M").to_string(),
@@ -868,16 +1134,32 @@ pub async fn intake_page(State(state): State<AppState>, a: Authed, Query(q): Que
 }
 
 /// GET /intake/child-search — htmx partial: children matching what was typed so far.
-pub async fn intake_child_search(State(state): State<AppState>, a: Authed, Query(q): Query<IntakeQuery>) -> PageResult {
+pub async fn intake_child_search(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<IntakeQuery>,
+) -> PageResult {
     let results = child_hits(&state, &a, &q.q).await?;
-    page(&IntakeResults { l: Layout::for_user(&a, "/intake"), results, q: q.q, selected: q.child_id })
+    page(&IntakeResults {
+        l: Layout::for_user(&a, "/intake"),
+        results,
+        q: q.q,
+        selected: q.child_id,
+    })
 }
 
 impl IntakeHtmlForm {
     fn to_form(&self) -> ConsultationForm {
         let person = match self.subject.as_str() {
-            "anonymous" => Some(PersonForm { anonymous: true, ..Default::default() }),
-            "person" => Some(PersonForm { name: self.person_name.clone(), name_kana: self.person_kana.clone(), anonymous: false }),
+            "anonymous" => Some(PersonForm {
+                anonymous: true,
+                ..Default::default()
+            }),
+            "person" => Some(PersonForm {
+                name: self.person_name.clone(),
+                name_kana: self.person_kana.clone(),
+                anonymous: false,
+            }),
             _ => None,
         };
         ConsultationForm {
@@ -886,7 +1168,11 @@ impl IntakeHtmlForm {
             requester_kind: self.requester_kind.clone(),
             requester_name: self.requester_name.clone(),
             requester_org: self.requester_org.clone(),
-            child_id: if self.subject == "child" { self.child_id.clone() } else { String::new() },
+            child_id: if self.subject == "child" {
+                self.child_id.clone()
+            } else {
+                String::new()
+            },
             person_id: String::new(),
             person,
             topics: self.topics.clone(),
@@ -901,7 +1187,11 @@ impl IntakeHtmlForm {
 }
 
 /// POST /intake — save the consultation in one submit.
-pub async fn intake_submit(State(state): State<AppState>, a: Authed, Form(h): Form<IntakeHtmlForm>) -> PageResult {
+pub async fn intake_submit(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(h): Form<IntakeHtmlForm>,
+) -> PageResult {
     let mut form = h.to_form();
     let mut errs = ValidationErrors::new();
     let d = h.duration_minutes.trim();
@@ -925,7 +1215,10 @@ pub async fn intake_submit(State(state): State<AppState>, a: Authed, Form(h): Fo
         ));
     }
     let result = if errs.is_empty() {
-        state.store.record_consultation(a.actor(), &form, state.clock.now()).await
+        state
+            .store
+            .record_consultation(a.actor(), &form, state.clock.now())
+            .await
     } else {
         Err(StoreError::Validation(errs))
     };
@@ -933,7 +1226,10 @@ pub async fn intake_submit(State(state): State<AppState>, a: Authed, Form(h): Fo
         Ok(_) => Ok(Redirect::to("/?saved=1").into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);
-            page_status(StatusCode::UNPROCESSABLE_ENTITY, &intake_page_for(&state, &a, h, errors, String::new()).await?)
+            page_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &intake_page_for(&state, &a, h, errors, String::new()).await?,
+            )
         }
         Err(e) => Err(a.err(e)),
     }
@@ -957,7 +1253,11 @@ struct ConsultationsPage {
 
 impl ConsultationsPage {
     fn topic_labels(&self, codes: &[String]) -> String {
-        codes.iter().map(|c| self.l.tr.vocab(VocabKind::ConsultationTopic, c)).collect::<Vec<_>>().join("、")
+        codes
+            .iter()
+            .map(|c| self.l.tr.vocab(VocabKind::ConsultationTopic, c))
+            .collect::<Vec<_>>()
+            .join("、")
     }
     fn channel(&self, code: &str) -> String {
         self.l.tr.vocab(VocabKind::ConsultationChannel, code)
@@ -967,19 +1267,36 @@ impl ConsultationsPage {
     }
     fn when(&self, at: &str) -> String {
         store::parse_ts(at)
-            .map(|t| t.with_timezone(&domain::dates::jst()).format("%Y-%m-%d %H:%M").to_string())
+            .map(|t| {
+                t.with_timezone(&domain::dates::jst())
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
             .unwrap_or_default()
     }
 }
 
 /// GET /consultations — filtered list with follow-up actions.
-pub async fn consultations_list(State(state): State<AppState>, a: Authed, Query(q): Query<ConsultationQuery>) -> PageResult {
+pub async fn consultations_list(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<ConsultationQuery>,
+) -> PageResult {
     let result = match state.store.list_consultations(a.actor(), &q).await {
         Ok(r) => r,
-        Err(StoreError::Validation(_)) => store::consultations::ConsultationPage { items: Vec::new(), next: None },
+        Err(StoreError::Validation(_)) => store::consultations::ConsultationPage {
+            items: Vec::new(),
+            next: None,
+        },
         Err(e) => return Err(a.err(e)),
     };
-    audit_list(&state, &a, "consultation.list", &format!("results={}", result.items.len())).await?;
+    audit_list(
+        &state,
+        &a,
+        "consultation.list",
+        &format!("results={}", result.items.len()),
+    )
+    .await?;
     let next_link = result
         .next
         .as_ref()
@@ -993,7 +1310,14 @@ pub async fn consultations_list(State(state): State<AppState>, a: Authed, Query(
                     ("requester_kind", q.requester_kind.clone()),
                     ("topic", q.topic.clone()),
                     ("staff", q.staff.clone()),
-                    ("open_followups", if q.open_followups { "true".into() } else { String::new() }),
+                    (
+                        "open_followups",
+                        if q.open_followups {
+                            "true".into()
+                        } else {
+                            String::new()
+                        }
+                    ),
                     ("before", n.clone()),
                 ])
             )
@@ -1021,12 +1345,24 @@ pub async fn consultations_list(State(state): State<AppState>, a: Authed, Query(
 }
 
 /// POST /consultations/{id}/followup-done — mark done and return to where the user was.
-pub async fn followup_done(State(state): State<AppState>, a: Authed, Path(id): Path<String>, headers: HeaderMap) -> PageResult {
-    state.store.complete_followup(a.actor(), &id, state.clock.now()).await.map_err(|e| a.err(e))?;
+pub async fn followup_done(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    state
+        .store
+        .complete_followup(a.actor(), &id, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string())))
+        .and_then(|r| {
+            r.find("://")
+                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
+        })
         .unwrap_or_else(|| "/".into());
     Ok(Redirect::to(&safe_next(&back)).into_response())
 }
@@ -1055,7 +1391,13 @@ impl ReportsPage {
     }
     fn month(&self, ym: &str) -> String {
         chrono::NaiveDate::parse_from_str(&format!("{ym}-01"), "%Y-%m-%d")
-            .map(|d| if self.l.tr.is_ja() { format!("{}（{}）", domain::dates::wareki_year_month(d), ym) } else { ym.to_string() })
+            .map(|d| {
+                if self.l.tr.is_ja() {
+                    format!("{}（{}）", domain::dates::wareki_year_month(d), ym)
+                } else {
+                    ym.to_string()
+                }
+            })
             .unwrap_or_else(|_| ym.to_string())
     }
 }
@@ -1068,11 +1410,23 @@ pub struct PeriodQuery {
 }
 
 /// Parse a report period; empty = the current fiscal year.
-pub fn parse_period(q_from: &str, q_to: &str, today: chrono::NaiveDate) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ValidationErrors> {
+pub fn parse_period(
+    q_from: &str,
+    q_to: &str,
+    today: chrono::NaiveDate,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ValidationErrors> {
     let fy = FiscalYear::of(today);
     let mut e = ValidationErrors::new();
-    let from = if q_from.trim().is_empty() { Some(fy.start()) } else { e.check(domain::dates::parse_date("from", q_from)) };
-    let to = if q_to.trim().is_empty() { Some(fy.end()) } else { e.check(domain::dates::parse_date("to", q_to)) };
+    let from = if q_from.trim().is_empty() {
+        Some(fy.start())
+    } else {
+        e.check(domain::dates::parse_date("from", q_from))
+    };
+    let to = if q_to.trim().is_empty() {
+        Some(fy.end())
+    } else {
+        e.check(domain::dates::parse_date("to", q_to))
+    };
     e.into_result()?;
     match (from, to) {
         (Some(f), Some(t)) => Ok((f, t)),
@@ -1081,20 +1435,55 @@ pub fn parse_period(q_from: &str, q_to: &str, today: chrono::NaiveDate) -> Resul
 }
 
 /// GET /reports — 延べ件数・実人数 and breakdowns for a period (default: this fiscal year).
-pub async fn reports_page(State(state): State<AppState>, a: Authed, Query(q): Query<PeriodQuery>) -> PageResult {
+pub async fn reports_page(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<PeriodQuery>,
+) -> PageResult {
     let today = state.clock.today_jst();
     let (report, errors, from, to) = match parse_period(&q.from, &q.to, today) {
         Ok((f, t)) => match state.store.consultation_report(a.actor(), f, t).await {
             Ok(r) => (Some(r), FormErrors::default(), f.to_string(), t.to_string()),
-            Err(StoreError::Validation(e)) => (None, FormErrors::from(&e, a.lang), q.from.clone(), q.to.clone()),
+            Err(StoreError::Validation(e)) => (
+                None,
+                FormErrors::from(&e, a.lang),
+                q.from.clone(),
+                q.to.clone(),
+            ),
             Err(e) => return Err(a.err(e)),
         },
-        Err(e) => (None, FormErrors::from(&e, a.lang), q.from.clone(), q.to.clone()),
+        Err(e) => (
+            None,
+            FormErrors::from(&e, a.lang),
+            q.from.clone(),
+            q.to.clone(),
+        ),
     };
-    let period_label = match (chrono::NaiveDate::parse_from_str(&from, "%Y-%m-%d"), chrono::NaiveDate::parse_from_str(&to, "%Y-%m-%d")) {
-        (Ok(f), Ok(t)) if a.lang == Lang::Ja => format!("{} 〜 {}", domain::dates::wareki(f), domain::dates::wareki(t)),
+    let period_label = match (
+        chrono::NaiveDate::parse_from_str(&from, "%Y-%m-%d"),
+        chrono::NaiveDate::parse_from_str(&to, "%Y-%m-%d"),
+    ) {
+        (Ok(f), Ok(t)) if a.lang == Lang::Ja => format!(
+            "{} 〜 {}",
+            domain::dates::wareki(f),
+            domain::dates::wareki(t)
+        ),
         _ => format!("{from} – {to}"),
     };
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    page_status(status, &ReportsPage { l: Layout::for_user(&a, "/reports"), from, to, report, errors, period_label })
+    let status = if errors.any() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page_status(
+        status,
+        &ReportsPage {
+            l: Layout::for_user(&a, "/reports"),
+            from,
+            to,
+            report,
+            errors,
+            period_label,
+        },
+    )
 }

@@ -41,11 +41,28 @@ impl Policy {
 }
 
 /// Roles that read child and consultation records (scope applied by the store).
-pub const READERS: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant, Role::Coordinator, Role::Viewer];
+pub const READERS: &[Role] = &[
+    Role::Admin,
+    Role::Advisor,
+    Role::Consultant,
+    Role::Coordinator,
+    Role::Viewer,
+];
 /// Roles that create and edit child and consultation records.
-pub const WRITERS: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant, Role::Coordinator];
+pub const WRITERS: &[Role] = &[
+    Role::Admin,
+    Role::Advisor,
+    Role::Consultant,
+    Role::Coordinator,
+];
 /// Roles that see consultation figures (municipal users: their area only).
-pub const REPORTERS: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant, Role::Viewer, Role::Municipal];
+pub const REPORTERS: &[Role] = &[
+    Role::Admin,
+    Role::Advisor,
+    Role::Consultant,
+    Role::Viewer,
+    Role::Municipal,
+];
 
 /// One declared route.
 #[derive(Clone, Debug)]
@@ -141,7 +158,11 @@ const MAX_FORM: usize = 256 * 1024;
 
 /// Role check, then CSRF check for state-changing requests.
 async fn enforce(State(policy): State<Policy>, req: Request, next: Next) -> Response {
-    let lang = req.extensions().get::<ReqLang>().map(|l| l.0).unwrap_or_default();
+    let lang = req
+        .extensions()
+        .get::<ReqLang>()
+        .map(|l| l.0)
+        .unwrap_or_default();
     let api = req.uri().path().starts_with("/api/");
     let identity = req.extensions().get::<Identity>().cloned();
     if !policy.admits(identity.as_ref().map(|i| i.actor.role)) {
@@ -177,7 +198,8 @@ async fn enforce(State(policy): State<Policy>, req: Request, next: Next) -> Resp
     if !presented.is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes())) {
         return WebError::Csrf { api, lang }.into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {

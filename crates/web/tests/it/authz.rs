@@ -12,16 +12,32 @@ use crate::*;
 fn expected(method: &Method, path: &str) -> Option<Policy> {
     use Policy::*;
     let p = match (method.as_str(), path) {
-        ("GET", "/healthz") | ("GET", "/static/{file}") | ("GET", "/login") | ("POST", "/login") | ("GET", "/lang/{lang}") => Public,
+        ("GET", "/healthz")
+        | ("GET", "/static/{file}")
+        | ("GET", "/login")
+        | ("POST", "/login")
+        | ("GET", "/lang/{lang}") => Public,
         ("GET", "/api/v1/openapi.json") => Public,
         ("POST", "/logout") | ("GET", "/") => Authenticated,
-        ("GET", "/children") | ("GET", "/children/{id}") | ("GET", "/consultations") => Roles(READERS),
+        ("GET", "/children") | ("GET", "/children/{id}") | ("GET", "/consultations") => {
+            Roles(READERS)
+        }
         ("GET", "/api/v1/children") | ("GET", "/api/v1/children/{id}") => Roles(READERS),
-        ("GET", "/api/v1/consultations") | ("GET", "/api/v1/consultations/{id}") | ("GET", "/api/v1/organizations") => Roles(READERS),
-        ("GET", "/children/new") | ("POST", "/children") | ("GET", "/children/{id}/edit") | ("POST", "/children/{id}") => Roles(WRITERS),
-        ("GET", "/intake") | ("GET", "/intake/child-search") | ("POST", "/intake") | ("POST", "/consultations/{id}/followup-done") => Roles(WRITERS),
+        ("GET", "/api/v1/consultations")
+        | ("GET", "/api/v1/consultations/{id}")
+        | ("GET", "/api/v1/organizations") => Roles(READERS),
+        ("GET", "/children/new")
+        | ("POST", "/children")
+        | ("GET", "/children/{id}/edit")
+        | ("POST", "/children/{id}") => Roles(WRITERS),
+        ("GET", "/intake")
+        | ("GET", "/intake/child-search")
+        | ("POST", "/intake")
+        | ("POST", "/consultations/{id}/followup-done") => Roles(WRITERS),
         ("POST", "/api/v1/children") | ("PATCH", "/api/v1/children/{id}") => Roles(WRITERS),
-        ("POST", "/api/v1/consultations") | ("PATCH", "/api/v1/consultations/{id}") | ("POST", "/api/v1/organizations") => Roles(WRITERS),
+        ("POST", "/api/v1/consultations")
+        | ("PATCH", "/api/v1/consultations/{id}")
+        | ("POST", "/api/v1/organizations") => Roles(WRITERS),
         ("GET", "/reports") | ("GET", "/api/v1/reports/consultations") => Roles(REPORTERS),
         _ => return None,
     };
@@ -32,7 +48,13 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
 async fn every_route_has_the_expected_policy() {
     for spec in specs() {
         let exp = expected(&spec.method, spec.path);
-        assert_eq!(exp, Some(spec.policy), "route {} {} has no expectation in the authorization matrix, or its policy changed", spec.method, spec.path);
+        assert_eq!(
+            exp,
+            Some(spec.policy),
+            "route {} {} has no expectation in the authorization matrix, or its policy changed",
+            spec.method,
+            spec.path
+        );
     }
 }
 
@@ -43,8 +65,14 @@ struct Ids {
 
 async fn seed(w: &World, advisor: &store::Actor) -> Ids {
     let now = test_now();
-    let form: store::children::ChildForm = serde_json::from_value(child_json("試験", "シケン")).unwrap();
-    let child = w.app.store.register_child(advisor, &form, true, now).await.unwrap();
+    let form: store::children::ChildForm =
+        serde_json::from_value(child_json("試験", "シケン")).unwrap();
+    let child = w
+        .app
+        .store
+        .register_child(advisor, &form, true, now)
+        .await
+        .unwrap();
     let consultation = w
         .app
         .store
@@ -59,17 +87,29 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
         )
         .await
         .unwrap();
-    Ids { child, consultation }
+    Ids {
+        child,
+        consultation,
+    }
 }
 
 fn concrete(path: &str, ids: &Ids) -> String {
-    let id = if path.contains("consultations") { &ids.consultation } else { &ids.child };
-    path.replace("{file}", "app.css").replace("{lang}", "en").replace("{id}", id)
+    let id = if path.contains("consultations") {
+        &ids.consultation
+    } else {
+        &ids.child
+    };
+    path.replace("{file}", "app.css")
+        .replace("{lang}", "en")
+        .replace("{id}", id)
 }
 
 async fn call(b: &Browser, method: &Method, path: &str) -> u16 {
     let url = format!("{}{}", b.base, path);
-    let req = b.http.request(method.clone(), &url).header("x-csrf-token", &b.csrf);
+    let req = b
+        .http
+        .request(method.clone(), &url)
+        .header("x-csrf-token", &b.csrf);
     let req = match (path.starts_with("/api/"), *method == Method::GET) {
         (_, true) => req,
         (true, false) => req.json(&serde_json::json!({})),
@@ -84,39 +124,74 @@ async fn matrix_roles_by_route_own_and_other_center() {
         let w = world(backend).await;
         let own = seed(&w, w.user(Role::Advisor)).await;
         let other = seed(&w, w.other_user(Role::Advisor)).await;
-        let anon = Browser { http: client(), base: w.app.addr.clone(), csrf: String::new() };
+        let anon = Browser {
+            http: client(),
+            base: w.app.addr.clone(),
+            csrf: String::new(),
+        };
         for spec in specs() {
             // Anonymous callers reach only public routes.
             let status = call(&anon, &spec.method, &concrete(spec.path, &own)).await;
             match spec.policy {
-                Policy::Public => assert!(status != 401, "{backend} anon {} {} -> {status}", spec.method, spec.path),
-                _ if spec.path.starts_with("/api/") => assert_eq!(status, 401, "{backend} anon {} {}", spec.method, spec.path),
-                _ => assert!(status == 303 || status == 403, "{backend} anon {} {} -> {status}", spec.method, spec.path),
+                Policy::Public => assert!(
+                    status != 401,
+                    "{backend} anon {} {} -> {status}",
+                    spec.method,
+                    spec.path
+                ),
+                _ if spec.path.starts_with("/api/") => {
+                    assert_eq!(status, 401, "{backend} anon {} {}", spec.method, spec.path)
+                }
+                _ => assert!(
+                    status == 303 || status == 403,
+                    "{backend} anon {} {} -> {status}",
+                    spec.method,
+                    spec.path
+                ),
             }
         }
         for role in Role::all() {
             let b = login(&w.app, &w.user(role).login).await;
             for spec in specs() {
-                if spec.path == "/logout" || (spec.path == "/login" && spec.method == Method::POST) {
+                if spec.path == "/logout" || (spec.path == "/login" && spec.method == Method::POST)
+                {
                     continue;
                 }
                 let path = concrete(spec.path, &own);
                 let status = call(&b, &spec.method, &path).await;
                 let admitted = spec.policy.admits(Some(role));
                 if !admitted {
-                    assert_eq!(status, 403, "{backend} {role:?} {} {} must be refused", spec.method, spec.path);
+                    assert_eq!(
+                        status, 403,
+                        "{backend} {role:?} {} {} must be refused",
+                        spec.method, spec.path
+                    );
                     continue;
                 }
                 // Admitted by role; record scope still applies to coordinators (not assigned).
                 if role == Role::Coordinator && spec.path.contains("{id}") {
-                    assert!(status == 403 || status == 404, "{backend} coordinator {} {} -> {status} (unassigned record)", spec.method, spec.path);
+                    assert!(
+                        status == 403 || status == 404,
+                        "{backend} coordinator {} {} -> {status} (unassigned record)",
+                        spec.method,
+                        spec.path
+                    );
                 } else {
-                    assert!(status != 403 && status != 401 && status < 500, "{backend} {role:?} {} {} -> {status}", spec.method, spec.path);
+                    assert!(
+                        status != 403 && status != 401 && status < 500,
+                        "{backend} {role:?} {} {} -> {status}",
+                        spec.method,
+                        spec.path
+                    );
                 }
                 // Another center's record is never visible, whatever the role.
                 if spec.path.contains("{id}") && spec.method == Method::GET {
                     let status = call(&b, &spec.method, &concrete(spec.path, &other)).await;
-                    assert!(status == 404 || status == 403, "{backend} {role:?} {} other center -> {status}", spec.path);
+                    assert!(
+                        status == 404 || status == 403,
+                        "{backend} {role:?} {} other center -> {status}",
+                        spec.path
+                    );
                     assert_ne!(status, 200);
                 }
             }
@@ -131,20 +206,59 @@ async fn coordinator_outside_scope_is_refused_and_audited() {
         let ids = seed(&w, w.user(Role::Advisor)).await;
         let coord = w.user(Role::Coordinator);
         let b = login(&w.app, &coord.login).await;
-        let res = b.http.get(format!("{}/api/v1/children/{}", b.base, ids.child)).send().await.unwrap();
+        let res = b
+            .http
+            .get(format!("{}/api/v1/children/{}", b.base, ids.child))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 403);
-        let log = w.app.store.audit_for_entity("child", &ids.child).await.unwrap();
-        assert!(log.iter().any(|r| r.action == "child.view.denied" && r.actor_login == coord.login), "{backend}: denied view audited");
+        let log = w
+            .app
+            .store
+            .audit_for_entity("child", &ids.child)
+            .await
+            .unwrap();
+        assert!(
+            log.iter()
+                .any(|r| r.action == "child.view.denied" && r.actor_login == coord.login),
+            "{backend}: denied view audited"
+        );
         // Once assigned, the coordinator sees the child, and the view is audited.
-        let mut form: store::children::ChildForm = serde_json::from_value(child_json("試験", "シケン")).unwrap();
+        let mut form: store::children::ChildForm =
+            serde_json::from_value(child_json("試験", "シケン")).unwrap();
         form.coordinator_ids = vec![coord.user_id.clone()];
-        w.app.store.update_child(w.user(Role::Advisor), &ids.child, &form, None, test_now()).await.unwrap();
-        let res = b.http.get(format!("{}/api/v1/children/{}", b.base, ids.child)).send().await.unwrap();
+        w.app
+            .store
+            .update_child(w.user(Role::Advisor), &ids.child, &form, None, test_now())
+            .await
+            .unwrap();
+        let res = b
+            .http
+            .get(format!("{}/api/v1/children/{}", b.base, ids.child))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
-        let log = w.app.store.audit_for_entity("child", &ids.child).await.unwrap();
-        assert!(log.iter().any(|r| r.action == "child.view" && r.actor_login == coord.login));
+        let log = w
+            .app
+            .store
+            .audit_for_entity("child", &ids.child)
+            .await
+            .unwrap();
+        assert!(log
+            .iter()
+            .any(|r| r.action == "child.view" && r.actor_login == coord.login));
         // The coordinator's child list holds exactly the assigned child.
-        let list: serde_json::Value = b.http.get(format!("{}/api/v1/children", b.base)).send().await.unwrap().json().await.unwrap();
+        let list: serde_json::Value = b
+            .http
+            .get(format!("{}/api/v1/children", b.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(list["items"].as_array().unwrap().len(), 1);
     }
 }
@@ -155,9 +269,15 @@ async fn municipal_users_see_only_their_area_figures() {
         let w = world(backend).await;
         let adv = w.user(Role::Advisor);
         seed(&w, adv).await; // a consultation about a child in 392014 (高知市)
-        let mut form: store::children::ChildForm = serde_json::from_value(child_json("別市", "ベツシ")).unwrap();
+        let mut form: store::children::ChildForm =
+            serde_json::from_value(child_json("別市", "ベツシ")).unwrap();
         form.municipality_code = "392022".into(); // 室戸市
-        let other_child = w.app.store.register_child(adv, &form, true, test_now()).await.unwrap();
+        let other_child = w
+            .app
+            .store
+            .register_child(adv, &form, true, test_now())
+            .await
+            .unwrap();
         w.app
             .store
             .record_consultation(
@@ -169,7 +289,10 @@ async fn municipal_users_see_only_their_area_figures() {
             .unwrap();
         let token = token_for(&w.app, &w.user(Role::Municipal).login).await;
         let r: serde_json::Value = client()
-            .get(format!("{}/api/v1/reports/consultations?from=2026-04-01&to=2027-03-31", w.app.addr))
+            .get(format!(
+                "{}/api/v1/reports/consultations?from=2026-04-01&to=2027-03-31",
+                w.app.addr
+            ))
             .bearer_auth(&token)
             .send()
             .await
@@ -177,10 +300,16 @@ async fn municipal_users_see_only_their_area_figures() {
             .json()
             .await
             .unwrap();
-        assert_eq!(r["total"], 1, "{backend}: municipal user counts only 高知市");
+        assert_eq!(
+            r["total"], 1,
+            "{backend}: municipal user counts only 高知市"
+        );
         let adv_token = token_for(&w.app, &adv.login).await;
         let r: serde_json::Value = client()
-            .get(format!("{}/api/v1/reports/consultations?from=2026-04-01&to=2027-03-31", w.app.addr))
+            .get(format!(
+                "{}/api/v1/reports/consultations?from=2026-04-01&to=2027-03-31",
+                w.app.addr
+            ))
             .bearer_auth(&adv_token)
             .send()
             .await

@@ -51,7 +51,11 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Start chromedriver on a free port and wait until it reports ready.
@@ -86,14 +90,21 @@ async fn start_driver() -> Driver {
                 }
             }
         }
-        assert!(Instant::now() < deadline, "chromedriver did not answer on {} within 20 s", driver.url);
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not answer on {} within 20 s",
+            driver.url
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn connect(driver: &Driver) -> Client {
     let chromium = std::env::var("TSUNAGU_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(std::path::Path::new(&chromium).exists(), "{chromium} is missing: install chromium to run the browser test");
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "{chromium} is missing: install chromium to run the browser test"
+    );
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -108,7 +119,9 @@ async fn connect(driver: &Driver) -> Client {
             ],
         },
     });
-    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
     ClientBuilder::rustls()
         .unwrap()
         .capabilities(caps)
@@ -121,19 +134,32 @@ async fn connect(driver: &Driver) -> Client {
 
 /// Type text into whatever has focus, as a keyboard would.
 async fn keys(c: &Client, text: &str) {
-    c.active_element().await.unwrap().send_keys(text).await.unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
 }
 
 /// Press and release one key (Tab, Enter, Space, …) wherever the focus is.
 async fn press(c: &Client, key: Key) {
     let k: char = key.into();
-    let actions = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: k }).then(KeyAction::Up { value: k });
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: k })
+        .then(KeyAction::Up { value: k });
     c.perform_actions(actions).await.unwrap();
 }
 
 /// The id of the focused element ("" when it has none).
 async fn focused_id(c: &Client) -> String {
-    let v = c.execute("return document.activeElement ? document.activeElement.id : '';", vec![]).await.unwrap();
+    let v = c
+        .execute(
+            "return document.activeElement ? document.activeElement.id : '';",
+            vec![],
+        )
+        .await
+        .unwrap();
     v.as_str().unwrap_or_default().to_string()
 }
 
@@ -167,18 +193,29 @@ async fn wait_for_path(c: &Client, path: &str) {
         if url.path() == path {
             return;
         }
-        assert!(Instant::now() < deadline, "expected to land on {path}, still on {url}");
+        assert!(
+            Instant::now() < deadline,
+            "expected to land on {path}, still on {url}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 async fn number(c: &Client, css: &str) -> i64 {
     let text = wait_for(c, css).await.text().await.unwrap();
-    text.trim().parse().unwrap_or_else(|_| panic!("{css} is not a number: {text:?}"))
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{css} is not a number: {text:?}"))
 }
 
 async fn value_of(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap().prop("value").await.unwrap().unwrap_or_default()
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
 }
 
 /// A PNG of the whole page from the top: the window is stretched to the document height for the
@@ -215,7 +252,11 @@ async fn flow(c: Client, w: World) -> Times {
     // 1. Log in: focus starts in the login field.
     c.goto(&format!("{base}/login")).await.unwrap();
     wait_for(&c, "#login").await;
-    assert_eq!(focused_id(&c).await, "login", "the login field should have focus on load");
+    assert_eq!(
+        focused_id(&c).await,
+        "login",
+        "the login field should have focus on load"
+    );
     keys(&c, "kochi.consultant").await;
     press(&c, Key::Tab).await;
     assert_eq!(focused_id(&c).await, "password");
@@ -233,10 +274,17 @@ async fn flow(c: Client, w: World) -> Times {
     wait_for(&c, "#family_name").await;
     press(&c, Key::Tab).await;
     let skip = c.active_element().await.unwrap();
-    assert_eq!(skip.attr("class").await.unwrap().as_deref(), Some("skip"), "first Tab stop should be the skip link");
+    assert_eq!(
+        skip.attr("class").await.unwrap().as_deref(),
+        Some("skip"),
+        "first Tab stop should be the skip link"
+    );
     press(&c, Key::Enter).await;
     let n = tab_to(&c, "family_name").await;
-    assert_eq!(n, 1, "after the skip link, the first Tab should reach the family name");
+    assert_eq!(
+        n, 1,
+        "after the skip link, the first Tab should reach the family name"
+    );
     keys(&c, "鍵盤").await;
     press(&c, Key::Tab).await;
     assert_eq!(focused_id(&c).await, "given_name");
@@ -251,7 +299,11 @@ async fn flow(c: Client, w: World) -> Times {
     assert_eq!(focused_id(&c).await, "birth_date");
     // en-US date field: month, day, year; each segment moves on once it is complete.
     keys(&c, "05012023").await;
-    assert_eq!(value_of(&c, "#birth_date").await, "2023-05-01", "birth date typed as 05 01 2023");
+    assert_eq!(
+        value_of(&c, "#birth_date").await,
+        "2023-05-01",
+        "birth date typed as 05 01 2023"
+    );
     tab_to(&c, "municipality_code").await;
     keys(&c, "392014").await;
     // Close the datalist suggestions, then Enter submits the form from the text field.
@@ -273,24 +325,51 @@ async fn flow(c: Client, w: World) -> Times {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let main = wait_for(&c, "main").await.text().await.unwrap();
-    assert!(main.contains("鍵盤") && main.contains("太郎"), "child page should show the name: {main}");
+    assert!(
+        main.contains("鍵盤") && main.contains("太郎"),
+        "child page should show the name: {main}"
+    );
 
     // 4. The intake, timed from opening the form to the confirmation on the home page.
     let started = Instant::now();
     let mut screenshot_time = Duration::ZERO;
     c.goto(&format!("{base}/intake")).await.unwrap();
     wait_for(&c, "#child-q").await;
-    assert_eq!(focused_id(&c).await, "child-q", "the child search should have focus on load");
+    assert_eq!(
+        focused_id(&c).await,
+        "child-q",
+        "the child search should have focus on load"
+    );
     // Hiragana finds the katakana reading.
     keys(&c, "けんばん").await;
     let hit = wait_for(&c, "#child-results .hit input[type=radio]").await;
     let hit_id = hit.attr("id").await.unwrap().unwrap_or_default();
-    assert!(hit.is_selected().await.unwrap(), "the first hit should be preselected");
-    let label = wait_for(&c, "#child-results .hit label").await.text().await.unwrap();
-    assert!(label.contains("鍵盤"), "the hit should be the new child: {label}");
+    assert!(
+        hit.is_selected().await.unwrap(),
+        "the first hit should be preselected"
+    );
+    let label = wait_for(&c, "#child-results .hit label")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        label.contains("鍵盤"),
+        "the hit should be the new child: {label}"
+    );
     press(&c, Key::Tab).await;
-    assert_eq!(focused_id(&c).await, hit_id, "Tab from the search box should reach the (checked) hit");
-    assert!(c.find(Locator::Css("#subject-child")).await.unwrap().is_selected().await.unwrap());
+    assert_eq!(
+        focused_id(&c).await,
+        hit_id,
+        "Tab from the search box should reach the (checked) hit"
+    );
+    assert!(c
+        .find(Locator::Css("#subject-child"))
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap());
 
     let tabs = tab_to(&c, "requester_kind").await;
     println!("Tab presses from the hit to the requester select: {tabs}");
@@ -305,7 +384,13 @@ async fn flow(c: Client, w: World) -> Times {
 
     tab_to(&c, "topic-medical_care").await;
     press(&c, Key::Space).await;
-    assert!(c.find(Locator::Css("#topic-medical_care")).await.unwrap().is_selected().await.unwrap());
+    assert!(c
+        .find(Locator::Css("#topic-medical_care"))
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap());
 
     tab_to(&c, "summary").await;
     keys(&c, "吸引の手技について母親から相談").await;
@@ -314,7 +399,11 @@ async fn flow(c: Client, w: World) -> Times {
     let shot = Instant::now();
     full_page_png(&c, "/tmp/tsunagu-intake.png").await;
     screenshot_time += shot.elapsed();
-    assert_eq!(focused_id(&c).await, "save-intake", "the screenshot must not move focus");
+    assert_eq!(
+        focused_id(&c).await,
+        "save-intake",
+        "the screenshot must not move focus"
+    );
     press(&c, Key::Enter).await;
     wait_for(&c, "#saved").await;
     let intake = started.elapsed() - screenshot_time;
@@ -323,10 +412,21 @@ async fn flow(c: Client, w: World) -> Times {
     assert_eq!(url.query(), Some("saved=1"));
 
     // 5. One more consultation, one more distinct child.
-    assert_eq!(number(&c, "#fy-total").await, total_before + 1, "延べ件数 should go up by one");
-    assert_eq!(number(&c, "#fy-distinct").await, distinct_before + 1, "実人数 should go up by one (a new child)");
+    assert_eq!(
+        number(&c, "#fy-total").await,
+        total_before + 1,
+        "延べ件数 should go up by one"
+    );
+    assert_eq!(
+        number(&c, "#fy-distinct").await,
+        distinct_before + 1,
+        "実人数 should go up by one (a new child)"
+    );
     let recent = wait_for(&c, ".timeline").await.text().await.unwrap();
-    assert!(recent.contains("吸引の手技"), "the new consultation should be listed: {recent}");
+    assert!(
+        recent.contains("吸引の手技"),
+        "the new consultation should be listed: {recent}"
+    );
     full_page_png(&c, "/tmp/tsunagu-home.png").await;
 
     Times { intake }

@@ -55,7 +55,10 @@ async fn fresh_store(backend: &str) -> (Store, Option<tempfile::TempDir>) {
             let base = std::env::var("TSUNAGU_TEST_DATABASE_URL").unwrap();
             let name = format!("tsunagu_t_{}", uuid_simple());
             let admin = sqlx_admin(&base).await;
-            admin(&format!("CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0")).await;
+            admin(&format!(
+                "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
+            ))
+            .await;
             let url = replace_db(&base, &name);
             (Store::connect(&url).await.unwrap(), None)
         }
@@ -79,7 +82,9 @@ fn replace_db(url: &str, name: &str) -> String {
     format!("{head}/{name}{query}")
 }
 
-async fn sqlx_admin(url: &str) -> impl Fn(&str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+async fn sqlx_admin(
+    url: &str,
+) -> impl Fn(&str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     let url = url.to_string();
     move |sql: &str| {
         let url = url.clone();
@@ -93,7 +98,11 @@ async fn sqlx_admin(url: &str) -> impl Fn(&str) -> std::pin::Pin<Box<dyn std::fu
                 .output()
                 .await
                 .expect("psql runs");
-            assert!(output.status.success(), "psql failed: {}", String::from_utf8_lossy(&output.stderr));
+            assert!(
+                output.status.success(),
+                "psql failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         })
     }
 }
@@ -106,7 +115,13 @@ pub async fn spawn_app(backend: &'static str) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(web::serve(listener, state));
-    TestApp { addr, store, clock, backend, _dir: dir }
+    TestApp {
+        addr,
+        store,
+        clock,
+        backend,
+        _dir: dir,
+    }
 }
 
 /// Two centers (own and other) with one user per role in each: the fixture for the matrix.
@@ -130,8 +145,14 @@ impl World {
 pub async fn world(backend: &'static str) -> World {
     let app = spawn_app(backend).await;
     let now = test_now();
-    app.store.add_center("kochi", "高知テスト", "390003", now).await.unwrap();
-    app.store.add_center("nara", "奈良テスト", "290009", now).await.unwrap();
+    app.store
+        .add_center("kochi", "高知テスト", "390003", now)
+        .await
+        .unwrap();
+    app.store
+        .add_center("nara", "奈良テスト", "290009", now)
+        .await
+        .unwrap();
     let mut own = Vec::new();
     let mut other = Vec::new();
     for (center, list) in [("kochi", &mut own), ("nara", &mut other)] {
@@ -147,7 +168,11 @@ pub async fn world(backend: &'static str) -> World {
                         role,
                         password: PASSWORD,
                         professions: Vec::new(),
-                        municipalities: if role == Role::Municipal { vec!["392014".into()] } else { Vec::new() },
+                        municipalities: if role == Role::Municipal {
+                            vec!["392014".into()]
+                        } else {
+                            Vec::new()
+                        },
                     },
                     now,
                 )
@@ -176,24 +201,50 @@ pub fn client() -> reqwest::Client {
 
 /// Extract the first hidden `_csrf` value from a page.
 pub fn csrf_of(html: &str) -> String {
-    let i = html.find("name=\"_csrf\" value=\"").expect("page has a csrf field") + 20;
+    let i = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("page has a csrf field")
+        + 20;
     html[i..html[i..].find('"').unwrap() + i].to_string()
 }
 
 pub async fn login(app: &TestApp, login: &str) -> Browser {
     let http = client();
-    let page = http.get(format!("{}/login", app.addr)).send().await.unwrap().text().await.unwrap();
+    let page = http
+        .get(format!("{}/login", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = csrf_of(&page);
     let res = http
         .post(format!("{}/login", app.addr))
-        .form(&[("_csrf", token.as_str()), ("login", login), ("password", PASSWORD), ("next", "/")])
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("login", login),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303, "login as {login} should redirect");
-    let home = http.get(format!("{}/", app.addr)).send().await.unwrap().text().await.unwrap();
+    let home = http
+        .get(format!("{}/", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = csrf_of(&home);
-    Browser { http, base: app.addr.clone(), csrf }
+    Browser {
+        http,
+        base: app.addr.clone(),
+        csrf,
+    }
 }
 
 /// A valid child form (JSON) in Kochi City.
