@@ -569,6 +569,37 @@ pub struct ChildRecord {
     pub updated_at: String,
 }
 
+/// Binds a child's editable columns in the order the INSERT and UPDATE statements list them
+/// (family_name … notes), so the two statements cannot drift apart.
+trait BindChild<'q> {
+    fn bind_child(self, d: &'q ChildDraft) -> Self;
+}
+
+impl<'q> BindChild<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn bind_child(self, d: &'q ChildDraft) -> Self {
+        self.bind(&d.family_name)
+            .bind(&d.given_name)
+            .bind(d.family_name_kana.as_str())
+            .bind(d.given_name_kana.as_str())
+            .bind(d.search_kana())
+            .bind(d.search_name())
+            .bind(d.birth_date.to_string())
+            .bind(d.sex.code())
+            .bind(d.municipality.as_str())
+            .bind(&d.address)
+            .bind(&d.phone)
+            .bind(d.care_setting.code())
+            .bind(d.discharged_on.map(|x| x.to_string()))
+            .bind(&d.primary_hospital_id)
+            .bind(&d.primary_doctor)
+            .bind(&d.school_id)
+            .bind(d.status.code())
+            .bind(d.status_since.to_string())
+            .bind(i64::from(d.welfare_services.is_empty()))
+            .bind(&d.notes)
+    }
+}
+
 fn like_prefix(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 1);
     for ch in s.chars() {
@@ -628,26 +659,7 @@ impl Store {
         )
         .bind(&id)
         .bind(&actor.center_id)
-        .bind(&draft.family_name)
-        .bind(&draft.given_name)
-        .bind(draft.family_name_kana.as_str())
-        .bind(draft.given_name_kana.as_str())
-        .bind(draft.search_kana())
-        .bind(draft.search_name())
-        .bind(draft.birth_date.to_string())
-        .bind(draft.sex.code())
-        .bind(draft.municipality.as_str())
-        .bind(&draft.address)
-        .bind(&draft.phone)
-        .bind(draft.care_setting.code())
-        .bind(draft.discharged_on.map(|d| d.to_string()))
-        .bind(&draft.primary_hospital_id)
-        .bind(&draft.primary_doctor)
-        .bind(&draft.school_id)
-        .bind(draft.status.code())
-        .bind(draft.status_since.to_string())
-        .bind(i64::from(draft.welfare_services.is_empty()))
-        .bind(&draft.notes)
+        .bind_child(&draft)
         .bind(&now_s)
         .execute(&mut *w.tx)
         .await?;
@@ -711,26 +723,7 @@ impl Store {
              primary_doctor=$15, school_id=$16, status=$17, status_since=$18, uses_no_welfare=$19, notes=$20, version=version+1, updated_at=$21 \
              WHERE id=$22",
         )
-        .bind(&draft.family_name)
-        .bind(&draft.given_name)
-        .bind(draft.family_name_kana.as_str())
-        .bind(draft.given_name_kana.as_str())
-        .bind(draft.search_kana())
-        .bind(draft.search_name())
-        .bind(draft.birth_date.to_string())
-        .bind(draft.sex.code())
-        .bind(draft.municipality.as_str())
-        .bind(&draft.address)
-        .bind(&draft.phone)
-        .bind(draft.care_setting.code())
-        .bind(draft.discharged_on.map(|d| d.to_string()))
-        .bind(&draft.primary_hospital_id)
-        .bind(&draft.primary_doctor)
-        .bind(&draft.school_id)
-        .bind(draft.status.code())
-        .bind(draft.status_since.to_string())
-        .bind(i64::from(draft.welfare_services.is_empty()))
-        .bind(&draft.notes)
+        .bind_child(&draft)
         .bind(ts(now))
         .bind(id)
         .execute(&mut *w.tx)
