@@ -16,7 +16,7 @@ use store::{Actor, Store, StoreError};
 /// Password of every demo login (printed by `tsunagu demo`; demo data only).
 pub const DEMO_PASSWORD: &str = "tsunagu-demo-2026";
 
-const FAMILY: &[(&str, &str)] = &[
+pub(crate) const FAMILY: &[(&str, &str)] = &[
     ("佐藤", "サトウ"),
     ("鈴木", "スズキ"),
     ("高橋", "タカハシ"),
@@ -48,7 +48,7 @@ const FAMILY: &[(&str, &str)] = &[
     ("近藤", "コンドウ"),
     ("坂本", "サカモト"),
 ];
-const GIVEN: &[(&str, &str)] = &[
+pub(crate) const GIVEN: &[(&str, &str)] = &[
     ("陽翔", "ハルト"),
     ("蓮", "レン"),
     ("湊", "ミナト"),
@@ -74,7 +74,7 @@ const GIVEN: &[(&str, &str)] = &[
     ("心春", "コハル"),
     ("奏", "カナデ"),
 ];
-const PARENT: &[(&str, &str)] = &[
+pub(crate) const PARENT: &[(&str, &str)] = &[
     ("美咲", "ミサキ"),
     ("由美", "ユミ"),
     ("直子", "ナオコ"),
@@ -86,7 +86,7 @@ const PARENT: &[(&str, &str)] = &[
     ("真由美", "マユミ"),
     ("翔", "ショウ"),
 ];
-const STAFF: &[&str] = &[
+pub(crate) const STAFF: &[&str] = &[
     "青木 光",
     "石田 恵",
     "上田 修",
@@ -190,7 +190,7 @@ const CENTERS: &[CenterSpec] = &[
 
 /// The municipalities children of a center live in: the prefecture's municipalities, a city's
 /// wards, or the municipality itself.
-fn areas(jurisdiction: &str) -> Vec<String> {
+pub(crate) fn areas(jurisdiction: &str) -> Vec<String> {
     let under: Vec<String> = domain::municipality::all()
         .iter()
         .filter(|g| {
@@ -491,7 +491,7 @@ fn short_area(code: &str) -> String {
         .unwrap_or_default()
 }
 
-const SUMMARIES: &[&str] = &[
+pub(crate) const SUMMARIES: &[&str] = &[
     "退院後の在宅生活について相談したい",
     "吸引の手技について訪問看護と共有したい",
     "短期入所先を探している",
@@ -503,7 +503,7 @@ const SUMMARIES: &[&str] = &[
     "医療機器の購入費助成について",
     "主治医との連携方法について",
 ];
-const RESPONSES: &[&str] = &[
+pub(crate) const RESPONSES: &[&str] = &[
     "利用できるサービスを説明し、相談支援事業所を紹介した",
     "コーディネーターの派遣を調整することとした",
     "関係機関に情報提供し、後日連絡することとした",

@@ -1,6 +1,7 @@
 //! `tsunagu`: the one binary. Serves the web app, loads demo data, manages centers, users and
 //! tokens, and verifies the audit chain.
 
+mod bench;
 mod demo;
 
 use std::io::Read;
@@ -23,7 +24,7 @@ struct Cli {
 }
 
 #[derive(Args, Clone)]
-struct DbArgs {
+pub(crate) struct DbArgs {
     /// Folder for the embedded SQLite database.
     #[arg(long, default_value = "./tsunagu-data")]
     data_dir: PathBuf,
@@ -42,6 +43,12 @@ struct ServeArgs {
     /// Set the Secure flag on cookies (when a TLS proxy sits in front).
     #[arg(long)]
     behind_tls_proxy: bool,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -64,6 +71,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         cmd: TokenCmd,
+    },
+    /// Benchmark harness: seed a synthetic dataset, measure the server.
+    Bench {
+        #[command(subcommand)]
+        cmd: bench::BenchCmd,
     },
     /// Audit log tools.
     Audit {
@@ -153,14 +165,14 @@ fn database_url(db: &DbArgs) -> anyhow::Result<String> {
     ))
 }
 
-async fn open(db: &DbArgs) -> anyhow::Result<Store> {
+pub(crate) async fn open(db: &DbArgs) -> anyhow::Result<Store> {
     let url = database_url(db)?;
     Store::connect(&url)
         .await
         .with_context(|| "cannot open the database".to_string())
 }
 
-fn print_store_error(e: store::StoreError) -> anyhow::Error {
+pub(crate) fn print_store_error(e: store::StoreError) -> anyhow::Error {
     match e {
         store::StoreError::Validation(errs) => {
             let msgs: Vec<String> = errs
@@ -177,22 +189,40 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
     if let Some((mode, sync)) = store.sqlite_settings().await? {
         tracing::info!(journal_mode = %mode, synchronous = sync, "sqlite durability settings");
     }
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(web::TlsFiles::load(cert, key).await.with_context(|| {
+                format!(
+                    "cannot use TLS certificate {} with key {}",
+                    cert.display(),
+                    key.display()
+                )
+            })?)
+        }
+        _ => None,
+    };
+    let listener = std::net::TcpListener::bind(&args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "tsunagu listening on http://{addr}/ ({})",
+        "tsunagu listening on {scheme}://{addr}/ ({})",
         store.backend().name()
     );
     let state = web::AppState::new(
         store,
         Arc::new(web::SystemClock),
         web::WebConfig {
-            secure_cookies: args.behind_tls_proxy,
+            secure_cookies: args.behind_tls_proxy || tls.is_some(),
         },
     );
-    web::serve(listener, state).await?;
+    match tls {
+        Some(tls) => web::serve_tls(listener, state, tls).await?,
+        None => {
+            listener.set_nonblocking(true)?;
+            web::serve(tokio::net::TcpListener::from_std(listener)?, state).await?
+        }
+    }
     Ok(())
 }
 
@@ -304,6 +334,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Bench { cmd } => bench::main(cmd).await,
         Command::Audit {
             cmd: AuditCmd::Verify { db },
         } => {

@@ -8,6 +8,7 @@
 #![allow(clippy::type_complexity)]
 
 pub mod audit;
+pub mod bulk;
 pub mod children;
 pub mod consultations;
 pub mod error;

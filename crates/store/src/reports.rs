@@ -49,15 +49,7 @@ impl Store {
         if matches!(actor.role, Role::Auditor) {
             return Err(StoreError::Forbidden);
         }
-        if to < from {
-            return Err(FieldError::new(
-                "to",
-                "range_reversed",
-                "終了日は開始日以降にしてください",
-                "The end date must not be before the start date",
-            )
-            .into());
-        }
+        check_period(from, to)?;
         let mut binds = vec![actor.center_id.clone(), from.to_string(), to.to_string()];
         let mut scope =
             String::from("k.center_id = $1 AND k.occurred_on >= $2 AND k.occurred_on <= $3");
@@ -73,6 +65,35 @@ impl Store {
                 scope.push_str(&format!(" AND k.municipality_code IN ({})", ph.join(",")));
             }
         }
+        self.report_over(&scope, &binds, from, to).await
+    }
+
+    /// Figures over every center of the database: national statistics for operators. No
+    /// HTTP route offers this, because no role may read across centers.
+    pub async fn consultation_report_all_centers(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<ConsultationReport> {
+        check_period(from, to)?;
+        let binds = vec![from.to_string(), to.to_string()];
+        self.report_over(
+            "k.occurred_on >= $1 AND k.occurred_on <= $2",
+            &binds,
+            from,
+            to,
+        )
+        .await
+    }
+
+    async fn report_over(
+        &self,
+        scope: &str,
+        binds: &[String],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<ConsultationReport> {
+        let binds = binds.to_vec();
         let total = self
             .scalar(
                 &format!("SELECT COUNT(*) FROM consultations k WHERE {scope}"),
@@ -148,4 +169,17 @@ impl Store {
             .map(|(key, count)| Count { key, count })
             .collect())
     }
+}
+
+fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
+    if to < from {
+        return Err(FieldError::new(
+            "to",
+            "range_reversed",
+            "終了日は開始日以降にしてください",
+            "The end date must not be before the start date",
+        )
+        .into());
+    }
+    Ok(())
 }

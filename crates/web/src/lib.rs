@@ -66,6 +66,35 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// TLS settings loaded from PEM files (`--tls-cert`, `--tls-key`).
+#[derive(Clone)]
+pub struct TlsFiles(axum_server::tls_rustls::RustlsConfig);
+
+impl TlsFiles {
+    /// Read and check a certificate chain and private key. Fails before the server binds, so a
+    /// wrong path or a key that does not match stops start-up with a clear message.
+    pub async fn load(cert: &std::path::Path, key: &std::path::Path) -> std::io::Result<TlsFiles> {
+        // Several rustls crypto backends can be compiled in (test clients bring ring); name the
+        // one the server uses so rustls never has to guess. An error only means one is set.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+            .await
+            .map(TlsFiles)
+    }
+}
+
+/// Serve the app over HTTPS on an already-bound listener until the process is stopped.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    state: AppState,
+    tls: TlsFiles,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    axum_server::from_tcp_rustls(listener, tls.0)?
+        .serve(app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
+}
+
 /// Serve the app on an already-bound listener until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     axum::serve(

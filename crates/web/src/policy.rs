@@ -114,6 +114,8 @@ routes! {
     POST "/intake" Roles(WRITERS) => pages::intake_submit;
     GET "/consultations" Roles(READERS) => pages::consultations_list;
     POST "/consultations/{id}/followup-done" Roles(WRITERS) => pages::followup_done;
+    GET "/organizations" Roles(READERS) => pages::organizations_list;
+    POST "/organizations" Roles(WRITERS) => pages::organization_create;
     GET "/reports" Roles(REPORTERS) => pages::reports_page;
     GET "/api/v1/openapi.json" Public => api::openapi;
     GET "/api/v1/children" Roles(READERS) => api::list_children;

@@ -25,7 +25,8 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         ("GET", "/api/v1/children") | ("GET", "/api/v1/children/{id}") => Roles(READERS),
         ("GET", "/api/v1/consultations")
         | ("GET", "/api/v1/consultations/{id}")
-        | ("GET", "/api/v1/organizations") => Roles(READERS),
+        | ("GET", "/api/v1/organizations")
+        | ("GET", "/organizations") => Roles(READERS),
         ("GET", "/children/new")
         | ("POST", "/children")
         | ("GET", "/children/{id}/edit")
@@ -37,7 +38,8 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         ("POST", "/api/v1/children") | ("PATCH", "/api/v1/children/{id}") => Roles(WRITERS),
         ("POST", "/api/v1/consultations")
         | ("PATCH", "/api/v1/consultations/{id}")
-        | ("POST", "/api/v1/organizations") => Roles(WRITERS),
+        | ("POST", "/api/v1/organizations")
+        | ("POST", "/organizations") => Roles(WRITERS),
         ("GET", "/reports") | ("GET", "/api/v1/reports/consultations") => Roles(REPORTERS),
         _ => return None,
     };

@@ -100,6 +100,7 @@ async fn start_driver() -> Driver {
 }
 
 async fn connect(driver: &Driver) -> Client {
+    crate::ensure_crypto_provider();
     let chromium = std::env::var("TSUNAGU_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         std::path::Path::new(&chromium).exists(),

@@ -107,6 +107,12 @@ async fn sqlx_admin(
     }
 }
 
+/// Test clients bring a second rustls crypto backend (ring) next to the server's (aws-lc-rs);
+/// name the process default so clients that rely on it (the WebDriver client) never panic.
+pub fn ensure_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 /// Start the app on port 0 with a fresh database and a frozen clock.
 pub async fn spawn_app(backend: &'static str) -> TestApp {
     let (store, dir) = fresh_store(backend).await;

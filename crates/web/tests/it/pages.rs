@@ -556,3 +556,93 @@ fn message_catalog_is_complete() {
         );
     }
 }
+
+#[tokio::test]
+async fn organizations_page_lists_filters_and_adds_with_inline_errors() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let b = login(&w.app, "kochi.consultant").await;
+        let post = |form: Vec<(&'static str, String)>| {
+            let b = &b;
+            async move {
+                b.http
+                    .post(format!("{}/organizations", b.base))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let bad = post(vec![
+            ("_csrf", b.csrf.clone()),
+            ("kind", "spaceport".into()),
+            ("name", "".into()),
+            ("municipality_code", "392013".into()),
+            ("email", "not-an-address".into()),
+        ])
+        .await;
+        assert_eq!(bad.status(), 422);
+        let html = bad.text().await.unwrap();
+        for id in ["kind-err", "name-err", "municipality_code-err", "email-err"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{backend}: {id}");
+        }
+        assert!(w
+            .app
+            .store
+            .list_organizations(w.user(Role::Consultant), None)
+            .await
+            .unwrap()
+            .is_empty());
+
+        let ok = post(vec![
+            ("_csrf", b.csrf.clone()),
+            ("kind", "hospital".into()),
+            ("name", "架空こども病院".into()),
+            ("municipality_code", "392014".into()),
+            ("phone", "088-000-0000".into()),
+        ])
+        .await;
+        assert_eq!(ok.status(), 303, "{backend}");
+        post(vec![
+            ("_csrf", b.csrf.clone()),
+            ("kind", "special_school".into()),
+            ("name", "架空特別支援学校".into()),
+        ])
+        .await;
+        let all = b
+            .http
+            .get(format!("{}/organizations?saved=1", b.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(all.contains("id=\"saved\""));
+        assert!(all.contains("架空こども病院") && all.contains("架空特別支援学校"));
+        assert!(all.contains("高知県高知市"), "municipality shown by name");
+        let schools = b
+            .http
+            .get(format!("{}/organizations?kind=special_school", b.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(schools.contains("架空特別支援学校") && !schools.contains("架空こども病院"));
+
+        // Another center never sees them.
+        let other = login(&w.app, "nara.consultant").await;
+        let theirs = other
+            .http
+            .get(format!("{}/organizations", other.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(theirs.contains("id=\"no-results\""));
+    }
+}

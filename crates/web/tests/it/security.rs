@@ -135,3 +135,56 @@ async fn audit_chain_verifies_and_detects_tampering() {
         );
     }
 }
+
+#[tokio::test]
+async fn https_serving_sets_secure_cookies_and_rejects_a_mismatched_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+
+    let other = rcgen::generate_simple_self_signed(vec!["other".into()]).unwrap();
+    let wrong_key = dir.path().join("wrong.pem");
+    std::fs::write(&wrong_key, other.signing_key.serialize_pem()).unwrap();
+    assert!(web::TlsFiles::load(&cert, &wrong_key).await.is_err());
+    assert!(web::TlsFiles::load(&dir.path().join("missing.pem"), &key)
+        .await
+        .is_err());
+
+    let tls = web::TlsFiles::load(&cert, &key).await.unwrap();
+    let (store, _db) = fresh_store("sqlite").await;
+    let state = AppState::new(
+        store,
+        Arc::new(FixedClock::new(test_now())),
+        WebConfig {
+            secure_cookies: true,
+        },
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(web::serve_tls(listener, state, tls));
+    let http = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let page = http
+        .get(format!("https://localhost:{port}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let cookies: Vec<String> = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_string())
+        .collect();
+    assert!(!cookies.is_empty());
+    for c in cookies {
+        assert!(c.contains("Secure") && c.contains("HttpOnly"), "{c}");
+    }
+    let plain = reqwest::get(format!("http://localhost:{port}/login")).await;
+    assert!(plain.map_or(true, |r| r.status() != 200));
+}

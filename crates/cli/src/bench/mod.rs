@@ -1,0 +1,124 @@
+//! The benchmark harness: a deterministic dataset generator (`bench seed`) and a load runner
+//! (`bench run`). See BENCHMARKS.md for the method and the latest figures.
+
+pub mod run;
+pub mod seed;
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+/// `tsunagu bench …`
+#[derive(Subcommand)]
+pub enum BenchCmd {
+    /// Load a synthetic dataset into an empty database.
+    Seed {
+        /// national (20,000 children, 2,000,000 consultations), tenth or smoke.
+        #[arg(long, default_value = "tenth")]
+        scale: String,
+        /// Generator seed: the same seed gives the same data.
+        #[arg(long, default_value_t = seed::DEFAULT_SEED)]
+        seed: u64,
+        #[command(flatten)]
+        db: crate::DbArgs,
+    },
+    /// Measure every scenario against a server on a loopback port and print the table.
+    Run(RunArgs),
+}
+
+/// Flags of `tsunagu bench run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// Dataset scale: national, tenth or smoke (seeded on first use, then reused).
+    #[arg(long, default_value = "national")]
+    scale: String,
+    /// Also run at this scale and print the latency growth between the two.
+    #[arg(long)]
+    compare: Option<String>,
+    /// Seconds of load per scenario.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Folder for the SQLite bench databases (one per scale).
+    #[arg(long, default_value = "./tsunagu-bench")]
+    bench_dir: PathBuf,
+    /// PostgreSQL server URL; the bench creates databases tsunagu_bench_<scale> on it.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Generator seed for datasets that still need seeding.
+    #[arg(long, default_value_t = seed::DEFAULT_SEED)]
+    seed: u64,
+    /// Also append the Markdown tables to this file.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Fail (exit 1) if any request errored: for the CI smoke run.
+    #[arg(long)]
+    fail_on_errors: bool,
+}
+
+/// Run a bench subcommand.
+pub async fn main(cmd: BenchCmd) -> anyhow::Result<()> {
+    match cmd {
+        BenchCmd::Seed { scale, seed, db } => {
+            let scale = seed::Scale::parse(&scale)?;
+            let store = crate::open(&db).await?;
+            let summary = seed::seed(&store, scale, seed, |m| println!("{m}")).await?;
+            for (table, n) in summary.rows {
+                println!("  {table:<24} {n:>10}");
+            }
+            Ok(())
+        }
+        BenchCmd::Run(args) => {
+            if args.connections == 0
+                || args.connections > 1024
+                || args.duration == 0
+                || args.duration > 600
+            {
+                anyhow::bail!("--connections must be 1–1024 and --duration 1–600 seconds");
+            }
+            let opts = run::RunOptions {
+                seconds: args.duration,
+                connections: args.connections,
+                bench_dir: args.bench_dir,
+                postgres: args.database_url,
+                seed: args.seed,
+            };
+            let mut reports = Vec::new();
+            let mut scales = Vec::new();
+            if let Some(c) = &args.compare {
+                scales.push(seed::Scale::parse(c)?);
+            }
+            scales.push(seed::Scale::parse(&args.scale)?);
+            let mut out = String::new();
+            for scale in scales {
+                println!("== {} ==", scale.name);
+                let r = run::run_scale(scale, &opts).await?;
+                let t = run::table(&r);
+                println!("\n{t}");
+                out.push_str(&t);
+                out.push('\n');
+                reports.push(r);
+            }
+            if let [small, large] = reports.as_slice() {
+                let g = run::growth(small, large);
+                println!("{g}");
+                out.push_str(&g);
+            }
+            if let Some(path) = args.output {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)?;
+                f.write_all(out.as_bytes())?;
+            }
+            let errors: u64 = reports.iter().flat_map(|r| &r.rows).map(|m| m.errors).sum();
+            if args.fail_on_errors && errors > 0 {
+                anyhow::bail!("{errors} requests failed");
+            }
+            Ok(())
+        }
+    }
+}
