@@ -771,14 +771,14 @@ impl Store {
     /// the caller) for the actor's center but outside their assignment.
     async fn scoped_child_version(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut sqlx::AnyConnection,
         actor: &Actor,
         id: &str,
     ) -> Result<i64> {
         let row: Option<(String, i64)> =
             sqlx::query_as("SELECT center_id, version FROM children WHERE id = $1")
                 .bind(id)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *tx)
                 .await?;
         let Some((center, version)) = row else {
             return Err(StoreError::NotFound);
@@ -792,7 +792,7 @@ impl Store {
             )
             .bind(id)
             .bind(&actor.user_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
             if assigned.is_none() {
                 return Err(StoreError::Forbidden);
@@ -982,13 +982,14 @@ impl Store {
         if !actor.reads_children() {
             return Err(StoreError::Forbidden);
         }
-        let mut w = self.begin_write().await?;
-        let scoped = self.scoped_child_version(&mut w.tx, actor, id).await;
-        match scoped {
+        // Read on the pool (concurrently with other readers), then release the record only
+        // after its audit row — or the denial's — is committed.
+        let mut conn = self.pool().acquire().await?;
+        let scoped = self.scoped_child_version(&mut conn, actor, id).await;
+        let record = match scoped {
             Err(StoreError::Forbidden) => {
-                append(
-                    &mut w.tx,
-                    self.backend(),
+                drop(conn);
+                self.audit_event(
                     Some(actor),
                     now,
                     AuditEntry {
@@ -999,16 +1000,13 @@ impl Store {
                     },
                 )
                 .await?;
-                w.commit().await?;
                 return Err(StoreError::Forbidden);
             }
             Err(e) => return Err(e),
-            Ok(_) => {}
-        }
-        let record = load_child(&mut w.tx, id).await?;
-        append(
-            &mut w.tx,
-            self.backend(),
+            Ok(_) => load_child(&mut conn, id).await?,
+        };
+        drop(conn);
+        self.audit_event(
             Some(actor),
             now,
             AuditEntry {
@@ -1019,7 +1017,6 @@ impl Store {
             },
         )
         .await?;
-        w.commit().await?;
         Ok(record)
     }
 
@@ -1144,7 +1141,7 @@ type FullChildRow = (
     (String, String, i64, Option<String>, i64, String, String),
 );
 
-async fn load_child(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<ChildRecord> {
+async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecord> {
     use sqlx::Row;
     let r = sqlx::query(
         "SELECT c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date, c.sex, c.municipality_code, c.address, \
@@ -1154,7 +1151,7 @@ async fn load_child(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Resu
          LEFT JOIN organizations s ON s.id = c.school_id WHERE c.id = $1",
     )
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound)?;
     let row: FullChildRow = (
@@ -1206,31 +1203,31 @@ async fn load_child(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Resu
         "SELECT code, detail FROM child_medical_care WHERE child_id = $1 ORDER BY code",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let welfare: Vec<String> = sqlx::query_scalar(
         "SELECT code FROM child_welfare_services WHERE child_id = $1 ORDER BY code",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let guardians: Vec<(String, Option<String>, String, Option<String>, Option<String>, Option<String>, i64)> = sqlx::query_as(
         "SELECT name, name_kana, relation, phone, phone2, email, is_primary FROM guardians WHERE child_id = $1 ORDER BY position",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let devices: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT name, uses_electricity, battery_minutes FROM devices WHERE child_id = $1 ORDER BY position",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let coords: Vec<(String, String)> = sqlx::query_as(
         "SELECT u.id, u.display_name FROM child_coordinators cc JOIN users u ON u.id = cc.user_id WHERE cc.child_id = $1 ORDER BY u.display_name",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let form = ChildForm {
         family_name,

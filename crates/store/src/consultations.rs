@@ -454,6 +454,7 @@ impl Store {
                 .execute(&mut *w.tx)
                 .await?;
         }
+        crate::stats::apply(&mut w.tx, &id, 1).await?;
         append(
             &mut w.tx,
             self.backend(),
@@ -742,6 +743,7 @@ impl Store {
             .followup_assignee_id
             .clone()
             .or_else(|| d.followup_due.map(|_| staff.clone()));
+        crate::stats::apply(&mut w.tx, id, -1).await?;
         sqlx::query(
             "UPDATE consultations SET occurred_at=$1, occurred_on=$2, channel=$3, requester_kind=$4, requester_name=$5, requester_org=$6, \
              child_id=$7, person_id=$8, summary=$9, response=$10, staff_id=$11, duration_minutes=$12, followup_due=$13, followup_assignee_id=$14, \
@@ -777,6 +779,7 @@ impl Store {
                 .execute(&mut *w.tx)
                 .await?;
         }
+        crate::stats::apply(&mut w.tx, id, 1).await?;
         append(
             &mut w.tx,
             self.backend(),

@@ -15,6 +15,7 @@ pub mod error;
 pub mod organizations;
 pub mod reports;
 pub mod scope;
+pub mod stats;
 pub mod users;
 
 use std::str::FromStr;
@@ -60,6 +61,11 @@ pub struct Store {
     /// SQLite allows one writer; serialising writers in-process avoids SQLITE_BUSY on
     /// read-then-write transactions and keeps the audit chain linear.
     write_lock: Arc<Mutex<()>>,
+    /// Entries for the audit group-commit writer (see [`Store::audit_event`]).
+    audit_queue: tokio::sync::mpsc::Sender<audit::Pending>,
+    /// Password hashing is memory-hard (argon2id, 19 MiB each): at most one per core runs at
+    /// once, so a burst of logins queues instead of exhausting memory.
+    password_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// A write transaction plus the guard that keeps other writers out until commit.
@@ -123,11 +129,33 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
         }
-        Ok(Store {
+        let write_lock = Arc::new(Mutex::new(()));
+        let audit_queue = audit::start_group_commit(pool.clone(), backend, write_lock.clone());
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let store = Store {
             pool,
             backend,
-            write_lock: Arc::new(Mutex::new(())),
-        })
+            write_lock,
+            audit_queue,
+            password_slots: Arc::new(tokio::sync::Semaphore::new(cores)),
+        };
+        store.ensure_consultation_stats().await?;
+        Ok(store)
+    }
+
+    /// Run memory-hard password work (hash or verify) on a blocking thread, at most one per core.
+    pub(crate) async fn password_work<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let _slot = self
+            .password_slots
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Config("password hashing stopped".into()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| StoreError::Config(format!("password task failed: {e}")))
     }
 
     /// Which engine this store uses.

@@ -1,6 +1,8 @@
 //! Figures the prefecture asks for: 延べ件数 (total consultations) and 実人数 (distinct people).
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
 use domain::{FieldError, Role};
 use serde::Serialize;
 
@@ -38,34 +40,61 @@ pub struct ConsultationReport {
     pub by_month: Vec<Count>,
 }
 
+/// Who a report covers: one center (optionally some of its municipalities) or every center.
+enum Coverage<'a> {
+    Center(&'a str, &'a [String]),
+    Everything,
+    /// A municipal user with no municipality: every figure is zero.
+    Nothing,
+}
+
+/// Does the period consist of whole calendar months (so the monthly aggregates answer it)?
+fn whole_months(from: NaiveDate, to: NaiveDate) -> bool {
+    from.day() == 1 && to.succ_opt().is_some_and(|d| d.day() == 1)
+}
+
+/// The fiscal year the period is exactly, if it is one (1 April – 31 March).
+fn exact_fiscal_year(from: NaiveDate, to: NaiveDate) -> Option<i64> {
+    let fy = domain::dates::FiscalYear::of(from);
+    (fy.start() == from && fy.end() == to).then(|| i64::from(from.year()))
+}
+
+fn counts_of(map: BTreeMap<String, i64>) -> Vec<Count> {
+    map.into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(key, count)| Count { key, count })
+        .collect()
+}
+
 impl Store {
-    /// Figures for the actor's center (municipal users: their municipalities only).
+    /// Figures for the actor's center (municipal users: their municipalities only). Periods of
+    /// whole months are answered from the maintained aggregates ([`crate::stats`]); any other
+    /// period, and municipal scopes, from the records.
     pub async fn consultation_report(
         &self,
         actor: &Actor,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<ConsultationReport> {
-        if matches!(actor.role, Role::Auditor) {
-            return Err(StoreError::Forbidden);
-        }
+        let coverage = report_coverage(actor)?;
         check_period(from, to)?;
-        let mut binds = vec![actor.center_id.clone(), from.to_string(), to.to_string()];
-        let mut scope =
-            String::from("k.center_id = $1 AND k.occurred_on >= $2 AND k.occurred_on <= $3");
-        if actor.role == Role::Municipal {
-            if actor.municipalities.is_empty() {
-                scope.push_str(" AND 1 = 0");
-            } else {
-                let mut ph = Vec::new();
-                for m in &actor.municipalities {
-                    binds.push(m.clone());
-                    ph.push(format!("${}", binds.len()));
-                }
-                scope.push_str(&format!(" AND k.municipality_code IN ({})", ph.join(",")));
-            }
+        if matches!(coverage, Coverage::Center(_, [])) && whole_months(from, to) {
+            return self.report_from_aggregates(&coverage, from, to).await;
         }
-        self.report_over(&scope, &binds, from, to).await
+        self.report_from_records(&coverage, from, to).await
+    }
+
+    /// The same figures computed from the records only, never from the aggregates: the
+    /// cross-check that proves the aggregates exact.
+    pub async fn consultation_report_scanned(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<ConsultationReport> {
+        let coverage = report_coverage(actor)?;
+        check_period(from, to)?;
+        self.report_from_records(&coverage, from, to).await
     }
 
     /// Figures over every center of the database: national statistics for operators. No
@@ -76,99 +105,211 @@ impl Store {
         to: NaiveDate,
     ) -> Result<ConsultationReport> {
         check_period(from, to)?;
-        let binds = vec![from.to_string(), to.to_string()];
-        self.report_over(
-            "k.occurred_on >= $1 AND k.occurred_on <= $2",
-            &binds,
-            from,
-            to,
-        )
-        .await
+        if whole_months(from, to) {
+            self.report_from_aggregates(&Coverage::Everything, from, to)
+                .await
+        } else {
+            self.report_from_records(&Coverage::Everything, from, to)
+                .await
+        }
     }
 
-    async fn report_over(
+    async fn report_from_aggregates(
         &self,
-        scope: &str,
-        binds: &[String],
+        coverage: &Coverage<'_>,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<ConsultationReport> {
-        let binds = binds.to_vec();
-        let total = self
-            .scalar(
-                &format!("SELECT COUNT(*) FROM consultations k WHERE {scope}"),
-                &binds,
-            )
-            .await?;
-        let children = self
-            .scalar(
-                &format!("SELECT COUNT(DISTINCT k.child_id) FROM consultations k WHERE {scope}"),
-                &binds,
-            )
-            .await?;
-        let persons = self
-            .scalar(
-                &format!("SELECT COUNT(DISTINCT k.person_id) FROM consultations k JOIN persons p ON p.id = k.person_id WHERE {scope} AND p.anonymous = 0"),
-                &binds,
-            )
-            .await?;
-        let unidentified = self
-            .scalar(
-                &format!(
-                    "SELECT COUNT(*) FROM consultations k LEFT JOIN persons p ON p.id = k.person_id WHERE {scope} \
-                     AND k.child_id IS NULL AND (k.person_id IS NULL OR p.anonymous = 1)"
-                ),
-                &binds,
-            )
-            .await?;
-        let by_channel = self.counts(&format!("SELECT k.channel, COUNT(*) FROM consultations k WHERE {scope} GROUP BY k.channel ORDER BY k.channel"), &binds).await?;
-        let by_requester_kind = self
-            .counts(&format!("SELECT k.requester_kind, COUNT(*) FROM consultations k WHERE {scope} GROUP BY k.requester_kind ORDER BY k.requester_kind"), &binds)
-            .await?;
-        let by_topic = self
-            .counts(
-                &format!("SELECT t.code, COUNT(*) FROM consultations k JOIN consultation_topics t ON t.consultation_id = k.id WHERE {scope} GROUP BY t.code ORDER BY t.code"),
-                &binds,
-            )
-            .await?;
-        let by_month = self
-            .counts(
-                &format!("SELECT SUBSTR(k.occurred_on, 1, 7), COUNT(*) FROM consultations k WHERE {scope} GROUP BY SUBSTR(k.occurred_on, 1, 7) ORDER BY 1"),
-                &binds,
-            )
-            .await?;
+        let (first, last) = (
+            from.format("%Y-%m").to_string(),
+            to.format("%Y-%m").to_string(),
+        );
+        let (filter, mut binds) = match coverage {
+            Coverage::Center(center, _) => ("center_id = $1 AND ", vec![center.to_string()]),
+            Coverage::Everything | Coverage::Nothing => ("", Vec::new()),
+        };
+        binds.extend([first, last]);
+        let n = binds.len();
+        let sql = format!(
+            "SELECT dimension, code, month, CAST(SUM(n) AS BIGINT) FROM consultation_month_counts \
+             WHERE {filter}month >= ${} AND month <= ${n} GROUP BY dimension, code, month",
+            n - 1
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String, i64)>(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        let mut total = 0;
+        let mut unidentified = 0;
+        let (mut channel, mut requester, mut topic, mut month) = Default::default();
+        for (dimension, code, m, count) in rows {
+            let target: &mut BTreeMap<String, i64> = match dimension.as_str() {
+                "total" => {
+                    total += count;
+                    *month_entry(&mut month, m) += count;
+                    continue;
+                }
+                "unidentified" => {
+                    unidentified += count;
+                    continue;
+                }
+                "channel" => &mut channel,
+                "requester_kind" => &mut requester,
+                "topic" => &mut topic,
+                _ => continue,
+            };
+            *target.entry(code).or_insert(0) += count;
+        }
+        let distinct_people = match (exact_fiscal_year(from, to), coverage) {
+            (Some(fy), Coverage::Center(center, _)) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM consultation_year_subjects WHERE center_id = $1 AND fiscal_year = $2",
+                )
+                .bind(*center)
+                .bind(fy)
+                .fetch_one(self.pool())
+                .await?
+            }
+            (Some(fy), Coverage::Everything | Coverage::Nothing) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM consultation_year_subjects WHERE fiscal_year = $1",
+                )
+                .bind(fy)
+                .fetch_one(self.pool())
+                .await?
+            }
+            // Distinct people over an arbitrary span cannot be summed from parts.
+            (None, _) => self.distinct_people(coverage, from, to).await?,
+        };
         Ok(ConsultationReport {
             from: from.to_string(),
             to: to.to_string(),
             total,
-            distinct_people: children + persons,
+            distinct_people,
             unidentified,
-            by_channel,
-            by_requester_kind,
-            by_topic,
-            by_month,
+            by_channel: counts_of(channel),
+            by_requester_kind: counts_of(requester),
+            by_topic: counts_of(topic),
+            by_month: counts_of(month),
         })
     }
 
-    async fn scalar(&self, sql: &str, binds: &[String]) -> Result<i64> {
-        let mut q = sqlx::query_scalar::<_, i64>(sql);
-        for b in binds {
+    async fn distinct_people(
+        &self,
+        coverage: &Coverage<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<i64> {
+        let (scope, binds) = record_scope(coverage, from, to);
+        let sql = format!(
+            "SELECT COUNT(DISTINCT COALESCE(k.child_id, k.person_id)) FROM consultations k \
+             LEFT JOIN persons p ON p.id = k.person_id \
+             WHERE {scope} AND (k.child_id IS NOT NULL OR (k.person_id IS NOT NULL AND p.anonymous = 0))"
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for b in &binds {
             q = q.bind(b);
         }
         Ok(q.fetch_one(self.pool()).await?)
     }
 
-    async fn counts(&self, sql: &str, binds: &[String]) -> Result<Vec<Count>> {
-        let mut q = sqlx::query_as::<_, (String, i64)>(sql);
-        for b in binds {
+    async fn report_from_records(
+        &self,
+        coverage: &Coverage<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<ConsultationReport> {
+        let (scope, binds) = record_scope(coverage, from, to);
+        let unidentified_sql = format!(
+            "SELECT COUNT(*) FROM consultations k LEFT JOIN persons p ON p.id = k.person_id WHERE {scope} \
+             AND k.child_id IS NULL AND (k.person_id IS NULL OR p.anonymous = 1)"
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&unidentified_sql);
+        for b in &binds {
             q = q.bind(b);
         }
-        Ok(q.fetch_all(self.pool())
-            .await?
-            .into_iter()
-            .map(|(key, count)| Count { key, count })
-            .collect())
+        let unidentified = q.fetch_one(self.pool()).await?;
+        // One pass for channel × requester × month; folded here.
+        let dims_sql = format!(
+            "SELECT k.channel, k.requester_kind, SUBSTR(k.occurred_on, 1, 7), COUNT(*) FROM consultations k \
+             WHERE {scope} GROUP BY k.channel, k.requester_kind, SUBSTR(k.occurred_on, 1, 7)"
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String, i64)>(&dims_sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let mut total = 0;
+        let (mut channel, mut requester, mut month) =
+            (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        for (c, r, m, count) in q.fetch_all(self.pool()).await? {
+            total += count;
+            *channel.entry(c).or_insert(0) += count;
+            *requester.entry(r).or_insert(0) += count;
+            *month_entry(&mut month, m) += count;
+        }
+        let topic_sql = format!(
+            "SELECT t.code, COUNT(*) FROM consultations k JOIN consultation_topics t ON t.consultation_id = k.id \
+             WHERE {scope} GROUP BY t.code"
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&topic_sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let topic: BTreeMap<String, i64> = q.fetch_all(self.pool()).await?.into_iter().collect();
+        Ok(ConsultationReport {
+            from: from.to_string(),
+            to: to.to_string(),
+            total,
+            distinct_people: self.distinct_people(coverage, from, to).await?,
+            unidentified,
+            by_channel: counts_of(channel),
+            by_requester_kind: counts_of(requester),
+            by_topic: counts_of(topic),
+            by_month: counts_of(month),
+        })
     }
+}
+
+fn month_entry(map: &mut BTreeMap<String, i64>, month: String) -> &mut i64 {
+    map.entry(month).or_insert(0)
+}
+
+/// Auditors see no figures; municipal users only their municipalities' (none if they have none).
+fn report_coverage(actor: &Actor) -> Result<Coverage<'_>> {
+    match actor.role {
+        Role::Auditor => Err(StoreError::Forbidden),
+        Role::Municipal if actor.municipalities.is_empty() => Ok(Coverage::Nothing),
+        Role::Municipal => Ok(Coverage::Center(&actor.center_id, &actor.municipalities)),
+        _ => Ok(Coverage::Center(&actor.center_id, &[])),
+    }
+}
+
+/// WHERE clause and binds selecting the consultations of a coverage and period.
+fn record_scope(coverage: &Coverage<'_>, from: NaiveDate, to: NaiveDate) -> (String, Vec<String>) {
+    let mut binds = Vec::new();
+    let mut conds = Vec::new();
+    match coverage {
+        Coverage::Center(center, municipalities) => {
+            binds.push(center.to_string());
+            conds.push(format!("k.center_id = ${}", binds.len()));
+            if !municipalities.is_empty() {
+                let mut ph = Vec::new();
+                for m in municipalities.iter() {
+                    binds.push(m.clone());
+                    ph.push(format!("${}", binds.len()));
+                }
+                conds.push(format!("k.municipality_code IN ({})", ph.join(",")));
+            }
+        }
+        Coverage::Nothing => conds.push("1 = 0".into()),
+        Coverage::Everything => {}
+    }
+    binds.push(from.to_string());
+    conds.push(format!("k.occurred_on >= ${}", binds.len()));
+    binds.push(to.to_string());
+    conds.push(format!("k.occurred_on <= ${}", binds.len()));
+    (conds.join(" AND "), binds)
 }
 
 fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {

@@ -294,9 +294,9 @@ impl Store {
             ))
         })?;
         let password = u.password.to_string();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| StoreError::Config(format!("hashing task failed: {e}")))??;
+        let hash = self
+            .password_work(move || hash_password(&password))
+            .await??;
         let id = new_id();
         let display = display.unwrap_or_default();
         let mut w = self.begin_write().await?;
@@ -389,9 +389,9 @@ impl Store {
             .as_ref()
             .map(|(_, h, _)| h.clone())
             .unwrap_or_else(|| DUMMY_HASH.to_string());
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|e| StoreError::Config(format!("verify task failed: {e}")))?;
+        let ok = self
+            .password_work(move || verify_password(&password, &hash))
+            .await?;
         let mut w = self.begin_write().await?;
         match found {
             Some((actor, _, 0)) if ok => {

@@ -53,6 +53,9 @@ pub struct RunArgs {
     /// Also append the Markdown tables to this file.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Run only the scenarios whose name contains this text (plus the baseline).
+    #[arg(long)]
+    only: Option<String>,
     /// Fail (exit 1) if any request errored: for the CI smoke run.
     #[arg(long)]
     fail_on_errors: bool,
@@ -84,6 +87,7 @@ pub async fn main(cmd: BenchCmd) -> anyhow::Result<()> {
                 bench_dir: args.bench_dir,
                 postgres: args.database_url,
                 seed: args.seed,
+                only: args.only,
             };
             let mut reports = Vec::new();
             let mut scales = Vec::new();

@@ -97,6 +97,8 @@ pub struct RunOptions {
     pub postgres: Option<String>,
     /// Generator seed.
     pub seed: u64,
+    /// Run only scenarios whose name contains this text (the baseline always runs).
+    pub only: Option<String>,
 }
 
 /// The database URL for a scale, creating the PostgreSQL database when needed.
@@ -561,15 +563,23 @@ pub async fn run_scale(scale: Scale, opts: &RunOptions) -> anyhow::Result<RunRep
     let list = scenarios(&store).await?;
     let mut rows = Vec::new();
     let mut peak = 0.0f64;
-    for s in &list {
+    for (i, s) in list.iter().enumerate() {
+        if i > 0
+            && opts
+                .only
+                .as_ref()
+                .is_some_and(|o| !s.name.contains(o.as_str()))
+        {
+            continue;
+        }
         // A short warm-up so connection set-up and first-touch caches are not measured.
         drive(&server.base, s, &creds, opts.connections, 1).await;
         let m = drive(&server.base, s, &creds, opts.connections, opts.seconds).await;
-        let (_, hwm) = rss_mib(server.pid);
+        let (now_rss, hwm) = rss_mib(server.pid);
         peak = peak.max(hwm);
         println!(
-            "  {:<44} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}",
-            m.name, m.rps, m.p50, m.p99, m.errors
+            "  {:<44} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}  rss {:.0} MiB",
+            m.name, m.rps, m.p50, m.p99, m.errors, now_rss
         );
         rows.push(m);
     }

@@ -660,6 +660,8 @@ pub async fn seed(
             }
         }
     }
+    progress("building the report aggregates…");
+    store.rebuild_consultation_stats().await?;
     store.analyze().await?;
     summary.seconds = started.elapsed().as_secs_f64();
     progress(&format!("done in {:.1} s", summary.seconds));

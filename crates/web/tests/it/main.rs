@@ -8,6 +8,7 @@ mod api;
 mod authz;
 mod browser;
 mod pages;
+mod reports;
 mod security;
 
 use std::sync::Arc;
