@@ -879,12 +879,29 @@ impl Store {
         };
         let key = normalize_for_search(&q.q);
         if !key.is_empty() {
-            let pat = like_prefix(&key);
-            binds.push(pat);
-            let n = binds.len();
-            sql.push_str(&format!(
-                " AND (c.search_kana LIKE ${n} ESCAPE '\\' OR c.search_name LIKE ${n} ESCAPE '\\')"
-            ));
+            match self.backend() {
+                // SQLite's LIKE is case-insensitive and so cannot use the BINARY index; a
+                // half-open range over the same prefix can. U+10FFFF sorts after every
+                // character a normalised name contains.
+                crate::Backend::Sqlite => {
+                    binds.push(key.clone());
+                    let lo = binds.len();
+                    binds.push(format!("{key}\u{10FFFF}"));
+                    let hi = binds.len();
+                    sql.push_str(&format!(
+                        " AND ((c.search_kana >= ${lo} AND c.search_kana < ${hi}) \
+                         OR (c.search_name >= ${lo} AND c.search_name < ${hi}))"
+                    ));
+                }
+                // PostgreSQL's text_pattern_ops indexes serve LIKE 'prefix%' directly.
+                crate::Backend::Postgres => {
+                    binds.push(like_prefix(&key));
+                    let n = binds.len();
+                    sql.push_str(&format!(
+                        " AND (c.search_kana LIKE ${n} ESCAPE '\\' OR c.search_name LIKE ${n} ESCAPE '\\')"
+                    ));
+                }
+            }
         }
         if !q.municipality.trim().is_empty() {
             push(

@@ -1,5 +1,6 @@
 //! Consultations (相談): intake, list, edit, follow-ups.
 
+use chrono::TimeZone as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::kana::KanaName;
 use domain::text::{optional_line, optional_text, required_line};
@@ -384,6 +385,15 @@ fn consultation_scope(actor: &Actor, binds: &mut Vec<String>) -> Result<String> 
     }
 }
 
+/// The stored timestamp of 00:00 Japan time on `day`.
+fn jst_day_start(day: chrono::NaiveDate) -> String {
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    match domain::dates::jst().from_local_datetime(&midnight).single() {
+        Some(t) => ts(t.with_timezone(&Utc)),
+        None => ts(midnight.and_utc()),
+    }
+}
+
 impl Store {
     /// Record a consultation (the intake form's one submit). Creates the lightweight person
     /// record when one is given inline, all in one transaction.
@@ -569,23 +579,27 @@ impl Store {
             binds.push(v);
             sql.push_str(&template.replace("$?", &format!("${}", binds.len())));
         };
+        // Japan-time days become UTC instants, so the (center, occurred_at) index both bounds
+        // the period and yields rows newest first: the page stops after `limit` matches
+        // instead of sorting the whole period.
         if !q.from.trim().is_empty() {
             if let Some(d) = errs.check(domain::dates::parse_date("from", &q.from)) {
                 cond(
                     &mut sql,
                     &mut binds,
-                    " AND k.occurred_on >= $?",
-                    d.to_string(),
+                    " AND k.occurred_at >= $?",
+                    jst_day_start(d),
                 );
             }
         }
         if !q.to.trim().is_empty() {
             if let Some(d) = errs.check(domain::dates::parse_date("to", &q.to)) {
+                let next = d.succ_opt().unwrap_or(d);
                 cond(
                     &mut sql,
                     &mut binds,
-                    " AND k.occurred_on <= $?",
-                    d.to_string(),
+                    " AND k.occurred_at < $?",
+                    jst_day_start(next),
                 );
             }
         }

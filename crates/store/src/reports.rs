@@ -130,9 +130,13 @@ impl Store {
         };
         binds.extend([first, last]);
         let n = binds.len();
+        // Months matter only for the total; summing the other dimensions over the period in SQL
+        // returns ~60 rows instead of one per month and code (each row costs in the driver).
         let sql = format!(
-            "SELECT dimension, code, month, CAST(SUM(n) AS BIGINT) FROM consultation_month_counts \
-             WHERE {filter}month >= ${} AND month <= ${n} GROUP BY dimension, code, month",
+            "SELECT dimension, code, CASE WHEN dimension = 'total' THEN month ELSE '' END, \
+                 CAST(SUM(n) AS BIGINT) FROM consultation_month_counts \
+                 WHERE {filter}month >= ${} AND month <= ${n} \
+                 GROUP BY dimension, code, CASE WHEN dimension = 'total' THEN month ELSE '' END",
             n - 1
         );
         let mut q = sqlx::query_as::<_, (String, String, String, i64)>(&sql);

@@ -1,9 +1,7 @@
 //! Centers, users, sessions and API tokens.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
+use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chrono::{DateTime, Duration, Utc};
 use domain::{FieldError, Role};
 use rand::RngCore;
@@ -54,24 +52,69 @@ pub fn random_token() -> String {
 
 /// Hash a password with argon2id (default parameters: 19 MiB, 2 passes).
 pub fn hash_password(password: &str) -> Result<String> {
+    let fail =
+        |e: &dyn std::fmt::Display| StoreError::Config(format!("password hashing failed: {e}"));
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Config(format!("password hashing failed: {e}")))
+    let params = Params::default();
+    let mut raw = [0u8; 32];
+    let mut salt_bytes = [0u8; 64];
+    let salt_raw = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| fail(&e))?;
+    with_blocks(params.block_count(), |blocks| {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut raw, blocks)
+    })
+    .map_err(|e| fail(&e))?;
+    let phc = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: (&params).try_into().map_err(|e| fail(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&raw).map_err(|e| fail(&e))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Run argon2 with this thread's reusable block memory (19 MiB at default settings), so hashing
+/// never allocates: password work runs on a few long-lived threads (see
+/// `Store::password_work`), and memory stays at one block buffer per thread.
+fn with_blocks<T>(count: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BLOCKS.with(|cell| {
+        let mut blocks = cell.borrow_mut();
+        if blocks.len() < count {
+            blocks.resize(count, Block::default());
+        }
+        f(&mut blocks[..count])
+    })
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(params), Some(expected), Some(salt)) =
+        (Params::try_from(&parsed), parsed.hash, parsed.salt)
+    else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_raw) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let computed = with_blocks(params.block_count(), |blocks| {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut out, blocks)
+    });
+    // Output's equality is constant-time.
+    computed.is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
-/// Reject passwords too short to resist guessing (length is what matters, not composition).
 pub fn check_password_rules(password: &str) -> std::result::Result<(), FieldError> {
     if password.chars().count() < 12 {
         return Err(FieldError::new(
@@ -624,3 +667,33 @@ impl Store {
 /// An argon2id hash of a random string, verified against when the login does not exist.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3G3H0nQW0Yk2oE4cY0s2Zq0v6vYl4b0Hh6m9b7xg1yA";
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+    use super::*;
+
+    #[test]
+    fn password_hashes_interoperate_with_the_standard_argon2id_format() {
+        let ours = hash_password("correct horse battery staple").unwrap();
+        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"correct horse battery staple", &parsed)
+            .is_ok());
+        let theirs = Argon2::default()
+            .hash_password(
+                b"another long passphrase",
+                &SaltString::generate(&mut OsRng),
+            )
+            .unwrap()
+            .to_string();
+        assert!(verify_password("another long passphrase", &theirs));
+        assert!(!verify_password("another long passphrasE", &theirs));
+        assert!(!verify_password("correct horse battery staple", DUMMY_HASH));
+        assert!(!verify_password("x", "not a hash"));
+    }
+}

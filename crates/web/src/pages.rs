@@ -838,6 +838,8 @@ struct ChildShowPage {
     birth_wareki: String,
     municipality: String,
     consultations: Vec<Consultation>,
+    /// More consultations exist than the timeline shows.
+    timeline_more: bool,
     can_edit: bool,
 }
 
@@ -867,6 +869,9 @@ impl ChildShowPage {
 }
 
 /// GET /children/{id} — profile, care, guardians and the consultation timeline (audited view).
+/// Consultations shown on a child's page before the "all consultations" link.
+const TIMELINE_LENGTH: i64 = 30;
+
 pub async fn child_show(
     State(state): State<AppState>,
     a: Authed,
@@ -878,19 +883,21 @@ pub async fn child_show(
         .view_child(a.actor(), &id, now)
         .await
         .map_err(|e| a.err(e))?;
-    let consultations = state
+    // The latest consultations; the full history is the consultation list filtered by child.
+    let timeline = state
         .store
         .list_consultations(
             a.actor(),
             &ConsultationQuery {
                 child_id: id.clone(),
-                limit: Some(200),
+                limit: Some(TIMELINE_LENGTH),
                 ..Default::default()
             },
         )
         .await
-        .map_err(|e| a.err(e))?
-        .items;
+        .map_err(|e| a.err(e))?;
+    let timeline_more = timeline.next.is_some();
+    let consultations = timeline.items;
     let today = state.clock.today_jst();
     let birth = chrono::NaiveDate::parse_from_str(&c.form.birth_date, "%Y-%m-%d").unwrap_or(today);
     page(&ChildShowPage {
@@ -900,6 +907,7 @@ pub async fn child_show(
         municipality: domain::municipality::full_name(&c.form.municipality_code)
             .unwrap_or_default(),
         consultations,
+        timeline_more,
         can_edit: a.actor().writes_records(),
         c,
     })
@@ -1310,6 +1318,7 @@ pub async fn consultations_list(
                     ("requester_kind", q.requester_kind.clone()),
                     ("topic", q.topic.clone()),
                     ("staff", q.staff.clone()),
+                    ("child_id", q.child_id.clone()),
                     (
                         "open_followups",
                         if q.open_followups {

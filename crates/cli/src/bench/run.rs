@@ -473,6 +473,15 @@ async fn scenarios(store: &Store) -> anyhow::Result<Vec<Scenario>> {
             ok: &[200],
         },
         Scenario {
+            // A probe, not a product path: bearer auth plus one indexed query, no audit row.
+            name: "organizations by kind (API, probe)",
+            auth: Auth::Token,
+            calls: vec![Call::Get(
+                "/api/v1/organizations?kind=special_school".into(),
+            )],
+            ok: &[200],
+        },
+        Scenario {
             name: "child search, kana prefix (API)",
             auth: Auth::Token,
             calls: search_api,

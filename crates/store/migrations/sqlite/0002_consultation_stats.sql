@@ -6,7 +6,7 @@ CREATE TABLE consultation_month_counts (
     code TEXT NOT NULL,
     n INTEGER NOT NULL,
     PRIMARY KEY (center_id, month, dimension, code)
-);
+) WITHOUT ROWID;
 CREATE INDEX consultation_month_counts_month ON consultation_month_counts(month);
 
 CREATE TABLE consultation_year_subjects (
@@ -15,5 +15,5 @@ CREATE TABLE consultation_year_subjects (
     subject_id TEXT NOT NULL,
     n INTEGER NOT NULL,
     PRIMARY KEY (center_id, fiscal_year, subject_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX consultation_year_subjects_year ON consultation_year_subjects(fiscal_year);
