@@ -228,13 +228,18 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // Bulk loads run statements that are slow by design; the bench prints its own progress.
+    let default_filter = match cli.command {
+        Command::Bench { .. } => "warn,sqlx=error",
+        _ => "info,sqlx=warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .init();
-    let cli = Cli::parse();
     let now = chrono::Utc::now();
     match cli.command {
         Command::Serve(args) => {

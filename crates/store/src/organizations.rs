@@ -133,12 +133,20 @@ impl Store {
             Option<String>,
             Option<String>,
             Option<String>,
-        )> = sqlx::query_as(
-            "SELECT id, kind, name, municipality_code, address, phone, email FROM organizations \
-             WHERE center_id = $1 AND ($2 = '' OR kind = $2) ORDER BY name, id LIMIT 1000",
-        )
-        .bind(&actor.center_id)
-        .bind(kind.unwrap_or(""))
+        )> = match kind {
+            // Separate statements so each uses its own index (center, kind, name) or (center, name).
+            Some(kind) => sqlx::query_as(
+                "SELECT id, kind, name, municipality_code, address, phone, email FROM organizations \
+                 WHERE center_id = $1 AND kind = $2 ORDER BY name, id LIMIT 1000",
+            )
+            .bind(&actor.center_id)
+            .bind(kind),
+            None => sqlx::query_as(
+                "SELECT id, kind, name, municipality_code, address, phone, email FROM organizations \
+                 WHERE center_id = $1 ORDER BY name, id LIMIT 1000",
+            )
+            .bind(&actor.center_id),
+        }
         .fetch_all(self.pool())
         .await?;
         Ok(rows

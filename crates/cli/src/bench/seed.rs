@@ -576,12 +576,18 @@ pub async fn seed(
                     .with_timezone(&Utc);
                 let id = g.id(at);
                 let roll: f64 = g.rng.gen();
-                let about_child = if roll < 0.85 && !c.children.is_empty() {
-                    let (cid, birth, muni) = g.pick(&c.children);
-                    (*birth <= day).then(|| (cid.clone(), muni.clone()))
-                } else {
-                    None
-                };
+                // A consultation is about a child already born on that day; a few tries find
+                // one, as most registered children were born before the period.
+                let mut about_child = None;
+                if roll < 0.85 && !c.children.is_empty() {
+                    for _ in 0..4 {
+                        let (cid, birth, muni) = g.pick(&c.children);
+                        if *birth <= day {
+                            about_child = Some((cid.clone(), muni.clone()));
+                            break;
+                        }
+                    }
+                }
                 let (child_id, person_id, muni): (Option<String>, Option<String>, Option<String>) =
                     match about_child {
                         Some((cid, muni)) => (Some(cid), None, Some(muni)),

@@ -5,3 +5,5 @@ CREATE INDEX consultations_center_at ON consultations(center_id, occurred_at, id
 -- the child's rows in order instead of walking the center's newest consultations.
 DROP INDEX consultations_child;
 CREATE INDEX consultations_child ON consultations(child_id, occurred_at, id);
+-- Organizations filtered by kind (hospital, school…) in name order.
+CREATE INDEX organizations_center_kind ON organizations(center_id, kind, name, id);
