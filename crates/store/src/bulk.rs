@@ -123,31 +123,47 @@ impl Store {
             }
             let per_statement = (MAX_BINDS / b.columns.len()).max(1);
             for chunk in b.rows.chunks(per_statement) {
-                let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(format!(
-                    "INSERT INTO {} ({}) ",
+                // `$n` placeholders written out: the Any driver's query builder emits `?`,
+                // which PostgreSQL does not accept.
+                let width = b.columns.len();
+                let tuples: Vec<String> = (0..chunk.len())
+                    .map(|r| {
+                        let cells: Vec<String> =
+                            (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                        format!("({})", cells.join(","))
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES {}",
                     b.table,
-                    b.columns.join(", ")
-                ));
-                qb.push_values(chunk, |mut sep, row| {
-                    for cell in row {
-                        match cell {
-                            Cell::Text(s) => sep.push_bind(s.clone()),
-                            Cell::Int(v) => sep.push_bind(*v),
-                            Cell::Null => sep.push_bind(None::<String>),
-                            Cell::NullInt => sep.push_bind(None::<i64>),
-                        };
-                    }
-                });
-                written += qb.build().execute(&mut *w.tx).await?.rows_affected();
+                    b.columns.join(", "),
+                    tuples.join(",")
+                );
+                let mut q = sqlx::query(&sql);
+                for cell in chunk.iter().flatten() {
+                    q = match cell {
+                        Cell::Text(s) => q.bind(s.clone()),
+                        Cell::Int(v) => q.bind(*v),
+                        Cell::Null => q.bind(None::<String>),
+                        Cell::NullInt => q.bind(None::<i64>),
+                    };
+                }
+                written += q.execute(&mut *w.tx).await?.rows_affected();
             }
         }
         w.commit().await?;
         Ok(written)
     }
 
-    /// Refresh the planner's statistics after a bulk load.
+    /// Refresh the planner's statistics after a bulk load. On PostgreSQL also VACUUM, which
+    /// sets the visibility map: without it, counts that could be answered from an index alone
+    /// (実人数 of a fiscal year) visit the table (measured: 12 ms instead of about 1 ms).
     pub async fn analyze(&self) -> Result<()> {
-        sqlx::query("ANALYZE").execute(self.pool()).await?;
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => "ANALYZE",
+            crate::Backend::Postgres => "VACUUM (ANALYZE)",
+        };
+        sqlx::query(sql).execute(self.pool()).await?;
         Ok(())
     }
 }

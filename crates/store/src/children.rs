@@ -600,18 +600,6 @@ impl<'q> BindChild<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArgum
     }
 }
 
-fn like_prefix(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 1);
-    for ch in s.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('%');
-    out
-}
-
 type ChildRow = (
     String,
     String,
@@ -879,29 +867,23 @@ impl Store {
         };
         let key = normalize_for_search(&q.q);
         if !key.is_empty() {
-            match self.backend() {
-                // SQLite's LIKE is case-insensitive and so cannot use the BINARY index; a
-                // half-open range over the same prefix can. U+10FFFF sorts after every
-                // character a normalised name contains.
-                crate::Backend::Sqlite => {
-                    binds.push(key.clone());
-                    let lo = binds.len();
-                    binds.push(format!("{key}\u{10FFFF}"));
-                    let hi = binds.len();
-                    sql.push_str(&format!(
-                        " AND ((c.search_kana >= ${lo} AND c.search_kana < ${hi}) \
-                         OR (c.search_name >= ${lo} AND c.search_name < ${hi}))"
-                    ));
-                }
-                // PostgreSQL's text_pattern_ops indexes serve LIKE 'prefix%' directly.
-                crate::Backend::Postgres => {
-                    binds.push(like_prefix(&key));
-                    let n = binds.len();
-                    sql.push_str(&format!(
-                        " AND (c.search_kana LIKE ${n} ESCAPE '\\' OR c.search_name LIKE ${n} ESCAPE '\\')"
-                    ));
-                }
-            }
+            // A half-open range over the prefix uses the (center, kana) index on both engines,
+            // also in PostgreSQL's generic plans for prepared statements, which a `LIKE $n`
+            // pattern does not (measured: 3× slower searches at national scale). SQLite
+            // compares BINARY; on PostgreSQL the text_pattern_ops operators compare bytes too.
+            // U+10FFFF sorts after every character a normalised name contains.
+            let (ge, lt) = match self.backend() {
+                crate::Backend::Sqlite => (">=", "<"),
+                crate::Backend::Postgres => ("~>=~", "~<~"),
+            };
+            binds.push(key.clone());
+            let lo = binds.len();
+            binds.push(format!("{key}\u{10FFFF}"));
+            let hi = binds.len();
+            sql.push_str(&format!(
+                " AND ((c.search_kana {ge} ${lo} AND c.search_kana {lt} ${hi}) \
+                 OR (c.search_name {ge} ${lo} AND c.search_name {lt} ${hi}))"
+            ));
         }
         if !q.municipality.trim().is_empty() {
             push(

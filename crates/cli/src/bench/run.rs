@@ -60,6 +60,8 @@ pub struct Measured {
     pub max: f64,
     /// Requests that failed or returned an unexpected status.
     pub errors: u64,
+    /// What the first failed request got, for diagnosis.
+    pub first_error: Option<String>,
     /// Server CPU time (user + system) per completed request, microseconds: the cost of the
     /// path itself, without the load generator's share of the cores.
     pub cpu_us: f64,
@@ -161,6 +163,18 @@ pub async fn prepared(scale: Scale, opts: &RunOptions) -> anyhow::Result<(Store,
             store.backend().name()
         );
         super::seed::seed(&store, scale, opts.seed, |m| println!("  {m}")).await?;
+    }
+    let consultations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consultations")
+        .fetch_one(store.pool())
+        .await?;
+    // A load that stopped half-way leaves a database the runner must not measure.
+    if consultations < scale.consultations as i64 {
+        bail!(
+            "the {} dataset at {url} is incomplete ({consultations} of {} consultations); \
+             delete it and run again",
+            scale.name,
+            scale.consultations
+        );
     }
     Ok((store, url))
 }
@@ -339,8 +353,13 @@ async fn drive(
                 .pool_max_idle_per_host(1)
                 .build();
             let Ok(http) = http else {
-                return (Vec::new(), 1u64);
+                return (
+                    Vec::new(),
+                    1u64,
+                    Some("cannot build the HTTP client".to_string()),
+                );
             };
+            let mut first_error: Option<String> = None;
             let mut latencies: Vec<u32> = Vec::with_capacity(4096);
             let mut errors = 0u64;
             let mut i = worker;
@@ -348,7 +367,7 @@ async fn drive(
                 let call = &calls[i % calls.len()];
                 i += connections;
                 let t = Instant::now();
-                let good = match auth {
+                let outcome: Result<(), String> = match auth {
                     Auth::Login => login_session(
                         &base,
                         match call {
@@ -356,7 +375,8 @@ async fn drive(
                         },
                     )
                     .await
-                    .is_ok(),
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
                     _ => {
                         let req = match call {
                             Call::Get(p) => http.get(format!("{base}{p}")),
@@ -374,30 +394,46 @@ async fn drive(
                         match req.send().await {
                             Ok(r) => {
                                 let status = r.status().as_u16();
-                                let body = r.bytes().await;
-                                body.is_ok() && ok.contains(&status)
+                                match r.bytes().await {
+                                    Ok(_) if ok.contains(&status) => Ok(()),
+                                    Ok(body) => Err(format!(
+                                        "status {status}: {}",
+                                        String::from_utf8_lossy(&body)
+                                            .chars()
+                                            .take(200)
+                                            .collect::<String>()
+                                    )),
+                                    Err(e) => Err(e.to_string()),
+                                }
                             }
-                            Err(_) => false,
+                            Err(e) => Err(e.to_string()),
                         }
                     }
                 };
                 latencies.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-                if !good {
+                if let Err(e) = outcome {
                     errors += 1;
+                    first_error.get_or_insert(e);
                 }
             }
-            (latencies, errors)
+            (latencies, errors, first_error)
         }));
     }
     let started = Instant::now();
     let mut all: Vec<u32> = Vec::new();
     let mut errors = 0;
+    let mut first_error = None;
     for t in tasks {
-        if let Ok((l, e)) = t.await {
-            all.extend(l);
-            errors += e;
-        } else {
-            errors += 1;
+        match t.await {
+            Ok((l, e, f)) => {
+                all.extend(l);
+                errors += e;
+                first_error = first_error.or(f);
+            }
+            Err(e) => {
+                errors += 1;
+                first_error = first_error.or(Some(e.to_string()));
+            }
         }
     }
     let elapsed = started.elapsed().as_secs_f64().max(seconds as f64);
@@ -416,6 +452,7 @@ async fn drive(
         p99: pct(0.99),
         max: all.last().map_or(0.0, |v| f64::from(*v) / 1000.0),
         errors,
+        first_error,
         cpu_us: 0.0,
     }
 }
@@ -608,6 +645,9 @@ pub async fn run_scale(scale: Scale, opts: &RunOptions) -> anyhow::Result<RunRep
             "  {:<44} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}  cpu {:.0} µs/req  rss {:.0} MiB",
             m.name, m.rps, m.p50, m.p99, m.errors, m.cpu_us, now_rss
         );
+        if let Some(e) = &m.first_error {
+            eprintln!("    first error in {}: {e}", m.name);
+        }
         rows.push(m);
     }
     let (rss, hwm) = rss_mib(server.pid);
