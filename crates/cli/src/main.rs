@@ -151,6 +151,11 @@ enum AuditCmd {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Print the latest audit row's sequence number and hash, to record outside the database.
+    Head {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 fn database_url(db: &DbArgs) -> anyhow::Result<String> {
@@ -340,6 +345,16 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { cmd } => bench::main(cmd).await,
+        Command::Audit {
+            cmd: AuditCmd::Head { db },
+        } => {
+            let store = open(&db).await?;
+            match store.audit_head().await? {
+                Some((seq, hash)) => println!("{seq} {hash}"),
+                None => println!("0 {}", domain::audit::GENESIS_HASH),
+            }
+            Ok(())
+        }
         Command::Audit {
             cmd: AuditCmd::Verify { db },
         } => {

@@ -112,6 +112,16 @@ pub struct AuditRow {
 
 impl Store {
     /// Walk the whole chain and report the first row that does not verify.
+    /// The latest audit row's (sequence, hash), to anchor elsewhere (`tsunagu audit head`):
+    /// a later rewrite of the whole chain cannot reproduce a head recorded outside.
+    pub async fn audit_head(&self) -> Result<Option<(i64, String)>> {
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
     pub async fn verify_audit(&self) -> Result<ChainStatus> {
         let rows = sqlx::query(
             "SELECT seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash \

@@ -121,7 +121,35 @@ async fn audit_chain_verifies_and_detects_tampering() {
             log.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(),
             vec!["child.view", "child.create"]
         );
-        // Someone edits a row directly in the database: verification names that row.
+        let head = w.app.store.audit_head().await.unwrap().unwrap();
+        assert_eq!(head.0, rows, "the head is the last row");
+        // The database refuses edits and deletions of audit rows…
+        for sql in [
+            "UPDATE audit_log SET detail = 'edited' WHERE seq = 3",
+            "DELETE FROM audit_log WHERE seq = 3",
+        ] {
+            let refused = sqlx::query(sql).execute(w.app.store.pool()).await;
+            assert!(
+                refused
+                    .unwrap_err()
+                    .to_string()
+                    .contains("audit_log is append-only"),
+                "{backend}: {sql}"
+            );
+        }
+        assert!(matches!(
+            w.app.store.verify_audit().await.unwrap(),
+            store::audit::ChainStatus::Ok { .. }
+        ));
+        // …so tampering takes a schema change first; verification still names the row.
+        let unprotect = match backend {
+            "sqlite" => "DROP TRIGGER audit_log_no_update",
+            _ => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+        };
+        sqlx::query(unprotect)
+            .execute(w.app.store.pool())
+            .await
+            .unwrap();
         sqlx::query("UPDATE audit_log SET detail = 'edited' WHERE seq = 3")
             .execute(w.app.store.pool())
             .await
