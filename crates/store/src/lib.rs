@@ -64,7 +64,7 @@ pub struct Store {
     /// Entries for the audit group-commit writer (see [`Store::audit_event`]).
     audit_queue: tokio::sync::mpsc::Sender<audit::Pending>,
     /// Queue of the password threads (see [`Store::password_work`]).
-    password_jobs: Arc<std::sync::Mutex<std::sync::mpsc::Sender<PasswordJob>>>,
+    password_jobs: std::sync::mpsc::Sender<PasswordJob>,
 }
 
 type PasswordJob = Box<dyn FnOnce() + Send>;
@@ -165,7 +165,7 @@ impl Store {
             backend,
             write_lock,
             audit_queue,
-            password_jobs: Arc::new(std::sync::Mutex::new(start_password_threads(cores))),
+            password_jobs: start_password_threads(cores),
         };
         store.ensure_consultation_stats().await?;
         Ok(store)
@@ -184,11 +184,7 @@ impl Store {
             let _ = done.send(work());
         });
         let stopped = || StoreError::Config("password hashing stopped".into());
-        self.password_jobs
-            .lock()
-            .map_err(|_| stopped())?
-            .send(job)
-            .map_err(|_| stopped())?;
+        self.password_jobs.send(job).map_err(|_| stopped())?;
         wait.await.map_err(|_| stopped())
     }
 

@@ -139,10 +139,7 @@ impl Store {
                  GROUP BY dimension, code, CASE WHEN dimension = 'total' THEN month ELSE '' END",
             n - 1
         );
-        let mut q = sqlx::query_as::<_, (String, String, String, i64)>(&sql);
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = rows::<(String, String, String, i64)>(&sql, &binds);
         let rows = q.fetch_all(self.pool()).await?;
         let mut total = 0;
         let mut unidentified = 0;
@@ -211,10 +208,7 @@ impl Store {
              LEFT JOIN persons p ON p.id = k.person_id \
              WHERE {scope} AND (k.child_id IS NOT NULL OR (k.person_id IS NOT NULL AND p.anonymous = 0))"
         );
-        let mut q = sqlx::query_scalar::<_, i64>(&sql);
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = scalar::<i64>(&sql, &binds);
         Ok(q.fetch_one(self.pool()).await?)
     }
 
@@ -229,20 +223,14 @@ impl Store {
             "SELECT COUNT(*) FROM consultations k LEFT JOIN persons p ON p.id = k.person_id WHERE {scope} \
              AND k.child_id IS NULL AND (k.person_id IS NULL OR p.anonymous = 1)"
         );
-        let mut q = sqlx::query_scalar::<_, i64>(&unidentified_sql);
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = scalar::<i64>(&unidentified_sql, &binds);
         let unidentified = q.fetch_one(self.pool()).await?;
         // One pass for channel × requester × month; folded here.
         let dims_sql = format!(
             "SELECT k.channel, k.requester_kind, SUBSTR(k.occurred_on, 1, 7), COUNT(*) FROM consultations k \
              WHERE {scope} GROUP BY k.channel, k.requester_kind, SUBSTR(k.occurred_on, 1, 7)"
         );
-        let mut q = sqlx::query_as::<_, (String, String, String, i64)>(&dims_sql);
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = rows::<(String, String, String, i64)>(&dims_sql, &binds);
         let mut total = 0;
         let (mut channel, mut requester, mut month) =
             (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
@@ -256,10 +244,7 @@ impl Store {
             "SELECT t.code, COUNT(*) FROM consultations k JOIN consultation_topics t ON t.consultation_id = k.id \
              WHERE {scope} GROUP BY t.code"
         );
-        let mut q = sqlx::query_as::<_, (String, i64)>(&topic_sql);
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = rows::<(String, i64)>(&topic_sql, &binds);
         let topic: BTreeMap<String, i64> = q.fetch_all(self.pool()).await?.into_iter().collect();
         Ok(ConsultationReport {
             from: from.to_string(),
@@ -327,4 +312,30 @@ fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// A `query_as` with every bind applied in order.
+fn rows<'q, T>(
+    sql: &'q str,
+    binds: &'q [String],
+) -> sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    binds
+        .iter()
+        .fold(sqlx::query_as::<_, T>(sql), |q, b| q.bind(b))
+}
+
+/// A `query_scalar` with every bind applied in order.
+fn scalar<'q, T>(
+    sql: &'q str,
+    binds: &'q [String],
+) -> sqlx::query::QueryScalar<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>
+where
+    (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    binds
+        .iter()
+        .fold(sqlx::query_scalar::<_, T>(sql), |q, b| q.bind(b))
 }

@@ -78,13 +78,21 @@ pub(crate) async fn apply(conn: &mut sqlx::AnyConnection, id: &str, sign: i64) -
             .bind(sign)
             .execute(&mut *conn)
             .await?;
-    }
-    if sign < 0 {
-        // A subject with no consultation left must not count in 実人数.
-        sqlx::query("DELETE FROM consultation_year_subjects WHERE n <= 0 AND center_id = $1")
+        if sign < 0 {
+            // A subject with no consultation left must not count in 実人数; only the row just
+            // decremented can have reached zero.
+            sqlx::query(
+                "DELETE FROM consultation_year_subjects \
+                 WHERE center_id = $1 AND fiscal_year = $2 AND subject_id = $3 AND n <= 0",
+            )
             .bind(&center)
+            .bind(fy)
+            .bind(&subject)
             .execute(&mut *conn)
             .await?;
+        }
+    }
+    if sign < 0 {
         sqlx::query(
             "DELETE FROM consultation_month_counts WHERE n <= 0 AND center_id = $1 AND month = $2",
         )
