@@ -9,6 +9,8 @@ use domain::vocab::{self, VocabCode, VocabKind};
 use domain::{Lang, ValidationErrors};
 use proptest::prelude::*;
 
+mod hostile;
+
 /// Hiragana with their half-width katakana spelling.
 const KANA: &[(char, &str)] = &[
     ('ぁ', "ｧ"),
