@@ -1,6 +1,7 @@
 //! `tsunagu`: the one binary. Serves the web app, loads demo data, manages centers, users and
-//! tokens, and verifies the audit chain.
+//! tokens, verifies the audit chain, and backs up and restores the SQLite database.
 
+mod backup;
 mod bench;
 mod demo;
 
@@ -81,6 +82,25 @@ enum Command {
     Audit {
         #[command(subcommand)]
         cmd: AuditCmd,
+    },
+    /// Copy the SQLite database while the server runs, verify the copy, keep N generations.
+    Backup {
+        /// Folder for the backup files (tsunagu-YYYYMMDDTHHMMSSZ.db).
+        #[arg(long)]
+        to: PathBuf,
+        /// Generations to keep; older ones are deleted after a verified backup.
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..))]
+        keep: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Replace the SQLite database with a verified backup. Stop the server first.
+    Restore {
+        /// Backup file written by `tsunagu backup`.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -345,6 +365,10 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { cmd } => bench::main(cmd).await,
+        Command::Backup { to, keep, db } => {
+            backup::backup(&db, &to, usize::try_from(keep).unwrap_or(usize::MAX)).await
+        }
+        Command::Restore { from, db } => backup::restore(&db, &from).await,
         Command::Audit {
             cmd: AuditCmd::Head { db },
         } => {

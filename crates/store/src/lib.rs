@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod children;
 pub mod consultations;
 pub mod error;
+pub mod maintenance;
 pub mod organizations;
 pub mod reports;
 pub mod scope;
