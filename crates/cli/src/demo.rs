@@ -14,7 +14,7 @@ use store::users::NewUser;
 use store::{Actor, Store, StoreError};
 
 /// Password of every demo login (printed by `tsunagu demo`; demo data only).
-pub const DEMO_PASSWORD: &str = "tsunagu-demo-2026";
+pub const DEMO_PASSWORD: &str = "hinata-demo-2026";
 
 pub(crate) const FAMILY: &[(&str, &str)] = &[
     ("佐藤", "サトウ"),

@@ -16,12 +16,15 @@ pub mod audit;
 pub mod child;
 pub mod dates;
 pub mod error;
+pub mod export;
 pub mod ids;
 pub mod kana;
 pub mod lang;
 pub mod municipality;
+pub mod password;
 pub mod role;
 pub mod text;
+pub mod totp;
 pub mod vocab;
 
 pub use child::{CareSetting, ChildStatus, Sex};

@@ -7,11 +7,13 @@
 // Row tuples mirror SELECT column lists; naming each one would add noise, not clarity.
 #![allow(clippy::type_complexity)]
 
+pub mod accounts;
 pub mod audit;
 pub mod bulk;
 pub mod children;
 pub mod consultations;
 pub mod error;
+pub mod login;
 pub mod maintenance;
 pub mod organizations;
 pub mod reports;

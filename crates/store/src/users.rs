@@ -93,7 +93,7 @@ fn with_blocks<T>(count: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
     })
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
@@ -115,18 +115,6 @@ fn verify_password(password: &str, hash: &str) -> bool {
     computed.is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
-pub fn check_password_rules(password: &str) -> std::result::Result<(), FieldError> {
-    if password.chars().count() < 12 {
-        return Err(FieldError::new(
-            "password",
-            "password_too_short",
-            "パスワードは12文字以上にしてください",
-            "Passwords must be at least 12 characters",
-        ));
-    }
-    Ok(())
-}
-
 /// Input for [`Store::add_user`].
 pub struct NewUser<'a> {
     /// Center slug.
@@ -145,9 +133,9 @@ pub struct NewUser<'a> {
     pub municipalities: Vec<String>,
 }
 
-type UserRow = (String, String, String, String, String, String, String, i64);
+pub(crate) type UserRow = (String, String, String, String, String, String, String, i64);
 
-fn actor_from(row: UserRow) -> Option<(Actor, String, i64)> {
+pub(crate) fn actor_from(row: UserRow) -> Option<(Actor, String, i64)> {
     let (id, login, display_name, center_id, role, munis, hash, disabled) = row;
     let role = Role::parse(&role)?;
     Some((
@@ -168,7 +156,7 @@ fn actor_from(row: UserRow) -> Option<(Actor, String, i64)> {
     ))
 }
 
-const USER_COLS: &str =
+pub(crate) const USER_COLS: &str =
     "u.id, u.login, u.display_name, u.center_id, u.role, u.municipality_codes, u.password_hash, u.disabled";
 
 impl Store {
@@ -305,7 +293,10 @@ impl Store {
                 "Login names use letters, digits and . _ -",
             ));
         }
-        errs.check(check_password_rules(u.password));
+        errs.check(domain::password::Password::parse(
+            u.password,
+            &[u.login, u.display_name],
+        ));
         let display = errs.check(domain::text::required_line(
             "display_name",
             u.display_name,
@@ -408,103 +399,6 @@ impl Store {
             .into_iter()
             .filter_map(|(id, name, role)| Role::parse(&role).map(|r| (id, name, r)))
             .collect())
-    }
-
-    /// Check a login and password. On success creates a fresh session (a new id: rotation at
-    /// login) and returns its raw id. Success and failure are both audited. The caller shows the
-    /// same message for "no such login" and "wrong password".
-    pub async fn login(
-        &self,
-        login: &str,
-        password: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<(String, SessionInfo)>> {
-        let row: Option<UserRow> = sqlx::query_as(&format!(
-            "SELECT {USER_COLS} FROM users u WHERE u.login = $1"
-        ))
-        .bind(login)
-        .fetch_optional(self.pool())
-        .await?;
-        let found = row.and_then(actor_from);
-        let password = password.to_string();
-        // Verify against a dummy hash when the login is unknown so timing does not reveal it.
-        let hash = found
-            .as_ref()
-            .map(|(_, h, _)| h.clone())
-            .unwrap_or_else(|| DUMMY_HASH.to_string());
-        let ok = self
-            .password_work(move || verify_password(&password, &hash))
-            .await?;
-        let mut w = self.begin_write().await?;
-        match found {
-            Some((actor, _, 0)) if ok => {
-                let raw = random_token();
-                let csrf = random_token();
-                sqlx::query(
-                    "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1,$2,$3,$4,$4)",
-                )
-                .bind(secret_hash(&raw))
-                .bind(&actor.user_id)
-                .bind(&csrf)
-                .bind(ts(now))
-                .execute(&mut *w.tx)
-                .await?;
-                sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1")
-                    .bind(&actor.user_id)
-                    .execute(&mut *w.tx)
-                    .await?;
-                append(
-                    &mut w.tx,
-                    self.backend(),
-                    Some(&actor),
-                    now,
-                    AuditEntry {
-                        action: "login.ok",
-                        entity: "user",
-                        entity_id: Some(&actor.user_id),
-                        detail: String::new(),
-                    },
-                )
-                .await?;
-                w.commit().await?;
-                Ok(Some((
-                    raw,
-                    SessionInfo {
-                        actor,
-                        csrf_token: csrf,
-                    },
-                )))
-            }
-            other => {
-                let user_id = other.as_ref().map(|(a, _, _)| a.user_id.clone());
-                if let Some(id) = &user_id {
-                    sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1")
-                        .bind(id)
-                        .execute(&mut *w.tx)
-                        .await?;
-                }
-                let reason = match &other {
-                    None => "unknown login",
-                    Some((_, _, d)) if *d != 0 => "disabled",
-                    _ => "wrong password",
-                };
-                append(
-                    &mut w.tx,
-                    self.backend(),
-                    None,
-                    now,
-                    AuditEntry {
-                        action: "login.failed",
-                        entity: "user",
-                        entity_id: user_id.as_deref(),
-                        detail: format!("login={login} reason={reason}"),
-                    },
-                )
-                .await?;
-                w.commit().await?;
-                Ok(None)
-            }
-        }
     }
 
     /// Resolve a session cookie. Enforces idle and absolute timeouts and refreshes last-seen.
@@ -670,7 +564,7 @@ impl Store {
 }
 
 /// An argon2id hash of a random string, verified against when the login does not exist.
-const DUMMY_HASH: &str =
+pub(crate) const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3G3H0nQW0Yk2oE4cY0s2Zq0v6vYl4b0Hh6m9b7xg1yA";
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ fn invalid(a: &Authed, field: &str, ja: &str, en: &str) -> WebError {
     }
 }
 
-fn json_object(
+pub(crate) fn json_object(
     a: &Authed,
     body: &Bytes,
 ) -> Result<serde_json::Map<String, serde_json::Value>, WebError> {
@@ -44,7 +44,7 @@ fn json_object(
     }
 }
 
-fn from_object<T: DeserializeOwned>(
+pub(crate) fn from_object<T: DeserializeOwned>(
     a: &Authed,
     m: serde_json::Map<String, serde_json::Value>,
 ) -> Result<T, WebError> {

@@ -156,54 +156,43 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     }
 }
 
-/// Counts recent failed logins per account and per client address (NIST 800-63B style
-/// throttling: slows guessing without locking people out for long).
+/// Counts recent failed logins per client address (NIST 800-63B style throttling). The
+/// per-account soft lock lives in the database (`store::login`), so it survives restarts and
+/// holds across server processes; this in-memory counter slows one address guessing across
+/// many accounts.
 #[derive(Default)]
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
 }
 
-/// Failed attempts allowed per account in [`THROTTLE_WINDOW`].
-pub const MAX_ACCOUNT_FAILURES: usize = 5;
 /// Failed attempts allowed per address in [`THROTTLE_WINDOW`].
 pub const MAX_ADDRESS_FAILURES: usize = 20;
 /// Sliding window for the counters.
 pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
 
 impl LoginThrottle {
-    fn recent(&self, key: &str, now: DateTime<Utc>) -> usize {
-        let mut map = match self.failures.lock() {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<DateTime<Utc>>>> {
+        match self.failures.lock() {
             Ok(m) => m,
             Err(e) => e.into_inner(),
-        };
-        let v = map.entry(key.to_string()).or_default();
-        v.retain(|t| now - *t < THROTTLE_WINDOW);
-        v.len()
-    }
-
-    /// Is another attempt allowed for this login from this address?
-    pub fn allowed(&self, login: &str, addr: &str, now: DateTime<Utc>) -> bool {
-        self.recent(&format!("acct:{login}"), now) < MAX_ACCOUNT_FAILURES
-            && self.recent(&format!("addr:{addr}"), now) < MAX_ADDRESS_FAILURES
-    }
-
-    /// Record a failure.
-    pub fn fail(&self, login: &str, addr: &str, now: DateTime<Utc>) {
-        let mut map = match self.failures.lock() {
-            Ok(m) => m,
-            Err(e) => e.into_inner(),
-        };
-        for key in [format!("acct:{login}"), format!("addr:{addr}")] {
-            map.entry(key).or_default().push(now);
         }
     }
 
-    /// Forget an account's failures after a successful login.
-    pub fn succeed(&self, login: &str) {
-        let mut map = match self.failures.lock() {
-            Ok(m) => m,
-            Err(e) => e.into_inner(),
-        };
-        map.remove(&format!("acct:{login}"));
+    /// Is another attempt allowed from this address?
+    pub fn allowed(&self, addr: &str, now: DateTime<Utc>) -> bool {
+        let mut map = self.lock();
+        let v = map.entry(addr.to_string()).or_default();
+        v.retain(|t| now - *t < THROTTLE_WINDOW);
+        v.len() < MAX_ADDRESS_FAILURES
+    }
+
+    /// Record a failure from this address.
+    pub fn fail(&self, addr: &str, now: DateTime<Utc>) {
+        let mut map = self.lock();
+        // Forget addresses whose failures are all old, so the map cannot grow without bound.
+        if map.len() > 10_000 {
+            map.retain(|_, v| v.iter().any(|t| now - *t < THROTTLE_WINDOW));
+        }
+        map.entry(addr.to_string()).or_default().push(now);
     }
 }

@@ -3,7 +3,9 @@
 //! security headers and the route policy table. Thin by design: extract, authorize, call the
 //! store, render.
 
+pub mod account;
 pub mod api;
+pub mod auditor;
 pub mod auth;
 pub mod clock;
 pub mod error;

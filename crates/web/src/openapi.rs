@@ -141,6 +141,36 @@ pub fn document() -> Value {
                     "responses": with_errors(json!({ "201": { "description": "Registered", "content": { "application/json": { "schema": { "type": "object", "required": ["id"], "properties": { "id": s("string") } } } } } }))
                 }
             },
+            "/api/v1/users": {
+                "get": {
+                    "operationId": "listUsers", "summary": "Users of the admin's center with their security state (admin)",
+                    "responses": ok_json("200", "Users", json!({ "type": "array", "items": r("UserSummary") }))
+                }
+            },
+            "/api/v1/users/{id}/actions": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "userAction", "summary": "Disable, enable, end sessions, unlock or reset two-factor login of a user (admin, audited)",
+                    "requestBody": body("UserAction"),
+                    "responses": ok_json("200", "The user's new state", r("UserSummary"))
+                }
+            },
+            "/api/v1/audit": {
+                "get": {
+                    "operationId": "searchAudit", "summary": "Audit log of the caller's center, newest first, 100 a page (auditors only; the search is itself audited)",
+                    "parameters": [
+                        q("from", "string", "YYYY-MM-DD (Japan time, inclusive)"),
+                        q("to", "string", "YYYY-MM-DD (Japan time, inclusive)"),
+                        q("user", "string", "acting user's id or login"),
+                        q("action", "string", "action prefix, e.g. `child.` or `child.view`"),
+                        q("entity", "string", "child, consultation, organization, user, center, list or audit"),
+                        q("entity_id", "string", "record id (e.g. who viewed this child)"),
+                        q("q", "string", "text contained in the detail"),
+                        q("before", "string", "cursor from `next`")
+                    ],
+                    "responses": ok_json("200", "A page of audit entries", r("AuditPage"))
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": { "operationId": "openapi", "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI document", "content": { "application/json": { "schema": s("object") } } } } }
             }
@@ -187,6 +217,13 @@ pub fn document() -> Value {
                     "duration_minutes": { "type": ["integer", "null"] }, "followup_due": nullable_str.clone(), "followup_assignee_id": nullable_str.clone(),
                     "followup_assignee_name": nullable_str.clone(), "followup_done_at": nullable_str.clone() } },
                 "ConsultationPage": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Consultation") }, "next": nullable_str.clone() } },
+                "UserSummary": { "type": "object", "required": ["id", "login", "display_name", "role", "disabled", "failed_logins", "open_sessions"], "properties": {
+                    "id": s("string"), "login": s("string"), "display_name": s("string"),
+                    "role": { "type": "string", "enum": ["admin", "advisor", "consultant", "coordinator", "municipal", "viewer", "auditor"] },
+                    "disabled": s("boolean"), "mfa_enabled_at": nullable_str.clone(), "locked_until": nullable_str.clone(),
+                    "failed_logins": s("integer"), "open_sessions": s("integer") } },
+                "UserAction": { "type": "object", "required": ["action"], "properties": {
+                    "action": { "type": "string", "enum": ["disable", "enable", "end_sessions", "unlock", "reset_mfa"] } } },
                 "Count": { "type": "object", "required": ["key", "count"], "properties": { "key": s("string"), "count": s("integer") } },
                 "ConsultationReport": { "type": "object", "required": ["total", "distinct_people", "unidentified", "by_channel", "by_requester_kind", "by_topic", "by_month"], "properties": {
                     "from": s("string"), "to": s("string"), "total": s("integer"), "distinct_people": s("integer"), "unidentified": s("integer"),
@@ -194,6 +231,12 @@ pub fn document() -> Value {
                     "by_topic": { "type": "array", "items": r("Count") }, "by_month": { "type": "array", "items": r("Count") } } },
                 "OrganizationInput": { "type": "object", "required": ["kind", "name"], "properties": {
                     "kind": s("string"), "name": s("string"), "municipality_code": s("string"), "address": s("string"), "phone": s("string"), "email": s("string") } },
+                "AuditEntry": { "type": "object", "required": ["seq", "at", "actor_login", "action", "entity", "detail"], "properties": {
+                    "seq": s("integer"), "at": { "type": "string", "description": "UTC, RFC 3339" }, "actor_id": nullable_str.clone(),
+                    "actor_login": s("string"), "actor_name": nullable_str.clone(), "action": s("string"), "entity": s("string"),
+                    "entity_id": nullable_str.clone(), "detail": s("string") } },
+                "AuditPage": { "type": "object", "required": ["items", "total"], "properties": {
+                    "items": { "type": "array", "items": r("AuditEntry") }, "next": nullable_str.clone(), "total": s("integer") } },
                 "Organization": { "type": "object", "required": ["id", "kind", "name"], "properties": {
                     "id": s("string"), "kind": s("string"), "name": s("string"), "municipality_code": nullable_str.clone(), "address": nullable_str.clone(),
                     "phone": nullable_str.clone(), "email": nullable_str.clone() } }

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use store::children::{ChildForm, ChildPage, ChildQuery, ChildRecord, DeviceForm, GuardianForm};
 use store::consultations::{Consultation, ConsultationForm, ConsultationQuery, PersonForm};
 use store::error::DuplicateCandidate;
+use store::login::LoginOutcome;
 use store::reports::ConsultationReport;
 use store::StoreError;
 
@@ -26,7 +27,7 @@ use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::AppState;
 
-type PageResult = Result<Response, WebError>;
+pub(crate) type PageResult = Result<Response, WebError>;
 
 /// Everything the shared layout needs.
 pub struct Layout {
@@ -43,7 +44,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn for_user(a: &Authed, path: &str) -> Layout {
+    pub(crate) fn for_user(a: &Authed, path: &str) -> Layout {
         Layout {
             tr: Tr(a.lang),
             user: Some((
@@ -65,6 +66,10 @@ impl Layout {
         self.role
             .is_some_and(|r| crate::policy::WRITERS.contains(&r))
     }
+    /// Show the account administration link.
+    pub fn admin(&self) -> bool {
+        self.role == Some(Role::Admin)
+    }
     /// Show the reports link.
     pub fn reports(&self) -> bool {
         self.role
@@ -77,7 +82,7 @@ impl Layout {
 pub struct FormErrors(HashMap<String, String>);
 
 impl FormErrors {
-    fn from(errors: &ValidationErrors, lang: Lang) -> FormErrors {
+    pub(crate) fn from(errors: &ValidationErrors, lang: Lang) -> FormErrors {
         let mut m = HashMap::new();
         for e in errors.iter() {
             m.entry(e.field.clone())
@@ -105,16 +110,16 @@ impl FormErrors {
     }
 }
 
-fn render<T: Template>(t: &T) -> Result<String, WebError> {
+pub(crate) fn render<T: Template>(t: &T) -> Result<String, WebError> {
     t.render()
         .map_err(|e| WebError::Internal(format!("template: {e}")))
 }
 
-fn page<T: Template>(t: &T) -> PageResult {
+pub(crate) fn page<T: Template>(t: &T) -> PageResult {
     Ok(Html(render(t)?).into_response())
 }
 
-fn page_status<T: Template>(status: StatusCode, t: &T) -> PageResult {
+pub(crate) fn page_status<T: Template>(status: StatusCode, t: &T) -> PageResult {
     Ok((status, Html(render(t)?)).into_response())
 }
 
@@ -244,10 +249,12 @@ struct LoginPage {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct NextQuery {
-    next: String,
+    pub(crate) next: String,
+    /// Set when a two-factor challenge expired and the user starts again.
+    pub(crate) expired: String,
 }
 
-fn safe_next(next: &str) -> String {
+pub(crate) fn safe_next(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next.to_string()
     } else {
@@ -255,7 +262,7 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-fn cookie(name: &'static str, value: String, state: &AppState) -> Cookie<'static> {
+pub(crate) fn cookie(name: &'static str, value: String, state: &AppState) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(true)
@@ -280,14 +287,18 @@ pub async fn login_page(
             path: "/login".into(),
             role: None,
         },
-        error: String::new(),
+        error: if q.expired.is_empty() {
+            String::new()
+        } else {
+            Tr(ctx.lang).t("login.expired").to_string()
+        },
         login: String::new(),
         next: safe_next(&q.next),
     };
     Ok((jar, Html(render(&t)?)).into_response())
 }
 
-fn pre_token(jar: CookieJar, state: &AppState) -> (CookieJar, String) {
+pub(crate) fn pre_token(jar: CookieJar, state: &AppState) -> (CookieJar, String) {
     match jar.get(PRE_COOKIE).map(|c| c.value().to_string()) {
         Some(t) => (jar, t),
         None => {
@@ -332,20 +343,35 @@ pub async fn login_submit(
         };
         Ok((status, jar, Html(render(&t)?)).into_response())
     };
-    if !state.throttle.allowed(&login, &addr, now) {
+    if !state.throttle.allowed(&addr, now) {
         return fail(jar, StatusCode::TOO_MANY_REQUESTS, "login.throttled");
     }
-    match state.store.login(&login, &f.password, now).await {
-        Ok(Some((raw, _))) => {
-            state.throttle.succeed(&login);
+    let outcome = state
+        .store
+        .login(&login, &f.password, now)
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let next = safe_next(&f.next);
+    let second_step = |jar: CookieJar, challenge: String| -> PageResult {
+        let jar = jar.add(cookie(crate::account::MFA_COOKIE, challenge, &state));
+        let to = format!(
+            "/login/code?next={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        );
+        Ok((jar, Redirect::to(&to)).into_response())
+    };
+    match outcome {
+        LoginOutcome::Session { raw, .. } => {
             let jar = jar.add(cookie(SESSION_COOKIE, raw, &state));
-            Ok((jar, Redirect::to(&safe_next(&f.next))).into_response())
+            Ok((jar, Redirect::to(&next)).into_response())
         }
-        Ok(None) => {
-            state.throttle.fail(&login, &addr, now);
+        LoginOutcome::NeedsCode { challenge } | LoginOutcome::MustEnroll { challenge } => {
+            second_step(jar, challenge)
+        }
+        LoginOutcome::Failed => {
+            state.throttle.fail(&addr, now);
             fail(jar, StatusCode::UNAUTHORIZED, "login.failed")
         }
-        Err(e) => Err(WebError::Internal(e.to_string())),
     }
 }
 

@@ -15,7 +15,7 @@ use domain::Role;
 
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
-use crate::{api, pages, AppState};
+use crate::{account, api, auditor, pages, AppState};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +64,13 @@ pub const REPORTERS: &[Role] = &[
     Role::Municipal,
 ];
 
+/// Center administrators (利用者管理).
+pub const ADMINS: &[Role] = &[Role::Admin];
+
+/// Readers of the audit log (監査担当 only: the log records what admins and staff did, so it
+/// is read by a separate role — separation of duties).
+pub const AUDITORS: &[Role] = &[Role::Auditor];
+
 /// One declared route.
 #[derive(Clone, Debug)]
 pub struct RouteSpec {
@@ -101,6 +108,15 @@ routes! {
     GET "/login" Public => pages::login_page;
     POST "/login" Public => pages::login_submit;
     POST "/logout" Authenticated => pages::logout;
+    GET "/login/code" Public => account::code_page;
+    POST "/login/code" Public => account::code_submit;
+    GET "/account" Authenticated => account::account;
+    POST "/account/password" Authenticated => account::change_password;
+    POST "/account/mfa" Authenticated => account::confirm_mfa;
+    POST "/account/recovery-codes" Authenticated => account::regenerate_codes;
+    GET "/admin/users" Roles(ADMINS) => account::admin_users;
+    POST "/admin/users/{id}/{action}" Roles(ADMINS) => account::admin_user_action;
+    POST "/admin/mfa-roles" Roles(ADMINS) => account::admin_mfa_roles;
     GET "/lang/{lang}" Public => pages::set_lang;
     GET "/" Authenticated => pages::home;
     GET "/children" Roles(READERS) => pages::children_list;
@@ -117,6 +133,8 @@ routes! {
     GET "/organizations" Roles(READERS) => pages::organizations_list;
     POST "/organizations" Roles(WRITERS) => pages::organization_create;
     GET "/reports" Roles(REPORTERS) => pages::reports_page;
+    GET "/audit" Roles(AUDITORS) => auditor::audit_page;
+    GET "/audit/export.csv" Roles(AUDITORS) => auditor::audit_export;
     GET "/api/v1/openapi.json" Public => api::openapi;
     GET "/api/v1/children" Roles(READERS) => api::list_children;
     POST "/api/v1/children" Roles(WRITERS) => api::create_child;
@@ -129,6 +147,9 @@ routes! {
     GET "/api/v1/reports/consultations" Roles(REPORTERS) => api::consultation_report;
     GET "/api/v1/organizations" Roles(READERS) => api::list_organizations;
     POST "/api/v1/organizations" Roles(WRITERS) => api::create_organization;
+    GET "/api/v1/audit" Roles(AUDITORS) => auditor::api_audit;
+    GET "/api/v1/users" Roles(ADMINS) => account::api_users;
+    POST "/api/v1/users/{id}/actions" Roles(ADMINS) => account::api_user_action;
 }
 
 /// Build the router from the table, wrapping every route in its policy check.

@@ -5,7 +5,7 @@
 
 use domain::Role;
 use reqwest::Method;
-use web::policy::{specs, Policy, READERS, REPORTERS, WRITERS};
+use web::policy::{specs, Policy, ADMINS, READERS, REPORTERS, WRITERS};
 
 use crate::*;
 
@@ -18,7 +18,17 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         | ("POST", "/login")
         | ("GET", "/lang/{lang}") => Public,
         ("GET", "/api/v1/openapi.json") => Public,
+        ("GET", "/login/code") | ("POST", "/login/code") => Public,
         ("POST", "/logout") | ("GET", "/") => Authenticated,
+        ("GET", "/account")
+        | ("POST", "/account/password")
+        | ("POST", "/account/mfa")
+        | ("POST", "/account/recovery-codes") => Authenticated,
+        ("GET", "/admin/users")
+        | ("POST", "/admin/users/{id}/{action}")
+        | ("POST", "/admin/mfa-roles")
+        | ("GET", "/api/v1/users")
+        | ("POST", "/api/v1/users/{id}/actions") => Roles(ADMINS),
         ("GET", "/children") | ("GET", "/children/{id}") | ("GET", "/consultations") => {
             Roles(READERS)
         }
@@ -41,6 +51,9 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         | ("POST", "/api/v1/organizations")
         | ("POST", "/organizations") => Roles(WRITERS),
         ("GET", "/reports") | ("GET", "/api/v1/reports/consultations") => Roles(REPORTERS),
+        ("GET", "/audit") | ("GET", "/audit/export.csv") | ("GET", "/api/v1/audit") => {
+            Roles(web::policy::AUDITORS)
+        }
         _ => return None,
     };
     Some(p)
@@ -104,6 +117,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
     path.replace("{file}", "app.css")
         .replace("{lang}", "en")
         .replace("{id}", id)
+        .replace("{action}", "unlock")
 }
 
 async fn call(b: &Browser, method: &Method, path: &str) -> u16 {

@@ -5,8 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod auditor;
+mod auth;
 mod authz;
 mod browser;
+mod hostile;
 mod pages;
 mod reports;
 mod security;
@@ -17,7 +20,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use domain::Role;
 use store::users::NewUser;
 use store::{Actor, Store};
-use web::{AppState, FixedClock, WebConfig};
+use web::{AppState, Clock, FixedClock, WebConfig};
 
 /// Password of every test user.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -33,6 +36,8 @@ pub struct TestApp {
     pub store: Store,
     pub clock: Arc<FixedClock>,
     pub backend: &'static str,
+    /// TOTP secrets (base32) of users the tests have enrolled, by login.
+    pub totp: std::sync::Mutex<std::collections::HashMap<String, String>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -127,6 +132,7 @@ pub async fn spawn_app(backend: &'static str) -> TestApp {
         store,
         clock,
         backend,
+        totp: Default::default(),
         _dir: dir,
     }
 }
@@ -238,6 +244,10 @@ pub async fn login(app: &TestApp, login: &str) -> Browser {
         .await
         .unwrap();
     assert_eq!(res.status(), 303, "login as {login} should redirect");
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    if to.starts_with("/login/code") {
+        second_step(app, &http, login).await;
+    }
     let home = http
         .get(format!("{}/", app.addr))
         .send()
@@ -252,6 +262,63 @@ pub async fn login(app: &TestApp, login: &str) -> Browser {
         base: app.addr.clone(),
         csrf,
     }
+}
+
+/// Extract the text of the element with this id (tests only; plain markup).
+pub fn text_of_id(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\">");
+    let i = html.find(&marker).unwrap_or_else(|| panic!("no #{id}")) + marker.len();
+    html[i..i + html[i..].find('<').unwrap()].to_string()
+}
+
+/// The current TOTP code for a user the tests enrolled. Moves the frozen clock on by one step
+/// first: a code is accepted once, and tests log the same user in more than once.
+pub fn totp_code(app: &TestApp, login: &str) -> String {
+    let secret = app.totp.lock().unwrap()[login].clone();
+    app.clock.advance(chrono::Duration::seconds(30));
+    domain::totp::TotpSecret::parse_base32(&secret)
+        .unwrap()
+        .code_at(app.clock.now().timestamp())
+}
+
+/// Second login step for roles that need two-factor login: enrol on first login (reading the
+/// secret shown for manual entry, as a person would type it), then type the current code.
+pub async fn second_step(app: &TestApp, http: &reqwest::Client, login: &str) {
+    let page = http
+        .get(format!("{}/login/code", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code = if page.contains("id=\"secret\"") {
+        let secret = text_of_id(&page, "secret").replace(' ', "");
+        app.totp
+            .lock()
+            .unwrap()
+            .insert(login.to_string(), secret.clone());
+        domain::totp::TotpSecret::parse_base32(&secret)
+            .unwrap()
+            .code_at(app.clock.now().timestamp())
+    } else {
+        totp_code(app, login)
+    };
+    let r = http
+        .post(format!("{}/login/code", app.addr))
+        .form(&[
+            ("_csrf", csrf_of(&page).as_str()),
+            ("code", code.as_str()),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == 200 || r.status() == 303,
+        "second step for {login}: {}",
+        r.status()
+    );
 }
 
 /// A valid child form (JSON) in Kochi City.

@@ -43,10 +43,7 @@ async fn login_failure_says_the_same_for_unknown_login_and_wrong_password() {
     }
 }
 
-#[tokio::test]
-async fn login_is_throttled_per_account() {
-    let w = world("sqlite").await;
-    let http = client();
+async fn try_login(w: &World, http: &reqwest::Client, login: &str, password: &str) -> u16 {
     let page = http
         .get(format!("{}/login", w.app.addr))
         .send()
@@ -56,46 +53,82 @@ async fn login_is_throttled_per_account() {
         .await
         .unwrap();
     let t = csrf_of(&page);
-    for _ in 0..web::auth::MAX_ACCOUNT_FAILURES {
-        let r = http
-            .post(format!("{}/login", w.app.addr))
-            .form(&[
-                ("_csrf", t.as_str()),
-                ("login", "kochi.advisor"),
-                ("password", "nope nope nope"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 401);
-    }
-    // Even the right password is refused while throttled…
-    let r = http
-        .post(format!("{}/login", w.app.addr))
+    http.post(format!("{}/login", w.app.addr))
         .form(&[
             ("_csrf", t.as_str()),
-            ("login", "kochi.advisor"),
-            ("password", PASSWORD),
+            ("login", login),
+            ("password", password),
         ])
         .send()
         .await
-        .unwrap();
-    assert_eq!(r.status(), 429);
-    // …and accepted once the window has passed.
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn accounts_soft_lock_after_repeated_failures_and_unlock_with_time() {
+    for backend in backends() {
+        let w = world(backend).await;
+        // Each attempt from a different client: the per-account lock, not the address throttle.
+        for _ in 0..store::login::LOCK_AFTER {
+            assert_eq!(
+                try_login(&w, &client(), "kochi.viewer", "nope nope nope").await,
+                401
+            );
+        }
+        // Locked: even the right password is refused, with the same message…
+        assert_eq!(
+            try_login(&w, &client(), "kochi.viewer", PASSWORD).await,
+            401
+        );
+        let log = w
+            .app
+            .store
+            .audit_for_entity("user", &w.user(Role::Viewer).user_id)
+            .await
+            .unwrap();
+        assert!(
+            log.iter().any(|r| r.action == "user.locked"),
+            "{backend}: lock audited"
+        );
+        assert!(log
+            .iter()
+            .any(|r| r.action == "login.failed" && r.detail.contains("reason=locked")));
+        // …another account is unaffected…
+        assert_eq!(
+            try_login(&w, &client(), "kochi.consultant", PASSWORD).await,
+            303
+        );
+        // …and the lock lifts after a minute (it doubles with each further failure).
+        w.app.clock.advance(chrono::Duration::minutes(2));
+        assert_eq!(
+            try_login(&w, &client(), "kochi.viewer", PASSWORD).await,
+            303,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_address_guessing_across_accounts_is_throttled() {
+    let w = world("sqlite").await;
+    let http = client();
+    for i in 0..web::auth::MAX_ADDRESS_FAILURES {
+        let status = try_login(&w, &http, &format!("nobody{i}"), "nope nope nope").await;
+        assert_eq!(status, 401);
+    }
+    assert_eq!(
+        try_login(&w, &http, "kochi.consultant", PASSWORD).await,
+        429
+    );
     w.app
         .clock
         .advance(web::auth::THROTTLE_WINDOW + chrono::Duration::minutes(1));
-    let r = http
-        .post(format!("{}/login", w.app.addr))
-        .form(&[
-            ("_csrf", t.as_str()),
-            ("login", "kochi.advisor"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    assert_eq!(
+        try_login(&w, &http, "kochi.consultant", PASSWORD).await,
+        303
+    );
 }
 
 #[tokio::test]
@@ -106,7 +139,7 @@ async fn sessions_rotate_expire_and_end_at_logout() {
         let home = b.http.get(format!("{}/", b.base)).send().await.unwrap();
         assert_eq!(home.status(), 200);
         // Logout ends the session server-side: replaying the old cookie fails.
-        let cookie = session_cookie(&w.app, "kochi.advisor").await;
+        let cookie = session_cookie(&w.app, "kochi.viewer").await;
         let again = client()
             .get(format!("{}/", w.app.addr))
             .header("cookie", &cookie)

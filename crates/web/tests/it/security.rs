@@ -57,28 +57,40 @@ async fn cookies_are_httponly_and_samesite() {
         let c = c.to_str().unwrap();
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
     }
-    let t = csrf_of(&page.text().await.unwrap());
-    let r = http
-        .post(format!("{}/login", w.app.addr))
-        .form(&[
-            ("_csrf", t.as_str()),
-            ("login", "kochi.advisor"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let c = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|c| c.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("tsunagu_session"))
-        .unwrap();
-    assert!(
-        c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Path=/"),
-        "{c}"
-    );
+    // The session cookie (password-only role) and the two-factor challenge cookie (advisor).
+    for (login, name) in [
+        ("kochi.consultant", "tsunagu_session"),
+        ("kochi.advisor", "tsunagu_mfa"),
+    ] {
+        let http = client();
+        let page = http
+            .get(format!("{}/login", w.app.addr))
+            .send()
+            .await
+            .unwrap();
+        let t = csrf_of(&page.text().await.unwrap());
+        let r = http
+            .post(format!("{}/login", w.app.addr))
+            .form(&[
+                ("_csrf", t.as_str()),
+                ("login", login),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let c = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap().to_string())
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("{login} gets {name}"));
+        assert!(
+            c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Path=/"),
+            "{c}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,792 @@
+//! Logging in: password, per-account soft lock, the second factor (TOTP or a recovery code),
+//! first-time TOTP enrolment, sessions, password changes.
+//!
+//! A correct password alone never yields a session for a user who has (or must have) two-factor
+//! login: it yields a short-lived *challenge* whose only use is the second step. The session id
+//! is minted after the last step, so it changes at login (no fixation).
+
+use chrono::{DateTime, Duration, Utc};
+use domain::password::Password;
+use domain::totp::{normalize_recovery_code, TotpSecret};
+use domain::FieldError;
+use rand::RngCore;
+
+use crate::audit::{append, AuditEntry};
+use crate::users::{
+    actor_from, hash_password, random_token, secret_hash, verify_password, SessionInfo, UserRow,
+    DUMMY_HASH, USER_COLS,
+};
+use crate::{ts, Actor, Result, Store, StoreError};
+
+/// Consecutive failures before the account is locked for a while.
+pub const LOCK_AFTER: i64 = 5;
+/// Longest soft lock; the lock doubles from one minute per further failure up to this.
+pub const LOCK_MAX_MINUTES: i64 = 60;
+/// A challenge (between password and code) lasts this long.
+pub const CHALLENGE_TTL: Duration = Duration::minutes(10);
+/// Wrong codes allowed on one challenge before it ends.
+pub const CHALLENGE_ATTEMPTS: i64 = 5;
+/// Recovery codes issued at enrolment.
+pub const RECOVERY_CODES: usize = 10;
+
+/// What a correct or incorrect password leads to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Logged in: the raw session id for the cookie.
+    Session {
+        /// Raw session id.
+        raw: String,
+        /// The session.
+        info: SessionInfo,
+    },
+    /// Password correct; the user must now type a code. The raw challenge id for a cookie.
+    NeedsCode {
+        /// Raw challenge id.
+        challenge: String,
+    },
+    /// Password correct; the user's role requires two-factor login and none is set up yet.
+    MustEnroll {
+        /// Raw challenge id.
+        challenge: String,
+    },
+    /// Unknown login, wrong password, disabled or locked: the caller shows one message.
+    Failed,
+}
+
+/// A pending second step, as the code page needs it.
+#[derive(Clone, Debug)]
+pub struct Challenge {
+    /// The user.
+    pub actor: Actor,
+    /// `code` (enrolled user types a code) or `enroll` (set up first).
+    pub purpose: String,
+    /// For enrolment: the secret to show as QR code and text.
+    pub pending_secret: Option<TotpSecret>,
+    /// Center name, for the authenticator app's label.
+    pub center_name: String,
+}
+
+/// Result of the second step.
+#[derive(Debug)]
+pub enum SecondStep {
+    /// Logged in. `recovery_codes` holds the codes to show once, after enrolment.
+    Session {
+        /// Raw session id.
+        raw: String,
+        /// The session.
+        info: SessionInfo,
+        /// Freshly issued recovery codes (enrolment only).
+        recovery_codes: Vec<String>,
+    },
+    /// Wrong code; the challenge continues.
+    WrongCode,
+    /// The challenge is unknown, used, expired or out of attempts: start again at the password.
+    Expired,
+}
+
+/// Two-factor state of one user, for the account and admin pages.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MfaStatus {
+    /// Enrolled (UTC timestamp) or not.
+    pub enabled_at: Option<String>,
+    /// Does this user's role require it in their center?
+    pub required: bool,
+    /// Unused recovery codes left.
+    pub recovery_codes_left: i64,
+}
+
+fn lock_minutes(failures: i64) -> i64 {
+    let over = (failures - LOCK_AFTER).clamp(0, 6);
+    (1i64 << over).min(LOCK_MAX_MINUTES)
+}
+
+fn new_totp_secret() -> TotpSecret {
+    let mut b = [0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    TotpSecret::from_bytes(b)
+}
+
+/// `xxxxx-xxxxx` from an alphabet without look-alikes (no 0/o, 1/l/i).
+fn new_recovery_code() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut b = [0u8; 10];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    let s: String = b
+        .iter()
+        .map(|x| char::from(ALPHABET[usize::from(*x) % ALPHABET.len()]))
+        .collect();
+    format!("{}-{}", &s[..5], &s[5..])
+}
+
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+impl Store {
+    async fn user_by_login(&self, login: &str) -> Result<Option<(Actor, String, i64)>> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLS} FROM users u WHERE u.login = $1"
+        ))
+        .bind(login)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.and_then(actor_from))
+    }
+
+    async fn audit_tx(
+        &self,
+        tx: &mut Tx<'_>,
+        actor: Option<&Actor>,
+        now: DateTime<Utc>,
+        action: &str,
+        entity_id: Option<&str>,
+        detail: String,
+    ) -> Result<()> {
+        append(
+            tx,
+            self.backend(),
+            actor,
+            now,
+            AuditEntry {
+                action,
+                entity: "user",
+                entity_id,
+                detail,
+            },
+        )
+        .await
+    }
+
+    /// Does this user's role require two-factor login in their center?
+    pub async fn mfa_required(&self, actor: &Actor) -> Result<bool> {
+        let roles: Option<String> =
+            sqlx::query_scalar("SELECT mfa_roles FROM centers WHERE id = $1")
+                .bind(&actor.center_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(roles
+            .unwrap_or_default()
+            .split(',')
+            .any(|r| r == actor.role.code()))
+    }
+
+    /// First step: check the password. Failures count toward the per-account soft lock; while
+    /// locked the password is not even checked. Success and failure are audited.
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LoginOutcome> {
+        let found = self.user_by_login(login).await?;
+        let state: Option<(Option<String>, Option<String>)> = match &found {
+            Some((a, _, _)) => {
+                sqlx::query_as("SELECT locked_until, totp_secret FROM users WHERE id = $1")
+                    .bind(&a.user_id)
+                    .fetch_optional(self.pool())
+                    .await?
+            }
+            None => None,
+        };
+        let (locked_until, totp) = state.unwrap_or((None, None));
+        let locked = locked_until
+            .as_deref()
+            .and_then(crate::parse_ts)
+            .is_some_and(|t| t > now);
+        let ok = if locked {
+            false
+        } else {
+            // Verify against a dummy hash when the login is unknown so timing does not reveal it.
+            let hash = found
+                .as_ref()
+                .map(|(_, h, _)| h.clone())
+                .unwrap_or_else(|| DUMMY_HASH.to_string());
+            let password = password.to_string();
+            self.password_work(move || verify_password(&password, &hash))
+                .await?
+        };
+        let needs_mfa = match &found {
+            Some((a, _, 0)) if ok => totp.is_some() || self.mfa_required(a).await?,
+            _ => false,
+        };
+        let mut w = self.begin_write().await?;
+        match found {
+            Some((actor, _, 0)) if ok => {
+                sqlx::query(
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                )
+                .bind(&actor.user_id)
+                .execute(&mut *w.tx)
+                .await?;
+                if needs_mfa {
+                    let purpose = if totp.is_some() { "code" } else { "enroll" };
+                    let raw = random_token();
+                    sqlx::query(
+                        "INSERT INTO login_challenges (id_hash, user_id, purpose, created_at, attempts) VALUES ($1,$2,$3,$4,0)",
+                    )
+                    .bind(secret_hash(&raw))
+                    .bind(&actor.user_id)
+                    .bind(purpose)
+                    .bind(ts(now))
+                    .execute(&mut *w.tx)
+                    .await?;
+                    self.audit_tx(
+                        &mut w.tx,
+                        Some(&actor),
+                        now,
+                        "login.password_ok",
+                        Some(&actor.user_id),
+                        format!("second_step={purpose}"),
+                    )
+                    .await?;
+                    w.commit().await?;
+                    return Ok(if purpose == "code" {
+                        LoginOutcome::NeedsCode { challenge: raw }
+                    } else {
+                        LoginOutcome::MustEnroll { challenge: raw }
+                    });
+                }
+                let (raw, info) = self.open_session(&mut w.tx, actor, now, "password").await?;
+                w.commit().await?;
+                Ok(LoginOutcome::Session { raw, info })
+            }
+            other => {
+                let user_id = other.as_ref().map(|(a, _, _)| a.user_id.clone());
+                let reason = match &other {
+                    None => "unknown login",
+                    Some((_, _, d)) if *d != 0 => "disabled",
+                    _ if locked => "locked",
+                    _ => "wrong password",
+                };
+                if let (Some(id), false) = (&user_id, locked) {
+                    self.count_failure(&mut w.tx, id, now).await?;
+                }
+                self.audit_tx(
+                    &mut w.tx,
+                    None,
+                    now,
+                    "login.failed",
+                    user_id.as_deref(),
+                    format!("login={login} reason={reason}"),
+                )
+                .await?;
+                w.commit().await?;
+                Ok(LoginOutcome::Failed)
+            }
+        }
+    }
+
+    /// One more consecutive failure; from [`LOCK_AFTER`] on, lock the account for a while.
+    async fn count_failure(
+        &self,
+        tx: &mut Tx<'_>,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let failures: i64 = sqlx::query_scalar(
+            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+        )
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if failures >= LOCK_AFTER {
+            let until = now + Duration::minutes(lock_minutes(failures));
+            sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+                .bind(ts(until))
+                .bind(user_id)
+                .execute(&mut **tx)
+                .await?;
+            append(
+                tx,
+                self.backend(),
+                None,
+                now,
+                AuditEntry {
+                    action: "user.locked",
+                    entity: "user",
+                    entity_id: Some(user_id),
+                    detail: format!("failures={failures} until={}", ts(until)),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Mint a session (new random id) inside the caller's transaction and audit the login.
+    async fn open_session(
+        &self,
+        tx: &mut Tx<'_>,
+        actor: Actor,
+        now: DateTime<Utc>,
+        method: &str,
+    ) -> Result<(String, SessionInfo)> {
+        let raw = random_token();
+        let csrf = random_token();
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1,$2,$3,$4,$4)",
+        )
+        .bind(secret_hash(&raw))
+        .bind(&actor.user_id)
+        .bind(&csrf)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        self.audit_tx(
+            tx,
+            Some(&actor),
+            now,
+            "login.ok",
+            Some(&actor.user_id),
+            format!("method={method}"),
+        )
+        .await?;
+        Ok((
+            raw,
+            SessionInfo {
+                actor,
+                csrf_token: csrf,
+            },
+        ))
+    }
+
+    /// The pending second step behind a challenge cookie, if still valid. For enrolment this
+    /// also creates (once) the secret to show.
+    pub async fn challenge(&self, raw: &str, now: DateTime<Utc>) -> Result<Option<Challenge>> {
+        let row: Option<(String, String, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT user_id, purpose, created_at, attempts, ended_at FROM login_challenges WHERE id_hash = $1",
+        )
+        .bind(secret_hash(raw))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((user_id, purpose, created, attempts, ended)) = row else {
+            return Ok(None);
+        };
+        let fresh = crate::parse_ts(&created).is_some_and(|c| now - c <= CHALLENGE_TTL);
+        if ended.is_some() || !fresh || attempts >= CHALLENGE_ATTEMPTS {
+            return Ok(None);
+        }
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+                .bind(&user_id)
+                .fetch_optional(self.pool())
+                .await?;
+        let Some((actor, _, 0)) = row.and_then(actor_from) else {
+            return Ok(None);
+        };
+        let pending_secret = if purpose == "enroll" {
+            Some(self.pending_secret(&actor).await?)
+        } else {
+            None
+        };
+        let center_name: String = sqlx::query_scalar("SELECT name FROM centers WHERE id = $1")
+            .bind(&actor.center_id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(Some(Challenge {
+            actor,
+            purpose,
+            pending_secret,
+            center_name,
+        }))
+    }
+
+    /// The secret being enrolled: created on first ask and kept until confirmed, so reloading the
+    /// page shows the same QR code.
+    async fn pending_secret(&self, actor: &Actor) -> Result<TotpSecret> {
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
+                .bind(&actor.user_id)
+                .fetch_one(self.pool())
+                .await?;
+        if let Some(s) = existing.as_deref().and_then(TotpSecret::parse_base32) {
+            return Ok(s);
+        }
+        let secret = new_totp_secret();
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2 AND totp_pending IS NULL")
+            .bind(secret.to_base32())
+            .bind(&actor.user_id)
+            .execute(&mut *w.tx)
+            .await?;
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
+                .bind(&actor.user_id)
+                .fetch_one(&mut *w.tx)
+                .await?;
+        w.commit().await?;
+        Ok(stored
+            .as_deref()
+            .and_then(TotpSecret::parse_base32)
+            .unwrap_or(secret))
+    }
+
+    /// Second step: a TOTP code (or, for an enrolled user, a recovery code). For an enrolment
+    /// challenge the code confirms the pending secret, which becomes the user's, and recovery
+    /// codes are issued. Wrong codes count toward the challenge's attempts and the account lock.
+    pub async fn complete_challenge(
+        &self,
+        raw: &str,
+        typed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SecondStep> {
+        let Some(ch) = self.challenge(raw, now).await? else {
+            return Ok(SecondStep::Expired);
+        };
+        let actor = ch.actor.clone();
+        let (secret, last_step): (Option<String>, Option<i64>) =
+            sqlx::query_as("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
+                .bind(&actor.user_id)
+                .fetch_one(self.pool())
+                .await?;
+        let unix = now.timestamp();
+        let mut w = self.begin_write().await?;
+        // Claim the challenge first: two concurrent submissions cannot both succeed.
+        let claimed = sqlx::query(
+            "UPDATE login_challenges SET attempts = attempts + 1 WHERE id_hash = $1 AND ended_at IS NULL AND attempts < $2",
+        )
+        .bind(secret_hash(raw))
+        .bind(CHALLENGE_ATTEMPTS)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            return Ok(SecondStep::Expired);
+        }
+        let (matched, method, recovery_codes) = if ch.purpose == "enroll" {
+            let step = ch
+                .pending_secret
+                .as_ref()
+                .and_then(|s| s.verify(typed, unix, None));
+            match (step, &ch.pending_secret) {
+                (Some(step), Some(s)) => {
+                    sqlx::query(
+                        "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_enabled_at = $2, totp_last_step = $3 WHERE id = $4",
+                    )
+                    .bind(s.to_base32())
+                    .bind(ts(now))
+                    .bind(step)
+                    .bind(&actor.user_id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                    let codes = self.issue_recovery_codes(&mut w.tx, &actor, now).await?;
+                    self.audit_tx(
+                        &mut w.tx,
+                        Some(&actor),
+                        now,
+                        "mfa.enroll",
+                        Some(&actor.user_id),
+                        String::new(),
+                    )
+                    .await?;
+                    (true, "totp", codes)
+                }
+                _ => (false, "totp", Vec::new()),
+            }
+        } else {
+            let secret = secret.as_deref().and_then(TotpSecret::parse_base32);
+            match secret.and_then(|s| s.verify(typed, unix, last_step)) {
+                Some(step) => {
+                    sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2")
+                        .bind(step)
+                        .bind(&actor.user_id)
+                        .execute(&mut *w.tx)
+                        .await?;
+                    (true, "totp", Vec::new())
+                }
+                None => {
+                    let code = normalize_recovery_code(typed);
+                    let used = if code.len() == 10 {
+                        sqlx::query(
+                            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+                        )
+                        .bind(ts(now))
+                        .bind(&actor.user_id)
+                        .bind(secret_hash(&code))
+                        .execute(&mut *w.tx)
+                        .await?
+                        .rows_affected()
+                    } else {
+                        0
+                    };
+                    (used == 1, "recovery_code", Vec::new())
+                }
+            }
+        };
+        if !matched {
+            self.count_failure(&mut w.tx, &actor.user_id, now).await?;
+            self.audit_tx(
+                &mut w.tx,
+                Some(&actor),
+                now,
+                "login.code_failed",
+                Some(&actor.user_id),
+                format!("purpose={}", ch.purpose),
+            )
+            .await?;
+            w.commit().await?;
+            return Ok(SecondStep::WrongCode);
+        }
+        sqlx::query("UPDATE login_challenges SET ended_at = $1 WHERE id_hash = $2")
+            .bind(ts(now))
+            .bind(secret_hash(raw))
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(&actor.user_id)
+            .execute(&mut *w.tx)
+            .await?;
+        let (raw, info) = self.open_session(&mut w.tx, actor, now, method).await?;
+        w.commit().await?;
+        Ok(SecondStep::Session {
+            raw,
+            info,
+            recovery_codes,
+        })
+    }
+
+    /// Replace the user's recovery codes with fresh ones (returned raw, shown once).
+    async fn issue_recovery_codes(
+        &self,
+        tx: &mut Tx<'_>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(&actor.user_id)
+            .execute(&mut **tx)
+            .await?;
+        let mut codes = Vec::with_capacity(RECOVERY_CODES);
+        for _ in 0..RECOVERY_CODES {
+            let code = new_recovery_code();
+            // 50 random bits each: a fast hash suffices (nothing to brute-force from a guessable
+            // human choice, unlike passwords).
+            sqlx::query(
+                "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1,$2,$3)",
+            )
+            .bind(&actor.user_id)
+            .bind(secret_hash(&normalize_recovery_code(&code)))
+            .bind(ts(now))
+            .execute(&mut **tx)
+            .await?;
+            codes.push(code);
+        }
+        Ok(codes)
+    }
+
+    /// Two-factor state of a user.
+    pub async fn mfa_status(&self, actor: &Actor) -> Result<MfaStatus> {
+        let enabled_at: Option<String> =
+            sqlx::query_scalar("SELECT totp_enabled_at FROM users WHERE id = $1")
+                .bind(&actor.user_id)
+                .fetch_one(self.pool())
+                .await?;
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(&actor.user_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(MfaStatus {
+            enabled_at,
+            required: self.mfa_required(actor).await?,
+            recovery_codes_left: left,
+        })
+    }
+
+    /// The secret a logged-in user is setting up (account page).
+    pub async fn start_mfa_setup(&self, actor: &Actor) -> Result<TotpSecret> {
+        self.pending_secret(actor).await
+    }
+
+    /// A logged-in user confirms (re-)enrolment with a code from the new secret. Returns the new
+    /// recovery codes. A wrong code is a validation error; nothing changes.
+    pub async fn confirm_mfa_setup(
+        &self,
+        actor: &Actor,
+        typed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        domain::totp::parse_code(typed)?;
+        let pending: Option<String> =
+            sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
+                .bind(&actor.user_id)
+                .fetch_one(self.pool())
+                .await?;
+        let secret = pending.as_deref().and_then(TotpSecret::parse_base32);
+        let Some((secret, step)) =
+            secret.and_then(|s| s.verify(typed, now.timestamp(), None).map(|st| (s, st)))
+        else {
+            return Err(wrong_code());
+        };
+        let mut w = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_enabled_at = $2, totp_last_step = $3 WHERE id = $4",
+        )
+        .bind(secret.to_base32())
+        .bind(ts(now))
+        .bind(step)
+        .bind(&actor.user_id)
+        .execute(&mut *w.tx)
+        .await?;
+        let codes = self.issue_recovery_codes(&mut w.tx, actor, now).await?;
+        self.audit_tx(
+            &mut w.tx,
+            Some(actor),
+            now,
+            "mfa.enroll",
+            Some(&actor.user_id),
+            String::new(),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(codes)
+    }
+
+    /// Issue new recovery codes (the old ones stop working). Requires a current TOTP code.
+    pub async fn regenerate_recovery_codes(
+        &self,
+        actor: &Actor,
+        typed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        domain::totp::parse_code(typed)?;
+        let (secret, last): (Option<String>, Option<i64>) =
+            sqlx::query_as("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
+                .bind(&actor.user_id)
+                .fetch_one(self.pool())
+                .await?;
+        let step = secret
+            .as_deref()
+            .and_then(TotpSecret::parse_base32)
+            .and_then(|s| s.verify(typed, now.timestamp(), last))
+            .ok_or_else(wrong_code)?;
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2")
+            .bind(step)
+            .bind(&actor.user_id)
+            .execute(&mut *w.tx)
+            .await?;
+        let codes = self.issue_recovery_codes(&mut w.tx, actor, now).await?;
+        self.audit_tx(
+            &mut w.tx,
+            Some(actor),
+            now,
+            "mfa.recovery_codes",
+            Some(&actor.user_id),
+            String::new(),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(codes)
+    }
+
+    /// Change one's own password: the current one is checked, the new one must satisfy the
+    /// rules. Every session of the user ends (including this one); the caller gets a fresh
+    /// session so the person stays logged in on this device only.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, SessionInfo)> {
+        let new = Password::parse(new, &[&actor.login, &actor.display_name])?;
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(&actor.user_id)
+            .fetch_one(self.pool())
+            .await?;
+        let current = current.to_string();
+        if !self
+            .password_work(move || verify_password(&current, &hash))
+            .await?
+        {
+            return Err(FieldError::new(
+                "current_password",
+                "wrong_password",
+                "現在のパスワードが違います",
+                "The current password is not correct",
+            )
+            .into());
+        }
+        let new_hash = self
+            .password_work(move || hash_password(new.expose()))
+            .await??;
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+            .bind(&new_hash)
+            .bind(ts(now))
+            .bind(&actor.user_id)
+            .execute(&mut *w.tx)
+            .await?;
+        end_sessions_tx(&mut w.tx, &actor.user_id, now).await?;
+        self.audit_tx(
+            &mut w.tx,
+            Some(actor),
+            now,
+            "user.password_change",
+            Some(&actor.user_id),
+            String::new(),
+        )
+        .await?;
+        let out = self
+            .open_session(&mut w.tx, actor.clone(), now, "password_change")
+            .await?;
+        w.commit().await?;
+        Ok(out)
+    }
+}
+
+fn wrong_code() -> StoreError {
+    FieldError::new(
+        "code",
+        "totp_wrong",
+        "確認コードが違います。認証アプリの最新のコードを入力してください",
+        "That code is not correct; enter the current code from your authenticator app",
+    )
+    .into()
+}
+
+/// End every open session and API token of a user (inside the caller's transaction).
+pub(crate) async fn end_sessions_tx(
+    tx: &mut Tx<'_>,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let n =
+        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+            .bind(ts(now))
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    sqlx::query(
+        "UPDATE login_challenges SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL",
+    )
+    .bind(ts(now))
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_grows_then_caps() {
+        assert_eq!(lock_minutes(5), 1);
+        assert_eq!(lock_minutes(6), 2);
+        assert_eq!(lock_minutes(9), 16);
+        assert_eq!(lock_minutes(11), LOCK_MAX_MINUTES);
+        assert_eq!(lock_minutes(500), LOCK_MAX_MINUTES);
+    }
+
+    #[test]
+    fn recovery_codes_look_right() {
+        let c = new_recovery_code();
+        assert_eq!(c.len(), 11);
+        assert_eq!(&c[5..6], "-");
+        assert_eq!(normalize_recovery_code(&c).len(), 10);
+        assert_ne!(new_recovery_code(), c);
+    }
+}
