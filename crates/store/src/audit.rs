@@ -339,3 +339,439 @@ async fn write_batch(
     tx.commit().await?;
     Ok(())
 }
+
+// ---------------------------------------------------------------- browsing (監査ログの閲覧)
+
+/// Rows per page of [`Store::audit_search`].
+pub const AUDIT_PAGE_SIZE: i64 = 100;
+
+/// Filters for browsing the audit log. Every field is optional (empty = no filter).
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    /// From date (YYYY-MM-DD, Japan time, inclusive).
+    pub from: String,
+    /// To date (YYYY-MM-DD, Japan time, inclusive).
+    pub to: String,
+    /// Acting user: id or login.
+    pub user: String,
+    /// Action prefix, e.g. `child.` (all child actions) or `child.view` (views and denials).
+    pub action: String,
+    /// Entity kind, e.g. `child`.
+    pub entity: String,
+    /// Entity id ("who touched this record").
+    pub entity_id: String,
+    /// Text contained in the detail.
+    pub q: String,
+    /// Keyset cursor: only rows with a smaller sequence number (from `next`).
+    pub before: String,
+}
+
+impl AuditFilter {
+    /// The filter as `key=value` pairs (empty fields left out), for audit details and links.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+            ("user", self.user.as_str()),
+            ("action", self.action.as_str()),
+            ("entity", self.entity.as_str()),
+            ("entity_id", self.entity_id.as_str()),
+            ("q", self.q.as_str()),
+            ("before", self.before.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+    }
+
+    /// Short text of the filter for the audit row's detail.
+    fn describe(&self) -> String {
+        let s = self
+            .pairs()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        s.chars().take(400).collect()
+    }
+}
+
+/// One audit row as shown on the auditor's page, with the acting user's name.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AuditListRow {
+    /// Sequence number (1-based, gapless over all centers).
+    pub seq: i64,
+    /// UTC timestamp (RFC 3339).
+    pub at: String,
+    /// Acting user's id (`None` for events without a logged-in actor, e.g. a failed login).
+    pub actor_id: Option<String>,
+    /// Acting login ("" when none).
+    pub actor_login: String,
+    /// Acting user's display name, when the user exists.
+    pub actor_name: Option<String>,
+    /// Action code, e.g. `child.view`.
+    pub action: String,
+    /// Entity kind, e.g. `child`.
+    pub entity: String,
+    /// Entity id.
+    pub entity_id: Option<String>,
+    /// Detail text.
+    pub detail: String,
+}
+
+/// A page of audit rows, newest first.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AuditPage {
+    /// Rows (at most [`AUDIT_PAGE_SIZE`]).
+    pub items: Vec<AuditListRow>,
+    /// Cursor (`before`) for the next, older page.
+    pub next: Option<String>,
+    /// Number of rows matching the filter (all pages).
+    pub total: i64,
+}
+
+/// A finished CSV export of the audit log.
+pub struct AuditCsv {
+    /// The file's bytes in the requested encoding.
+    pub bytes: Vec<u8>,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows matching the filter; more than `rows` when the export hit its cap.
+    pub total: i64,
+}
+
+/// How an audit export is written: encoding, size cap and columns. The web layer supplies the
+/// header and the cells in the user's language.
+pub struct AuditCsvLayout<'a, F: Fn(&AuditListRow) -> Vec<String>> {
+    /// UTF-8 with BOM or CP932.
+    pub encoding: domain::export::CsvEncoding,
+    /// Most rows to write (the newest ones).
+    pub cap: usize,
+    /// Column headers.
+    pub header: &'a [String],
+    /// A row's cells, in the header's order.
+    pub cells: F,
+}
+
+/// Entity kinds that may be filtered on (the `entity` values the application writes).
+pub const AUDIT_ENTITIES: &[&str] = &[
+    "child",
+    "consultation",
+    "organization",
+    "user",
+    "center",
+    "list",
+    "audit",
+];
+
+/// May this actor read the audit log? Only auditors (監査担当): the log records what admins
+/// and staff did, so it is read by a separate role (separation of duties).
+fn reads_audit(actor: &Actor) -> bool {
+    actor.role == domain::Role::Auditor
+}
+
+/// The WHERE clause (alias `a`) and its bind values for an actor's center and a filter.
+/// Validates the filter, collecting every field error.
+fn audit_where(
+    actor: &Actor,
+    f: &AuditFilter,
+    binds: &mut Vec<String>,
+) -> Result<String, domain::ValidationErrors> {
+    use domain::FieldError;
+    let mut errs = domain::ValidationErrors::new();
+    binds.push(actor.center_id.clone());
+    let c = binds.len();
+    // The center's own staff's actions, plus anything done to the center's records and
+    // accounts by anyone (failed logins against its users, another center's access to its
+    // children); nothing of other centers.
+    let mut sql = format!(
+        "(a.center_id = ${c} \
+         OR (a.entity = 'child' AND EXISTS (SELECT 1 FROM children x WHERE x.id = a.entity_id AND x.center_id = ${c})) \
+         OR (a.entity = 'consultation' AND EXISTS (SELECT 1 FROM consultations x WHERE x.id = a.entity_id AND x.center_id = ${c})) \
+         OR (a.entity = 'organization' AND EXISTS (SELECT 1 FROM organizations x WHERE x.id = a.entity_id AND x.center_id = ${c})) \
+         OR (a.entity = 'user' AND EXISTS (SELECT 1 FROM users x WHERE x.id = a.entity_id AND x.center_id = ${c})) \
+         OR (a.entity = 'center' AND a.entity_id = ${c}))"
+    );
+    let mut cond = |sql: &mut String, template: &str, v: String| {
+        binds.push(v);
+        sql.push_str(&template.replace("$?", &format!("${}", binds.len())));
+    };
+    let date = |errs: &mut domain::ValidationErrors, field: &str, raw: &str| {
+        if raw.trim().is_empty() {
+            None
+        } else {
+            errs.check(domain::dates::parse_date(field, raw))
+        }
+    };
+    let from = date(&mut errs, "from", &f.from);
+    let to = date(&mut errs, "to", &f.to);
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            errs.push(FieldError::new(
+                "to",
+                "range",
+                "終了日は開始日と同じ日か、それより後の日付にしてください",
+                "The end date must be on or after the start date.",
+            ));
+        }
+    }
+    if let Some(d) = from {
+        cond(
+            &mut sql,
+            " AND a.at >= $?",
+            crate::ts(domain::dates::jst_midnight_utc(d)),
+        );
+    }
+    if let Some(d) = to {
+        let end = d.succ_opt().map_or_else(
+            || domain::dates::jst_midnight_utc(d) + chrono::Duration::days(1),
+            domain::dates::jst_midnight_utc,
+        );
+        cond(&mut sql, " AND a.at < $?", crate::ts(end));
+    }
+    let user = f.user.trim();
+    if user.chars().count() > 64 {
+        errs.push(FieldError::too_long("user", 64));
+    } else if !user.is_empty() {
+        cond(
+            &mut sql,
+            " AND (a.actor_id = $? OR a.actor_login = $?)",
+            user.to_string(),
+        );
+    }
+    let action = f.action.trim();
+    if !action.is_empty() {
+        let ok = action.len() <= 64
+            && action
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_'));
+        if ok {
+            cond(
+                &mut sql,
+                " AND a.action LIKE $? ESCAPE '!'",
+                format!("{}%", like_escape(action)),
+            );
+        } else {
+            errs.push(FieldError::new(
+                "action",
+                "invalid",
+                "操作の種類は英小文字・数字・「.」「_」で入力してください（例: child.view）",
+                "Actions use lower-case letters, digits, “.” and “_” (e.g. child.view).",
+            ));
+        }
+    }
+    let entity = f.entity.trim();
+    if !entity.is_empty() {
+        if AUDIT_ENTITIES.contains(&entity) {
+            cond(&mut sql, " AND a.entity = $?", entity.to_string());
+        } else {
+            errs.push(FieldError::new(
+                "entity",
+                "invalid",
+                format!(
+                    "対象の種類は次のいずれかです: {}",
+                    AUDIT_ENTITIES.join(", ")
+                ),
+                format!("The entity must be one of: {}", AUDIT_ENTITIES.join(", ")),
+            ));
+        }
+    }
+    let entity_id = f.entity_id.trim();
+    if entity_id.chars().count() > 64 {
+        errs.push(FieldError::too_long("entity_id", 64));
+    } else if !entity_id.is_empty() {
+        cond(&mut sql, " AND a.entity_id = $?", entity_id.to_string());
+    }
+    let q = f.q.trim();
+    if q.chars().count() > 100 {
+        errs.push(FieldError::too_long("q", 100));
+    } else if !q.is_empty() {
+        cond(
+            &mut sql,
+            " AND a.detail LIKE $? ESCAPE '!'",
+            format!("%{}%", like_escape(q)),
+        );
+    }
+    let before = f.before.trim();
+    if !before.is_empty() && !before.parse::<i64>().is_ok_and(|n| n > 0) {
+        errs.push(FieldError::new(
+            "before",
+            "invalid",
+            "ページの指定が正しくありません",
+            "The page cursor is invalid.",
+        ));
+    }
+    errs.into_result()?;
+    Ok(sql)
+}
+
+/// Escape `%`, `_` and the escape character itself for `LIKE … ESCAPE '!'`.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const AUDIT_LIST_SELECT: &str =
+    "SELECT a.seq, a.at, a.actor_id, a.actor_login, u.display_name, a.action, a.entity, a.entity_id, a.detail \
+     FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id";
+
+impl Store {
+    /// Rows matching `where_sql` below `before`, newest first, at most `limit`.
+    async fn audit_rows(
+        &self,
+        where_sql: &str,
+        binds: &[String],
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditListRow>> {
+        let mut sql = format!("{AUDIT_LIST_SELECT} WHERE {where_sql}");
+        if let Some(b) = before {
+            sql.push_str(&format!(" AND a.seq < {b}"));
+        }
+        sql.push_str(&format!(" ORDER BY a.seq DESC LIMIT {limit}"));
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditListRow {
+                    seq: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor_id: r.try_get::<Option<String>, _>(2)?.filter(|s| !s.is_empty()),
+                    actor_login: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+                    actor_name: r.try_get(4)?,
+                    action: r.try_get(5)?,
+                    entity: r.try_get(6)?,
+                    entity_id: r.try_get(7)?,
+                    detail: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_total(&self, where_sql: &str, binds: &[String]) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM audit_log a WHERE {where_sql}");
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        Ok(query.fetch_one(self.pool()).await?)
+    }
+
+    /// Browse the audit log of the actor's center (auditors only), newest first, one page of
+    /// [`AUDIT_PAGE_SIZE`] rows plus the total count. Rows are the center's staff's actions and
+    /// anything done to the center's children, consultations, organizations, accounts or the
+    /// center itself; never another center's. An invalid filter is a validation error and
+    /// writes nothing; a valid search is itself audited (`audit.search`) before it returns.
+    pub async fn audit_search(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AuditPage> {
+        if !reads_audit(actor) {
+            return Err(StoreError::Forbidden);
+        }
+        let mut binds = Vec::new();
+        let where_sql = audit_where(actor, filter, &mut binds)?;
+        let before = filter.before.trim().parse::<i64>().ok();
+        let mut items = self
+            .audit_rows(&where_sql, &binds, before, AUDIT_PAGE_SIZE + 1)
+            .await?;
+        let next = if items.len() as i64 > AUDIT_PAGE_SIZE {
+            items.truncate(AUDIT_PAGE_SIZE as usize);
+            items.last().map(|r| r.seq.to_string())
+        } else {
+            None
+        };
+        let total = self.audit_total(&where_sql, &binds).await?;
+        self.audit_event(
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "audit.search",
+                entity: "audit",
+                entity_id: None,
+                detail: format!(
+                    "{} results={} total={total}",
+                    filter.describe(),
+                    items.len()
+                ),
+            },
+        )
+        .await?;
+        Ok(AuditPage { items, next, total })
+    }
+
+    /// Export the rows matching `filter` (newest first, at most `layout.cap`) as a CSV file
+    /// (auditors only). Every cell is neutralised against formula injection. A character
+    /// CP932 cannot hold fails the export as a validation error on `encoding`, naming row,
+    /// column and character. The export is audited (`audit.export`) once the file is complete
+    /// and before it is returned; a failed export writes nothing.
+    pub async fn audit_export_csv<F: Fn(&AuditListRow) -> Vec<String>>(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        layout: AuditCsvLayout<'_, F>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AuditCsv> {
+        let AuditCsvLayout {
+            encoding,
+            cap,
+            header,
+            cells,
+        } = layout;
+        if !reads_audit(actor) {
+            return Err(StoreError::Forbidden);
+        }
+        let mut binds = Vec::new();
+        let where_sql = audit_where(actor, filter, &mut binds)?;
+        let total = self.audit_total(&where_sql, &binds).await?;
+        let export_err = |e: domain::export::ExportError| StoreError::from(e.to_field_error());
+        let mut csv = domain::export::CsvWriter::new(encoding, header).map_err(export_err)?;
+        // Read in chunks by sequence so a large export never holds all rows twice.
+        const CHUNK: usize = 2000;
+        let mut before = filter.before.trim().parse::<i64>().ok();
+        while csv.data_rows() < cap {
+            let want = CHUNK.min(cap - csv.data_rows());
+            let rows = self
+                .audit_rows(&where_sql, &binds, before, want as i64)
+                .await?;
+            for r in &rows {
+                csv.write_row(&cells(r)).map_err(export_err)?;
+            }
+            match rows.last() {
+                Some(last) if rows.len() == want => before = Some(last.seq),
+                _ => break,
+            }
+        }
+        let rows = csv.data_rows();
+        let bytes = csv.finish().map_err(export_err)?;
+        self.audit_event(
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "audit.export",
+                entity: "audit",
+                entity_id: None,
+                detail: format!(
+                    "{} encoding={} rows={rows} total={total}",
+                    filter.describe(),
+                    encoding.code()
+                ),
+            },
+        )
+        .await?;
+        Ok(AuditCsv { bytes, rows, total })
+    }
+}
