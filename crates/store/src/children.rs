@@ -985,21 +985,38 @@ impl Store {
         // after its audit row — or the denial's — is committed.
         let mut conn = self.pool().acquire().await?;
         let scoped = self.scoped_child_version(&mut conn, actor, id).await;
+        let mut detail = String::new();
         let record = match scoped {
             Err(StoreError::Forbidden) => {
-                drop(conn);
-                self.audit_event(
-                    Some(actor),
-                    now,
-                    AuditEntry {
-                        action: "child.view.denied",
-                        entity: "child",
-                        entity_id: Some(id),
-                        detail: "outside scope".into(),
-                    },
+                // Outside the actor's scope: only a running break-the-glass grant opens it.
+                let grant: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM break_glass WHERE user_id = $1 AND child_id = $2 AND center_id = $3 AND expires_at > $4 \
+                     ORDER BY expires_at DESC LIMIT 1",
                 )
+                .bind(&actor.user_id)
+                .bind(id)
+                .bind(&actor.center_id)
+                .bind(crate::ts(now))
+                .fetch_optional(&mut *conn)
                 .await?;
-                return Err(StoreError::Forbidden);
+                if let Some(grant) = grant {
+                    detail = format!("break_glass={grant}");
+                    load_child(&mut conn, id).await?
+                } else {
+                    drop(conn);
+                    self.audit_event(
+                        Some(actor),
+                        now,
+                        AuditEntry {
+                            action: "child.view.denied",
+                            entity: "child",
+                            entity_id: Some(id),
+                            detail: "outside scope".into(),
+                        },
+                    )
+                    .await?;
+                    return Err(StoreError::Forbidden);
+                }
             }
             Err(e) => return Err(e),
             Ok(_) => load_child(&mut conn, id).await?,
@@ -1012,7 +1029,7 @@ impl Store {
                 action: "child.view",
                 entity: "child",
                 entity_id: Some(id),
-                detail: String::new(),
+                detail,
             },
         )
         .await?;

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod break_glass;
 pub mod bulk;
 pub mod children;
 pub mod consultations;

@@ -411,3 +411,36 @@ pub async fn create_organization(
         .map_err(|e| a.err(e))?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
 }
+
+/// Body of `POST /api/v1/children/{id}/break-glass`.
+#[derive(Deserialize)]
+struct BreakGlassBody {
+    reason: String,
+}
+
+/// POST /api/v1/children/{id}/break-glass — open a child outside one's scope for three hours,
+/// stating why (audited; shown to the center's advisors).
+pub async fn break_glass(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let b: BreakGlassBody = from_object(&a, json_object(&a, &body)?)?;
+    let grant = state
+        .store
+        .open_break_glass(a.actor(), &id, &b.reason, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(grant)).into_response())
+}
+
+/// GET /api/v1/break-glass — the center's break-the-glass grants of the last seven days.
+pub async fn recent_break_glass(State(state): State<AppState>, a: Authed) -> ApiResult {
+    let items = state
+        .store
+        .recent_break_glass(a.actor(), state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(serde_json::json!({ "items": items })).into_response())
+}

@@ -141,6 +141,20 @@ pub fn document() -> Value {
                     "responses": with_errors(json!({ "201": { "description": "Registered", "content": { "application/json": { "schema": { "type": "object", "required": ["id"], "properties": { "id": s("string") } } } } } }))
                 }
             },
+            "/api/v1/children/{id}/break-glass": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "breakGlass", "summary": "Open a child outside one's scope for 3 hours, stating why (coordinators; audited, shown to advisors)",
+                    "requestBody": body("BreakGlassInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Granted", "content": { "application/json": { "schema": r("BreakGlass") } } } }))
+                }
+            },
+            "/api/v1/break-glass": {
+                "get": {
+                    "operationId": "listBreakGlass", "summary": "Break-the-glass grants of the center in the last 7 days (advisors, admins)",
+                    "responses": ok_json("200", "Grants", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("BreakGlass") } } }))
+                }
+            },
             "/api/v1/users": {
                 "get": {
                     "operationId": "listUsers", "summary": "Users of the admin's center with their security state (admin)",
@@ -217,6 +231,10 @@ pub fn document() -> Value {
                     "duration_minutes": { "type": ["integer", "null"] }, "followup_due": nullable_str.clone(), "followup_assignee_id": nullable_str.clone(),
                     "followup_assignee_name": nullable_str.clone(), "followup_done_at": nullable_str.clone() } },
                 "ConsultationPage": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Consultation") }, "next": nullable_str.clone() } },
+                "BreakGlassInput": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "minLength": 10, "maxLength": 500 } } },
+                "BreakGlass": { "type": "object", "required": ["id", "user_login", "user_name", "child_id", "child_name", "reason", "started_at", "expires_at", "active"], "properties": {
+                    "id": s("string"), "user_login": s("string"), "user_name": s("string"), "child_id": s("string"), "child_name": s("string"),
+                    "reason": s("string"), "started_at": s("string"), "expires_at": s("string"), "active": s("boolean") } },
                 "UserSummary": { "type": "object", "required": ["id", "login", "display_name", "role", "disabled", "failed_logins", "open_sessions"], "properties": {
                     "id": s("string"), "login": s("string"), "display_name": s("string"),
                     "role": { "type": "string", "enum": ["admin", "advisor", "consultant", "coordinator", "municipal", "viewer", "auditor"] },

@@ -418,6 +418,8 @@ struct HomePage {
     recent: Vec<Consultation>,
     saved: bool,
     today: String,
+    /// Break-the-glass grants of the center (advisors and admins), times in Japan time.
+    break_glass: Vec<(store::break_glass::BreakGlass, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -467,8 +469,33 @@ pub async fn home(
     } else {
         (Vec::new(), Vec::new())
     };
+    let break_glass = if crate::policy::LEADS.contains(&actor.role) {
+        let jst = |t: &str| {
+            store::parse_ts(t)
+                .map(|t| {
+                    t.with_timezone(&domain::dates::jst())
+                        .format("%m/%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default()
+        };
+        state
+            .store
+            .recent_break_glass(actor, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?
+            .into_iter()
+            .map(|g| {
+                let (from, to) = (jst(&g.started_at), jst(&g.expires_at));
+                (g, from, to)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     page(&HomePage {
         l: Layout::for_user(&a, "/"),
+        break_glass,
         fiscal_year: fy.label(a.lang),
         report,
         followups,
@@ -867,6 +894,8 @@ struct ChildShowPage {
     /// More consultations exist than the timeline shows.
     timeline_more: bool,
     can_edit: bool,
+    /// Opened under a break-the-glass grant: its end, in Japan time ("" otherwise).
+    break_glass_until: String,
 }
 
 impl ChildShowPage {
@@ -904,11 +933,30 @@ pub async fn child_show(
     Path(id): Path<String>,
 ) -> PageResult {
     let now = state.clock.now();
-    let c = state
-        .store
-        .view_child(a.actor(), &id, now)
-        .await
-        .map_err(|e| a.err(e))?;
+    let c = match state.store.view_child(a.actor(), &id, now).await {
+        Ok(c) => c,
+        // Same center, outside the coordinator's assignments: offer break-the-glass.
+        Err(StoreError::Forbidden) if a.actor().assigned_only() => {
+            return break_glass_form(&a, &id, FormErrors::default(), "");
+        }
+        Err(e) => return Err(a.err(e)),
+    };
+    let break_glass_until = if a.actor().assigned_only() {
+        state
+            .store
+            .active_break_glass(a.actor(), &id, now)
+            .await
+            .map_err(|e| a.err(e))?
+            .and_then(|(_, until)| store::parse_ts(&until))
+            .map(|t| {
+                t.with_timezone(&domain::dates::jst())
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     // The latest consultations; the full history is the consultation list filtered by child.
     let timeline = state
         .store
@@ -934,9 +982,63 @@ pub async fn child_show(
             .unwrap_or_default(),
         consultations,
         timeline_more,
-        can_edit: a.actor().writes_records(),
+        can_edit: a.actor().writes_records() && break_glass_until.is_empty(),
+        break_glass_until,
         c,
     })
+}
+
+#[derive(Template)]
+#[template(path = "break_glass.html")]
+struct BreakGlassPage {
+    l: Layout,
+    child_id: String,
+    reason: String,
+    errors: FormErrors,
+}
+
+fn break_glass_form(a: &Authed, id: &str, errors: FormErrors, reason: &str) -> PageResult {
+    let status = if errors.any() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    page_status(
+        status,
+        &BreakGlassPage {
+            l: Layout::for_user(a, &format!("/children/{id}")),
+            child_id: id.to_string(),
+            reason: reason.to_string(),
+            errors,
+        },
+    )
+}
+
+/// Break-the-glass form body.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BreakGlassForm {
+    reason: String,
+}
+
+/// POST /children/{id}/break-glass — open a child outside one's scope, with a reason.
+pub async fn break_glass_submit(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<BreakGlassForm>,
+) -> PageResult {
+    match state
+        .store
+        .open_break_glass(a.actor(), &id, &f.reason, state.clock.now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
+        Err(StoreError::Validation(errs)) => {
+            break_glass_form(&a, &id, FormErrors::from(&errs, a.lang), &f.reason)
+        }
+        Err(e) => Err(a.err(e)),
+    }
 }
 
 /// GET /children/{id}/edit

@@ -64,6 +64,9 @@ pub const REPORTERS: &[Role] = &[
     Role::Municipal,
 ];
 
+/// Those who answer for access in a center (see break-the-glass grants).
+pub const LEADS: &[Role] = &[Role::Admin, Role::Advisor];
+
 /// Center administrators (利用者管理).
 pub const ADMINS: &[Role] = &[Role::Admin];
 
@@ -125,6 +128,7 @@ routes! {
     GET "/children/{id}" Roles(READERS) => pages::child_show;
     GET "/children/{id}/edit" Roles(WRITERS) => pages::child_edit;
     POST "/children/{id}" Roles(WRITERS) => pages::child_update;
+    POST "/children/{id}/break-glass" Roles(READERS) => pages::break_glass_submit;
     GET "/intake" Roles(WRITERS) => pages::intake_page;
     GET "/intake/child-search" Roles(WRITERS) => pages::intake_child_search;
     POST "/intake" Roles(WRITERS) => pages::intake_submit;
@@ -148,6 +152,8 @@ routes! {
     GET "/api/v1/organizations" Roles(READERS) => api::list_organizations;
     POST "/api/v1/organizations" Roles(WRITERS) => api::create_organization;
     GET "/api/v1/audit" Roles(AUDITORS) => auditor::api_audit;
+    POST "/api/v1/children/{id}/break-glass" Roles(READERS) => api::break_glass;
+    GET "/api/v1/break-glass" Roles(LEADS) => api::recent_break_glass;
     GET "/api/v1/users" Roles(ADMINS) => account::api_users;
     POST "/api/v1/users/{id}/actions" Roles(ADMINS) => account::api_user_action;
 }

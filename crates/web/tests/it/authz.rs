@@ -5,7 +5,7 @@
 
 use domain::Role;
 use reqwest::Method;
-use web::policy::{specs, Policy, ADMINS, READERS, REPORTERS, WRITERS};
+use web::policy::{specs, Policy, ADMINS, LEADS, READERS, REPORTERS, WRITERS};
 
 use crate::*;
 
@@ -29,6 +29,10 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         | ("POST", "/admin/mfa-roles")
         | ("GET", "/api/v1/users")
         | ("POST", "/api/v1/users/{id}/actions") => Roles(ADMINS),
+        ("POST", "/children/{id}/break-glass") | ("POST", "/api/v1/children/{id}/break-glass") => {
+            Roles(READERS)
+        }
+        ("GET", "/api/v1/break-glass") => Roles(LEADS),
         ("GET", "/children") | ("GET", "/children/{id}") | ("GET", "/consultations") => {
             Roles(READERS)
         }
@@ -185,7 +189,10 @@ async fn matrix_roles_by_route_own_and_other_center() {
                     continue;
                 }
                 // Admitted by role; record scope still applies to coordinators (not assigned).
-                if role == Role::Coordinator && spec.path.contains("{id}") {
+                if role == Role::Coordinator
+                    && spec.path.contains("{id}")
+                    && !spec.path.ends_with("/break-glass")
+                {
                     assert!(
                         status == 403 || status == 404,
                         "{backend} coordinator {} {} -> {status} (unassigned record)",
@@ -334,5 +341,134 @@ async fn municipal_users_see_only_their_area_figures() {
             .await
             .unwrap();
         assert_eq!(r["total"], 2);
+    }
+}
+
+#[tokio::test]
+async fn break_the_glass_needs_a_reason_lasts_three_hours_and_shows_on_the_advisors_home() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let ids = seed(&w, w.user(Role::Advisor)).await;
+        let other = seed(&w, w.other_user(Role::Advisor)).await;
+        let coord = w.user(Role::Coordinator);
+        let b = login(&w.app, &coord.login).await;
+        let child_url = format!("{}/children/{}", b.base, ids.child);
+        // Outside the coordinator's assignments: a 403 page that offers break-the-glass.
+        let r = b.http.get(&child_url).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&format!("/children/{}/break-glass", ids.child)));
+        assert!(
+            !html.contains("試験"),
+            "{backend}: no personal data before the reason"
+        );
+        let post = |id: String, reason: &'static str| {
+            b.http
+                .post(format!("{}/children/{id}/break-glass", b.base))
+                .form(&[("_csrf", b.csrf.as_str()), ("reason", reason)])
+                .send()
+        };
+        // A reason too short to be one: refused, nothing granted.
+        let r = post(ids.child.clone(), "急ぎ").await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("10文字以上"));
+        assert_eq!(b.http.get(&child_url).send().await.unwrap().status(), 403);
+        // Another center's child stays not found.
+        let r = post(
+            other.child.clone(),
+            "家族から緊急の電話があり担当者が不在のため",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 404, "{backend}: never across centers");
+        // With a reason: open for three hours, with a banner, read-only.
+        let r = post(
+            ids.child.clone(),
+            "家族から緊急の電話があり担当者が不在のため",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 303);
+        let r = b.http.get(&child_url).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"break-glass-banner\""));
+        assert!(
+            !html.contains("/edit\""),
+            "no edit link under break-the-glass"
+        );
+        let log = w
+            .app
+            .store
+            .audit_for_entity("child", &ids.child)
+            .await
+            .unwrap();
+        assert!(log.iter().any(|r| r.action == "child.break_glass"
+            && r.actor_login == coord.login
+            && r.detail.contains("担当者が不在")));
+        assert!(log
+            .iter()
+            .any(|r| r.action == "child.view" && r.detail.starts_with("break_glass=")));
+        // The advisor sees it on the home page and through the API.
+        let adv = login(&w.app, &w.user(Role::Advisor).login).await;
+        let home = adv
+            .http
+            .get(format!("{}/", adv.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            home.contains("id=\"break-glass\"") && home.contains("担当者が不在"),
+            "{backend}"
+        );
+        let token = token_for(&w.app, &w.user(Role::Advisor).login).await;
+        let list: serde_json::Value = client()
+            .get(format!("{}/api/v1/break-glass", w.app.addr))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["items"][0]["active"], true);
+        assert_eq!(list["items"][0]["user_login"], coord.login.as_str());
+        // The consultant of another center sees nothing of it.
+        let nara = token_for(&w.app, &w.other_user(Role::Advisor).login).await;
+        let list: serde_json::Value = client()
+            .get(format!("{}/api/v1/break-glass", w.app.addr))
+            .bearer_auth(&nara)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["items"].as_array().unwrap().len(), 0);
+        // Three hours later the grant has ended.
+        w.app
+            .clock
+            .advance(chrono::Duration::hours(3) + chrono::Duration::minutes(1));
+        let b2 = login(&w.app, &coord.login).await;
+        assert_eq!(
+            b2.http.get(&child_url).send().await.unwrap().status(),
+            403,
+            "{backend}"
+        );
+        // Roles that already see the child get a clear refusal, not a grant.
+        let r = client()
+            .post(format!(
+                "{}/api/v1/children/{}/break-glass",
+                w.app.addr, ids.child
+            ))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"reason": "理由を書いてみるテストです"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
     }
 }
