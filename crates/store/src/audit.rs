@@ -345,6 +345,11 @@ async fn write_batch(
 /// Rows per page of [`Store::audit_search`].
 pub const AUDIT_PAGE_SIZE: i64 = 100;
 
+/// Most rows one export holds (the newest ones), and the most a search counts: beyond it the
+/// count reads "more than 100,000", which keeps a search of a large log from counting
+/// millions of rows.
+pub const AUDIT_EXPORT_CAP: usize = 100_000;
+
 /// Filters for browsing the audit log. Every field is optional (empty = no filter).
 #[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
@@ -428,8 +433,12 @@ pub struct AuditPage {
     pub items: Vec<AuditListRow>,
     /// Cursor (`before`) for the next, older page.
     pub next: Option<String>,
-    /// Number of rows matching the filter (all pages).
+    /// Number of rows matching the filter (all pages), counted up to
+    /// [`AUDIT_EXPORT_CAP`]` + 1`.
     pub total: i64,
+    /// More than [`AUDIT_EXPORT_CAP`] rows match: `total` is a lower bound, and an export
+    /// holds only the newest [`AUDIT_EXPORT_CAP`].
+    pub total_capped: bool,
 }
 
 /// A finished CSV export of the audit log.
@@ -438,8 +447,8 @@ pub struct AuditCsv {
     pub bytes: Vec<u8>,
     /// Data rows in the file.
     pub rows: usize,
-    /// Rows matching the filter; more than `rows` when the export hit its cap.
-    pub total: i64,
+    /// More rows matched than the cap let into the file.
+    pub capped: bool,
 }
 
 /// How an audit export is written: encoding, size cap and columns. The web layer supplies the
@@ -477,6 +486,7 @@ fn reads_audit(actor: &Actor) -> bool {
 fn audit_where(
     actor: &Actor,
     f: &AuditFilter,
+    user_id: Option<&str>,
     binds: &mut Vec<String>,
 ) -> Result<String, domain::ValidationErrors> {
     use domain::FieldError;
@@ -534,12 +544,11 @@ fn audit_where(
     let user = f.user.trim();
     if user.chars().count() > 64 {
         errs.push(FieldError::too_long("user", 64));
+    } else if let Some(id) = user_id {
+        // A known user (by id or login): the (actor_id, seq) index reads their rows in order.
+        cond(&mut sql, " AND a.actor_id = $?", id.to_string());
     } else if !user.is_empty() {
-        cond(
-            &mut sql,
-            " AND (a.actor_id = $? OR a.actor_login = $?)",
-            user.to_string(),
-        );
+        cond(&mut sql, " AND a.actor_login = $?", user.to_string());
     }
     let action = f.action.trim();
     if !action.is_empty() {
@@ -659,8 +668,26 @@ impl Store {
             .collect()
     }
 
+    /// Rows matching, counted up to `AUDIT_EXPORT_CAP + 1` (a huge log is not counted to the end).
+    /// The id of the user named by the `user` filter (an id or a login), if there is one.
+    async fn audit_filter_user(&self, f: &AuditFilter) -> Result<Option<String>> {
+        let user = f.user.trim();
+        if user.is_empty() || user.chars().count() > 64 {
+            return Ok(None);
+        }
+        Ok(
+            sqlx::query_scalar("SELECT id FROM users WHERE id = $1 OR login = $1 LIMIT 1")
+                .bind(user)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
     async fn audit_total(&self, where_sql: &str, binds: &[String]) -> Result<i64> {
-        let sql = format!("SELECT COUNT(*) FROM audit_log a WHERE {where_sql}");
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM audit_log a WHERE {where_sql} LIMIT {}) t",
+            AUDIT_EXPORT_CAP + 1
+        );
         let mut query = sqlx::query_scalar::<_, i64>(&sql);
         for b in binds {
             query = query.bind(b);
@@ -682,8 +709,9 @@ impl Store {
         if !reads_audit(actor) {
             return Err(StoreError::Forbidden);
         }
+        let user_id = self.audit_filter_user(filter).await?;
         let mut binds = Vec::new();
-        let where_sql = audit_where(actor, filter, &mut binds)?;
+        let where_sql = audit_where(actor, filter, user_id.as_deref(), &mut binds)?;
         let before = filter.before.trim().parse::<i64>().ok();
         let mut items = self
             .audit_rows(&where_sql, &binds, before, AUDIT_PAGE_SIZE + 1)
@@ -695,6 +723,7 @@ impl Store {
             None
         };
         let total = self.audit_total(&where_sql, &binds).await?;
+        let total_capped = total > AUDIT_EXPORT_CAP as i64;
         self.audit_event(
             Some(actor),
             now,
@@ -710,7 +739,12 @@ impl Store {
             },
         )
         .await?;
-        Ok(AuditPage { items, next, total })
+        Ok(AuditPage {
+            items,
+            next,
+            total,
+            total_capped,
+        })
     }
 
     /// Export the rows matching `filter` (newest first, at most `layout.cap`) as a CSV file
@@ -734,15 +768,24 @@ impl Store {
         if !reads_audit(actor) {
             return Err(StoreError::Forbidden);
         }
+        let user_id = self.audit_filter_user(filter).await?;
         let mut binds = Vec::new();
-        let where_sql = audit_where(actor, filter, &mut binds)?;
-        let total = self.audit_total(&where_sql, &binds).await?;
+        let where_sql = audit_where(actor, filter, user_id.as_deref(), &mut binds)?;
         let export_err = |e: domain::export::ExportError| StoreError::from(e.to_field_error());
         let mut csv = domain::export::CsvWriter::new(encoding, header).map_err(export_err)?;
         // Read in chunks by sequence so a large export never holds all rows twice.
         const CHUNK: usize = 2000;
         let mut before = filter.before.trim().parse::<i64>().ok();
-        while csv.data_rows() < cap {
+        let mut capped = false;
+        loop {
+            if csv.data_rows() >= cap {
+                // Full: is anything left out?
+                capped = !self
+                    .audit_rows(&where_sql, &binds, before, 1)
+                    .await?
+                    .is_empty();
+                break;
+            }
             let want = CHUNK.min(cap - csv.data_rows());
             let rows = self
                 .audit_rows(&where_sql, &binds, before, want as i64)
@@ -765,13 +808,18 @@ impl Store {
                 entity: "audit",
                 entity_id: None,
                 detail: format!(
-                    "{} encoding={} rows={rows} total={total}",
+                    "{} encoding={} rows={rows}{}",
                     filter.describe(),
-                    encoding.code()
+                    encoding.code(),
+                    if capped { " capped" } else { "" }
                 ),
             },
         )
         .await?;
-        Ok(AuditCsv { bytes, rows, total })
+        Ok(AuditCsv {
+            bytes,
+            rows,
+            capped,
+        })
     }
 }

@@ -22,7 +22,7 @@ use crate::pages::Layout;
 use crate::AppState;
 
 /// Most rows one CSV export holds (the newest ones); the page says so when a filter matches more.
-pub const EXPORT_CAP: usize = 100_000;
+pub const EXPORT_CAP: usize = store::audit::AUDIT_EXPORT_CAP;
 
 /// Action filters offered on the page: prefixes (ending in `.`) and single actions.
 /// Labels come from `audit.action.<code>` in the message catalog.
@@ -145,7 +145,6 @@ struct AuditHtml {
     next_link: String,
     export_cp932: String,
     export_utf8: String,
-    cap: usize,
 }
 
 impl AuditHtml {
@@ -169,9 +168,15 @@ impl AuditHtml {
         entity_label(self.l.tr, kind)
     }
     fn capped(&self) -> bool {
-        self.page
-            .as_ref()
-            .is_some_and(|p| p.total > self.cap as i64)
+        self.page.as_ref().is_some_and(|p| p.total_capped)
+    }
+    /// The count, or "more than 100,000" when counting stopped there.
+    fn total(&self) -> String {
+        match &self.page {
+            Some(p) if p.total_capped => self.l.tr.t("audit.total_more").to_string(),
+            Some(p) => p.total.to_string(),
+            None => String::new(),
+        }
     }
     /// Link to every entry about one record.
     fn record_link(&self, entity: &str, id: &str) -> String {
@@ -279,7 +284,6 @@ async fn render_page(
         actions,
         entities,
         next_link,
-        cap: EXPORT_CAP,
     };
     let body = t
         .render()
@@ -428,7 +432,7 @@ pub async fn audit_export(
         value(format!("attachment; filename=\"{filename}\""))?,
     );
     headers.insert("x-export-rows", value(csv.rows.to_string())?);
-    headers.insert("x-export-total", value(csv.total.to_string())?);
+    headers.insert("x-export-capped", value(csv.capped.to_string())?);
     Ok(res)
 }
 

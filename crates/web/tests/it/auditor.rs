@@ -288,7 +288,28 @@ async fn pages_are_keyset_paginated_and_dates_are_japan_days() {
             )
             .await
             .unwrap();
-        assert_eq!((csv.rows, csv.total), (3, 105));
+        assert_eq!((csv.rows, csv.capped), (3, true));
+        let csv = w
+            .app
+            .store
+            .audit_export_csv(
+                auditor,
+                &filter("", "", ""),
+                store::audit::AuditCsvLayout {
+                    encoding: domain::export::CsvEncoding::Utf8Bom,
+                    cap: 105,
+                    header: &["detail".to_string()],
+                    cells: |r: &store::audit::AuditListRow| vec![r.detail.clone()],
+                },
+                test_now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (csv.rows, csv.capped),
+            (105, false),
+            "{backend}: exactly the cap"
+        );
     }
 }
 
