@@ -59,19 +59,6 @@ impl Layout {
     }
 }
 
-fn layout(a: &Authed, path: &str) -> Layout {
-    Layout {
-        tr: Tr(a.lang),
-        user: Some((
-            a.actor().display_name.clone(),
-            a.actor().role.label(a.lang).to_string(),
-        )),
-        csrf: a.id.csrf.clone().unwrap_or_default(),
-        path: path.to_string(),
-        role: Some(a.actor().role),
-    }
-}
-
 /// Label of an action code (or prefix) in the page's language; the code itself when the
 /// catalog has none (actions added later still show).
 fn action_label(tr: Tr, code: &str) -> String {
@@ -274,7 +261,7 @@ async fn render_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let t = AuditHtml {
-        l: layout(a, "/audit"),
+        l: Layout::for_user(a, "/audit"),
         export_cp932: export(CsvEncoding::Cp932),
         export_utf8: export(CsvEncoding::Utf8Bom),
         f,
