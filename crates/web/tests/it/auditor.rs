@@ -150,6 +150,22 @@ async fn auditor_finds_who_viewed_a_child_and_nothing_of_another_center() {
                 .unwrap()
                 .contains(&format!("entity_id={child_a}"))));
 
+        // The API takes a bearer token as well (scripts of the audit office).
+        let token = token_for(&w.app, "kochi.auditor").await;
+        let res = client()
+            .get(format!(
+                "{}/api/v1/audit?entity=child&entity_id={child_a}",
+                w.app.addr
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let page: serde_json::Value = res.json().await.unwrap();
+        assert!(page["total"].as_i64().unwrap() >= 2, "{backend}: {page}");
+        assert_eq!(page["total_capped"], false);
+
         // And B's auditor does not see A's child.
         let other_auditor = login(&w.app, "nara.auditor").await;
         let (_, page) = get_json(
