@@ -14,6 +14,7 @@
 
 pub mod audit;
 pub mod child;
+pub mod consent;
 pub mod dates;
 pub mod error;
 pub mod export;

@@ -111,7 +111,9 @@ fn is_common(folded: &str) -> bool {
 /// The whole text is one unit of up to four characters repeated ("aaaaaaaaaaaa", "abcabcabcabc").
 fn is_repetition(folded: &str) -> bool {
     let chars: Vec<char> = folded.chars().collect();
-    (1..=4).any(|unit| chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit]))
+    (1..=4).any(|unit| {
+        chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit])
+    })
 }
 
 #[cfg(test)]

@@ -757,7 +757,7 @@ impl Store {
 
     /// Version of a child the actor may see; NotFound for other centers, Forbidden (audited by
     /// the caller) for the actor's center but outside their assignment.
-    async fn scoped_child_version(
+    pub(crate) async fn scoped_child_version(
         &self,
         tx: &mut sqlx::AnyConnection,
         actor: &Actor,
@@ -1016,6 +1016,16 @@ impl Store {
                     )
                     .await?;
                     return Err(StoreError::Forbidden);
+                }
+            }
+            Err(StoreError::NotFound) => {
+                // Another center's child: readable only through a running referral.
+                match crate::consents::share_for(&mut conn, actor, id).await? {
+                    Some(share) => {
+                        detail = format!("referral={share}");
+                        load_child(&mut conn, id).await?
+                    }
+                    None => return Err(StoreError::NotFound),
                 }
             }
             Err(e) => return Err(e),

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod break_glass;
 pub mod bulk;
 pub mod children;
+pub mod consents;
 pub mod consultations;
 pub mod error;
 pub mod login;

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auditor;
 pub mod auth;
 pub mod clock;
+pub mod consent;
 pub mod error;
 pub mod i18n;
 pub mod openapi;

@@ -149,6 +149,26 @@ pub fn document() -> Value {
                     "responses": with_errors(json!({ "201": { "description": "Granted", "content": { "application/json": { "schema": r("BreakGlass") } } } }))
                 }
             },
+            "/api/v1/children/{id}/consents": {
+                "parameters": id_param(),
+                "get": {
+                    "operationId": "listConsents", "summary": "Consents and referrals of a child (audited)",
+                    "responses": ok_json("200", "Consents and referrals", r("ConsentOverview"))
+                },
+                "post": {
+                    "operationId": "createConsent", "summary": "Record a consent to share a child's information",
+                    "requestBody": body("ConsentInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": { "type": "object", "required": ["id"], "properties": { "id": s("string") } } } } } }))
+                }
+            },
+            "/api/v1/children/{id}/referrals": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "referChild", "summary": "Share a child with another center; needs a consent in force naming it, or an advisor's/admin's override with a reason (audited)",
+                    "requestBody": body("ReferralInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Referred", "content": { "application/json": { "schema": { "type": "object", "required": ["id"], "properties": { "id": s("string") } } } } } }))
+                }
+            },
             "/api/v1/break-glass": {
                 "get": {
                     "operationId": "listBreakGlass", "summary": "Break-the-glass grants of the center in the last 7 days (advisors, admins)",
@@ -231,6 +251,22 @@ pub fn document() -> Value {
                     "duration_minutes": { "type": ["integer", "null"] }, "followup_due": nullable_str.clone(), "followup_assignee_id": nullable_str.clone(),
                     "followup_assignee_name": nullable_str.clone(), "followup_done_at": nullable_str.clone() } },
                 "ConsultationPage": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Consultation") }, "next": nullable_str.clone() } },
+                "ConsentInput": { "type": "object", "required": ["recipient_kind", "recipient_name", "items", "given_on", "given_by", "method"], "properties": {
+                    "recipient_kind": { "type": "string", "enum": ["other_center", "municipality_disaster", "municipality_welfare", "school", "hospital", "provider", "other"] },
+                    "recipient_code": s("string"), "recipient_name": s("string"),
+                    "items": { "type": "array", "items": { "type": "string", "enum": ["basic", "medical", "contacts", "disaster_plan", "consultations"] } },
+                    "given_on": { "type": "string", "description": "YYYY-MM-DD" }, "given_by": s("string"),
+                    "method": { "type": "string", "enum": ["written", "verbal", "electronic"] }, "expires_on": { "type": "string", "description": "YYYY-MM-DD or empty" } } },
+                "Consent": { "type": "object", "required": ["id", "recipient_kind", "recipient_name", "items", "given_on", "given_by", "method", "recorded_by", "in_force"], "properties": {
+                    "id": s("string"), "recipient_kind": s("string"), "recipient_code": nullable_str.clone(), "recipient_name": s("string"), "items": strs.clone(),
+                    "given_on": s("string"), "given_by": s("string"), "method": s("string"), "expires_on": nullable_str.clone(), "withdrawn_on": nullable_str.clone(),
+                    "recorded_by": s("string"), "in_force": s("boolean") } },
+                "Referral": { "type": "object", "required": ["id", "to_center_code", "to_center_name", "created_by", "created_at"], "properties": {
+                    "id": s("string"), "to_center_code": s("string"), "to_center_name": s("string"), "consent_id": nullable_str.clone(),
+                    "override_reason": nullable_str.clone(), "created_by": s("string"), "created_at": s("string"), "ended_at": nullable_str.clone() } },
+                "ConsentOverview": { "type": "object", "required": ["consents", "referrals"], "properties": {
+                    "consents": { "type": "array", "items": r("Consent") }, "referrals": { "type": "array", "items": r("Referral") } } },
+                "ReferralInput": { "type": "object", "required": ["to_center"], "properties": { "to_center": { "type": "string", "description": "receiving center's code" }, "override_reason": s("string") } },
                 "BreakGlassInput": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "minLength": 10, "maxLength": 500 } } },
                 "BreakGlass": { "type": "object", "required": ["id", "user_login", "user_name", "child_id", "child_name", "reason", "started_at", "expires_at", "active"], "properties": {
                     "id": s("string"), "user_login": s("string"), "user_name": s("string"), "child_id": s("string"), "child_name": s("string"),
@@ -253,8 +289,10 @@ pub fn document() -> Value {
                     "seq": s("integer"), "at": { "type": "string", "description": "UTC, RFC 3339" }, "actor_id": nullable_str.clone(),
                     "actor_login": s("string"), "actor_name": nullable_str.clone(), "action": s("string"), "entity": s("string"),
                     "entity_id": nullable_str.clone(), "detail": s("string") } },
-                "AuditPage": { "type": "object", "required": ["items", "total"], "properties": {
-                    "items": { "type": "array", "items": r("AuditEntry") }, "next": nullable_str.clone(), "total": s("integer") } },
+                "AuditPage": { "type": "object", "required": ["items", "total", "total_capped"], "properties": {
+                    "items": { "type": "array", "items": r("AuditEntry") }, "next": nullable_str.clone(),
+                    "total": { "type": "integer", "description": "matching entries, counted up to 100,001" },
+                    "total_capped": { "type": "boolean", "description": "more than 100,000 match (a CSV export holds the newest 100,000)" } } },
                 "Organization": { "type": "object", "required": ["id", "kind", "name"], "properties": {
                     "id": s("string"), "kind": s("string"), "name": s("string"), "municipality_code": nullable_str.clone(), "address": nullable_str.clone(),
                     "phone": nullable_str.clone(), "email": nullable_str.clone() } }

@@ -420,6 +420,8 @@ struct HomePage {
     today: String,
     /// Break-the-glass grants of the center (advisors and admins), times in Japan time.
     break_glass: Vec<(store::break_glass::BreakGlass, String, String)>,
+    /// Children other centers referred to this one (still shared).
+    incoming: Vec<store::consents::IncomingReferral>,
 }
 
 #[derive(Deserialize, Default)]
@@ -493,9 +495,15 @@ pub async fn home(
     } else {
         Vec::new()
     };
+    let incoming = state
+        .store
+        .incoming_referrals(actor)
+        .await
+        .map_err(|e| a.err(e))?;
     page(&HomePage {
         l: Layout::for_user(&a, "/"),
         break_glass,
+        incoming,
         fiscal_year: fy.label(a.lang),
         report,
         followups,
@@ -896,6 +904,8 @@ struct ChildShowPage {
     can_edit: bool,
     /// Opened under a break-the-glass grant: its end, in Japan time ("" otherwise).
     break_glass_until: String,
+    /// Read through a referral: the referring center's name ("" for own children).
+    referred_from: String,
 }
 
 impl ChildShowPage {
@@ -957,6 +967,12 @@ pub async fn child_show(
     } else {
         String::new()
     };
+    let referred_from = state
+        .store
+        .referring_center(a.actor(), &id)
+        .await
+        .map_err(|e| a.err(e))?
+        .unwrap_or_default();
     // The latest consultations; the full history is the consultation list filtered by child.
     let timeline = state
         .store
@@ -982,8 +998,11 @@ pub async fn child_show(
             .unwrap_or_default(),
         consultations,
         timeline_more,
-        can_edit: a.actor().writes_records() && break_glass_until.is_empty(),
+        can_edit: a.actor().writes_records()
+            && break_glass_until.is_empty()
+            && referred_from.is_empty(),
         break_glass_until,
+        referred_from,
         c,
     })
 }

@@ -15,7 +15,7 @@ use domain::Role;
 
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
-use crate::{account, api, auditor, pages, AppState};
+use crate::{account, api, auditor, consent, pages, AppState};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +129,10 @@ routes! {
     GET "/children/{id}/edit" Roles(WRITERS) => pages::child_edit;
     POST "/children/{id}" Roles(WRITERS) => pages::child_update;
     POST "/children/{id}/break-glass" Roles(READERS) => pages::break_glass_submit;
+    GET "/children/{id}/consents" Roles(READERS) => consent::page;
+    POST "/children/{id}/consents" Roles(WRITERS) => consent::create;
+    POST "/children/{id}/consents/{consent_id}/withdraw" Roles(WRITERS) => consent::withdraw;
+    POST "/children/{id}/referrals" Roles(WRITERS) => consent::refer;
     GET "/intake" Roles(WRITERS) => pages::intake_page;
     GET "/intake/child-search" Roles(WRITERS) => pages::intake_child_search;
     POST "/intake" Roles(WRITERS) => pages::intake_submit;
@@ -153,6 +157,9 @@ routes! {
     POST "/api/v1/organizations" Roles(WRITERS) => api::create_organization;
     GET "/api/v1/audit" Roles(AUDITORS) => auditor::api_audit;
     POST "/api/v1/children/{id}/break-glass" Roles(READERS) => api::break_glass;
+    GET "/api/v1/children/{id}/consents" Roles(READERS) => consent::api_list;
+    POST "/api/v1/children/{id}/consents" Roles(WRITERS) => consent::api_create;
+    POST "/api/v1/children/{id}/referrals" Roles(WRITERS) => consent::api_refer;
     GET "/api/v1/break-glass" Roles(LEADS) => api::recent_break_glass;
     GET "/api/v1/users" Roles(ADMINS) => account::api_users;
     POST "/api/v1/users/{id}/actions" Roles(ADMINS) => account::api_user_action;

@@ -33,6 +33,14 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
             Roles(READERS)
         }
         ("GET", "/api/v1/break-glass") => Roles(LEADS),
+        ("GET", "/children/{id}/consents") | ("GET", "/api/v1/children/{id}/consents") => {
+            Roles(READERS)
+        }
+        ("POST", "/children/{id}/consents")
+        | ("POST", "/children/{id}/consents/{consent_id}/withdraw")
+        | ("POST", "/children/{id}/referrals")
+        | ("POST", "/api/v1/children/{id}/consents")
+        | ("POST", "/api/v1/children/{id}/referrals") => Roles(WRITERS),
         ("GET", "/children") | ("GET", "/children/{id}") | ("GET", "/consultations") => {
             Roles(READERS)
         }
@@ -122,6 +130,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
         .replace("{lang}", "en")
         .replace("{id}", id)
         .replace("{action}", "unlock")
+        .replace("{consent_id}", "no-such-consent")
 }
 
 async fn call(b: &Browser, method: &Method, path: &str) -> u16 {

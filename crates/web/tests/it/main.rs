@@ -9,6 +9,7 @@ mod auditor;
 mod auth;
 mod authz;
 mod browser;
+mod consent;
 mod hostile;
 mod pages;
 mod reports;
