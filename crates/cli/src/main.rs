@@ -280,6 +280,10 @@ async fn main() -> anyhow::Result<()> {
                 for (login, role, center) in logins {
                     println!("  {login:<22} {role:<12} {center}");
                 }
+                println!(
+                    "admin and advisor logins set up two-step verification at first login \
+                     (any TOTP authenticator app); the other roles log in with the password"
+                );
             } else {
                 println!("database already has data; demo dataset not loaded again (password for demo logins: {})", demo::DEMO_PASSWORD);
             }

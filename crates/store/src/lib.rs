@@ -138,6 +138,10 @@ impl Store {
                 // connections gave the same throughput on 2 cores).
                 AnyPoolOptions::new()
                     .max_connections(sqlite_readers())
+                    // Always hold one connection open: `tsunagu restore` detects a running
+                    // server by failing to take an exclusive lock, which an idle pool with no
+                    // connections would not prevent.
+                    .min_connections(1)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute(

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::Json;
-use axum_extra::extract::cookie::{Cookie, CookieJar};
+use axum_extra::extract::cookie::CookieJar;
 use axum_extra::extract::{Form, Query};
 use domain::totp::TotpSecret;
 use domain::{Lang, Role};
@@ -19,8 +19,8 @@ use crate::auth::{Authed, Ctx, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::pages::{
-    cookie, page, page_status, pre_token, render, safe_next, FormErrors, Layout, NextQuery,
-    PageResult,
+    cookie, page, page_status, pre_token, removal, render, safe_next, FormErrors, Layout,
+    NextQuery, PageResult,
 };
 use crate::AppState;
 
@@ -169,7 +169,7 @@ pub async fn code_submit(
             recovery_codes,
         } => {
             let jar = jar
-                .remove(Cookie::build(MFA_COOKIE).path("/").build())
+                .add(removal(MFA_COOKIE, &state))
                 .add(cookie(SESSION_COOKIE, raw, &state));
             if recovery_codes.is_empty() {
                 return Ok((jar, Redirect::to(&next)).into_response());

@@ -262,6 +262,13 @@ pub(crate) fn safe_next(next: &str) -> String {
     }
 }
 
+/// A cookie that tells the browser to drop `name`, with the same flags as when it was set.
+pub(crate) fn removal(name: &'static str, state: &AppState) -> Cookie<'static> {
+    let mut c = cookie(name, String::new(), state);
+    c.make_removal();
+    c
+}
+
 pub(crate) fn cookie(name: &'static str, value: String, state: &AppState) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
@@ -384,7 +391,7 @@ pub async fn logout(State(state): State<AppState>, a: Authed, jar: CookieJar) ->
             .await
             .map_err(|e| a.err(e))?;
     }
-    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    let jar = jar.add(removal(SESSION_COOKIE, &state));
     Ok((jar, Redirect::to("/login")).into_response())
 }
 

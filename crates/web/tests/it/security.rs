@@ -5,30 +5,47 @@ use domain::Role;
 
 use crate::*;
 
+fn concrete_path(path: &str) -> String {
+    path.replace("{file}", "app.css")
+        .replace("{lang}", "ja")
+        .replace("{id}", "x")
+        .replace("{action}", "unlock")
+        .replace("{consent_id}", "x")
+}
+
+/// Every declared route, every method, plus the error paths, for an anonymous caller and a
+/// logged-in one: the security headers are on every response and every cookie set is
+/// HttpOnly and SameSite.
 #[tokio::test]
 async fn every_route_sends_security_headers() {
     let w = world("sqlite").await;
     let b = login(&w.app, "kochi.advisor").await;
     let anon = client();
-    let mut paths: Vec<String> = web::policy::specs()
+    let mut routes: Vec<(reqwest::Method, String)> = web::policy::specs()
         .iter()
-        .filter(|s| s.method == reqwest::Method::GET)
-        .map(|s| {
-            s.path
-                .replace("{file}", "app.css")
-                .replace("{lang}", "ja")
-                .replace("{id}", "x")
-        })
+        .map(|s| (s.method.clone(), concrete_path(s.path)))
         .collect();
-    paths.push("/no-such-page".into());
-    paths.push("/api/v1/no-such".into());
-    for p in paths {
-        for http in [&b.http, &anon] {
-            let r = http.get(format!("{}{p}", w.app.addr)).send().await.unwrap();
+    for p in [
+        "/no-such-page",
+        "/api/v1/no-such",
+        "/static/no-such.css",
+        "/audit/export.csv",
+    ] {
+        routes.push((reqwest::Method::GET, p.into()));
+    }
+    let mut checked = 0;
+    for (method, p) in &routes {
+        for (http, csrf) in [(&b.http, b.csrf.as_str()), (&anon, "")] {
+            let r = http
+                .request(method.clone(), format!("{}{p}", w.app.addr))
+                .header("x-csrf-token", csrf)
+                .send()
+                .await
+                .unwrap();
             let h = r.headers();
             let csp = h
                 .get("content-security-policy")
-                .unwrap_or_else(|| panic!("{p}: CSP"))
+                .unwrap_or_else(|| panic!("{method} {p}: CSP"))
                 .to_str()
                 .unwrap();
             assert!(
@@ -36,11 +53,110 @@ async fn every_route_sends_security_headers() {
                 "{p}"
             );
             assert_eq!(h["x-content-type-options"], "nosniff", "{p}");
+            assert_eq!(h["x-frame-options"], "DENY", "{p}");
             assert!(h.get("referrer-policy").is_some(), "{p}");
+            assert!(h.get("strict-transport-security").is_some(), "{p}");
             if !p.starts_with("/static/") {
-                assert_eq!(h["cache-control"], "no-store", "{p}");
+                assert_eq!(h["cache-control"], "no-store", "{method} {p}");
+            }
+            for c in h.get_all("set-cookie") {
+                let c = c.to_str().unwrap();
+                assert!(c.contains("HttpOnly") && c.contains("SameSite"), "{p}: {c}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "walked {checked} responses");
+}
+
+/// Every state-changing route refuses a request without the CSRF token, with a wrong one, from
+/// another origin, or marked cross-site by the browser — and writes nothing (the audit log,
+/// which records every change, does not grow).
+#[tokio::test]
+async fn every_state_changing_route_checks_csrf_and_origin() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let b = login(&w.app, "kochi.consultant").await;
+        let anon = client();
+        // The anonymous client gets a pre-login token cookie, as a browser on /login would.
+        let pre = csrf_of(
+            &anon
+                .get(format!("{}/login", w.app.addr))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        let before = w.app.store.audit_count().await.unwrap();
+        let mut checked = 0;
+        for spec in web::policy::specs() {
+            if spec.method == reqwest::Method::GET {
+                continue;
+            }
+            let url = format!("{}{}", w.app.addr, concrete_path(spec.path));
+            // The token each client would legitimately send: the origin checks must hold even
+            // with a valid token.
+            let (http, token) = match spec.policy {
+                web::policy::Policy::Public => (&anon, pre.clone()),
+                _ => (&b.http, b.csrf.clone()),
+            };
+            let host = w.app.addr.trim_start_matches("http://").to_string();
+            let attempts: Vec<(&str, Vec<(&str, String)>)> = vec![
+                ("no token", vec![]),
+                ("wrong token", vec![("x-csrf-token", "forged".into())]),
+                (
+                    "other origin",
+                    vec![
+                        ("x-csrf-token", token.clone()),
+                        ("origin", "https://evil.example".into()),
+                    ],
+                ),
+                (
+                    "cross-site",
+                    vec![
+                        ("x-csrf-token", token.clone()),
+                        ("sec-fetch-site", "cross-site".into()),
+                    ],
+                ),
+                (
+                    "null origin",
+                    vec![("x-csrf-token", token.clone()), ("origin", "null".into())],
+                ),
+                (
+                    "look-alike host",
+                    vec![
+                        ("x-csrf-token", token.clone()),
+                        ("origin", format!("http://{host}.evil.example")),
+                    ],
+                ),
+            ];
+            for (what, headers) in attempts {
+                let mut req = http.request(spec.method.clone(), &url);
+                for (k, v) in &headers {
+                    req = req.header(*k, v);
+                }
+                let req = if spec.path.starts_with("/api/") {
+                    req.json(&serde_json::json!({}))
+                } else {
+                    req.form(&[("note", "")])
+                };
+                let status = req.send().await.unwrap().status();
+                assert_eq!(
+                    status, 403,
+                    "{backend} {} {} ({what}) must be refused",
+                    spec.method, spec.path
+                );
+                checked += 1;
             }
         }
+        assert_eq!(
+            w.app.store.audit_count().await.unwrap(),
+            before,
+            "{backend}: refused requests changed nothing"
+        );
+        assert!(checked >= 6 * 20, "{checked}");
     }
 }
 
