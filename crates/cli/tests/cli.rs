@@ -570,7 +570,9 @@ const COLUMNS: &[&str] = &[
     "hash",
 ];
 
-/// The canonical payload as an attacker with write access would recompute it (audit.rs).
+/// The canonical payload as an attacker with write access would recompute it: version 1 of
+/// `store::audit::canonical_payload`. Rewritten rows are re-inserted without `hash_version`, i.e.
+/// downgraded to version 1 — the cheapest forgery; only the recorded head catches it.
 fn canonical(r: &[Option<String>; 11]) -> String {
     let f = |i: usize| r[i].clone().unwrap_or_default();
     format!(
@@ -619,8 +621,8 @@ const TAMPERS: &[Tamper] = &[
 
 fn mutate_text(rng: &mut impl Rng, old: Option<&str>) -> Option<String> {
     let old = old.unwrap_or("");
-    // Never map NULL to '' or back: both read as "" in the canonical payload, so that change
-    // means nothing (and is not a change the chain claims to detect).
+    // Never map NULL to '' or back: version 2 payloads (new rows) tell them apart, but this
+    // test also rewrites rows as version 1, which does not.
     let new = match rng.gen_range(0..3) {
         0 if !old.is_empty() => {
             let mut chars: Vec<char> = old.chars().collect();

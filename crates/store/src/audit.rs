@@ -17,21 +17,64 @@ pub struct AuditEntry<'a> {
     pub detail: String,
 }
 
-fn canonical(
-    seq: i64,
-    at: &str,
-    center: &str,
-    actor: &str,
-    login: &str,
-    e: &AuditEntry<'_>,
-) -> String {
-    format!(
-        "{seq}|{at}|{center}|{actor}|{login}|{}|{}|{}|{}",
-        e.action,
-        e.entity,
-        e.entity_id.unwrap_or(""),
-        e.detail
-    )
+/// Payload version written by [`append`].
+pub const HASH_VERSION: i64 = 2;
+
+/// The fields of one audit row that its hash covers, in order.
+#[derive(Clone, Copy, Debug)]
+pub struct HashedFields<'a> {
+    /// Sequence number.
+    pub seq: i64,
+    /// UTC timestamp as stored.
+    pub at: &'a str,
+    /// Center of the actor.
+    pub center_id: Option<&'a str>,
+    /// Acting user's id.
+    pub actor_id: Option<&'a str>,
+    /// Acting user's login.
+    pub actor_login: Option<&'a str>,
+    /// Action code.
+    pub action: &'a str,
+    /// Entity kind.
+    pub entity: &'a str,
+    /// Entity id.
+    pub entity_id: Option<&'a str>,
+    /// Detail text.
+    pub detail: &'a str,
+}
+
+/// The canonical payload of a row for its hash. Version 1 (rows written before migration 0009)
+/// joined fields with `|` and read NULL as empty; version 2 is a JSON array, so field
+/// boundaries and NULLs are part of what is hashed. A version-1 payload starts with a digit and
+/// a version-2 one with `[`, so relabelling a row's version cannot keep its hash.
+pub fn canonical_payload(version: i64, f: &HashedFields<'_>) -> String {
+    if version <= 1 {
+        return format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            f.seq,
+            f.at,
+            f.center_id.unwrap_or(""),
+            f.actor_id.unwrap_or(""),
+            f.actor_login.unwrap_or(""),
+            f.action,
+            f.entity,
+            f.entity_id.unwrap_or(""),
+            f.detail
+        );
+    }
+    serde_json::json!([
+        "tsunagu-audit-v2",
+        f.seq,
+        f.at,
+        f.center_id,
+        f.actor_id,
+        f.actor_login,
+        f.action,
+        f.entity,
+        f.entity_id,
+        f.detail
+    ])
+    .to_string()
 }
 
 /// Append an audit row inside the caller's transaction (same commit as the change it records).
@@ -60,11 +103,24 @@ pub async fn append(
     let login = actor.map(|a| a.login.as_str()).unwrap_or("");
     let hash = domain::audit::chain_hash(
         &prev_hash,
-        &canonical(seq, &at, center, actor_id, login, &entry),
+        &canonical_payload(
+            HASH_VERSION,
+            &HashedFields {
+                seq,
+                at: &at,
+                center_id: Some(center),
+                actor_id: Some(actor_id),
+                actor_login: Some(login),
+                action: entry.action,
+                entity: entry.entity,
+                entity_id: entry.entity_id,
+                detail: &entry.detail,
+            },
+        ),
     );
     sqlx::query(
-        "INSERT INTO audit_log (seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO audit_log (seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash, hash_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(seq)
     .bind(&at)
@@ -77,6 +133,7 @@ pub async fn append(
     .bind(&entry.detail)
     .bind(&prev_hash)
     .bind(&hash)
+    .bind(HASH_VERSION)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -111,7 +168,6 @@ pub struct AuditRow {
 }
 
 impl Store {
-    /// Walk the whole chain and report the first row that does not verify.
     /// The latest audit row's (sequence, hash), to anchor elsewhere (`tsunagu audit head`):
     /// a later rewrite of the whole chain cannot reproduce a head recorded outside.
     pub async fn audit_head(&self) -> Result<Option<(i64, String)>> {
@@ -122,9 +178,10 @@ impl Store {
         )
     }
 
+    /// Walk the whole chain and report the first row that does not verify.
     pub async fn verify_audit(&self) -> Result<ChainStatus> {
         let rows = sqlx::query(
-            "SELECT seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash \
+            "SELECT seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash, hash_version \
              FROM audit_log ORDER BY seq",
         )
         .fetch_all(self.pool())
@@ -142,6 +199,7 @@ impl Store {
             let detail: String = r.try_get(8)?;
             let prev_hash: String = r.try_get(9)?;
             let hash: String = r.try_get(10)?;
+            let version: i64 = r.try_get(11)?;
             if seq != expected_seq {
                 return Ok(ChainStatus::Broken {
                     seq,
@@ -154,21 +212,27 @@ impl Store {
                     reason: "link to previous row does not match".into(),
                 });
             }
-            let entry = AuditEntry {
-                action: &action,
-                entity: &entity,
-                entity_id: entity_id.as_deref(),
-                detail,
-            };
+            if !(1..=HASH_VERSION).contains(&version) {
+                return Ok(ChainStatus::Broken {
+                    seq,
+                    reason: format!("unknown hash version {version}"),
+                });
+            }
             let computed = domain::audit::chain_hash(
                 &prev,
-                &canonical(
-                    seq,
-                    &at,
-                    center.as_deref().unwrap_or(""),
-                    actor.as_deref().unwrap_or(""),
-                    login.as_deref().unwrap_or(""),
-                    &entry,
+                &canonical_payload(
+                    version,
+                    &HashedFields {
+                        seq,
+                        at: &at,
+                        center_id: center.as_deref(),
+                        actor_id: actor.as_deref(),
+                        actor_login: login.as_deref(),
+                        action: &action,
+                        entity: &entity,
+                        entity_id: entity_id.as_deref(),
+                        detail: &detail,
+                    },
                 ),
             );
             if computed != hash {

@@ -292,6 +292,83 @@ async fn audit_chain_verifies_and_detects_tampering() {
     }
 }
 
+/// Rows written before migration 0009 (version 1) still verify, followed by version-2 rows.
+#[tokio::test]
+async fn legacy_version_one_rows_still_verify() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        assert_eq!(app.store.audit_count().await.unwrap(), 0);
+        let fields = store::audit::HashedFields {
+            seq: 1,
+            at: "2025-01-01T00:00:00Z",
+            center_id: Some(""),
+            actor_id: Some(""),
+            actor_login: Some(""),
+            action: "center.create",
+            entity: "center",
+            entity_id: Some("legacy"),
+            detail: "legacy",
+        };
+        let hash = domain::audit::chain_hash(
+            domain::audit::GENESIS_HASH,
+            &store::audit::canonical_payload(1, &fields),
+        );
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash) \
+             VALUES (1, '2025-01-01T00:00:00Z', '', '', '', 'center.create', 'center', 'legacy', 'legacy', $1, $2)",
+        )
+        .bind(domain::audit::GENESIS_HASH)
+        .bind(&hash)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+        app.store
+            .add_center("kochi", "高知テスト", "390003", test_now())
+            .await
+            .unwrap();
+        let versions: Vec<i64> =
+            sqlx::query_scalar("SELECT hash_version FROM audit_log ORDER BY seq")
+                .fetch_all(app.store.pool())
+                .await
+                .unwrap();
+        assert_eq!(versions, vec![1, store::audit::HASH_VERSION]);
+        assert!(
+            matches!(
+                app.store.verify_audit().await.unwrap(),
+                store::audit::ChainStatus::Ok { rows: 2, .. }
+            ),
+            "{backend}"
+        );
+    }
+}
+
+#[test]
+fn version_one_payloads_were_ambiguous_and_version_two_is_not() {
+    let row = |id: Option<&'static str>, detail: &'static str, v: i64| {
+        store::audit::canonical_payload(
+            v,
+            &store::audit::HashedFields {
+                seq: 7,
+                at: "2026-11-20T01:00:00Z",
+                center_id: Some("c"),
+                actor_id: Some("u"),
+                actor_login: Some("kochi.advisor"),
+                action: "child.view",
+                entity: "child",
+                entity_id: id,
+                detail,
+            },
+        )
+    };
+    // Text moved across the entity_id/detail boundary, and NULL vs '': same v1 payload…
+    assert_eq!(row(Some("x|y"), "", 1), row(Some("x"), "y|", 1));
+    assert_eq!(row(None, "d", 1), row(Some(""), "d", 1));
+    // …different v2 payloads, so a different hash.
+    assert_ne!(row(Some("x|y"), "", 2), row(Some("x"), "y|", 2));
+    assert_ne!(row(None, "d", 2), row(Some(""), "d", 2));
+    assert!(row(None, "d", 2).starts_with('['));
+}
+
 #[tokio::test]
 async fn https_serving_sets_secure_cookies_and_rejects_a_mismatched_key() {
     let dir = tempfile::tempdir().unwrap();
