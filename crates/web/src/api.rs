@@ -317,7 +317,18 @@ pub async fn patch_consultation(
             ))
         }
     };
-    let done = patch.get("followup_done").and_then(|v| v.as_bool());
+    // A mistyped flag must not be ignored: the caller would believe the follow-up closed.
+    let done = match patch.get("followup_done") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(v.as_bool().ok_or_else(|| {
+            invalid(
+                &a,
+                "followup_done",
+                "followup_done は true または false です",
+                "followup_done must be true or false",
+            )
+        })?),
+    };
     for (k, v) in patch {
         if merged.contains_key(&k) {
             merged.insert(k, v);

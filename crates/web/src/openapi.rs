@@ -49,7 +49,7 @@ pub fn document() -> Value {
     let s = |t: &str| json!({ "type": t });
     let strs = json!({ "type": "array", "items": { "type": "string" } });
     let nullable_str = json!({ "type": ["string", "null"] });
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": "tsunagu API", "version": "1", "description": "医療的ケア児支援センター — children, consultations, reports. Authenticate with `Authorization: Bearer <token>` (tsunagu token create) or the session cookie plus an `X-CSRF-Token` header." },
         "servers": [{ "url": "/" }],
@@ -227,7 +227,7 @@ pub fn document() -> Value {
                     "medical_care": strs.clone(), "medical_care_details": { "type": "object", "additionalProperties": s("string") },
                     "welfare_services": strs.clone(), "guardians": { "type": "array", "items": r("Guardian") }, "devices": { "type": "array", "items": r("Device") },
                     "coordinator_ids": strs.clone(), "notes": s("string"), "confirm_duplicate": s("boolean") } },
-                "ChildPatch": { "type": "object", "description": "Any ChildInput fields, plus `version` to guard against concurrent edits", "properties": { "version": s("integer") } },
+                "ChildPatch": { "type": "object", "description": "Any ChildInput fields, plus `version` to guard against concurrent edits", "properties": { "version": { "type": ["integer", "null"], "description": "null or absent: no check" } } },
                 "Child": { "allOf": [r("ChildInput"), { "type": "object", "required": ["id", "version"], "properties": {
                     "id": s("string"), "version": s("integer"), "uses_no_welfare": s("boolean"), "primary_hospital_name": nullable_str.clone(),
                     "school_name": nullable_str.clone(), "coordinator_names": strs.clone(), "created_at": s("string"), "updated_at": s("string") } }] },
@@ -242,7 +242,7 @@ pub fn document() -> Value {
                     "child_id": s("string"), "person_id": s("string"), "person": { "oneOf": [r("Person"), { "type": "null" }] },
                     "topics": strs.clone(), "summary": s("string"), "response": s("string"), "staff_id": s("string"),
                     "duration_minutes": { "type": ["integer", "null"] }, "followup_due": s("string"), "followup_assignee_id": s("string") } },
-                "ConsultationPatch": { "type": "object", "description": "Any ConsultationInput fields, plus followup_done", "properties": { "followup_done": s("boolean") } },
+                "ConsultationPatch": { "type": "object", "description": "Any ConsultationInput fields, plus followup_done", "properties": { "followup_done": { "type": ["boolean", "null"], "description": "true closes the follow-up; false or null leaves it" } } },
                 "Consultation": { "type": "object", "required": ["id", "occurred_at", "channel", "requester_kind", "topics", "summary"], "properties": {
                     "id": s("string"), "occurred_at": s("string"), "occurred_on": s("string"), "channel": s("string"), "requester_kind": s("string"),
                     "requester_name": nullable_str.clone(), "requester_org": nullable_str.clone(), "child_id": nullable_str.clone(), "child_name": nullable_str.clone(),
@@ -298,5 +298,32 @@ pub fn document() -> Value {
                     "phone": nullable_str.clone(), "email": nullable_str.clone() } }
             }
         }
-    })
+    });
+    document_patch_fields(&mut doc);
+    doc
+}
+
+/// A PATCH takes any field of the matching input (the handler merges it over the stored
+/// form), so its schema lists the input's properties, none required. Copied here rather than
+/// written twice so the two cannot drift; `confirm_duplicate` only applies to creation.
+fn document_patch_fields(doc: &mut Value) {
+    let Some(schemas) = doc.pointer_mut("/components/schemas") else {
+        return;
+    };
+    for (input, patch) in [
+        ("ChildInput", "ChildPatch"),
+        ("ConsultationInput", "ConsultationPatch"),
+    ] {
+        let Some(Value::Object(mut props)) =
+            schemas.pointer(&format!("/{input}/properties")).cloned()
+        else {
+            continue;
+        };
+        props.remove("confirm_duplicate");
+        if let Some(Value::Object(own)) = schemas.pointer_mut(&format!("/{patch}/properties")) {
+            for (k, v) in props {
+                own.entry(k).or_insert(v);
+            }
+        }
+    }
 }

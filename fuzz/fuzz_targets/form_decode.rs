@@ -1,0 +1,24 @@
+//! Form and JSON bodies: arbitrary bytes through the decoders the handlers use —
+//! serde_html_form (axum_extra's `Form`/`Query`) into every form/query struct, the CSRF
+//! layer's `form_urlencoded` scan, and the API's JSON object → form path.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use web::pages::{ChildHtmlForm, IntakeHtmlForm, LoginForm};
+
+fuzz_target!(|data: &[u8]| {
+    let _ = serde_html_form::from_bytes::<ChildHtmlForm>(data);
+    let _ = serde_html_form::from_bytes::<IntakeHtmlForm>(data);
+    let _ = serde_html_form::from_bytes::<LoginForm>(data);
+    let _ = serde_html_form::from_bytes::<store::organizations::OrganizationForm>(data);
+    let _ = serde_html_form::from_bytes::<store::children::ChildQuery>(data);
+    let _ = serde_html_form::from_bytes::<store::consultations::ConsultationQuery>(data);
+    let _ = serde_html_form::from_bytes::<web::api::PeriodParams>(data);
+    let _ = form_urlencoded::parse(data).find(|(k, _)| k == "_csrf");
+    if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice::<serde_json::Value>(data) {
+        let v = serde_json::Value::Object(m);
+        let _ = serde_json::from_value::<store::children::ChildForm>(v.clone());
+        let _ = serde_json::from_value::<store::consultations::ConsultationForm>(v.clone());
+        let _ = serde_json::from_value::<store::organizations::OrganizationForm>(v);
+    }
+});
