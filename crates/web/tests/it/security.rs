@@ -67,6 +67,7 @@ async fn every_route_sends_security_headers() {
         }
     }
     assert!(checked > 100, "walked {checked} responses");
+    println!("route walk: {checked} responses, 0 missing a required header or cookie flag");
 }
 
 /// Every state-changing route refuses a request without the CSRF token, with a wrong one, from
