@@ -2,6 +2,7 @@
 //! field names are the product's contract (shared with imports and other centers), and a test
 //! checks that every API route in the policy table is documented here and nothing else is.
 
+use domain::vocab::{self, VocabKind};
 use serde_json::{json, Value};
 
 fn error_responses() -> Value {
@@ -40,6 +41,28 @@ fn id_param() -> Value {
     json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }])
 }
 
+/// A code from one of the code lists (`data/vocab`): the document names the accepted values,
+/// so clients (and generated tests) need not learn them from 422s.
+fn code(kind: VocabKind) -> Value {
+    let codes: Vec<&str> = vocab::entries(kind)
+        .iter()
+        .map(|e| e.code.as_str())
+        .collect();
+    json!({ "type": "string", "enum": codes })
+}
+
+fn codes(kind: VocabKind, min_items: usize) -> Value {
+    json!({ "type": "array", "items": code(kind), "minItems": min_items })
+}
+
+/// `limit` as the handlers read it: an empty value means the default (HTML forms send empty
+/// fields, and the pages share these query types), and any integer is clamped into range.
+fn limit_param() -> Value {
+    json!({ "name": "limit", "in": "query", "required": false,
+            "schema": { "oneOf": [{ "type": "integer" }, { "type": "string", "maxLength": 0 }] },
+            "description": "page size: default 50 (also when empty), clamped to 1-200" })
+}
+
 fn q(name: &str, ty: &str, desc: &str) -> Value {
     json!({ "name": name, "in": "query", "required": false, "schema": { "type": ty }, "description": desc })
 }
@@ -49,6 +72,7 @@ pub fn document() -> Value {
     let s = |t: &str| json!({ "type": t });
     let strs = json!({ "type": "array", "items": { "type": "string" } });
     let nullable_str = json!({ "type": ["string", "null"] });
+    let required_str = json!({ "type": "string", "minLength": 1 });
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": "tsunagu API", "version": "1", "description": "医療的ケア児支援センター — children, consultations, reports. Authenticate with `Authorization: Bearer <token>` (tsunagu token create) or the session cookie plus an `X-CSRF-Token` header." },
@@ -65,7 +89,7 @@ pub fn document() -> Value {
                         q("no_welfare", "boolean", "only children who use no welfare service"),
                         q("age_band", "string", "0-2, 3-5, 6-11, 12-14, 15-17, 18+"),
                         q("after", "string", "cursor from `next`"),
-                        q("limit", "integer", "page size (1-200)")
+                        limit_param()
                     ],
                     "responses": ok_json("200", "A page of children", r("ChildPage"))
                 },
@@ -103,7 +127,7 @@ pub fn document() -> Value {
                         q("open_followups", "boolean", "only open follow-ups"),
                         q("child_id", "string", "only about this child"),
                         q("before", "string", "cursor from `next`"),
-                        q("limit", "integer", "page size (1-200)")
+                        limit_param()
                     ],
                     "responses": ok_json("200", "A page of consultations", r("ConsultationPage"))
                 },
@@ -218,14 +242,14 @@ pub fn document() -> Value {
                 "Guardian": { "type": "object", "properties": { "name": s("string"), "name_kana": s("string"), "relation": s("string"), "phone": s("string"), "phone2": s("string"), "email": s("string"), "is_primary": s("boolean") } },
                 "Device": { "type": "object", "properties": { "name": s("string"), "uses_electricity": s("boolean"), "battery_minutes": { "type": "string", "description": "minutes as text, empty = unknown" } } },
                 "ChildInput": { "type": "object", "required": ["family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "municipality_code"], "properties": {
-                    "family_name": s("string"), "given_name": s("string"), "family_name_kana": s("string"), "given_name_kana": s("string"),
+                    "family_name": required_str.clone(), "given_name": required_str.clone(), "family_name_kana": required_str.clone(), "given_name_kana": required_str.clone(),
                     "birth_date": { "type": "string", "description": "YYYY-MM-DD" }, "sex": { "type": "string", "enum": ["female", "male", "other", "unknown", ""] },
                     "municipality_code": { "type": "string", "description": "6-digit 全国地方公共団体コード" }, "address": s("string"), "phone": s("string"),
                     "care_setting": { "type": "string", "enum": ["in_nicu", "hospitalized", "at_home", ""] }, "discharged_on": s("string"),
                     "primary_hospital_id": s("string"), "primary_doctor": s("string"), "school_id": s("string"),
                     "status": { "type": "string", "enum": ["active", "moved_out", "adult_services", "deceased", "closed", ""] }, "status_since": s("string"),
-                    "medical_care": strs.clone(), "medical_care_details": { "type": "object", "additionalProperties": s("string") },
-                    "welfare_services": strs.clone(), "guardians": { "type": "array", "items": r("Guardian") }, "devices": { "type": "array", "items": r("Device") },
+                    "medical_care": codes(VocabKind::MedicalCareItem, 0), "medical_care_details": { "type": "object", "additionalProperties": s("string") },
+                    "welfare_services": codes(VocabKind::WelfareService, 0), "guardians": { "type": "array", "items": r("Guardian") }, "devices": { "type": "array", "items": r("Device") },
                     "coordinator_ids": strs.clone(), "notes": s("string"), "confirm_duplicate": s("boolean") } },
                 "ChildPatch": { "type": "object", "description": "Any ChildInput fields, plus `version` to guard against concurrent edits", "properties": { "version": { "type": ["integer", "null"], "description": "null or absent: no check" } } },
                 "Child": { "allOf": [r("ChildInput"), { "type": "object", "required": ["id", "version"], "properties": {
@@ -238,9 +262,9 @@ pub fn document() -> Value {
                 "Person": { "type": "object", "properties": { "name": s("string"), "name_kana": s("string"), "anonymous": s("boolean") } },
                 "ConsultationInput": { "type": "object", "required": ["channel", "requester_kind", "topics", "summary"], "properties": {
                     "occurred_at": { "type": "string", "description": "RFC 3339, or YYYY-MM-DDTHH:MM in Japan time; empty = now" },
-                    "channel": s("string"), "requester_kind": s("string"), "requester_name": s("string"), "requester_org": s("string"),
+                    "channel": code(VocabKind::ConsultationChannel), "requester_kind": code(VocabKind::RequesterKind), "requester_name": s("string"), "requester_org": s("string"),
                     "child_id": s("string"), "person_id": s("string"), "person": { "oneOf": [r("Person"), { "type": "null" }] },
-                    "topics": strs.clone(), "summary": s("string"), "response": s("string"), "staff_id": s("string"),
+                    "topics": codes(VocabKind::ConsultationTopic, 1), "summary": required_str.clone(), "response": s("string"), "staff_id": s("string"),
                     "duration_minutes": { "type": ["integer", "null"] }, "followup_due": s("string"), "followup_assignee_id": s("string") } },
                 "ConsultationPatch": { "type": "object", "description": "Any ConsultationInput fields, plus followup_done", "properties": { "followup_done": { "type": ["boolean", "null"], "description": "true closes the follow-up; false or null leaves it" } } },
                 "Consultation": { "type": "object", "required": ["id", "occurred_at", "channel", "requester_kind", "topics", "summary"], "properties": {
@@ -284,7 +308,7 @@ pub fn document() -> Value {
                     "by_channel": { "type": "array", "items": r("Count") }, "by_requester_kind": { "type": "array", "items": r("Count") },
                     "by_topic": { "type": "array", "items": r("Count") }, "by_month": { "type": "array", "items": r("Count") } } },
                 "OrganizationInput": { "type": "object", "required": ["kind", "name"], "properties": {
-                    "kind": s("string"), "name": s("string"), "municipality_code": s("string"), "address": s("string"), "phone": s("string"), "email": s("string") } },
+                    "kind": code(VocabKind::OrganizationKind), "name": required_str.clone(), "municipality_code": s("string"), "address": s("string"), "phone": s("string"), "email": s("string") } },
                 "AuditEntry": { "type": "object", "required": ["seq", "at", "actor_login", "action", "entity", "detail"], "properties": {
                     "seq": s("integer"), "at": { "type": "string", "description": "UTC, RFC 3339" }, "actor_id": nullable_str.clone(),
                     "actor_login": s("string"), "actor_name": nullable_str.clone(), "action": s("string"), "entity": s("string"),
