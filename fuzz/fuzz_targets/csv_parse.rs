@@ -1,7 +1,7 @@
 //! CSV: the reader set up as the reference-list loaders set it up (`csv::Reader::from_reader`
-//! + serde rows of the loaders' shapes), fed arbitrary bytes; then the lookups that user
-//! input reaches in the CSV-loaded lists. There is no CSV import yet — when one lands, add
-//! its decoder (CP932 / UTF-8 with BOM detection) here.
+//! and serde rows of the loaders' shapes), fed arbitrary bytes; then the lookups that user
+//! input reaches in the CSV-loaded lists. There is no CSV import yet; when one lands, add its
+//! decoder (CP932 / UTF-8 with BOM detection) here.
 #![no_main]
 
 use domain::municipality::{self, MunicipalityCode};

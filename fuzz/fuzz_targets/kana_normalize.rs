@@ -9,9 +9,17 @@ fuzz_target!(|s: &str| {
     let key = normalize_for_search(s);
     assert_eq!(normalize_for_search(&key), key, "not idempotent on {s:?}");
     let folded: String = s.chars().map(hiragana_to_katakana).collect();
-    assert_eq!(normalize_for_search(&folded), key, "hiragana/katakana differ on {s:?}");
+    assert_eq!(
+        normalize_for_search(&folded),
+        key,
+        "hiragana/katakana differ on {s:?}"
+    );
     if let Ok(k) = KanaName::parse("kana", s) {
         assert!(k.as_str().chars().count() <= MAX_KANA);
-        assert_eq!(KanaName::parse("kana", k.as_str()).as_ref(), Ok(&k), "{s:?}");
+        assert_eq!(
+            KanaName::parse("kana", k.as_str()).as_ref(),
+            Ok(&k),
+            "{s:?}"
+        );
     }
 });
