@@ -99,10 +99,14 @@ const CP932_FOLDS: &[(char, char)] = &[
     ('\u{00A3}', '\u{FFE1}'), // £ → ￡
     ('\u{00AC}', '\u{FFE2}'), // ¬ → ￢
     ('\u{2014}', '\u{2015}'), // — EM DASH → ― HORIZONTAL BAR
+    // Not in CP932 at all: the encoder would write ASCII 0x5C / 0x7E, which read back as `\`
+    // and `~` — a silent change of the data. The full-width forms are in CP932.
+    ('\u{00A5}', '\u{FFE5}'), // ¥ → ￥
+    ('\u{203E}', '\u{FFE3}'), // ‾ OVERLINE → ￣
 ];
 
 /// Replace the JIS spellings of 〜 ‖ − ¢ £ ¬ — by the ones CP932 holds (same character,
-/// same bytes in the file).
+/// same bytes in the file), and ¥ ‾ by their full-width forms (CP932 has no other).
 pub fn fold_for_cp932(s: &str) -> Cow<'_, str> {
     if !s
         .chars()

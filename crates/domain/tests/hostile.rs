@@ -361,3 +361,82 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------------------ CSV files (export / import)
+
+use domain::export::{
+    cp932_unmappable, decode_csv_bytes, fold_for_cp932, neutralise, CsvEncoding, CsvWriter,
+    ExportError,
+};
+
+/// Exact CP932 decoding (no replacement), the reference `decode_csv_bytes` must agree with.
+fn sjis(bytes: &[u8]) -> Option<String> {
+    encoding_rs::SHIFT_JIS
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|s| s.into_owned())
+}
+
+fn read_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| r.iter().map(str::to_string).collect())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    /// The import decoder takes UTF-8 as is (BOM dropped), otherwise exact CP932 or nothing:
+    /// never a guess with replacement characters.
+    #[test]
+    fn import_decoder_never_guesses(body in csv_bytes(), bom in any::<bool>()) {
+        let bytes = if bom { [&b"\xEF\xBB\xBF"[..], &body].concat() } else { body.clone() };
+        let decoded = decode_csv_bytes(&bytes);
+        match std::str::from_utf8(&body) {
+            Ok(s) => prop_assert_eq!(decoded.as_deref(), Some(s)),
+            Err(_) => {
+                prop_assert_eq!(&decoded, &sjis(&bytes));
+                let replacement = decoded.unwrap_or_default().contains(char::REPLACEMENT_CHARACTER);
+                prop_assert!(!replacement);
+            }
+        }
+    }
+
+    /// Hostile cells into a CP932 export: a cell CP932 cannot hold is refused naming its row,
+    /// column and character; anything written reads back as the neutralised cell.
+    #[test]
+    fn cp932_export_of_hostile_cells(cells in prop::collection::vec(hostile_string(), 1..5)) {
+        let header: Vec<String> = (0..cells.len()).map(|i| format!("列{i}")).collect();
+        let Ok(mut w) = CsvWriter::new(CsvEncoding::Cp932, &header) else {
+            return Err(TestCaseError::fail("header is CP932"));
+        };
+        match w.write_row(&cells) {
+            Err(ExportError::Unrepresentable { row, column, column_name, ch }) => {
+                prop_assert_eq!(row, 2);
+                let cell = &cells[column - 1];
+                prop_assert_eq!(cp932_unmappable(cell), Some(ch));
+                prop_assert!(cells[..column - 1].iter().all(|c| cp932_unmappable(c).is_none()));
+                prop_assert_eq!(&column_name, &header[column - 1]);
+            }
+            Err(e) => return Err(TestCaseError::fail(format!("unexpected {e:?}"))),
+            Ok(()) => {
+                let bytes = w.finish().map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+                let text = sjis(&bytes).ok_or_else(|| TestCaseError::fail("not CP932"))?;
+                let rows = read_rows(&text);
+                prop_assert_eq!(&rows[0], &header);
+                let expected: Vec<String> =
+                    cells.iter().map(|c| neutralise(&fold_for_cp932(c)).into_owned()).collect();
+                prop_assert_eq!(&rows[1], &expected);
+                // What an import of this very file reads. CP932 byte strings that are also valid
+                // UTF-8 (e.g. half-width katakana pairs like ﾃｽ = C3 BD = "½") are read as UTF-8:
+                // the detection cannot tell them apart, and such a file must say which it is.
+                if std::str::from_utf8(&bytes).is_err() {
+                    prop_assert_eq!(decode_csv_bytes(&bytes), Some(text));
+                }
+            }
+        }
+    }
+}
