@@ -1,9 +1,10 @@
-//! CSV: the reader set up as the reference-list loaders set it up (`csv::Reader::from_reader`
-//! and serde rows of the loaders' shapes), fed arbitrary bytes; then the lookups that user
-//! input reaches in the CSV-loaded lists. There is no CSV import yet; when one lands, add its
-//! decoder (CP932 / UTF-8 with BOM detection) here.
+//! CSV: the import decoder (`export::decode_csv_bytes`: UTF-8 with or without BOM, else exact
+//! CP932, else nothing), then the reader set up as the reference-list loaders set it up
+//! (`csv::Reader::from_reader` and serde rows of the loaders' shapes), fed arbitrary bytes;
+//! then the lookups that user input reaches in the CSV-loaded lists.
 #![no_main]
 
+use domain::export::decode_csv_bytes;
 use domain::municipality::{self, MunicipalityCode};
 use domain::vocab::{self, VocabCode, VocabKind};
 use libfuzzer_sys::fuzz_target;
@@ -42,6 +43,11 @@ fn read_all<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> usize {
 }
 
 fuzz_target!(|data: &[u8]| {
+    if let Some(text) = decode_csv_bytes(data) {
+        // Never a guess: no replacement characters unless the input spelled one in UTF-8.
+        assert!(!text.contains(char::REPLACEMENT_CHARACTER) || std::str::from_utf8(data).is_ok());
+        read_all::<Vec<String>>(text.as_bytes());
+    }
     read_all::<LocalGovRow>(data);
     read_all::<MedicalRow>(data);
     read_all::<Vec<String>>(data);

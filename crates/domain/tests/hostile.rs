@@ -3,9 +3,10 @@
 //! request handler is a dropped connection at best, and these parsers sit behind every form.
 //!
 //! The embedded reference lists (local-government codes, code lists) are parsed from compiled-in
-//! CSV only; there is no CSV import yet. So the CSV properties cover (a) the lookup entry points
-//! that user input reaches, and (b) the `csv` reader set up exactly as the loaders set it up,
-//! fed arbitrary bytes, so an import built on the same loader shape starts from a checked base.
+//! CSV only, and there is no CSV import feature yet, only its decoder. So the CSV properties
+//! cover the lookup entry points that user input reaches, the `csv` reader set up exactly as the
+//! loaders set it up fed arbitrary bytes, the import decoder (`export::decode_csv_bytes`), and
+//! the CP932 export writer fed hostile cells.
 //! The same functions are driven by the cargo-fuzz targets in `fuzz/`.
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
