@@ -203,3 +203,35 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// The child's consultations for someone holding a running grant: the grant opens the
+    /// whole record, its history included (a crisis call needs it), for this child only.
+    pub async fn break_glass_timeline(
+        &self,
+        actor: &Actor,
+        child_id: &str,
+        limit: i64,
+        now: DateTime<Utc>,
+    ) -> Result<crate::consultations::ConsultationPage> {
+        if self
+            .active_break_glass(actor, child_id, now)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::Forbidden);
+        }
+        // Center-wide read, narrowed to this one child by the query.
+        let mut reader = actor.clone();
+        reader.role = Role::Viewer;
+        self.list_consultations(
+            &reader,
+            &crate::consultations::ConsultationQuery {
+                child_id: child_id.to_string(),
+                limit: Some(limit),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+}

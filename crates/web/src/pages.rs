@@ -981,18 +981,25 @@ pub async fn child_show(
         .map_err(|e| a.err(e))?
         .unwrap_or_default();
     // The latest consultations; the full history is the consultation list filtered by child.
-    let timeline = state
-        .store
-        .list_consultations(
-            a.actor(),
-            &ConsultationQuery {
-                child_id: id.clone(),
-                limit: Some(TIMELINE_LENGTH),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| a.err(e))?;
+    let timeline = if break_glass_until.is_empty() {
+        state
+            .store
+            .list_consultations(
+                a.actor(),
+                &ConsultationQuery {
+                    child_id: id.clone(),
+                    limit: Some(TIMELINE_LENGTH),
+                    ..Default::default()
+                },
+            )
+            .await
+    } else {
+        state
+            .store
+            .break_glass_timeline(a.actor(), &id, TIMELINE_LENGTH, now)
+            .await
+    }
+    .map_err(|e| a.err(e))?;
     let timeline_more = timeline.next.is_some();
     let consultations = timeline.items;
     let today = state.clock.today_jst();

@@ -12,6 +12,12 @@ document.addEventListener("DOMContentLoaded", function () {
       if (e.key === "Enter") { e.preventDefault(); }
     });
   }
+  // Destructive actions ask once (disable a user, withdraw a consent…).
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
   var person = document.getElementById("person_name");
   var personRadio = document.getElementById("subject-person");
   if (person && personRadio) {

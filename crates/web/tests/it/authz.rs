@@ -431,6 +431,10 @@ async fn break_the_glass_needs_a_reason_lasts_three_hours_and_shows_on_the_advis
             !html.contains("/edit\""),
             "no edit link under break-the-glass"
         );
+        assert!(
+            html.contains("テスト相談"),
+            "{backend}: the consultation history is part of it"
+        );
         let log = w
             .app
             .store
