@@ -14,14 +14,7 @@ async fn password_step(
     password: &str,
 ) -> (reqwest::Client, u16, String) {
     let http = client();
-    let page = http
-        .get(format!("{}/login", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&http, format!("{}/login", app.addr)).await;
     let r = http
         .post(format!("{}/login", app.addr))
         .form(&[
@@ -44,14 +37,7 @@ async fn password_step(
 
 async fn post_code(app: &TestApp, http: &reqwest::Client, code: &str) -> reqwest::Response {
     // The login page carries the same pre-login CSRF token, whatever state the challenge is in.
-    let page = http
-        .get(format!("{}/login", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&http, format!("{}/login", app.addr)).await;
     http.post(format!("{}/login/code", app.addr))
         .form(&[
             ("_csrf", csrf_of(&page).as_str()),
@@ -80,14 +66,7 @@ async fn advisors_enrol_at_first_login_then_need_a_code_each_time() {
             status_of(&http, format!("{}/children", app.addr)).await,
             303
         );
-        let page = http
-            .get(format!("{}/login/code", app.addr))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_text(&http, format!("{}/login/code", app.addr)).await;
         assert!(
             page.contains("<svg") && page.contains("id=\"qr\""),
             "inline SVG QR code"
@@ -129,14 +108,7 @@ async fn advisors_enrol_at_first_login_then_need_a_code_each_time() {
         // Next login: password, then a code. The same code again is refused (used once).
         let (http2, _, to) = password_step(app, "kochi.advisor", PASSWORD).await;
         assert!(to.starts_with("/login/code"));
-        let page = http2
-            .get(format!("{}/login/code", app.addr))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_text(&http2, format!("{}/login/code", app.addr)).await;
         assert!(
             !page.contains("id=\"secret\""),
             "enrolled users are not shown the secret again"
@@ -231,15 +203,7 @@ async fn any_user_may_turn_on_two_factor_login_from_the_account_page() {
     let w = world("sqlite").await;
     let app = &w.app;
     let b = login(app, "kochi.consultant").await;
-    let page = b
-        .http
-        .get(format!("{}/account?setup=1", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&b.http, format!("{}/account?setup=1", app.addr)).await;
     assert!(page.contains("<svg"));
     let secret = text_of_id(&page, "secret").replace(' ', "");
     let totp = domain::totp::TotpSecret::parse_base32(&secret).unwrap();
@@ -355,15 +319,7 @@ async fn admins_end_sessions_disable_unlock_and_reset_two_factor() {
                 .form(&[("_csrf", admin.csrf.as_str())])
                 .send()
         };
-        let page = admin
-            .http
-            .get(format!("{}/admin/users", app.addr))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_text(&admin.http, format!("{}/admin/users", app.addr)).await;
         assert!(page.contains("id=\"user-kochi.consultant\""));
         assert!(
             !page.contains("nara."),
@@ -415,14 +371,7 @@ async fn admins_end_sessions_disable_unlock_and_reset_two_factor() {
         login(app, "kochi.advisor").await;
         assert_eq!(act(adv.clone(), "reset-mfa").await.unwrap().status(), 303);
         let (http, _, _) = password_step(app, "kochi.advisor", PASSWORD).await;
-        let page = http
-            .get(format!("{}/login/code", app.addr))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_text(&http, format!("{}/login/code", app.addr)).await;
         assert!(page.contains("id=\"secret\""), "{backend}: enrol again");
 
         // Bad requests change nothing: another center's user, an unknown action, myself.

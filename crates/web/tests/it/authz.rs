@@ -449,15 +449,7 @@ async fn break_the_glass_needs_a_reason_lasts_three_hours_and_shows_on_the_advis
             .any(|r| r.action == "child.view" && r.detail.starts_with("break_glass=")));
         // The advisor sees it on the home page and through the API.
         let adv = login(&w.app, &w.user(Role::Advisor).login).await;
-        let home = adv
-            .http
-            .get(format!("{}/", adv.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let home = get_text(&adv.http, format!("{}/", adv.base)).await;
         assert!(
             home.contains("id=\"break-glass\"") && home.contains("担当者が不在"),
             "{backend}"

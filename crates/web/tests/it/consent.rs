@@ -144,25 +144,9 @@ async fn referral_needs_consent_then_the_other_center_reads_until_withdrawal() {
         );
         // Nara's home lists it; its page shows the referral banner and no edit link.
         let b = login(&w.app, &w.other_user(Role::Consultant).login).await;
-        let home = b
-            .http
-            .get(format!("{}/", b.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let home = get_text(&b.http, format!("{}/", b.base)).await;
         assert!(home.contains("id=\"incoming-referrals\""));
-        let page = b
-            .http
-            .get(format!("{}/children/{child}", b.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_text(&b.http, format!("{}/children/{child}", b.base)).await;
         assert!(page.contains("id=\"referral-banner\"") && !page.contains("/edit\""));
         let log = w.app.store.audit_for_entity("child", &child).await.unwrap();
         for action in ["child.refer.refused", "consent.create", "child.refer"] {
@@ -209,15 +193,7 @@ async fn referral_needs_consent_then_the_other_center_reads_until_withdrawal() {
             .iter()
             .any(|r| r.action == "child.refer.override" && r.detail.contains("救急搬送")));
         // The page shows it all.
-        let page = kb
-            .http
-            .get(format!("{}/children/{child}/consents", kb.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_text(&kb.http, format!("{}/children/{child}/consents", kb.base)).await;
         assert!(page.contains("id=\"consents-table\"") && page.contains("id=\"referrals-table\""));
         assert!(page.contains("撤回"));
     }
@@ -278,14 +254,6 @@ async fn consent_form_shows_inline_errors_and_keeps_input() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let page = b
-        .http
-        .get(format!("{}/children/{child}/consents", b.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&b.http, format!("{}/children/{child}/consents", b.base)).await;
     assert!(page.contains("災害時個別支援計画") && page.contains("有効"));
 }

@@ -224,14 +224,7 @@ pub fn csrf_of(html: &str) -> String {
 
 pub async fn login(app: &TestApp, login: &str) -> Browser {
     let http = client();
-    let page = http
-        .get(format!("{}/login", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&http, format!("{}/login", app.addr)).await;
     let token = csrf_of(&page);
     let res = http
         .post(format!("{}/login", app.addr))
@@ -249,20 +242,18 @@ pub async fn login(app: &TestApp, login: &str) -> Browser {
     if to.starts_with("/login/code") {
         second_step(app, &http, login).await;
     }
-    let home = http
-        .get(format!("{}/", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = get_text(&http, format!("{}/", app.addr)).await;
     let csrf = csrf_of(&home);
     Browser {
         http,
         base: app.addr.clone(),
         csrf,
     }
+}
+
+/// GET a page and return its body (status not checked: callers assert on content).
+pub async fn get_text(http: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 /// Extract the text of the element with this id (tests only; plain markup).
@@ -285,14 +276,7 @@ pub fn totp_code(app: &TestApp, login: &str) -> String {
 /// Second login step for roles that need two-factor login: enrol on first login (reading the
 /// secret shown for manual entry, as a person would type it), then type the current code.
 pub async fn second_step(app: &TestApp, http: &reqwest::Client, login: &str) {
-    let page = http
-        .get(format!("{}/login/code", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&http, format!("{}/login/code", app.addr)).await;
     let code = if page.contains("id=\"secret\"") {
         let secret = text_of_id(&page, "secret").replace(' ', "");
         app.totp
