@@ -16,6 +16,7 @@ pub mod audit;
 pub mod child;
 pub mod consent;
 pub mod dates;
+pub mod dispatch;
 pub mod error;
 pub mod export;
 pub mod ids;

@@ -9,6 +9,7 @@ use domain::vocab::{self, VocabCode, VocabKind};
 use domain::{Lang, ValidationErrors};
 use proptest::prelude::*;
 
+mod dispatch;
 mod hostile;
 
 /// Hiragana with their half-width katakana spelling.
