@@ -37,7 +37,7 @@ async fn password_step(
 
 async fn post_code(app: &TestApp, http: &reqwest::Client, code: &str) -> reqwest::Response {
     // The login page carries the same pre-login CSRF token, whatever state the challenge is in.
-    let page = get_text(&http, format!("{}/login", app.addr)).await;
+    let page = get_text(http, format!("{}/login", app.addr)).await;
     http.post(format!("{}/login/code", app.addr))
         .form(&[
             ("_csrf", csrf_of(&page).as_str()),

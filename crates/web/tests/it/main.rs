@@ -276,7 +276,7 @@ pub fn totp_code(app: &TestApp, login: &str) -> String {
 /// Second login step for roles that need two-factor login: enrol on first login (reading the
 /// secret shown for manual entry, as a person would type it), then type the current code.
 pub async fn second_step(app: &TestApp, http: &reqwest::Client, login: &str) {
-    let page = get_text(&http, format!("{}/login/code", app.addr)).await;
+    let page = get_text(http, format!("{}/login/code", app.addr)).await;
     let code = if page.contains("id=\"secret\"") {
         let secret = text_of_id(&page, "secret").replace(' ', "");
         app.totp
