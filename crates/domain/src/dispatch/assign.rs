@@ -104,6 +104,15 @@ pub struct Assignment {
 ///    real bonus). The others are dropped, then placed on the capacity left, each with its best
 ///    pair (in order of urgency, then id), either before or after re-solving the single-side
 ///    requests exactly on the remaining capacity; the better of the two orders is kept.
+/// 3. *Re-pair*: in the same order, each pair request gives its two people back and takes the
+///    best pair ([`super::rank_pairs`]' rule, bonus included) on the capacity free, which can
+///    only raise its score; finally the single-side requests are solved exactly again on what
+///    the pairs leave.
+///
+/// 4. *Small instances*: when (product over pair requests of their medical × welfare
+///    choices + 1) × (single-side edges + …) stays under a fixed work budget (2,000,000), every
+///    combination of pair choices is tried with the single-side requests solved exactly for
+///    each; the best is then optimal and becomes the bound.
 ///
 /// The result is optimal for the single-side requests given the pairs it chose, and
 /// [`Assignment::proven_optimal`] says whether it reaches the bound. Where it may fall short:
@@ -183,7 +192,7 @@ pub fn assign_batch(
         }
     }
     let (relaxed, relaxed_value2) = solve_flow(&slots, &caps);
-    let upper_bound = relaxed_value2 / 2;
+    let mut upper_bound = relaxed_value2 / 2;
 
     let mut chosen: Vec<Option<Assigned>> = vec![None; prepared.len()];
     let mut lines_score: Vec<u32> = vec![0; prepared.len()];
@@ -202,21 +211,17 @@ pub fn assign_batch(
     } else {
         // 2. Keep consistent pairs.
         let mut k = 0;
+        let mut kept: Vec<PairLine> = Vec::new();
         let mut dropped: Vec<usize> = Vec::new();
-        for i in 0..prepared.len() {
+        for (i, p) in prepared.iter().enumerate() {
             if is_pair(i) {
                 match (relaxed[k], relaxed[k + 1]) {
                     (Some(m), Some(w)) if m != w => {
                         left[m] -= 1;
                         left[w] -= 1;
-                        let p = &prepared[i];
                         let bonus = super::pair_bonus(p.ctx.req, &coords[m], &coords[w], weights);
                         let s = score_in(&p.med, m) + score_in(&p.wel, w) + bonus;
-                        chosen[i] = Some(Assigned::Pair {
-                            medical: coords[m].id,
-                            welfare: coords[w].id,
-                        });
-                        lines_score[i] = s;
+                        kept.push((i, m, w, s));
                     }
                     _ => dropped.push(i),
                 }
@@ -225,31 +230,31 @@ pub fn assign_batch(
                 k += 1;
             }
         }
-        dropped.sort_by_key(|&i| (Reverse(prepared[i].ctx.req.urgency), prepared[i].ctx.req.id));
+        let by_urgency =
+            |&i: &usize| (Reverse(prepared[i].ctx.req.urgency), prepared[i].ctx.req.id);
+        dropped.sort_by_key(by_urgency);
         let singles: Vec<usize> = (0..prepared.len()).filter(|&i| !is_pair(i)).collect();
 
-        let place_pairs = |left: &mut Vec<u32>, out: &mut Vec<(usize, usize, usize, u32)>| {
+        // The best pair for request `i` among people with capacity left.
+        let best_pair = |i: usize, left: &[u32]| -> Option<PairLine> {
+            let p = &prepared[i];
+            let free = |&(_, c): &(u32, usize)| left[c] > 0;
+            let med: Vec<(u32, usize)> = p.med.iter().copied().filter(free).collect();
+            let wel: Vec<(u32, usize)> = p.wel.iter().copied().filter(free).collect();
+            best_pairs(&p.ctx, &coords, weights, &med, &wel, 1)
+                .first()
+                .map(|b| (i, b.m, b.w, b.sm + b.sw + b.bonus))
+        };
+        let place_pairs = |left: &mut Vec<u32>| -> Vec<PairLine> {
+            let mut out = Vec::new();
             for &i in &dropped {
-                let p = &prepared[i];
-                let med: Vec<(u32, usize)> = p
-                    .med
-                    .iter()
-                    .copied()
-                    .filter(|&(_, c)| left[c] > 0)
-                    .collect();
-                let wel: Vec<(u32, usize)> = p
-                    .wel
-                    .iter()
-                    .copied()
-                    .filter(|&(_, c)| left[c] > 0)
-                    .collect();
-                if let Some(best) = best_pairs(&p.ctx, &coords, weights, &med, &wel, 1).first() {
-                    left[best.m] -= 1;
-                    left[best.w] -= 1;
-                    let s = best.sm + best.sw + best.bonus;
-                    out.push((i, best.m, best.w, s));
+                if let Some(line) = best_pair(i, left) {
+                    left[line.1] -= 1;
+                    left[line.2] -= 1;
+                    out.push(line);
                 }
             }
+            out
         };
         let solve_singles = |left: &mut Vec<u32>| -> Vec<(usize, usize)> {
             let slots: Vec<Slot> = singles
@@ -277,7 +282,7 @@ pub fn assign_batch(
             out
         };
         let value_of =
-            |pairs: &[(usize, usize, usize, u32)], ones: &[(usize, usize)]| -> u64 {
+            |pairs: &[PairLine], ones: &[(usize, usize)]| -> u64 {
                 pairs
                     .iter()
                     .map(|&(i, _, _, s)| u64::from(s) + prepared[i].urgency)
@@ -286,21 +291,83 @@ pub fn assign_batch(
                     }))
                     .sum()
             };
-        // Order A: pairs first.
+        // 3. Order A: dropped pairs first, then the single-side requests; order B: the other
+        // way round. Keep the better.
         let mut left_a = left.clone();
-        let mut pairs_a = Vec::new();
-        place_pairs(&mut left_a, &mut pairs_a);
+        let pairs_a = place_pairs(&mut left_a);
         let ones_a = solve_singles(&mut left_a);
-        // Order B: single-side requests first.
         let mut left_b = left.clone();
         let ones_b = solve_singles(&mut left_b);
-        let mut pairs_b = Vec::new();
-        place_pairs(&mut left_b, &mut pairs_b);
-        let (pairs, ones) = if value_of(&pairs_b, &ones_b) > value_of(&pairs_a, &ones_a) {
-            (pairs_b, ones_b)
+        let pairs_b = place_pairs(&mut left_b);
+        let (placed, mut left) = if value_of(&pairs_b, &ones_b) > value_of(&pairs_a, &ones_a) {
+            (pairs_b, left_b)
         } else {
-            (pairs_a, ones_a)
+            (pairs_a, left_a)
         };
+        // 4. Re-pair: each pair request in turn gives its two people back and takes the best
+        // pair on what is free (its old pair is among the choices, so no line gets worse).
+        let mut pairs: Vec<PairLine> = kept;
+        pairs.extend(placed);
+        pairs.sort_by_key(|line| by_urgency(&line.0));
+        for line in &mut pairs {
+            left[line.1] += 1;
+            left[line.2] += 1;
+            if let Some(better) = best_pair(line.0, &left) {
+                *line = better;
+            }
+            left[line.1] -= 1;
+            left[line.2] -= 1;
+        }
+        // 5. The single-side requests, exactly, on what the pairs leave.
+        let mut left = caps.clone();
+        for &(_, m, w, _) in &pairs {
+            left[m] -= 1;
+            left[w] -= 1;
+        }
+        let mut ones = solve_singles(&mut left);
+        // 6. Small instances: try every combination of pair choices, each with the
+        // single-side requests solved exactly, when that is cheap enough.
+        let pair_reqs: Vec<usize> = (0..prepared.len()).filter(|&i| is_pair(i)).collect();
+        let single_edges: u64 = singles.iter().map(|&i| prepared[i].one.len() as u64).sum();
+        let leaves = pair_reqs.iter().fold(1u64, |acc, &i| {
+            let p = &prepared[i];
+            acc.saturating_mul((p.med.len() as u64 * p.wel.len() as u64).saturating_add(1))
+        });
+        if leaves.saturating_mul(single_edges + pair_reqs.len() as u64 + 1) <= EXACT_BUDGET {
+            let options: Vec<Vec<PairLine>> = pair_reqs
+                .iter()
+                .map(|&i| {
+                    let p = &prepared[i];
+                    let mut v = Vec::new();
+                    for &(sm, m) in &p.med {
+                        for &(sw, w) in &p.wel {
+                            if m != w {
+                                let b =
+                                    super::pair_bonus(p.ctx.req, &coords[m], &coords[w], weights);
+                                v.push((i, m, w, sm + sw + b));
+                            }
+                        }
+                    }
+                    v
+                })
+                .collect();
+            let mut best = (value_of(&pairs, &ones), None);
+            let mut leaf = |picked: &[PairLine], left: &[u32]| {
+                let mut left = left.to_vec();
+                let o = solve_singles(&mut left);
+                let v = value_of(picked, &o);
+                if v > best.0 {
+                    best = (v, Some((picked.to_vec(), o)));
+                }
+            };
+            let mut left = caps.clone();
+            enumerate(&options, &mut left, &mut Vec::new(), &mut leaf);
+            upper_bound = best.0;
+            if let Some((p, o)) = best.1 {
+                pairs = p;
+                ones = o;
+            }
+        }
         for (i, m, w, s) in pairs {
             chosen[i] = Some(Assigned::Pair {
                 medical: coords[m].id,
@@ -360,6 +427,39 @@ pub fn assign_batch(
         total_value,
     }
 }
+
+/// Most work (combinations × single-side edges) spent on enumerating pair choices exactly.
+const EXACT_BUDGET: u64 = 2_000_000;
+
+/// Depth-first over the pair choices of each pair request (or none), within capacity; calls
+/// `leaf` with the chosen pairs and the capacity left.
+fn enumerate(
+    options: &[Vec<PairLine>],
+    left: &mut [u32],
+    picked: &mut Vec<PairLine>,
+    leaf: &mut dyn FnMut(&[PairLine], &[u32]),
+) {
+    let Some((first, rest)) = options.split_first() else {
+        leaf(picked, left);
+        return;
+    };
+    for &line in first {
+        let (_, m, w, _) = line;
+        if left[m] > 0 && left[w] > 0 {
+            left[m] -= 1;
+            left[w] -= 1;
+            picked.push(line);
+            enumerate(rest, left, picked, leaf);
+            picked.pop();
+            left[m] += 1;
+            left[w] += 1;
+        }
+    }
+    enumerate(rest, left, picked, leaf);
+}
+
+/// A pair line in progress: request index, medical index, welfare index, pair score.
+type PairLine = (usize, usize, usize, u32);
 
 /// The largest bonus any pair from `med` × `wel` could get (an upper bound: it does not check
 /// that the two people differ).
