@@ -70,6 +70,13 @@ pub use rank::{
 #[serde(transparent)]
 pub struct DispatchRequestId(pub Uuid);
 
+impl DispatchRequestId {
+    /// Parses a UUID string (surrounding whitespace ignored); `None` if malformed.
+    pub fn parse(s: &str) -> Option<Self> {
+        Uuid::parse_str(s.trim()).ok().map(DispatchRequestId)
+    }
+}
+
 impl std::fmt::Display for DispatchRequestId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(&self.0.hyphenated(), f)
