@@ -1,6 +1,7 @@
 //! The benchmark harness: a deterministic dataset generator (`bench seed`) and a load runner
 //! (`bench run`). See BENCHMARKS.md for the method and the latest figures.
 
+pub mod dispatch;
 pub mod run;
 pub mod seed;
 
@@ -24,6 +25,27 @@ pub enum BenchCmd {
     },
     /// Measure every scenario against a server on a loopback port and print the table.
     Run(RunArgs),
+    /// Time the coordinator-matching algorithms (ranking, batch assignment) on synthetic data.
+    Dispatch {
+        /// Coordinators for ranking one request.
+        #[arg(long, default_value_t = 5_000)]
+        coordinators: usize,
+        /// Requests in the batch.
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+        /// Coordinators for the batch.
+        #[arg(long, default_value_t = 2_000)]
+        batch_coordinators: usize,
+        /// Percentage of batch requests needing a nurse and a welfare coordinator.
+        #[arg(long, default_value_t = 10)]
+        pair_percent: u32,
+        /// Rankings to time (the median is reported).
+        #[arg(long, default_value_t = 51)]
+        repeats: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = seed::DEFAULT_SEED)]
+        seed: u64,
+    },
 }
 
 /// Flags of `tsunagu bench run`.
@@ -71,6 +93,30 @@ pub async fn main(cmd: BenchCmd) -> anyhow::Result<()> {
             for (table, n) in summary.rows {
                 println!("  {table:<24} {n:>10}");
             }
+            Ok(())
+        }
+        BenchCmd::Dispatch {
+            coordinators,
+            requests,
+            batch_coordinators,
+            pair_percent,
+            repeats,
+            seed,
+        } => {
+            if coordinators == 0 || batch_coordinators == 0 || requests == 0 || pair_percent > 100 {
+                anyhow::bail!("sizes must be at least 1 and --pair-percent 0–100");
+            }
+            let report = dispatch::run(
+                dispatch::DispatchSizes {
+                    rank_coordinators: coordinators,
+                    batch_requests: requests,
+                    batch_coordinators,
+                    pair_percent,
+                    repeats,
+                },
+                seed,
+            )?;
+            println!("{report}");
             Ok(())
         }
         BenchCmd::Run(args) => {
