@@ -43,6 +43,16 @@ pub struct BreakGlass {
     pub active: bool,
 }
 
+fn not_needed() -> StoreError {
+    FieldError::new(
+        "reason",
+        "not_needed",
+        "この児童は通常の権限で閲覧できます",
+        "You can already open this child's record",
+    )
+    .into()
+}
+
 impl Store {
     /// Open a grant for `child_id`. Refused (validation error) without a reason of at least
     /// [`MIN_REASON_CHARS`] characters, or when the child is already in the actor's scope;
@@ -68,13 +78,7 @@ impl Store {
             .into());
         }
         if !actor.assigned_only() {
-            return Err(FieldError::new(
-                "reason",
-                "not_needed",
-                "この児童は通常の権限で閲覧できます",
-                "You can already open this child's record",
-            )
-            .into());
+            return Err(not_needed());
         }
         let mut w = self.begin_write().await?;
         let child: Option<(String, String, String)> =
@@ -96,13 +100,7 @@ impl Store {
         .fetch_optional(&mut *w.tx)
         .await?;
         if assigned.is_some() {
-            return Err(FieldError::new(
-                "reason",
-                "not_needed",
-                "この児童は通常の権限で閲覧できます",
-                "You can already open this child's record",
-            )
-            .into());
+            return Err(not_needed());
         }
         let id = new_id();
         let expires = now + BREAK_GLASS_DURATION;
@@ -152,16 +150,8 @@ impl Store {
         child_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT id, expires_at FROM break_glass WHERE user_id = $1 AND child_id = $2 AND center_id = $3 AND expires_at > $4 \
-             ORDER BY expires_at DESC LIMIT 1",
-        )
-        .bind(&actor.user_id)
-        .bind(child_id)
-        .bind(&actor.center_id)
-        .bind(ts(now))
-        .fetch_optional(self.pool())
-        .await?)
+        let mut conn = self.pool().acquire().await?;
+        running_grant(&mut conn, actor, child_id, now).await
     }
 
     /// Grants of the actor's center started in the last [`RECENT_DAYS`] days, newest first
@@ -202,6 +192,25 @@ impl Store {
             )
             .collect())
     }
+}
+
+/// The actor's running grant for a child on `conn`: (grant id, UTC expiry).
+pub(crate) async fn running_grant(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    child_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, expires_at FROM break_glass WHERE user_id = $1 AND child_id = $2 AND center_id = $3 AND expires_at > $4 \
+         ORDER BY expires_at DESC LIMIT 1",
+    )
+    .bind(&actor.user_id)
+    .bind(child_id)
+    .bind(&actor.center_id)
+    .bind(ts(now))
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 impl Store {

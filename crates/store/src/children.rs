@@ -567,6 +567,27 @@ pub struct ChildRecord {
     pub created_at: String,
     /// Last updated at (UTC).
     pub updated_at: String,
+    /// How the actor came to read it (pages show a banner and no edit link outside scope).
+    #[serde(skip)]
+    pub access: ChildAccess,
+}
+
+/// How a child record was opened.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ChildAccess {
+    /// Within the actor's own scope.
+    #[default]
+    Scope,
+    /// Through a running break-the-glass grant ending at `until` (UTC).
+    BreakGlass {
+        /// Grant's end, UTC RFC 3339.
+        until: String,
+    },
+    /// Through a referral from another center.
+    Referral {
+        /// The referring center's name.
+        from_center: String,
+    },
 }
 
 /// Binds a child's editable columns in the order the INSERT and UPDATE statements list them
@@ -989,41 +1010,38 @@ impl Store {
         let record = match scoped {
             Err(StoreError::Forbidden) => {
                 // Outside the actor's scope: only a running break-the-glass grant opens it.
-                let grant: Option<String> = sqlx::query_scalar(
-                    "SELECT id FROM break_glass WHERE user_id = $1 AND child_id = $2 AND center_id = $3 AND expires_at > $4 \
-                     ORDER BY expires_at DESC LIMIT 1",
-                )
-                .bind(&actor.user_id)
-                .bind(id)
-                .bind(&actor.center_id)
-                .bind(crate::ts(now))
-                .fetch_optional(&mut *conn)
-                .await?;
-                if let Some(grant) = grant {
-                    detail = format!("break_glass={grant}");
-                    load_child(&mut conn, id).await?
-                } else {
-                    drop(conn);
-                    self.audit_event(
-                        Some(actor),
-                        now,
-                        AuditEntry {
-                            action: "child.view.denied",
-                            entity: "child",
-                            entity_id: Some(id),
-                            detail: "outside scope".into(),
-                        },
-                    )
-                    .await?;
-                    return Err(StoreError::Forbidden);
+                match crate::break_glass::running_grant(&mut conn, actor, id, now).await? {
+                    Some((grant, until)) => {
+                        detail = format!("break_glass={grant}");
+                        let mut r = load_child(&mut conn, id).await?;
+                        r.access = ChildAccess::BreakGlass { until };
+                        r
+                    }
+                    None => {
+                        drop(conn);
+                        self.audit_event(
+                            Some(actor),
+                            now,
+                            AuditEntry {
+                                action: "child.view.denied",
+                                entity: "child",
+                                entity_id: Some(id),
+                                detail: "outside scope".into(),
+                            },
+                        )
+                        .await?;
+                        return Err(StoreError::Forbidden);
+                    }
                 }
             }
             Err(StoreError::NotFound) => {
                 // Another center's child: readable only through a running referral.
                 match crate::consents::share_for(&mut conn, actor, id).await? {
-                    Some(share) => {
+                    Some((share, from_center)) => {
                         detail = format!("referral={share}");
-                        load_child(&mut conn, id).await?
+                        let mut r = load_child(&mut conn, id).await?;
+                        r.access = ChildAccess::Referral { from_center };
+                        r
                     }
                     None => return Err(StoreError::NotFound),
                 }
@@ -1313,6 +1331,7 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
         coordinator_names: coords.into_iter().map(|(_, n)| n).collect(),
         created_at,
         updated_at,
+        access: ChildAccess::Scope,
     })
 }
 

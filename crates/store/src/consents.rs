@@ -500,34 +500,22 @@ impl Store {
     }
 }
 
-/// The running referral that lets `actor`'s center read `child_id`, if any.
+/// The running referral that lets `actor`'s center read `child_id`: (share id, referring
+/// center's name).
 pub(crate) async fn share_for(
     conn: &mut sqlx::AnyConnection,
     actor: &Actor,
     child_id: &str,
-) -> Result<Option<String>> {
+) -> Result<Option<(String, String)>> {
     if !actor.reads_children() || actor.assigned_only() {
         return Ok(None);
     }
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM child_shares WHERE child_id = $1 AND to_center_id = $2 AND ended_at IS NULL LIMIT 1",
+    Ok(sqlx::query_as(
+        "SELECT s.id, c.name FROM child_shares s JOIN centers c ON c.id = s.from_center_id \
+         WHERE s.child_id = $1 AND s.to_center_id = $2 AND s.ended_at IS NULL LIMIT 1",
     )
     .bind(child_id)
     .bind(&actor.center_id)
     .fetch_optional(&mut *conn)
     .await?)
-}
-
-impl Store {
-    /// For a child the actor reads through a referral: the referring center's name.
-    /// `None` for the actor's own center's children.
-    pub async fn referring_center(&self, actor: &Actor, child_id: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT c.name FROM children ch JOIN centers c ON c.id = ch.center_id WHERE ch.id = $1 AND ch.center_id <> $2",
-        )
-        .bind(child_id)
-        .bind(&actor.center_id)
-        .fetch_optional(self.pool())
-        .await?)
-    }
 }

@@ -458,25 +458,7 @@ impl Store {
                 .and_then(|s| s.verify(typed, unix, None));
             match (step, &ch.pending_secret) {
                 (Some(step), Some(s)) => {
-                    sqlx::query(
-                        "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_enabled_at = $2, totp_last_step = $3 WHERE id = $4",
-                    )
-                    .bind(s.to_base32())
-                    .bind(ts(now))
-                    .bind(step)
-                    .bind(&actor.user_id)
-                    .execute(&mut *w.tx)
-                    .await?;
-                    let codes = self.issue_recovery_codes(&mut w.tx, &actor, now).await?;
-                    self.audit_tx(
-                        &mut w.tx,
-                        Some(&actor),
-                        now,
-                        "mfa.enroll",
-                        Some(&actor.user_id),
-                        String::new(),
-                    )
-                    .await?;
+                    let codes = self.enroll_tx(&mut w.tx, &actor, s, step, now).await?;
                     (true, "totp", codes)
                 }
                 _ => (false, "totp", Vec::new()),
@@ -618,6 +600,21 @@ impl Store {
             return Err(wrong_code());
         };
         let mut w = self.begin_write().await?;
+        let codes = self.enroll_tx(&mut w.tx, actor, &secret, step, now).await?;
+        w.commit().await?;
+        Ok(codes)
+    }
+
+    /// Make a confirmed secret the user's (the step it was confirmed with counts as used),
+    /// issue fresh recovery codes and audit the enrolment — inside the caller's transaction.
+    async fn enroll_tx(
+        &self,
+        tx: &mut Tx<'_>,
+        actor: &Actor,
+        secret: &TotpSecret,
+        step: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
         sqlx::query(
             "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_enabled_at = $2, totp_last_step = $3 WHERE id = $4",
         )
@@ -625,11 +622,11 @@ impl Store {
         .bind(ts(now))
         .bind(step)
         .bind(&actor.user_id)
-        .execute(&mut *w.tx)
+        .execute(&mut **tx)
         .await?;
-        let codes = self.issue_recovery_codes(&mut w.tx, actor, now).await?;
+        let codes = self.issue_recovery_codes(tx, actor, now).await?;
         self.audit_tx(
-            &mut w.tx,
+            tx,
             Some(actor),
             now,
             "mfa.enroll",
@@ -637,7 +634,6 @@ impl Store {
             String::new(),
         )
         .await?;
-        w.commit().await?;
         Ok(codes)
     }
 

@@ -15,7 +15,9 @@ use domain::dates::{AgeBand, FiscalYear};
 use domain::vocab::{self, VocabKind};
 use domain::{CareSetting, ChildStatus, Lang, Role, Sex, ValidationErrors};
 use serde::Deserialize;
-use store::children::{ChildForm, ChildPage, ChildQuery, ChildRecord, DeviceForm, GuardianForm};
+use store::children::{
+    ChildAccess, ChildForm, ChildPage, ChildQuery, ChildRecord, DeviceForm, GuardianForm,
+};
 use store::consultations::{Consultation, ConsultationForm, ConsultationQuery, PersonForm};
 use store::error::DuplicateCandidate;
 use store::login::LoginOutcome;
@@ -958,30 +960,23 @@ pub async fn child_show(
         }
         Err(e) => return Err(a.err(e)),
     };
-    let break_glass_until = if a.actor().assigned_only() {
-        state
-            .store
-            .active_break_glass(a.actor(), &id, now)
-            .await
-            .map_err(|e| a.err(e))?
-            .and_then(|(_, until)| store::parse_ts(&until))
-            .map(|t| {
-                t.with_timezone(&domain::dates::jst())
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_default()
-    } else {
-        String::new()
+    // How the record was opened decides the banner and whether it may be edited.
+    let (break_glass_until, referred_from) = match &c.access {
+        ChildAccess::Scope => (String::new(), String::new()),
+        ChildAccess::BreakGlass { until } => (
+            store::parse_ts(until)
+                .map(|t| {
+                    t.with_timezone(&domain::dates::jst())
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            String::new(),
+        ),
+        ChildAccess::Referral { from_center } => (String::new(), from_center.clone()),
     };
-    let referred_from = state
-        .store
-        .referring_center(a.actor(), &id)
-        .await
-        .map_err(|e| a.err(e))?
-        .unwrap_or_default();
     // The latest consultations; the full history is the consultation list filtered by child.
-    let timeline = if break_glass_until.is_empty() {
+    let timeline = if !matches!(c.access, ChildAccess::BreakGlass { .. }) {
         state
             .store
             .list_consultations(
@@ -1012,9 +1007,7 @@ pub async fn child_show(
             .unwrap_or_default(),
         consultations,
         timeline_more,
-        can_edit: a.actor().writes_records()
-            && break_glass_until.is_empty()
-            && referred_from.is_empty(),
+        can_edit: a.actor().writes_records() && c.access == ChildAccess::Scope,
         break_glass_until,
         referred_from,
         c,
