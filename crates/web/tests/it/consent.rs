@@ -212,23 +212,24 @@ async fn consent_form_shows_inline_errors_and_keeps_input() {
         .await
         .unwrap();
     let b = login(&w.app, &w.user(Role::Consultant).login).await;
-    let r = b
-        .http
-        .post(format!("{}/children/{child}/consents", b.base))
-        .form(&[
-            ("_csrf", b.csrf.as_str()),
-            ("recipient_kind", "municipality_disaster"),
-            ("recipient_code", "392015"),
-            ("recipient_name", "高知市防災対策部"),
-            ("items", "basic"),
-            ("items", "disaster_plan"),
-            ("given_on", "2026-11-01"),
-            ("given_by", "父"),
-            ("method", "verbal"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    // The same form twice: first with a wrong check digit, then corrected.
+    let submit = |recipient_code: &'static str| {
+        b.http
+            .post(format!("{}/children/{child}/consents", b.base))
+            .form(&[
+                ("_csrf", b.csrf.as_str()),
+                ("recipient_kind", "municipality_disaster"),
+                ("recipient_code", recipient_code),
+                ("recipient_name", "高知市防災対策部"),
+                ("items", "basic"),
+                ("items", "disaster_plan"),
+                ("given_on", "2026-11-01"),
+                ("given_by", "父"),
+                ("method", "verbal"),
+            ])
+            .send()
+    };
+    let r = submit("392015").await.unwrap();
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
@@ -236,23 +237,7 @@ async fn consent_form_shows_inline_errors_and_keeps_input() {
         "bad check digit shown inline"
     );
     assert!(html.contains("高知市防災対策部"), "input kept");
-    let r = b
-        .http
-        .post(format!("{}/children/{child}/consents", b.base))
-        .form(&[
-            ("_csrf", b.csrf.as_str()),
-            ("recipient_kind", "municipality_disaster"),
-            ("recipient_code", "392014"),
-            ("recipient_name", "高知市防災対策部"),
-            ("items", "basic"),
-            ("items", "disaster_plan"),
-            ("given_on", "2026-11-01"),
-            ("given_by", "父"),
-            ("method", "verbal"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = submit("392014").await.unwrap();
     assert_eq!(r.status(), 303);
     let page = get_text(&b.http, format!("{}/children/{child}/consents", b.base)).await;
     assert!(page.contains("災害時個別支援計画") && page.contains("有効"));
