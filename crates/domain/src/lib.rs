@@ -24,6 +24,7 @@ pub mod kana;
 pub mod lang;
 pub mod municipality;
 pub mod password;
+pub mod payment;
 pub mod role;
 pub mod text;
 pub mod totp;

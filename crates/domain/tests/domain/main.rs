@@ -11,6 +11,7 @@ use proptest::prelude::*;
 
 mod dispatch;
 mod hostile;
+mod payment;
 
 /// Hiragana with their half-width katakana spelling.
 const KANA: &[(char, &str)] = &[
