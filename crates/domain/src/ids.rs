@@ -67,6 +67,8 @@ uuid_id! {
     OrganizationId;
     /// Id of a guardian (保護者).
     GuardianId;
+    /// Id of a coordinator on a center's roster (コーディネーター名簿; may have no user account).
+    CoordinatorId;
 }
 
 #[cfg(test)]

@@ -68,6 +68,11 @@ impl Layout {
         self.role
             .is_some_and(|r| crate::policy::WRITERS.contains(&r))
     }
+    /// Show the "request a coordinator" links (派遣依頼).
+    pub fn requests_dispatch(&self) -> bool {
+        self.role
+            .is_some_and(|r| crate::policy::REQUESTERS.contains(&r))
+    }
     /// Show the account administration link.
     pub fn admin(&self) -> bool {
         self.role == Some(Role::Admin)
@@ -126,7 +131,7 @@ pub(crate) fn page_status<T: Template>(status: StatusCode, t: &T) -> PageResult 
 }
 
 /// A vocabulary list as (code, label) pairs for selects and checkboxes.
-fn choices(kind: VocabKind, lang: Lang) -> Vec<(String, String)> {
+pub(crate) fn choices(kind: VocabKind, lang: Lang) -> Vec<(String, String)> {
     vocab::entries(kind)
         .iter()
         .map(|e| (e.code.clone(), e.label(lang).to_string()))
@@ -147,7 +152,7 @@ fn municipality_choices(state_center_juris: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn center_municipalities(
+pub(crate) async fn center_municipalities(
     state: &AppState,
     a: &Authed,
 ) -> Result<Vec<(String, String)>, WebError> {

@@ -8,14 +8,14 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, MethodRouter};
+use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
 use domain::Role;
 
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
-use crate::{account, api, auditor, consent, pages, AppState};
+use crate::{account, api, auditor, consent, dispatch, pages, AppState};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +64,13 @@ pub const REPORTERS: &[Role] = &[
     Role::Municipal,
 ];
 
+/// Center staff who see the roster, the requests and the dispatch figures (not coordinators,
+/// who see their own inbox, nor municipal users).
+pub const STAFF: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant, Role::Viewer];
+
+/// Who may ask for a coordinator to be dispatched (派遣依頼).
+pub const REQUESTERS: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant];
+
 /// Those who answer for access in a center (see break-the-glass grants).
 pub const LEADS: &[Role] = &[Role::Admin, Role::Advisor];
 
@@ -101,6 +108,7 @@ macro_rules! routes {
     (@method GET, $h:expr) => { get($h) };
     (@method POST, $h:expr) => { post($h) };
     (@method PATCH, $h:expr) => { patch($h) };
+    (@method PUT, $h:expr) => { put($h) };
 }
 
 use Policy::{Authenticated, Public, Roles};
@@ -141,6 +149,25 @@ routes! {
     GET "/organizations" Roles(READERS) => pages::organizations_list;
     POST "/organizations" Roles(WRITERS) => pages::organization_create;
     GET "/reports" Roles(REPORTERS) => pages::reports_page;
+    GET "/coordinators" Roles(STAFF) => dispatch::roster;
+    GET "/coordinators/new" Roles(LEADS) => dispatch::coordinator_new;
+    POST "/coordinators" Roles(LEADS) => dispatch::coordinator_create;
+    POST "/coordinators/weights" Roles(LEADS) => dispatch::weights_update;
+    GET "/coordinators/{id}/edit" Roles(LEADS) => dispatch::coordinator_edit;
+    POST "/coordinators/{id}" Roles(LEADS) => dispatch::coordinator_update;
+    GET "/dispatch" Roles(READERS) => dispatch::dispatch_list;
+    GET "/dispatch/new" Roles(REQUESTERS) => dispatch::dispatch_new;
+    POST "/dispatch" Roles(REQUESTERS) => dispatch::dispatch_create;
+    GET "/dispatch/figures" Roles(STAFF) => dispatch::figures;
+    GET "/dispatch/{id}" Roles(READERS) => dispatch::dispatch_show;
+    POST "/dispatch/{id}/propose" Roles(LEADS) => dispatch::propose;
+    POST "/dispatch/{id}/cancel" Roles(LEADS) => dispatch::request_cancel;
+    POST "/dispatch/{id}/advice" Roles(READERS) => dispatch::advice;
+    POST "/dispatches/{id}/action" Roles(READERS) => dispatch::dispatch_action;
+    POST "/dispatches/{id}/activities" Roles(READERS) => dispatch::activity_create;
+    POST "/activities/{id}/void" Roles(READERS) => dispatch::activity_void;
+    GET "/notifications" Authenticated => dispatch::notifications;
+    POST "/notifications/read" Authenticated => dispatch::notifications_read;
     GET "/audit" Roles(AUDITORS) => auditor::audit_page;
     GET "/audit/export.csv" Roles(AUDITORS) => auditor::audit_export;
     GET "/api/v1/openapi.json" Public => api::openapi;
@@ -162,6 +189,19 @@ routes! {
     POST "/api/v1/children/{id}/referrals" Roles(WRITERS) => consent::api_refer;
     GET "/api/v1/break-glass" Roles(LEADS) => api::recent_break_glass;
     GET "/api/v1/users" Roles(ADMINS) => account::api_users;
+    GET "/api/v1/coordinators" Roles(STAFF) => dispatch::api_roster;
+    POST "/api/v1/coordinators" Roles(LEADS) => dispatch::api_coordinator_create;
+    PUT "/api/v1/coordinators/{id}" Roles(LEADS) => dispatch::api_coordinator_update;
+    GET "/api/v1/dispatch-requests" Roles(STAFF) => dispatch::api_requests;
+    POST "/api/v1/dispatch-requests" Roles(REQUESTERS) => dispatch::api_request_create;
+    GET "/api/v1/dispatch-requests/{id}" Roles(READERS) => dispatch::api_request;
+    GET "/api/v1/dispatch-requests/{id}/recommendation" Roles(LEADS) => dispatch::api_recommendation;
+    POST "/api/v1/dispatch-requests/{id}/proposals" Roles(LEADS) => dispatch::api_propose;
+    POST "/api/v1/dispatch-requests/{id}/advice" Roles(READERS) => dispatch::api_advice;
+    POST "/api/v1/dispatches/{id}/actions" Roles(READERS) => dispatch::api_action;
+    POST "/api/v1/dispatches/{id}/activities" Roles(READERS) => dispatch::api_activity;
+    GET "/api/v1/notifications" Authenticated => dispatch::api_notifications;
+    GET "/api/v1/reports/dispatch" Roles(STAFF) => dispatch::api_figures;
     POST "/api/v1/users/{id}/actions" Roles(ADMINS) => account::api_user_action;
 }
 

@@ -13,7 +13,7 @@ use domain::dispatch::{
     assign_batch, rank, Availability, CoordinatorProfile, DispatchRequest, DispatchRequestId,
     PastFamily, SidesNeeded, TopicCode, Urgency, Weights,
 };
-use domain::ids::{ChildId, UserId};
+use domain::ids::{ChildId, CoordinatorId};
 use domain::municipality::{self, MunicipalityCode};
 use domain::vocab::{VocabCode, VocabKind};
 use rand::{Rng, SeedableRng};
@@ -106,7 +106,7 @@ pub fn instance(
             .collect::<anyhow::Result<_>>()?;
         let max = rng.gen_range(2..=6);
         coords.push(CoordinatorProfile {
-            id: UserId(Uuid::from_u128(i as u128 + 1)),
+            id: CoordinatorId(Uuid::from_u128(i as u128 + 1)),
             professions,
             covers,
             topics,

@@ -2,7 +2,7 @@
 
 use super::rank::{best_pairs, bonus_points, ReqCtx};
 use super::{CoordinatorProfile, DispatchRequest, DispatchRequestId, Side, SidesNeeded, Weights};
-use crate::ids::UserId;
+use crate::ids::CoordinatorId;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::cmp::Reverse;
@@ -15,14 +15,14 @@ pub enum Assigned {
     /// One coordinator (single-side request).
     One {
         /// The coordinator.
-        coordinator: UserId,
+        coordinator: CoordinatorId,
     },
     /// A pair (request needing both sides).
     Pair {
         /// Medical member.
-        medical: UserId,
+        medical: CoordinatorId,
         /// Welfare member.
-        welfare: UserId,
+        welfare: CoordinatorId,
     },
 }
 

@@ -46,7 +46,7 @@
 //! `1000 × urgency weight × (0, ½, 1)` for routine / soon / urgent to the value of serving the
 //! request, so urgent requests win contested capacity.
 
-use crate::ids::{ChildId, UserId};
+use crate::ids::{ChildId, CoordinatorId};
 use crate::municipality::MunicipalityCode;
 use crate::vocab::{self, VocabCode, VocabKind};
 use crate::{FieldError, Lang, ValidationErrors};
@@ -56,9 +56,13 @@ use uuid::Uuid;
 
 mod assign;
 mod rank;
+pub mod roster;
 
 pub use assign::{
     assign_batch, Assigned, Assignment, AssignmentLine, Unassigned, UnassignedReason,
+};
+pub use roster::{
+    CoordinatorDraft, CoordinatorInput, DispatchAction, DispatchStatus, RequestDraft, RequestInput,
 };
 pub use rank::{
     exclusions, is_eligible, pair_bonus, rank, rank_pairs, score, Candidate, Exclusion,
@@ -257,9 +261,9 @@ pub struct PastFamily {
 /// What the dispatch rules know about one coordinator (コーディネーター).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoordinatorProfile {
-    /// The coordinator's user id (also the tie-breaker: smaller id first). Must be unique in
+    /// The coordinator's roster id (also the tie-breaker: smaller id first). Must be unique in
     /// one call.
-    pub id: UserId,
+    pub id: CoordinatorId,
     /// 職種 codes of [`VocabKind::Profession`]; the sides follow from [`side_of_profession`].
     pub professions: Vec<VocabCode>,
     /// Areas covered: municipality or ward codes; a prefecture code (e.g. `390003` 高知県)

@@ -12,7 +12,7 @@ use domain::dispatch::{
     PairReason, RawWeights, Reason, Side, SidesNeeded, TopicCode, UnassignedReason, Urgency,
     Weights,
 };
-use domain::ids::{ChildId, UserId};
+use domain::ids::{ChildId, CoordinatorId};
 use domain::municipality::{self, MunicipalityCode};
 use domain::vocab::{VocabCode, VocabKind};
 use domain::Lang;
@@ -28,8 +28,8 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
 }
 
-fn uid(n: u128) -> UserId {
-    UserId(Uuid::from_u128(n))
+fn uid(n: u128) -> CoordinatorId {
+    CoordinatorId(Uuid::from_u128(n))
 }
 
 fn child(n: u128) -> ChildId {
@@ -129,7 +129,7 @@ fn rank_nankoku_tube_feeding_with_reasons() {
     let coords = vec![f, e, d, c, b, a];
 
     let ranked = rank(&req, &coords, &Weights::default(), today());
-    let ids: Vec<UserId> = ranked.iter().map(|c| c.coordinator.id).collect();
+    let ids: Vec<CoordinatorId> = ranked.iter().map(|c| c.coordinator.id).collect();
     assert_eq!(ids, vec![uid(1), uid(2)]);
 
     let top = &ranked[0];
@@ -196,7 +196,7 @@ fn ward_is_covered_by_its_designated_city_and_prefecture() {
     let other = coord(3, &["social_worker"], &[KOCHI_PREF]);
     let coords = [other, pref, city];
     let ranked = rank(&req, &coords, &Weights::default(), today());
-    let ids: Vec<UserId> = ranked.iter().map(|c| c.coordinator.id).collect();
+    let ids: Vec<CoordinatorId> = ranked.iter().map(|c| c.coordinator.id).collect();
     assert_eq!(ids, vec![uid(1), uid(2)]);
 }
 
@@ -208,7 +208,7 @@ fn equal_scores_are_ordered_by_id() {
         .map(|i| coord(i, &["consultation_specialist"], &[KOCHI]))
         .collect();
     let ranked = rank(&req, &coords, &Weights::default(), today());
-    let ids: Vec<UserId> = ranked.iter().map(|c| c.coordinator.id).collect();
+    let ids: Vec<CoordinatorId> = ranked.iter().map(|c| c.coordinator.id).collect();
     assert_eq!(ids, vec![uid(1), uid(3), uid(7), uid(9)]);
     assert!(ranked.windows(2).all(|w| w[0].score == w[1].score));
 }
@@ -451,10 +451,10 @@ fn check_assignment(
     coords: &[CoordinatorProfile],
     w: &Weights,
 ) {
-    let by_id: HashMap<UserId, &CoordinatorProfile> = coords.iter().map(|c| (c.id, c)).collect();
+    let by_id: HashMap<CoordinatorId, &CoordinatorProfile> = coords.iter().map(|c| (c.id, c)).collect();
     let reqs: HashMap<DispatchRequestId, &DispatchRequest> =
         requests.iter().map(|r| (r.id, r)).collect();
-    let mut used: HashMap<UserId, u32> = HashMap::new();
+    let mut used: HashMap<CoordinatorId, u32> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
     let mut total = 0u64;
     for line in &a.lines {
@@ -631,7 +631,7 @@ proptest! {
             prop_assert!(seen.insert((m.id.min(wf.id), m.id.max(wf.id))), "pair listed twice");
         }
         // Brute force over unordered pairs of people (either orientation).
-        let mut best: HashMap<(UserId, UserId), u64> = HashMap::new();
+        let mut best: HashMap<(CoordinatorId, CoordinatorId), u64> = HashMap::new();
         for (v, people) in options(&req, &coords, &w) {
             let (a, b) = (coords[people[0]].id, coords[people[1]].id);
             let e = best.entry((a.min(b), a.max(b))).or_default();
@@ -650,14 +650,14 @@ proptest! {
         req in arb_request(1, true),
         w in arb_weights(),
     ) {
-        let a: Vec<(UserId, u32)> = rank(&req, &coords, &w, today())
+        let a: Vec<(CoordinatorId, u32)> = rank(&req, &coords, &w, today())
             .iter().map(|c| (c.coordinator.id, c.score)).collect();
-        let b: Vec<(UserId, u32)> = rank(&req, &shuffled, &w, today())
+        let b: Vec<(CoordinatorId, u32)> = rank(&req, &shuffled, &w, today())
             .iter().map(|c| (c.coordinator.id, c.score)).collect();
         prop_assert_eq!(a, b);
-        let pa: Vec<(UserId, UserId, u32)> = rank_pairs(&req, &coords, &w, today(), 4)
+        let pa: Vec<(CoordinatorId, CoordinatorId, u32)> = rank_pairs(&req, &coords, &w, today(), 4)
             .iter().map(|p| (p.medical.coordinator.id, p.welfare.coordinator.id, p.score)).collect();
-        let pb: Vec<(UserId, UserId, u32)> = rank_pairs(&req, &shuffled, &w, today(), 4)
+        let pb: Vec<(CoordinatorId, CoordinatorId, u32)> = rank_pairs(&req, &shuffled, &w, today(), 4)
             .iter().map(|p| (p.medical.coordinator.id, p.welfare.coordinator.id, p.score)).collect();
         prop_assert_eq!(pa, pb);
     }

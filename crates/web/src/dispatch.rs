@@ -1,0 +1,1325 @@
+//! Coordinator roster and dispatch pages and API (コーディネーター名簿・派遣): roster, requests,
+//! recommendation and proposal, the coordinator's inbox, activities, advice, notifications and
+//! figures. Rules live in `store::dispatch` and `domain::dispatch`; this module renders forms and
+//! maps errors.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::Json;
+use axum_extra::extract::{Form, Query};
+use domain::dates::FiscalYear;
+use domain::dispatch::{
+    CoordinatorInput, DispatchAction, DispatchStatus, RawWeights, RequestInput, SidesNeeded,
+    Urgency,
+};
+use domain::vocab::VocabKind;
+use domain::Lang;
+use serde::Deserialize;
+use store::dispatch::{
+    ActivityInput, CoordinatorRecord, DispatchFigures, InboxEntry, Notification, ProposalInput,
+    Recommendation, RequestDetail, RequestSummary, RosterFilter, LEAD_ROLES,
+};
+use store::StoreError;
+
+use crate::auth::Authed;
+use crate::error::WebError;
+use crate::pages::{choices, page_status, FormErrors, Layout, PageResult};
+use crate::AppState;
+
+fn is_lead(a: &Authed) -> bool {
+    LEAD_ROLES.contains(&a.actor().role)
+}
+
+/// Repeated form fields (checkboxes) and single ones from one urlencoded body.
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn get(&self, k: &str) -> String {
+        self.0
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------- roster
+
+#[derive(Template)]
+#[template(path = "coordinators.html")]
+struct RosterPage {
+    l: Layout,
+    items: Vec<CoordinatorRecord>,
+    filter: RosterFilter,
+    professions: Vec<(String, String)>,
+    topics: Vec<(String, String)>,
+    lead: bool,
+    weights: RawWeights,
+    weight_errors: FormErrors,
+    notice: String,
+}
+
+impl RosterPage {
+    fn profession_labels(&self, codes: &[String]) -> String {
+        codes
+            .iter()
+            .map(|c| self.l.tr.vocab(VocabKind::Profession, c))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+    fn topic_labels(&self, codes: &[String]) -> String {
+        codes
+            .iter()
+            .map(|c| topic_label(c, self.l.tr.0))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+    fn area_labels(&self, codes: &[String]) -> String {
+        area_labels(codes)
+    }
+    fn availability_label(&self, c: &CoordinatorRecord) -> String {
+        availability_label(&c.availability, c.leave_until.as_deref(), self.l.tr.0)
+    }
+}
+
+fn area_labels(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| {
+            let name = domain::municipality::lookup(c)
+                .map(|g| g.name.clone())
+                .unwrap_or_else(|| c.clone());
+            if c.ends_with("0003") || c.len() == 6 && &c[2..5] == "000" {
+                format!("{name}全域")
+            } else {
+                name
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn topic_label(code: &str, lang: Lang) -> String {
+    domain::vocab::label(VocabKind::MedicalCareItem, code, lang)
+        .or_else(|| domain::vocab::label(VocabKind::ConsultationTopic, code, lang))
+        .unwrap_or(code)
+        .to_string()
+}
+
+fn availability_label(status: &str, until: Option<&str>, lang: Lang) -> String {
+    match status {
+        "on_leave" => lang.pick(
+            format!("休暇中（{}まで）", until.unwrap_or("")),
+            format!("On leave (until {})", until.unwrap_or("")),
+        ),
+        "inactive" => lang.pick("退任", "Inactive").to_string(),
+        _ => lang.pick("稼働中", "Active").to_string(),
+    }
+}
+
+/// Topic choices: 相談内容 then 医療的ケア.
+fn topic_choices(lang: Lang) -> Vec<(String, String)> {
+    let mut v = choices(VocabKind::ConsultationTopic, lang);
+    v.extend(choices(VocabKind::MedicalCareItem, lang));
+    v
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RosterQuery {
+    #[serde(flatten)]
+    filter: RosterFilter,
+    saved: String,
+}
+
+async fn roster_page(
+    state: &AppState,
+    a: &Authed,
+    filter: RosterFilter,
+    status: StatusCode,
+    weights: Option<(RawWeights, FormErrors)>,
+    notice: &str,
+) -> PageResult {
+    let items = state
+        .store
+        .list_coordinators(a.actor(), &filter)
+        .await
+        .map_err(|e| a.err(e))?;
+    let (weights, weight_errors) = match weights {
+        Some(w) => w,
+        None => (
+            state
+                .store
+                .dispatch_weights(&a.actor().center_id)
+                .await
+                .map_err(|e| a.err(e))?
+                .raw(),
+            FormErrors::default(),
+        ),
+    };
+    let t = RosterPage {
+        l: Layout::for_user(a, "/coordinators"),
+        items,
+        filter,
+        professions: choices(VocabKind::Profession, a.lang),
+        topics: topic_choices(a.lang),
+        lead: is_lead(a),
+        weights,
+        weight_errors,
+        notice: if notice.is_empty() {
+            String::new()
+        } else {
+            crate::i18n::Tr(a.lang).t(notice).to_string()
+        },
+    };
+    page_status(status, &t)
+}
+
+/// GET /coordinators — the roster, filtered by area, profession, topic and availability.
+pub async fn roster(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<RosterQuery>,
+) -> PageResult {
+    let notice = match q.saved.as_str() {
+        "coordinator" => "dispatch.roster_saved",
+        "weights" => "dispatch.weights_saved",
+        _ => "",
+    };
+    roster_page(&state, &a, q.filter, StatusCode::OK, None, notice).await
+}
+
+#[derive(Template)]
+#[template(path = "coordinator_form.html")]
+struct CoordinatorFormPage {
+    l: Layout,
+    id: Option<String>,
+    form: CoordinatorInput,
+    errors: FormErrors,
+    professions: Vec<(String, String)>,
+    topics: Vec<(String, String)>,
+}
+
+impl CoordinatorFormPage {
+    fn has_profession(&self, code: &str) -> bool {
+        self.form.professions.iter().any(|p| p == code)
+    }
+    fn has_topic(&self, code: &str) -> bool {
+        self.form.topics.iter().any(|p| p == code)
+    }
+    fn covers_text(&self) -> String {
+        self.form.covers.join(" ")
+    }
+}
+
+fn coordinator_form(a: &Authed, id: Option<String>, form: CoordinatorInput, errors: FormErrors) -> CoordinatorFormPage {
+    CoordinatorFormPage {
+        l: Layout::for_user(
+            a,
+            &id.as_deref()
+                .map(|i| format!("/coordinators/{i}/edit"))
+                .unwrap_or_else(|| "/coordinators/new".into()),
+        ),
+        id,
+        form,
+        errors,
+        professions: choices(VocabKind::Profession, a.lang),
+        topics: topic_choices(a.lang),
+    }
+}
+
+/// GET /coordinators/new
+pub async fn coordinator_new(a: Authed) -> PageResult {
+    let form = CoordinatorInput {
+        max_active_cases: "5".into(),
+        availability: "active".into(),
+        ..Default::default()
+    };
+    page_status(StatusCode::OK, &coordinator_form(&a, None, form, FormErrors::default()))
+}
+
+/// GET /coordinators/{id}/edit
+pub async fn coordinator_edit(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> PageResult {
+    let rec = state
+        .store
+        .get_coordinator(a.actor(), &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    page_status(
+        StatusCode::OK,
+        &coordinator_form(&a, Some(id), rec.to_input(), FormErrors::default()),
+    )
+}
+
+fn coordinator_input(f: &Fields) -> CoordinatorInput {
+    CoordinatorInput {
+        login: f.get("login"),
+        name: f.get("name"),
+        name_kana: f.get("name_kana"),
+        organization: f.get("organization"),
+        affiliation_code: f.get("affiliation_code"),
+        professions: f.all("professions"),
+        covers: f.all("covers"),
+        topics: f.all("topics"),
+        training_year: f.get("training_year"),
+        followup_trainings: f.get("followup_trainings"),
+        max_active_cases: f.get("max_active_cases"),
+        availability: f.get("availability"),
+        leave_until: f.get("leave_until"),
+        phone: f.get("phone"),
+        email: f.get("email"),
+        notes: f.get("notes"),
+    }
+}
+
+async fn save_coordinator_form(
+    state: &AppState,
+    a: &Authed,
+    id: Option<String>,
+    pairs: Vec<(String, String)>,
+) -> PageResult {
+    let input = coordinator_input(&Fields(pairs));
+    match state
+        .store
+        .save_coordinator(
+            a.actor(),
+            id.as_deref(),
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/coordinators?saved=coordinator").into_response()),
+        Err(StoreError::Validation(errs)) => page_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &coordinator_form(a, id, input, FormErrors::from(&errs, a.lang)),
+        ),
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+/// POST /coordinators — add to the roster.
+pub async fn coordinator_create(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    save_coordinator_form(&state, &a, None, pairs).await
+}
+
+/// POST /coordinators/{id} — replace a roster entry.
+pub async fn coordinator_update(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    save_coordinator_form(&state, &a, Some(id), pairs).await
+}
+
+/// Weights as typed: numbers, possibly empty.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WeightsForm {
+    topic: String,
+    continuity: String,
+    load: String,
+    fairness: String,
+    affiliation: String,
+    pair: String,
+    urgency: String,
+}
+
+fn number(s: &str) -> f64 {
+    s.trim().parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/// POST /coordinators/weights — the center's recommendation weights.
+pub async fn weights_update(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(f): Form<WeightsForm>,
+) -> PageResult {
+    let raw = RawWeights {
+        topic: number(&f.topic),
+        continuity: number(&f.continuity),
+        load: number(&f.load),
+        fairness: number(&f.fairness),
+        affiliation: number(&f.affiliation),
+        pair: number(&f.pair),
+        urgency: number(&f.urgency),
+    };
+    match state
+        .store
+        .set_dispatch_weights(a.actor(), raw, state.clock.now())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/coordinators?saved=weights").into_response()),
+        Err(StoreError::Validation(errs)) => {
+            roster_page(
+                &state,
+                &a,
+                RosterFilter::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((raw, FormErrors::from(&errs, a.lang))),
+                "",
+            )
+            .await
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+// ---------------------------------------------------------------- requests
+
+#[derive(Template)]
+#[template(path = "dispatch_list.html")]
+struct DispatchListPage {
+    l: Layout,
+    status: String,
+    requests: Vec<RequestSummary>,
+    inbox: Vec<InboxEntry>,
+    coordinator: bool,
+    can_request: bool,
+}
+
+impl DispatchListPage {
+    fn urgency_label(&self, code: &str) -> &'static str {
+        Urgency::parse(code).map(|u| u.label(self.l.tr.0)).unwrap_or("")
+    }
+    fn sides_label(&self, code: &str) -> &'static str {
+        SidesNeeded::parse(code)
+            .map(|u| u.label(self.l.tr.0))
+            .unwrap_or("")
+    }
+    fn status_label(&self, code: &str) -> &'static str {
+        request_status_label(code, self.l.tr.0)
+    }
+    fn dispatch_status(&self, s: &DispatchStatus) -> &'static str {
+        s.label(self.l.tr.0)
+    }
+    fn place(&self, code: &str) -> String {
+        area_labels(&[code.to_string()])
+    }
+    fn topic_labels(&self, codes: &[String]) -> String {
+        codes
+            .iter()
+            .map(|c| topic_label(c, self.l.tr.0))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+fn request_status_label(code: &str, lang: Lang) -> &'static str {
+    match code {
+        "open" => lang.pick("未派遣", "Open"),
+        "proposed" => lang.pick("打診中", "Proposed"),
+        "active" => lang.pick("対応中", "Active"),
+        "completed" => lang.pick("完了", "Completed"),
+        "cancelled" => lang.pick("中止", "Cancelled"),
+        _ => "",
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusQuery {
+    status: String,
+}
+
+/// GET /dispatch — staff: the center's requests; a coordinator: their inbox.
+pub async fn dispatch_list(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<StatusQuery>,
+) -> PageResult {
+    let coordinator = a.actor().assigned_only();
+    let (requests, inbox) = if coordinator {
+        (
+            Vec::new(),
+            state
+                .store
+                .coordinator_inbox(a.actor())
+                .await
+                .map_err(|e| a.err(e))?,
+        )
+    } else {
+        (
+            state
+                .store
+                .list_dispatch_requests(a.actor(), &q.status, state.clock.now())
+                .await
+                .map_err(|e| a.err(e))?,
+            Vec::new(),
+        )
+    };
+    let t = DispatchListPage {
+        l: Layout::for_user(&a, "/dispatch"),
+        status: q.status,
+        requests,
+        inbox,
+        coordinator,
+        can_request: crate::policy::REQUESTERS.contains(&a.actor().role),
+    };
+    page_status(StatusCode::OK, &t)
+}
+
+#[derive(Template)]
+#[template(path = "dispatch_new.html")]
+struct DispatchNewPage {
+    l: Layout,
+    form: RequestInput,
+    child_name: String,
+    errors: FormErrors,
+    topics: Vec<(String, String)>,
+    sides: Vec<(String, String)>,
+    urgencies: Vec<(String, String)>,
+}
+
+impl DispatchNewPage {
+    fn has_topic(&self, code: &str) -> bool {
+        self.form.topics.iter().any(|p| p == code)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewRequestQuery {
+    child: String,
+    consultation: String,
+}
+
+async fn new_request_page(
+    state: &AppState,
+    a: &Authed,
+    form: RequestInput,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    let child_name = if form.child_id.trim().is_empty() {
+        String::new()
+    } else {
+        state
+            .store
+            .child_name(a.actor(), form.child_id.trim())
+            .await
+            .map_err(|e| a.err(e))?
+            .unwrap_or_default()
+    };
+    let lang = a.lang;
+    let t = DispatchNewPage {
+        l: Layout::for_user(a, "/dispatch/new"),
+        form,
+        child_name,
+        errors,
+        topics: topic_choices(lang),
+        sides: SidesNeeded::all()
+            .into_iter()
+            .map(|s| (s.code().to_string(), s.label(lang).to_string()))
+            .collect(),
+        urgencies: Urgency::all()
+            .into_iter()
+            .map(|s| (s.code().to_string(), s.label(lang).to_string()))
+            .collect(),
+    };
+    page_status(status, &t)
+}
+
+/// GET /dispatch/new?child=…&consultation=… — the request form, filled from a consultation.
+pub async fn dispatch_new(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<NewRequestQuery>,
+) -> PageResult {
+    let mut form = RequestInput {
+        child_id: q.child,
+        consultation_id: q.consultation,
+        urgency: "routine".into(),
+        ..Default::default()
+    };
+    if !form.consultation_id.is_empty() {
+        if let Some((child, topics)) = state
+            .store
+            .consultation_child_and_topics(a.actor(), &form.consultation_id)
+            .await
+            .map_err(|e| a.err(e))?
+        {
+            if form.child_id.is_empty() {
+                form.child_id = child.unwrap_or_default();
+            }
+            form.topics = topics;
+        }
+    }
+    new_request_page(&state, &a, form, FormErrors::default(), StatusCode::OK).await
+}
+
+fn request_input(f: &Fields) -> RequestInput {
+    RequestInput {
+        child_id: f.get("child_id"),
+        consultation_id: f.get("consultation_id"),
+        topics: f.all("topics"),
+        sides: f.get("sides"),
+        urgency: f.get("urgency"),
+        preferred_dates: f.get("preferred_dates"),
+        note: f.get("note"),
+    }
+}
+
+/// POST /dispatch — create a request.
+pub async fn dispatch_create(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let input = request_input(&Fields(pairs));
+    match state
+        .store
+        .create_dispatch_request(a.actor(), &input, state.clock.today_jst(), state.clock.now())
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/dispatch/{id}")).into_response()),
+        Err(StoreError::Validation(errs)) => {
+            new_request_page(
+                &state,
+                &a,
+                input,
+                FormErrors::from(&errs, a.lang),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dispatch_show.html")]
+struct DispatchShowPage {
+    l: Layout,
+    d: RequestDetail,
+    rec: Option<Recommendation>,
+    lead: bool,
+    my_dispatches: Vec<String>,
+    errors: FormErrors,
+    error_section: &'static str,
+    activity: ActivityInput,
+    today: String,
+    notice: String,
+}
+
+impl DispatchShowPage {
+    fn msg<'a>(&self, m: &'a store::dispatch::Msg) -> &'a str {
+        m.get(self.l.tr.0)
+    }
+    fn urgency_label(&self) -> &'static str {
+        Urgency::parse(&self.d.summary.urgency)
+            .map(|u| u.label(self.l.tr.0))
+            .unwrap_or("")
+    }
+    fn sides_label(&self) -> &'static str {
+        SidesNeeded::parse(&self.d.summary.sides)
+            .map(|u| u.label(self.l.tr.0))
+            .unwrap_or("")
+    }
+    fn status_label(&self) -> &'static str {
+        request_status_label(&self.d.summary.status, self.l.tr.0)
+    }
+    fn dispatch_status(&self, s: &DispatchStatus) -> &'static str {
+        s.label(self.l.tr.0)
+    }
+    fn place(&self) -> String {
+        area_labels(std::slice::from_ref(&self.d.summary.municipality_code))
+    }
+    fn topic_labels(&self) -> String {
+        self.d
+            .summary
+            .topics
+            .iter()
+            .map(|c| topic_label(c, self.l.tr.0))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+    fn side_label(&self, side: &Option<String>) -> &'static str {
+        match side.as_deref() {
+            Some("medical") => self.l.tr.0.pick("医療", "Medical"),
+            Some("welfare") => self.l.tr.0.pick("福祉", "Welfare"),
+            _ => "",
+        }
+    }
+    /// Buttons for one dispatch: a lead sees every allowed action; the coordinator sees
+    /// theirs (not withdraw).
+    fn actions(&self, line: &store::dispatch::DispatchLine) -> Vec<(&'static str, &'static str, bool)> {
+        let mine = self.my_dispatches.contains(&line.id);
+        if !(self.lead || mine) {
+            return Vec::new();
+        }
+        line.status
+            .actions(!self.lead)
+            .into_iter()
+            .map(|a| (a.code(), a.label(self.l.tr.0), a.needs_reason()))
+            .collect()
+    }
+    fn can_record(&self, line: &store::dispatch::DispatchLine) -> bool {
+        (self.lead || self.my_dispatches.contains(&line.id))
+            && matches!(line.status, DispatchStatus::Accepted | DispatchStatus::Active)
+    }
+    fn recordable(&self) -> Vec<&store::dispatch::DispatchLine> {
+        self.d.dispatches.iter().filter(|l| self.can_record(l)).collect()
+    }
+    fn event_label(&self, kind: &str) -> String {
+        let lang = self.l.tr.0;
+        match kind {
+            "requested" => lang.pick("派遣依頼", "Requested").into(),
+            "proposed" => lang.pick("打診", "Proposed").into(),
+            "activity" => lang.pick("活動記録", "Activity").into(),
+            "activity_voided" => lang.pick("活動の取り消し", "Activity voided").into(),
+            "advice_asked" => lang.pick("助言の依頼", "Advice asked").into(),
+            "advice_given" => lang.pick("助言", "Advice").into(),
+            "request_cancelled" => lang.pick("依頼の中止", "Request cancelled").into(),
+            other => DispatchAction::parse(other)
+                .map(|a| a.label(lang).to_string())
+                .unwrap_or_else(|| other.to_string()),
+        }
+    }
+    fn kind_label(&self, kind: &str) -> &'static str {
+        activity_kind_label(kind, self.l.tr.0)
+    }
+    fn is_open(&self) -> bool {
+        !matches!(self.d.summary.status.as_str(), "completed" | "cancelled")
+    }
+}
+
+fn activity_kind_label(kind: &str, lang: Lang) -> &'static str {
+    match kind {
+        "visit" => lang.pick("訪問", "Visit"),
+        "call" => lang.pick("電話", "Call"),
+        "meeting" => lang.pick("会議出席", "Meeting"),
+        _ => "",
+    }
+}
+
+#[derive(Default)]
+struct ShowExtra {
+    errors: FormErrors,
+    section: &'static str,
+    activity: Option<ActivityInput>,
+    notice: &'static str,
+}
+
+async fn show_page(
+    state: &AppState,
+    a: &Authed,
+    id: &str,
+    status: StatusCode,
+    extra: ShowExtra,
+) -> PageResult {
+    let now = state.clock.now();
+    let today = state.clock.today_jst();
+    let d = state
+        .store
+        .dispatch_request_detail(a.actor(), id, now)
+        .await
+        .map_err(|e| a.err(e))?;
+    let lead = is_lead(a);
+    let rec = if lead && !matches!(d.summary.status.as_str(), "completed" | "cancelled") {
+        Some(
+            state
+                .store
+                .recommend(a.actor(), id, today)
+                .await
+                .map_err(|e| a.err(e))?,
+        )
+    } else {
+        None
+    };
+    let my_dispatches = state
+        .store
+        .my_dispatch_ids(a.actor(), id)
+        .await
+        .map_err(|e| a.err(e))?;
+    let t = DispatchShowPage {
+        l: Layout::for_user(a, &format!("/dispatch/{id}")),
+        d,
+        rec,
+        lead,
+        my_dispatches,
+        errors: extra.errors,
+        error_section: extra.section,
+        activity: extra.activity.unwrap_or_else(|| ActivityInput {
+            kind: "visit".into(),
+            on_date: today.to_string(),
+            ..Default::default()
+        }),
+        today: today.to_string(),
+        notice: if extra.notice.is_empty() {
+            String::new()
+        } else {
+            crate::i18n::Tr(a.lang).t(extra.notice).to_string()
+        },
+    };
+    page_status(status, &t)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+/// GET /dispatch/{id} — the request: recommendation (leads), dispatches with their actions,
+/// activity form, advice and timeline.
+pub async fn dispatch_show(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
+    let notice = match q.saved.as_str() {
+        "proposed" => "dispatch.proposed_done",
+        "action" => "dispatch.action_done",
+        "activity" => "dispatch.activity_saved",
+        "advice" => "dispatch.advice_saved",
+        "created" => "dispatch.request_saved",
+        _ => "",
+    };
+    show_page(
+        &state,
+        &a,
+        &id,
+        StatusCode::OK,
+        ShowExtra {
+            notice,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn after<T>(
+    state: &AppState,
+    a: &Authed,
+    id: &str,
+    r: Result<T, StoreError>,
+    saved: &str,
+    section: &'static str,
+    activity: Option<ActivityInput>,
+) -> PageResult {
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/dispatch/{id}?saved={saved}#{section}")).into_response()),
+        Err(StoreError::Validation(errs)) => {
+            show_page(
+                state,
+                a,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ShowExtra {
+                    errors: FormErrors::from(&errs, a.lang),
+                    section,
+                    activity,
+                    notice: "",
+                },
+            )
+            .await
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+/// POST /dispatch/{id}/propose — `coordinator_ids` (one or two) and `override_reason`.
+pub async fn propose(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = Fields(pairs);
+    let mut ids = f.all("coordinator_ids");
+    // A pair button sends both ids in one value.
+    ids = ids
+        .iter()
+        .flat_map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    let input = ProposalInput {
+        coordinator_ids: ids,
+        override_reason: f.get("override_reason"),
+    };
+    let r = state
+        .store
+        .propose_dispatch(a.actor(), &id, &input, state.clock.today_jst(), state.clock.now())
+        .await;
+    after(&state, &a, &id, r, "proposed", "propose", None).await
+}
+
+/// Action form.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ActionForm {
+    action: String,
+    reason: String,
+}
+
+fn parse_action(a: &Authed, s: &str) -> Result<DispatchAction, StoreError> {
+    let _ = a;
+    DispatchAction::parse(s).ok_or_else(|| {
+        domain::FieldError::new(
+            "action",
+            "unknown_code",
+            "操作を選んでください",
+            "Choose an action.",
+        )
+        .into()
+    })
+}
+
+/// POST /dispatches/{id}/action — accept, decline, withdraw, start, complete, cancel.
+pub async fn dispatch_action(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> PageResult {
+    let request_id = state
+        .store
+        .request_of_dispatch(a.actor(), &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    let r = match parse_action(&a, &f.action) {
+        Ok(action) => {
+            state
+                .store
+                .dispatch_action(a.actor(), &id, action, &f.reason, state.clock.now())
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    after(&state, &a, &request_id, r, "action", "dispatches", None).await
+}
+
+/// POST /dispatch/{id}/cancel — cancel the whole request.
+pub async fn request_cancel(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> PageResult {
+    let r = state
+        .store
+        .cancel_dispatch_request(a.actor(), &id, &f.reason, state.clock.now())
+        .await;
+    after(&state, &a, &id, r, "action", "dispatches", None).await
+}
+
+fn activity_input(f: &Fields) -> ActivityInput {
+    ActivityInput {
+        kind: f.get("kind"),
+        on_date: f.get("on_date"),
+        minutes: f.get("minutes"),
+        travel_km: f.get("travel_km"),
+        travel_minutes: f.get("travel_minutes"),
+        notes: f.get("notes"),
+    }
+}
+
+/// POST /dispatches/{id}/activities — record a visit, call or meeting.
+pub async fn activity_create(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let request_id = state
+        .store
+        .request_of_dispatch(a.actor(), &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    let input = activity_input(&Fields(pairs));
+    let r = state
+        .store
+        .record_activity(a.actor(), &id, &input, state.clock.today_jst(), state.clock.now())
+        .await;
+    after(&state, &a, &request_id, r, "activity", "activity", Some(input)).await
+}
+
+/// POST /activities/{id}/void — void an activity entered by mistake.
+pub async fn activity_void(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> PageResult {
+    match state
+        .store
+        .void_activity(a.actor(), &id, &f.reason, state.clock.now())
+        .await
+    {
+        Ok(rid) => Ok(Redirect::to(&format!("/dispatch/{rid}?saved=action#activities")).into_response()),
+        Err(StoreError::Validation(errs)) => {
+            let rid = state
+                .store
+                .request_of_activity(a.actor(), &id)
+                .await
+                .map_err(|e| a.err(e))?;
+            show_page(
+                &state,
+                &a,
+                &rid,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ShowExtra {
+                    errors: FormErrors::from(&errs, a.lang),
+                    section: "activities",
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+/// Advice form.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdviceForm {
+    text: String,
+}
+
+/// POST /dispatch/{id}/advice — a coordinator asks, an advisor answers.
+pub async fn advice(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<AdviceForm>,
+) -> PageResult {
+    let r = state
+        .store
+        .add_advice(a.actor(), &id, &f.text, state.clock.now())
+        .await;
+    after(&state, &a, &id, r, "advice", "advice", None).await
+}
+
+// ---------------------------------------------------------------- notifications, figures
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    l: Layout,
+    items: Vec<Notification>,
+    unread: i64,
+}
+
+/// GET /notifications
+pub async fn notifications(State(state): State<AppState>, a: Authed) -> PageResult {
+    let (items, unread) = state
+        .store
+        .notifications(a.actor())
+        .await
+        .map_err(|e| a.err(e))?;
+    page_status(
+        StatusCode::OK,
+        &NotificationsPage {
+            l: Layout::for_user(&a, "/notifications"),
+            items,
+            unread,
+        },
+    )
+}
+
+/// POST /notifications/read — mark all read.
+pub async fn notifications_read(State(state): State<AppState>, a: Authed) -> PageResult {
+    state
+        .store
+        .mark_notifications_read(a.actor(), state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "dispatch_figures.html")]
+struct FiguresPage {
+    l: Layout,
+    f: DispatchFigures,
+    fy_label: String,
+    prev: i32,
+    next: i32,
+}
+
+impl FiguresPage {
+    fn place(&self, code: &str) -> String {
+        area_labels(&[code.to_string()])
+    }
+    fn topic(&self, code: &str) -> String {
+        topic_label(code, self.l.tr.0)
+    }
+    fn median(&self) -> String {
+        self.f
+            .median_days_to_accept
+            .map(|d| format!("{d:.1}"))
+            .unwrap_or_else(|| "—".into())
+    }
+    fn declined(&self) -> String {
+        self.f
+            .declined_percent
+            .map(|d| format!("{d:.1}%"))
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FyQuery {
+    fy: String,
+}
+
+fn fiscal_year(q: &FyQuery, today: chrono::NaiveDate) -> FiscalYear {
+    FiscalYear::parse(&q.fy).unwrap_or_else(|| FiscalYear::of(today))
+}
+
+/// GET /dispatch/figures?fy=2026
+pub async fn figures(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<FyQuery>,
+) -> PageResult {
+    let fy = fiscal_year(&q, state.clock.today_jst());
+    let f = state
+        .store
+        .dispatch_figures(a.actor(), fy)
+        .await
+        .map_err(|e| a.err(e))?;
+    page_status(
+        StatusCode::OK,
+        &FiguresPage {
+            l: Layout::for_user(&a, "/dispatch/figures"),
+            fy_label: fy.label(a.lang),
+            prev: fy.prev().0,
+            next: fy.next().0,
+            f,
+        },
+    )
+}
+
+// ---------------------------------------------------------------- API
+
+fn created(id: String) -> impl IntoResponse {
+    (StatusCode::CREATED, Json(serde_json::json!({ "id": id })))
+}
+
+/// GET /api/v1/coordinators
+pub async fn api_roster(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(f): Query<RosterFilter>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let items = state
+        .store
+        .list_coordinators(a.actor(), &f)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// POST /api/v1/coordinators
+pub async fn api_coordinator_create(
+    State(state): State<AppState>,
+    a: Authed,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let input: CoordinatorInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let id = state
+        .store
+        .save_coordinator(a.actor(), None, &input, state.clock.today_jst(), state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(created(id))
+}
+
+/// PUT /api/v1/coordinators/{id}
+pub async fn api_coordinator_update(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CoordinatorRecord>, WebError> {
+    let input: CoordinatorInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    state
+        .store
+        .save_coordinator(a.actor(), Some(&id), &input, state.clock.today_jst(), state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(
+        state
+            .store
+            .get_coordinator(a.actor(), &id)
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// GET /api/v1/dispatch-requests
+pub async fn api_requests(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<StatusQuery>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let items = state
+        .store
+        .list_dispatch_requests(a.actor(), &q.status, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// POST /api/v1/dispatch-requests
+pub async fn api_request_create(
+    State(state): State<AppState>,
+    a: Authed,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let input: RequestInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let id = state
+        .store
+        .create_dispatch_request(a.actor(), &input, state.clock.today_jst(), state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(created(id))
+}
+
+/// GET /api/v1/dispatch-requests/{id}
+pub async fn api_request(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<RequestDetail>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .dispatch_request_detail(a.actor(), &id, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// GET /api/v1/dispatch-requests/{id}/recommendation
+pub async fn api_recommendation(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<Recommendation>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .recommend(a.actor(), &id, state.clock.today_jst())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// POST /api/v1/dispatch-requests/{id}/proposals
+pub async fn api_propose(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let input: ProposalInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let ids = state
+        .store
+        .propose_dispatch(a.actor(), &id, &input, state.clock.today_jst(), state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "ids": ids }))))
+}
+
+/// POST /api/v1/dispatch-requests/{id}/advice
+pub async fn api_advice(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let f: AdviceForm = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    state
+        .store
+        .add_advice(a.actor(), &id, &f.text, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// POST /api/v1/dispatches/{id}/actions
+pub async fn api_action(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let f: ActionForm = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let action = parse_action(&a, &f.action).map_err(|e| a.err(e))?;
+    let request_id = state
+        .store
+        .dispatch_action(a.actor(), &id, action, &f.reason, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(serde_json::json!({ "request_id": request_id })))
+}
+
+/// POST /api/v1/dispatches/{id}/activities
+pub async fn api_activity(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let input: ActivityInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let aid = state
+        .store
+        .record_activity(a.actor(), &id, &input, state.clock.today_jst(), state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(created(aid))
+}
+
+/// GET /api/v1/notifications
+pub async fn api_notifications(
+    State(state): State<AppState>,
+    a: Authed,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let (items, unread) = state
+        .store
+        .notifications(a.actor())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(serde_json::json!({ "items": items, "unread": unread })))
+}
+
+/// GET /api/v1/reports/dispatch?fy=2026
+pub async fn api_figures(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<FyQuery>,
+) -> Result<Json<DispatchFigures>, WebError> {
+    let fy = fiscal_year(&q, state.clock.today_jst());
+    Ok(Json(
+        state
+            .store
+            .dispatch_figures(a.actor(), fy)
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
