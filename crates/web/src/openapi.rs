@@ -213,6 +213,99 @@ pub fn document() -> Value {
                     "responses": ok_json("200", "The user's new state", r("UserSummary"))
                 }
             },
+            "/api/v1/coordinators": {
+                "get": {
+                    "operationId": "listCoordinators", "summary": "The center's coordinator roster (コーディネーター名簿), filtered",
+                    "parameters": [q("q", "string", "name, kana or organization contains"), q("municipality", "string", "covers this municipality code"),
+                                   q("profession", "string", "profession code"), q("topic", "string", "topic code"), q("availability", "string", "active, on_leave or inactive")],
+                    "responses": ok_json("200", "Roster", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Coordinator") } } }))
+                },
+                "post": {
+                    "operationId": "createCoordinator", "summary": "Add a coordinator to the roster (advisors, admins; audited)",
+                    "requestBody": body("CoordinatorInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Added", "content": { "application/json": { "schema": r("Created") } } } }))
+                }
+            },
+            "/api/v1/coordinators/{id}": {
+                "parameters": id_param(),
+                "put": {
+                    "operationId": "replaceCoordinator", "summary": "Replace a roster entry (advisors, admins; audited)",
+                    "requestBody": body("CoordinatorInput"),
+                    "responses": ok_json("200", "The entry", r("Coordinator"))
+                }
+            },
+            "/api/v1/dispatch-requests": {
+                "get": {
+                    "operationId": "listDispatchRequests", "summary": "Dispatch requests (派遣依頼) of the center; without status: those in progress",
+                    "parameters": [q("status", "string", "open, proposed, active, completed or cancelled")],
+                    "responses": ok_json("200", "Requests", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("DispatchRequestSummary") } } }))
+                },
+                "post": {
+                    "operationId": "createDispatchRequest", "summary": "Ask for a coordinator for a child (the municipality comes from the child)",
+                    "requestBody": body("DispatchRequestInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Created", "content": { "application/json": { "schema": r("Created") } } } }))
+                }
+            },
+            "/api/v1/dispatch-requests/{id}": {
+                "parameters": id_param(),
+                "get": {
+                    "operationId": "getDispatchRequest", "summary": "A request with its dispatches, timeline and activities (audited)",
+                    "responses": ok_json("200", "The request", r("DispatchRequestDetail"))
+                }
+            },
+            "/api/v1/dispatch-requests/{id}/recommendation": {
+                "parameters": id_param(),
+                "get": {
+                    "operationId": "recommendCoordinators", "summary": "Ranked candidates with reasons, best pairs for a request needing both sides, and who breaks which rule (advisors, admins)",
+                    "responses": ok_json("200", "Recommendation", r("Recommendation"))
+                }
+            },
+            "/api/v1/dispatch-requests/{id}/proposals": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "proposeDispatch", "summary": "Propose the request to one coordinator (two for a pair); a broken rule needs override_reason (audited)",
+                    "requestBody": body("ProposalInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Proposed", "content": { "application/json": { "schema": { "type": "object", "required": ["ids"], "properties": { "ids": strs.clone() } } } } } }))
+                }
+            },
+            "/api/v1/dispatch-requests/{id}/advice": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "addAdvice", "summary": "A coordinator on the request asks for advice; an advisor or admin gives it (助言)",
+                    "requestBody": body("AdviceInput"),
+                    "responses": with_errors(json!({ "204": { "description": "Added to the timeline" } }))
+                }
+            },
+            "/api/v1/dispatches/{id}/actions": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "dispatchAction", "summary": "Accept, decline (reason), withdraw, start, complete or cancel (reason) one dispatch",
+                    "requestBody": body("DispatchActionInput"),
+                    "responses": ok_json("200", "Done", json!({ "type": "object", "required": ["request_id"], "properties": { "request_id": s("string") } }))
+                }
+            },
+            "/api/v1/dispatches/{id}/activities": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "recordActivity", "summary": "Record a visit, call or meeting on an accepted or active dispatch",
+                    "requestBody": body("ActivityInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": r("Created") } } } }))
+                }
+            },
+            "/api/v1/notifications": {
+                "get": {
+                    "operationId": "listNotifications", "summary": "The caller's latest 50 notifications and the unread count",
+                    "responses": ok_json("200", "Notifications", json!({ "type": "object", "required": ["items", "unread"], "properties": {
+                        "items": { "type": "array", "items": r("Notification") }, "unread": s("integer") } }))
+                }
+            },
+            "/api/v1/reports/dispatch": {
+                "get": {
+                    "operationId": "dispatchFigures", "summary": "Dispatch figures of a fiscal year: per coordinator, municipality and topic; median days to acceptance; declined share",
+                    "parameters": [q("fy", "string", "fiscal year, e.g. 2026 (default: the current one)")],
+                    "responses": ok_json("200", "Figures", r("DispatchFigures"))
+                }
+            },
             "/api/v1/audit": {
                 "get": {
                     "operationId": "searchAudit", "summary": "Audit log of the caller's center, newest first, 100 a page (auditors only; the search is itself audited)",
@@ -236,6 +329,63 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
+                "Created": { "type": "object", "required": ["id"], "properties": { "id": s("string") } },
+                "Msg": { "type": "object", "required": ["ja", "en"], "properties": { "ja": s("string"), "en": s("string") } },
+                "CoordinatorInput": { "type": "object", "required": ["name", "professions", "covers", "max_active_cases"], "additionalProperties": false, "properties": {
+                    "login": s("string"), "name": required_str.clone(), "name_kana": s("string"), "organization": s("string"), "affiliation_code": s("string"),
+                    "professions": codes(VocabKind::Profession, 1), "covers": { "type": "array", "items": s("string"), "minItems": 1, "description": "municipality codes; a prefecture code covers all of it" },
+                    "topics": strs.clone(), "training_year": s("string"), "followup_trainings": s("string"), "max_active_cases": { "type": "string", "description": "1-200" },
+                    "availability": { "type": "string", "enum": ["active", "on_leave", "inactive"] }, "leave_until": s("string"),
+                    "phone": s("string"), "email": s("string"), "notes": s("string") } },
+                "Coordinator": { "type": "object", "required": ["id", "name", "professions", "covers", "topics", "max_active_cases", "active_cases", "availability"], "properties": {
+                    "id": s("string"), "login": nullable_str.clone(), "name": s("string"), "name_kana": nullable_str.clone(), "organization": nullable_str.clone(),
+                    "affiliation_code": nullable_str.clone(), "professions": strs.clone(), "covers": strs.clone(), "topics": strs.clone(),
+                    "training_year": { "type": ["integer", "null"] }, "followup_trainings": nullable_str.clone(), "max_active_cases": s("integer"), "active_cases": s("integer"),
+                    "availability": s("string"), "leave_until": nullable_str.clone(), "phone": nullable_str.clone(), "email": nullable_str.clone(), "notes": nullable_str.clone() } },
+                "DispatchRequestInput": { "type": "object", "required": ["child_id", "sides"], "additionalProperties": false, "properties": {
+                    "child_id": s("string"), "consultation_id": s("string"), "topics": strs.clone(),
+                    "sides": { "type": "string", "enum": ["medical", "welfare", "both"] }, "urgency": { "type": "string", "enum": ["routine", "soon", "urgent"] },
+                    "preferred_dates": s("string"), "note": s("string") } },
+                "DispatchRequestSummary": { "type": "object", "required": ["id", "child_id", "child_name", "municipality_code", "topics", "sides", "urgency", "status", "coordinators", "requested_on"], "properties": {
+                    "id": s("string"), "child_id": s("string"), "child_name": s("string"), "municipality_code": s("string"), "topics": strs.clone(),
+                    "sides": s("string"), "urgency": s("string"), "status": s("string"), "coordinators": s("string"), "requested_on": s("string") } },
+                "DispatchLine": { "type": "object", "required": ["id", "coordinator_id", "coordinator_name", "external", "status", "reasons", "proposed_on"], "properties": {
+                    "id": s("string"), "coordinator_id": s("string"), "coordinator_name": s("string"), "external": s("boolean"), "side": nullable_str.clone(),
+                    "status": { "type": "string", "enum": ["proposed", "accepted", "declined", "withdrawn", "active", "completed", "cancelled"] },
+                    "score": { "type": ["integer", "null"] }, "reasons": { "type": "array", "items": r("Msg") }, "override_reason": nullable_str.clone(),
+                    "decline_reason": nullable_str.clone(), "proposed_on": s("string"), "responded_on": nullable_str.clone() } },
+                "DispatchRequestDetail": { "type": "object", "required": ["summary", "dispatches", "timeline", "activities", "as_coordinator"], "properties": {
+                    "summary": r("DispatchRequestSummary"), "consultation_id": nullable_str.clone(), "preferred_dates": nullable_str.clone(), "note": nullable_str.clone(),
+                    "dispatches": { "type": "array", "items": r("DispatchLine") },
+                    "timeline": { "type": "array", "items": { "type": "object", "required": ["at", "actor", "kind"], "properties": { "at": s("string"), "actor": s("string"), "kind": s("string"), "body": nullable_str.clone() } } },
+                    "activities": { "type": "array", "items": r("Activity") }, "as_coordinator": s("boolean") } },
+                "Activity": { "type": "object", "required": ["id", "dispatch_id", "coordinator_name", "kind", "on_date", "minutes", "travel_tenths_km", "travel_minutes"], "properties": {
+                    "id": s("string"), "dispatch_id": s("string"), "coordinator_name": s("string"), "kind": s("string"), "on_date": s("string"),
+                    "minutes": s("integer"), "travel_tenths_km": s("integer"), "travel_minutes": s("integer"), "notes": nullable_str.clone(),
+                    "voided_at": nullable_str.clone(), "void_reason": nullable_str.clone() } },
+                "Candidate": { "type": "object", "required": ["coordinator_id", "name", "score", "reasons"], "properties": {
+                    "coordinator_id": s("string"), "name": s("string"), "organization": nullable_str.clone(), "score": s("integer"), "reasons": { "type": "array", "items": r("Msg") } } },
+                "Recommendation": { "type": "object", "required": ["candidates", "pairs", "excluded", "weights"], "properties": {
+                    "candidates": { "type": "array", "items": r("Candidate") },
+                    "pairs": { "type": "array", "items": { "type": "object", "required": ["medical", "welfare", "bonus", "bonus_reasons", "score"], "properties": {
+                        "medical": r("Candidate"), "welfare": r("Candidate"), "bonus": s("integer"), "bonus_reasons": { "type": "array", "items": r("Msg") }, "score": s("integer") } } },
+                    "excluded": { "type": "array", "items": { "type": "object", "required": ["coordinator_id", "name", "rules", "overridable"], "properties": {
+                        "coordinator_id": s("string"), "name": s("string"), "rules": { "type": "array", "items": r("Msg") }, "overridable": s("boolean") } } },
+                    "weights": { "type": "object" } } },
+                "ProposalInput": { "type": "object", "required": ["coordinator_ids"], "additionalProperties": false, "properties": {
+                    "coordinator_ids": { "type": "array", "items": s("string"), "minItems": 1, "maxItems": 2 }, "override_reason": s("string") } },
+                "AdviceInput": { "type": "object", "required": ["text"], "additionalProperties": false, "properties": { "text": required_str.clone() } },
+                "DispatchActionInput": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {
+                    "action": { "type": "string", "enum": ["accept", "decline", "withdraw", "start", "complete", "cancel"] }, "reason": s("string") } },
+                "ActivityInput": { "type": "object", "required": ["kind", "on_date", "minutes"], "additionalProperties": false, "properties": {
+                    "kind": { "type": "string", "enum": ["visit", "call", "meeting"] }, "on_date": { "type": "string", "description": "YYYY-MM-DD, not before the proposal, not in the future" },
+                    "minutes": { "type": "string", "description": "0-1440" }, "travel_km": { "type": "string", "description": "e.g. 12.5" }, "travel_minutes": s("string"), "notes": s("string") } },
+                "Notification": { "type": "object", "required": ["id", "at", "text", "link", "read"], "properties": {
+                    "id": s("string"), "at": s("string"), "text": r("Msg"), "link": s("string"), "read": s("boolean") } },
+                "DispatchFigures": { "type": "object", "required": ["fiscal_year", "total", "by_coordinator", "by_municipality", "by_topic", "answered", "declined"], "properties": {
+                    "fiscal_year": s("integer"), "total": s("integer"),
+                    "by_coordinator": { "type": "array", "items": { "type": "array" } }, "by_municipality": { "type": "array", "items": { "type": "array" } }, "by_topic": { "type": "array", "items": { "type": "array" } },
+                    "median_days_to_accept": { "type": ["number", "null"] }, "declined_percent": { "type": ["number", "null"] }, "answered": s("integer"), "declined": s("integer") } },
                 "Error": { "type": "object", "required": ["error", "message", "fields"], "properties": {
                     "error": s("string"), "message": s("string"), "fields": { "type": "object", "additionalProperties": s("string") },
                     "candidates": { "type": "array", "items": s("object") } } },

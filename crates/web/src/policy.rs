@@ -71,6 +71,10 @@ pub const STAFF: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant, Role:
 /// Who may ask for a coordinator to be dispatched (派遣依頼).
 pub const REQUESTERS: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant];
 
+/// Who acts on a dispatch: leads, and coordinators on their own dispatches (the store checks
+/// whose it is).
+pub const DISPATCH_ACTORS: &[Role] = &[Role::Admin, Role::Advisor, Role::Coordinator];
+
 /// Those who answer for access in a center (see break-the-glass grants).
 pub const LEADS: &[Role] = &[Role::Admin, Role::Advisor];
 
@@ -162,10 +166,10 @@ routes! {
     GET "/dispatch/{id}" Roles(READERS) => dispatch::dispatch_show;
     POST "/dispatch/{id}/propose" Roles(LEADS) => dispatch::propose;
     POST "/dispatch/{id}/cancel" Roles(LEADS) => dispatch::request_cancel;
-    POST "/dispatch/{id}/advice" Roles(READERS) => dispatch::advice;
-    POST "/dispatches/{id}/action" Roles(READERS) => dispatch::dispatch_action;
-    POST "/dispatches/{id}/activities" Roles(READERS) => dispatch::activity_create;
-    POST "/activities/{id}/void" Roles(READERS) => dispatch::activity_void;
+    POST "/dispatch/{id}/advice" Roles(DISPATCH_ACTORS) => dispatch::advice;
+    POST "/dispatches/{id}/action" Roles(DISPATCH_ACTORS) => dispatch::dispatch_action;
+    POST "/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::activity_create;
+    POST "/activities/{id}/void" Roles(DISPATCH_ACTORS) => dispatch::activity_void;
     GET "/notifications" Authenticated => dispatch::notifications;
     POST "/notifications/read" Authenticated => dispatch::notifications_read;
     GET "/audit" Roles(AUDITORS) => auditor::audit_page;
@@ -197,9 +201,9 @@ routes! {
     GET "/api/v1/dispatch-requests/{id}" Roles(READERS) => dispatch::api_request;
     GET "/api/v1/dispatch-requests/{id}/recommendation" Roles(LEADS) => dispatch::api_recommendation;
     POST "/api/v1/dispatch-requests/{id}/proposals" Roles(LEADS) => dispatch::api_propose;
-    POST "/api/v1/dispatch-requests/{id}/advice" Roles(READERS) => dispatch::api_advice;
-    POST "/api/v1/dispatches/{id}/actions" Roles(READERS) => dispatch::api_action;
-    POST "/api/v1/dispatches/{id}/activities" Roles(READERS) => dispatch::api_activity;
+    POST "/api/v1/dispatch-requests/{id}/advice" Roles(DISPATCH_ACTORS) => dispatch::api_advice;
+    POST "/api/v1/dispatches/{id}/actions" Roles(DISPATCH_ACTORS) => dispatch::api_action;
+    POST "/api/v1/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::api_activity;
     GET "/api/v1/notifications" Authenticated => dispatch::api_notifications;
     GET "/api/v1/reports/dispatch" Roles(STAFF) => dispatch::api_figures;
     POST "/api/v1/users/{id}/actions" Roles(ADMINS) => account::api_user_action;

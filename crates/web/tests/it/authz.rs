@@ -5,7 +5,9 @@
 
 use domain::Role;
 use reqwest::Method;
-use web::policy::{specs, Policy, ADMINS, LEADS, READERS, REPORTERS, WRITERS};
+use web::policy::{
+    specs, Policy, ADMINS, DISPATCH_ACTORS, LEADS, READERS, REPORTERS, REQUESTERS, STAFF, WRITERS,
+};
 
 use crate::*;
 
@@ -66,6 +68,40 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         ("GET", "/audit") | ("GET", "/audit/export.csv") | ("GET", "/api/v1/audit") => {
             Roles(web::policy::AUDITORS)
         }
+        // Dispatch: staff see the roster and requests, leads run them, requesters ask,
+        // coordinators act on their own dispatches (the store checks whose it is).
+        ("GET", "/coordinators")
+        | ("GET", "/dispatch/figures")
+        | ("GET", "/api/v1/coordinators")
+        | ("GET", "/api/v1/dispatch-requests")
+        | ("GET", "/api/v1/reports/dispatch") => Roles(STAFF),
+        ("GET", "/coordinators/new")
+        | ("POST", "/coordinators")
+        | ("POST", "/coordinators/weights")
+        | ("GET", "/coordinators/{id}/edit")
+        | ("POST", "/coordinators/{id}")
+        | ("POST", "/dispatch/{id}/propose")
+        | ("POST", "/dispatch/{id}/cancel")
+        | ("POST", "/api/v1/coordinators")
+        | ("PUT", "/api/v1/coordinators/{id}")
+        | ("GET", "/api/v1/dispatch-requests/{id}/recommendation")
+        | ("POST", "/api/v1/dispatch-requests/{id}/proposals") => Roles(LEADS),
+        ("GET", "/dispatch/new") | ("POST", "/dispatch") | ("POST", "/api/v1/dispatch-requests") => {
+            Roles(REQUESTERS)
+        }
+        ("GET", "/dispatch") | ("GET", "/dispatch/{id}") | ("GET", "/api/v1/dispatch-requests/{id}") => {
+            Roles(READERS)
+        }
+        ("POST", "/dispatch/{id}/advice")
+        | ("POST", "/dispatches/{id}/action")
+        | ("POST", "/dispatches/{id}/activities")
+        | ("POST", "/activities/{id}/void")
+        | ("POST", "/api/v1/dispatch-requests/{id}/advice")
+        | ("POST", "/api/v1/dispatches/{id}/actions")
+        | ("POST", "/api/v1/dispatches/{id}/activities") => Roles(DISPATCH_ACTORS),
+        ("GET", "/notifications") | ("POST", "/notifications/read") | ("GET", "/api/v1/notifications") => {
+            Authenticated
+        }
         _ => return None,
     };
     Some(p)
@@ -88,6 +124,10 @@ async fn every_route_has_the_expected_policy() {
 struct Ids {
     child: String,
     consultation: String,
+    coordinator: String,
+    request: String,
+    dispatch: String,
+    activity: String,
 }
 
 async fn seed(w: &World, advisor: &store::Actor) -> Ids {
@@ -114,15 +154,88 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
         )
         .await
         .unwrap();
+    // A roster entry, a request proposed to it, accepted, with one activity.
+    let today = domain::dates::jst_date(test_now());
+    let coordinator = w
+        .app
+        .store
+        .save_coordinator(advisor, None, &coordinator_input("392014"), today, now)
+        .await
+        .unwrap();
+    let request = w
+        .app
+        .store
+        .create_dispatch_request(
+            advisor,
+            &domain::dispatch::RequestInput {
+                child_id: child.clone(),
+                sides: "medical".into(),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+    let dispatch = w
+        .app
+        .store
+        .propose_dispatch(
+            advisor,
+            &request,
+            &store::dispatch::ProposalInput {
+                coordinator_ids: vec![coordinator.clone()],
+                override_reason: "試験のため担当地域外でも派遣する".into(),
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    w.app
+        .store
+        .dispatch_action(advisor, &dispatch, domain::dispatch::DispatchAction::Accept, "", now)
+        .await
+        .unwrap();
+    let activity = w
+        .app
+        .store
+        .record_activity(
+            advisor,
+            &dispatch,
+            &store::dispatch::ActivityInput {
+                kind: "call".into(),
+                on_date: today.to_string(),
+                minutes: "15".into(),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
     Ids {
         child,
         consultation,
+        coordinator,
+        request,
+        dispatch,
+        activity,
     }
 }
 
 fn concrete(path: &str, ids: &Ids) -> String {
     let id = if path.contains("consultations") {
         &ids.consultation
+    } else if path.starts_with("/dispatch/") || path.contains("dispatch-requests") {
+        &ids.request
+    } else if path.contains("dispatches/") {
+        &ids.dispatch
+    } else if path.contains("coordinators/") {
+        &ids.coordinator
+    } else if path.starts_with("/activities/") {
+        &ids.activity
     } else {
         &ids.child
     };
@@ -222,9 +335,14 @@ async fn matrix_roles_by_route_own_and_other_center() {
                 checks += 1;
                 // No such record: "not found" for every admitted role, never an error or data.
                 if spec.path.contains("{id}") {
+                    let none = || "01000000-0000-7000-8000-000000000000".to_string();
                     let missing = Ids {
-                        child: "01000000-0000-7000-8000-000000000000".into(),
-                        consultation: "01000000-0000-7000-8000-000000000000".into(),
+                        child: none(),
+                        consultation: none(),
+                        coordinator: none(),
+                        request: none(),
+                        dispatch: none(),
+                        activity: none(),
                     };
                     let status = call(&b, &spec.method, &concrete(spec.path, &missing)).await;
                     assert!(

@@ -10,6 +10,7 @@ mod auth;
 mod authz;
 mod browser;
 mod consent;
+mod dispatch;
 mod hostile;
 mod pages;
 mod reports;
@@ -318,4 +319,16 @@ pub fn child_json(family: &str, kana: &str) -> serde_json::Value {
 
 pub async fn token_for(app: &TestApp, login: &str) -> String {
     app.store.create_token(login, 30, test_now()).await.unwrap()
+}
+
+/// A roster entry (nurse, knows tube feeding) covering `covers`, five cases at most.
+pub fn coordinator_input(covers: &str) -> domain::dispatch::CoordinatorInput {
+    domain::dispatch::CoordinatorInput {
+        name: "派遣 看子".into(),
+        professions: vec!["nurse".into()],
+        covers: vec![covers.into()],
+        topics: vec!["tube_feeding_gastric".into()],
+        max_active_cases: "5".into(),
+        ..Default::default()
+    }
 }
