@@ -1789,14 +1789,14 @@ impl Store {
         .flatten())
     }
 
-    /// Changes a dispatch's state: the coordinator themself, or an advisor/admin (who also
-    /// answers for an external coordinator). Decline and cancel need a reason. Accepting
-    /// assigns the coordinator to the child.
+    /// Changes a dispatch's state (`action`: a [`DispatchAction`] code): the coordinator
+    /// themself, or an advisor/admin (who also answers for an external coordinator). Decline
+    /// and cancel need a reason. Accepting assigns the coordinator to the child.
     pub async fn dispatch_action(
         &self,
         actor: &Actor,
         dispatch_id: &str,
-        action: DispatchAction,
+        action: &str,
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<String> {
@@ -1814,8 +1814,18 @@ impl Store {
         let (request_id, status, _coord, coord_user, child_id, proposed_by, coord_name) =
             row.ok_or(StoreError::NotFound)?;
         let own = coord_user.as_deref() == Some(actor.user_id.as_str());
-        if !(own || is_lead(actor)) || (own && !is_lead(actor) && action == DispatchAction::Withdraw)
-        {
+        if !(own || is_lead(actor)) {
+            return Err(StoreError::Forbidden);
+        }
+        let action = DispatchAction::parse(action).ok_or_else(|| {
+            FieldError::new(
+                "action",
+                "unknown_code",
+                "操作を選んでください",
+                "Choose an action.",
+            )
+        })?;
+        if !is_lead(actor) && action == DispatchAction::Withdraw {
             return Err(StoreError::Forbidden);
         }
         let status = DispatchStatus::parse(&status)
@@ -2105,7 +2115,6 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        let reason = checked_reason("reason", reason, "取り消し", "voiding")?;
         let mut w = self.begin_write().await?;
         let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT d.request_id, c.user_id, a.voided_at FROM dispatch_activities a JOIN dispatches d ON d.id = a.dispatch_id \
@@ -2119,6 +2128,7 @@ impl Store {
         if !(coord_user.as_deref() == Some(actor.user_id.as_str()) || is_lead(actor)) {
             return Err(StoreError::Forbidden);
         }
+        let reason = checked_reason("reason", reason, "取り消し", "voiding")?;
         if voided.is_some() {
             return Err(FieldError::new(
                 "activity",
@@ -2161,6 +2171,13 @@ impl Store {
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let mut w = self.begin_write().await?;
+        let (_, _, _, _, as_coordinator) = self.visible_request(&mut w.tx, actor, request_id).await?;
+        let lead = is_lead(actor);
+        if !(lead || as_coordinator) {
+            return Err(StoreError::Forbidden);
+        }
+        // Scope before input: an out-of-scope caller learns nothing from field errors.
         let body = domain::text::optional_text("text", text, 4000)?.ok_or_else(|| {
             FieldError::new(
                 "text",
@@ -2169,12 +2186,6 @@ impl Store {
                 "Enter the text.",
             )
         })?;
-        let mut w = self.begin_write().await?;
-        let (_, _, _, _, as_coordinator) = self.visible_request(&mut w.tx, actor, request_id).await?;
-        let lead = is_lead(actor);
-        if !(lead || as_coordinator) {
-            return Err(StoreError::Forbidden);
-        }
         let kind = if lead { "advice_given" } else { "advice_asked" };
         event(&mut w.tx, request_id, None, actor, now, kind, Some(&body)).await?;
         let link = format!("/dispatch/{request_id}");

@@ -865,25 +865,20 @@ pub async fn propose(
     after(&state, &a, &id, r, "proposed", "propose", None).await
 }
 
-/// Action form.
+/// Action form (the page's form also carries `_csrf`).
 #[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct ActionForm {
     action: String,
     reason: String,
 }
 
-fn parse_action(a: &Authed, s: &str) -> Result<DispatchAction, StoreError> {
-    let _ = a;
-    DispatchAction::parse(s).ok_or_else(|| {
-        domain::FieldError::new(
-            "action",
-            "unknown_code",
-            "操作を選んでください",
-            "Choose an action.",
-        )
-        .into()
-    })
+/// Action body of the API: unknown fields are refused.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ActionBody {
+    action: String,
+    reason: String,
 }
 
 /// POST /dispatches/{id}/action — accept, decline, withdraw, start, complete, cancel.
@@ -898,15 +893,10 @@ pub async fn dispatch_action(
         .request_of_dispatch(a.actor(), &id)
         .await
         .map_err(|e| a.err(e))?;
-    let r = match parse_action(&a, &f.action) {
-        Ok(action) => {
-            state
-                .store
-                .dispatch_action(a.actor(), &id, action, &f.reason, state.clock.now())
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let r = state
+        .store
+        .dispatch_action(a.actor(), &id, &f.action, &f.reason, state.clock.now())
+        .await;
     after(&state, &a, &request_id, r, "action", "dispatches", None).await
 }
 
@@ -991,10 +981,17 @@ pub async fn activity_void(
     }
 }
 
-/// Advice form.
+/// Advice form (the page's form also carries `_csrf`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AdviceForm {
+    text: String,
+}
+
+/// Advice body of the API: unknown fields are refused.
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
-pub struct AdviceForm {
+pub struct AdviceBody {
     text: String,
 }
 
@@ -1253,7 +1250,7 @@ pub async fn api_advice(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: AdviceForm = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let f: AdviceBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
     state
         .store
         .add_advice(a.actor(), &id, &f.text, state.clock.now())
@@ -1269,11 +1266,10 @@ pub async fn api_action(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: ActionForm = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
-    let action = parse_action(&a, &f.action).map_err(|e| a.err(e))?;
+    let f: ActionBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
     let request_id = state
         .store
-        .dispatch_action(a.actor(), &id, action, &f.reason, state.clock.now())
+        .dispatch_action(a.actor(), &id, &f.action, &f.reason, state.clock.now())
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(serde_json::json!({ "request_id": request_id })))

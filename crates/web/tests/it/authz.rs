@@ -195,7 +195,7 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
         .remove(0);
     w.app
         .store
-        .dispatch_action(advisor, &dispatch, domain::dispatch::DispatchAction::Accept, "", now)
+        .dispatch_action(advisor, &dispatch, "accept", "", now)
         .await
         .unwrap();
     let activity = w
