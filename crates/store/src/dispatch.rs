@@ -241,7 +241,11 @@ pub struct ActivityRecord {
 impl ActivityRecord {
     /// Travel distance as "12.5".
     pub fn travel_km(&self) -> String {
-        format!("{}.{}", self.travel_tenths_km / 10, self.travel_tenths_km % 10)
+        format!(
+            "{}.{}",
+            self.travel_tenths_km / 10,
+            self.travel_tenths_km % 10
+        )
     }
 }
 
@@ -502,7 +506,10 @@ fn coord_record(r: CoordRow, active: i64) -> CoordinatorRecord {
 
 /// Availability from stored columns.
 fn availability_of(status: &str, leave_until: Option<&str>) -> Availability {
-    match (status, leave_until.and_then(|d| d.parse::<NaiveDate>().ok())) {
+    match (
+        status,
+        leave_until.and_then(|d| d.parse::<NaiveDate>().ok()),
+    ) {
         ("on_leave", Some(until)) => Availability::OnLeave { until },
         ("inactive", _) => Availability::Inactive,
         _ => Availability::Active,
@@ -688,22 +695,16 @@ impl Store {
             })
             .filter(|c| {
                 q.is_empty()
-                    || [
-                        Some(&c.name),
-                        c.name_kana.as_ref(),
-                        c.organization.as_ref(),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .any(|s| domain::kana::normalize_for_search(s).contains(&q))
+                    || [Some(&c.name), c.name_kana.as_ref(), c.organization.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .any(|s| domain::kana::normalize_for_search(s).contains(&q))
             })
             .filter(|c| {
                 f.municipality.trim().is_empty() || {
                     let m = f.municipality.trim();
                     let pref = domain::municipality::prefecture_code_of(m);
-                    c.covers
-                        .iter()
-                        .any(|x| x == m || Some(x) == pref.as_ref())
+                    c.covers.iter().any(|x| x == m || Some(x) == pref.as_ref())
                 }
             })
             .filter(|c| f.profession.is_empty() || c.professions.contains(&f.profession))
@@ -759,13 +760,12 @@ impl Store {
         deny_unless_lead(actor)?;
         let mut w = self.begin_write().await?;
         if let Some(id) = id {
-            let exists: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM coordinators WHERE id = $1 AND center_id = $2",
-            )
-            .bind(id)
-            .bind(&actor.center_id)
-            .fetch_optional(&mut *w.tx)
-            .await?;
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT id FROM coordinators WHERE id = $1 AND center_id = $2")
+                    .bind(id)
+                    .bind(&actor.center_id)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
@@ -774,13 +774,12 @@ impl Store {
         let user_id = match &draft.login {
             None => None,
             Some(login) => {
-                let uid: Option<String> = sqlx::query_scalar(
-                    "SELECT id FROM users WHERE login = $1 AND center_id = $2",
-                )
-                .bind(login)
-                .bind(&actor.center_id)
-                .fetch_optional(&mut *w.tx)
-                .await?;
+                let uid: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM users WHERE login = $1 AND center_id = $2")
+                        .bind(login)
+                        .bind(&actor.center_id)
+                        .fetch_optional(&mut *w.tx)
+                        .await?;
                 let Some(uid) = uid else {
                     return Err(FieldError::new(
                         "login",
@@ -790,12 +789,11 @@ impl Store {
                     )
                     .into());
                 };
-                let taken: Option<String> = sqlx::query_scalar(
-                    "SELECT id FROM coordinators WHERE user_id = $1",
-                )
-                .bind(&uid)
-                .fetch_optional(&mut *w.tx)
-                .await?;
+                let taken: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM coordinators WHERE user_id = $1")
+                        .bind(&uid)
+                        .fetch_optional(&mut *w.tx)
+                        .await?;
                 if taken.is_some_and(|t| Some(t.as_str()) != id) {
                     return Err(FieldError::new(
                         "login",
@@ -1008,13 +1006,12 @@ impl Store {
         actor: &Actor,
         consultation_id: &str,
     ) -> Result<Option<(Option<String>, Vec<String>)>> {
-        let child: Option<(Option<String>,)> = sqlx::query_as(
-            "SELECT child_id FROM consultations WHERE id = $1 AND center_id = $2",
-        )
-        .bind(consultation_id)
-        .bind(&actor.center_id)
-        .fetch_optional(self.pool())
-        .await?;
+        let child: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT child_id FROM consultations WHERE id = $1 AND center_id = $2")
+                .bind(consultation_id)
+                .bind(&actor.center_id)
+                .fetch_optional(self.pool())
+                .await?;
         let Some((child,)) = child else {
             return Ok(None);
         };
@@ -1079,12 +1076,11 @@ impl Store {
         }
         let draft = RequestDraft::parse(input)?;
         let mut w = self.begin_write().await?;
-        let child: Option<(String, String)> = sqlx::query_as(
-            "SELECT center_id, municipality_code FROM children WHERE id = $1",
-        )
-        .bind(&draft.child_id)
-        .fetch_optional(&mut *w.tx)
-        .await?;
+        let child: Option<(String, String)> =
+            sqlx::query_as("SELECT center_id, municipality_code FROM children WHERE id = $1")
+                .bind(&draft.child_id)
+                .fetch_optional(&mut *w.tx)
+                .await?;
         let Some((_, municipality)) = child.filter(|(c, _)| *c == actor.center_id) else {
             return Err(FieldError::new(
                 "child_id",
@@ -1095,13 +1091,12 @@ impl Store {
             .into());
         };
         if let Some(cid) = &draft.consultation_id {
-            let ok: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM consultations WHERE id = $1 AND center_id = $2",
-            )
-            .bind(cid)
-            .bind(&actor.center_id)
-            .fetch_optional(&mut *w.tx)
-            .await?;
+            let ok: Option<String> =
+                sqlx::query_scalar("SELECT id FROM consultations WHERE id = $1 AND center_id = $2")
+                    .bind(cid)
+                    .bind(&actor.center_id)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
             if ok.is_none() {
                 return Err(FieldError::new(
                     "consultation_id",
@@ -1134,7 +1129,16 @@ impl Store {
         .bind(today.to_string())
         .execute(&mut *w.tx)
         .await?;
-        event(&mut w.tx, &id, None, actor, now, "requested", draft.note.as_deref()).await?;
+        event(
+            &mut w.tx,
+            &id,
+            None,
+            actor,
+            now,
+            "requested",
+            draft.note.as_deref(),
+        )
+        .await?;
         for lead in lead_users(&mut w.tx, &actor.center_id).await? {
             if lead != actor.user_id {
                 notify(
@@ -1214,18 +1218,20 @@ impl Store {
         }
         let out: Vec<RequestSummary> = rows
             .into_iter()
-            .map(|(id, child_id, f, g, m, topics, sides, urgency, status, on)| RequestSummary {
-                coordinators: by_req.get(&id).map(|v| v.join("、")).unwrap_or_default(),
-                id,
-                child_id,
-                child_name: format!("{f} {g}"),
-                municipality_code: m,
-                topics: split(&topics),
-                sides,
-                urgency,
-                status,
-                requested_on: on,
-            })
+            .map(
+                |(id, child_id, f, g, m, topics, sides, urgency, status, on)| RequestSummary {
+                    coordinators: by_req.get(&id).map(|v| v.join("、")).unwrap_or_default(),
+                    id,
+                    child_id,
+                    child_name: format!("{f} {g}"),
+                    municipality_code: m,
+                    topics: split(&topics),
+                    sides,
+                    urgency,
+                    status,
+                    requested_on: on,
+                },
+            )
             .collect();
         self.audit_event(
             Some(actor),
@@ -1248,7 +1254,13 @@ impl Store {
         conn: &mut sqlx::AnyConnection,
         actor: &Actor,
         id: &str,
-    ) -> Result<(RequestSummary, Option<String>, Option<String>, Option<String>, bool)> {
+    ) -> Result<(
+        RequestSummary,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        bool,
+    )> {
         let row: Option<(String, String, String, String, String, String, String, String, String, String, Option<String>, Option<String>, Option<String>)> =
             sqlx::query_as(
                 "SELECT r.id, r.child_id, ch.family_name, ch.given_name, r.municipality_code, r.topics, r.sides, r.urgency, r.status, \
@@ -1259,7 +1271,8 @@ impl Store {
             .bind(&actor.center_id)
             .fetch_optional(&mut *conn)
             .await?;
-        let Some((rid, child_id, f, g, m, topics, sides, urgency, status, on, cons, pref, note)) = row
+        let Some((rid, child_id, f, g, m, topics, sides, urgency, status, on, cons, pref, note)) =
+            row
         else {
             return Err(StoreError::NotFound);
         };
@@ -1352,7 +1365,12 @@ impl Store {
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
-        let activities = activities_of(&mut conn, "a.dispatch_id IN (SELECT id FROM dispatches WHERE request_id = $1)", id).await?;
+        let activities = activities_of(
+            &mut conn,
+            "a.dispatch_id IN (SELECT id FROM dispatches WHERE request_id = $1)",
+            id,
+        )
+        .await?;
         drop(conn);
         self.audit_event(
             Some(actor),
@@ -1426,7 +1444,11 @@ impl Store {
                 name: n,
                 organization: o,
                 score: c.score,
-                reasons: c.reasons.iter().map(|r| Msg::of(|l| r.message(l))).collect(),
+                reasons: c
+                    .reasons
+                    .iter()
+                    .map(|r| Msg::of(|l| r.message(l)))
+                    .collect(),
             }
         };
         // What is still missing on a pair request decides what to recommend.
@@ -1447,11 +1469,12 @@ impl Store {
                 SidesNeeded::Medical
             };
         }
-        let candidates: Vec<CandidateView> = dispatch::rank(&single_req, &profiles, &weights, today)
-            .iter()
-            .take(50)
-            .map(view)
-            .collect();
+        let candidates: Vec<CandidateView> =
+            dispatch::rank(&single_req, &profiles, &weights, today)
+                .iter()
+                .take(50)
+                .map(view)
+                .collect();
         let pairs = if want_pairs {
             dispatch::rank_pairs(&req, &profiles, &weights, today, 10)
                 .iter()
@@ -1558,7 +1581,11 @@ impl Store {
             SidesNeeded::Medical | SidesNeeded::Welfare => Vec::new(),
             SidesNeeded::Both => [Side::Medical, Side::Welfare]
                 .into_iter()
-                .filter(|s| !live.iter().any(|(_, side)| side.as_deref() == Some(s.code())))
+                .filter(|s| {
+                    !live
+                        .iter()
+                        .any(|(_, side)| side.as_deref() == Some(s.code()))
+                })
                 .collect(),
         };
         if open_sides.is_empty() {
@@ -1627,7 +1654,10 @@ impl Store {
             return Err(FieldError::new(
                 "coordinator_ids",
                 "missing_side",
-                format!("選んだ人の職種では必要な側（{}）を担当できません", need.join("・")),
+                format!(
+                    "選んだ人の職種では必要な側（{}）を担当できません",
+                    need.join("・")
+                ),
                 format!(
                     "The chosen people's professions do not cover the side needed ({}).",
                     need_en.join(", ")
@@ -1645,7 +1675,10 @@ impl Store {
             } else {
                 SidesNeeded::Welfare
             };
-            let name = records.get(&p.id.to_string()).map(|r| r.name.as_str()).unwrap_or("");
+            let name = records
+                .get(&p.id.to_string())
+                .map(|r| r.name.as_str())
+                .unwrap_or("");
             for rule in dispatch::exclusions(&one, p, today) {
                 if overridable(&rule) {
                     overrides.push(format!("{name}: {}", rule.message(Lang::Ja)));
@@ -1688,7 +1721,11 @@ impl Store {
                         action: "dispatch.propose.refused",
                         entity: "dispatch_request",
                         entity_id: Some(request_id),
-                        detail: format!("coordinators={} rules={}", ids.join(","), overrides.join("; ")),
+                        detail: format!(
+                            "coordinators={} rules={}",
+                            ids.join(","),
+                            overrides.join("; ")
+                        ),
                     },
                 )
                 .await?;
@@ -1711,7 +1748,12 @@ impl Store {
             let ranked = dispatch::rank(&one, std::slice::from_ref(*p), &weights, today);
             let reasons: Vec<Msg> = ranked
                 .first()
-                .map(|c| c.reasons.iter().map(|r| Msg::of(|l| r.message(l))).collect())
+                .map(|c| {
+                    c.reasons
+                        .iter()
+                        .map(|r| Msg::of(|l| r.message(l)))
+                        .collect()
+                })
                 .unwrap_or_default();
             let did = new_id();
             sqlx::query(
@@ -1732,7 +1774,16 @@ impl Store {
             .execute(&mut *w.tx)
             .await?;
             let name = rec.map(|r| r.name.as_str()).unwrap_or("");
-            event(&mut w.tx, request_id, Some(&did), actor, now, "proposed", Some(name)).await?;
+            event(
+                &mut w.tx,
+                request_id,
+                Some(&did),
+                actor,
+                now,
+                "proposed",
+                Some(name),
+            )
+            .await?;
             if let Some(uid) = self.user_of_coordinator(&mut w.tx, &pid).await? {
                 notify(
                     &mut w.tx,
@@ -1740,7 +1791,8 @@ impl Store {
                     now,
                     Msg::of(|l| {
                         l.pick(
-                            "派遣の打診が届きました。内容を確認して受諾または辞退してください".to_string(),
+                            "派遣の打診が届きました。内容を確認して受諾または辞退してください"
+                                .to_string(),
                             "You have a new dispatch offer: please accept or decline.".to_string(),
                         )
                     }),
@@ -1762,8 +1814,14 @@ impl Store {
                     entity: "dispatch_request",
                     entity_id: Some(request_id),
                     detail: match &override_reason {
-                        Some(r) => format!("dispatch={did} coordinator={pid} rules={} reason={r}", overrides.join("; ")),
-                        None => format!("dispatch={did} coordinator={pid} score={}", score.unwrap_or(0)),
+                        Some(r) => format!(
+                            "dispatch={did} coordinator={pid} rules={} reason={r}",
+                            overrides.join("; ")
+                        ),
+                        None => format!(
+                            "dispatch={did} coordinator={pid} score={}",
+                            score.unwrap_or(0)
+                        ),
                     },
                 },
             )
@@ -1875,11 +1933,13 @@ impl Store {
                 .fetch_optional(&mut *w.tx)
                 .await?;
                 if assigned.is_none() {
-                    sqlx::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1, $2)")
-                        .bind(&child_id)
-                        .bind(uid)
-                        .execute(&mut *w.tx)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO child_coordinators (child_id, user_id) VALUES ($1, $2)",
+                    )
+                    .bind(&child_id)
+                    .bind(uid)
+                    .execute(&mut *w.tx)
+                    .await?;
                 }
             }
         }
@@ -1980,18 +2040,34 @@ impl Store {
         .bind(request_id)
         .execute(&mut *w.tx)
         .await?;
-        sqlx::query("UPDATE dispatch_requests SET status = 'cancelled', updated_at = $1 WHERE id = $2")
-            .bind(ts(now))
-            .bind(request_id)
-            .execute(&mut *w.tx)
-            .await?;
-        event(&mut w.tx, request_id, None, actor, now, "request_cancelled", Some(&reason)).await?;
+        sqlx::query(
+            "UPDATE dispatch_requests SET status = 'cancelled', updated_at = $1 WHERE id = $2",
+        )
+        .bind(ts(now))
+        .bind(request_id)
+        .execute(&mut *w.tx)
+        .await?;
+        event(
+            &mut w.tx,
+            request_id,
+            None,
+            actor,
+            now,
+            "request_cancelled",
+            Some(&reason),
+        )
+        .await?;
         for uid in users.into_iter().flatten() {
             notify(
                 &mut w.tx,
                 &uid,
                 now,
-                Msg::of(|l| l.pick("派遣依頼が中止されました".to_string(), "A dispatch request was cancelled.".to_string())),
+                Msg::of(|l| {
+                    l.pick(
+                        "派遣依頼が中止されました".to_string(),
+                        "A dispatch request was cancelled.".to_string(),
+                    )
+                }),
                 &format!("/dispatch/{request_id}"),
             )
             .await?;
@@ -2076,7 +2152,16 @@ impl Store {
                 .bind(dispatch_id)
                 .execute(&mut *w.tx)
                 .await?;
-            event(&mut w.tx, &request_id, Some(dispatch_id), actor, now, "start", None).await?;
+            event(
+                &mut w.tx,
+                &request_id,
+                Some(dispatch_id),
+                actor,
+                now,
+                "start",
+                None,
+            )
+            .await?;
             refresh_request_status(&mut w.tx, &request_id, now).await?;
         }
         event(
@@ -2098,7 +2183,10 @@ impl Store {
                 action: "dispatch.activity",
                 entity: "dispatch_request",
                 entity_id: Some(&request_id),
-                detail: format!("activity={id} dispatch={dispatch_id} on={} kind={}", act.on, act.kind),
+                detail: format!(
+                    "activity={id} dispatch={dispatch_id} on={} kind={}",
+                    act.on, act.kind
+                ),
             },
         )
         .await?;
@@ -2138,13 +2226,24 @@ impl Store {
             )
             .into());
         }
-        sqlx::query("UPDATE dispatch_activities SET voided_at = $1, void_reason = $2 WHERE id = $3")
-            .bind(ts(now))
-            .bind(&reason)
-            .bind(activity_id)
-            .execute(&mut *w.tx)
-            .await?;
-        event(&mut w.tx, &request_id, None, actor, now, "activity_voided", Some(&reason)).await?;
+        sqlx::query(
+            "UPDATE dispatch_activities SET voided_at = $1, void_reason = $2 WHERE id = $3",
+        )
+        .bind(ts(now))
+        .bind(&reason)
+        .bind(activity_id)
+        .execute(&mut *w.tx)
+        .await?;
+        event(
+            &mut w.tx,
+            &request_id,
+            None,
+            actor,
+            now,
+            "activity_voided",
+            Some(&reason),
+        )
+        .await?;
         append(
             &mut w.tx,
             self.backend(),
@@ -2172,7 +2271,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut w = self.begin_write().await?;
-        let (_, _, _, _, as_coordinator) = self.visible_request(&mut w.tx, actor, request_id).await?;
+        let (_, _, _, _, as_coordinator) =
+            self.visible_request(&mut w.tx, actor, request_id).await?;
         let lead = is_lead(actor);
         if !(lead || as_coordinator) {
             return Err(StoreError::Forbidden);
@@ -2207,9 +2307,19 @@ impl Store {
         let who = actor.display_name.clone();
         for uid in recipients.into_iter().filter(|u| *u != actor.user_id) {
             let text = if lead {
-                Msg::of(|l| l.pick(format!("{who}さんから助言がありました"), format!("Advice from {who}")))
+                Msg::of(|l| {
+                    l.pick(
+                        format!("{who}さんから助言がありました"),
+                        format!("Advice from {who}"),
+                    )
+                })
             } else {
-                Msg::of(|l| l.pick(format!("{who}さんが助言を求めています"), format!("{who} asks for advice")))
+                Msg::of(|l| {
+                    l.pick(
+                        format!("{who}さんが助言を求めています"),
+                        format!("{who} asks for advice"),
+                    )
+                })
             };
             notify(&mut w.tx, &uid, now, text, &link).await?;
         }
@@ -2219,7 +2329,11 @@ impl Store {
             Some(actor),
             now,
             AuditEntry {
-                action: if lead { "dispatch.advice" } else { "dispatch.advice.ask" },
+                action: if lead {
+                    "dispatch.advice"
+                } else {
+                    "dispatch.advice.ask"
+                },
                 entity: "dispatch_request",
                 entity_id: Some(request_id),
                 detail: String::new(),
@@ -2291,12 +2405,14 @@ impl Store {
     pub async fn mark_notifications_read(&self, actor: &Actor, now: DateTime<Utc>) -> Result<u64> {
         let w = self.begin_write().await?;
         let mut w = w;
-        let n = sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
-            .bind(ts(now))
-            .bind(&actor.user_id)
-            .execute(&mut *w.tx)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(&actor.user_id)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
         w.commit().await?;
         Ok(n)
     }
@@ -2424,56 +2540,12 @@ fn minutes_field(field: &str, raw: &str, required: bool) -> std::result::Result<
     }
 }
 
-/// Travel distance "12.5" (km, one decimal) → tenths of a km; 0‥1000 km.
+/// Travel distance "12.5" (km, one decimal) → tenths of a km; empty = no travel.
 fn tenths_km(field: &str, raw: &str) -> std::result::Result<u32, FieldError> {
-    let s: String = raw
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '．' => '.',
-            'ー' | '−' | '－' => '-',
-            _ => c,
-        })
-        .collect();
-    if s.is_empty() {
+    if raw.trim().is_empty() {
         return Ok(0);
     }
-    let bad = || {
-        FieldError::new(
-            field,
-            "invalid_number",
-            "距離はkm単位で、小数点以下1桁までの数で入力してください（例: 12.5）",
-            "Enter the distance in km with at most one decimal (e.g. 12.5).",
-        )
-    };
-    if s.starts_with('-') {
-        return Err(FieldError::new(
-            field,
-            "negative",
-            "マイナスの値は入力できません",
-            "Cannot be negative.",
-        ));
-    }
-    let (whole, frac) = match s.split_once('.') {
-        Some((w, f)) if f.len() == 1 => (w, f),
-        Some(_) => return Err(bad()),
-        None => (s.as_str(), "0"),
-    };
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let w: u32 = whole.parse().map_err(|_| bad())?;
-    let f: u32 = frac.parse().map_err(|_| bad())?;
-    if w > 1000 || (w == 1000 && f > 0) {
-        return Err(FieldError::new(
-            field,
-            "too_large",
-            "移動距離は1000km以下で入力してください",
-            "Travel distance must be 1000 km or less.",
-        ));
-    }
-    Ok(w * 10 + f)
+    domain::payment::Distance::parse(field, raw).map(|d| d.tenths())
 }
 
 fn parse_activity(
@@ -2482,20 +2554,15 @@ fn parse_activity(
     today: NaiveDate,
 ) -> Result<ParsedActivity> {
     let mut errs = ValidationErrors::new();
-    let kind = match input.kind.trim() {
-        "visit" => Some("visit"),
-        "call" => Some("call"),
-        "meeting" => Some("meeting"),
-        _ => {
-            errs.push(FieldError::new(
-                "kind",
-                "required",
-                "活動の種類（訪問・電話・会議）を選んでください",
-                "Choose the kind of activity (visit, call, meeting).",
-            ));
-            None
-        }
-    };
+    let kind = domain::payment::ActivityKind::parse(&input.kind).map(|k| k.code());
+    if kind.is_none() {
+        errs.push(FieldError::new(
+            "kind",
+            "required",
+            "活動の種類（訪問・電話・会議）を選んでください",
+            "Choose the kind of activity (visit, call, meeting).",
+        ));
+    }
     let on = match domain::dates::parse_date("on_date", &input.on_date) {
         Ok(d) if d > today => {
             errs.push(FieldError::new(
@@ -2523,20 +2590,29 @@ fn parse_activity(
     };
     let minutes = errs.check(minutes_field("minutes", &input.minutes, true));
     let travel = errs.check(tenths_km("travel_km", &input.travel_km));
-    let travel_minutes = errs.check(minutes_field("travel_minutes", &input.travel_minutes, false));
+    let travel_minutes = errs.check(minutes_field(
+        "travel_minutes",
+        &input.travel_minutes,
+        false,
+    ));
     let notes = errs.check(domain::text::optional_text("notes", &input.notes, 4000));
     errs.into_result()?;
     match (kind, on, minutes, travel, travel_minutes, notes) {
-        (Some(kind), Some(on), Some(minutes), Some(travel_tenths_km), Some(travel_minutes), Some(notes)) => {
-            Ok(ParsedActivity {
-                kind,
-                on,
-                minutes,
-                travel_tenths_km,
-                travel_minutes,
-                notes,
-            })
-        }
+        (
+            Some(kind),
+            Some(on),
+            Some(minutes),
+            Some(travel_tenths_km),
+            Some(travel_minutes),
+            Some(notes),
+        ) => Ok(ParsedActivity {
+            kind,
+            on,
+            minutes,
+            travel_tenths_km,
+            travel_minutes,
+            notes,
+        }),
         _ => Err(FieldError::required("kind").into()),
     }
 }
@@ -2557,23 +2633,26 @@ async fn activities_of(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, did, name, kind, on, m, km, tm, notes, v, vr)| ActivityRecord {
-            id,
-            dispatch_id: did,
-            coordinator_name: name,
-            kind,
-            on_date: on,
-            minutes: m,
-            travel_tenths_km: km,
-            travel_minutes: tm,
-            notes,
-            voided_at: v,
-            void_reason: vr,
-        })
+        .map(
+            |(id, did, name, kind, on, m, km, tm, notes, v, vr)| ActivityRecord {
+                id,
+                dispatch_id: did,
+                coordinator_name: name,
+                kind,
+                on_date: on,
+                minutes: m,
+                travel_tenths_km: km,
+                travel_minutes: tm,
+                notes,
+                voided_at: v,
+                void_reason: vr,
+            },
+        )
         .collect())
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -2583,7 +2662,10 @@ mod tests {
         assert_eq!(tenths_km("d", "１２"), Ok(120));
         assert_eq!(tenths_km("d", ""), Ok(0));
         assert_eq!(tenths_km("d", "-3").unwrap_err().code, "negative");
-        assert_eq!(tenths_km("d", "1.25").unwrap_err().code, "invalid_number");
+        assert_eq!(
+            tenths_km("d", "1.25").unwrap_err().code,
+            "too_many_decimals"
+        );
         assert_eq!(tenths_km("d", "1000.1").unwrap_err().code, "too_large");
         assert_eq!(minutes_field("m", "-5", true).unwrap_err().code, "negative");
         assert_eq!(minutes_field("m", "", true).unwrap_err().code, "required");

@@ -222,7 +222,12 @@ impl CoordinatorFormPage {
     }
 }
 
-fn coordinator_form(a: &Authed, id: Option<String>, form: CoordinatorInput, errors: FormErrors) -> CoordinatorFormPage {
+fn coordinator_form(
+    a: &Authed,
+    id: Option<String>,
+    form: CoordinatorInput,
+    errors: FormErrors,
+) -> CoordinatorFormPage {
     CoordinatorFormPage {
         l: Layout::for_user(
             a,
@@ -245,7 +250,10 @@ pub async fn coordinator_new(a: Authed) -> PageResult {
         availability: "active".into(),
         ..Default::default()
     };
-    page_status(StatusCode::OK, &coordinator_form(&a, None, form, FormErrors::default()))
+    page_status(
+        StatusCode::OK,
+        &coordinator_form(&a, None, form, FormErrors::default()),
+    )
 }
 
 /// GET /coordinators/{id}/edit
@@ -400,7 +408,9 @@ struct DispatchListPage {
 
 impl DispatchListPage {
     fn urgency_label(&self, code: &str) -> &'static str {
-        Urgency::parse(code).map(|u| u.label(self.l.tr.0)).unwrap_or("")
+        Urgency::parse(code)
+            .map(|u| u.label(self.l.tr.0))
+            .unwrap_or("")
     }
     fn sides_label(&self, code: &str) -> &'static str {
         SidesNeeded::parse(code)
@@ -589,7 +599,12 @@ pub async fn dispatch_create(
     let input = request_input(&Fields(pairs));
     match state
         .store
-        .create_dispatch_request(a.actor(), &input, state.clock.today_jst(), state.clock.now())
+        .create_dispatch_request(
+            a.actor(),
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
         .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/dispatch/{id}")).into_response()),
@@ -663,7 +678,10 @@ impl DispatchShowPage {
     }
     /// Buttons for one dispatch: a lead sees every allowed action; the coordinator sees
     /// theirs (not withdraw).
-    fn actions(&self, line: &store::dispatch::DispatchLine) -> Vec<(&'static str, &'static str, bool)> {
+    fn actions(
+        &self,
+        line: &store::dispatch::DispatchLine,
+    ) -> Vec<(&'static str, &'static str, bool)> {
         let mine = self.my_dispatches.contains(&line.id);
         if !(self.lead || mine) {
             return Vec::new();
@@ -676,10 +694,17 @@ impl DispatchShowPage {
     }
     fn can_record(&self, line: &store::dispatch::DispatchLine) -> bool {
         (self.lead || self.my_dispatches.contains(&line.id))
-            && matches!(line.status, DispatchStatus::Accepted | DispatchStatus::Active)
+            && matches!(
+                line.status,
+                DispatchStatus::Accepted | DispatchStatus::Active
+            )
     }
     fn recordable(&self) -> Vec<&store::dispatch::DispatchLine> {
-        self.d.dispatches.iter().filter(|l| self.can_record(l)).collect()
+        self.d
+            .dispatches
+            .iter()
+            .filter(|l| self.can_record(l))
+            .collect()
     }
     fn event_label(&self, kind: &str) -> String {
         let lang = self.l.tr.0;
@@ -705,12 +730,9 @@ impl DispatchShowPage {
 }
 
 fn activity_kind_label(kind: &str, lang: Lang) -> &'static str {
-    match kind {
-        "visit" => lang.pick("訪問", "Visit"),
-        "call" => lang.pick("電話", "Call"),
-        "meeting" => lang.pick("会議出席", "Meeting"),
-        _ => "",
-    }
+    domain::payment::ActivityKind::parse(kind)
+        .map(|k| k.label(lang))
+        .unwrap_or("")
 }
 
 #[derive(Default)]
@@ -820,7 +842,9 @@ async fn after<T>(
     activity: Option<ActivityInput>,
 ) -> PageResult {
     match r {
-        Ok(_) => Ok(Redirect::to(&format!("/dispatch/{id}?saved={saved}#{section}")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/dispatch/{id}?saved={saved}#{section}")).into_response())
+        }
         Err(StoreError::Validation(errs)) => {
             show_page(
                 state,
@@ -860,7 +884,13 @@ pub async fn propose(
     };
     let r = state
         .store
-        .propose_dispatch(a.actor(), &id, &input, state.clock.today_jst(), state.clock.now())
+        .propose_dispatch(
+            a.actor(),
+            &id,
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
         .await;
     after(&state, &a, &id, r, "proposed", "propose", None).await
 }
@@ -940,9 +970,24 @@ pub async fn activity_create(
     let input = activity_input(&Fields(pairs));
     let r = state
         .store
-        .record_activity(a.actor(), &id, &input, state.clock.today_jst(), state.clock.now())
+        .record_activity(
+            a.actor(),
+            &id,
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
         .await;
-    after(&state, &a, &request_id, r, "activity", "activity", Some(input)).await
+    after(
+        &state,
+        &a,
+        &request_id,
+        r,
+        "activity",
+        "activity",
+        Some(input),
+    )
+    .await
 }
 
 /// POST /activities/{id}/void — void an activity entered by mistake.
@@ -957,7 +1002,9 @@ pub async fn activity_void(
         .void_activity(a.actor(), &id, &f.reason, state.clock.now())
         .await
     {
-        Ok(rid) => Ok(Redirect::to(&format!("/dispatch/{rid}?saved=action#activities")).into_response()),
+        Ok(rid) => {
+            Ok(Redirect::to(&format!("/dispatch/{rid}?saved=action#activities")).into_response())
+        }
         Err(StoreError::Validation(errs)) => {
             let rid = state
                 .store
@@ -1140,7 +1187,13 @@ pub async fn api_coordinator_create(
     let input: CoordinatorInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
     let id = state
         .store
-        .save_coordinator(a.actor(), None, &input, state.clock.today_jst(), state.clock.now())
+        .save_coordinator(
+            a.actor(),
+            None,
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
         .await
         .map_err(|e| a.err(e))?;
     Ok(created(id))
@@ -1156,7 +1209,13 @@ pub async fn api_coordinator_update(
     let input: CoordinatorInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
     state
         .store
-        .save_coordinator(a.actor(), Some(&id), &input, state.clock.today_jst(), state.clock.now())
+        .save_coordinator(
+            a.actor(),
+            Some(&id),
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(
@@ -1191,7 +1250,12 @@ pub async fn api_request_create(
     let input: RequestInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
     let id = state
         .store
-        .create_dispatch_request(a.actor(), &input, state.clock.today_jst(), state.clock.now())
+        .create_dispatch_request(
+            a.actor(),
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
         .await
         .map_err(|e| a.err(e))?;
     Ok(created(id))
@@ -1237,7 +1301,13 @@ pub async fn api_propose(
     let input: ProposalInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
     let ids = state
         .store
-        .propose_dispatch(a.actor(), &id, &input, state.clock.today_jst(), state.clock.now())
+        .propose_dispatch(
+            a.actor(),
+            &id,
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
         .await
         .map_err(|e| a.err(e))?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "ids": ids }))))
@@ -1285,7 +1355,13 @@ pub async fn api_activity(
     let input: ActivityInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
     let aid = state
         .store
-        .record_activity(a.actor(), &id, &input, state.clock.today_jst(), state.clock.now())
+        .record_activity(
+            a.actor(),
+            &id,
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
         .await
         .map_err(|e| a.err(e))?;
     Ok(created(aid))
@@ -1301,7 +1377,9 @@ pub async fn api_notifications(
         .notifications(a.actor())
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(serde_json::json!({ "items": items, "unread": unread })))
+    Ok(Json(
+        serde_json::json!({ "items": items, "unread": unread }),
+    ))
 }
 
 /// GET /api/v1/reports/dispatch?fy=2026

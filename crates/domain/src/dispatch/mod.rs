@@ -61,12 +61,12 @@ pub mod roster;
 pub use assign::{
     assign_batch, Assigned, Assignment, AssignmentLine, Unassigned, UnassignedReason,
 };
-pub use roster::{
-    CoordinatorDraft, CoordinatorInput, DispatchAction, DispatchStatus, RequestDraft, RequestInput,
-};
 pub use rank::{
     exclusions, is_eligible, pair_bonus, rank, rank_pairs, score, Candidate, Exclusion,
     PairCandidate, PairReason, Reason,
+};
+pub use roster::{
+    CoordinatorDraft, CoordinatorInput, DispatchAction, DispatchStatus, RequestDraft, RequestInput,
 };
 
 /// Id of a dispatch request (派遣依頼). Generated outside the domain crate.

@@ -143,8 +143,11 @@ impl CoordinatorDraft {
         let affiliation = if input.affiliation_code.trim().is_empty() {
             Some(None)
         } else {
-            errs.check(MunicipalityCode::parse("affiliation_code", &input.affiliation_code))
-                .map(Some)
+            errs.check(MunicipalityCode::parse(
+                "affiliation_code",
+                &input.affiliation_code,
+            ))
+            .map(Some)
         };
         let mut professions = Vec::new();
         for p in split_list(&input.professions) {
@@ -185,11 +188,19 @@ impl CoordinatorDraft {
             Some(None)
         } else {
             let max = u32::try_from(today.year()).unwrap_or(2100);
-            errs.check(small_number("training_year", &input.training_year, 2000, max))
-                .map(|y| Some(i32::try_from(y).unwrap_or_default()))
+            errs.check(small_number(
+                "training_year",
+                &input.training_year,
+                2000,
+                max,
+            ))
+            .map(|y| Some(i32::try_from(y).unwrap_or_default()))
         };
-        let followup_trainings =
-            errs.check(optional_text("followup_trainings", &input.followup_trainings, 2000));
+        let followup_trainings = errs.check(optional_text(
+            "followup_trainings",
+            &input.followup_trainings,
+            2000,
+        ));
         let max_active_cases = errs.check(small_number(
             "max_active_cases",
             &input.max_active_cases,
@@ -347,7 +358,11 @@ impl SidesNeeded {
 
     /// Every value in display order.
     pub fn all() -> [SidesNeeded; 3] {
-        [SidesNeeded::Medical, SidesNeeded::Welfare, SidesNeeded::Both]
+        [
+            SidesNeeded::Medical,
+            SidesNeeded::Welfare,
+            SidesNeeded::Both,
+        ]
     }
 }
 
@@ -438,14 +453,17 @@ impl RequestDraft {
                 "Choose an urgency.",
             ));
         }
-        let preferred_dates = errs.check(optional_line("preferred_dates", &input.preferred_dates, 200));
+        let preferred_dates = errs.check(optional_line(
+            "preferred_dates",
+            &input.preferred_dates,
+            200,
+        ));
         let note = errs.check(optional_text("note", &input.note, 2000));
         errs.into_result()?;
         match (sides, urgency, preferred_dates, note) {
             (Some(sides), Some(urgency), Some(preferred_dates), Some(note)) => Ok(RequestDraft {
                 child_id: child_id.to_string(),
-                consultation_id: (!consultation_id.is_empty())
-                    .then(|| consultation_id.to_string()),
+                consultation_id: (!consultation_id.is_empty()).then(|| consultation_id.to_string()),
                 topics,
                 sides,
                 urgency,
@@ -667,7 +685,13 @@ mod tests {
             ..Default::default()
         };
         let errs = CoordinatorDraft::parse(&input, today()).unwrap_err();
-        for f in ["name", "professions", "covers", "max_active_cases", "leave_until"] {
+        for f in [
+            "name",
+            "professions",
+            "covers",
+            "max_active_cases",
+            "leave_until",
+        ] {
             assert!(errs.for_field(f).is_some(), "{f}: {errs:?}");
         }
     }

@@ -451,7 +451,8 @@ fn check_assignment(
     coords: &[CoordinatorProfile],
     w: &Weights,
 ) {
-    let by_id: HashMap<CoordinatorId, &CoordinatorProfile> = coords.iter().map(|c| (c.id, c)).collect();
+    let by_id: HashMap<CoordinatorId, &CoordinatorProfile> =
+        coords.iter().map(|c| (c.id, c)).collect();
     let reqs: HashMap<DispatchRequestId, &DispatchRequest> =
         requests.iter().map(|r| (r.id, r)).collect();
     let mut used: HashMap<CoordinatorId, u32> = HashMap::new();

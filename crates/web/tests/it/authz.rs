@@ -86,12 +86,12 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         | ("PUT", "/api/v1/coordinators/{id}")
         | ("GET", "/api/v1/dispatch-requests/{id}/recommendation")
         | ("POST", "/api/v1/dispatch-requests/{id}/proposals") => Roles(LEADS),
-        ("GET", "/dispatch/new") | ("POST", "/dispatch") | ("POST", "/api/v1/dispatch-requests") => {
-            Roles(REQUESTERS)
-        }
-        ("GET", "/dispatch") | ("GET", "/dispatch/{id}") | ("GET", "/api/v1/dispatch-requests/{id}") => {
-            Roles(READERS)
-        }
+        ("GET", "/dispatch/new")
+        | ("POST", "/dispatch")
+        | ("POST", "/api/v1/dispatch-requests") => Roles(REQUESTERS),
+        ("GET", "/dispatch")
+        | ("GET", "/dispatch/{id}")
+        | ("GET", "/api/v1/dispatch-requests/{id}") => Roles(READERS),
         ("POST", "/dispatch/{id}/advice")
         | ("POST", "/dispatches/{id}/action")
         | ("POST", "/dispatches/{id}/activities")
@@ -99,9 +99,9 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         | ("POST", "/api/v1/dispatch-requests/{id}/advice")
         | ("POST", "/api/v1/dispatches/{id}/actions")
         | ("POST", "/api/v1/dispatches/{id}/activities") => Roles(DISPATCH_ACTORS),
-        ("GET", "/notifications") | ("POST", "/notifications/read") | ("GET", "/api/v1/notifications") => {
-            Authenticated
-        }
+        ("GET", "/notifications")
+        | ("POST", "/notifications/read")
+        | ("GET", "/api/v1/notifications") => Authenticated,
         _ => return None,
     };
     Some(p)

@@ -70,7 +70,10 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
         assert_eq!(s, 422, "{backend}: {v}");
         let fields = field_codes(&v);
         for f in ["name", "professions", "covers", "max_active_cases"] {
-            assert!(fields.iter().any(|x| x == f), "{backend}: {f} in {fields:?}");
+            assert!(
+                fields.iter().any(|x| x == f),
+                "{backend}: {f} in {fields:?}"
+            );
         }
         let (_, roster) = advisor.get("/api/v1/coordinators").await;
         assert_eq!(roster["items"].as_array().unwrap().len(), 0);
@@ -153,7 +156,9 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
         // Recommendation: only the nurse covering 高知市 is a candidate, with her reasons; the
         // others are listed with the rule they break.
         let (s, rec) = advisor
-            .get(&format!("/api/v1/dispatch-requests/{request}/recommendation"))
+            .get(&format!(
+                "/api/v1/dispatch-requests/{request}/recommendation"
+            ))
             .await;
         assert_eq!(s, 200, "{rec}");
         let cands = rec["candidates"].as_array().unwrap();
@@ -167,13 +172,20 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
             .collect();
         assert!(reasons.contains(&"高知市を担当"), "{reasons:?}");
         assert!(reasons.contains(&"看護師"), "{reasons:?}");
-        assert!(reasons.iter().any(|r| r.contains("胃ろう") || r.contains("経管")), "{reasons:?}");
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("胃ろう") || r.contains("経管")),
+            "{reasons:?}"
+        );
         assert!(reasons.contains(&"1件中0件対応中"), "{reasons:?}");
         let excluded = rec["excluded"].as_array().unwrap();
         assert_eq!(excluded.len(), 2);
         // Recommending is for leads.
         let (s, _) = consultant
-            .get(&format!("/api/v1/dispatch-requests/{request}/recommendation"))
+            .get(&format!(
+                "/api/v1/dispatch-requests/{request}/recommendation"
+            ))
             .await;
         assert_eq!(s, 403);
 
@@ -183,19 +195,39 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
             .post(&proposals, json!({ "coordinator_ids": [nankoku] }))
             .await;
         assert_eq!(s, 422);
-        assert!(v["message"].as_str().unwrap_or("").contains("担当地域外") || v.to_string().contains("担当地域外"), "{v}");
+        assert!(
+            v["message"].as_str().unwrap_or("").contains("担当地域外")
+                || v.to_string().contains("担当地域外"),
+            "{v}"
+        );
         let (s, _) = advisor
-            .post(&proposals, json!({ "coordinator_ids": [nankoku], "override_reason": "短い" }))
+            .post(
+                &proposals,
+                json!({ "coordinator_ids": [nankoku], "override_reason": "短い" }),
+            )
             .await;
         assert_eq!(s, 422);
-        let log = w.app.store.audit_for_entity("dispatch_request", &request).await.unwrap();
+        let log = w
+            .app
+            .store
+            .audit_for_entity("dispatch_request", &request)
+            .await
+            .unwrap();
         assert_eq!(
-            log.iter().filter(|r| r.action == "dispatch.propose.refused").count(),
+            log.iter()
+                .filter(|r| r.action == "dispatch.propose.refused")
+                .count(),
             2,
             "{backend}: both refusals audited"
         );
-        let (_, detail) = advisor.get(&format!("/api/v1/dispatch-requests/{request}")).await;
-        assert_eq!(detail["dispatches"].as_array().unwrap().len(), 0, "refusals change nothing");
+        let (_, detail) = advisor
+            .get(&format!("/api/v1/dispatch-requests/{request}"))
+            .await;
+        assert_eq!(
+            detail["dispatches"].as_array().unwrap().len(),
+            0,
+            "refusals change nothing"
+        );
 
         // Propose to the nurse; the coordinator sees it in the inbox and a notification.
         let (s, v) = advisor
@@ -205,7 +237,10 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
         let dispatch = v["ids"][0].as_str().unwrap().to_string();
         // Capacity: she holds 1 of 1 now; a second request cannot go to her, even with a reason.
         let (_, v) = consultant
-            .post("/api/v1/dispatch-requests", json!({ "child_id": child, "sides": "medical" }))
+            .post(
+                "/api/v1/dispatch-requests",
+                json!({ "child_id": child, "sides": "medical" }),
+            )
             .await;
         let second = v["id"].as_str().unwrap().to_string();
         let (s, v) = advisor
@@ -222,32 +257,63 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
         // Before accepting, an activity is refused.
         let activities = format!("/api/v1/dispatches/{dispatch}/activities");
         let (s, v) = coordinator
-            .post(&activities, json!({ "kind": "visit", "on_date": "2026-11-20", "minutes": "60" }))
+            .post(
+                &activities,
+                json!({ "kind": "visit", "on_date": "2026-11-20", "minutes": "60" }),
+            )
             .await;
         assert_eq!(s, 422, "{v}");
         // Decline needs a reason; accept works and opens the child's record to her.
         let actions = format!("/api/v1/dispatches/{dispatch}/actions");
-        let (s, _) = coordinator.post(&actions, json!({ "action": "decline" })).await;
+        let (s, _) = coordinator
+            .post(&actions, json!({ "action": "decline" }))
+            .await;
         assert_eq!(s, 422);
         let child_url = format!("/api/v1/children/{child}");
         assert_eq!(coordinator.get(&child_url).await.0, 403);
-        let (s, v) = coordinator.post(&actions, json!({ "action": "accept" })).await;
+        let (s, v) = coordinator
+            .post(&actions, json!({ "action": "accept" }))
+            .await;
         assert_eq!(s, 200, "{v}");
         assert_eq!(coordinator.get(&child_url).await.0, 200);
         // Accepting twice is not a transition.
-        let (s, _) = coordinator.post(&actions, json!({ "action": "accept" })).await;
+        let (s, _) = coordinator
+            .post(&actions, json!({ "action": "accept" }))
+            .await;
         assert_eq!(s, 422);
         // A coordinator cannot withdraw an offer.
         let (_, adv_n) = advisor.get("/api/v1/notifications").await;
-        assert!(adv_n["items"].as_array().unwrap().iter().any(|n| n["text"]["ja"].as_str().unwrap_or("").contains("受諾")), "{adv_n}");
+        assert!(
+            adv_n["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["text"]["ja"].as_str().unwrap_or("").contains("受諾")),
+            "{adv_n}"
+        );
 
         // Activities: future, before the proposal, negative minutes and distance are refused.
         for (body, field) in [
-            (json!({ "kind": "visit", "on_date": "2026-11-21", "minutes": "60" }), "on_date"),
-            (json!({ "kind": "visit", "on_date": "2026-11-19", "minutes": "60" }), "on_date"),
-            (json!({ "kind": "visit", "on_date": "2026-11-20", "minutes": "-5" }), "minutes"),
-            (json!({ "kind": "visit", "on_date": "2026-11-20", "minutes": "30", "travel_km": "-3" }), "travel_km"),
-            (json!({ "kind": "party", "on_date": "2026-11-20", "minutes": "30" }), "kind"),
+            (
+                json!({ "kind": "visit", "on_date": "2026-11-21", "minutes": "60" }),
+                "on_date",
+            ),
+            (
+                json!({ "kind": "visit", "on_date": "2026-11-19", "minutes": "60" }),
+                "on_date",
+            ),
+            (
+                json!({ "kind": "visit", "on_date": "2026-11-20", "minutes": "-5" }),
+                "minutes",
+            ),
+            (
+                json!({ "kind": "visit", "on_date": "2026-11-20", "minutes": "30", "travel_km": "-3" }),
+                "travel_km",
+            ),
+            (
+                json!({ "kind": "party", "on_date": "2026-11-20", "minutes": "30" }),
+                "kind",
+            ),
         ] {
             let (s, v) = coordinator.post(&activities, body.clone()).await;
             assert_eq!(s, 422, "{backend}: {body}");
@@ -263,24 +329,66 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
 
         // Advice: she asks, the advisor answers; both on the timeline.
         let advice = format!("/api/v1/dispatch-requests/{request}/advice");
-        assert_eq!(coordinator.post(&advice, json!({ "text": "" })).await.0, 422);
-        assert_eq!(coordinator.post(&advice, json!({ "text": "栄養剤の量について相談したい" })).await.0, 204);
-        assert_eq!(advisor.post(&advice, json!({ "text": "主治医に確認してください" })).await.0, 204);
-        let (_, d) = coordinator.get(&format!("/api/v1/dispatch-requests/{request}")).await;
-        let kinds: Vec<&str> = d["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(
+            coordinator.post(&advice, json!({ "text": "" })).await.0,
+            422
+        );
+        assert_eq!(
+            coordinator
+                .post(&advice, json!({ "text": "栄養剤の量について相談したい" }))
+                .await
+                .0,
+            204
+        );
+        assert_eq!(
+            advisor
+                .post(&advice, json!({ "text": "主治医に確認してください" }))
+                .await
+                .0,
+            204
+        );
+        let (_, d) = coordinator
+            .get(&format!("/api/v1/dispatch-requests/{request}"))
+            .await;
+        let kinds: Vec<&str> = d["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
         assert_eq!(
             kinds,
-            ["requested", "proposed", "accept", "start", "activity", "advice_asked", "advice_given"],
+            [
+                "requested",
+                "proposed",
+                "accept",
+                "start",
+                "activity",
+                "advice_asked",
+                "advice_given"
+            ],
             "{backend}"
         );
         assert_eq!(d["dispatches"][0]["status"], "active");
         assert_eq!(d["summary"]["status"], "active");
         assert_eq!(d["activities"][0]["travel_tenths_km"], 125);
         // A consultant cannot act on the dispatch.
-        assert_eq!(consultant.post(&actions, json!({ "action": "complete" })).await.0, 403);
+        assert_eq!(
+            consultant
+                .post(&actions, json!({ "action": "complete" }))
+                .await
+                .0,
+            403
+        );
 
         // Complete; figures count it with 0 days to acceptance.
-        assert_eq!(coordinator.post(&actions, json!({ "action": "complete" })).await.0, 200);
+        assert_eq!(
+            coordinator
+                .post(&actions, json!({ "action": "complete" }))
+                .await
+                .0,
+            200
+        );
         let (s, f) = advisor.get("/api/v1/reports/dispatch?fy=2026").await;
         assert_eq!(s, 200, "{f}");
         assert_eq!(f["total"], 1);
@@ -289,7 +397,12 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
         assert_eq!(f["declined"], 0);
 
         // Everything above is in the audit log.
-        let log = w.app.store.audit_for_entity("dispatch_request", &request).await.unwrap();
+        let log = w
+            .app
+            .store
+            .audit_for_entity("dispatch_request", &request)
+            .await
+            .unwrap();
         for action in [
             "dispatch.request",
             "dispatch.propose",
@@ -300,7 +413,10 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
             "dispatch.complete",
             "dispatch.view",
         ] {
-            assert!(log.iter().any(|r| r.action == action), "{backend}: {action} audited");
+            assert!(
+                log.iter().any(|r| r.action == action),
+                "{backend}: {action} audited"
+            );
         }
     }
 }
@@ -310,7 +426,11 @@ async fn pair_request_recommends_a_medical_and_welfare_pair_jointly() {
     for backend in backends() {
         let w = world(backend).await;
         let advisor = api_as(&w, Role::Advisor).await;
-        for (name, prof) in [("看護 一", "nurse"), ("看護 二", "nurse"), ("福祉 一", "consultation_specialist")] {
+        for (name, prof) in [
+            ("看護 一", "nurse"),
+            ("看護 二", "nurse"),
+            ("福祉 一", "consultation_specialist"),
+        ] {
             let (s, v) = advisor
                 .post(
                     "/api/v1/coordinators",
@@ -328,24 +448,42 @@ async fn pair_request_recommends_a_medical_and_welfare_pair_jointly() {
             .await
             .unwrap();
         let (_, v) = advisor
-            .post("/api/v1/dispatch-requests", json!({ "child_id": child, "sides": "both" }))
+            .post(
+                "/api/v1/dispatch-requests",
+                json!({ "child_id": child, "sides": "both" }),
+            )
             .await;
         let request = v["id"].as_str().unwrap().to_string();
         let (_, rec) = advisor
-            .get(&format!("/api/v1/dispatch-requests/{request}/recommendation"))
+            .get(&format!(
+                "/api/v1/dispatch-requests/{request}/recommendation"
+            ))
             .await;
         let pairs = rec["pairs"].as_array().unwrap();
         assert_eq!(pairs.len(), 2, "{backend}: two nurses × one welfare");
         for p in pairs {
             assert_eq!(p["welfare"]["name"], "福祉 一");
         }
-        let ids = json!([pairs[0]["medical"]["coordinator_id"], pairs[0]["welfare"]["coordinator_id"]]);
+        let ids = json!([
+            pairs[0]["medical"]["coordinator_id"],
+            pairs[0]["welfare"]["coordinator_id"]
+        ]);
         let (s, v) = advisor
-            .post(&format!("/api/v1/dispatch-requests/{request}/proposals"), json!({ "coordinator_ids": ids }))
+            .post(
+                &format!("/api/v1/dispatch-requests/{request}/proposals"),
+                json!({ "coordinator_ids": ids }),
+            )
             .await;
         assert_eq!(s, 201, "{v}");
-        let (_, d) = advisor.get(&format!("/api/v1/dispatch-requests/{request}")).await;
-        let mut sides: Vec<&str> = d["dispatches"].as_array().unwrap().iter().map(|x| x["side"].as_str().unwrap()).collect();
+        let (_, d) = advisor
+            .get(&format!("/api/v1/dispatch-requests/{request}"))
+            .await;
+        let mut sides: Vec<&str> = d["dispatches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["side"].as_str().unwrap())
+            .collect();
         sides.sort_unstable();
         assert_eq!(sides, ["medical", "welfare"]);
         // Both sides are taken: a third person is refused.
