@@ -81,7 +81,7 @@ fn entity_label(tr: Tr, entity: &str) -> String {
 }
 
 /// An instant shown in Japan time.
-fn jst_time(at: &str) -> String {
+pub(crate) fn jst_time(at: &str) -> String {
     store::parse_ts(at)
         .map(|t| {
             t.with_timezone(&domain::dates::jst())

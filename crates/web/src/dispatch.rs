@@ -724,6 +724,9 @@ impl DispatchShowPage {
     fn kind_label(&self, kind: &str) -> &'static str {
         activity_kind_label(kind, self.l.tr.0)
     }
+    fn at(&self, utc: &str) -> String {
+        crate::auditor::jst_time(utc)
+    }
     fn is_open(&self) -> bool {
         !matches!(self.d.summary.status.as_str(), "completed" | "cancelled")
     }
@@ -1064,6 +1067,12 @@ struct NotificationsPage {
     l: Layout,
     items: Vec<Notification>,
     unread: i64,
+}
+
+impl NotificationsPage {
+    fn at(&self, utc: &str) -> String {
+        crate::auditor::jst_time(utc)
+    }
 }
 
 /// GET /notifications
