@@ -672,7 +672,7 @@ impl Store {
         .bind(&now_s)
         .execute(&mut *w.tx)
         .await?;
-        write_children_parts(&mut w.tx, &id, &draft).await?;
+        write_children_parts(&mut w.tx, &id, &draft, actor, now).await?;
         // A coordinator who registers a child keeps it in scope.
         if actor.assigned_only() && !draft.coordinator_ids.contains(&actor.user_id) {
             sqlx::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
@@ -759,7 +759,7 @@ impl Store {
             // Coordinators cannot change who is assigned.
             draft.coordinator_ids.clear();
         }
-        write_children_parts(&mut w.tx, id, &draft).await?;
+        write_children_parts(&mut w.tx, id, &draft, actor, now).await?;
         append(
             &mut w.tx,
             self.backend(),
@@ -1102,11 +1102,67 @@ async fn find_duplicates(
         .collect())
 }
 
+/// Keeps the dated service history (which decides payability) in step with the services the
+/// form lists now: a service newly listed starts today, one no longer listed ends yesterday.
+/// Back-dated corrections are made on the child's page (`Store::add_service_period`).
+async fn sync_service_periods(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    d: &ChildDraft,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let today = domain::dates::jst_date(now);
+    let open: Vec<String> = sqlx::query_scalar(
+        "SELECT code FROM child_service_periods WHERE child_id = $1 AND (started_on IS NULL OR started_on <= $2) \
+         AND (ended_on IS NULL OR ended_on >= $2)",
+    )
+    .bind(id)
+    .bind(today.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    for code in &d.welfare_services {
+        if !open.iter().any(|c| c == code.as_str()) {
+            sqlx::query(
+                "INSERT INTO child_service_periods (id, child_id, code, started_on, ended_on, created_by, created_at) \
+                 VALUES ($1,$2,$3,$4,NULL,$5,$6)",
+            )
+            .bind(new_id())
+            .bind(id)
+            .bind(code.as_str())
+            .bind(today.to_string())
+            .bind(&actor.user_id)
+            .bind(ts(now))
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    let yesterday = today.pred_opt().unwrap_or(today).to_string();
+    for code in open {
+        if !d.welfare_services.iter().any(|c| c.as_str() == code) {
+            sqlx::query(
+                "UPDATE child_service_periods SET ended_on = $1 WHERE child_id = $2 AND code = $3 \
+                 AND (ended_on IS NULL OR ended_on >= $4)",
+            )
+            .bind(&yesterday)
+            .bind(id)
+            .bind(&code)
+            .bind(today.to_string())
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 async fn write_children_parts(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &str,
     d: &ChildDraft,
+    actor: &Actor,
+    now: DateTime<Utc>,
 ) -> Result<()> {
+    sync_service_periods(tx, id, d, actor, now).await?;
     for (code, detail) in &d.medical_care {
         sqlx::query("INSERT INTO child_medical_care (child_id, code, detail) VALUES ($1,$2,$3)")
             .bind(id)

@@ -19,6 +19,7 @@ pub mod error;
 pub mod login;
 pub mod maintenance;
 pub mod organizations;
+pub mod payments;
 pub mod reports;
 pub mod scope;
 pub mod stats;

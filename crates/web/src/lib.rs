@@ -14,6 +14,7 @@ pub mod error;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
+pub mod payments;
 pub mod policy;
 pub mod security;
 

@@ -299,6 +299,52 @@ pub fn document() -> Value {
                         "items": { "type": "array", "items": r("Notification") }, "unread": s("integer") } }))
                 }
             },
+            "/api/v1/payments": {
+                "get": {
+                    "operationId": "paymentMonth", "summary": "A month of dispatch payments across the center: per coordinator (current and approved totals, pending amendments) and per municipality (advisors, admins; audited)",
+                    "parameters": [q("month", "string", "YYYY-MM (default: the previous month)")],
+                    "responses": ok_json("200", "The month", r("PaymentMonth"))
+                }
+            },
+            "/api/v1/payments/rates": {
+                "get": {
+                    "operationId": "paymentRates", "summary": "The center's payment rates in whole yen (null when not set)",
+                    "responses": ok_json("200", "Rates", json!({ "oneOf": [r("Rates"), { "type": "null" }] }))
+                },
+                "put": {
+                    "operationId": "setPaymentRates", "summary": "Set the center's payment rates (admins; audited)",
+                    "requestBody": body("Rates"),
+                    "responses": ok_json("200", "Rates", r("Rates"))
+                }
+            },
+            "/api/v1/payments/statements/{id}": {
+                "parameters": id_param(),
+                "get": {
+                    "operationId": "paymentStatement", "summary": "A coordinator's statement for a month: lines, totals, approvals and amendments since approval (422 when no rates are set)",
+                    "parameters": [q("month", "string", "YYYY-MM (default: the previous month)")],
+                    "responses": ok_json("200", "Statement", r("PaymentStatement"))
+                }
+            },
+            "/api/v1/payments/statements/{id}/approve": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "approvePaymentMonth", "summary": "Approve an ended month (freezes its lines) or, later, its amendments; 422 when already approved and unchanged",
+                    "requestBody": body("ApproveInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Approved", "content": { "application/json": { "schema": r("Created") } } } }))
+                }
+            },
+            "/api/v1/children/{id}/service-periods": {
+                "parameters": id_param(),
+                "get": {
+                    "operationId": "listServicePeriods", "summary": "A child's dated welfare-service history (audited)",
+                    "responses": ok_json("200", "Periods", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("ServicePeriod") } } }))
+                },
+                "post": {
+                    "operationId": "addServicePeriod", "summary": "Record a dated period of welfare-service use (decides whether dispatch work is paid)",
+                    "requestBody": body("ServicePeriodInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": r("Created") } } } }))
+                }
+            },
             "/api/v1/reports/dispatch": {
                 "get": {
                     "operationId": "dispatchFigures", "summary": "Dispatch figures of a fiscal year: per coordinator, municipality and topic; median days to acceptance; declined share",
@@ -329,6 +375,32 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
+                "Rates": { "type": "object", "required": ["per_visit", "per_hour", "per_km", "per_travel_hour"], "additionalProperties": false, "properties": {
+                    "per_visit": { "type": "integer", "minimum": 0, "maximum": 1000000 }, "per_hour": { "type": "integer", "minimum": 0, "maximum": 1000000 },
+                    "per_km": { "type": "integer", "minimum": 0, "maximum": 1000000 }, "per_travel_hour": { "type": "integer", "minimum": 0, "maximum": 1000000 } } },
+                "ApproveInput": { "type": "object", "required": ["month"], "additionalProperties": false, "properties": { "month": { "type": "string", "description": "YYYY-MM" } } },
+                "ServicePeriodInput": { "type": "object", "required": ["code"], "additionalProperties": false, "properties": {
+                    "code": code(VocabKind::WelfareService), "started_on": { "type": "string", "description": "YYYY-MM-DD or empty (before records began)" },
+                    "ended_on": { "type": "string", "description": "YYYY-MM-DD or empty (ongoing)" } } },
+                "ServicePeriod": { "type": "object", "required": ["id", "code"], "properties": { "id": s("string"), "code": s("string"), "started_on": nullable_str.clone(), "ended_on": nullable_str.clone() } },
+                "PayLine": { "type": "object", "required": ["activity_id", "on", "kind", "municipality", "payable", "visit_yen", "time_yen", "travel_yen", "amount"], "properties": {
+                    "activity_id": s("string"), "on": s("string"), "kind": s("string"), "municipality": s("string"), "payable": s("boolean"),
+                    "not_payable_reason": nullable_str.clone(), "visit_yen": s("integer"), "time_yen": s("integer"), "travel_yen": s("integer"), "amount": s("integer"), "child_name": s("string") } },
+                "PaymentStatement": { "type": "object", "required": ["coordinator_id", "coordinator_name", "month", "rates", "lines", "total", "approvals", "amendments", "by_municipality", "month_ended"], "properties": {
+                    "coordinator_id": s("string"), "coordinator_name": s("string"), "organization": nullable_str.clone(), "month": s("string"), "rates": r("Rates"),
+                    "lines": { "type": "array", "items": r("PayLine") }, "total": s("integer"), "payable_count": s("integer"), "not_payable_count": s("integer"),
+                    "approvals": { "type": "array", "items": { "type": "object", "required": ["id", "kind", "total", "approved_by", "approved_at"], "properties": {
+                        "id": s("string"), "kind": { "type": "string", "enum": ["original", "amendment"] }, "total": s("integer"), "approved_by": s("string"), "approved_at": s("string") } } },
+                    "approved_total": { "type": ["integer", "null"] },
+                    "amendments": { "type": "array", "items": { "type": "object", "required": ["activity_id", "on", "before", "after", "difference", "reason"], "properties": {
+                        "activity_id": s("string"), "on": s("string"), "before": s("integer"), "after": s("integer"), "difference": s("integer"), "reason": s("string") } } },
+                    "by_municipality": { "type": "array", "items": { "type": "array" } }, "month_ended": s("boolean") } },
+                "PaymentMonth": { "type": "object", "required": ["month", "coordinators", "by_municipality", "total"], "properties": {
+                    "month": s("string"), "rates": { "oneOf": [r("Rates"), { "type": "null" }] },
+                    "coordinators": { "type": "array", "items": { "type": "object", "required": ["coordinator_id", "coordinator_name", "activities", "total", "pending_amendments"], "properties": {
+                        "coordinator_id": s("string"), "coordinator_name": s("string"), "activities": s("integer"), "total": s("integer"),
+                        "approved_total": { "type": ["integer", "null"] }, "pending_amendments": s("integer") } } },
+                    "by_municipality": { "type": "array", "items": { "type": "array" } }, "total": s("integer") } },
                 "Created": { "type": "object", "required": ["id"], "properties": { "id": s("string") } },
                 "Msg": { "type": "object", "required": ["ja", "en"], "properties": { "ja": s("string"), "en": s("string") } },
                 "CoordinatorInput": { "type": "object", "required": ["name", "professions", "covers", "max_active_cases"], "additionalProperties": false, "properties": {

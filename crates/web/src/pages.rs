@@ -73,6 +73,10 @@ impl Layout {
         self.role
             .is_some_and(|r| crate::policy::REQUESTERS.contains(&r))
     }
+    /// Show the payment statements link (advisors and admins).
+    pub fn leads(&self) -> bool {
+        self.role.is_some_and(|r| crate::policy::LEADS.contains(&r))
+    }
     /// Show the account administration link.
     pub fn admin(&self) -> bool {
         self.role == Some(Role::Admin)

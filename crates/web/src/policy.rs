@@ -15,7 +15,7 @@ use domain::Role;
 
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
-use crate::{account, api, auditor, consent, dispatch, pages, AppState};
+use crate::{account, api, auditor, consent, dispatch, pages, payments, AppState};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +170,13 @@ routes! {
     POST "/dispatches/{id}/action" Roles(DISPATCH_ACTORS) => dispatch::dispatch_action;
     POST "/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::activity_create;
     POST "/activities/{id}/void" Roles(DISPATCH_ACTORS) => dispatch::activity_void;
+    GET "/payments" Roles(LEADS) => payments::month;
+    POST "/payments/rates" Roles(ADMINS) => payments::rates_update;
+    GET "/payments/{id}" Roles(LEADS) => payments::statement;
+    POST "/payments/{id}/approve" Roles(LEADS) => payments::approve;
+    GET "/payments/{id}/statement.csv" Roles(LEADS) => payments::statement_csv;
+    GET "/children/{id}/services" Roles(READERS) => payments::periods;
+    POST "/children/{id}/services" Roles(WRITERS) => payments::period_create;
     GET "/notifications" Authenticated => dispatch::notifications;
     POST "/notifications/read" Authenticated => dispatch::notifications_read;
     GET "/audit" Roles(AUDITORS) => auditor::audit_page;
@@ -206,6 +213,13 @@ routes! {
     POST "/api/v1/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::api_activity;
     GET "/api/v1/notifications" Authenticated => dispatch::api_notifications;
     GET "/api/v1/reports/dispatch" Roles(STAFF) => dispatch::api_figures;
+    GET "/api/v1/payments" Roles(LEADS) => payments::api_month;
+    GET "/api/v1/payments/rates" Roles(LEADS) => payments::api_rates;
+    PUT "/api/v1/payments/rates" Roles(ADMINS) => payments::api_set_rates;
+    GET "/api/v1/payments/statements/{id}" Roles(LEADS) => payments::api_statement;
+    POST "/api/v1/payments/statements/{id}/approve" Roles(LEADS) => payments::api_approve;
+    GET "/api/v1/children/{id}/service-periods" Roles(READERS) => payments::api_periods;
+    POST "/api/v1/children/{id}/service-periods" Roles(WRITERS) => payments::api_add_period;
     POST "/api/v1/users/{id}/actions" Roles(ADMINS) => account::api_user_action;
 }
 

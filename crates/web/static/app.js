@@ -18,6 +18,10 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
     });
   });
+  // Print buttons (statements): CSP forbids inline handlers.
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
   var person = document.getElementById("person_name");
   var personRadio = document.getElementById("subject-person");
   if (person && personRadio) {

@@ -152,16 +152,23 @@ CREATE TABLE payment_approvals (
 );
 CREATE INDEX payment_approvals_month ON payment_approvals(center_id, month, coordinator_id);
 
+-- A line as approved: the activity's computed line at that moment. An amendment approval
+-- holds the new line of each changed activity and the difference to what was approved before.
 CREATE TABLE payment_lines (
     id TEXT PRIMARY KEY,
     approval_id TEXT NOT NULL REFERENCES payment_approvals(id),
     activity_id TEXT NOT NULL REFERENCES dispatch_activities(id),
     on_date TEXT NOT NULL,
     municipality_code TEXT NOT NULL,
-    kind TEXT NOT NULL,
+    activity_kind TEXT NOT NULL,
     payable BIGINT NOT NULL,
     reason TEXT,
-    amount BIGINT NOT NULL
+    visit_yen BIGINT NOT NULL,
+    time_yen BIGINT NOT NULL,
+    travel_yen BIGINT NOT NULL,
+    amount BIGINT NOT NULL,
+    difference BIGINT NOT NULL,
+    amendment_reason TEXT
 );
 CREATE INDEX payment_lines_approval ON payment_lines(approval_id);
 

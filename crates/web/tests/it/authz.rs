@@ -13,97 +13,111 @@ use crate::*;
 
 fn expected(method: &Method, path: &str) -> Option<Policy> {
     use Policy::*;
-    let p = match (method.as_str(), path) {
-        ("GET", "/healthz")
-        | ("GET", "/static/{file}")
-        | ("GET", "/login")
-        | ("POST", "/login")
-        | ("GET", "/lang/{lang}") => Public,
-        ("GET", "/api/v1/openapi.json") => Public,
-        ("GET", "/login/code") | ("POST", "/login/code") => Public,
-        ("POST", "/logout") | ("GET", "/") => Authenticated,
-        ("GET", "/account")
-        | ("POST", "/account/password")
-        | ("POST", "/account/mfa")
-        | ("POST", "/account/recovery-codes") => Authenticated,
-        ("GET", "/admin/users")
-        | ("POST", "/admin/users/{id}/{action}")
-        | ("POST", "/admin/mfa-roles")
-        | ("GET", "/api/v1/users")
-        | ("POST", "/api/v1/users/{id}/actions") => Roles(ADMINS),
-        ("POST", "/children/{id}/break-glass") | ("POST", "/api/v1/children/{id}/break-glass") => {
-            Roles(READERS)
-        }
-        ("GET", "/api/v1/break-glass") => Roles(LEADS),
-        ("GET", "/children/{id}/consents") | ("GET", "/api/v1/children/{id}/consents") => {
-            Roles(READERS)
-        }
-        ("POST", "/children/{id}/consents")
-        | ("POST", "/children/{id}/consents/{consent_id}/withdraw")
-        | ("POST", "/children/{id}/referrals")
-        | ("POST", "/api/v1/children/{id}/consents")
-        | ("POST", "/api/v1/children/{id}/referrals") => Roles(WRITERS),
-        ("GET", "/children") | ("GET", "/children/{id}") | ("GET", "/consultations") => {
-            Roles(READERS)
-        }
-        ("GET", "/api/v1/children") | ("GET", "/api/v1/children/{id}") => Roles(READERS),
-        ("GET", "/api/v1/consultations")
-        | ("GET", "/api/v1/consultations/{id}")
-        | ("GET", "/api/v1/organizations")
-        | ("GET", "/organizations") => Roles(READERS),
-        ("GET", "/children/new")
-        | ("POST", "/children")
-        | ("GET", "/children/{id}/edit")
-        | ("POST", "/children/{id}") => Roles(WRITERS),
-        ("GET", "/intake")
-        | ("GET", "/intake/child-search")
-        | ("POST", "/intake")
-        | ("POST", "/consultations/{id}/followup-done") => Roles(WRITERS),
-        ("POST", "/api/v1/children") | ("PATCH", "/api/v1/children/{id}") => Roles(WRITERS),
-        ("POST", "/api/v1/consultations")
-        | ("PATCH", "/api/v1/consultations/{id}")
-        | ("POST", "/api/v1/organizations")
-        | ("POST", "/organizations") => Roles(WRITERS),
-        ("GET", "/reports") | ("GET", "/api/v1/reports/consultations") => Roles(REPORTERS),
-        ("GET", "/audit") | ("GET", "/audit/export.csv") | ("GET", "/api/v1/audit") => {
-            Roles(web::policy::AUDITORS)
-        }
-        // Dispatch: staff see the roster and requests, leads run them, requesters ask,
-        // coordinators act on their own dispatches (the store checks whose it is).
-        ("GET", "/coordinators")
-        | ("GET", "/dispatch/figures")
-        | ("GET", "/api/v1/coordinators")
-        | ("GET", "/api/v1/dispatch-requests")
-        | ("GET", "/api/v1/reports/dispatch") => Roles(STAFF),
-        ("GET", "/coordinators/new")
-        | ("POST", "/coordinators")
-        | ("POST", "/coordinators/weights")
-        | ("GET", "/coordinators/{id}/edit")
-        | ("POST", "/coordinators/{id}")
-        | ("POST", "/dispatch/{id}/propose")
-        | ("POST", "/dispatch/{id}/cancel")
-        | ("POST", "/api/v1/coordinators")
-        | ("PUT", "/api/v1/coordinators/{id}")
-        | ("GET", "/api/v1/dispatch-requests/{id}/recommendation")
-        | ("POST", "/api/v1/dispatch-requests/{id}/proposals") => Roles(LEADS),
-        ("GET", "/dispatch/new")
-        | ("POST", "/dispatch")
-        | ("POST", "/api/v1/dispatch-requests") => Roles(REQUESTERS),
-        ("GET", "/dispatch")
-        | ("GET", "/dispatch/{id}")
-        | ("GET", "/api/v1/dispatch-requests/{id}") => Roles(READERS),
-        ("POST", "/dispatch/{id}/advice")
-        | ("POST", "/dispatches/{id}/action")
-        | ("POST", "/dispatches/{id}/activities")
-        | ("POST", "/activities/{id}/void")
-        | ("POST", "/api/v1/dispatch-requests/{id}/advice")
-        | ("POST", "/api/v1/dispatches/{id}/actions")
-        | ("POST", "/api/v1/dispatches/{id}/activities") => Roles(DISPATCH_ACTORS),
-        ("GET", "/notifications")
-        | ("POST", "/notifications/read")
-        | ("GET", "/api/v1/notifications") => Authenticated,
-        _ => return None,
-    };
+    let p =
+        match (method.as_str(), path) {
+            ("GET", "/healthz")
+            | ("GET", "/static/{file}")
+            | ("GET", "/login")
+            | ("POST", "/login")
+            | ("GET", "/lang/{lang}") => Public,
+            ("GET", "/api/v1/openapi.json") => Public,
+            ("GET", "/login/code") | ("POST", "/login/code") => Public,
+            ("POST", "/logout") | ("GET", "/") => Authenticated,
+            ("GET", "/account")
+            | ("POST", "/account/password")
+            | ("POST", "/account/mfa")
+            | ("POST", "/account/recovery-codes") => Authenticated,
+            ("GET", "/admin/users")
+            | ("POST", "/admin/users/{id}/{action}")
+            | ("POST", "/admin/mfa-roles")
+            | ("GET", "/api/v1/users")
+            | ("POST", "/api/v1/users/{id}/actions") => Roles(ADMINS),
+            ("POST", "/children/{id}/break-glass")
+            | ("POST", "/api/v1/children/{id}/break-glass") => Roles(READERS),
+            ("GET", "/api/v1/break-glass") => Roles(LEADS),
+            ("GET", "/children/{id}/consents") | ("GET", "/api/v1/children/{id}/consents") => {
+                Roles(READERS)
+            }
+            ("POST", "/children/{id}/consents")
+            | ("POST", "/children/{id}/consents/{consent_id}/withdraw")
+            | ("POST", "/children/{id}/referrals")
+            | ("POST", "/api/v1/children/{id}/consents")
+            | ("POST", "/api/v1/children/{id}/referrals") => Roles(WRITERS),
+            ("GET", "/children") | ("GET", "/children/{id}") | ("GET", "/consultations") => {
+                Roles(READERS)
+            }
+            ("GET", "/api/v1/children") | ("GET", "/api/v1/children/{id}") => Roles(READERS),
+            ("GET", "/api/v1/consultations")
+            | ("GET", "/api/v1/consultations/{id}")
+            | ("GET", "/api/v1/organizations")
+            | ("GET", "/organizations") => Roles(READERS),
+            ("GET", "/children/new")
+            | ("POST", "/children")
+            | ("GET", "/children/{id}/edit")
+            | ("POST", "/children/{id}") => Roles(WRITERS),
+            ("GET", "/intake")
+            | ("GET", "/intake/child-search")
+            | ("POST", "/intake")
+            | ("POST", "/consultations/{id}/followup-done") => Roles(WRITERS),
+            ("POST", "/api/v1/children") | ("PATCH", "/api/v1/children/{id}") => Roles(WRITERS),
+            ("POST", "/api/v1/consultations")
+            | ("PATCH", "/api/v1/consultations/{id}")
+            | ("POST", "/api/v1/organizations")
+            | ("POST", "/organizations") => Roles(WRITERS),
+            ("GET", "/reports") | ("GET", "/api/v1/reports/consultations") => Roles(REPORTERS),
+            ("GET", "/audit") | ("GET", "/audit/export.csv") | ("GET", "/api/v1/audit") => {
+                Roles(web::policy::AUDITORS)
+            }
+            // Dispatch: staff see the roster and requests, leads run them, requesters ask,
+            // coordinators act on their own dispatches (the store checks whose it is).
+            ("GET", "/coordinators")
+            | ("GET", "/dispatch/figures")
+            | ("GET", "/api/v1/coordinators")
+            | ("GET", "/api/v1/dispatch-requests")
+            | ("GET", "/api/v1/reports/dispatch") => Roles(STAFF),
+            ("GET", "/coordinators/new")
+            | ("POST", "/coordinators")
+            | ("POST", "/coordinators/weights")
+            | ("GET", "/coordinators/{id}/edit")
+            | ("POST", "/coordinators/{id}")
+            | ("POST", "/dispatch/{id}/propose")
+            | ("POST", "/dispatch/{id}/cancel")
+            | ("POST", "/api/v1/coordinators")
+            | ("PUT", "/api/v1/coordinators/{id}")
+            | ("GET", "/api/v1/dispatch-requests/{id}/recommendation")
+            | ("POST", "/api/v1/dispatch-requests/{id}/proposals") => Roles(LEADS),
+            ("GET", "/dispatch/new")
+            | ("POST", "/dispatch")
+            | ("POST", "/api/v1/dispatch-requests") => Roles(REQUESTERS),
+            ("GET", "/dispatch")
+            | ("GET", "/dispatch/{id}")
+            | ("GET", "/api/v1/dispatch-requests/{id}") => Roles(READERS),
+            ("POST", "/dispatch/{id}/advice")
+            | ("POST", "/dispatches/{id}/action")
+            | ("POST", "/dispatches/{id}/activities")
+            | ("POST", "/activities/{id}/void")
+            | ("POST", "/api/v1/dispatch-requests/{id}/advice")
+            | ("POST", "/api/v1/dispatches/{id}/actions")
+            | ("POST", "/api/v1/dispatches/{id}/activities") => Roles(DISPATCH_ACTORS),
+            // Payments: advisors and admins review and approve; only admins set the rates.
+            ("GET", "/payments")
+            | ("GET", "/payments/{id}")
+            | ("POST", "/payments/{id}/approve")
+            | ("GET", "/payments/{id}/statement.csv")
+            | ("GET", "/api/v1/payments")
+            | ("GET", "/api/v1/payments/rates")
+            | ("GET", "/api/v1/payments/statements/{id}")
+            | ("POST", "/api/v1/payments/statements/{id}/approve") => Roles(LEADS),
+            ("POST", "/payments/rates") | ("PUT", "/api/v1/payments/rates") => Roles(ADMINS),
+            ("GET", "/children/{id}/services")
+            | ("GET", "/api/v1/children/{id}/service-periods") => Roles(READERS),
+            ("POST", "/children/{id}/services")
+            | ("POST", "/api/v1/children/{id}/service-periods") => Roles(WRITERS),
+            ("GET", "/notifications")
+            | ("POST", "/notifications/read")
+            | ("GET", "/api/v1/notifications") => Authenticated,
+            _ => return None,
+        };
     Some(p)
 }
 
@@ -232,7 +246,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
         &ids.request
     } else if path.contains("dispatches/") {
         &ids.dispatch
-    } else if path.contains("coordinators/") {
+    } else if path.contains("coordinators/") || path.contains("payments/") {
         &ids.coordinator
     } else if path.starts_with("/activities/") {
         &ids.activity

@@ -13,6 +13,7 @@ mod consent;
 mod dispatch;
 mod hostile;
 mod pages;
+mod payments;
 mod reports;
 mod security;
 

@@ -1,0 +1,739 @@
+//! Payment statements (支払明細) pages and API: the month across the center, one coordinator's
+//! statement (an A4 print view), approval, CSV (CP932 or UTF-8), rates, and a child's dated
+//! welfare-service history.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use axum_extra::extract::{Form, Query};
+use domain::export::{CsvEncoding, CsvWriter};
+use domain::payment::{RawRates, YearMonth, Yen};
+use domain::vocab::VocabKind;
+use domain::{FieldError, Lang};
+use serde::Deserialize;
+use store::payments::{MonthOverview, ServicePeriodRecord, StatementView};
+use store::StoreError;
+
+use crate::auth::Authed;
+use crate::error::WebError;
+use crate::pages::{choices, page_status, FormErrors, Layout, PageResult};
+use crate::AppState;
+
+fn place(code: &str) -> String {
+    domain::municipality::lookup(code)
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn money(y: &Yen, lang: Lang) -> String {
+    y.format(lang)
+}
+
+/// `month` from a query or form; empty = the previous month (the one usually approved).
+fn month_of(a: &Authed, raw: &str, today: chrono::NaiveDate) -> Result<YearMonth, WebError> {
+    if raw.trim().is_empty() {
+        return YearMonth::of(today)
+            .and_then(|m| m.prev())
+            .ok_or_else(|| WebError::Internal("month out of range".into()));
+    }
+    YearMonth::parse("month", raw).map_err(|e| a.err(e.into()))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MonthQuery {
+    month: String,
+    saved: String,
+}
+
+#[derive(Template)]
+#[template(path = "payments.html")]
+struct MonthPage {
+    l: Layout,
+    o: MonthOverview,
+    prev: String,
+    next: String,
+    admin: bool,
+    rates: RatesForm,
+    errors: FormErrors,
+    notice: String,
+}
+
+impl MonthPage {
+    fn yen(&self, y: &Yen) -> String {
+        money(y, self.l.tr.0)
+    }
+    fn opt_yen(&self, y: &Option<Yen>) -> String {
+        y.as_ref()
+            .map(|y| money(y, self.l.tr.0))
+            .unwrap_or_else(|| "—".into())
+    }
+    fn place(&self, code: &str) -> String {
+        place(code)
+    }
+    fn month_label(&self) -> String {
+        self.o.month.label(self.l.tr.0)
+    }
+}
+
+/// Rates as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct RatesForm {
+    per_visit: String,
+    per_hour: String,
+    per_km: String,
+    per_travel_hour: String,
+}
+
+impl RatesForm {
+    fn of(r: &RawRates) -> RatesForm {
+        RatesForm {
+            per_visit: r.per_visit.to_string(),
+            per_hour: r.per_hour.to_string(),
+            per_km: r.per_km.to_string(),
+            per_travel_hour: r.per_travel_hour.to_string(),
+        }
+    }
+    /// Parses each box as yen (full-width, commas and 円 accepted), collecting every error.
+    fn parse(&self) -> Result<RawRates, domain::ValidationErrors> {
+        let mut errs = domain::ValidationErrors::new();
+        let mut get = |field: &str, raw: &str| {
+            errs.check(Yen::parse(&format!("rates.{field}"), raw))
+                .map(|y| y.value())
+        };
+        let r = (
+            get("per_visit", &self.per_visit),
+            get("per_hour", &self.per_hour),
+            get("per_km", &self.per_km),
+            get("per_travel_hour", &self.per_travel_hour),
+        );
+        errs.into_result()?;
+        match r {
+            (Some(per_visit), Some(per_hour), Some(per_km), Some(per_travel_hour)) => {
+                Ok(RawRates {
+                    per_visit,
+                    per_hour,
+                    per_km,
+                    per_travel_hour,
+                })
+            }
+            _ => Err(domain::ValidationErrors(vec![FieldError::required(
+                "rates",
+            )])),
+        }
+    }
+}
+
+async fn month_page(
+    state: &AppState,
+    a: &Authed,
+    month: YearMonth,
+    status: StatusCode,
+    rates: Option<(RatesForm, FormErrors)>,
+    notice: &str,
+) -> PageResult {
+    let o = state
+        .store
+        .payment_month(a.actor(), month, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    let (rates, errors) = rates.unwrap_or_else(|| {
+        (
+            o.rates.as_ref().map(RatesForm::of).unwrap_or_default(),
+            FormErrors::default(),
+        )
+    });
+    let t = MonthPage {
+        l: Layout::for_user(a, "/payments"),
+        prev: month.prev().map(|m| m.to_string()).unwrap_or_default(),
+        next: month.next().map(|m| m.to_string()).unwrap_or_default(),
+        o,
+        admin: a.actor().role == domain::Role::Admin,
+        rates,
+        errors,
+        notice: if notice.is_empty() {
+            String::new()
+        } else {
+            crate::i18n::Tr(a.lang).t(notice).to_string()
+        },
+    };
+    page_status(status, &t)
+}
+
+/// GET /payments?month=2026-11 — every coordinator's month, per-municipality summary, rates.
+pub async fn month(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<MonthQuery>,
+) -> PageResult {
+    let m = month_of(&a, &q.month, state.clock.today_jst())?;
+    let notice = if q.saved == "rates" {
+        "payment.rates_saved"
+    } else {
+        ""
+    };
+    month_page(&state, &a, m, StatusCode::OK, None, notice).await
+}
+
+/// POST /payments/rates — admins set the center's rates.
+pub async fn rates_update(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(f): Form<RatesForm>,
+) -> PageResult {
+    let m = month_of(&a, "", state.clock.today_jst())?;
+    let result = match f.parse() {
+        Ok(raw) => {
+            state
+                .store
+                .set_payment_rates(a.actor(), raw, state.clock.now())
+                .await
+        }
+        Err(e) => Err(StoreError::Validation(e)),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/payments?saved=rates").into_response()),
+        Err(StoreError::Validation(errs)) => {
+            let errors = FormErrors::from(&errs, a.lang);
+            month_page(
+                &state,
+                &a,
+                m,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((f, errors)),
+                "",
+            )
+            .await
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "payment_statement.html")]
+struct StatementPage {
+    l: Layout,
+    s: StatementView,
+    errors: FormErrors,
+    notice: String,
+}
+
+impl StatementPage {
+    fn yen(&self, y: &Yen) -> String {
+        money(y, self.l.tr.0)
+    }
+    fn kind(&self, k: &domain::payment::ActivityKind) -> &'static str {
+        k.label(self.l.tr.0)
+    }
+    fn reason(&self, l: &domain::payment::PayLine) -> String {
+        l.reason_label(self.l.tr.0).unwrap_or_default()
+    }
+    fn amendment_reason(&self, r: &domain::payment::AmendmentReason) -> &'static str {
+        r.label(self.l.tr.0)
+    }
+    fn place(&self, code: &str) -> String {
+        place(code)
+    }
+    fn month_label(&self) -> String {
+        self.s.month.label(self.l.tr.0)
+    }
+    fn approved_at(&self, at: &str) -> String {
+        crate::auditor::jst_time(at)
+    }
+    fn rate(&self, v: &i64) -> String {
+        money(&Yen(*v), self.l.tr.0)
+    }
+}
+
+async fn statement_page(
+    state: &AppState,
+    a: &Authed,
+    id: &str,
+    month: YearMonth,
+    status: StatusCode,
+    errors: FormErrors,
+    notice: &str,
+) -> PageResult {
+    let s = state
+        .store
+        .payment_statement(
+            a.actor(),
+            id,
+            month,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    let t = StatementPage {
+        l: Layout::for_user(a, &format!("/payments/{id}")),
+        s,
+        errors,
+        notice: if notice.is_empty() {
+            String::new()
+        } else {
+            crate::i18n::Tr(a.lang).t(notice).to_string()
+        },
+    };
+    page_status(status, &t)
+}
+
+/// GET /payments/{coordinator}?month= — the statement (prints on A4).
+pub async fn statement(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> PageResult {
+    let m = month_of(&a, &q.month, state.clock.today_jst())?;
+    let notice = if q.saved == "approved" {
+        "payment.approved_done"
+    } else {
+        ""
+    };
+    statement_page(
+        &state,
+        &a,
+        &id,
+        m,
+        StatusCode::OK,
+        FormErrors::default(),
+        notice,
+    )
+    .await
+}
+
+/// Approval form / body.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ApproveForm {
+    month: String,
+}
+
+/// POST /payments/{coordinator}/approve — approve the month (or its amendments).
+pub async fn approve(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<ApproveForm>,
+) -> PageResult {
+    let m = month_of(&a, &f.month, state.clock.today_jst())?;
+    match state
+        .store
+        .approve_payment_month(
+            a.actor(),
+            &id,
+            m,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/payments/{id}?month={m}&saved=approved")).into_response())
+        }
+        Err(StoreError::Validation(errs)) => {
+            statement_page(
+                &state,
+                &a,
+                &id,
+                m,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FormErrors::from(&errs, a.lang),
+                "",
+            )
+            .await
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsvQuery {
+    month: String,
+    encoding: String,
+}
+
+/// GET /payments/{coordinator}/statement.csv?month=&encoding=cp932|utf8 — the statement's
+/// lines, amendments and totals as CSV (CP932 by default, for Excel).
+pub async fn statement_csv(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<CsvQuery>,
+) -> Result<Response, WebError> {
+    let m = month_of(&a, &q.month, state.clock.today_jst())?;
+    let encoding = if q.encoding.trim().is_empty() {
+        Some(CsvEncoding::Cp932)
+    } else {
+        CsvEncoding::parse(&q.encoding)
+    };
+    let Some(encoding) = encoding else {
+        return Err(a.err(
+            FieldError::new(
+                "encoding",
+                "unknown_code",
+                "文字コードは cp932 または utf8 を指定してください",
+                "The encoding must be cp932 or utf8.",
+            )
+            .into(),
+        ));
+    };
+    let s = state
+        .store
+        .payment_statement(
+            a.actor(),
+            &id,
+            m,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    let lang = a.lang;
+    let header = [
+        lang.pick("区分", "Section"),
+        lang.pick("活動日", "Date"),
+        lang.pick("対象児", "Child"),
+        lang.pick("市町村コード", "Municipality code"),
+        lang.pick("活動", "Activity"),
+        lang.pick("訪問", "Visit"),
+        lang.pick("時間", "Time"),
+        lang.pick("移動", "Travel"),
+        lang.pick("金額", "Amount"),
+        lang.pick("支払対象外の理由", "Not paid because"),
+    ];
+    let export_err = |e: domain::export::ExportError| a.err(e.to_field_error().into());
+    let mut w = CsvWriter::new(encoding, &header).map_err(export_err)?;
+    for l in &s.lines {
+        let p = &l.line;
+        w.write_row(&[
+            lang.pick("明細", "Line").to_string(),
+            p.on.to_string(),
+            l.child_name.clone(),
+            p.municipality.clone(),
+            p.kind.label(lang).to_string(),
+            p.visit_yen.to_string(),
+            p.time_yen.to_string(),
+            p.travel_yen.to_string(),
+            p.amount.to_string(),
+            p.reason_label(lang).unwrap_or_default(),
+        ])
+        .map_err(export_err)?;
+    }
+    for am in &s.amendments {
+        w.write_row(&[
+            lang.pick("訂正", "Amendment").to_string(),
+            am.on.to_string(),
+            String::new(),
+            String::new(),
+            am.reason.label(lang).to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            am.difference.to_string(),
+            format!("{} → {}", am.before, am.after),
+        ])
+        .map_err(export_err)?;
+    }
+    w.write_row(&[
+        lang.pick("合計", "Total").to_string(),
+        m.to_string(),
+        s.coordinator_name.clone(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        s.total.to_string(),
+        String::new(),
+    ])
+    .map_err(export_err)?;
+    let bytes = w.finish().map_err(export_err)?;
+    let mut res = bytes.into_response();
+    let headers = res.headers_mut();
+    let value = |s: String| {
+        HeaderValue::from_str(&s).map_err(|e| WebError::Internal(format!("header: {e}")))
+    };
+    headers.insert(
+        header::CONTENT_TYPE,
+        value(format!("text/csv; charset={}", encoding.charset()))?,
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        value(format!("attachment; filename=\"payment-{m}-{id}.csv\""))?,
+    );
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- service history
+
+/// Service-period form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PeriodForm {
+    code: String,
+    started_on: String,
+    ended_on: String,
+}
+
+/// Service-period body of the API: unknown fields refused.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PeriodBody {
+    code: String,
+    started_on: String,
+    ended_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "service_periods.html")]
+struct PeriodsPage {
+    l: Layout,
+    child_id: String,
+    periods: Vec<ServicePeriodRecord>,
+    services: Vec<(String, String)>,
+    form: PeriodForm,
+    errors: FormErrors,
+    can_write: bool,
+}
+
+impl PeriodsPage {
+    fn service(&self, code: &str) -> String {
+        self.l.tr.vocab(VocabKind::WelfareService, code)
+    }
+}
+
+async fn periods_page(
+    state: &AppState,
+    a: &Authed,
+    id: &str,
+    status: StatusCode,
+    form: PeriodForm,
+    errors: FormErrors,
+) -> PageResult {
+    let periods = state
+        .store
+        .service_periods(a.actor(), id, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    let t = PeriodsPage {
+        l: Layout::for_user(a, &format!("/children/{id}/services")),
+        child_id: id.to_string(),
+        periods,
+        services: choices(VocabKind::WelfareService, a.lang),
+        form,
+        errors,
+        can_write: a.actor().writes_records(),
+    };
+    page_status(status, &t)
+}
+
+/// GET /children/{id}/services — the child's dated welfare-service history.
+pub async fn periods(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> PageResult {
+    periods_page(
+        &state,
+        &a,
+        &id,
+        StatusCode::OK,
+        PeriodForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// POST /children/{id}/services — add a dated period.
+pub async fn period_create(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<PeriodForm>,
+) -> PageResult {
+    match state
+        .store
+        .add_service_period(
+            a.actor(),
+            &id,
+            &f.code,
+            &f.started_on,
+            &f.ended_on,
+            state.clock.now(),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/children/{id}/services")).into_response()),
+        Err(StoreError::Validation(errs)) => {
+            let errors = FormErrors::from(&errs, a.lang);
+            periods_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, f, errors).await
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+// ---------------------------------------------------------------- API
+
+/// GET /api/v1/payments?month=
+pub async fn api_month(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<MonthOverview>, WebError> {
+    let m = month_of(&a, &q.month, state.clock.today_jst())?;
+    Ok(Json(
+        state
+            .store
+            .payment_month(a.actor(), m, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// GET /api/v1/payments/statements/{coordinator}?month=
+pub async fn api_statement(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<StatementView>, WebError> {
+    let m = month_of(&a, &q.month, state.clock.today_jst())?;
+    Ok(Json(
+        state
+            .store
+            .payment_statement(
+                a.actor(),
+                &id,
+                m,
+                state.clock.today_jst(),
+                state.clock.now(),
+            )
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// Approval body of the API.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApproveBody {
+    month: String,
+}
+
+/// POST /api/v1/payments/statements/{coordinator}/approve
+pub async fn api_approve(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let f: ApproveBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    if f.month.trim().is_empty() {
+        return Err(a.err(FieldError::required("month").into()));
+    }
+    let m = month_of(&a, &f.month, state.clock.today_jst())?;
+    let approval = state
+        .store
+        .approve_payment_month(
+            a.actor(),
+            &id,
+            m,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": approval })),
+    ))
+}
+
+/// GET /api/v1/payments/rates — `null` when not set.
+pub async fn api_rates(
+    State(state): State<AppState>,
+    a: Authed,
+) -> Result<Json<Option<RawRates>>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .payment_rates(a.actor())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// Rates body of the API: whole yen.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatesBody {
+    per_visit: i64,
+    per_hour: i64,
+    per_km: i64,
+    per_travel_hour: i64,
+}
+
+/// PUT /api/v1/payments/rates (admins)
+pub async fn api_set_rates(
+    State(state): State<AppState>,
+    a: Authed,
+    body: Bytes,
+) -> Result<Json<RawRates>, WebError> {
+    let b: RatesBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let raw = RawRates {
+        per_visit: b.per_visit,
+        per_hour: b.per_hour,
+        per_km: b.per_km,
+        per_travel_hour: b.per_travel_hour,
+    };
+    state
+        .store
+        .set_payment_rates(a.actor(), raw, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(raw))
+}
+
+/// POST /api/v1/children/{id}/service-periods
+pub async fn api_add_period(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let f: PeriodBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let pid = state
+        .store
+        .add_service_period(
+            a.actor(),
+            &id,
+            &f.code,
+            &f.started_on,
+            &f.ended_on,
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": pid }))))
+}
+
+/// GET /api/v1/children/{id}/service-periods
+pub async fn api_periods(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let items = state
+        .store
+        .service_periods(a.actor(), &id, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(serde_json::json!({ "items": items })))
+}
