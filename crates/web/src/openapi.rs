@@ -345,6 +345,17 @@ pub fn document() -> Value {
                     "responses": with_errors(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": r("Created") } } } }))
                 }
             },
+            "/api/v1/dispatch-batch": {
+                "get": {
+                    "operationId": "batchProposal", "summary": "One proposal for every open request maximising the total score under every capacity, with each request's eligible people (advisors, admins; nothing is written)",
+                    "responses": ok_json("200", "Proposal", r("BatchView"))
+                },
+                "post": {
+                    "operationId": "confirmBatch", "summary": "Confirm lines of a batch in one transaction; every line is checked first (open, eligible, capacity across the batch)",
+                    "requestBody": body("BatchInput"),
+                    "responses": ok_json("200", "Proposed", json!({ "type": "object", "required": ["proposed"], "properties": { "proposed": s("integer") } }))
+                }
+            },
             "/api/v1/reports/dispatch": {
                 "get": {
                     "operationId": "dispatchFigures", "summary": "Dispatch figures of a fiscal year: per coordinator, municipality and topic; median days to acceptance; declined share",
@@ -375,6 +386,15 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
+                "BatchInput": { "type": "object", "required": ["lines"], "additionalProperties": false, "properties": {
+                    "lines": { "type": "array", "items": { "type": "object", "required": ["request_id"], "additionalProperties": false, "properties": {
+                        "request_id": s("string"), "medical": { "type": "string", "description": "roster id, or empty" }, "welfare": { "type": "string", "description": "roster id, or empty" } } } } } },
+                "BatchView": { "type": "object", "required": ["lines", "total_value", "upper_bound", "proven_optimal"], "properties": {
+                    "lines": { "type": "array", "items": { "type": "object", "required": ["request_id", "child_name", "municipality_code", "sides", "urgency", "proposed", "score", "options"], "properties": {
+                        "request_id": s("string"), "child_name": s("string"), "municipality_code": s("string"), "sides": s("string"), "urgency": s("string"),
+                        "proposed": { "type": "array", "items": { "type": "array" } }, "score": s("integer"),
+                        "unassigned": { "oneOf": [r("Msg"), { "type": "null" }] }, "options": { "type": "array", "items": { "type": "array" } } } } },
+                    "total_value": s("integer"), "upper_bound": s("integer"), "proven_optimal": s("boolean") } },
                 "Rates": { "type": "object", "required": ["per_visit", "per_hour", "per_km", "per_travel_hour"], "additionalProperties": false, "properties": {
                     "per_visit": { "type": "integer", "minimum": 0, "maximum": 1000000 }, "per_hour": { "type": "integer", "minimum": 0, "maximum": 1000000 },
                     "per_km": { "type": "integer", "minimum": 0, "maximum": 1000000 }, "per_travel_hour": { "type": "integer", "minimum": 0, "maximum": 1000000 } } },

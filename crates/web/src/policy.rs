@@ -163,6 +163,8 @@ routes! {
     GET "/dispatch/new" Roles(REQUESTERS) => dispatch::dispatch_new;
     POST "/dispatch" Roles(REQUESTERS) => dispatch::dispatch_create;
     GET "/dispatch/figures" Roles(STAFF) => dispatch::figures;
+    GET "/dispatch/batch" Roles(LEADS) => dispatch::batch;
+    POST "/dispatch/batch" Roles(LEADS) => dispatch::batch_confirm;
     GET "/dispatch/{id}" Roles(READERS) => dispatch::dispatch_show;
     POST "/dispatch/{id}/propose" Roles(LEADS) => dispatch::propose;
     POST "/dispatch/{id}/cancel" Roles(LEADS) => dispatch::request_cancel;
@@ -213,6 +215,8 @@ routes! {
     POST "/api/v1/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::api_activity;
     GET "/api/v1/notifications" Authenticated => dispatch::api_notifications;
     GET "/api/v1/reports/dispatch" Roles(STAFF) => dispatch::api_figures;
+    GET "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::api_batch;
+    POST "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::api_batch_confirm;
     GET "/api/v1/payments" Roles(LEADS) => payments::api_month;
     GET "/api/v1/payments/rates" Roles(LEADS) => payments::api_rates;
     PUT "/api/v1/payments/rates" Roles(ADMINS) => payments::api_set_rates;

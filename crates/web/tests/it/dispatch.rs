@@ -496,3 +496,92 @@ async fn pair_request_recommends_a_medical_and_welfare_pair_jointly() {
         assert_eq!(s, 422);
     }
 }
+
+#[tokio::test]
+async fn batch_proposal_respects_capacity_and_can_be_changed_before_confirming() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let advisor = api_as(&w, Role::Advisor).await;
+        // One nurse with room for one case, one with room for two.
+        let mut ids = Vec::new();
+        for (name, max) in [("一件 看子", "1"), ("二件 看子", "2")] {
+            let (_, v) = advisor
+                .post(
+                    "/api/v1/coordinators",
+                    json!({ "name": name, "professions": ["nurse"], "covers": ["390003"], "max_active_cases": max }),
+                )
+                .await;
+            ids.push(v["id"].as_str().unwrap().to_string());
+        }
+        let mut requests = Vec::new();
+        for i in 0..4 {
+            let form: store::children::ChildForm =
+                serde_json::from_value(child_json(&format!("一括{i}"), "イッカツ")).unwrap();
+            let child = w
+                .app
+                .store
+                .register_child(w.user(Role::Advisor), &form, true, test_now())
+                .await
+                .unwrap();
+            let (_, v) = advisor
+                .post(
+                    "/api/v1/dispatch-requests",
+                    json!({ "child_id": child, "sides": "medical", "urgency": if i == 3 { "urgent" } else { "routine" } }),
+                )
+                .await;
+            requests.push(v["id"].as_str().unwrap().to_string());
+        }
+        let (s, b) = advisor.get("/api/v1/dispatch-batch").await;
+        assert_eq!(s, 200, "{b}");
+        let lines = b["lines"].as_array().unwrap();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(b["proven_optimal"], true);
+        // Three places for four requests: the urgent one is served, one is left with a reason.
+        let served: Vec<&Value> = lines
+            .iter()
+            .filter(|l| !l["proposed"].as_array().unwrap().is_empty())
+            .collect();
+        assert_eq!(served.len(), 3, "{backend}: {b}");
+        assert!(
+            served
+                .iter()
+                .any(|l| l["request_id"] == requests[3].as_str()),
+            "urgent first"
+        );
+        assert!(lines.iter().any(|l| l["unassigned"]["ja"].is_string()));
+        // Putting two requests on the one-case nurse is refused, nothing written.
+        let pick = |r: &str, c: &str| json!({ "request_id": r, "medical": c });
+        let (s, v) = advisor
+            .post(
+                "/api/v1/dispatch-batch",
+                json!({ "lines": [pick(&requests[0], &ids[0]), pick(&requests[1], &ids[0])] }),
+            )
+            .await;
+        assert_eq!(s, 422, "{v}");
+        assert!(v.to_string().contains("空き"), "{v}");
+        let (_, open) = advisor.get("/api/v1/dispatch-requests?status=open").await;
+        assert_eq!(
+            open["items"].as_array().unwrap().len(),
+            4,
+            "nothing proposed"
+        );
+        // A changed, valid batch goes through in one transaction.
+        let (s, v) = advisor
+            .post(
+                "/api/v1/dispatch-batch",
+                json!({ "lines": [pick(&requests[3], &ids[0]), pick(&requests[0], &ids[1]), pick(&requests[1], &ids[1]), pick(&requests[2], "")] }),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["proposed"], 3);
+        let (_, open) = advisor.get("/api/v1/dispatch-requests?status=open").await;
+        assert_eq!(open["items"].as_array().unwrap().len(), 1);
+        let (_, b) = advisor.get("/api/v1/dispatch-batch").await;
+        assert_eq!(b["lines"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            b["lines"][0]["proposed"].as_array().unwrap().len(),
+            0,
+            "everyone is full"
+        );
+    }
+}
