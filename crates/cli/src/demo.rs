@@ -481,6 +481,20 @@ pub async fn load(
             };
             store.record_consultation(staff, &form, now).await?;
         }
+        if let Some(admin) = actors.iter().find(|a| a.role == Role::Admin) {
+            store
+                .set_payment_rates(
+                    admin,
+                    domain::payment::RawRates {
+                        per_visit: 5000,
+                        per_hour: 3000,
+                        per_km: 30,
+                        per_travel_hour: 1000,
+                    },
+                    now,
+                )
+                .await?;
+        }
         demo_dispatch(
             store,
             &lead,
@@ -577,7 +591,21 @@ async fn demo_dispatch(
                 .await?,
         );
     }
+    // The first request started in the middle of last month, so last month has a statement
+    // to review and approve.
+    use chrono::Datelike;
+    let last_month_day = today
+        .with_day(1)
+        .and_then(|d| d.pred_opt())
+        .and_then(|d| d.with_day(10))
+        .unwrap_or(today);
+    let earlier = domain::dates::jst_midnight_utc(last_month_day) + chrono::Duration::hours(10);
     for (i, (child, _)) in children.iter().take(4).enumerate() {
+        let (today, now) = if i == 0 {
+            (last_month_day, earlier)
+        } else {
+            (today, now)
+        };
         let request = store
             .create_dispatch_request(
                 lead,
