@@ -2142,8 +2142,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<String> {
         let mut w = self.begin_write().await?;
-        let row: Option<(String, String, String, Option<String>, String, String)> = sqlx::query_as(
-            "SELECT d.request_id, d.status, d.coordinator_id, c.user_id, r.child_id, d.proposed_on FROM dispatches d \
+        let row: Option<(String, String, String, Option<String>, String, String, String)> = sqlx::query_as(
+            "SELECT d.request_id, d.status, d.coordinator_id, c.user_id, r.child_id, d.proposed_on, d.proposed_by FROM dispatches d \
              JOIN coordinators c ON c.id = d.coordinator_id JOIN dispatch_requests r ON r.id = d.request_id \
              WHERE d.id = $1 AND d.center_id = $2",
         )
@@ -2151,7 +2151,7 @@ impl Store {
         .bind(&actor.center_id)
         .fetch_optional(&mut *w.tx)
         .await?;
-        let (request_id, status, coord, coord_user, child_id, proposed_on) =
+        let (request_id, status, coord, coord_user, child_id, proposed_on, proposed_by) =
             row.ok_or(StoreError::NotFound)?;
         let own = coord_user.as_deref() == Some(actor.user_id.as_str());
         if !(own || is_lead(actor)) {
@@ -2205,6 +2205,32 @@ impl Store {
             )
             .await?;
             refresh_request_status(&mut w.tx, &request_id, now).await?;
+        }
+        // The advisor who proposed hears of the coordinator's work; the coordinator hears of
+        // an activity an advisor recorded for them.
+        let notice_to = if own {
+            (proposed_by != actor.user_id).then_some(proposed_by)
+        } else {
+            coord_user.clone()
+        };
+        if let Some(uid) = notice_to {
+            let (on, kind) = (act.on, act.kind);
+            notify(
+                &mut w.tx,
+                &uid,
+                now,
+                Msg::of(|l| {
+                    let k = domain::payment::ActivityKind::parse(kind)
+                        .map(|k| k.label(l))
+                        .unwrap_or(kind);
+                    l.pick(
+                        format!("{}の活動（{k}）が記録されました", on),
+                        format!("An activity ({k}) on {on} was recorded"),
+                    )
+                }),
+                &format!("/dispatch/{request_id}"),
+            )
+            .await?;
         }
         event(
             &mut w.tx,
