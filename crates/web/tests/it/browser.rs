@@ -22,13 +22,13 @@ use serde_json::json;
 use crate::*;
 
 /// How long to wait for an element, a navigation or an htmx swap.
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 /// Most Tab presses allowed to reach one field (a guard against focus traps and runaway loops).
 const MAX_TABS: usize = 40;
 
 /// A running chromedriver (and, through its process group, the Chromium it launched) plus the
 /// browser profile directory. Dropping it kills them, also when the test panics.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
     profile: tempfile::TempDir,
@@ -59,7 +59,7 @@ fn free_port() -> u16 {
 }
 
 /// Start chromedriver on a free port and wait until it reports ready.
-async fn start_driver() -> Driver {
+pub(crate) async fn start_driver() -> Driver {
     use std::os::unix::process::CommandExt;
     let bin = std::env::var("TSUNAGU_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let port = free_port();
@@ -99,7 +99,7 @@ async fn start_driver() -> Driver {
     }
 }
 
-async fn connect(driver: &Driver) -> Client {
+pub(crate) async fn connect(driver: &Driver) -> Client {
     crate::ensure_crypto_provider();
     let chromium = std::env::var("TSUNAGU_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
@@ -134,7 +134,7 @@ async fn connect(driver: &Driver) -> Client {
 // ------------------------------------------------------------------ keyboard helpers
 
 /// Type text into whatever has focus, as a keyboard would.
-async fn keys(c: &Client, text: &str) {
+pub(crate) async fn keys(c: &Client, text: &str) {
     c.active_element()
         .await
         .unwrap()
@@ -144,7 +144,7 @@ async fn keys(c: &Client, text: &str) {
 }
 
 /// Press and release one key (Tab, Enter, Space, …) wherever the focus is.
-async fn press(c: &Client, key: Key) {
+pub(crate) async fn press(c: &Client, key: Key) {
     let k: char = key.into();
     let actions = KeyActions::new("keyboard".into())
         .then(KeyAction::Down { value: k })
@@ -153,7 +153,7 @@ async fn press(c: &Client, key: Key) {
 }
 
 /// The id of the focused element ("" when it has none).
-async fn focused_id(c: &Client) -> String {
+pub(crate) async fn focused_id(c: &Client) -> String {
     let v = c
         .execute(
             "return document.activeElement ? document.activeElement.id : '';",
@@ -178,7 +178,7 @@ async fn tab_to(c: &Client, id: &str) -> usize {
     panic!("#{id} not reached with {MAX_TABS} Tab presses; focus went through {seen:?}");
 }
 
-async fn wait_for(c: &Client, css: &str) -> Element {
+pub(crate) async fn wait_for(c: &Client, css: &str) -> Element {
     c.wait()
         .at_most(WAIT)
         .for_element(Locator::Css(css))
@@ -187,7 +187,7 @@ async fn wait_for(c: &Client, css: &str) -> Element {
 }
 
 /// Wait until the browser is on `path` (query ignored).
-async fn wait_for_path(c: &Client, path: &str) {
+pub(crate) async fn wait_for_path(c: &Client, path: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
         let url = c.current_url().await.unwrap();
@@ -209,7 +209,7 @@ async fn number(c: &Client, css: &str) -> i64 {
         .unwrap_or_else(|_| panic!("{css} is not a number: {text:?}"))
 }
 
-async fn value_of(c: &Client, css: &str) -> String {
+pub(crate) async fn value_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -221,7 +221,7 @@ async fn value_of(c: &Client, css: &str) -> String {
 
 /// A PNG of the whole page from the top: the window is stretched to the document height for the
 /// shot (focus does not move), then restored.
-async fn full_page_png(c: &Client, path: &str) {
+pub(crate) async fn full_page_png(c: &Client, path: &str) {
     let js = "window.scrollTo(0, 0); return [document.documentElement.scrollHeight, window.innerHeight, window.outerHeight];";
     let mut height = 1000;
     for _ in 0..3 {
