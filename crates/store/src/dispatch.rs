@@ -1818,7 +1818,7 @@ impl Store {
             .await?;
             let name = rec.map(|r| r.name.as_str()).unwrap_or("");
             event(
-                &mut **tx,
+                tx,
                 request_id,
                 Some(&did),
                 actor,
@@ -1827,9 +1827,9 @@ impl Store {
                 Some(name),
             )
             .await?;
-            if let Some(uid) = self.user_of_coordinator(&mut **tx, &pid).await? {
+            if let Some(uid) = self.user_of_coordinator(tx, &pid).await? {
                 notify(
-                    &mut **tx,
+                    tx,
                     &uid,
                     now,
                     Msg::of(|l| {
@@ -1871,7 +1871,7 @@ impl Store {
             .await?;
             created.push(did);
         }
-        refresh_request_status(&mut **tx, request_id, now).await?;
+        refresh_request_status(tx, request_id, now).await?;
         Ok(created)
     }
 

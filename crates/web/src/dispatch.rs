@@ -607,7 +607,7 @@ pub async fn dispatch_create(
         )
         .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/dispatch/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/dispatch/{id}?saved=created")).into_response()),
         Err(StoreError::Validation(errs)) => {
             new_request_page(
                 &state,
@@ -1068,7 +1068,7 @@ struct BatchPage {
     b: store::dispatch::BatchView,
     errors: FormErrors,
     /// The advisor's edited choices after a refused confirmation: (request, side) → roster id.
-    edited: Vec<((String, String), String)>,
+    edited: Vec<EditedPick>,
 }
 
 impl BatchPage {
@@ -1119,7 +1119,7 @@ async fn batch_page(
     a: &Authed,
     status: StatusCode,
     errors: FormErrors,
-    edited: Vec<((String, String), String)>,
+    edited: Vec<EditedPick>,
 ) -> PageResult {
     let b = state
         .store
@@ -1150,13 +1150,11 @@ pub async fn batch(State(state): State<AppState>, a: Authed) -> PageResult {
     .await
 }
 
+/// (request, side) → roster id as the advisor left it in the batch form.
+type EditedPick = ((String, String), String);
+
 /// The picks of the batch form: fields `medical:{request}` and `welfare:{request}`.
-fn batch_picks(
-    pairs: &[(String, String)],
-) -> (
-    Vec<store::dispatch::BatchPick>,
-    Vec<((String, String), String)>,
-) {
+fn batch_picks(pairs: &[(String, String)]) -> (Vec<store::dispatch::BatchPick>, Vec<EditedPick>) {
     let mut picks: Vec<store::dispatch::BatchPick> = Vec::new();
     let mut edited = Vec::new();
     for (k, v) in pairs {

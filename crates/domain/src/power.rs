@@ -1,0 +1,612 @@
+//! Power for children who live on electricity (電源が必要な医療機器): each device's draw and
+//! batteries, the household's other sources, and how long the child can go without mains
+//! power — the number a power-outage triage sorts by ("whose battery runs out first?").
+//!
+//! ## The estimate
+//! For each device that uses electricity:
+//!
+//! ```text
+//! own battery  = internal + spare count × spare runtime            (minutes of running)
+//! own time     = own battery × 60 / minutes used per hour          (intermittent use drains
+//!                                                                   only while running)
+//!              + oxygen cylinders × 60                              (oxygen concentrators)
+//! ```
+//! After its own batteries, every device runs on the portable power (portable power stations,
+//! including a unit the center handed out), shared at the household's average load:
+//!
+//! ```text
+//! portable time = portable Wh × 0.85 (inverter losses) × 60 / Σ (watts × share of each hour used)
+//! child's time  = min over devices (own time) + portable time
+//! ```
+//! A car inverter or generator is shown to staff but not counted: whether there is fuel, and
+//! whether the family can run it safely, is what the phone call finds out.
+//!
+//! Data the estimate needs but does not have is never guessed: a device without its battery
+//! runtime, or without its power draw when portable power has to be shared, makes the child
+//! [`Estimate::Unknown`], which sorts **first** ("unknown — call first").
+
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldError, Lang, ValidationErrors};
+
+/// Longest internal or spare battery runtime accepted: 72 hours. Longer figures are typing
+/// errors (minutes entered as seconds, hours as minutes).
+pub const MAX_BATTERY_MINUTES: u32 = 72 * 60;
+/// Largest power draw accepted for one home device, in watts.
+pub const MAX_WATTS: u32 = 3000;
+/// Largest portable capacity accepted for one household, in Wh.
+pub const MAX_PORTABLE_WH: u32 = 50_000;
+/// Share of a portable station's capacity that reaches the device (inverter losses).
+const PORTABLE_EFFICIENCY_PERCENT: u64 = 85;
+
+/// Kinds of device (機器の種類).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// 人工呼吸器.
+    Ventilator,
+    /// 吸引器.
+    Suction,
+    /// 酸素濃縮装置.
+    OxygenConcentrator,
+    /// 経管栄養ポンプ.
+    FeedingPump,
+    /// パルスオキシメーター.
+    PulseOximeter,
+    /// ネブライザー.
+    Nebulizer,
+    /// 排痰補助装置（カフアシスト）.
+    CoughAssist,
+    /// 電動ベッド.
+    ElectricBed,
+    /// その他.
+    Other,
+}
+
+impl DeviceKind {
+    /// Every kind, in display order.
+    pub fn all() -> [DeviceKind; 9] {
+        use DeviceKind::*;
+        [
+            Ventilator,
+            Suction,
+            OxygenConcentrator,
+            FeedingPump,
+            PulseOximeter,
+            Nebulizer,
+            CoughAssist,
+            ElectricBed,
+            Other,
+        ]
+    }
+
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        use DeviceKind::*;
+        match self {
+            Ventilator => "ventilator",
+            Suction => "suction",
+            OxygenConcentrator => "oxygen_concentrator",
+            FeedingPump => "feeding_pump",
+            PulseOximeter => "pulse_oximeter",
+            Nebulizer => "nebulizer",
+            CoughAssist => "cough_assist",
+            ElectricBed => "electric_bed",
+            Other => "other",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<DeviceKind> {
+        DeviceKind::all().into_iter().find(|k| k.code() == s.trim())
+    }
+
+    /// Label.
+    pub fn label(self, lang: Lang) -> &'static str {
+        use DeviceKind::*;
+        match self {
+            Ventilator => lang.pick("人工呼吸器", "Ventilator"),
+            Suction => lang.pick("吸引器", "Suction unit"),
+            OxygenConcentrator => lang.pick("酸素濃縮装置", "Oxygen concentrator"),
+            FeedingPump => lang.pick("経管栄養ポンプ", "Feeding pump"),
+            PulseOximeter => lang.pick("パルスオキシメーター", "Pulse oximeter"),
+            Nebulizer => lang.pick("ネブライザー", "Nebulizer"),
+            CoughAssist => lang.pick("排痰補助装置", "Cough assist"),
+            ElectricBed => lang.pick("電動ベッド", "Electric bed"),
+            Other => lang.pick("その他", "Other"),
+        }
+    }
+}
+
+/// How a device runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum Duty {
+    /// Runs all the time (常時).
+    Continuous,
+    /// Runs some minutes in each hour (間欠), 1‥59.
+    Intermittent {
+        /// Minutes of use per hour.
+        minutes_per_hour: u32,
+    },
+}
+
+impl Duty {
+    /// Minutes of use per hour (60 for continuous).
+    pub fn minutes_per_hour(self) -> u32 {
+        match self {
+            Duty::Continuous => 60,
+            Duty::Intermittent { minutes_per_hour } => minutes_per_hour.clamp(1, 60),
+        }
+    }
+}
+
+/// One device that uses electricity, as the estimate sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PowerDevice {
+    /// Kind.
+    pub kind: DeviceKind,
+    /// Power draw in watts, if known.
+    pub watts: Option<u32>,
+    /// Internal battery runtime in minutes of running, if known.
+    pub internal_minutes: Option<u32>,
+    /// Spare batteries.
+    pub spare_count: u32,
+    /// Runtime of one spare battery in minutes (needed when `spare_count > 0`).
+    pub spare_minutes: Option<u32>,
+    /// Continuous or intermittent.
+    pub duty: Duty,
+}
+
+/// A device as typed in the form or sent to the API.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeviceInput {
+    /// Kind code.
+    pub kind: String,
+    /// 名称・型番.
+    pub name: String,
+    /// Watts ("" = unknown).
+    pub watts: String,
+    /// Internal battery minutes ("" = unknown).
+    pub internal_minutes: String,
+    /// Spare batteries ("" = none).
+    pub spare_count: String,
+    /// Minutes per spare battery.
+    pub spare_minutes: String,
+    /// Minutes used per hour: "" or "60" = continuous.
+    pub minutes_per_hour: String,
+    /// Settings (設定: mode, rate, flow…), shown on the emergency sheet.
+    pub settings: String,
+}
+
+/// A validated device with its display fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceDraft {
+    /// The estimate's view.
+    pub device: PowerDevice,
+    /// 名称・型番.
+    pub name: Option<String>,
+    /// Settings.
+    pub settings: Option<String>,
+}
+
+fn digits(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            'ー' | '−' | '－' => '-',
+            _ => c,
+        })
+        .collect()
+}
+
+/// A whole number in `0..=max` ("" → `None`). Errors: `negative`, `too_large` (with what the
+/// limit means), `invalid_number`.
+fn number(
+    field: &str,
+    raw: &str,
+    max: u32,
+    what_ja: &str,
+    what_en: &str,
+) -> Result<Option<u32>, FieldError> {
+    let s = digits(raw);
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match s.parse::<i64>() {
+        Ok(n) if n < 0 => Err(FieldError::new(
+            field,
+            "negative",
+            "マイナスの値は入力できません",
+            "Cannot be negative.",
+        )),
+        Ok(n) if n > i64::from(max) => Err(FieldError::new(
+            field,
+            "too_large",
+            format!("{what_ja}は{max}以下で入力してください（単位を確認してください）"),
+            format!("{what_en} must be {max} or less (check the unit)."),
+        )),
+        Ok(n) => Ok(u32::try_from(n).ok()),
+        Err(_) => Err(FieldError::new(
+            field,
+            "invalid_number",
+            "整数で入力してください",
+            "Enter a whole number.",
+        )),
+    }
+}
+
+impl DeviceDraft {
+    /// Validates one device, collecting every error. Battery runtimes above
+    /// [`MAX_BATTERY_MINUTES`] (72 h) are refused as typing errors.
+    pub fn parse(input: &DeviceInput) -> Result<DeviceDraft, ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        let kind = DeviceKind::parse(&input.kind);
+        if kind.is_none() {
+            errs.push(FieldError::new(
+                "kind",
+                "required",
+                "機器の種類を選んでください",
+                "Choose the kind of device.",
+            ));
+        }
+        let watts = errs.check(number(
+            "watts",
+            &input.watts,
+            MAX_WATTS,
+            "消費電力(W)",
+            "Power draw (W)",
+        ));
+        if watts == Some(Some(0)) {
+            errs.push(FieldError::new(
+                "watts",
+                "zero",
+                "消費電力が分からない場合は空欄にしてください",
+                "Leave the power draw empty when it is not known.",
+            ));
+        }
+        let internal = errs.check(number(
+            "internal_minutes",
+            &input.internal_minutes,
+            MAX_BATTERY_MINUTES,
+            "内部バッテリーの稼働時間(分)",
+            "Internal battery runtime (minutes)",
+        ));
+        let spare_count = errs.check(number(
+            "spare_count",
+            &input.spare_count,
+            20,
+            "予備バッテリーの数",
+            "Spare batteries",
+        ));
+        let spare_minutes = errs.check(number(
+            "spare_minutes",
+            &input.spare_minutes,
+            MAX_BATTERY_MINUTES,
+            "予備バッテリー1個の稼働時間(分)",
+            "Runtime of one spare battery (minutes)",
+        ));
+        if let (Some(Some(n)), Some(None)) = (spare_count, spare_minutes) {
+            if n > 0 {
+                errs.push(FieldError::new(
+                    "spare_minutes",
+                    "required",
+                    "予備バッテリー1個の稼働時間を入力してください",
+                    "Enter the runtime of one spare battery.",
+                ));
+            }
+        }
+        let per_hour = errs.check(number(
+            "minutes_per_hour",
+            &input.minutes_per_hour,
+            60,
+            "1時間あたりの使用時間(分)",
+            "Minutes used per hour",
+        ));
+        if per_hour == Some(Some(0)) {
+            errs.push(FieldError::new(
+                "minutes_per_hour",
+                "zero",
+                "使わない機器は登録しないか、1以上の分数を入力してください",
+                "Enter at least 1 minute per hour, or leave it empty for continuous use.",
+            ));
+        }
+        let name = errs.check(crate::text::optional_line("name", &input.name, 100));
+        let settings = errs.check(crate::text::optional_text("settings", &input.settings, 500));
+        errs.into_result()?;
+        match (
+            kind,
+            watts,
+            internal,
+            spare_count,
+            spare_minutes,
+            per_hour,
+            name,
+            settings,
+        ) {
+            (
+                Some(kind),
+                Some(watts),
+                Some(internal_minutes),
+                Some(spare),
+                Some(spare_minutes),
+                Some(per_hour),
+                Some(name),
+                Some(settings),
+            ) => Ok(DeviceDraft {
+                device: PowerDevice {
+                    kind,
+                    watts,
+                    internal_minutes,
+                    spare_count: spare.unwrap_or(0),
+                    spare_minutes,
+                    duty: match per_hour {
+                        None | Some(60) => Duty::Continuous,
+                        Some(m) => Duty::Intermittent {
+                            minutes_per_hour: m,
+                        },
+                    },
+                },
+                name,
+                settings,
+            }),
+            _ => Err(ValidationErrors(vec![FieldError::required("kind")])),
+        }
+    }
+}
+
+/// Power the household has besides the devices' own batteries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PowerSources {
+    /// Portable power stations (ポータブル電源), including units the center handed out, in Wh.
+    pub portable_wh: u32,
+    /// Car with an inverter (shown, not counted).
+    pub car_inverter: bool,
+    /// Generator (shown, not counted).
+    pub generator: bool,
+    /// Oxygen cylinders (酸素ボンベ), hours in total.
+    pub oxygen_cylinder_hours: u32,
+}
+
+/// Why an estimate cannot be made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "device")]
+pub enum Missing {
+    /// A device's battery runtime is not recorded.
+    BatteryRuntime(DeviceKind),
+    /// A device's power draw is not recorded, and portable power must be shared.
+    PowerDraw(DeviceKind),
+}
+
+impl Missing {
+    /// The gap as a phrase, e.g. 「人工呼吸器のバッテリー時間が未登録」.
+    pub fn message(self, lang: Lang) -> String {
+        match self {
+            Missing::BatteryRuntime(k) => lang.pick(
+                format!("{}のバッテリー時間が未登録", k.label(lang)),
+                format!("{}: battery runtime not recorded", k.label(lang)),
+            ),
+            Missing::PowerDraw(k) => lang.pick(
+                format!("{}の消費電力が未登録", k.label(lang)),
+                format!("{}: power draw not recorded", k.label(lang)),
+            ),
+        }
+    }
+}
+
+/// How long a child can go without mains power.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Estimate {
+    /// No device needs electricity.
+    NotDependent,
+    /// Data is missing: call first.
+    Unknown {
+        /// What is missing (each device at most once per kind of gap).
+        missing: Vec<Missing>,
+    },
+    /// Minutes until the first device stops, and which device that is.
+    Known {
+        /// Minutes.
+        minutes: u32,
+        /// The device that stops first.
+        limiting: DeviceKind,
+    },
+}
+
+impl Estimate {
+    /// Triage order: unknown first, then fewest minutes first, not dependent last.
+    pub fn sort_key(&self) -> (u8, u32) {
+        match self {
+            Estimate::Unknown { .. } => (0, 0),
+            Estimate::Known { minutes, .. } => (1, *minutes),
+            Estimate::NotDependent => (2, 0),
+        }
+    }
+}
+
+/// The device's own time in minutes (its batteries at its duty, plus oxygen cylinders for a
+/// concentrator), or what is missing.
+fn own_minutes(d: &PowerDevice, sources: &PowerSources) -> Result<u64, Missing> {
+    let internal = d.internal_minutes.ok_or(Missing::BatteryRuntime(d.kind))?;
+    let spare = if d.spare_count == 0 {
+        0
+    } else {
+        u64::from(d.spare_count)
+            * u64::from(d.spare_minutes.ok_or(Missing::BatteryRuntime(d.kind))?)
+    };
+    let battery = u64::from(internal) + spare;
+    let mut own = battery * 60 / u64::from(d.duty.minutes_per_hour());
+    if d.kind == DeviceKind::OxygenConcentrator {
+        own += u64::from(sources.oxygen_cylinder_hours) * 60;
+    }
+    Ok(own)
+}
+
+/// Estimates how long the child can go without mains power (see the module docs).
+pub fn estimate(devices: &[PowerDevice], sources: &PowerSources) -> Estimate {
+    if devices.is_empty() {
+        return Estimate::NotDependent;
+    }
+    let mut missing: Vec<Missing> = Vec::new();
+    let mut first: Option<(u64, DeviceKind)> = None;
+    for d in devices {
+        match own_minutes(d, sources) {
+            Ok(m) => {
+                if first.is_none_or(|(best, _)| m < best) {
+                    first = Some((m, d.kind));
+                }
+            }
+            Err(gap) => {
+                if !missing.contains(&gap) {
+                    missing.push(gap);
+                }
+            }
+        }
+    }
+    let portable = if sources.portable_wh == 0 {
+        0
+    } else {
+        // Average load in watt-minutes per hour, then minutes the station covers.
+        let mut load_per_hour: u64 = 0;
+        for d in devices {
+            match d.watts {
+                Some(w) => load_per_hour += u64::from(w) * u64::from(d.duty.minutes_per_hour()),
+                None => {
+                    let gap = Missing::PowerDraw(d.kind);
+                    if !missing.contains(&gap) {
+                        missing.push(gap);
+                    }
+                }
+            }
+        }
+        // Wh × efficiency × 60 (min/h) / (W averaged over the hour) = minutes.
+        (u64::from(sources.portable_wh) * PORTABLE_EFFICIENCY_PERCENT * 60 * 60 / 100)
+            .checked_div(load_per_hour)
+            .unwrap_or(0)
+    };
+    if !missing.is_empty() {
+        return Estimate::Unknown { missing };
+    }
+    match first {
+        Some((own, limiting)) => Estimate::Known {
+            minutes: u32::try_from(own + portable).unwrap_or(u32::MAX),
+            limiting,
+        },
+        None => Estimate::NotDependent,
+    }
+}
+
+/// Minutes as 「3時間20分」 / "3 h 20 min".
+pub fn format_minutes(minutes: u32, lang: Lang) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (h, lang) {
+        (0, Lang::Ja) => format!("{m}分"),
+        (0, Lang::En) => format!("{m} min"),
+        (_, Lang::Ja) => format!("{h}時間{m}分"),
+        (_, Lang::En) => format!("{h} h {m} min"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vent(internal: u32) -> PowerDevice {
+        PowerDevice {
+            kind: DeviceKind::Ventilator,
+            watts: Some(60),
+            internal_minutes: Some(internal),
+            spare_count: 0,
+            spare_minutes: None,
+            duty: Duty::Continuous,
+        }
+    }
+
+    #[test]
+    fn examples() {
+        let none = PowerSources::default();
+        assert_eq!(estimate(&[], &none), Estimate::NotDependent);
+        assert_eq!(
+            estimate(&[vent(240)], &none),
+            Estimate::Known {
+                minutes: 240,
+                limiting: DeviceKind::Ventilator
+            }
+        );
+        // 500 Wh × 0.85 at 60 W = 425 minutes more.
+        let portable = PowerSources {
+            portable_wh: 500,
+            ..Default::default()
+        };
+        assert_eq!(
+            estimate(&[vent(240)], &portable),
+            Estimate::Known {
+                minutes: 665,
+                limiting: DeviceKind::Ventilator
+            }
+        );
+        // Suction 15 minutes an hour on a 30-minute battery lasts 2 hours.
+        let suction = PowerDevice {
+            kind: DeviceKind::Suction,
+            watts: None,
+            internal_minutes: Some(30),
+            spare_count: 0,
+            spare_minutes: None,
+            duty: Duty::Intermittent {
+                minutes_per_hour: 15,
+            },
+        };
+        assert_eq!(
+            estimate(&[vent(240), suction.clone()], &none),
+            Estimate::Known {
+                minutes: 120,
+                limiting: DeviceKind::Suction
+            }
+        );
+        // With portable power to share, the suction unit's unknown draw makes it unknown.
+        assert_eq!(
+            estimate(&[vent(240), suction], &portable),
+            Estimate::Unknown {
+                missing: vec![Missing::PowerDraw(DeviceKind::Suction)]
+            }
+        );
+        assert_eq!(format_minutes(200, Lang::Ja), "3時間20分");
+    }
+
+    #[test]
+    fn absurd_and_negative_figures_are_refused() {
+        let input = DeviceInput {
+            kind: "ventilator".into(),
+            internal_minutes: "5000".into(),
+            watts: "-3".into(),
+            spare_count: "2".into(),
+            ..Default::default()
+        };
+        let errs = DeviceDraft::parse(&input).unwrap_err();
+        assert_eq!(
+            errs.for_field("internal_minutes").map(|e| e.code),
+            Some("too_large")
+        );
+        assert_eq!(errs.for_field("watts").map(|e| e.code), Some("negative"));
+        assert_eq!(
+            errs.for_field("spare_minutes").map(|e| e.code),
+            Some("required")
+        );
+        let ok = DeviceDraft::parse(&DeviceInput {
+            kind: "suction".into(),
+            internal_minutes: "３０".into(),
+            minutes_per_hour: "15".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            ok.device.duty,
+            Duty::Intermittent {
+                minutes_per_hour: 15
+            }
+        );
+    }
+}
