@@ -94,6 +94,18 @@ static INDEX: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
         .collect()
 });
 
+/// True when the area `area` (a prefecture, municipality or ward code) contains the place
+/// `place`: the same code, the place's prefecture, or the designated city of a ward.
+pub fn area_contains(area: &str, place: &str) -> bool {
+    if area == place {
+        return true;
+    }
+    if area.get(2..5) == Some("000") && area.get(..2) == place.get(..2) {
+        return true;
+    }
+    lookup(place).and_then(|g| g.parent_code.as_deref()) == Some(area)
+}
+
 /// The check digit for the first five digits of a code, or `None` unless `first5` is exactly
 /// five ASCII digits.
 pub fn compute_check_digit(first5: &str) -> Option<u8> {

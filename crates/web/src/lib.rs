@@ -9,6 +9,7 @@ pub mod auditor;
 pub mod auth;
 pub mod clock;
 pub mod consent;
+pub mod disaster;
 pub mod dispatch;
 pub mod error;
 pub mod i18n;

@@ -356,6 +356,59 @@ pub fn document() -> Value {
                     "responses": ok_json("200", "Proposed", json!({ "type": "object", "required": ["proposed"], "properties": { "proposed": s("integer") } }))
                 }
             },
+            "/api/v1/children/{id}/power": {
+                "parameters": id_param(),
+                "get": {
+                    "operationId": "getChildPower", "summary": "A child's power-dependent devices, other sources, handed-out units and the outage estimate (audited)",
+                    "responses": ok_json("200", "Power", r("ChildPower"))
+                },
+                "put": {
+                    "operationId": "saveChildPower", "summary": "Replace a child's devices and sources; battery figures above 72 h are refused",
+                    "requestBody": body("PowerInput"),
+                    "responses": ok_json("200", "Power", r("ChildPower"))
+                }
+            },
+            "/api/v1/children/{id}/power-units": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "addPowerUnit", "summary": "Record a portable power unit the center handed out (counts in the estimate)",
+                    "requestBody": body("PowerUnitInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": r("Created") } } } }))
+                }
+            },
+            "/api/v1/incidents": {
+                "get": {
+                    "operationId": "listIncidents", "summary": "Power-outage incidents of the center (municipal users: those touching their area)",
+                    "responses": ok_json("200", "Incidents", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Incident") } } }))
+                },
+                "post": {
+                    "operationId": "openIncident", "summary": "Open a power-outage incident for municipality codes (unknown codes are refused)",
+                    "requestBody": body("IncidentInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Opened", "content": { "application/json": { "schema": r("Created") } } } }))
+                }
+            },
+            "/api/v1/incidents/{id}/triage": {
+                "parameters": id_param(),
+                "get": {
+                    "operationId": "incidentTriage", "summary": "Every power-dependent child in the area: unknown estimates first, then fewest minutes of power left; phones and latest check-in (audited)",
+                    "responses": ok_json("200", "Triage", r("Triage"))
+                }
+            },
+            "/api/v1/incidents/{id}/checkins": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "checkIn", "summary": "Record a safety check-in (append-only); refused on a closed incident",
+                    "requestBody": body("CheckinInput"),
+                    "responses": with_errors(json!({ "204": { "description": "Recorded" } }))
+                }
+            },
+            "/api/v1/incidents/{id}/close": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "closeIncident", "summary": "Close an incident and store its report (advisors, admins)",
+                    "responses": ok_json("200", "Report", r("IncidentReport"))
+                }
+            },
             "/api/v1/reports/dispatch": {
                 "get": {
                     "operationId": "dispatchFigures", "summary": "Dispatch figures of a fiscal year: per coordinator, municipality and topic; median days to acceptance; declined share",
@@ -386,6 +439,40 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
+                "DeviceInput": { "type": "object", "additionalProperties": false, "properties": {
+                    "kind": { "type": "string", "enum": ["ventilator", "suction", "oxygen_concentrator", "feeding_pump", "pulse_oximeter", "nebulizer", "cough_assist", "electric_bed", "other"] },
+                    "name": s("string"), "watts": s("string"), "internal_minutes": { "type": "string", "description": "0-4320 (72 h)" }, "spare_count": s("string"),
+                    "spare_minutes": s("string"), "minutes_per_hour": { "type": "string", "description": "1-60; empty = continuous" }, "settings": s("string") } },
+                "PowerInput": { "type": "object", "additionalProperties": false, "properties": {
+                    "devices": { "type": "array", "items": r("DeviceInput"), "maxItems": 20 }, "portable_wh": s("string"), "car_inverter": s("boolean"),
+                    "generator": s("boolean"), "oxygen_cylinder_hours": s("string"), "notes": s("string") } },
+                "PowerUnitInput": { "type": "object", "required": ["handed_on", "model", "capacity_wh"], "additionalProperties": false, "properties": {
+                    "handed_on": { "type": "string", "description": "YYYY-MM-DD" }, "model": required_str.clone(), "capacity_wh": s("string"), "serial": s("string") } },
+                "Estimate": { "type": "object", "required": ["status"], "properties": {
+                    "status": { "type": "string", "enum": ["not_dependent", "unknown", "known"] }, "minutes": s("integer"), "limiting": s("string"),
+                    "missing": { "type": "array", "items": { "type": "object" } } } },
+                "ChildPower": { "type": "object", "required": ["devices", "portable_wh", "car_inverter", "generator", "oxygen_cylinder_hours", "units", "estimate", "record_devices"], "properties": {
+                    "devices": { "type": "array", "items": { "type": "object" } }, "portable_wh": s("integer"), "car_inverter": s("boolean"), "generator": s("boolean"),
+                    "oxygen_cylinder_hours": s("integer"), "notes": nullable_str.clone(), "units": { "type": "array", "items": { "type": "object" } },
+                    "estimate": r("Estimate"), "record_devices": { "type": "array", "items": { "type": "array" } } } },
+                "IncidentInput": { "type": "object", "required": ["title", "municipality_codes"], "additionalProperties": false, "properties": {
+                    "title": required_str.clone(), "municipality_codes": { "type": "array", "items": s("string"), "minItems": 1 },
+                    "started_at": { "type": "string", "description": "YYYY-MM-DDTHH:MM (JST); empty = now" }, "expected_restoration_at": s("string") } },
+                "Incident": { "type": "object", "required": ["id", "title", "municipality_codes", "started_at", "status"], "properties": {
+                    "id": s("string"), "title": s("string"), "municipality_codes": strs.clone(), "started_at": s("string"),
+                    "expected_restoration_at": nullable_str.clone(), "status": { "type": "string", "enum": ["open", "closed"] }, "closed_at": nullable_str.clone() } },
+                "Triage": { "type": "object", "required": ["incident", "rows", "counts", "rows_visible"], "properties": {
+                    "incident": r("Incident"), "rows": { "type": "array", "items": { "type": "object", "required": ["child_id", "name", "estimate", "contacts"], "properties": {
+                        "child_id": s("string"), "name": s("string"), "kana": s("string"), "municipality_code": s("string"), "address": nullable_str.clone(),
+                        "estimate": r("Estimate"), "devices": strs.clone(), "car_inverter": s("boolean"), "generator": s("boolean"),
+                        "contacts": { "type": "array", "items": { "type": "object" } }, "checkin": { "type": ["object", "null"] } } } },
+                    "counts": { "type": "object" }, "rows_visible": s("boolean") } },
+                "CheckinInput": { "type": "object", "required": ["child_id", "status"], "additionalProperties": false, "properties": {
+                    "child_id": s("string"), "status": { "type": "string", "enum": ["unreached", "safe_at_home", "needs_help", "evacuated", "hospitalized"] }, "note": s("string") } },
+                "IncidentReport": { "type": "object", "required": ["children", "reached", "never_reached", "by_status", "minutes_to_reach"], "properties": {
+                    "children": s("integer"), "reached": s("integer"), "never_reached": s("integer"), "by_status": { "type": "array", "items": { "type": "array" } },
+                    "minutes_to_reach": { "type": "array", "items": s("integer") }, "median_minutes_to_reach": { "type": ["number", "null"] },
+                    "max_minutes_to_reach": { "type": ["integer", "null"] } } },
                 "BatchInput": { "type": "object", "required": ["lines"], "additionalProperties": false, "properties": {
                     "lines": { "type": "array", "items": { "type": "object", "required": ["request_id"], "additionalProperties": false, "properties": {
                         "request_id": s("string"), "medical": { "type": "string", "description": "roster id, or empty" }, "welfare": { "type": "string", "description": "roster id, or empty" } } } } } },

@@ -73,6 +73,10 @@ impl Layout {
         self.role
             .is_some_and(|r| crate::policy::REQUESTERS.contains(&r))
     }
+    /// Municipal user (sees outages of their area).
+    pub fn municipal(&self) -> bool {
+        self.role == Some(Role::Municipal)
+    }
     /// Show the payment statements link (advisors and admins).
     pub fn leads(&self) -> bool {
         self.role.is_some_and(|r| crate::policy::LEADS.contains(&r))

@@ -15,7 +15,7 @@ use domain::Role;
 
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
-use crate::{account, api, auditor, consent, dispatch, pages, payments, AppState};
+use crate::{account, api, auditor, consent, disaster, dispatch, pages, payments, AppState};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +74,25 @@ pub const REQUESTERS: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant];
 /// Who acts on a dispatch: leads, and coordinators on their own dispatches (the store checks
 /// whose it is).
 pub const DISPATCH_ACTORS: &[Role] = &[Role::Admin, Role::Advisor, Role::Coordinator];
+
+/// Who sees power-outage incidents: staff and coordinators (their children), municipal users
+/// (their area while an incident is open, figures afterwards).
+pub const INCIDENT_READERS: &[Role] = &[
+    Role::Admin,
+    Role::Advisor,
+    Role::Consultant,
+    Role::Coordinator,
+    Role::Viewer,
+    Role::Municipal,
+];
+
+/// Who records safety check-ins (coordinators for their own children).
+pub const CHECKERS: &[Role] = &[
+    Role::Admin,
+    Role::Advisor,
+    Role::Consultant,
+    Role::Coordinator,
+];
 
 /// Those who answer for access in a center (see break-the-glass grants).
 pub const LEADS: &[Role] = &[Role::Admin, Role::Advisor];
@@ -179,6 +198,15 @@ routes! {
     GET "/payments/{id}/statement.csv" Roles(LEADS) => payments::statement_csv;
     GET "/children/{id}/services" Roles(READERS) => payments::periods;
     POST "/children/{id}/services" Roles(WRITERS) => payments::period_create;
+    GET "/children/{id}/power" Roles(READERS) => disaster::power;
+    POST "/children/{id}/power" Roles(WRITERS) => disaster::power_save;
+    POST "/children/{id}/power-units" Roles(WRITERS) => disaster::unit_create;
+    GET "/incidents" Roles(INCIDENT_READERS) => disaster::incidents;
+    POST "/incidents" Roles(REQUESTERS) => disaster::incident_open;
+    GET "/incidents/{id}" Roles(INCIDENT_READERS) => disaster::incident;
+    GET "/incidents/{id}/rows" Roles(INCIDENT_READERS) => disaster::incident_rows;
+    POST "/incidents/{id}/checkins" Roles(CHECKERS) => disaster::checkin;
+    POST "/incidents/{id}/close" Roles(LEADS) => disaster::incident_close;
     GET "/notifications" Authenticated => dispatch::notifications;
     POST "/notifications/read" Authenticated => dispatch::notifications_read;
     GET "/audit" Roles(AUDITORS) => auditor::audit_page;
@@ -217,6 +245,14 @@ routes! {
     GET "/api/v1/reports/dispatch" Roles(STAFF) => dispatch::api_figures;
     GET "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::api_batch;
     POST "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::api_batch_confirm;
+    GET "/api/v1/children/{id}/power" Roles(READERS) => disaster::api_power;
+    PUT "/api/v1/children/{id}/power" Roles(WRITERS) => disaster::api_power_save;
+    POST "/api/v1/children/{id}/power-units" Roles(WRITERS) => disaster::api_unit;
+    GET "/api/v1/incidents" Roles(INCIDENT_READERS) => disaster::api_incidents;
+    POST "/api/v1/incidents" Roles(REQUESTERS) => disaster::api_incident_open;
+    GET "/api/v1/incidents/{id}/triage" Roles(INCIDENT_READERS) => disaster::api_triage;
+    POST "/api/v1/incidents/{id}/checkins" Roles(CHECKERS) => disaster::api_checkin;
+    POST "/api/v1/incidents/{id}/close" Roles(LEADS) => disaster::api_close;
     GET "/api/v1/payments" Roles(LEADS) => payments::api_month;
     GET "/api/v1/payments/rates" Roles(LEADS) => payments::api_rates;
     PUT "/api/v1/payments/rates" Roles(ADMINS) => payments::api_set_rates;

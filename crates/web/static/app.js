@@ -22,6 +22,16 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
+  // The outage list refreshes itself every 10 s; skip a refresh while someone is typing a
+  // check-in in it, so the swap never throws away what they are entering.
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    var el = e.detail && e.detail.elt;
+    if (!el || !el.hasAttribute || !el.hasAttribute("data-poll")) { return; }
+    var active = document.activeElement;
+    var typing = active && el.contains(active) && (active.tagName === "INPUT" || active.tagName === "SELECT");
+    var filled = Array.prototype.some.call(el.querySelectorAll("input[name=note]"), function (i) { return i.value !== ""; });
+    if (typing || filled) { e.preventDefault(); }
+  });
   var person = document.getElementById("person_name");
   var personRadio = document.getElementById("subject-person");
   if (person && personRadio) {

@@ -11,6 +11,7 @@ mod authz;
 mod browser;
 mod browser_dispatch;
 mod consent;
+mod disaster;
 mod dispatch;
 mod hostile;
 mod pages;

@@ -1,0 +1,1351 @@
+//! Disaster preparedness (災害への備え): each child's power-dependent devices and other
+//! sources, portable power units handed out by the center, and power-outage incidents — the
+//! triage list ordered by the time until each child's power runs out (`domain::power`), safety
+//! check-ins (安否確認) and the closing report.
+//!
+//! Check-ins are append-only: the latest per child is its state, so several staff can work
+//! the same list at once and nobody's entry overwrites another's; each row shows who checked
+//! last and when. Municipal users see their area's list only while an incident is open (each
+//! look audited); otherwise they get the figures only.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::municipality::{area_contains, MunicipalityCode};
+use domain::power::{
+    estimate, DeviceDraft, DeviceInput, DeviceKind, Duty, Estimate, PowerDevice, PowerSources,
+    MAX_PORTABLE_WH,
+};
+use domain::{FieldError, Lang, Role, ValidationErrors};
+use serde::Serialize;
+
+use crate::audit::{append, AuditEntry};
+use crate::{new_id, ts, Actor, Result, Store, StoreError};
+
+/// Who opens incidents and checks children in (besides coordinators for their own children).
+pub const RESPONDER_ROLES: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant];
+
+/// A device as stored and shown.
+#[derive(Clone, Debug, Serialize)]
+pub struct PowerDeviceRecord {
+    /// Kind code.
+    pub kind: DeviceKind,
+    /// 名称・型番.
+    pub name: Option<String>,
+    /// Watts.
+    pub watts: Option<i64>,
+    /// Internal battery minutes.
+    pub internal_minutes: Option<i64>,
+    /// Spare batteries.
+    pub spare_count: i64,
+    /// Minutes per spare.
+    pub spare_minutes: Option<i64>,
+    /// Minutes used per hour (60 = continuous).
+    pub minutes_per_hour: i64,
+    /// Settings.
+    pub settings: Option<String>,
+}
+
+impl PowerDeviceRecord {
+    fn device(&self) -> PowerDevice {
+        let u = |v: Option<i64>| v.and_then(|x| u32::try_from(x).ok());
+        PowerDevice {
+            kind: self.kind,
+            watts: u(self.watts),
+            internal_minutes: u(self.internal_minutes),
+            spare_count: u32::try_from(self.spare_count).unwrap_or(0),
+            spare_minutes: u(self.spare_minutes),
+            duty: match self.minutes_per_hour {
+                m if m >= 60 => Duty::Continuous,
+                m => Duty::Intermittent {
+                    minutes_per_hour: u32::try_from(m).unwrap_or(60),
+                },
+            },
+        }
+    }
+
+    /// The form values.
+    pub fn to_input(&self) -> DeviceInput {
+        let s = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+        DeviceInput {
+            kind: self.kind.code().to_string(),
+            name: self.name.clone().unwrap_or_default(),
+            watts: s(self.watts),
+            internal_minutes: s(self.internal_minutes),
+            spare_count: if self.spare_count == 0 {
+                String::new()
+            } else {
+                self.spare_count.to_string()
+            },
+            spare_minutes: s(self.spare_minutes),
+            minutes_per_hour: if self.minutes_per_hour >= 60 {
+                String::new()
+            } else {
+                self.minutes_per_hour.to_string()
+            },
+            settings: self.settings.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A portable power unit handed out by the center.
+#[derive(Clone, Debug, Serialize)]
+pub struct PowerUnitRecord {
+    /// power_units.id
+    pub id: String,
+    /// 貸与日.
+    pub handed_on: String,
+    /// 機種.
+    pub model: String,
+    /// Wh.
+    pub capacity_wh: i64,
+    /// 製造番号.
+    pub serial: Option<String>,
+}
+
+/// A child's power picture.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChildPower {
+    /// Devices using electricity.
+    pub devices: Vec<PowerDeviceRecord>,
+    /// Household portable capacity (Wh, own units; handed-out units are added).
+    pub portable_wh: i64,
+    /// Car inverter.
+    pub car_inverter: bool,
+    /// Generator.
+    pub generator: bool,
+    /// Oxygen cylinder hours.
+    pub oxygen_cylinder_hours: i64,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Units handed out by the center (not returned).
+    pub units: Vec<PowerUnitRecord>,
+    /// The estimate with everything above.
+    pub estimate: Estimate,
+    /// Devices listed on the child's record that use electricity (name, battery minutes), for
+    /// filling the form the first time.
+    pub record_devices: Vec<(String, Option<i64>)>,
+}
+
+/// The power form / API body.
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PowerInput {
+    /// Devices (empty rows are ignored).
+    pub devices: Vec<DeviceInput>,
+    /// Own portable power stations, Wh.
+    pub portable_wh: String,
+    /// Car inverter.
+    pub car_inverter: bool,
+    /// Generator.
+    pub generator: bool,
+    /// Oxygen cylinders, hours in total.
+    pub oxygen_cylinder_hours: String,
+    /// Notes.
+    pub notes: String,
+}
+
+/// A handed-out unit as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PowerUnitInput {
+    /// YYYY-MM-DD.
+    pub handed_on: String,
+    /// 機種.
+    pub model: String,
+    /// Wh.
+    pub capacity_wh: String,
+    /// 製造番号.
+    pub serial: String,
+}
+
+/// Safety check-in states (安否確認).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckinStatus {
+    /// 未確認.
+    Unreached,
+    /// 在宅で無事.
+    SafeAtHome,
+    /// 支援が必要.
+    NeedsHelp,
+    /// 避難済み.
+    Evacuated,
+    /// 入院.
+    Hospitalized,
+}
+
+impl CheckinStatus {
+    /// Every state in display order.
+    pub fn all() -> [CheckinStatus; 5] {
+        use CheckinStatus::*;
+        [Unreached, SafeAtHome, NeedsHelp, Evacuated, Hospitalized]
+    }
+    /// Code.
+    pub fn code(self) -> &'static str {
+        use CheckinStatus::*;
+        match self {
+            Unreached => "unreached",
+            SafeAtHome => "safe_at_home",
+            NeedsHelp => "needs_help",
+            Evacuated => "evacuated",
+            Hospitalized => "hospitalized",
+        }
+    }
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::all().into_iter().find(|x| x.code() == s.trim())
+    }
+    /// Label.
+    pub fn label(self, lang: Lang) -> &'static str {
+        use CheckinStatus::*;
+        match self {
+            Unreached => lang.pick("未確認（連絡つかず）", "Unreached"),
+            SafeAtHome => lang.pick("在宅で無事", "Safe at home"),
+            NeedsHelp => lang.pick("支援が必要", "Needs help"),
+            Evacuated => lang.pick("避難済み", "Evacuated"),
+            Hospitalized => lang.pick("入院", "Hospitalized"),
+        }
+    }
+    /// Reached: the family answered (every state but unreached).
+    pub fn reached(self) -> bool {
+        self != CheckinStatus::Unreached
+    }
+}
+
+/// An incident in lists.
+#[derive(Clone, Debug, Serialize)]
+pub struct IncidentSummary {
+    /// incidents.id
+    pub id: String,
+    /// 名称.
+    pub title: String,
+    /// Affected areas.
+    pub municipality_codes: Vec<String>,
+    /// UTC.
+    pub started_at: String,
+    /// UTC.
+    pub expected_restoration_at: Option<String>,
+    /// `open` or `closed`.
+    pub status: String,
+    /// UTC.
+    pub closed_at: Option<String>,
+}
+
+/// One guardian's phone on the triage list.
+#[derive(Clone, Debug, Serialize)]
+pub struct Contact {
+    /// 続柄.
+    pub relation: String,
+    /// Name.
+    pub name: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Second phone.
+    pub phone2: Option<String>,
+}
+
+/// The latest check-in of a child.
+#[derive(Clone, Debug, Serialize)]
+pub struct LatestCheckin {
+    /// State.
+    pub status: CheckinStatus,
+    /// UTC.
+    pub at: String,
+    /// Who (display name).
+    pub by: String,
+    /// Note.
+    pub note: Option<String>,
+    /// How many check-ins this child has in the incident.
+    pub count: i64,
+}
+
+/// One child on the triage list.
+#[derive(Clone, Debug, Serialize)]
+pub struct TriageRow {
+    /// Child id.
+    pub child_id: String,
+    /// Name.
+    pub name: String,
+    /// フリガナ.
+    pub kana: String,
+    /// Municipality code.
+    pub municipality_code: String,
+    /// Address.
+    pub address: Option<String>,
+    /// Time until power runs out.
+    pub estimate: Estimate,
+    /// Devices (kinds).
+    pub devices: Vec<DeviceKind>,
+    /// Car inverter / generator available.
+    pub car_inverter: bool,
+    /// Generator.
+    pub generator: bool,
+    /// Guardians' phones, primary first.
+    pub contacts: Vec<Contact>,
+    /// Latest check-in (None: nobody has called yet).
+    pub checkin: Option<LatestCheckin>,
+}
+
+/// Counts per check-in state.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TriageCounts {
+    /// Children on the list.
+    pub total: i64,
+    /// Not called yet.
+    pub not_called: i64,
+    /// Per state: (code, count).
+    pub by_status: Vec<(String, i64)>,
+    /// Estimate unknown.
+    pub unknown: i64,
+}
+
+/// The triage list of an incident.
+#[derive(Clone, Debug, Serialize)]
+pub struct Triage {
+    /// The incident.
+    pub incident: IncidentSummary,
+    /// Ordered: unknown first, then fewest minutes first.
+    pub rows: Vec<TriageRow>,
+    /// Figures.
+    pub counts: TriageCounts,
+    /// False when the caller sees figures only (municipal users after the incident closed).
+    pub rows_visible: bool,
+}
+
+/// The closing report.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct IncidentReport {
+    /// Children on the list at closing.
+    pub children: i64,
+    /// Reached at least once.
+    pub reached: i64,
+    /// Never reached.
+    pub never_reached: i64,
+    /// Latest state counts: (code, count).
+    pub by_status: Vec<(String, i64)>,
+    /// Minutes from the start to the first contact, per reached child (sorted).
+    pub minutes_to_reach: Vec<i64>,
+    /// Median of `minutes_to_reach`.
+    pub median_minutes_to_reach: Option<f64>,
+    /// Longest.
+    pub max_minutes_to_reach: Option<i64>,
+}
+
+/// An incident as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IncidentInput {
+    /// 名称 (e.g. 「台風10号による停電」).
+    pub title: String,
+    /// Affected municipality codes (or a prefecture code).
+    pub municipality_codes: Vec<String>,
+    /// Start, `YYYY-MM-DDTHH:MM` in JST (empty = now).
+    pub started_at: String,
+    /// Expected restoration, same format (optional).
+    pub expected_restoration_at: String,
+}
+
+fn deny_unless(actor: &Actor, roles: &[Role]) -> Result<()> {
+    if roles.contains(&actor.role) {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden)
+    }
+}
+
+fn small(
+    field: &str,
+    raw: &str,
+    max: u32,
+    ja: &str,
+    en: &str,
+) -> std::result::Result<u32, FieldError> {
+    let s: String = raw
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            'ー' | '−' | '－' => '-',
+            _ => c,
+        })
+        .collect();
+    if s.is_empty() {
+        return Ok(0);
+    }
+    match s.parse::<i64>() {
+        Ok(n) if n < 0 => Err(FieldError::new(
+            field,
+            "negative",
+            "マイナスの値は入力できません",
+            "Cannot be negative.",
+        )),
+        Ok(n) if n > i64::from(max) => Err(FieldError::new(
+            field,
+            "too_large",
+            format!("{ja}は{max}以下で入力してください"),
+            format!("{en} must be {max} or less."),
+        )),
+        Ok(n) => Ok(u32::try_from(n).unwrap_or(0)),
+        Err(_) => Err(FieldError::new(
+            field,
+            "invalid_number",
+            "整数で入力してください",
+            "Enter a whole number.",
+        )),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM` (JST, as `<input type=datetime-local>` sends it) → UTC.
+fn jst_datetime(field: &str, raw: &str) -> std::result::Result<Option<DateTime<Utc>>, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let parsed = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"));
+    match parsed {
+        Ok(t) => Ok(t
+            .and_local_timezone(domain::dates::jst())
+            .single()
+            .map(|t| t.with_timezone(&Utc))),
+        Err(_) => Err(FieldError::new(
+            field,
+            "datetime_format",
+            "日時は「2026-09-01T14:30」の形で入力してください",
+            "Enter the date and time as 2026-09-01T14:30.",
+        )),
+    }
+}
+
+const INCIDENT_COLS: &str =
+    "id, title, municipality_codes, started_at, expected_restoration_at, status, closed_at";
+
+type IncidentRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+fn incident_of(r: IncidentRow) -> IncidentSummary {
+    IncidentSummary {
+        id: r.0,
+        title: r.1,
+        municipality_codes: r
+            .2
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect(),
+        started_at: r.3,
+        expected_restoration_at: r.4,
+        status: r.5,
+        closed_at: r.6,
+    }
+}
+
+/// Everything the triage needs about the power-dependent children of a center, loaded in a
+/// fixed number of queries whatever the number of children.
+struct AreaData {
+    children: Vec<(String, String, String, String, Option<String>)>,
+    devices: HashMap<String, Vec<PowerDevice>>,
+    record_only: HashMap<String, Vec<Option<i64>>>,
+    sources: HashMap<String, (i64, bool, bool, i64)>,
+    units_wh: HashMap<String, i64>,
+}
+
+impl Store {
+    /// A child's power picture (scope checked, audited).
+    pub async fn child_power(
+        &self,
+        actor: &Actor,
+        child_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ChildPower> {
+        let mut conn = self.pool().acquire().await?;
+        self.scoped_child_version(&mut conn, actor, child_id)
+            .await?;
+        let rows: Vec<(String, Option<String>, Option<i64>, Option<i64>, i64, Option<i64>, i64, Option<String>)> = sqlx::query_as(
+            "SELECT kind, name, watts, internal_minutes, spare_count, spare_minutes, minutes_per_hour, settings \
+             FROM power_devices WHERE child_id = $1 ORDER BY position",
+        )
+        .bind(child_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let devices: Vec<PowerDeviceRecord> = rows
+            .into_iter()
+            .filter_map(
+                |(kind, name, watts, internal, spare_count, spare_minutes, mph, settings)| {
+                    Some(PowerDeviceRecord {
+                        kind: DeviceKind::parse(&kind)?,
+                        name,
+                        watts,
+                        internal_minutes: internal,
+                        spare_count,
+                        spare_minutes,
+                        minutes_per_hour: mph,
+                        settings,
+                    })
+                },
+            )
+            .collect();
+        let src: Option<(i64, i64, i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT portable_wh, car_inverter, generator, oxygen_cylinder_hours, notes FROM child_power WHERE child_id = $1",
+        )
+        .bind(child_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let (portable_wh, car, gen, oxygen, notes) = src.unwrap_or((0, 0, 0, 0, None));
+        let units: Vec<(String, String, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, handed_on, model, capacity_wh, serial FROM power_units WHERE child_id = $1 AND returned_on IS NULL ORDER BY handed_on",
+        )
+        .bind(child_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let record_devices: Vec<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT name, battery_minutes FROM devices WHERE child_id = $1 AND uses_electricity = 1 ORDER BY position",
+        )
+        .bind(child_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        drop(conn);
+        let units_wh: i64 = units.iter().map(|u| u.3).sum();
+        let sources = PowerSources {
+            portable_wh: u32::try_from(portable_wh + units_wh).unwrap_or(u32::MAX),
+            car_inverter: car != 0,
+            generator: gen != 0,
+            oxygen_cylinder_hours: u32::try_from(oxygen).unwrap_or(0),
+        };
+        let est = estimate(
+            &devices
+                .iter()
+                .map(PowerDeviceRecord::device)
+                .collect::<Vec<_>>(),
+            &sources,
+        );
+        self.audit_event(
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "child.power.view",
+                entity: "child",
+                entity_id: Some(child_id),
+                detail: String::new(),
+            },
+        )
+        .await?;
+        Ok(ChildPower {
+            devices,
+            portable_wh,
+            car_inverter: car != 0,
+            generator: gen != 0,
+            oxygen_cylinder_hours: oxygen,
+            notes,
+            units: units
+                .into_iter()
+                .map(
+                    |(id, handed_on, model, capacity_wh, serial)| PowerUnitRecord {
+                        id,
+                        handed_on,
+                        model,
+                        capacity_wh,
+                        serial,
+                    },
+                )
+                .collect(),
+            estimate: est,
+            record_devices,
+        })
+    }
+
+    /// Replaces a child's devices and sources (writers in scope). Every row is validated
+    /// first; errors name `devices.N.field`.
+    pub async fn save_child_power(
+        &self,
+        actor: &Actor,
+        child_id: &str,
+        input: &PowerInput,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut w = self.begin_write().await?;
+        self.scoped_child_version(&mut w.tx, actor, child_id)
+            .await?;
+        let mut errs = ValidationErrors::new();
+        let mut drafts = Vec::new();
+        if input.devices.len() > 20 {
+            errs.push(FieldError::new(
+                "devices",
+                "too_many",
+                "機器は20台までです",
+                "At most 20 devices.",
+            ));
+        }
+        for (i, d) in input.devices.iter().enumerate() {
+            let blank = d.kind.trim().is_empty()
+                && d.name.trim().is_empty()
+                && d.watts.trim().is_empty()
+                && d.internal_minutes.trim().is_empty();
+            if blank {
+                continue;
+            }
+            match DeviceDraft::parse(d) {
+                Ok(draft) => drafts.push(draft),
+                Err(e) => {
+                    for fe in e.iter() {
+                        let mut fe = fe.clone();
+                        fe.field = format!("devices.{i}.{}", fe.field);
+                        errs.push(fe);
+                    }
+                }
+            }
+        }
+        let portable = errs.check(small(
+            "portable_wh",
+            &input.portable_wh,
+            MAX_PORTABLE_WH,
+            "ポータブル電源の容量(Wh)",
+            "Portable capacity (Wh)",
+        ));
+        let oxygen = errs.check(small(
+            "oxygen_cylinder_hours",
+            &input.oxygen_cylinder_hours,
+            720,
+            "酸素ボンベの時間",
+            "Oxygen cylinder hours",
+        ));
+        let notes = errs.check(domain::text::optional_text("notes", &input.notes, 2000));
+        errs.into_result()?;
+        let (Some(portable), Some(oxygen), Some(notes)) = (portable, oxygen, notes) else {
+            return Err(FieldError::required("portable_wh").into());
+        };
+        sqlx::query("DELETE FROM power_devices WHERE child_id = $1")
+            .bind(child_id)
+            .execute(&mut *w.tx)
+            .await?;
+        for (i, d) in drafts.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO power_devices (id, child_id, position, kind, name, watts, internal_minutes, spare_count, spare_minutes, minutes_per_hour, settings) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+            )
+            .bind(new_id())
+            .bind(child_id)
+            .bind(i64::try_from(i).unwrap_or(0))
+            .bind(d.device.kind.code())
+            .bind(d.name.as_deref())
+            .bind(d.device.watts.map(i64::from))
+            .bind(d.device.internal_minutes.map(i64::from))
+            .bind(i64::from(d.device.spare_count))
+            .bind(d.device.spare_minutes.map(i64::from))
+            .bind(i64::from(d.device.duty.minutes_per_hour()))
+            .bind(d.settings.as_deref())
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM child_power WHERE child_id = $1")
+            .bind(child_id)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO child_power (child_id, portable_wh, car_inverter, generator, oxygen_cylinder_hours, notes, updated_by, updated_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        )
+        .bind(child_id)
+        .bind(i64::from(portable))
+        .bind(i64::from(input.car_inverter))
+        .bind(i64::from(input.generator))
+        .bind(i64::from(oxygen))
+        .bind(notes.as_deref())
+        .bind(&actor.user_id)
+        .bind(ts(now))
+        .execute(&mut *w.tx)
+        .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "child.power.update",
+                entity: "child",
+                entity_id: Some(child_id),
+                detail: format!("devices={} portable_wh={portable}", drafts.len()),
+            },
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Records a portable power unit handed out by the center (writers in scope).
+    pub async fn add_power_unit(
+        &self,
+        actor: &Actor,
+        child_id: &str,
+        input: &PowerUnitInput,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut w = self.begin_write().await?;
+        self.scoped_child_version(&mut w.tx, actor, child_id)
+            .await?;
+        let mut errs = ValidationErrors::new();
+        let handed_on = match domain::dates::parse_date("handed_on", &input.handed_on) {
+            Ok(d) if d > today => {
+                errs.push(FieldError::new(
+                    "handed_on",
+                    "future_date",
+                    "未来の日付は入力できません",
+                    "The date cannot be in the future.",
+                ));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                errs.push(e);
+                None
+            }
+        };
+        let model = errs.check(domain::text::required_line("model", &input.model, 100));
+        let wh = errs.check(small(
+            "capacity_wh",
+            &input.capacity_wh,
+            10_000,
+            "容量(Wh)",
+            "Capacity (Wh)",
+        ));
+        if wh == Some(0) {
+            errs.push(FieldError::required("capacity_wh"));
+        }
+        let serial = errs.check(domain::text::optional_line("serial", &input.serial, 100));
+        errs.into_result()?;
+        let (Some(handed_on), Some(model), Some(wh), Some(serial)) = (handed_on, model, wh, serial)
+        else {
+            return Err(FieldError::required("model").into());
+        };
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO power_units (id, center_id, child_id, handed_on, model, capacity_wh, serial, created_by, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        )
+        .bind(&id)
+        .bind(&actor.center_id)
+        .bind(child_id)
+        .bind(handed_on.to_string())
+        .bind(&model)
+        .bind(i64::from(wh))
+        .bind(serial.as_deref())
+        .bind(&actor.user_id)
+        .bind(ts(now))
+        .execute(&mut *w.tx)
+        .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "child.power_unit",
+                entity: "child",
+                entity_id: Some(child_id),
+                detail: format!("unit={id} wh={wh}"),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    // ------------------------------------------------------------------ incidents
+
+    /// Opens a power-outage incident for areas of the center (advisors, admins, consultants).
+    pub async fn open_incident(
+        &self,
+        actor: &Actor,
+        input: &IncidentInput,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        deny_unless(actor, RESPONDER_ROLES)?;
+        let mut errs = ValidationErrors::new();
+        let title = errs.check(domain::text::required_line("title", &input.title, 200));
+        let mut codes: Vec<String> = Vec::new();
+        for c in domain::dispatch::roster::split_list(&input.municipality_codes) {
+            if let Some(code) = errs.check(MunicipalityCode::parse("municipality_codes", &c)) {
+                if !codes.iter().any(|x| x == code.as_str()) {
+                    codes.push(code.as_str().to_string());
+                }
+            }
+        }
+        if codes.is_empty() && errs.for_field("municipality_codes").is_none() {
+            errs.push(FieldError::new(
+                "municipality_codes",
+                "required",
+                "停電している市町村を1つ以上入力してください",
+                "Enter at least one affected municipality.",
+            ));
+        }
+        let started = errs.check(jst_datetime("started_at", &input.started_at));
+        let restore = errs.check(jst_datetime(
+            "expected_restoration_at",
+            &input.expected_restoration_at,
+        ));
+        if let (Some(Some(s)), Some(Some(r))) = (started, restore) {
+            if r < s {
+                errs.push(FieldError::new(
+                    "expected_restoration_at",
+                    "before_start",
+                    "復旧見込みは発生より後にしてください",
+                    "Expected restoration must be after the start.",
+                ));
+            }
+        }
+        if let Some(Some(s)) = started {
+            if s > now {
+                errs.push(FieldError::new(
+                    "started_at",
+                    "future_date",
+                    "発生日時に未来は入力できません",
+                    "The start cannot be in the future.",
+                ));
+            }
+        }
+        errs.into_result()?;
+        let (Some(title), Some(started), Some(restore)) = (title, started, restore) else {
+            return Err(FieldError::required("title").into());
+        };
+        let id = new_id();
+        let mut w = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO incidents (id, center_id, kind, title, municipality_codes, started_at, expected_restoration_at, status, opened_by) \
+             VALUES ($1,$2,'power_outage',$3,$4,$5,$6,'open',$7)",
+        )
+        .bind(&id)
+        .bind(&actor.center_id)
+        .bind(&title)
+        .bind(codes.join(","))
+        .bind(ts(started.unwrap_or(now)))
+        .bind(restore.map(ts))
+        .bind(&actor.user_id)
+        .execute(&mut *w.tx)
+        .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "incident.open",
+                entity: "incident",
+                entity_id: Some(&id),
+                detail: format!("areas={}", codes.join(",")),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// Incidents of the actor's center, open first then newest.
+    pub async fn list_incidents(&self, actor: &Actor) -> Result<Vec<IncidentSummary>> {
+        let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
+            "SELECT {INCIDENT_COLS} FROM incidents WHERE center_id = $1 ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, started_at DESC LIMIT 200"
+        ))
+        .bind(&actor.center_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<IncidentSummary> = rows.into_iter().map(incident_of).collect();
+        if actor.role == Role::Municipal {
+            out.retain(|i| {
+                i.municipality_codes.iter().any(|a| {
+                    actor
+                        .municipalities
+                        .iter()
+                        .any(|m| area_contains(a, m) || area_contains(m, a))
+                })
+            });
+        }
+        Ok(out)
+    }
+
+    async fn incident(&self, actor: &Actor, id: &str) -> Result<IncidentSummary> {
+        let row: Option<IncidentRow> = sqlx::query_as(&format!(
+            "SELECT {INCIDENT_COLS} FROM incidents WHERE id = $1 AND center_id = $2"
+        ))
+        .bind(id)
+        .bind(&actor.center_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(incident_of).ok_or(StoreError::NotFound)
+    }
+
+    /// The center's power-dependent children with everything the estimate needs.
+    async fn area_data(&self, center_id: &str) -> Result<AreaData> {
+        let children: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT c.id, c.family_name || ' ' || c.given_name, c.family_name_kana || ' ' || c.given_name_kana, c.municipality_code, c.address \
+             FROM children c WHERE c.center_id = $1 AND c.status = 'active' AND (\
+               EXISTS (SELECT 1 FROM power_devices p WHERE p.child_id = c.id) OR \
+               EXISTS (SELECT 1 FROM devices d WHERE d.child_id = c.id AND d.uses_electricity = 1))",
+        )
+        .bind(center_id)
+        .fetch_all(self.pool())
+        .await?;
+        let rows: Vec<(String, String, Option<i64>, Option<i64>, i64, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT p.child_id, p.kind, p.watts, p.internal_minutes, p.spare_count, p.spare_minutes, p.minutes_per_hour \
+             FROM power_devices p JOIN children c ON c.id = p.child_id WHERE c.center_id = $1",
+        )
+        .bind(center_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut devices: HashMap<String, Vec<PowerDevice>> = HashMap::new();
+        for (child, kind, watts, internal, spare_count, spare_minutes, mph) in rows {
+            let Some(kind) = DeviceKind::parse(&kind) else {
+                continue;
+            };
+            let rec = PowerDeviceRecord {
+                kind,
+                name: None,
+                watts,
+                internal_minutes: internal,
+                spare_count,
+                spare_minutes,
+                minutes_per_hour: mph,
+                settings: None,
+            };
+            devices.entry(child).or_default().push(rec.device());
+        }
+        let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT d.child_id, d.battery_minutes FROM devices d JOIN children c ON c.id = d.child_id \
+             WHERE c.center_id = $1 AND d.uses_electricity = 1",
+        )
+        .bind(center_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut record_only: HashMap<String, Vec<Option<i64>>> = HashMap::new();
+        for (child, battery) in rows {
+            record_only.entry(child).or_default().push(battery);
+        }
+        let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT p.child_id, p.portable_wh, p.car_inverter, p.generator, p.oxygen_cylinder_hours FROM child_power p \
+             JOIN children c ON c.id = p.child_id WHERE c.center_id = $1",
+        )
+        .bind(center_id)
+        .fetch_all(self.pool())
+        .await?;
+        let sources = rows
+            .into_iter()
+            .map(|(c, wh, car, gen, ox)| (c, (wh, car != 0, gen != 0, ox)))
+            .collect();
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT child_id, capacity_wh FROM power_units WHERE center_id = $1 AND returned_on IS NULL",
+        )
+        .bind(center_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut units_wh: HashMap<String, i64> = HashMap::new();
+        for (c, wh) in rows {
+            *units_wh.entry(c).or_default() += wh;
+        }
+        Ok(AreaData {
+            children,
+            devices,
+            record_only,
+            sources,
+            units_wh,
+        })
+    }
+
+    /// The triage list of an incident: every power-dependent child of the affected areas,
+    /// unknown estimates first, then by fewest minutes; with phones and the latest check-in.
+    /// Staff see all; a coordinator their assigned children; a municipal user their area while
+    /// the incident is open (audited), figures only afterwards.
+    pub async fn triage(
+        &self,
+        actor: &Actor,
+        incident_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Triage> {
+        let incident = self.incident(actor, incident_id).await?;
+        let municipal = actor.role == Role::Municipal;
+        if !(actor.reads_children() || municipal) {
+            return Err(StoreError::Forbidden);
+        }
+        let data = self.area_data(&actor.center_id).await?;
+        let assigned: Option<Vec<String>> = if actor.assigned_only() {
+            Some(
+                sqlx::query_scalar("SELECT child_id FROM child_coordinators WHERE user_id = $1")
+                    .bind(&actor.user_id)
+                    .fetch_all(self.pool())
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let in_area = |m: &str| {
+            incident
+                .municipality_codes
+                .iter()
+                .any(|a| area_contains(a, m))
+        };
+        let in_scope = |id: &str, m: &str| {
+            assigned.as_ref().is_none_or(|a| a.iter().any(|x| x == id))
+                && (!municipal
+                    || actor
+                        .municipalities
+                        .iter()
+                        .any(|mine| area_contains(mine, m)))
+        };
+        let checkins: Vec<(String, String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT k.child_id, k.status, k.at, k.note, u.display_name FROM checkins k JOIN users u ON u.id = k.by_user \
+             WHERE k.incident_id = $1 ORDER BY k.at, k.id",
+        )
+        .bind(incident_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut latest: HashMap<String, LatestCheckin> = HashMap::new();
+        for (child, status, at, note, by) in checkins {
+            let Some(status) = CheckinStatus::parse(&status) else {
+                continue;
+            };
+            let count = latest.get(&child).map(|l| l.count).unwrap_or(0) + 1;
+            latest.insert(
+                child,
+                LatestCheckin {
+                    status,
+                    at,
+                    by,
+                    note,
+                    count,
+                },
+            );
+        }
+        let mut rows: Vec<TriageRow> = Vec::new();
+        for (id, name, kana, m, address) in &data.children {
+            if !in_area(m) || !in_scope(id, m) {
+                continue;
+            }
+            let (wh, car, gen, ox) = data
+                .sources
+                .get(id)
+                .copied()
+                .unwrap_or((0, false, false, 0));
+            let sources = PowerSources {
+                portable_wh: u32::try_from(wh + data.units_wh.get(id).copied().unwrap_or(0))
+                    .unwrap_or(u32::MAX),
+                car_inverter: car,
+                generator: gen,
+                oxygen_cylinder_hours: u32::try_from(ox).unwrap_or(0),
+            };
+            // Children whose devices are only listed on the record (no power details yet) are
+            // estimated from the record's battery minutes, draw unknown.
+            let devices: Vec<PowerDevice> = match data.devices.get(id) {
+                Some(d) => d.clone(),
+                None => data
+                    .record_only
+                    .get(id)
+                    .map(|v| {
+                        v.iter()
+                            .map(|b| PowerDevice {
+                                kind: DeviceKind::Other,
+                                watts: None,
+                                internal_minutes: b.and_then(|x| u32::try_from(x).ok()),
+                                spare_count: 0,
+                                spare_minutes: None,
+                                duty: Duty::Continuous,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            };
+            let est = estimate(&devices, &sources);
+            if est == Estimate::NotDependent {
+                continue;
+            }
+            rows.push(TriageRow {
+                child_id: id.clone(),
+                name: name.clone(),
+                kana: kana.clone(),
+                municipality_code: m.clone(),
+                address: address.clone(),
+                estimate: est,
+                devices: devices.iter().map(|d| d.kind).collect(),
+                car_inverter: car,
+                generator: gen,
+                contacts: Vec::new(),
+                checkin: latest.remove(id),
+            });
+        }
+        rows.sort_by(|a, b| {
+            a.estimate
+                .sort_key()
+                .cmp(&b.estimate.sort_key())
+                .then_with(|| a.kana.cmp(&b.kana))
+                .then_with(|| a.child_id.cmp(&b.child_id))
+        });
+        let mut counts = TriageCounts {
+            total: i64::try_from(rows.len()).unwrap_or(0),
+            ..Default::default()
+        };
+        let mut by: HashMap<&'static str, i64> = HashMap::new();
+        for r in &rows {
+            match &r.checkin {
+                Some(c) => *by.entry(c.status.code()).or_default() += 1,
+                None => counts.not_called += 1,
+            }
+            if matches!(r.estimate, Estimate::Unknown { .. }) {
+                counts.unknown += 1;
+            }
+        }
+        counts.by_status = CheckinStatus::all()
+            .into_iter()
+            .map(|s| (s.code().to_string(), by.get(s.code()).copied().unwrap_or(0)))
+            .collect();
+        let rows_visible = !(municipal && incident.status != "open");
+        if !rows_visible {
+            rows.clear();
+        } else {
+            self.attach_contacts(&mut rows).await?;
+        }
+        self.audit_event(
+            Some(actor),
+            now,
+            AuditEntry {
+                action: if municipal {
+                    "incident.triage.municipal"
+                } else {
+                    "incident.triage"
+                },
+                entity: "incident",
+                entity_id: Some(incident_id),
+                detail: format!("rows={}", rows.len()),
+            },
+        )
+        .await?;
+        Ok(Triage {
+            incident,
+            rows,
+            counts,
+            rows_visible,
+        })
+    }
+
+    async fn attach_contacts(&self, rows: &mut [TriageRow]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // One query for every listed child: guardians ordered primary first.
+        let mut by_child: HashMap<String, Vec<Contact>> = HashMap::new();
+        for chunk in rows.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT child_id, relation, name, phone, phone2 FROM guardians WHERE child_id IN ({}) ORDER BY child_id, is_primary DESC, position",
+                placeholders.join(",")
+            );
+            let mut q =
+                sqlx::query_as::<_, (String, String, String, Option<String>, Option<String>)>(&sql);
+            for r in chunk {
+                q = q.bind(&r.child_id);
+            }
+            for (child, relation, name, phone, phone2) in q.fetch_all(self.pool()).await? {
+                by_child.entry(child).or_default().push(Contact {
+                    relation,
+                    name,
+                    phone,
+                    phone2,
+                });
+            }
+        }
+        for r in rows {
+            r.contacts = by_child.remove(&r.child_id).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    /// Records a check-in for a child on an open incident's list (append-only). Responders for
+    /// any listed child; coordinators for their assigned children.
+    pub async fn check_in(
+        &self,
+        actor: &Actor,
+        incident_id: &str,
+        child_id: &str,
+        status: &str,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !(RESPONDER_ROLES.contains(&actor.role) || actor.role == Role::Coordinator) {
+            return Err(StoreError::Forbidden);
+        }
+        let incident = self.incident(actor, incident_id).await?;
+        if incident.status != "open" {
+            return Err(FieldError::new(
+                "incident",
+                "closed",
+                "この停電対応は終了しています。安否確認は記録できません",
+                "This incident is closed; check-ins cannot be recorded.",
+            )
+            .into());
+        }
+        let mut w = self.begin_write().await?;
+        self.scoped_child_version(&mut w.tx, actor, child_id)
+            .await?;
+        let m: String = sqlx::query_scalar("SELECT municipality_code FROM children WHERE id = $1")
+            .bind(child_id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+        if !incident
+            .municipality_codes
+            .iter()
+            .any(|a| area_contains(a, &m))
+        {
+            return Err(FieldError::new(
+                "child_id",
+                "not_in_area",
+                "この児童は停電地域の一覧にありません",
+                "This child is not on the incident's list.",
+            )
+            .into());
+        }
+        let Some(status) = CheckinStatus::parse(status) else {
+            return Err(FieldError::new(
+                "status",
+                "required",
+                "確認結果を選んでください",
+                "Choose the result.",
+            )
+            .into());
+        };
+        let note = domain::text::optional_text("note", note, 1000)?;
+        sqlx::query("INSERT INTO checkins (id, incident_id, child_id, status, note, at, by_user) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+            .bind(new_id())
+            .bind(incident_id)
+            .bind(child_id)
+            .bind(status.code())
+            .bind(note.as_deref())
+            .bind(ts(now))
+            .bind(&actor.user_id)
+            .execute(&mut *w.tx)
+            .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "incident.checkin",
+                entity: "child",
+                entity_id: Some(child_id),
+                detail: format!("incident={incident_id} status={}", status.code()),
+            },
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Closes an incident (advisors, admins) and stores its report: counts by state, who was
+    /// never reached, minutes from the start to the first contact with each child.
+    pub async fn close_incident(
+        &self,
+        actor: &Actor,
+        incident_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<IncidentReport> {
+        deny_unless(actor, &[Role::Admin, Role::Advisor])?;
+        let triage = self.triage(actor, incident_id, now).await?;
+        if triage.incident.status != "open" {
+            return Err(FieldError::new(
+                "incident",
+                "closed",
+                "既に終了しています",
+                "Already closed.",
+            )
+            .into());
+        }
+        let started = crate::parse_ts(&triage.incident.started_at).unwrap_or(now);
+        let firsts: Vec<(String, String)> = sqlx::query_as(
+            "SELECT child_id, MIN(at) FROM checkins WHERE incident_id = $1 AND status <> 'unreached' GROUP BY child_id",
+        )
+        .bind(incident_id)
+        .fetch_all(self.pool())
+        .await?;
+        let listed: std::collections::HashSet<&str> =
+            triage.rows.iter().map(|r| r.child_id.as_str()).collect();
+        let mut minutes: Vec<i64> = firsts
+            .iter()
+            .filter(|(c, _)| listed.contains(c.as_str()))
+            .filter_map(|(_, at)| crate::parse_ts(at))
+            .map(|t| (t - started).num_minutes().max(0))
+            .collect();
+        minutes.sort_unstable();
+        let median = match minutes.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(minutes[n / 2] as f64),
+            n => Some((minutes[n / 2 - 1] + minutes[n / 2]) as f64 / 2.0),
+        };
+        let reached = i64::try_from(minutes.len()).unwrap_or(0);
+        let report = IncidentReport {
+            children: triage.counts.total,
+            reached,
+            never_reached: triage.counts.total - reached,
+            by_status: triage.counts.by_status.clone(),
+            max_minutes_to_reach: minutes.last().copied(),
+            median_minutes_to_reach: median,
+            minutes_to_reach: minutes,
+        };
+        let json = serde_json::to_string(&report)
+            .map_err(|e| StoreError::Config(format!("report: {e}")))?;
+        let mut w = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE incidents SET status = 'closed', closed_at = $1, closed_by = $2, report = $3 WHERE id = $4 AND status = 'open'",
+        )
+        .bind(ts(now))
+        .bind(&actor.user_id)
+        .bind(&json)
+        .bind(incident_id)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict(
+                "the incident was closed meanwhile".into(),
+            ));
+        }
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "incident.close",
+                entity: "incident",
+                entity_id: Some(incident_id),
+                detail: format!("children={} reached={}", report.children, report.reached),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(report)
+    }
+
+    /// The stored report of a closed incident.
+    pub async fn incident_report(
+        &self,
+        actor: &Actor,
+        incident_id: &str,
+    ) -> Result<Option<IncidentReport>> {
+        let raw: Option<Option<String>> =
+            sqlx::query_scalar("SELECT report FROM incidents WHERE id = $1 AND center_id = $2")
+                .bind(incident_id)
+                .bind(&actor.center_id)
+                .fetch_optional(self.pool())
+                .await?;
+        let raw = raw.ok_or(StoreError::NotFound)?;
+        Ok(raw.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+}

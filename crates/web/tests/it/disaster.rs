@@ -1,0 +1,295 @@
+//! Power-outage response on each backend: the triage list puts unknown data first and then
+//! the child whose power runs out soonest; handed-out units count; bad figures are refused;
+//! two staff check in at once without overwriting each other; municipal users see their area
+//! only while the incident is open; closing produces the report and stops check-ins.
+
+use domain::Role;
+use reqwest::Method as M;
+use serde_json::{json, Value};
+
+use crate::*;
+
+async fn call(w: &World, token: &str, method: M, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req = client()
+        .request(method, format!("{}{path}", w.app.addr))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn child(
+    w: &World,
+    family: &str,
+    kana: &str,
+    municipality: &str,
+    record_battery: Option<&str>,
+) -> String {
+    let mut j = child_json(family, kana);
+    j["municipality_code"] = json!(municipality);
+    j["guardians"] = json!([{ "name": format!("{family} 母"), "relation": "母", "phone": "088-823-1234", "is_primary": true }]);
+    if let Some(b) = record_battery {
+        j["devices"] =
+            json!([{ "name": "人工呼吸器", "uses_electricity": true, "battery_minutes": b }]);
+    }
+    let form: store::children::ChildForm = serde_json::from_value(j).unwrap();
+    w.app
+        .store
+        .register_child(w.user(Role::Advisor), &form, true, test_now())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn outage_triage_checkins_from_two_staff_municipal_view_and_report() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let adv = token_for(&w.app, &w.user(Role::Advisor).login).await;
+        let cons = token_for(&w.app, &w.user(Role::Consultant).login).await;
+        let muni = token_for(&w.app, &w.user(Role::Municipal).login).await;
+
+        let vent = child(&w, "人工", "ジンコウ", "392014", None).await;
+        let unknown = child(&w, "不明", "フメイ", "392014", None).await;
+        let record = child(&w, "台帳", "ダイチョウ", "392014", Some("120")).await;
+        let outside = child(&w, "南国", "ナンコク", "392049", None).await;
+        let _no_power = child(&w, "無電", "ムデン", "392014", None).await;
+
+        // Power details: refused when absurd, saved when sound.
+        let power = |id: &str| format!("/api/v1/children/{id}/power");
+        let (s, v) = call(
+            &w,
+            &cons,
+            M::PUT,
+            &power(&vent),
+            Some(json!({
+            "devices": [{ "kind": "ventilator", "watts": "-60", "internal_minutes": "5000" }] })),
+        )
+        .await;
+        assert_eq!(s, 422, "{backend}: {v}");
+        let fields = v["fields"].as_object().unwrap();
+        assert!(
+            fields.contains_key("devices.0.watts")
+                && fields.contains_key("devices.0.internal_minutes"),
+            "{v}"
+        );
+        let (_, p) = call(&w, &cons, M::GET, &power(&vent), None).await;
+        assert_eq!(p["devices"].as_array().unwrap().len(), 0, "nothing written");
+        let (s, p) = call(&w, &cons, M::PUT, &power(&vent), Some(json!({
+            "devices": [{ "kind": "ventilator", "watts": "60", "internal_minutes": "240", "settings": "SIMV 一回換気量 120mL" }],
+            "car_inverter": true }))).await;
+        assert_eq!(s, 200, "{p}");
+        assert_eq!(p["estimate"]["minutes"], 240);
+        for (id, kind) in [(&unknown, "suction"), (&outside, "ventilator")] {
+            let (s, _) = call(&w, &cons, M::PUT, &power(id), Some(json!({
+                "devices": [{ "kind": kind, "watts": "30", "internal_minutes": if kind == "suction" { "" } else { "60" } }] }))).await;
+            assert_eq!(s, 200);
+        }
+        // A 500 Wh unit from the center adds 500 × 0.85 × 60 / 60 = 425 minutes at 60 W.
+        let (s, v) = call(&w, &cons, M::POST, &format!("/api/v1/children/{vent}/power-units"),
+            Some(json!({ "handed_on": "2026-11-01", "model": "ポータブル電源 500", "capacity_wh": "500", "serial": "PS-0001" }))).await;
+        assert_eq!(s, 201, "{v}");
+        let (_, p) = call(&w, &cons, M::GET, &power(&vent), None).await;
+        assert_eq!(p["estimate"]["minutes"], 665, "{backend}: {p}");
+
+        // Incidents: an unknown municipality code is refused.
+        let (s, v) = call(
+            &w,
+            &cons,
+            M::POST,
+            "/api/v1/incidents",
+            Some(json!({
+            "title": "台風による停電", "municipality_codes": ["392014", "123456"] })),
+        )
+        .await;
+        assert_eq!(s, 422, "{v}");
+        let (s, v) = call(&w, &cons, M::POST, "/api/v1/incidents", Some(json!({
+            "title": "台風による停電", "municipality_codes": ["392014"], "started_at": "2026-11-20T08:00" }))).await;
+        assert_eq!(s, 201, "{v}");
+        let incident = v["id"].as_str().unwrap().to_string();
+        let triage = format!("/api/v1/incidents/{incident}/triage");
+        let (s, t) = call(&w, &cons, M::GET, &triage, None).await;
+        assert_eq!(s, 200, "{t}");
+        let order: Vec<&str> = t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["child_id"].as_str().unwrap())
+            .collect();
+        // Unknown first, then 120 minutes (from the record), then 665.
+        assert_eq!(
+            order,
+            [unknown.as_str(), record.as_str(), vent.as_str()],
+            "{backend}: {t}"
+        );
+        assert_eq!(t["rows"][0]["estimate"]["status"], "unknown");
+        assert_eq!(t["rows"][2]["contacts"][0]["phone"], "088-823-1234");
+        assert_eq!(t["counts"]["not_called"], 3);
+
+        // Two staff check the same child in at once: both entries are kept, the latest shows.
+        let checkins = format!("/api/v1/incidents/{incident}/checkins");
+        let (a, b) = tokio::join!(
+            call(
+                &w,
+                &cons,
+                M::POST,
+                &checkins,
+                Some(json!({ "child_id": vent, "status": "unreached", "note": "留守電" }))
+            ),
+            call(
+                &w,
+                &adv,
+                M::POST,
+                &checkins,
+                Some(
+                    json!({ "child_id": unknown, "status": "needs_help", "note": "吸引器の電池切れ" })
+                )
+            ),
+        );
+        assert_eq!((a.0, b.0), (204, 204), "{a:?} {b:?}");
+        w.app.clock.advance(chrono::Duration::minutes(20));
+        assert_eq!(
+            call(
+                &w,
+                &adv,
+                M::POST,
+                &checkins,
+                Some(json!({ "child_id": vent, "status": "safe_at_home" }))
+            )
+            .await
+            .0,
+            204
+        );
+        let (s, v) = call(
+            &w,
+            &adv,
+            M::POST,
+            &checkins,
+            Some(json!({ "child_id": vent, "status": "fine" })),
+        )
+        .await;
+        assert_eq!(s, 422, "{v}");
+        let (s, _) = call(
+            &w,
+            &adv,
+            M::POST,
+            &checkins,
+            Some(json!({ "child_id": outside, "status": "safe_at_home" })),
+        )
+        .await;
+        assert_eq!(s, 422, "a child outside the area is not on the list");
+        let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
+        let row = t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["child_id"] == vent.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(row["checkin"]["status"], "safe_at_home");
+        assert_eq!(row["checkin"]["count"], 2);
+
+        // Municipal user: their area's list while open, audited.
+        let (s, t) = call(&w, &muni, M::GET, &triage, None).await;
+        assert_eq!(s, 200, "{t}");
+        assert_eq!(t["rows"].as_array().unwrap().len(), 3);
+        assert!(w
+            .app
+            .store
+            .audit_for_entity("incident", &incident)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.action == "incident.triage.municipal"));
+        assert_eq!(
+            call(
+                &w,
+                &muni,
+                M::POST,
+                &checkins,
+                Some(json!({ "child_id": vent, "status": "safe_at_home" }))
+            )
+            .await
+            .0,
+            403
+        );
+
+        // Close: consultants may not; the report counts who was reached and how fast.
+        let close = format!("/api/v1/incidents/{incident}/close");
+        assert_eq!(call(&w, &cons, M::POST, &close, None).await.0, 403);
+        let (s, r) = call(&w, &adv, M::POST, &close, None).await;
+        assert_eq!(s, 200, "{r}");
+        assert_eq!(r["children"], 3);
+        assert_eq!(r["reached"], 2, "{r}");
+        assert_eq!(r["never_reached"], 1);
+        // Started 08:00 JST; checked in at 10:00 and 10:20 JST.
+        assert_eq!(r["minutes_to_reach"], json!([120, 140]));
+        let (s, v) = call(
+            &w,
+            &adv,
+            M::POST,
+            &checkins,
+            Some(json!({ "child_id": vent, "status": "safe_at_home" })),
+        )
+        .await;
+        assert_eq!(s, 422, "closed: {v}");
+        assert_eq!(call(&w, &adv, M::POST, &close, None).await.0, 422);
+        // Afterwards the municipal user sees figures only.
+        let (_, t) = call(&w, &muni, M::GET, &triage, None).await;
+        assert_eq!(t["rows_visible"], false);
+        assert_eq!(t["rows"].as_array().unwrap().len(), 0);
+        assert_eq!(t["counts"]["total"], 3);
+    }
+}
+
+#[tokio::test]
+async fn triage_page_lists_in_order_and_records_a_checkin_without_javascript() {
+    let w = world("sqlite").await;
+    let b = login(&w.app, &w.user(Role::Consultant).login).await;
+    let id = child(&w, "画面", "ガメン", "392014", Some("90")).await;
+    let incident = w
+        .app
+        .store
+        .open_incident(
+            w.user(Role::Consultant),
+            &store::disaster::IncidentInput {
+                title: "落雷による停電".into(),
+                municipality_codes: vec!["390003".into()],
+                ..Default::default()
+            },
+            test_now(),
+        )
+        .await
+        .unwrap();
+    let html = get_text(&b.http, format!("{}/incidents/{incident}", b.base)).await;
+    assert!(
+        html.contains("hx-trigger=\"every 10s\""),
+        "the list refreshes itself"
+    );
+    assert!(html.contains("1時間30分"), "{html}");
+    let res = b
+        .http
+        .post(format!("{}/incidents/{incident}/checkins", b.base))
+        .form(&[
+            ("_csrf", b.csrf.as_str()),
+            ("child_id", id.as_str()),
+            ("status", "evacuated"),
+            ("note", "福祉避難所へ"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+    let html = get_text(&b.http, format!("{}/incidents/{incident}/rows", b.base)).await;
+    assert!(
+        html.contains("避難済み") && html.contains("福祉避難所へ"),
+        "{html}"
+    );
+}
