@@ -25,6 +25,8 @@
 //! runtime, or without its power draw when portable power has to be shared, makes the child
 //! [`Estimate::Unknown`], which sorts **first** ("unknown — call first").
 
+use std::num::IntErrorKind;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{FieldError, Lang, ValidationErrors};
@@ -39,8 +41,9 @@ pub const MAX_PORTABLE_WH: u32 = 50_000;
 /// Share of a portable station's capacity that reaches the device (inverter losses).
 const PORTABLE_EFFICIENCY_PERCENT: u64 = 85;
 
-/// Kinds of device (機器の種類).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Kinds of device (機器の種類). Ordered as displayed, which also breaks ties between devices
+/// that stop at the same minute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     /// 人工呼吸器.
@@ -215,7 +218,13 @@ fn number(
     if s.is_empty() {
         return Ok(None);
     }
-    match s.parse::<i64>() {
+    // Too many digits for i64 is still a whole number out of range, not a typing error.
+    let parsed = s.parse::<i64>().or_else(|e| match e.kind() {
+        IntErrorKind::PosOverflow => Ok(i64::MAX),
+        IntErrorKind::NegOverflow => Ok(i64::MIN),
+        _ => Err(e),
+    });
+    match parsed {
         Ok(n) if n < 0 => Err(FieldError::new(
             field,
             "negative",
@@ -371,7 +380,7 @@ pub struct PowerSources {
 }
 
 /// Why an estimate cannot be made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "device")]
 pub enum Missing {
     /// A device's battery runtime is not recorded.
@@ -404,7 +413,8 @@ pub enum Estimate {
     NotDependent,
     /// Data is missing: call first.
     Unknown {
-        /// What is missing (each device at most once per kind of gap).
+        /// What is missing (each device kind at most once per kind of gap): battery runtimes,
+        /// then power draws, each in [`DeviceKind`] order.
         missing: Vec<Missing>,
     },
     /// Minutes until the first device stops, and which device that is.
@@ -455,7 +465,8 @@ pub fn estimate(devices: &[PowerDevice], sources: &PowerSources) -> Estimate {
     for d in devices {
         match own_minutes(d, sources) {
             Ok(m) => {
-                if first.is_none_or(|(best, _)| m < best) {
+                // Ties go to the kind listed first, whatever order the devices come in.
+                if first.is_none_or(|best| (m, d.kind) < best) {
                     first = Some((m, d.kind));
                 }
             }
@@ -488,6 +499,7 @@ pub fn estimate(devices: &[PowerDevice], sources: &PowerSources) -> Estimate {
             .unwrap_or(0)
     };
     if !missing.is_empty() {
+        missing.sort_unstable();
         return Estimate::Unknown { missing };
     }
     match first {

@@ -12,6 +12,7 @@ use proptest::prelude::*;
 mod dispatch;
 mod hostile;
 mod payment;
+mod power;
 
 /// Hiragana with their half-width katakana spelling.
 const KANA: &[(char, &str)] = &[
