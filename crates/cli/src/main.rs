@@ -78,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         cmd: bench::BenchCmd,
     },
+    /// Disaster preparedness tools.
+    Disaster {
+        #[command(subcommand)]
+        cmd: DisasterCmd,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -159,6 +164,32 @@ enum TokenCmd {
         /// Days until it expires.
         #[arg(long, default_value_t = 90)]
         expires_days: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum DisasterCmd {
+    /// Write the offline pack of an area: every emergency information sheet in one printable
+    /// HTML file (open in any browser and print, one A4 page per child) plus a CSV, for when
+    /// the network is down. Acts as --login (authorized and audited as that person).
+    Pack {
+        /// Staff login the export acts as.
+        #[arg(long)]
+        login: String,
+        /// Municipality (or prefecture) code.
+        #[arg(long)]
+        municipality: String,
+        /// Folder to write emergency-sheets-<code>.html and .csv into.
+        #[arg(long)]
+        out: PathBuf,
+        /// CSV encoding: cp932 (Excel) or utf8.
+        #[arg(long, default_value = "cp932")]
+        encoding: String,
+        /// Language of the sheets: ja or en.
+        #[arg(long, default_value = "ja")]
+        lang: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -373,6 +404,17 @@ async fn main() -> anyhow::Result<()> {
             backup::backup(&db, &to, usize::try_from(keep).unwrap_or(usize::MAX)).await
         }
         Command::Restore { from, db } => backup::restore(&db, &from).await,
+        Command::Disaster {
+            cmd:
+                DisasterCmd::Pack {
+                    login,
+                    municipality,
+                    out,
+                    encoding,
+                    lang,
+                    db,
+                },
+        } => disaster_pack(&db, &login, &municipality, &out, &encoding, &lang).await,
         Command::Audit {
             cmd: AuditCmd::Head { db },
         } => {
@@ -399,4 +441,47 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// `tsunagu disaster pack`: the area's emergency sheets as one printable HTML file and a CSV.
+async fn disaster_pack(
+    db: &DbArgs,
+    login: &str,
+    municipality: &str,
+    out: &std::path::Path,
+    encoding: &str,
+    lang: &str,
+) -> anyhow::Result<()> {
+    let encoding = domain::export::CsvEncoding::parse(encoding)
+        .ok_or_else(|| anyhow::anyhow!("--encoding must be cp932 or utf8"))?;
+    let lang =
+        domain::Lang::parse(lang).ok_or_else(|| anyhow::anyhow!("--lang must be ja or en"))?;
+    let store = open(db).await?;
+    let actor = store
+        .actor_by_login(login)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no active user with login {login}"))?;
+    let now = chrono::Utc::now();
+    let sheets = store
+        .emergency_sheets(&actor, None, Some(municipality), now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let today = domain::dates::jst_date(now).to_string();
+    let html = web::plans::offline_pack_html(&sheets, municipality, lang, &today)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let csv = web::plans::sheets_csv(&sheets, encoding, lang)
+        .map_err(|e| anyhow::anyhow!("{}", e.message(lang)))?;
+    std::fs::create_dir_all(out)?;
+    let code = municipality.trim();
+    let html_path = out.join(format!("emergency-sheets-{code}.html"));
+    let csv_path = out.join(format!("emergency-sheets-{code}.csv"));
+    std::fs::write(&html_path, html)?;
+    std::fs::write(&csv_path, csv)?;
+    println!(
+        "{} sheets: {} and {}",
+        sheets.len(),
+        html_path.display(),
+        csv_path.display()
+    );
+    Ok(())
 }

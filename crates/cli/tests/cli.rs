@@ -1017,3 +1017,71 @@ async fn crash_harness(runs: usize) {
     assert_eq!(audit_failures, 0);
     assert_eq!(start_failures, 0);
 }
+
+/// `tsunagu disaster pack` writes the area's sheets as one printable HTML file (one article
+/// per child, styles inline, no script) and a CP932 CSV, acting as (and audited as) the login.
+#[tokio::test]
+async fn disaster_pack_writes_printable_sheets_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let token = provision(&data);
+    let server = start_server(&data).await;
+    let http = reqwest::Client::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for _ in 0..3 {
+        post_child(&http, &server.base, &token, &child_json(&mut rng))
+            .await
+            .unwrap();
+    }
+    drop(server);
+    // Let the killed server release the database before the tool opens it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let out = dir.path().join("pack");
+    let printed = ok(&[
+        "disaster",
+        "pack",
+        "--login",
+        "adv",
+        "--municipality",
+        "392014",
+        "--out",
+        s(&out),
+        "--data-dir",
+        s(&data),
+    ]);
+    assert!(printed.starts_with("3 sheets"), "{printed}");
+    let html = std::fs::read_to_string(out.join("emergency-sheets-392014.html")).unwrap();
+    assert_eq!(html.matches("class=\"sheet a4\"").count(), 3);
+    assert!(html.contains("<style>") && !html.contains("<script"));
+    let csv = std::fs::read(out.join("emergency-sheets-392014.csv")).unwrap();
+    let text = domain::export::decode_csv_bytes(&csv).unwrap();
+    assert_eq!(text.lines().count(), 4, "header and three children");
+    // An unknown login or municipality is refused, nothing written.
+    let bad = tsunagu(&[
+        "disaster",
+        "pack",
+        "--login",
+        "nobody",
+        "--municipality",
+        "392014",
+        "--out",
+        s(&out),
+        "--data-dir",
+        s(&data),
+    ]);
+    assert!(!bad.status.success());
+    let bad = tsunagu(&[
+        "disaster",
+        "pack",
+        "--login",
+        "adv",
+        "--municipality",
+        "999999",
+        "--out",
+        s(&dir.path().join("none")),
+        "--data-dir",
+        s(&data),
+    ]);
+    assert!(!bad.status.success());
+    assert!(!dir.path().join("none").exists());
+}

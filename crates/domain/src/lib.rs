@@ -25,6 +25,7 @@ pub mod lang;
 pub mod municipality;
 pub mod password;
 pub mod payment;
+pub mod plan;
 pub mod power;
 pub mod role;
 pub mod text;

@@ -447,10 +447,12 @@ fn own_minutes(d: &PowerDevice, sources: &PowerSources) -> Result<u64, Missing> 
         u64::from(d.spare_count)
             * u64::from(d.spare_minutes.ok_or(Missing::BatteryRuntime(d.kind))?)
     };
-    let battery = u64::from(internal) + spare;
-    let mut own = battery * 60 / u64::from(d.duty.minutes_per_hour());
+    // Saturating: the form caps every figure, but a caller building devices directly must not
+    // be able to overflow the arithmetic.
+    let battery = u64::from(internal).saturating_add(spare);
+    let mut own = battery.saturating_mul(60) / u64::from(d.duty.minutes_per_hour());
     if d.kind == DeviceKind::OxygenConcentrator {
-        own += u64::from(sources.oxygen_cylinder_hours) * 60;
+        own = own.saturating_add(u64::from(sources.oxygen_cylinder_hours) * 60);
     }
     Ok(own)
 }
@@ -504,7 +506,7 @@ pub fn estimate(devices: &[PowerDevice], sources: &PowerSources) -> Estimate {
     }
     match first {
         Some((own, limiting)) => Estimate::Known {
-            minutes: u32::try_from(own + portable).unwrap_or(u32::MAX),
+            minutes: u32::try_from(own.saturating_add(portable)).unwrap_or(u32::MAX),
             limiting,
         },
         None => Estimate::NotDependent,

@@ -21,6 +21,7 @@ pub mod login;
 pub mod maintenance;
 pub mod organizations;
 pub mod payments;
+pub mod plans;
 pub mod reports;
 pub mod scope;
 pub mod stats;

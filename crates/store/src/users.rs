@@ -485,6 +485,18 @@ impl Store {
         w.commit().await
     }
 
+    /// The actor behind an active login, for command-line tools that act as a person (so
+    /// their reads are authorized and audited like the person's own).
+    pub async fn actor_by_login(&self, login: &str) -> Result<Option<Actor>> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLS} FROM users u WHERE u.login = $1 AND u.disabled = 0"
+        ))
+        .bind(login)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.and_then(actor_from).map(|(actor, _, _)| actor))
+    }
+
     /// Issue an API bearer token for a login; returns the raw token (shown once).
     pub async fn create_token(
         &self,

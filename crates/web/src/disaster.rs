@@ -91,7 +91,6 @@ struct PowerExtra {
     notice: &'static str,
 }
 
-
 async fn power_page(
     state: &AppState,
     a: &Authed,

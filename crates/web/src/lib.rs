@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod openapi;
 pub mod pages;
 pub mod payments;
+pub mod plans;
 pub mod policy;
 pub mod security;
 

@@ -409,6 +409,45 @@ pub fn document() -> Value {
                     "responses": ok_json("200", "Report", r("IncidentReport"))
                 }
             },
+            "/api/v1/children/{id}/plan": {
+                "parameters": id_param(),
+                "get": {
+                    "operationId": "getPlan", "summary": "A child's disaster plan: latest version in full, every version, drills, municipal consent, overdue flag (audited)",
+                    "responses": ok_json("200", "Plan", json!({ "type": "object", "required": ["versions", "drills", "municipal_consent", "overdue"], "properties": {
+                        "latest": { "type": ["object", "null"] }, "versions": { "type": "array", "items": { "type": "object" } },
+                        "drills": { "type": "array", "items": { "type": "object" } }, "municipal_consent": s("boolean"), "overdue": s("boolean") } }))
+                },
+                "post": {
+                    "operationId": "savePlan", "summary": "Save a new plan version; without a contact or agreement date it is kept as a draft with warnings",
+                    "requestBody": body("PlanInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Saved", "content": { "application/json": { "schema": { "type": "object", "required": ["version", "status", "warnings"], "properties": {
+                        "version": s("integer"), "status": { "type": "string", "enum": ["agreed", "draft"] }, "warnings": strs.clone() } } } } } }))
+                }
+            },
+            "/api/v1/children/{id}/plan/diff": {
+                "parameters": id_param(),
+                "get": {
+                    "operationId": "planDiff", "summary": "Field-by-field differences between two plan versions",
+                    "parameters": [q("a", "string", "earlier version number"), q("b", "string", "later version number")],
+                    "responses": ok_json("200", "Changes", json!({ "type": "object", "required": ["changes"], "properties": { "changes": { "type": "array", "items": { "type": "object", "required": ["field", "before", "after"], "properties": {
+                        "field": s("string"), "before": s("string"), "after": s("string") } } } } }))
+                }
+            },
+            "/api/v1/children/{id}/drills": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "recordDrill", "summary": "Record an evacuation drill (避難訓練) for the child",
+                    "requestBody": body("DrillInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": r("Created") } } } }))
+                }
+            },
+            "/api/v1/emergency-sheets": {
+                "get": {
+                    "operationId": "emergencySheets", "summary": "Emergency information sheets of every active child in a municipality or prefecture (audited)",
+                    "parameters": [{ "name": "municipality", "in": "query", "required": true, "schema": { "type": "string" }, "description": "municipality or prefecture code" }],
+                    "responses": ok_json("200", "Sheets", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": { "type": "object" } } } }))
+                }
+            },
             "/api/v1/reports/dispatch": {
                 "get": {
                     "operationId": "dispatchFigures", "summary": "Dispatch figures of a fiscal year: per coordinator, municipality and topic; median days to acceptance; declined share",
@@ -439,6 +478,20 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
+                "PersonInput": { "type": "object", "additionalProperties": false, "properties": { "name": s("string"), "relation": s("string"), "phone": s("string") } },
+                "DestinationInput": { "type": "object", "additionalProperties": false, "properties": {
+                    "kind": { "type": "string", "enum": ["", "welfare_shelter", "hospital", "relative", "shelter", "stay_home", "other"] }, "name": s("string"), "detail": s("string") } },
+                "PlanInput": { "type": "object", "additionalProperties": false, "properties": {
+                    "hazards": codes(VocabKind::Hazard, 0), "floor": s("string"), "elevator": s("boolean"),
+                    "primary": r("DestinationInput"), "secondary": r("DestinationInput"), "transport": s("string"), "driver": s("string"),
+                    "supporters": { "type": "array", "items": r("PersonInput"), "maxItems": 20 }, "hospital": s("string"), "hospital_phone": s("string"),
+                    "admission": s("string"), "medicine_days": s("string"), "consumable_days": s("string"),
+                    "contacts": { "type": "array", "items": r("PersonInput"), "maxItems": 20 }, "diagnoses": s("string"), "medicines": s("string"),
+                    "allergies": s("string"), "notes": s("string"), "agreed_on": { "type": "string", "description": "YYYY-MM-DD" },
+                    "review_due": { "type": "string", "description": "YYYY-MM-DD; empty = a year after agreement" }, "drill_id": s("string") } },
+                "DrillInput": { "type": "object", "required": ["held_on", "participants", "scenario"], "additionalProperties": false, "properties": {
+                    "held_on": { "type": "string", "description": "YYYY-MM-DD" }, "participants": required_str.clone(), "scenario": required_str.clone(),
+                    "worked": s("string"), "problems": s("string") } },
                 "DeviceInput": { "type": "object", "additionalProperties": false, "properties": {
                     "kind": { "type": "string", "enum": ["ventilator", "suction", "oxygen_concentrator", "feeding_pump", "pulse_oximeter", "nebulizer", "cough_assist", "electric_bed", "other"] },
                     "name": s("string"), "watts": s("string"), "internal_minutes": { "type": "string", "description": "0-4320 (72 h)" }, "spare_count": s("string"),

@@ -444,6 +444,8 @@ struct HomePage {
     break_glass: Vec<(store::break_glass::BreakGlass, String, String)>,
     /// Children other centers referred to this one (still shared).
     incoming: Vec<store::consents::IncomingReferral>,
+    /// Disaster plans past their review date.
+    overdue_plans: Vec<store::plans::OverduePlan>,
 }
 
 #[derive(Deserialize, Default)]
@@ -522,10 +524,16 @@ pub async fn home(
         .incoming_referrals(actor)
         .await
         .map_err(|e| a.err(e))?;
+    let overdue_plans = state
+        .store
+        .overdue_plans(actor, today)
+        .await
+        .map_err(|e| a.err(e))?;
     page(&HomePage {
         l: Layout::for_user(&a, "/"),
         break_glass,
         incoming,
+        overdue_plans,
         fiscal_year: fy.label(a.lang),
         report,
         followups,

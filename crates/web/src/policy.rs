@@ -15,7 +15,7 @@ use domain::Role;
 
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
-use crate::{account, api, auditor, consent, disaster, dispatch, pages, payments, AppState};
+use crate::{account, api, auditor, consent, disaster, dispatch, pages, payments, plans, AppState};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,6 +201,13 @@ routes! {
     GET "/children/{id}/power" Roles(READERS) => disaster::power;
     POST "/children/{id}/power" Roles(WRITERS) => disaster::power_save;
     POST "/children/{id}/power-units" Roles(WRITERS) => disaster::unit_create;
+    GET "/children/{id}/plan" Roles(READERS) => plans::plan;
+    POST "/children/{id}/plan" Roles(WRITERS) => plans::plan_save;
+    GET "/children/{id}/plan/diff" Roles(READERS) => plans::plan_diff;
+    POST "/children/{id}/drills" Roles(WRITERS) => plans::drill_create;
+    GET "/children/{id}/sheet" Roles(READERS) => plans::sheet;
+    GET "/sheets" Roles(READERS) => plans::sheets;
+    GET "/sheets.csv" Roles(READERS) => plans::sheets_csv_download;
     GET "/incidents" Roles(INCIDENT_READERS) => disaster::incidents;
     POST "/incidents" Roles(REQUESTERS) => disaster::incident_open;
     GET "/incidents/{id}" Roles(INCIDENT_READERS) => disaster::incident;
@@ -248,6 +255,11 @@ routes! {
     GET "/api/v1/children/{id}/power" Roles(READERS) => disaster::api_power;
     PUT "/api/v1/children/{id}/power" Roles(WRITERS) => disaster::api_power_save;
     POST "/api/v1/children/{id}/power-units" Roles(WRITERS) => disaster::api_unit;
+    GET "/api/v1/children/{id}/plan" Roles(READERS) => plans::api_plan;
+    POST "/api/v1/children/{id}/plan" Roles(WRITERS) => plans::api_plan_save;
+    GET "/api/v1/children/{id}/plan/diff" Roles(READERS) => plans::api_plan_diff;
+    POST "/api/v1/children/{id}/drills" Roles(WRITERS) => plans::api_drill;
+    GET "/api/v1/emergency-sheets" Roles(READERS) => plans::api_sheets;
     GET "/api/v1/incidents" Roles(INCIDENT_READERS) => disaster::api_incidents;
     POST "/api/v1/incidents" Roles(REQUESTERS) => disaster::api_incident_open;
     GET "/api/v1/incidents/{id}/triage" Roles(INCIDENT_READERS) => disaster::api_triage;

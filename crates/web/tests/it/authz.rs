@@ -138,6 +138,19 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         ("POST", "/incidents/{id}/close") | ("POST", "/api/v1/incidents/{id}/close") => {
             Roles(LEADS)
         }
+        // Disaster plans, drills and emergency sheets follow the record's rules.
+        ("GET", "/children/{id}/plan")
+        | ("GET", "/children/{id}/plan/diff")
+        | ("GET", "/children/{id}/sheet")
+        | ("GET", "/sheets")
+        | ("GET", "/sheets.csv")
+        | ("GET", "/api/v1/children/{id}/plan")
+        | ("GET", "/api/v1/children/{id}/plan/diff")
+        | ("GET", "/api/v1/emergency-sheets") => Roles(READERS),
+        ("POST", "/children/{id}/plan")
+        | ("POST", "/children/{id}/drills")
+        | ("POST", "/api/v1/children/{id}/plan")
+        | ("POST", "/api/v1/children/{id}/drills") => Roles(WRITERS),
         ("GET", "/notifications")
         | ("POST", "/notifications/read")
         | ("GET", "/api/v1/notifications") => Authenticated,

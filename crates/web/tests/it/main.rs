@@ -16,6 +16,7 @@ mod dispatch;
 mod hostile;
 mod pages;
 mod payments;
+mod plans;
 mod reports;
 mod security;
 
