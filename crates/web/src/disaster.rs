@@ -472,6 +472,11 @@ impl RowsFragment {
     fn checkin_label(&self, s: &CheckinStatus) -> &'static str {
         s.label(self.l.tr.0)
     }
+    fn status_label(&self, code: &str) -> &'static str {
+        CheckinStatus::parse(code)
+            .map(|s| s.label(self.l.tr.0))
+            .unwrap_or("")
+    }
     fn at(&self, utc: &str) -> String {
         crate::auditor::jst_time(utc)
     }
