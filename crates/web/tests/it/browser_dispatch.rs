@@ -30,12 +30,12 @@ use crate::*;
 const EXPECTED_TOTAL: &str = "8,588";
 
 /// The path the browser is on.
-async fn path_of(c: &Client) -> String {
+pub(crate) async fn path_of(c: &Client) -> String {
     c.current_url().await.unwrap().path().to_string()
 }
 
 /// Wait until the browser has left `from` (an exact path), and return where it is now.
-async fn wait_to_leave(c: &Client, from: &str) -> String {
+pub(crate) async fn wait_to_leave(c: &Client, from: &str) -> String {
     let deadline = Instant::now() + WAIT;
     loop {
         let path = path_of(c).await;
@@ -54,19 +54,19 @@ async fn wait_to_leave(c: &Client, from: &str) -> String {
 }
 
 /// Text of the first element matching `css`, waiting for it.
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     wait_for(c, css).await.text().await.unwrap()
 }
 
 /// Whether an element matching `css` is on the page right now (no waiting).
-async fn present(c: &Client, css: &str) -> bool {
+pub(crate) async fn present(c: &Client, css: &str) -> bool {
     !c.find_all(Locator::Css(css)).await.unwrap().is_empty()
 }
 
 /// Log in on the login page, as a person would; for a role that must use two-factor login,
 /// enrol on the first login (reading the secret shown for manual entry) or type the current
 /// code. Ends on the home page.
-async fn sign_in(c: &Client, app: &TestApp, login: &str) {
+pub(crate) async fn sign_in(c: &Client, app: &TestApp, login: &str) {
     c.goto(&format!("{}/login", app.addr)).await.unwrap();
     wait_for(c, "#login").await.send_keys(login).await.unwrap();
     wait_for(c, "#password")

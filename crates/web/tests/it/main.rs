@@ -9,6 +9,7 @@ mod auditor;
 mod auth;
 mod authz;
 mod browser;
+mod browser_disaster;
 mod browser_dispatch;
 mod consent;
 mod disaster;
