@@ -330,6 +330,10 @@ pub struct IncidentReport {
     pub median_minutes_to_reach: Option<f64>,
     /// Longest.
     pub max_minutes_to_reach: Option<i64>,
+    /// Per child in triage order: (child id, name, minutes to the first contact, or `None`
+    /// when never reached).
+    #[serde(default)]
+    pub reach: Vec<(String, String, Option<i64>)>,
 }
 
 /// An incident as typed.
@@ -1274,6 +1278,23 @@ impl Store {
         .bind(incident_id)
         .fetch_all(self.pool())
         .await?;
+        let first_at: HashMap<&str, i64> = firsts
+            .iter()
+            .filter_map(|(c, at)| {
+                crate::parse_ts(at).map(|t| (c.as_str(), (t - started).num_minutes().max(0)))
+            })
+            .collect();
+        let reach: Vec<(String, String, Option<i64>)> = triage
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.child_id.clone(),
+                    r.name.clone(),
+                    first_at.get(r.child_id.as_str()).copied(),
+                )
+            })
+            .collect();
         let listed: std::collections::HashSet<&str> =
             triage.rows.iter().map(|r| r.child_id.as_str()).collect();
         let mut minutes: Vec<i64> = firsts
@@ -1297,6 +1318,7 @@ impl Store {
             max_minutes_to_reach: minutes.last().copied(),
             median_minutes_to_reach: median,
             minutes_to_reach: minutes,
+            reach,
         };
         let json = serde_json::to_string(&report)
             .map_err(|e| StoreError::Config(format!("report: {e}")))?;

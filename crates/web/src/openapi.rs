@@ -525,7 +525,8 @@ pub fn document() -> Value {
                 "IncidentReport": { "type": "object", "required": ["children", "reached", "never_reached", "by_status", "minutes_to_reach"], "properties": {
                     "children": s("integer"), "reached": s("integer"), "never_reached": s("integer"), "by_status": { "type": "array", "items": { "type": "array" } },
                     "minutes_to_reach": { "type": "array", "items": s("integer") }, "median_minutes_to_reach": { "type": ["number", "null"] },
-                    "max_minutes_to_reach": { "type": ["integer", "null"] } } },
+                    "max_minutes_to_reach": { "type": ["integer", "null"] },
+                    "reach": { "type": "array", "items": { "type": "array" }, "description": "[child id, name, minutes or null] in triage order" } } },
                 "BatchInput": { "type": "object", "required": ["lines"], "additionalProperties": false, "properties": {
                     "lines": { "type": "array", "items": { "type": "object", "required": ["request_id"], "additionalProperties": false, "properties": {
                         "request_id": s("string"), "medical": { "type": "string", "description": "roster id, or empty" }, "welfare": { "type": "string", "description": "roster id, or empty" } } } } } },

@@ -227,6 +227,12 @@ async fn outage_triage_checkins_from_two_staff_municipal_view_and_report() {
         assert_eq!(r["never_reached"], 1);
         // Started 08:00 JST; checked in at 10:00 and 10:20 JST.
         assert_eq!(r["minutes_to_reach"], json!([120, 140]));
+        assert_eq!(r["reach"][0], json!([unknown, "不明 花子", 120]), "{r}");
+        assert_eq!(
+            r["reach"][1][2],
+            Value::Null,
+            "the record-only child was never reached"
+        );
         let (s, v) = call(
             &w,
             &adv,
