@@ -2779,13 +2779,15 @@ pub struct BatchView {
 /// The advisor's choice for one request of a batch: roster ids per side (`medical`,
 /// `welfare`; a single-side request uses its own side). Empty = leave the request open.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct BatchPick {
-    /// The request.
+    /// The request (required).
     pub request_id: String,
     /// Medical member (or the one coordinator of a medical request).
+    #[serde(default)]
     pub medical: String,
     /// Welfare member (or the one coordinator of a welfare request).
+    #[serde(default)]
     pub welfare: String,
 }
 
