@@ -706,23 +706,31 @@ async fn demo_disaster(
     use store::disaster::{IncidentInput, PowerInput};
     let today = domain::dates::jst_date(now);
     let area = areas[0].clone();
-    let sheets = store
-        .emergency_sheets(lead, None, Some(&area), now)
-        .await?;
-    let dependent: Vec<&store::plans::EmergencySheet> =
-        sheets.iter().filter(|s| !s.devices.is_empty()).take(6).collect();
+    let sheets = store.emergency_sheets(lead, None, Some(&area), now).await?;
+    let dependent: Vec<&store::plans::EmergencySheet> = sheets
+        .iter()
+        .filter(|s| !s.devices.is_empty())
+        .take(6)
+        .collect();
     for (i, s) in dependent.iter().enumerate() {
-        let device = |kind: &str, watts: &str, minutes: &str, per_hour: &str, settings: &str| DeviceInput {
-            kind: kind.into(),
-            watts: watts.into(),
-            internal_minutes: minutes.into(),
-            minutes_per_hour: per_hour.into(),
-            settings: settings.into(),
-            ..Default::default()
-        };
+        let device =
+            |kind: &str, watts: &str, minutes: &str, per_hour: &str, settings: &str| DeviceInput {
+                kind: kind.into(),
+                watts: watts.into(),
+                internal_minutes: minutes.into(),
+                minutes_per_hour: per_hour.into(),
+                settings: settings.into(),
+                ..Default::default()
+            };
         let devices = match i % 3 {
             0 => vec![
-                device("ventilator", "60", "240", "", "SIMV 一回換気量 150mL（デモ）"),
+                device(
+                    "ventilator",
+                    "60",
+                    "240",
+                    "",
+                    "SIMV 一回換気量 150mL（デモ）",
+                ),
                 device("suction", "80", "45", "10", ""),
             ],
             // Missing battery time: the triage list puts this child first ("call first").
@@ -740,7 +748,11 @@ async fn demo_disaster(
                     devices,
                     portable_wh: if i == 0 { "500".into() } else { String::new() },
                     car_inverter: i % 2 == 0,
-                    oxygen_cylinder_hours: if i % 3 == 2 { "6".into() } else { String::new() },
+                    oxygen_cylinder_hours: if i % 3 == 2 {
+                        "6".into()
+                    } else {
+                        String::new()
+                    },
                     ..Default::default()
                 },
                 now,
@@ -823,7 +835,14 @@ async fn demo_disaster(
         .await?;
     for (s, status) in dependent.iter().zip(["safe_at_home", "needs_help"]) {
         store
-            .check_in(lead, &incident, &s.child_id, status, "（デモ）電話で確認", now)
+            .check_in(
+                lead,
+                &incident,
+                &s.child_id,
+                status,
+                "（デモ）電話で確認",
+                now,
+            )
             .await?;
     }
     Ok(())
