@@ -1,9 +1,11 @@
-//! The benchmark harness: a deterministic dataset generator (`bench seed`) and a load runner
-//! (`bench run`). See BENCHMARKS.md for the method and the latest figures.
+//! The benchmark harness: a deterministic dataset generator (`bench seed`), a load runner
+//! (`bench run`), the matching algorithms (`bench dispatch`) and the power-outage triage list at
+//! the API (`bench triage`). See BENCHMARKS.md for the method and the latest figures.
 
 pub mod dispatch;
 pub mod run;
 pub mod seed;
+pub mod triage;
 
 use std::path::PathBuf;
 
@@ -46,6 +48,37 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = seed::DEFAULT_SEED)]
         seed: u64,
     },
+    /// Time the power-outage triage list at the API on fresh databases (prefecture and all).
+    Triage(TriageArgs),
+}
+
+/// Flags of `tsunagu bench triage`.
+#[derive(Args)]
+pub struct TriageArgs {
+    /// Power-dependent children of the center for the "all children" case.
+    #[arg(long, default_value_t = 20_000)]
+    children: usize,
+    /// Children of the prefecture-wide case (東京都-sized); 0 or ≥ --children skips it.
+    #[arg(long, default_value_t = 1_600)]
+    prefecture_children: usize,
+    /// Timed sequential requests per endpoint.
+    #[arg(long, default_value_t = 50)]
+    requests: usize,
+    /// Untimed requests before them.
+    #[arg(long, default_value_t = 5)]
+    warmups: usize,
+    /// Folder for the SQLite databases (emptied per case); default: a temporary folder.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL server URL: a fresh database per case is created on it and dropped after.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Generator seed.
+    #[arg(long, default_value_t = seed::DEFAULT_SEED)]
+    seed: u64,
+    /// Also append the Markdown tables to this file.
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 /// Flags of `tsunagu bench run`.
@@ -117,6 +150,32 @@ pub async fn main(cmd: BenchCmd) -> anyhow::Result<()> {
                 seed,
             )?;
             println!("{report}");
+            Ok(())
+        }
+        BenchCmd::Triage(args) => {
+            if args.requests == 0 || args.requests > 10_000 || args.children > 1_000_000 {
+                anyhow::bail!("--requests must be 1–10,000 and --children at most 1,000,000");
+            }
+            let opts = triage::TriageOptions {
+                children: args.children,
+                prefecture_children: args.prefecture_children,
+                requests: args.requests,
+                warmups: args.warmups,
+                data_dir: args.data_dir,
+                database_url: args.database_url,
+                seed: args.seed,
+            };
+            let reports = triage::run(&opts).await?;
+            let t = triage::table(&reports, &opts);
+            println!("\n{t}");
+            if let Some(path) = args.output {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)?;
+                f.write_all(t.as_bytes())?;
+            }
             Ok(())
         }
         BenchCmd::Run(args) => {

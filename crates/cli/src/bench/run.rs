@@ -139,7 +139,7 @@ async fn database_for(scale: Scale, opts: &RunOptions) -> anyhow::Result<String>
 }
 
 /// `url` with its database name replaced.
-fn with_database(url: &str, name: &str) -> String {
+pub(crate) fn with_database(url: &str, name: &str) -> String {
     let (head, query) = match url.split_once('?') {
         Some((h, q)) => (h, format!("?{q}")),
         None => (url, String::new()),
@@ -184,10 +184,10 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(l.local_addr()?.port())
 }
 
-struct Server {
+pub(crate) struct Server {
     child: tokio::process::Child,
-    base: String,
-    pid: u32,
+    pub(crate) base: String,
+    pub(crate) pid: u32,
 }
 
 impl Drop for Server {
@@ -197,7 +197,7 @@ impl Drop for Server {
 }
 
 /// Start `tsunagu serve` on the dataset and time process start → first 200.
-async fn start_server(url: &str) -> anyhow::Result<(Server, f64)> {
+pub(crate) async fn start_server(url: &str) -> anyhow::Result<(Server, f64)> {
     let exe = std::env::current_exe().context("cannot find the tsunagu binary")?;
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
@@ -234,7 +234,7 @@ async fn start_server(url: &str) -> anyhow::Result<(Server, f64)> {
 }
 
 /// CPU seconds (user + system) a process has used so far, from /proc.
-fn cpu_seconds(pid: u32) -> f64 {
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name, which is in parentheses and may contain spaces.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
