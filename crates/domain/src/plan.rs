@@ -210,14 +210,7 @@ fn destination(errs: &mut ValidationErrors, field: &str, d: &Destination) -> Des
 }
 
 fn days(errs: &mut ValidationErrors, field: &str, raw: &str) -> String {
-    let s: String = raw
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            _ => c,
-        })
-        .collect();
+    let s = crate::text::number_input(raw);
     if s.is_empty() {
         return s;
     }

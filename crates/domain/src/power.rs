@@ -25,10 +25,9 @@
 //! runtime, or without its power draw when portable power has to be shared, makes the child
 //! [`Estimate::Unknown`], which sorts **first** ("unknown — call first").
 
-use std::num::IntErrorKind;
-
 use serde::{Deserialize, Serialize};
 
+use crate::text::whole_number;
 use crate::{FieldError, Lang, ValidationErrors};
 
 /// Longest internal or spare battery runtime accepted: 72 hours. Longer figures are typing
@@ -194,59 +193,6 @@ pub struct DeviceDraft {
     pub settings: Option<String>,
 }
 
-fn digits(raw: &str) -> String {
-    raw.trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            'ー' | '−' | '－' => '-',
-            _ => c,
-        })
-        .collect()
-}
-
-/// A whole number in `0..=max` ("" → `None`). Errors: `negative`, `too_large` (with what the
-/// limit means), `invalid_number`.
-fn number(
-    field: &str,
-    raw: &str,
-    max: u32,
-    what_ja: &str,
-    what_en: &str,
-) -> Result<Option<u32>, FieldError> {
-    let s = digits(raw);
-    if s.is_empty() {
-        return Ok(None);
-    }
-    // Too many digits for i64 is still a whole number out of range, not a typing error.
-    let parsed = s.parse::<i64>().or_else(|e| match e.kind() {
-        IntErrorKind::PosOverflow => Ok(i64::MAX),
-        IntErrorKind::NegOverflow => Ok(i64::MIN),
-        _ => Err(e),
-    });
-    match parsed {
-        Ok(n) if n < 0 => Err(FieldError::new(
-            field,
-            "negative",
-            "マイナスの値は入力できません",
-            "Cannot be negative.",
-        )),
-        Ok(n) if n > i64::from(max) => Err(FieldError::new(
-            field,
-            "too_large",
-            format!("{what_ja}は{max}以下で入力してください（単位を確認してください）"),
-            format!("{what_en} must be {max} or less (check the unit)."),
-        )),
-        Ok(n) => Ok(u32::try_from(n).ok()),
-        Err(_) => Err(FieldError::new(
-            field,
-            "invalid_number",
-            "整数で入力してください",
-            "Enter a whole number.",
-        )),
-    }
-}
-
 impl DeviceDraft {
     /// Validates one device, collecting every error. Battery runtimes above
     /// [`MAX_BATTERY_MINUTES`] (72 h) are refused as typing errors.
@@ -261,7 +207,7 @@ impl DeviceDraft {
                 "Choose the kind of device.",
             ));
         }
-        let watts = errs.check(number(
+        let watts = errs.check(whole_number(
             "watts",
             &input.watts,
             MAX_WATTS,
@@ -276,21 +222,21 @@ impl DeviceDraft {
                 "Leave the power draw empty when it is not known.",
             ));
         }
-        let internal = errs.check(number(
+        let internal = errs.check(whole_number(
             "internal_minutes",
             &input.internal_minutes,
             MAX_BATTERY_MINUTES,
             "内部バッテリーの稼働時間(分)",
             "Internal battery runtime (minutes)",
         ));
-        let spare_count = errs.check(number(
+        let spare_count = errs.check(whole_number(
             "spare_count",
             &input.spare_count,
             20,
             "予備バッテリーの数",
             "Spare batteries",
         ));
-        let spare_minutes = errs.check(number(
+        let spare_minutes = errs.check(whole_number(
             "spare_minutes",
             &input.spare_minutes,
             MAX_BATTERY_MINUTES,
@@ -307,7 +253,7 @@ impl DeviceDraft {
                 ));
             }
         }
-        let per_hour = errs.check(number(
+        let per_hour = errs.check(whole_number(
             "minutes_per_hour",
             &input.minutes_per_hour,
             60,

@@ -2,6 +2,7 @@
 
 use crate::error::FieldLabel;
 use crate::FieldError;
+use std::num::IntErrorKind;
 use unicode_normalization::UnicodeNormalization;
 
 /// Maximum length of a name part (姓, 名) in characters.
@@ -179,6 +180,62 @@ pub fn optional_email(field: &str, raw: &str) -> Result<Option<String>, FieldErr
         return Err(err());
     }
     Ok(Some(format!("{local}@{}", domain.to_ascii_lowercase())))
+}
+
+/// A number as typed, ready to parse: NFKC (full-width digits, signs and points become ASCII),
+/// trimmed, and the dash-like characters people type for a minus (ー, −) made `-`.
+pub fn number_input(raw: &str) -> String {
+    raw.trim()
+        .nfkc()
+        .map(|c| match c {
+            'ー' | '−' => '-',
+            _ => c,
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// A whole number in `0..=max` ("" → `None`). Errors: `negative`, `too_large` (with what the
+/// limit means), `invalid_number`.
+pub fn whole_number(
+    field: &str,
+    raw: &str,
+    max: u32,
+    what_ja: &str,
+    what_en: &str,
+) -> Result<Option<u32>, FieldError> {
+    let s = number_input(raw);
+    if s.is_empty() {
+        return Ok(None);
+    }
+    // Too many digits for i64 is still a whole number out of range, not a typing error.
+    let parsed = s.parse::<i64>().or_else(|e| match e.kind() {
+        IntErrorKind::PosOverflow => Ok(i64::MAX),
+        IntErrorKind::NegOverflow => Ok(i64::MIN),
+        _ => Err(e),
+    });
+    match parsed {
+        Ok(n) if n < 0 => Err(FieldError::new(
+            field,
+            "negative",
+            "マイナスの値は入力できません",
+            "Cannot be negative.",
+        )),
+        Ok(n) if n > i64::from(max) => Err(FieldError::new(
+            field,
+            "too_large",
+            format!("{what_ja}は{max}以下で入力してください（単位を確認してください）"),
+            format!("{what_en} must be {max} or less (check the unit)."),
+        )),
+        Ok(n) => Ok(u32::try_from(n).ok()),
+        Err(_) => Err(FieldError::new(
+            field,
+            "invalid_number",
+            "整数で入力してください",
+            "Enter a whole number.",
+        )),
+    }
 }
 
 #[cfg(test)]

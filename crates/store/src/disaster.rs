@@ -358,6 +358,7 @@ fn deny_unless(actor: &Actor, roles: &[Role]) -> Result<()> {
     }
 }
 
+/// A whole number in `0..=max`; empty is 0 (see `domain::text::whole_number`).
 fn small(
     field: &str,
     raw: &str,
@@ -365,39 +366,7 @@ fn small(
     ja: &str,
     en: &str,
 ) -> std::result::Result<u32, FieldError> {
-    let s: String = raw
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            'ー' | '−' | '－' => '-',
-            _ => c,
-        })
-        .collect();
-    if s.is_empty() {
-        return Ok(0);
-    }
-    match s.parse::<i64>() {
-        Ok(n) if n < 0 => Err(FieldError::new(
-            field,
-            "negative",
-            "マイナスの値は入力できません",
-            "Cannot be negative.",
-        )),
-        Ok(n) if n > i64::from(max) => Err(FieldError::new(
-            field,
-            "too_large",
-            format!("{ja}は{max}以下で入力してください"),
-            format!("{en} must be {max} or less."),
-        )),
-        Ok(n) => Ok(u32::try_from(n).unwrap_or(0)),
-        Err(_) => Err(FieldError::new(
-            field,
-            "invalid_number",
-            "整数で入力してください",
-            "Enter a whole number.",
-        )),
-    }
+    domain::text::whole_number(field, raw, max, ja, en).map(|n| n.unwrap_or(0))
 }
 
 /// `YYYY-MM-DDTHH:MM` (JST, as `<input type=datetime-local>` sends it) → UTC.

@@ -427,7 +427,8 @@ fn is_lead(actor: &Actor) -> bool {
     LEAD_ROLES.contains(&actor.role)
 }
 
-fn deny_unless_lead(actor: &Actor) -> Result<()> {
+/// Forbidden unless the actor is an advisor or admin ([`LEAD_ROLES`]).
+pub(crate) fn deny_unless_lead(actor: &Actor) -> Result<()> {
     if is_lead(actor) {
         Ok(())
     } else {
@@ -2568,43 +2569,12 @@ struct ParsedActivity {
     notes: Option<String>,
 }
 
+/// Minutes in 0‥1440 (one day); empty is 0 unless `required`.
 fn minutes_field(field: &str, raw: &str, required: bool) -> std::result::Result<u32, FieldError> {
-    let s: String = raw
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            'ー' | '−' | '－' => '-',
-            _ => c,
-        })
-        .collect();
-    if s.is_empty() {
-        return if required {
-            Err(FieldError::required(field))
-        } else {
-            Ok(0)
-        };
-    }
-    match s.parse::<i64>() {
-        Ok(n) if n < 0 => Err(FieldError::new(
-            field,
-            "negative",
-            "マイナスの値は入力できません",
-            "Cannot be negative.",
-        )),
-        Ok(n) if n <= 1440 => Ok(u32::try_from(n).unwrap_or(0)),
-        Ok(_) => Err(FieldError::new(
-            field,
-            "too_large",
-            "1日（1440分）を超える時間は入力できません",
-            "Cannot exceed one day (1440 minutes).",
-        )),
-        Err(_) => Err(FieldError::new(
-            field,
-            "invalid_number",
-            "分数を整数で入力してください",
-            "Enter whole minutes.",
-        )),
+    match domain::text::whole_number(field, raw, 1440, "分数", "Minutes")? {
+        Some(n) => Ok(n),
+        None if required => Err(FieldError::required(field)),
+        None => Ok(0),
     }
 }
 

@@ -22,7 +22,7 @@ use domain::FieldError;
 use serde::Serialize;
 
 use crate::audit::{append, AuditEntry};
-use crate::dispatch::LEAD_ROLES;
+use crate::dispatch::deny_unless_lead;
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 /// One approval of a coordinator's month.
@@ -145,14 +145,6 @@ fn rates_missing() -> StoreError {
     .into()
 }
 
-fn deny_unless_lead(actor: &Actor) -> Result<()> {
-    if LEAD_ROLES.contains(&actor.role) {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden)
-    }
-}
-
 fn yen(v: i64) -> Yen {
     Yen(v)
 }
@@ -161,29 +153,32 @@ fn date(s: &str) -> Option<NaiveDate> {
     s.parse().ok()
 }
 
-/// Approved state per activity: the line from the latest approval that holds it.
-fn approved_lines(
-    rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        Option<String>,
-        i64,
-        i64,
-        i64,
-        i64,
-    )>,
-) -> Vec<PayLine> {
-    let mut latest: BTreeMap<String, PayLine> = BTreeMap::new();
-    for (_approval, activity, on, muni, kind, payable, reason, v, t, tr, amount) in rows {
+/// A stored payment line: (coordinator, activity, on, municipality, kind, payable, reason,
+/// visit, time, travel, amount).
+type LineRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+/// Approved state per coordinator and activity: the line from the latest approval holding it
+/// (`rows` are in approval order).
+fn approved_lines(rows: Vec<LineRow>) -> HashMap<String, Vec<PayLine>> {
+    let mut latest: BTreeMap<(String, String), PayLine> = BTreeMap::new();
+    for (coordinator, activity, on, muni, kind, payable, reason, v, t, tr, amount) in rows {
         let (Some(on), Some(kind)) = (date(&on), ActivityKind::parse(&kind)) else {
             continue;
         };
         latest.insert(
-            activity.clone(),
+            (coordinator, activity.clone()),
             PayLine {
                 activity_id: activity,
                 on,
@@ -198,7 +193,11 @@ fn approved_lines(
             },
         );
     }
-    latest.into_values().collect()
+    let mut out: HashMap<String, Vec<PayLine>> = HashMap::new();
+    for ((coordinator, _), line) in latest {
+        out.entry(coordinator).or_default().push(line);
+    }
+    out
 }
 
 impl Store {
@@ -439,28 +438,76 @@ impl Store {
                 },
             ));
         }
+        // Every period of the children with activities this month, in one query.
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT p.child_id, p.code, p.started_on, p.ended_on FROM child_service_periods p \
+             WHERE p.child_id IN (SELECT a.child_id FROM dispatch_activities a \
+             WHERE a.center_id = $1 AND a.on_date >= $2 AND a.on_date <= $3 AND ($4 = '' OR a.coordinator_id = $4))",
+        )
+        .bind(center_id)
+        .bind(month.first_day().to_string())
+        .bind(month.last_day().to_string())
+        .bind(coordinator_id.unwrap_or(""))
+        .fetch_all(self.pool())
+        .await?;
         let mut periods: HashMap<String, Vec<ServicePeriod>> = HashMap::new();
-        for child in names.keys() {
-            let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
-                "SELECT code, started_on, ended_on FROM child_service_periods WHERE child_id = $1",
-            )
-            .bind(child)
-            .fetch_all(self.pool())
-            .await?;
-            periods.insert(
-                child.clone(),
-                rows.into_iter()
-                    .map(|(code, s, e)| ServicePeriod {
-                        code,
-                        started_on: s.as_deref().and_then(date),
-                        ended_on: e.as_deref().and_then(date),
-                    })
-                    .collect(),
-            );
+        for (child, code, s, e) in rows {
+            periods.entry(child).or_default().push(ServicePeriod {
+                code,
+                started_on: s.as_deref().and_then(date),
+                ended_on: e.as_deref().and_then(date),
+            });
         }
         Ok((acts, names, periods))
     }
 
+    /// Approvals and approved lines of a month per coordinator (`coordinator_id` empty = every
+    /// coordinator), in two queries.
+    async fn approvals_by_coordinator(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        center_id: &str,
+        coordinator_id: &str,
+        month: YearMonth,
+    ) -> Result<HashMap<String, (Vec<ApprovalRecord>, Vec<PayLine>)>> {
+        let approvals: Vec<(String, String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT a.coordinator_id, a.id, a.kind, a.total, u.display_name, a.approved_at FROM payment_approvals a \
+             JOIN users u ON u.id = a.approved_by \
+             WHERE a.center_id = $1 AND ($2 = '' OR a.coordinator_id = $2) AND a.month = $3 ORDER BY a.approved_at, a.id",
+        )
+        .bind(center_id)
+        .bind(coordinator_id)
+        .bind(month.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        let lines: Vec<LineRow> = sqlx::query_as(
+            "SELECT a.coordinator_id, l.activity_id, l.on_date, l.municipality_code, l.activity_kind, l.payable, l.reason, \
+             l.visit_yen, l.time_yen, l.travel_yen, l.amount FROM payment_lines l JOIN payment_approvals a ON a.id = l.approval_id \
+             WHERE a.center_id = $1 AND ($2 = '' OR a.coordinator_id = $2) AND a.month = $3 ORDER BY a.approved_at, a.id, l.id",
+        )
+        .bind(center_id)
+        .bind(coordinator_id)
+        .bind(month.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut lines = approved_lines(lines);
+        let mut out: HashMap<String, (Vec<ApprovalRecord>, Vec<PayLine>)> = HashMap::new();
+        for (coordinator, id, kind, total, by, at) in approvals {
+            out.entry(coordinator).or_default().0.push(ApprovalRecord {
+                id,
+                kind,
+                total,
+                approved_by: by,
+                approved_at: at,
+            });
+        }
+        for (coordinator, entry) in out.iter_mut() {
+            entry.1 = lines.remove(coordinator).unwrap_or_default();
+        }
+        Ok(out)
+    }
+
+    /// Approvals and approved lines of one coordinator's month.
     async fn approvals_of(
         &self,
         conn: &mut sqlx::AnyConnection,
@@ -468,38 +515,11 @@ impl Store {
         coordinator_id: &str,
         month: YearMonth,
     ) -> Result<(Vec<ApprovalRecord>, Vec<PayLine>)> {
-        let approvals: Vec<(String, String, i64, String, String)> = sqlx::query_as(
-            "SELECT a.id, a.kind, a.total, u.display_name, a.approved_at FROM payment_approvals a JOIN users u ON u.id = a.approved_by \
-             WHERE a.center_id = $1 AND a.coordinator_id = $2 AND a.month = $3 ORDER BY a.approved_at, a.id",
-        )
-        .bind(center_id)
-        .bind(coordinator_id)
-        .bind(month.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-        let lines = sqlx::query_as(
-            "SELECT l.approval_id, l.activity_id, l.on_date, l.municipality_code, l.activity_kind, l.payable, l.reason, \
-             l.visit_yen, l.time_yen, l.travel_yen, l.amount FROM payment_lines l JOIN payment_approvals a ON a.id = l.approval_id \
-             WHERE a.center_id = $1 AND a.coordinator_id = $2 AND a.month = $3 ORDER BY a.approved_at, a.id, l.id",
-        )
-        .bind(center_id)
-        .bind(coordinator_id)
-        .bind(month.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-        Ok((
-            approvals
-                .into_iter()
-                .map(|(id, kind, total, by, at)| ApprovalRecord {
-                    id,
-                    kind,
-                    total,
-                    approved_by: by,
-                    approved_at: at,
-                })
-                .collect(),
-            approved_lines(lines),
-        ))
+        Ok(self
+            .approvals_by_coordinator(conn, center_id, coordinator_id, month)
+            .await?
+            .remove(coordinator_id)
+            .unwrap_or_default())
     }
 
     /// A coordinator's statement for a month (advisors and admins; audited). Refused with a
@@ -802,6 +822,10 @@ impl Store {
         let mut rows = Vec::new();
         let mut all_lines = Vec::new();
         let mut conn = self.pool().acquire().await?;
+        let mut approved_by = self
+            .approvals_by_coordinator(&mut conn, &actor.center_id, "", month)
+            .await?;
+        drop(conn);
         for (coord, acts) in by_coord {
             let st = payment::statement(
                 month,
@@ -809,9 +833,7 @@ impl Store {
                 |c| periods.get(c).map(Vec::as_slice).unwrap_or(&none),
                 &rates,
             );
-            let (approvals, approved) = self
-                .approvals_of(&mut conn, &actor.center_id, &coord, month)
-                .await?;
+            let (approvals, approved) = approved_by.remove(&coord).unwrap_or_default();
             let pending = if approvals.is_empty() {
                 0
             } else {
@@ -828,7 +850,6 @@ impl Store {
             });
             all_lines.extend(st.lines);
         }
-        drop(conn);
         rows.sort_by(|a, b| a.coordinator_name.cmp(&b.coordinator_name));
         self.audit_event(
             Some(actor),

@@ -2,6 +2,8 @@
 //! sheet (緊急時情報シート) — one A4 page per child for paramedics and shelters, singly or for
 //! a whole municipality (also the offline pack: `tsunagu disaster pack`).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::plan::{diff, Change, PlanDraft, PlanInput};
 use domain::{FieldError, ValidationErrors};
@@ -548,67 +550,75 @@ impl Store {
             }
             (None, None) => return Err(FieldError::required("municipality").into()),
         };
+        // A fixed number of queries per 500 children (not per child): an area print can hold
+        // hundreds of sheets.
         let mut out = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let row: (String, String, String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>) = sqlx::query_as(
-                "SELECT c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date, c.sex, c.municipality_code, \
-                 c.address, c.phone, c.primary_doctor, o.name FROM children c LEFT JOIN organizations o ON o.id = c.primary_hospital_id WHERE c.id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-            let medical_care: Vec<(String, Option<String>)> = sqlx::query_as(
-                "SELECT code, detail FROM child_medical_care WHERE child_id = $1 ORDER BY code",
-            )
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-            let mut devices: Vec<(String, Option<String>, Option<String>)> =
-                sqlx::query_as("SELECT kind, name, settings FROM power_devices WHERE child_id = $1 ORDER BY position")
-                    .bind(id)
-                    .fetch_all(&mut *conn)
-                    .await?;
-            if devices.is_empty() {
-                let rec: Vec<(String,)> = sqlx::query_as(
-                    "SELECT name FROM devices WHERE child_id = $1 ORDER BY position",
-                )
-                .bind(id)
-                .fetch_all(&mut *conn)
-                .await?;
-                devices = rec
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let children: Vec<(String, String, String, String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>)> =
+                fetch_in(&mut conn, &format!(
+                    "SELECT c.id, c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date, c.sex, c.municipality_code, \
+                     c.address, c.phone, c.primary_doctor, o.name FROM children c LEFT JOIN organizations o ON o.id = c.primary_hospital_id \
+                     WHERE c.id IN ({list})"
+                ), chunk).await?;
+            let care: Vec<(String, String, Option<String>)> = fetch_in(&mut conn, &format!(
+                "SELECT child_id, code, detail FROM child_medical_care WHERE child_id IN ({list}) ORDER BY child_id, code"
+            ), chunk).await?;
+            let power: Vec<(String, String, Option<String>, Option<String>)> = fetch_in(&mut conn, &format!(
+                "SELECT child_id, kind, name, settings FROM power_devices WHERE child_id IN ({list}) ORDER BY child_id, position"
+            ), chunk).await?;
+            let record: Vec<(String, String)> = fetch_in(&mut conn, &format!(
+                "SELECT child_id, name FROM devices WHERE child_id IN ({list}) ORDER BY child_id, position"
+            ), chunk).await?;
+            let guardians: Vec<(String, String, String, Option<String>)> = fetch_in(&mut conn, &format!(
+                "SELECT child_id, relation, name, phone FROM guardians WHERE child_id IN ({list}) ORDER BY child_id, is_primary DESC, position"
+            ), chunk).await?;
+            let plans: Vec<(String, i64, String)> = fetch_in(&mut conn, &format!(
+                "SELECT p.child_id, p.version, p.content FROM disaster_plans p WHERE p.child_id IN ({list}) \
+                 AND p.version = (SELECT MAX(q.version) FROM disaster_plans q WHERE q.child_id = p.child_id)"
+            ), chunk).await?;
+            let mut care_by = group(care.into_iter().map(|(c, code, d)| (c, (code, d))));
+            let mut power_by = group(power.into_iter().map(|(c, k, n, st)| (c, (k, n, st))));
+            let mut record_by = group(
+                record
                     .into_iter()
-                    .map(|(n,)| (String::new(), Some(n), None))
-                    .collect();
+                    .map(|(c, n)| (c, (String::new(), Some(n), None))),
+            );
+            let mut guardians_by = group(guardians.into_iter().map(|(c, r, n, p)| (c, (r, n, p))));
+            let mut plan_by: HashMap<String, (i64, String)> = plans
+                .into_iter()
+                .map(|(c, v, content)| (c, (v, content)))
+                .collect();
+            let mut rows: HashMap<String, _> =
+                children.into_iter().map(|r| (r.0.clone(), r)).collect();
+            for id in chunk {
+                let Some(row) = rows.remove(id) else { continue };
+                let devices = match power_by.remove(id) {
+                    Some(d) => d,
+                    None => record_by.remove(id).unwrap_or_default(),
+                };
+                let plan = plan_by.remove(id);
+                out.push(EmergencySheet {
+                    child_id: id.clone(),
+                    name: format!("{} {}", row.1, row.2),
+                    kana: format!("{} {}", row.3, row.4),
+                    birth_date: row.5,
+                    sex: row.6,
+                    municipality_code: row.7,
+                    address: row.8,
+                    phone: row.9,
+                    doctor: row.10,
+                    hospital: row.11,
+                    medical_care: care_by.remove(id).unwrap_or_default(),
+                    devices,
+                    guardians: guardians_by.remove(id).unwrap_or_default(),
+                    plan_version: plan.as_ref().map(|p| p.0),
+                    plan: plan.and_then(|(_, c)| serde_json::from_str(&c).ok()),
+                });
             }
-            let guardians: Vec<(String, String, Option<String>)> = sqlx::query_as(
-                "SELECT relation, name, phone FROM guardians WHERE child_id = $1 ORDER BY is_primary DESC, position",
-            )
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-            let plan: Option<(i64, String)> = sqlx::query_as(
-                "SELECT version, content FROM disaster_plans WHERE child_id = $1 ORDER BY version DESC LIMIT 1",
-            )
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-            out.push(EmergencySheet {
-                child_id: id.clone(),
-                name: format!("{} {}", row.0, row.1),
-                kana: format!("{} {}", row.2, row.3),
-                birth_date: row.4,
-                sex: row.5,
-                municipality_code: row.6,
-                address: row.7,
-                phone: row.8,
-                doctor: row.9,
-                hospital: row.10,
-                medical_care,
-                devices,
-                guardians,
-                plan_version: plan.as_ref().map(|p| p.0),
-                plan: plan.and_then(|(_, c)| serde_json::from_str(&c).ok()),
-            });
         }
         drop(conn);
         self.audit_event(
@@ -632,4 +642,25 @@ impl Store {
         .await?;
         Ok(out)
     }
+}
+
+/// Runs `sql` with `ids` bound as `$1…$n` (an `IN` list) and returns every row.
+async fn fetch_in<T>(conn: &mut sqlx::AnyConnection, sql: &str, ids: &[String]) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut q = sqlx::query_as::<_, T>(sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
+}
+
+/// Rows keyed by child id, grouped in their query order.
+fn group<V>(rows: impl Iterator<Item = (String, V)>) -> HashMap<String, Vec<V>> {
+    let mut m: HashMap<String, Vec<V>> = HashMap::new();
+    for (k, v) in rows {
+        m.entry(k).or_default().push(v);
+    }
+    m
 }

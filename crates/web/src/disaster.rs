@@ -24,9 +24,7 @@ use crate::pages::{page_status, render, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 fn place(code: &str) -> String {
-    domain::municipality::lookup(code)
-        .map(|g| g.name.clone())
-        .unwrap_or_else(|| code.to_string())
+    crate::pages::place_name(code)
 }
 
 /// The estimate as staff read it: 「3時間20分」, 「不明 — 先に電話」 with what is missing.

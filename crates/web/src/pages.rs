@@ -138,6 +138,54 @@ pub(crate) fn page_status<T: Template>(status: StatusCode, t: &T) -> PageResult 
     Ok((status, Html(render(t)?)).into_response())
 }
 
+/// A municipality's name from the embedded list (the code itself if unknown).
+pub(crate) fn place_name(code: &str) -> String {
+    domain::municipality::lookup(code)
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// The `encoding` of a CSV download: empty = CP932 (for Excel), else `cp932` or `utf8`.
+pub(crate) fn csv_encoding(a: &Authed, raw: &str) -> Result<domain::export::CsvEncoding, WebError> {
+    if raw.trim().is_empty() {
+        return Ok(domain::export::CsvEncoding::Cp932);
+    }
+    domain::export::CsvEncoding::parse(raw).ok_or_else(|| {
+        a.err(
+            domain::FieldError::new(
+                "encoding",
+                "unknown_code",
+                "文字コードは cp932 または utf8 を指定してください",
+                "The encoding must be cp932 or utf8.",
+            )
+            .into(),
+        )
+    })
+}
+
+/// A CSV file as a download named `filename`.
+pub(crate) fn csv_download(
+    bytes: Vec<u8>,
+    encoding: domain::export::CsvEncoding,
+    filename: &str,
+) -> Result<Response, WebError> {
+    use axum::http::{header, HeaderValue};
+    let mut res = bytes.into_response();
+    let headers = res.headers_mut();
+    let value = |s: String| {
+        HeaderValue::from_str(&s).map_err(|e| WebError::Internal(format!("header: {e}")))
+    };
+    headers.insert(
+        header::CONTENT_TYPE,
+        value(format!("text/csv; charset={}", encoding.charset()))?,
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        value(format!("attachment; filename=\"{filename}\""))?,
+    );
+    Ok(res)
+}
+
 /// A vocabulary list as (code, label) pairs for selects and checkboxes.
 pub(crate) fn choices(kind: VocabKind, lang: Lang) -> Vec<(String, String)> {
     vocab::entries(kind)

@@ -5,11 +5,11 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::{Form, Query};
-use domain::export::{CsvEncoding, CsvWriter};
+use domain::export::CsvWriter;
 use domain::payment::{RawRates, YearMonth, Yen};
 use domain::vocab::VocabKind;
 use domain::{FieldError, Lang};
@@ -23,9 +23,7 @@ use crate::pages::{choices, page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 fn place(code: &str) -> String {
-    domain::municipality::lookup(code)
-        .map(|g| g.name.clone())
-        .unwrap_or_else(|| code.to_string())
+    crate::pages::place_name(code)
 }
 
 fn money(y: &Yen, lang: Lang) -> String {
@@ -368,22 +366,7 @@ pub async fn statement_csv(
     Query(q): Query<CsvQuery>,
 ) -> Result<Response, WebError> {
     let m = month_of(&a, &q.month, state.clock.today_jst())?;
-    let encoding = if q.encoding.trim().is_empty() {
-        Some(CsvEncoding::Cp932)
-    } else {
-        CsvEncoding::parse(&q.encoding)
-    };
-    let Some(encoding) = encoding else {
-        return Err(a.err(
-            FieldError::new(
-                "encoding",
-                "unknown_code",
-                "文字コードは cp932 または utf8 を指定してください",
-                "The encoding must be cp932 or utf8.",
-            )
-            .into(),
-        ));
-    };
+    let encoding = crate::pages::csv_encoding(&a, &q.encoding)?;
     let s = state
         .store
         .payment_statement(
@@ -455,20 +438,7 @@ pub async fn statement_csv(
     ])
     .map_err(export_err)?;
     let bytes = w.finish().map_err(export_err)?;
-    let mut res = bytes.into_response();
-    let headers = res.headers_mut();
-    let value = |s: String| {
-        HeaderValue::from_str(&s).map_err(|e| WebError::Internal(format!("header: {e}")))
-    };
-    headers.insert(
-        header::CONTENT_TYPE,
-        value(format!("text/csv; charset={}", encoding.charset()))?,
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        value(format!("attachment; filename=\"payment-{m}-{id}.csv\""))?,
-    );
-    Ok(res)
+    crate::pages::csv_download(bytes, encoding, &format!("payment-{m}-{id}.csv"))
 }
 
 // ---------------------------------------------------------------- service history

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::{Form, Query};
@@ -12,7 +12,7 @@ use domain::export::{CsvEncoding, CsvWriter};
 use domain::plan::{warning_message, Change, Destination, DestinationKind, Person, PlanInput};
 use domain::power::DeviceKind;
 use domain::vocab::VocabKind;
-use domain::{FieldError, Lang};
+use domain::Lang;
 use serde::Deserialize;
 use store::plans::{DrillInput, EmergencySheet, PlanOverview};
 use store::StoreError;
@@ -661,22 +661,7 @@ pub async fn sheets_csv_download(
     a: Authed,
     Query(q): Query<SheetsQuery>,
 ) -> Result<Response, WebError> {
-    let encoding = if q.encoding.trim().is_empty() {
-        Some(CsvEncoding::Cp932)
-    } else {
-        CsvEncoding::parse(&q.encoding)
-    };
-    let Some(encoding) = encoding else {
-        return Err(a.err(
-            FieldError::new(
-                "encoding",
-                "unknown_code",
-                "文字コードは cp932 または utf8 を指定してください",
-                "The encoding must be cp932 or utf8.",
-            )
-            .into(),
-        ));
-    };
+    let encoding = crate::pages::csv_encoding(&a, &q.encoding)?;
     let sheets = state
         .store
         .emergency_sheets(a.actor(), None, Some(&q.municipality), state.clock.now())
@@ -684,23 +669,11 @@ pub async fn sheets_csv_download(
         .map_err(|e| a.err(e))?;
     let bytes =
         sheets_csv(&sheets, encoding, a.lang).map_err(|e| a.err(e.to_field_error().into()))?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    let value = |s: String| {
-        HeaderValue::from_str(&s).map_err(|e| WebError::Internal(format!("header: {e}")))
-    };
-    h.insert(
-        header::CONTENT_TYPE,
-        value(format!("text/csv; charset={}", encoding.charset()))?,
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        value(format!(
-            "attachment; filename=\"emergency-sheets-{}.csv\"",
-            q.municipality.trim()
-        ))?,
-    );
-    Ok(res)
+    crate::pages::csv_download(
+        bytes,
+        encoding,
+        &format!("emergency-sheets-{}.csv", q.municipality.trim()),
+    )
 }
 
 // ---------------------------------------------------------------- API

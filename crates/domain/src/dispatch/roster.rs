@@ -110,14 +110,7 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
 }
 
 fn small_number(field: &str, raw: &str, min: u32, max: u32) -> Result<u32, FieldError> {
-    let s: String = raw
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            _ => c,
-        })
-        .collect();
+    let s = crate::text::number_input(raw);
     if s.is_empty() {
         return Err(FieldError::required(field));
     }

@@ -9,19 +9,6 @@ use serde_json::{json, Value};
 
 use crate::*;
 
-async fn call(w: &World, token: &str, method: M, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = client()
-        .request(method, format!("{}{path}", w.app.addr))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn child(
     w: &World,
     family: &str,

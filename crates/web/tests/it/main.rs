@@ -337,3 +337,37 @@ pub fn coordinator_input(covers: &str) -> domain::dispatch::CoordinatorInput {
         ..Default::default()
     }
 }
+
+/// One JSON API call with a bearer token: (status, body as JSON or `null`).
+pub async fn api_request(
+    base: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = client()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// [`api_request`] against the world's app.
+pub async fn call(
+    w: &World,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    api_request(&w.app.addr, token, method, path, body).await
+}

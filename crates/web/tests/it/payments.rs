@@ -3,28 +3,9 @@
 //! lines, never edits; the CSV opens in Excel (CP932).
 
 use domain::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::*;
-
-async fn call(
-    w: &World,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = client()
-        .request(method, format!("{}{path}", w.app.addr))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn statement_follows_service_history_locks_on_approval_and_amends_after() {
