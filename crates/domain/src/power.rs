@@ -326,7 +326,7 @@ pub struct PowerSources {
 }
 
 /// Why an estimate cannot be made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "device")]
 pub enum Missing {
     /// A device's battery runtime is not recorded.
@@ -351,8 +351,13 @@ impl Missing {
     }
 }
 
+/// Version of the estimate rules. The store keeps each child's estimate precomputed for the
+/// outage triage list and recomputes every one when this number differs from the one it was
+/// computed with: raise it whenever [`estimate`] would answer differently for the same data.
+pub const ESTIMATE_VERSION: u32 = 1;
+
 /// How long a child can go without mains power.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum Estimate {
     /// No device needs electricity.

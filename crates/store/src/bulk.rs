@@ -151,6 +151,13 @@ impl Store {
                 written += q.execute(&mut *w.tx).await?.rows_affected();
             }
         }
+        // Loaded rows bypass the use cases that keep derived tables in step.
+        if batches
+            .iter()
+            .any(|b| crate::power_estimates::SOURCE_TABLES.contains(&b.table))
+        {
+            crate::power_estimates::rebuild(&mut w.tx, self.backend).await?;
+        }
         w.commit().await?;
         Ok(written)
     }

@@ -673,6 +673,8 @@ impl Store {
         .execute(&mut *w.tx)
         .await?;
         write_children_parts(&mut w.tx, &id, &draft, actor, now).await?;
+        crate::power_estimates::refresh(&mut w.tx, self.backend(), std::slice::from_ref(&id))
+            .await?;
         // A coordinator who registers a child keeps it in scope.
         if actor.assigned_only() && !draft.coordinator_ids.contains(&actor.user_id) {
             sqlx::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
@@ -760,6 +762,7 @@ impl Store {
             draft.coordinator_ids.clear();
         }
         write_children_parts(&mut w.tx, id, &draft, actor, now).await?;
+        crate::power_estimates::refresh(&mut w.tx, self.backend(), &[id.to_string()]).await?;
         append(
             &mut w.tx,
             self.backend(),

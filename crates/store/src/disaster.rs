@@ -47,7 +47,7 @@ pub struct PowerDeviceRecord {
 }
 
 impl PowerDeviceRecord {
-    fn device(&self) -> PowerDevice {
+    pub(crate) fn device(&self) -> PowerDevice {
         let u = |v: Option<i64>| v.and_then(|x| u32::try_from(x).ok());
         PowerDevice {
             kind: self.kind,
@@ -305,12 +305,16 @@ pub struct TriageCounts {
 pub struct Triage {
     /// The incident.
     pub incident: IncidentSummary,
-    /// Ordered: unknown first, then fewest minutes first.
+    /// One page of the list, ordered: unknown first, then fewest minutes first.
     pub rows: Vec<TriageRow>,
     /// Figures.
     pub counts: TriageCounts,
     /// False when the caller sees figures only (municipal users after the incident closed).
     pub rows_visible: bool,
+    /// Position of the first row in the whole list.
+    pub offset: i64,
+    /// Page size asked for.
+    pub limit: i64,
 }
 
 /// The closing report.
@@ -421,25 +425,12 @@ fn incident_of(r: IncidentRow) -> IncidentSummary {
     }
 }
 
-/// Everything the triage needs about the power-dependent children of a center, loaded in a
-/// fixed number of queries whatever the number of children.
-struct AreaData {
-    /// (id, name, kana, municipality, address).
-    children: Vec<(String, String, String, String, Option<String>)>,
-    devices: HashMap<String, Vec<PowerDevice>>,
-    record_only: HashMap<String, Vec<Option<i64>>>,
-    sources: HashMap<String, (i64, bool, bool, i64)>,
-    units_wh: HashMap<String, i64>,
-    /// Guardians of the center's active children, primary first then in the record's order.
-    contacts: HashMap<String, Vec<Contact>>,
-}
-
 /// `SELECT {json_rows(…)} FROM …` answers one row holding every matching row as a JSON array of
 /// arrays. The drivers hand each result row from the database thread to the async task on its
 /// own (on SQLite a thread switch per row), which dominated the triage of a large center: one
 /// row per query instead of one per child, device or guardian made the 20,000-children list
 /// about ten times faster. The order of the array is not relied on.
-fn json_rows(backend: crate::Backend, columns: &str) -> String {
+pub(crate) fn json_rows(backend: crate::Backend, columns: &str) -> String {
     match backend {
         crate::Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
         crate::Backend::Postgres => {
@@ -448,16 +439,151 @@ fn json_rows(backend: crate::Backend, columns: &str) -> String {
     }
 }
 
-/// Guardians' phones on the listed rows, primary first.
-fn attach_contacts(rows: &mut [TriageRow], mut contacts: HashMap<String, Vec<Contact>>) {
-    for r in rows {
-        r.contacts = contacts.remove(&r.child_id).unwrap_or_default();
+/// Decodes the single row of a [`json_rows`] query.
+pub(crate) fn decode_rows<T: serde::de::DeserializeOwned>(raw: &str) -> Result<Vec<T>> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Config(format!("triage rows: {e}")))
+}
+
+/// Which part of the triage list to return: staff work it from the top, and a page keeps the
+/// self-refreshing view light however many children the outage covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TriagePage {
+    /// Rows skipped.
+    pub offset: i64,
+    /// Rows returned at most.
+    pub limit: i64,
+}
+
+impl TriagePage {
+    /// Rows per page unless asked otherwise.
+    pub const DEFAULT_LIMIT: i64 = 100;
+    /// The largest page the API returns.
+    pub const MAX_LIMIT: i64 = 1000;
+
+    /// The first page.
+    pub fn first() -> Self {
+        TriagePage {
+            offset: 0,
+            limit: Self::DEFAULT_LIMIT,
+        }
+    }
+
+    /// The page a request asks for: `offset` (empty: 0) and `limit` (empty: 100) as typed,
+    /// `limit` in 1..=1000.
+    pub fn parse(offset: &str, limit: &str) -> std::result::Result<Self, ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        let offset = errs.check(domain::text::whole_number(
+            "offset",
+            offset,
+            100_000_000,
+            "開始位置",
+            "Offset",
+        ));
+        let limit = errs.check(domain::text::whole_number(
+            "limit",
+            limit,
+            u32::try_from(Self::MAX_LIMIT).unwrap_or(1000),
+            "件数",
+            "Limit",
+        ));
+        if limit == Some(Some(0)) {
+            errs.push(FieldError::new(
+                "limit",
+                "out_of_range",
+                "件数は1〜1000で指定してください",
+                "The limit must be between 1 and 1000.",
+            ));
+        }
+        errs.into_result()?;
+        Ok(TriagePage {
+            offset: offset.flatten().map_or(0, i64::from),
+            limit: limit.flatten().map_or(Self::DEFAULT_LIMIT, i64::from),
+        })
+    }
+
+    /// The whole list (the closing report).
+    fn everything() -> Self {
+        TriagePage {
+            offset: 0,
+            limit: i64::MAX,
+        }
     }
 }
 
-/// Decodes the single row of a [`json_rows`] query.
-fn decode_rows<T: serde::de::DeserializeOwned>(raw: &str) -> Result<Vec<T>> {
-    serde_json::from_str(raw).map_err(|e| StoreError::Config(format!("triage rows: {e}")))
+/// SQL condition on `e` (`child_power_estimates`) that holds for children in any of `areas`,
+/// the same places `area_contains` accepts: a prefecture code matches on the code's first two
+/// digits, a municipality code itself or the wards of a designated city. Appends its binds.
+fn area_condition(areas: &[String], binds: &mut Vec<String>) -> String {
+    let mut terms = Vec::new();
+    for a in areas {
+        if a.get(2..5) == Some("000") {
+            binds.push(a.get(..2).unwrap_or_default().to_string());
+            terms.push(format!("e.prefecture_code = ${}", binds.len()));
+        } else {
+            binds.push(a.clone());
+            binds.push(a.clone());
+            terms.push(format!(
+                "e.municipality_code = ${} OR e.parent_code = ${}",
+                binds.len() - 1,
+                binds.len()
+            ));
+        }
+    }
+    if terms.is_empty() {
+        "1 = 0".to_string()
+    } else {
+        format!("({})", terms.join(" OR "))
+    }
+}
+
+/// A triage row as read: child, name, kana, place, estimate JSON, device codes, car,
+/// generator, then the latest check-in's state, time, note, who and count.
+type TriageDbRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+fn triage_row(r: TriageDbRow) -> Result<TriageRow> {
+    let (id, family, given, kana, m, address, est, kinds, car, gen, status, at, note, by, count) =
+        r;
+    let estimate: Estimate = serde_json::from_str(&est)
+        .map_err(|e| StoreError::Config(format!("stored estimate of {id}: {e}")))?;
+    let checkin = match (status.as_deref().and_then(CheckinStatus::parse), at) {
+        (Some(status), Some(at)) => Some(LatestCheckin {
+            status,
+            at,
+            by: by.unwrap_or_default(),
+            note,
+            count: count.unwrap_or(1),
+        }),
+        _ => None,
+    };
+    Ok(TriageRow {
+        child_id: id,
+        name: format!("{family} {given}"),
+        kana,
+        municipality_code: m,
+        address,
+        estimate,
+        devices: kinds.split(',').filter_map(DeviceKind::parse).collect(),
+        car_inverter: car != 0,
+        generator: gen != 0,
+        contacts: Vec::new(),
+        checkin,
+    })
 }
 
 impl Store {
@@ -668,6 +794,7 @@ impl Store {
         .bind(ts(now))
         .execute(&mut *w.tx)
         .await?;
+        crate::power_estimates::refresh(&mut w.tx, self.backend(), &[child_id.to_string()]).await?;
         append(
             &mut w.tx,
             self.backend(),
@@ -749,6 +876,7 @@ impl Store {
         .bind(ts(now))
         .execute(&mut *w.tx)
         .await?;
+        crate::power_estimates::refresh(&mut w.tx, self.backend(), &[child_id.to_string()]).await?;
         append(
             &mut w.tx,
             self.backend(),
@@ -888,170 +1016,19 @@ impl Store {
         row.map(incident_of).ok_or(StoreError::NotFound)
     }
 
-    /// The center's power-dependent children with everything the estimate needs, and their
-    /// guardians' phones. One after the other: on SQLite, concurrent readers share one page
-    /// cache lock, and running these queries at once on several connections was slower.
-    async fn area_data(&self, center_id: &str) -> Result<AreaData> {
-        let backend = self.backend();
-        // Each query answers one row: a JSON array of the matching rows (see json_rows).
-        let one = |sql: String| async move {
-            let raw: String = sqlx::query_scalar(&sql)
-                .bind(center_id)
-                .fetch_one(self.pool())
-                .await?;
-            Ok::<String, StoreError>(raw)
-        };
-        let children_raw = one(format!(
-            "SELECT {} FROM children c LEFT JOIN child_power s ON s.child_id = c.id \
-             WHERE c.center_id = $1 AND c.status = 'active' AND (\
-               EXISTS (SELECT 1 FROM power_devices p WHERE p.child_id = c.id) OR \
-               EXISTS (SELECT 1 FROM devices d WHERE d.child_id = c.id AND d.uses_electricity = 1))",
-            json_rows(
-                backend,
-                "c.id, c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, \
-                 c.municipality_code, c.address, \
-                 s.portable_wh, s.car_inverter, s.generator, s.oxygen_cylinder_hours"
-            )
-        ))
-        .await?;
-        let devices_raw = one(format!(
-            "SELECT {} FROM power_devices p JOIN children c ON c.id = p.child_id WHERE c.center_id = $1",
-            json_rows(
-                backend,
-                "p.child_id, p.position, p.kind, p.watts, p.internal_minutes, p.spare_count, \
-                 p.spare_minutes, p.minutes_per_hour"
-            )
-        ))
-        .await?;
-        let record_raw = one(format!(
-            "SELECT {} FROM devices d JOIN children c ON c.id = d.child_id \
-             WHERE c.center_id = $1 AND d.uses_electricity = 1",
-            json_rows(backend, "d.child_id, d.position, d.battery_minutes")
-        ))
-        .await?;
-        let units_raw = one(format!(
-            "SELECT {} FROM power_units WHERE center_id = $1 AND returned_on IS NULL",
-            json_rows(backend, "child_id, capacity_wh")
-        ))
-        .await?;
-        let guardians_raw = one(format!(
-            "SELECT {} FROM guardians g JOIN children c ON c.id = g.child_id \
-             WHERE c.center_id = $1 AND c.status = 'active'",
-            json_rows(
-                backend,
-                "g.child_id, g.is_primary, g.position, g.relation, g.name, g.phone, g.phone2"
-            )
-        ))
-        .await?;
-        type ChildRow = (
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-        );
-        let mut children = Vec::new();
-        let mut sources = HashMap::new();
-        for (id, family, given, family_kana, given_kana, m, address, wh, car, gen, ox) in
-            decode_rows::<ChildRow>(&children_raw)?
-        {
-            // A child without a child_power row has no household sources.
-            if let (Some(wh), Some(car), Some(gen), Some(ox)) = (wh, car, gen, ox) {
-                sources.insert(id.clone(), (wh, car != 0, gen != 0, ox));
-            }
-            children.push((
-                id,
-                format!("{family} {given}"),
-                format!("{family_kana} {given_kana}"),
-                m,
-                address,
-            ));
-        }
-        type DeviceRow = (
-            String,
-            i64,
-            String,
-            Option<i64>,
-            Option<i64>,
-            i64,
-            Option<i64>,
-            i64,
-        );
-        let mut rows = decode_rows::<DeviceRow>(&devices_raw)?;
-        // Each child's devices in the order of its record, as the power page lists them.
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-        let mut devices: HashMap<String, Vec<PowerDevice>> = HashMap::new();
-        for (child, _, kind, watts, internal, spare_count, spare_minutes, mph) in rows {
-            let Some(kind) = DeviceKind::parse(&kind) else {
-                continue;
-            };
-            let rec = PowerDeviceRecord {
-                kind,
-                name: None,
-                watts,
-                internal_minutes: internal,
-                spare_count,
-                spare_minutes,
-                minutes_per_hour: mph,
-                settings: None,
-            };
-            devices.entry(child).or_default().push(rec.device());
-        }
-        let mut rows = decode_rows::<(String, i64, Option<i64>)>(&record_raw)?;
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-        let mut record_only: HashMap<String, Vec<Option<i64>>> = HashMap::new();
-        for (child, _, battery) in rows {
-            record_only.entry(child).or_default().push(battery);
-        }
-        let mut units_wh: HashMap<String, i64> = HashMap::new();
-        for (c, wh) in decode_rows::<(String, i64)>(&units_raw)? {
-            *units_wh.entry(c).or_default() += wh;
-        }
-        type GuardianRow = (
-            String,
-            i64,
-            i64,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-        );
-        let mut rows = decode_rows::<GuardianRow>(&guardians_raw)?;
-        // Primary first, then in the record's order.
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-        let mut contacts: HashMap<String, Vec<Contact>> = HashMap::new();
-        for (child, _, _, relation, name, phone, phone2) in rows {
-            contacts.entry(child).or_default().push(Contact {
-                relation,
-                name,
-                phone,
-                phone2,
-            });
-        }
-        Ok(AreaData {
-            children,
-            devices,
-            record_only,
-            sources,
-            units_wh,
-            contacts,
-        })
-    }
-
     /// The triage list of an incident: every power-dependent child of the affected areas,
     /// unknown estimates first, then by fewest minutes; with phones and the latest check-in.
     /// Staff see all; a coordinator their assigned children; a municipal user their area while
     /// the incident is open (audited), figures only afterwards.
+    ///
+    /// The counts cover the whole list; `rows` holds the requested page of it. Estimates come
+    /// precomputed from `child_power_estimates` (see `power_estimates`), so the cost follows
+    /// the page, not the number of children in the area.
     pub async fn triage(
         &self,
         actor: &Actor,
         incident_id: &str,
+        page: TriagePage,
         now: DateTime<Utc>,
     ) -> Result<Triage> {
         let incident = self.incident(actor, incident_id).await?;
@@ -1059,152 +1036,92 @@ impl Store {
         if !(actor.reads_children() || municipal) {
             return Err(StoreError::Forbidden);
         }
-        let data = self.area_data(&actor.center_id).await?;
-        let assigned: Option<Vec<String>> = if actor.assigned_only() {
-            Some(
-                sqlx::query_scalar("SELECT child_id FROM child_coordinators WHERE user_id = $1")
-                    .bind(&actor.user_id)
-                    .fetch_all(self.pool())
-                    .await?,
-            )
-        } else {
-            None
-        };
-        let checkins_raw: String = sqlx::query_scalar(&format!(
-            "SELECT {} FROM checkins k JOIN users u ON u.id = k.by_user WHERE k.incident_id = $1",
-            json_rows(
-                self.backend(),
-                "k.child_id, k.status, k.at, k.note, u.display_name, k.id"
-            )
-        ))
-        .bind(incident_id)
-        .fetch_one(self.pool())
-        .await?;
-        let AreaData {
-            children,
-            devices: mut devices_of,
-            record_only,
-            sources: household,
-            units_wh,
-            contacts,
-        } = data;
-        let in_area = |m: &str| {
-            incident
-                .municipality_codes
-                .iter()
-                .any(|a| area_contains(a, m))
-        };
-        let in_scope = |id: &str, m: &str| {
-            assigned.as_ref().is_none_or(|a| a.iter().any(|x| x == id))
-                && (!municipal
-                    || actor
-                        .municipalities
-                        .iter()
-                        .any(|mine| area_contains(mine, m)))
-        };
-        type CheckinRow = (String, String, String, Option<String>, String, String);
-        let mut checkins = decode_rows::<CheckinRow>(&checkins_raw)?;
-        // Oldest first, so the last one seen per child is its state.
-        checkins.sort_unstable_by(|a, b| a.2.cmp(&b.2).then_with(|| a.5.cmp(&b.5)));
-        let mut latest: HashMap<String, LatestCheckin> = HashMap::new();
-        for (child, status, at, note, by, _) in checkins {
-            let Some(status) = CheckinStatus::parse(&status) else {
-                continue;
-            };
-            let count = latest.get(&child).map(|l| l.count).unwrap_or(0) + 1;
-            latest.insert(
-                child,
-                LatestCheckin {
-                    status,
-                    at,
-                    by,
-                    note,
-                    count,
-                },
-            );
+        // The list's condition on `e` (child_power_estimates), with its text binds from $1.
+        let mut binds = vec![actor.center_id.clone()];
+        let mut filter = format!(
+            "e.center_id = $1 AND {}",
+            area_condition(&incident.municipality_codes, &mut binds)
+        );
+        if municipal {
+            filter.push_str(" AND ");
+            filter.push_str(&area_condition(&actor.municipalities, &mut binds));
         }
-        let mut rows: Vec<TriageRow> = Vec::new();
-        for (id, name, kana, m, address) in children {
-            if !in_area(&m) || !in_scope(&id, &m) {
-                continue;
-            }
-            let (wh, car, gen, ox) = household.get(&id).copied().unwrap_or((0, false, false, 0));
-            let sources = PowerSources {
-                portable_wh: u32::try_from(wh + units_wh.get(&id).copied().unwrap_or(0))
-                    .unwrap_or(u32::MAX),
-                car_inverter: car,
-                generator: gen,
-                oxygen_cylinder_hours: u32::try_from(ox).unwrap_or(0),
-            };
-            // Children whose devices are only listed on the record (no power details yet) are
-            // estimated from the record's battery minutes, draw unknown.
-            let devices: Vec<PowerDevice> = match devices_of.remove(&id) {
-                Some(d) => d,
-                None => record_only
-                    .get(&id)
-                    .map(|v| {
-                        v.iter()
-                            .map(|b| PowerDevice {
-                                kind: DeviceKind::Other,
-                                watts: None,
-                                internal_minutes: b.and_then(|x| u32::try_from(x).ok()),
-                                spare_count: 0,
-                                spare_minutes: None,
-                                duty: Duty::Continuous,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            };
-            let est = estimate(&devices, &sources);
-            if est == Estimate::NotDependent {
-                continue;
-            }
-            let checkin = latest.remove(&id);
-            rows.push(TriageRow {
-                child_id: id,
-                name,
-                kana,
-                municipality_code: m,
-                address,
-                estimate: est,
-                devices: devices.iter().map(|d| d.kind).collect(),
-                car_inverter: car,
-                generator: gen,
-                contacts: Vec::new(),
-                checkin,
-            });
+        if actor.assigned_only() {
+            binds.push(actor.user_id.clone());
+            filter.push_str(&format!(
+                " AND e.child_id IN (SELECT child_id FROM child_coordinators WHERE user_id = ${})",
+                binds.len()
+            ));
         }
-        rows.sort_by(|a, b| {
-            a.estimate
-                .sort_key()
-                .cmp(&b.estimate.sort_key())
-                .then_with(|| a.kana.cmp(&b.kana))
-                .then_with(|| a.child_id.cmp(&b.child_id))
-        });
-        let mut counts = TriageCounts {
-            total: i64::try_from(rows.len()).unwrap_or(0),
-            ..Default::default()
-        };
-        let mut by: HashMap<&'static str, i64> = HashMap::new();
-        for r in &rows {
-            match &r.checkin {
-                Some(c) => *by.entry(c.status.code()).or_default() += 1,
-                None => counts.not_called += 1,
-            }
-            if matches!(r.estimate, Estimate::Unknown { .. }) {
-                counts.unknown += 1;
+        let incident_bind = binds.len() + 1;
+
+        let sql = format!(
+            "SELECT e.sort_class, COUNT(*) FROM child_power_estimates e WHERE {filter} GROUP BY e.sort_class"
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let mut counts = TriageCounts::default();
+        for (class, n) in q.fetch_all(self.pool()).await? {
+            counts.total += n;
+            if class == 0 {
+                counts.unknown += n;
             }
         }
+        let sql = format!(
+            "SELECT l.status, COUNT(*) FROM checkin_latest l \
+             JOIN child_power_estimates e ON e.child_id = l.child_id \
+             WHERE l.incident_id = ${incident_bind} AND {filter} GROUP BY l.status"
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let by: HashMap<String, i64> = q
+            .bind(incident_id)
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .collect();
         counts.by_status = CheckinStatus::all()
             .into_iter()
             .map(|s| (s.code().to_string(), by.get(s.code()).copied().unwrap_or(0)))
             .collect();
+        counts.not_called = counts.total - counts.by_status.iter().map(|(_, n)| n).sum::<i64>();
+
         let rows_visible = !(municipal && incident.status != "open");
-        if !rows_visible {
-            rows.clear();
-        } else {
-            attach_contacts(&mut rows, contacts);
+        let mut rows = Vec::new();
+        if rows_visible {
+            let sql = format!(
+                "SELECT e.child_id, c.family_name, c.given_name, e.kana, e.municipality_code, \
+                   c.address, e.estimate, e.device_kinds, e.car_inverter, e.generator, \
+                   l.status, l.at, l.note, u.display_name, l.checkin_count \
+                 FROM child_power_estimates e \
+                 JOIN children c ON c.id = e.child_id \
+                 LEFT JOIN checkin_latest l ON l.incident_id = ${incident_bind} AND l.child_id = e.child_id \
+                 LEFT JOIN users u ON u.id = l.by_user \
+                 WHERE {filter} \
+                 ORDER BY e.sort_class, e.minutes, e.kana, e.child_id \
+                 LIMIT ${} OFFSET ${}",
+                incident_bind + 1,
+                incident_bind + 2
+            );
+            let mut q = sqlx::query_as::<_, TriageDbRow>(&sql);
+            for b in &binds {
+                q = q.bind(b);
+            }
+            let found = q
+                .bind(incident_id)
+                .bind(page.limit)
+                .bind(page.offset)
+                .fetch_all(self.pool())
+                .await?;
+            rows = found
+                .into_iter()
+                .map(triage_row)
+                .collect::<Result<Vec<_>>>()?;
+            self.attach_contacts(&mut rows).await?;
         }
         self.audit_event(
             Some(actor),
@@ -1217,7 +1134,7 @@ impl Store {
                 },
                 entity: "incident",
                 entity_id: Some(incident_id),
-                detail: format!("rows={}", rows.len()),
+                detail: format!("rows={} offset={}", rows.len(), page.offset),
             },
         )
         .await?;
@@ -1226,7 +1143,38 @@ impl Store {
             rows,
             counts,
             rows_visible,
+            offset: page.offset,
+            limit: page.limit,
         })
+    }
+
+    /// Guardians' phones on the listed rows, primary first then in the record's order.
+    async fn attach_contacts(&self, rows: &mut [TriageRow]) -> Result<()> {
+        let mut contacts: HashMap<String, Vec<Contact>> = HashMap::new();
+        for chunk in rows.chunks(500) {
+            let sql = format!(
+                "SELECT child_id, relation, name, phone, phone2 FROM guardians \
+                 WHERE child_id IN ({}) ORDER BY child_id, is_primary DESC, position",
+                crate::power_estimates::placeholders(1, chunk.len())
+            );
+            let mut q =
+                sqlx::query_as::<_, (String, String, String, Option<String>, Option<String>)>(&sql);
+            for r in chunk {
+                q = q.bind(&r.child_id);
+            }
+            for (child, relation, name, phone, phone2) in q.fetch_all(self.pool()).await? {
+                contacts.entry(child).or_default().push(Contact {
+                    relation,
+                    name,
+                    phone,
+                    phone2,
+                });
+            }
+        }
+        for r in rows {
+            r.contacts = contacts.remove(&r.child_id).unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// Records a check-in for a child on an open incident's list (append-only). Responders for
@@ -1283,8 +1231,9 @@ impl Store {
             .into());
         };
         let note = domain::text::optional_text("note", note, 1000)?;
+        let checkin_id = new_id();
         sqlx::query("INSERT INTO checkins (id, incident_id, child_id, status, note, at, by_user) VALUES ($1,$2,$3,$4,$5,$6,$7)")
-            .bind(new_id())
+            .bind(&checkin_id)
             .bind(incident_id)
             .bind(child_id)
             .bind(status.code())
@@ -1293,6 +1242,28 @@ impl Store {
             .bind(&actor.user_id)
             .execute(&mut *w.tx)
             .await?;
+        // The triage list reads each child's state from here. A check-in stamped earlier than
+        // the kept one (a clock set back) is counted but does not replace it.
+        sqlx::query(
+            "INSERT INTO checkin_latest (incident_id, child_id, checkin_id, status, note, at, by_user, checkin_count) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,1) \
+             ON CONFLICT (incident_id, child_id) DO UPDATE SET \
+               checkin_id = CASE WHEN excluded.at >= checkin_latest.at THEN excluded.checkin_id ELSE checkin_latest.checkin_id END, \
+               status = CASE WHEN excluded.at >= checkin_latest.at THEN excluded.status ELSE checkin_latest.status END, \
+               note = CASE WHEN excluded.at >= checkin_latest.at THEN excluded.note ELSE checkin_latest.note END, \
+               by_user = CASE WHEN excluded.at >= checkin_latest.at THEN excluded.by_user ELSE checkin_latest.by_user END, \
+               at = CASE WHEN excluded.at >= checkin_latest.at THEN excluded.at ELSE checkin_latest.at END, \
+               checkin_count = checkin_latest.checkin_count + 1",
+        )
+        .bind(incident_id)
+        .bind(child_id)
+        .bind(&checkin_id)
+        .bind(status.code())
+        .bind(note.as_deref())
+        .bind(ts(now))
+        .bind(&actor.user_id)
+        .execute(&mut *w.tx)
+        .await?;
         append(
             &mut w.tx,
             self.backend(),
@@ -1318,7 +1289,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<IncidentReport> {
         deny_unless(actor, &[Role::Admin, Role::Advisor])?;
-        let triage = self.triage(actor, incident_id, now).await?;
+        let triage = self
+            .triage(actor, incident_id, TriagePage::everything(), now)
+            .await?;
         if triage.incident.status != "open" {
             return Err(FieldError::new(
                 "incident",

@@ -22,6 +22,7 @@ pub mod maintenance;
 pub mod organizations;
 pub mod payments;
 pub mod plans;
+mod power_estimates;
 pub mod reports;
 pub mod scope;
 pub mod stats;
@@ -181,6 +182,7 @@ impl Store {
             password_jobs: start_password_threads(cores),
         };
         store.ensure_consultation_stats().await?;
+        store.ensure_power_estimates().await?;
         Ok(store)
     }
 

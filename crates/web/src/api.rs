@@ -60,7 +60,7 @@ pub(crate) fn from_object<T: DeserializeOwned>(
 }
 
 /// Parse query strings into a 422 (not axum's plain-text 400) when malformed.
-fn query<T: DeserializeOwned + Default>(
+pub(crate) fn query<T: DeserializeOwned + Default>(
     a: &Authed,
     q: Result<Query<T>, axum_extra::extract::QueryRejection>,
 ) -> Result<T, WebError> {

@@ -8,13 +8,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::Json;
-use axum_extra::extract::Form;
+use axum_extra::extract::{Form, Query};
 use domain::power::{format_minutes, DeviceInput, DeviceKind, Estimate};
 use domain::Lang;
 use serde::Deserialize;
 use store::disaster::{
     CheckinStatus, ChildPower, IncidentInput, IncidentReport, IncidentSummary, PowerInput,
-    PowerUnitInput, Triage, TriageRow, RESPONDER_ROLES,
+    PowerUnitInput, Triage, TriagePage, TriageRow, RESPONDER_ROLES,
 };
 use store::StoreError;
 
@@ -481,17 +481,54 @@ impl RowsFragment {
     fn open(&self) -> bool {
         self.t.incident.status == "open"
     }
+    /// Number of the row on the whole list (1-based).
+    fn number(&self, index: &usize) -> i64 {
+        self.t.offset + i64::try_from(*index).unwrap_or(0)
+    }
+    /// Where the previous page starts, if there is one.
+    fn prev_offset(&self) -> Option<i64> {
+        (self.t.offset > 0).then(|| (self.t.offset - self.t.limit).max(0))
+    }
+    /// Where the next page starts, if there is one.
+    fn next_offset(&self) -> Option<i64> {
+        let next = self.t.offset + self.t.limit;
+        (next < self.t.counts.total).then_some(next)
+    }
+    /// 「1〜100件目 / 20,000件」.
+    fn range(&self) -> String {
+        let first = self.t.offset + 1;
+        let last = self.t.offset + i64::try_from(self.t.rows.len()).unwrap_or(0);
+        self.l.tr.0.pick(
+            format!("{first}〜{last}件目 / {}件", self.t.counts.total),
+            format!("{first}–{last} of {}", self.t.counts.total),
+        )
+    }
+}
+
+/// `?offset=&limit=` of the triage list, as typed (checked by `TriagePage::parse`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PageQuery {
+    offset: String,
+    limit: String,
+}
+
+impl PageQuery {
+    fn page(&self, a: &Authed) -> Result<TriagePage, WebError> {
+        TriagePage::parse(&self.offset, &self.limit).map_err(|e| a.err(StoreError::Validation(e)))
+    }
 }
 
 async fn rows_fragment(
     state: &AppState,
     a: &Authed,
     id: &str,
+    page: TriagePage,
     error: String,
 ) -> Result<RowsFragment, WebError> {
     let t = state
         .store
-        .triage(a.actor(), id, state.clock.now())
+        .triage(a.actor(), id, page, state.clock.now())
         .await
         .map_err(|e| a.err(e))?;
     let lang = a.lang;
@@ -512,10 +549,11 @@ async fn incident_page(
     state: &AppState,
     a: &Authed,
     id: &str,
+    page: TriagePage,
     status: StatusCode,
     error: String,
 ) -> PageResult {
-    let rows = rows_fragment(state, a, id, error).await?;
+    let rows = rows_fragment(state, a, id, page, error).await?;
     let report = if rows.t.incident.status == "closed" {
         state
             .store
@@ -542,8 +580,10 @@ pub async fn incident(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> PageResult {
-    incident_page(&state, &a, &id, StatusCode::OK, String::new()).await
+    let page = q.page(&a)?;
+    incident_page(&state, &a, &id, page, StatusCode::OK, String::new()).await
 }
 
 /// GET /incidents/{id}/rows — the list alone (htmx polling).
@@ -551,8 +591,10 @@ pub async fn incident_rows(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> PageResult {
-    let f = rows_fragment(&state, &a, &id, String::new()).await?;
+    let page = q.page(&a)?;
+    let f = rows_fragment(&state, &a, &id, page, String::new()).await?;
     Ok(Html(render(&f)?).into_response())
 }
 
@@ -563,6 +605,8 @@ pub struct CheckinForm {
     child_id: String,
     status: String,
     note: String,
+    /// The page of the list the form was on, shown again afterwards.
+    offset: String,
 }
 
 /// POST /incidents/{id}/checkins — record a check-in; htmx gets the refreshed list back.
@@ -574,6 +618,7 @@ pub async fn checkin(
     Form(f): Form<CheckinForm>,
 ) -> PageResult {
     let htmx = headers.contains_key("hx-request");
+    let page = TriagePage::parse(&f.offset, "").unwrap_or_else(|_| TriagePage::first());
     let result = state
         .store
         .check_in(
@@ -596,7 +641,7 @@ pub async fn checkin(
     };
     match (htmx, error.is_empty()) {
         (true, ok) => {
-            let frag = rows_fragment(&state, &a, &id, error).await?;
+            let frag = rows_fragment(&state, &a, &id, page, error).await?;
             let status = if ok {
                 StatusCode::OK
             } else {
@@ -609,9 +654,19 @@ pub async fn checkin(
             )
                 .into_response())
         }
-        (false, true) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
+        (false, true) => {
+            Ok(Redirect::to(&format!("/incidents/{id}?offset={}", page.offset)).into_response())
+        }
         (false, false) => {
-            incident_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, error).await
+            incident_page(
+                &state,
+                &a,
+                &id,
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error,
+            )
+            .await
         }
     }
 }
@@ -634,7 +689,15 @@ pub async fn incident_close(
                 .map(|e| e.message(a.lang).to_string())
                 .collect::<Vec<_>>()
                 .join(" ");
-            incident_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, msg).await
+            incident_page(
+                &state,
+                &a,
+                &id,
+                TriagePage::first(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                msg,
+            )
+            .await
         }
         Err(e) => Err(a.err(e)),
     }
@@ -734,11 +797,13 @@ pub async fn api_triage(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
+    q: Result<Query<PageQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<Triage>, WebError> {
+    let page = crate::api::query(&a, q)?.page(&a)?;
     Ok(Json(
         state
             .store
-            .triage(a.actor(), &id, state.clock.now())
+            .triage(a.actor(), &id, page, state.clock.now())
             .await
             .map_err(|e| a.err(e))?,
     ))

@@ -390,7 +390,11 @@ pub fn document() -> Value {
             "/api/v1/incidents/{id}/triage": {
                 "parameters": id_param(),
                 "get": {
-                    "operationId": "incidentTriage", "summary": "Every power-dependent child in the area: unknown estimates first, then fewest minutes of power left; phones and latest check-in (audited)",
+                    "operationId": "incidentTriage", "summary": "Every power-dependent child in the area: unknown estimates first, then fewest minutes of power left; phones and latest check-in (audited). Counts cover the whole list; rows are one page of it",
+                    "parameters": [
+                        { "name": "offset", "in": "query", "required": false, "description": "Rows to skip (default 0)", "schema": { "type": "integer", "minimum": 0, "maximum": 100000000 } },
+                        { "name": "limit", "in": "query", "required": false, "description": "Rows to return (default 100)", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+                    ],
                     "responses": ok_json("200", "Triage", r("Triage"))
                 }
             },
@@ -514,12 +518,13 @@ pub fn document() -> Value {
                 "Incident": { "type": "object", "required": ["id", "title", "municipality_codes", "started_at", "status"], "properties": {
                     "id": s("string"), "title": s("string"), "municipality_codes": strs.clone(), "started_at": s("string"),
                     "expected_restoration_at": nullable_str.clone(), "status": { "type": "string", "enum": ["open", "closed"] }, "closed_at": nullable_str.clone() } },
-                "Triage": { "type": "object", "required": ["incident", "rows", "counts", "rows_visible"], "properties": {
+                "Triage": { "type": "object", "required": ["incident", "rows", "counts", "rows_visible", "offset", "limit"], "properties": {
                     "incident": r("Incident"), "rows": { "type": "array", "items": { "type": "object", "required": ["child_id", "name", "estimate", "contacts"], "properties": {
                         "child_id": s("string"), "name": s("string"), "kana": s("string"), "municipality_code": s("string"), "address": nullable_str.clone(),
                         "estimate": r("Estimate"), "devices": strs.clone(), "car_inverter": s("boolean"), "generator": s("boolean"),
                         "contacts": { "type": "array", "items": { "type": "object" } }, "checkin": { "type": ["object", "null"] } } } },
-                    "counts": { "type": "object" }, "rows_visible": s("boolean") } },
+                    "counts": { "type": "object", "description": "Whole list: total, not_called, unknown, by_status" }, "rows_visible": s("boolean"),
+                    "offset": { "type": "integer", "description": "Position of the first row in the whole list" }, "limit": s("integer") } },
                 "CheckinInput": { "type": "object", "required": ["child_id", "status"], "additionalProperties": false, "properties": {
                     "child_id": s("string"), "status": { "type": "string", "enum": ["unreached", "safe_at_home", "needs_help", "evacuated", "hospitalized"] }, "note": s("string") } },
                 "IncidentReport": { "type": "object", "required": ["children", "reached", "never_reached", "by_status", "minutes_to_reach"], "properties": {

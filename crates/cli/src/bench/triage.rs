@@ -857,7 +857,12 @@ mod tests {
             .unwrap()
             .unwrap();
         let t = store
-            .triage(&actor, &seeded.incident_id, Utc::now())
+            .triage(
+                &actor,
+                &seeded.incident_id,
+                store::disaster::TriagePage::parse("", "1000").unwrap(),
+                Utc::now(),
+            )
             .await
             .unwrap();
         assert_eq!(t.rows.len(), 200);

@@ -286,3 +286,191 @@ async fn triage_page_lists_in_order_and_records_a_checkin_without_javascript() {
         "{html}"
     );
 }
+
+/// The triage list reads estimates kept beside the records; every kind of change to the
+/// records moves the child on the list at once, the kept rows equal a fresh computation, and
+/// the list pages with counts for the whole of it.
+#[tokio::test]
+async fn triage_follows_record_changes_and_pages_with_whole_list_counts() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let cons = token_for(&w.app, &w.user(Role::Consultant).login).await;
+        let vent = child(&w, "人工", "ジンコウ", "392014", None).await;
+        let record = child(&w, "台帳", "ダイチョウ", "392049", Some("120")).await;
+        let suction = child(&w, "吸引", "キュウイン", "392022", None).await;
+        let later = child(&w, "後日", "ゴジツ", "392014", None).await;
+        let power = |id: &str| format!("/api/v1/children/{id}/power");
+        for (id, kind, minutes) in [(&vent, "ventilator", "240"), (&suction, "suction", "")] {
+            let (s, v) = call(
+                &w,
+                &cons,
+                M::PUT,
+                &power(id),
+                Some(json!({
+                "devices": [{ "kind": kind, "watts": "60", "internal_minutes": minutes }] })),
+            )
+            .await;
+            assert_eq!(s, 200, "{v}");
+        }
+        // The whole prefecture (高知県).
+        let (s, v) = call(
+            &w,
+            &cons,
+            M::POST,
+            "/api/v1/incidents",
+            Some(json!({
+            "title": "県内全域の停電", "municipality_codes": ["390003"] })),
+        )
+        .await;
+        assert_eq!(s, 201, "{v}");
+        let triage = format!("/api/v1/incidents/{}/triage", v["id"].as_str().unwrap());
+        let list = |t: &Value| -> Vec<String> {
+            t["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["child_id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
+        assert_eq!(
+            list(&t),
+            [suction.clone(), record.clone(), vent.clone()],
+            "{backend}: {t}"
+        );
+        assert_eq!(
+            (
+                t["counts"]["total"].as_i64(),
+                t["counts"]["unknown"].as_i64()
+            ),
+            (Some(3), Some(1))
+        );
+
+        // Power details filled in: the suction unit is now known (30 min), first among known.
+        let (s, _) = call(
+            &w,
+            &cons,
+            M::PUT,
+            &power(&suction),
+            Some(json!({
+            "devices": [{ "kind": "suction", "watts": "60", "internal_minutes": "30" }] })),
+        )
+        .await;
+        assert_eq!(s, 200);
+        // A device added on the child record puts a child on the list (its draw unknown, but
+        // nothing needs sharing: 45 minutes).
+        let mut form = child_json("後日", "ゴジツ");
+        form["devices"] =
+            json!([{ "name": "酸素濃縮器", "uses_electricity": true, "battery_minutes": "45" }]);
+        let form: store::children::ChildForm = serde_json::from_value(form).unwrap();
+        w.app
+            .store
+            .update_child(w.user(Role::Advisor), &later, &form, None, test_now())
+            .await
+            .unwrap();
+        // A unit handed out adds 500 Wh × 0.85 at 60 W: 240 + 425 minutes.
+        let (s, _) = call(&w, &cons, M::POST, &format!("/api/v1/children/{vent}/power-units"),
+            Some(json!({ "handed_on": "2026-11-01", "model": "ポータブル電源 500", "capacity_wh": "500" }))).await;
+        assert_eq!(s, 201);
+        let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
+        assert_eq!(
+            list(&t),
+            [suction.clone(), later.clone(), record.clone(), vent.clone()],
+            "{backend}: {t}"
+        );
+        assert_eq!(t["rows"][3]["estimate"]["minutes"], 665);
+        assert_eq!(t["counts"]["unknown"], 0);
+
+        // Moving out of the area's records (no longer active) takes the child off the list.
+        let mut form = child_json("台帳", "ダイチョウ");
+        form["municipality_code"] = json!("392049");
+        form["status"] = json!("moved_out");
+        form["devices"] =
+            json!([{ "name": "人工呼吸器", "uses_electricity": true, "battery_minutes": "120" }]);
+        let form: store::children::ChildForm = serde_json::from_value(form).unwrap();
+        w.app
+            .store
+            .update_child(w.user(Role::Advisor), &record, &form, None, test_now())
+            .await
+            .unwrap();
+        let (_, before) = call(&w, &cons, M::GET, &triage, None).await;
+        assert_eq!(
+            list(&before),
+            [suction.clone(), later.clone(), vent.clone()],
+            "{backend}: {before}"
+        );
+
+        // What was kept step by step equals a computation from scratch.
+        w.app.store.rebuild_power_estimates().await.unwrap();
+        let (_, after) = call(&w, &cons, M::GET, &triage, None).await;
+        assert_eq!(before["rows"], after["rows"], "{backend}");
+        assert_eq!(before["counts"], after["counts"], "{backend}");
+
+        // Pages: the counts cover the whole list, rows the page asked for.
+        let (s, p) = call(
+            &w,
+            &cons,
+            M::GET,
+            &format!("{triage}?offset=1&limit=1"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{p}");
+        assert_eq!(list(&p), vec![later.clone()]);
+        assert_eq!(
+            (p["offset"].as_i64(), p["limit"].as_i64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(p["counts"]["total"], 3);
+        assert_eq!(p["counts"]["not_called"], 3);
+        let (_, p) = call(&w, &cons, M::GET, &format!("{triage}?offset=5"), None).await;
+        assert_eq!(list(&p).len(), 0);
+        for bad in ["limit=0", "limit=1001", "offset=-1", "limit=abc"] {
+            let (s, v) = call(&w, &cons, M::GET, &format!("{triage}?{bad}"), None).await;
+            assert_eq!(s, 422, "{bad}: {v}");
+            assert!(
+                v["fields"].as_object().is_some_and(|f| !f.is_empty()),
+                "{bad}: {v}"
+            );
+        }
+    }
+}
+
+/// The kept estimates are a cache of `domain::power::estimate`: a build whose estimate rules
+/// differ (another `ESTIMATE_VERSION`) recomputes all of them when it starts.
+#[tokio::test]
+async fn estimates_are_recomputed_at_start_up_when_the_rules_change() {
+    let w = world("sqlite").await;
+    let cons = token_for(&w.app, &w.user(Role::Consultant).login).await;
+    let id = child(&w, "人工", "ジンコウ", "392014", Some("90")).await;
+    let (s, v) = call(
+        &w,
+        &cons,
+        M::POST,
+        "/api/v1/incidents",
+        Some(json!({
+        "title": "停電", "municipality_codes": ["392014"] })),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let triage = format!("/api/v1/incidents/{}/triage", v["id"].as_str().unwrap());
+    let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
+    assert_eq!(t["rows"][0]["child_id"], id.as_str());
+
+    // As if the rows had been made by other rules (and lost).
+    for sql in [
+        "DELETE FROM child_power_estimates",
+        "UPDATE store_meta SET value = '0' WHERE key = 'power_estimates'",
+    ] {
+        sqlx::query(sql).execute(w.app.store.pool()).await.unwrap();
+    }
+    let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
+    assert_eq!(t["counts"]["total"], 0);
+    let dir = w.app._dir.as_ref().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let restarted = Store::connect(&url).await.unwrap();
+    restarted.close().await;
+    let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
+    assert_eq!(t["counts"]["total"], 1, "{t}");
+    assert_eq!(t["rows"][0]["estimate"]["minutes"], 90);
+}

@@ -1,0 +1,360 @@
+//! Each power-dependent child's outage estimate, precomputed for the triage list.
+//!
+//! `domain::power::estimate` needs a child's devices, the devices listed on the child record,
+//! household sources and handed-out units. Computing it for every child of an area on each
+//! triage request read about 130,000 rows from six tables (315 ms for 20,000 children). Instead,
+//! every write that changes one of those inputs calls [`refresh`] for the children it touched,
+//! in its own transaction, and the triage reads `child_power_estimates` alone — the same
+//! pattern as the consultation statistics (`stats::apply`).
+//!
+//! The rows are a cache of a pure function of the records: [`Store::ensure_power_estimates`]
+//! recomputes all of them at start-up when `domain::power::ESTIMATE_VERSION` changed (and the
+//! first time, after the migration), and `bulk_insert` recomputes them after loading rows
+//! into the tables they derive from.
+
+use std::collections::HashMap;
+
+use domain::power::{
+    estimate, DeviceKind, Duty, Estimate, PowerDevice, PowerSources, ESTIMATE_VERSION,
+};
+use sqlx::AnyConnection;
+
+use crate::disaster::{decode_rows, json_rows, PowerDeviceRecord};
+use crate::{Backend, Result, Store, StoreError};
+
+/// Tables whose rows feed the estimates or the latest check-ins; loading rows into any of them
+/// in bulk must be followed by [`rebuild`].
+pub(crate) const SOURCE_TABLES: &[&str] = &[
+    "children",
+    "power_devices",
+    "child_power",
+    "power_units",
+    "devices",
+    "checkins",
+];
+
+/// `store_meta` key holding the `ESTIMATE_VERSION` the rows were computed with.
+const META_KEY: &str = "power_estimates";
+
+/// Children per statement: each id is one bind parameter, each written row twelve.
+const CHUNK: usize = 500;
+
+/// Which children to recompute.
+enum Which<'a> {
+    /// These (any status; those no longer active or dependent lose their row).
+    Ids(&'a [String]),
+    /// Every active child with power data.
+    All,
+}
+
+/// One child's row of `child_power_estimates`.
+struct EstimateRow {
+    child_id: String,
+    center_id: String,
+    municipality_code: String,
+    kana: String,
+    estimate: Estimate,
+    device_kinds: Vec<DeviceKind>,
+    car_inverter: bool,
+    generator: bool,
+}
+
+/// Recomputes the estimates of `child_ids` inside the caller's transaction.
+pub(crate) async fn refresh(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    child_ids: &[String],
+) -> Result<()> {
+    for chunk in child_ids.chunks(CHUNK) {
+        let rows = compute(conn, backend, Which::Ids(chunk)).await?;
+        let sql = format!(
+            "DELETE FROM child_power_estimates WHERE child_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&mut *conn).await?;
+        write(conn, &rows).await?;
+    }
+    Ok(())
+}
+
+/// Recomputes every estimate and every latest check-in inside the caller's transaction.
+pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+    let rows = compute(conn, backend, Which::All).await?;
+    sqlx::query("DELETE FROM child_power_estimates")
+        .execute(&mut *conn)
+        .await?;
+    write(conn, &rows).await?;
+    sqlx::query("DELETE FROM checkin_latest")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO checkin_latest (incident_id, child_id, checkin_id, status, note, at, by_user, checkin_count) \
+         SELECT incident_id, child_id, id, status, note, at, by_user, n FROM (\
+           SELECT k.*, \
+             ROW_NUMBER() OVER (PARTITION BY incident_id, child_id ORDER BY at DESC, id DESC) AS rn, \
+             COUNT(*) OVER (PARTITION BY incident_id, child_id) AS n \
+           FROM checkins k) latest WHERE rn = 1",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO store_meta (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(META_KEY)
+    .bind(ESTIMATE_VERSION.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Recomputes every precomputed estimate and latest check-in from the records, in one
+    /// transaction. The use cases keep them in step on their own; this is for data changed
+    /// outside them (a repair by hand) and proves in tests that the kept rows equal a fresh
+    /// computation.
+    pub async fn rebuild_power_estimates(&self) -> Result<()> {
+        let mut w = self.begin_write().await?;
+        rebuild(&mut w.tx, self.backend()).await?;
+        w.commit().await
+    }
+
+    /// Recomputes every precomputed estimate when they were made by other estimate rules than
+    /// this build's (or never made). Runs at start-up.
+    pub(crate) async fn ensure_power_estimates(&self) -> Result<()> {
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = $1")
+                .bind(META_KEY)
+                .fetch_optional(self.pool())
+                .await?;
+        if stored.as_deref() == Some(ESTIMATE_VERSION.to_string().as_str()) {
+            return Ok(());
+        }
+        self.rebuild_power_estimates().await
+    }
+}
+
+/// `$first, $first+1, …` for `n` binds.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+async fn write(conn: &mut AnyConnection, rows: &[EstimateRow]) -> Result<()> {
+    const COLUMNS: usize = 12;
+    for chunk in rows.chunks(CHUNK) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", placeholders(r * COLUMNS + 1, COLUMNS)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO child_power_estimates (child_id, center_id, municipality_code, \
+             prefecture_code, parent_code, kana, sort_class, minutes, estimate, device_kinds, \
+             car_inverter, generator) VALUES {}",
+            tuples.join(",")
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            let (class, minutes) = r.estimate.sort_key();
+            let json = serde_json::to_string(&r.estimate)
+                .map_err(|e| StoreError::Config(format!("estimate: {e}")))?;
+            q = q
+                .bind(&r.child_id)
+                .bind(&r.center_id)
+                .bind(&r.municipality_code)
+                .bind(r.municipality_code.get(..2).unwrap_or("").to_string())
+                .bind(
+                    domain::municipality::lookup(&r.municipality_code)
+                        .and_then(|g| g.parent_code.clone()),
+                )
+                .bind(&r.kana)
+                .bind(i64::from(class))
+                .bind(i64::from(minutes))
+                .bind(json)
+                .bind(
+                    r.device_kinds
+                        .iter()
+                        .map(|k| k.code())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+                .bind(i64::from(r.car_inverter))
+                .bind(i64::from(r.generator));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Loads the inputs of the chosen children (one JSON-aggregated row per query, see
+/// `json_rows`) and computes their estimates; children not dependent on power are left out.
+async fn compute(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    which: Which<'_>,
+) -> Result<Vec<EstimateRow>> {
+    let ids: &[String] = match which {
+        Which::Ids([]) => return Ok(Vec::new()),
+        Which::Ids(ids) => ids,
+        Which::All => &[],
+    };
+    // `{col} IN (…)` for the chosen ids, or no restriction.
+    let only = |col: &str| {
+        if ids.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            format!("{col} IN ({})", placeholders(1, ids.len()))
+        }
+    };
+    let children_sql = format!(
+        "SELECT {} FROM children c LEFT JOIN child_power s ON s.child_id = c.id \
+         WHERE {} AND c.status = 'active' AND (\
+           EXISTS (SELECT 1 FROM power_devices p WHERE p.child_id = c.id) OR \
+           EXISTS (SELECT 1 FROM devices d WHERE d.child_id = c.id AND d.uses_electricity = 1))",
+        json_rows(
+            backend,
+            "c.id, c.center_id, c.family_name_kana, c.given_name_kana, c.municipality_code, \
+             s.portable_wh, s.car_inverter, s.generator, s.oxygen_cylinder_hours"
+        ),
+        only("c.id")
+    );
+    let devices_sql = format!(
+        "SELECT {} FROM power_devices p WHERE {}",
+        json_rows(
+            backend,
+            "p.child_id, p.position, p.kind, p.watts, p.internal_minutes, p.spare_count, \
+             p.spare_minutes, p.minutes_per_hour"
+        ),
+        only("p.child_id")
+    );
+    let record_sql = format!(
+        "SELECT {} FROM devices d WHERE {} AND d.uses_electricity = 1",
+        json_rows(backend, "d.child_id, d.position, d.battery_minutes"),
+        only("d.child_id")
+    );
+    let units_sql = format!(
+        "SELECT {} FROM power_units u WHERE {} AND u.returned_on IS NULL",
+        json_rows(backend, "u.child_id, u.capacity_wh"),
+        only("u.child_id")
+    );
+    let mut raw = Vec::with_capacity(4);
+    for sql in [&children_sql, &devices_sql, &record_sql, &units_sql] {
+        let mut q = sqlx::query_scalar::<_, String>(sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        raw.push(q.fetch_one(&mut *conn).await?);
+    }
+    let [children_raw, devices_raw, record_raw, units_raw] =
+        <[String; 4]>::try_from(raw).map_err(|_| StoreError::Config("estimate inputs".into()))?;
+
+    type DeviceRow = (
+        String,
+        i64,
+        String,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        Option<i64>,
+        i64,
+    );
+    let mut rows = decode_rows::<DeviceRow>(&devices_raw)?;
+    // Each child's devices in the order of its record, as the power page lists them.
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut devices: HashMap<String, Vec<PowerDevice>> = HashMap::new();
+    for (child, _, kind, watts, internal, spare_count, spare_minutes, mph) in rows {
+        let Some(kind) = DeviceKind::parse(&kind) else {
+            continue;
+        };
+        let rec = PowerDeviceRecord {
+            kind,
+            name: None,
+            watts,
+            internal_minutes: internal,
+            spare_count,
+            spare_minutes,
+            minutes_per_hour: mph,
+            settings: None,
+        };
+        devices.entry(child).or_default().push(rec.device());
+    }
+    let mut rows = decode_rows::<(String, i64, Option<i64>)>(&record_raw)?;
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut record_only: HashMap<String, Vec<Option<i64>>> = HashMap::new();
+    for (child, _, battery) in rows {
+        record_only.entry(child).or_default().push(battery);
+    }
+    let mut units_wh: HashMap<String, i64> = HashMap::new();
+    for (c, wh) in decode_rows::<(String, i64)>(&units_raw)? {
+        *units_wh.entry(c).or_default() += wh;
+    }
+
+    type ChildRow = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let mut out = Vec::new();
+    for (id, center_id, family_kana, given_kana, m, wh, car, gen, ox) in
+        decode_rows::<ChildRow>(&children_raw)?
+    {
+        // A child without a child_power row has no household sources.
+        let (wh, car, gen, ox) = match (wh, car, gen, ox) {
+            (Some(wh), Some(car), Some(gen), Some(ox)) => (wh, car != 0, gen != 0, ox),
+            _ => (0, false, false, 0),
+        };
+        let sources = PowerSources {
+            portable_wh: u32::try_from(wh.saturating_add(units_wh.get(&id).copied().unwrap_or(0)))
+                .unwrap_or(u32::MAX),
+            car_inverter: car,
+            generator: gen,
+            oxygen_cylinder_hours: u32::try_from(ox).unwrap_or(0),
+        };
+        // Children whose devices are only listed on the record (no power details yet) are
+        // estimated from the record's battery minutes, draw unknown.
+        let child_devices: Vec<PowerDevice> = match devices.remove(&id) {
+            Some(d) => d,
+            None => record_only
+                .get(&id)
+                .map(|v| {
+                    v.iter()
+                        .map(|b| PowerDevice {
+                            kind: DeviceKind::Other,
+                            watts: None,
+                            internal_minutes: b.and_then(|x| u32::try_from(x).ok()),
+                            spare_count: 0,
+                            spare_minutes: None,
+                            duty: Duty::Continuous,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        let est = estimate(&child_devices, &sources);
+        if est == Estimate::NotDependent {
+            continue;
+        }
+        out.push(EstimateRow {
+            child_id: id,
+            center_id,
+            municipality_code: m,
+            kana: format!("{family_kana} {given_kana}"),
+            estimate: est,
+            device_kinds: child_devices.iter().map(|d| d.kind).collect(),
+            car_inverter: car,
+            generator: gen,
+        });
+    }
+    Ok(out)
+}
