@@ -607,6 +607,8 @@ pub struct CheckinForm {
     note: String,
     /// The page of the list the form was on, shown again afterwards.
     offset: String,
+    /// Its size.
+    limit: String,
 }
 
 /// POST /incidents/{id}/checkins — record a check-in; htmx gets the refreshed list back.
@@ -618,7 +620,8 @@ pub async fn checkin(
     Form(f): Form<CheckinForm>,
 ) -> PageResult {
     let htmx = headers.contains_key("hx-request");
-    let page = TriagePage::parse(&f.offset, "").unwrap_or_else(|_| TriagePage::first());
+    // The page only decides what is shown afterwards; a tampered value shows the first.
+    let page = TriagePage::parse(&f.offset, &f.limit).unwrap_or_else(|_| TriagePage::first());
     let result = state
         .store
         .check_in(
@@ -654,9 +657,11 @@ pub async fn checkin(
             )
                 .into_response())
         }
-        (false, true) => {
-            Ok(Redirect::to(&format!("/incidents/{id}?offset={}", page.offset)).into_response())
-        }
+        (false, true) => Ok(Redirect::to(&format!(
+            "/incidents/{id}?offset={}&limit={}",
+            page.offset, page.limit
+        ))
+        .into_response()),
         (false, false) => {
             incident_page(
                 &state,

@@ -285,6 +285,45 @@ async fn triage_page_lists_in_order_and_records_a_checkin_without_javascript() {
         html.contains("避難済み") && html.contains("福祉避難所へ"),
         "{html}"
     );
+
+    // Pages: numbered on the whole list, linked both ways, kept while refreshing.
+    let second = child(&w, "二番", "ニバン", "392014", Some("150")).await;
+    let html = get_text(&b.http, format!("{}/incidents/{incident}?limit=1", b.base)).await;
+    assert!(html.contains("1〜1件目 / 2件"), "{html}");
+    assert!(
+        html.contains(r#"?offset=1&amp;limit=1" id="triage-next""#),
+        "{html}"
+    );
+    assert!(!html.contains(&second), "one row a page");
+    let html = get_text(
+        &b.http,
+        format!("{}/incidents/{incident}?offset=1&limit=1", b.base),
+    )
+    .await;
+    assert!(
+        html.contains(&second) && !html.contains("triage-next"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>2</td>"),
+        "numbered on the whole list: {html}"
+    );
+    assert!(
+        html.contains(r#"/rows?offset=1&amp;limit=1""#),
+        "the poll keeps the page"
+    );
+    assert!(
+        html.contains(r#"?offset=0&amp;limit=1" id="triage-prev""#),
+        "{html}"
+    );
+    let res = b
+        .http
+        .get(format!("{}/incidents/{incident}?limit=0", b.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("1〜1000"));
 }
 
 /// The triage list reads estimates kept beside the records; every kind of change to the
