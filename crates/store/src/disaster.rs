@@ -536,29 +536,59 @@ fn area_condition(areas: &[String], binds: &mut Vec<String>) -> String {
     }
 }
 
-/// A triage row as read: child, name, kana, place, estimate JSON, device codes, car,
-/// generator, then the latest check-in's state, time, note, who and count.
-type TriageDbRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
+/// A guardian as read: child, primary, position, relation, name, phones.
+type GuardianRow = (
     String,
     i64,
     i64,
+    String,
+    String,
     Option<String>,
     Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
 );
 
+/// A triage row as read (a JSON array in this order): the kept estimate with the child's
+/// name and address, then the latest check-in, then the sort key.
+#[derive(serde::Deserialize)]
+struct TriageDbRow {
+    child_id: String,
+    family_name: String,
+    given_name: String,
+    kana: String,
+    municipality_code: String,
+    address: Option<String>,
+    estimate: String,
+    device_kinds: String,
+    car_inverter: i64,
+    generator: i64,
+    status: Option<String>,
+    at: Option<String>,
+    note: Option<String>,
+    by: Option<String>,
+    count: Option<i64>,
+    sort_class: i64,
+    minutes: i64,
+}
+
 fn triage_row(r: TriageDbRow) -> Result<TriageRow> {
-    let (id, family, given, kana, m, address, est, kinds, car, gen, status, at, note, by, count) =
-        r;
+    let TriageDbRow {
+        child_id: id,
+        family_name: family,
+        given_name: given,
+        kana,
+        municipality_code: m,
+        address,
+        estimate: est,
+        device_kinds: kinds,
+        car_inverter: car,
+        generator: gen,
+        status,
+        at,
+        note,
+        by,
+        count,
+        ..
+    } = r;
     let estimate: Estimate = serde_json::from_str(&est)
         .map_err(|e| StoreError::Config(format!("stored estimate of {id}: {e}")))?;
     let checkin = match (status.as_deref().and_then(CheckinStatus::parse), at) {
@@ -1093,30 +1123,42 @@ impl Store {
         let rows_visible = !(municipal && incident.status != "open");
         let mut rows = Vec::new();
         if rows_visible {
+            // The page is cut from the estimates alone (index order, no joins for the rows
+            // skipped), then joined; one JSON-aggregated row answers it (see json_rows).
             let sql = format!(
-                "SELECT e.child_id, c.family_name, c.given_name, e.kana, e.municipality_code, \
-                   c.address, e.estimate, e.device_kinds, e.car_inverter, e.generator, \
-                   l.status, l.at, l.note, u.display_name, l.checkin_count \
-                 FROM child_power_estimates e \
+                "SELECT {} FROM (SELECT e.* FROM child_power_estimates e WHERE {filter} \
+                   ORDER BY e.sort_class, e.minutes, e.kana, e.child_id LIMIT ${} OFFSET ${}) e \
                  JOIN children c ON c.id = e.child_id \
                  LEFT JOIN checkin_latest l ON l.incident_id = ${incident_bind} AND l.child_id = e.child_id \
-                 LEFT JOIN users u ON u.id = l.by_user \
-                 WHERE {filter} \
-                 ORDER BY e.sort_class, e.minutes, e.kana, e.child_id \
-                 LIMIT ${} OFFSET ${}",
+                 LEFT JOIN users u ON u.id = l.by_user",
+                json_rows(
+                    self.backend(),
+                    "e.child_id, c.family_name, c.given_name, e.kana, e.municipality_code, \
+                     c.address, e.estimate, e.device_kinds, e.car_inverter, e.generator, \
+                     l.status, l.at, l.note, u.display_name, l.checkin_count, e.sort_class, e.minutes"
+                ),
                 incident_bind + 1,
                 incident_bind + 2
             );
-            let mut q = sqlx::query_as::<_, TriageDbRow>(&sql);
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
             for b in &binds {
                 q = q.bind(b);
             }
-            let found = q
+            let raw = q
                 .bind(incident_id)
                 .bind(page.limit)
                 .bind(page.offset)
-                .fetch_all(self.pool())
+                .fetch_one(self.pool())
                 .await?;
+            let mut found = decode_rows::<TriageDbRow>(&raw)?;
+            found.sort_unstable_by(|a, b| {
+                (a.sort_class, a.minutes, &a.kana, &a.child_id).cmp(&(
+                    b.sort_class,
+                    b.minutes,
+                    &b.kana,
+                    &b.child_id,
+                ))
+            });
             rows = found
                 .into_iter()
                 .map(triage_row)
@@ -1153,16 +1195,22 @@ impl Store {
         let mut contacts: HashMap<String, Vec<Contact>> = HashMap::new();
         for chunk in rows.chunks(500) {
             let sql = format!(
-                "SELECT child_id, relation, name, phone, phone2 FROM guardians \
-                 WHERE child_id IN ({}) ORDER BY child_id, is_primary DESC, position",
+                "SELECT {} FROM guardians g WHERE g.child_id IN ({})",
+                json_rows(
+                    self.backend(),
+                    "g.child_id, g.is_primary, g.position, g.relation, g.name, g.phone, g.phone2"
+                ),
                 crate::power_estimates::placeholders(1, chunk.len())
             );
-            let mut q =
-                sqlx::query_as::<_, (String, String, String, Option<String>, Option<String>)>(&sql);
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
             for r in chunk {
                 q = q.bind(&r.child_id);
             }
-            for (child, relation, name, phone, phone2) in q.fetch_all(self.pool()).await? {
+            let raw = q.fetch_one(self.pool()).await?;
+            let mut found = decode_rows::<GuardianRow>(&raw)?;
+            // Primary first, then in the record's order.
+            found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+            for (child, _, _, relation, name, phone, phone2) in found {
                 contacts.entry(child).or_default().push(Contact {
                     relation,
                     name,

@@ -36,8 +36,12 @@ pub(crate) const SOURCE_TABLES: &[&str] = &[
 /// `store_meta` key holding the `ESTIMATE_VERSION` the rows were computed with.
 const META_KEY: &str = "power_estimates";
 
-/// Children per statement: each id is one bind parameter, each written row twelve.
+/// Children per recomputation: each id is one bind parameter.
 const CHUNK: usize = 500;
+
+/// Rows per INSERT. SQLite looks each `$n` up by a linear search over the statement's
+/// parameters, so binding grows with the square of their number (see `bulk`).
+const ROWS_PER_INSERT: usize = 50;
 
 /// Which children to recompute.
 enum Which<'a> {
@@ -148,7 +152,7 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
 
 async fn write(conn: &mut AnyConnection, rows: &[EstimateRow]) -> Result<()> {
     const COLUMNS: usize = 12;
-    for chunk in rows.chunks(CHUNK) {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
         let tuples: Vec<String> = (0..chunk.len())
             .map(|r| format!("({})", placeholders(r * COLUMNS + 1, COLUMNS)))
             .collect();
