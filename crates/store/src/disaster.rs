@@ -101,6 +101,16 @@ pub struct PowerUnitRecord {
     pub capacity_wh: i64,
     /// 製造番号.
     pub serial: Option<String>,
+    /// 返却日 (None: still with the family, counted in the estimate).
+    pub returned_on: Option<String>,
+}
+
+/// A unit's return as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UnitReturnInput {
+    /// 返却日, YYYY-MM-DD.
+    pub returned_on: String,
 }
 
 /// A child's power picture.
@@ -118,7 +128,7 @@ pub struct ChildPower {
     pub oxygen_cylinder_hours: i64,
     /// Notes.
     pub notes: Option<String>,
-    /// Units handed out by the center (not returned).
+    /// Units handed out by the center: those still with the family first, then returned ones.
     pub units: Vec<PowerUnitRecord>,
     /// The estimate with everything above.
     pub estimate: Estimate,
@@ -658,8 +668,10 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?;
         let (portable_wh, car, gen, oxygen, notes) = src.unwrap_or((0, 0, 0, 0, None));
-        let units: Vec<(String, String, String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT id, handed_on, model, capacity_wh, serial FROM power_units WHERE child_id = $1 AND returned_on IS NULL ORDER BY handed_on",
+        type UnitRow = (String, String, String, i64, Option<String>, Option<String>);
+        let units: Vec<UnitRow> = sqlx::query_as(
+            "SELECT id, handed_on, model, capacity_wh, serial, returned_on FROM power_units WHERE child_id = $1 \
+             ORDER BY CASE WHEN returned_on IS NULL THEN 0 ELSE 1 END, handed_on, id",
         )
         .bind(child_id)
         .fetch_all(&mut *conn)
@@ -671,7 +683,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         drop(conn);
-        let units_wh: i64 = units.iter().map(|u| u.3).sum();
+        let units_wh: i64 = units.iter().filter(|u| u.5.is_none()).map(|u| u.3).sum();
         let sources = PowerSources {
             portable_wh: u32::try_from(portable_wh + units_wh).unwrap_or(u32::MAX),
             car_inverter: car != 0,
@@ -706,12 +718,13 @@ impl Store {
             units: units
                 .into_iter()
                 .map(
-                    |(id, handed_on, model, capacity_wh, serial)| PowerUnitRecord {
+                    |(id, handed_on, model, capacity_wh, serial, returned_on)| PowerUnitRecord {
                         id,
                         handed_on,
                         model,
                         capacity_wh,
                         serial,
+                        returned_on,
                     },
                 )
                 .collect(),
@@ -922,6 +935,84 @@ impl Store {
         .await?;
         w.commit().await?;
         Ok(id)
+    }
+
+    /// Records that a handed-out unit came back (writers in scope): from that day it no
+    /// longer counts in the child's estimate or on the triage list.
+    pub async fn return_power_unit(
+        &self,
+        actor: &Actor,
+        child_id: &str,
+        unit_id: &str,
+        input: &UnitReturnInput,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut w = self.begin_write().await?;
+        self.scoped_child_version(&mut w.tx, actor, child_id)
+            .await?;
+        let unit: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT handed_on, returned_on FROM power_units WHERE id = $1 AND child_id = $2 AND center_id = $3",
+        )
+        .bind(unit_id)
+        .bind(child_id)
+        .bind(&actor.center_id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let (handed_on, returned) = unit.ok_or(StoreError::NotFound)?;
+        if returned.is_some() {
+            return Err(FieldError::new(
+                "returned_on",
+                "already_returned",
+                "この蓄電池は返却済みです",
+                "This unit has already been returned.",
+            )
+            .into());
+        }
+        let returned_on = domain::dates::parse_date("returned_on", &input.returned_on)?;
+        if returned_on > today {
+            return Err(FieldError::new(
+                "returned_on",
+                "future_date",
+                "未来の日付は入力できません",
+                "The date cannot be in the future.",
+            )
+            .into());
+        }
+        if returned_on.to_string() < handed_on {
+            return Err(FieldError::new(
+                "returned_on",
+                "before_handed_on",
+                "返却日は貸与日より前にできません",
+                "The return cannot be before the unit was handed out.",
+            )
+            .into());
+        }
+        sqlx::query(
+            "UPDATE power_units SET returned_on = $1 WHERE id = $2 AND returned_on IS NULL",
+        )
+        .bind(returned_on.to_string())
+        .bind(unit_id)
+        .execute(&mut *w.tx)
+        .await?;
+        crate::power_estimates::refresh(&mut w.tx, self.backend(), &[child_id.to_string()]).await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "child.power_unit.return",
+                entity: "child",
+                entity_id: Some(child_id),
+                detail: format!("unit={unit_id} returned_on={returned_on}"),
+            },
+        )
+        .await?;
+        w.commit().await
     }
 
     // ------------------------------------------------------------------ incidents

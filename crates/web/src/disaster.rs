@@ -14,7 +14,7 @@ use domain::Lang;
 use serde::Deserialize;
 use store::disaster::{
     CheckinStatus, ChildPower, IncidentInput, IncidentReport, IncidentSummary, PowerInput,
-    PowerUnitInput, Triage, TriagePage, TriageRow, RESPONDER_ROLES,
+    PowerUnitInput, Triage, TriagePage, TriageRow, UnitReturnInput, RESPONDER_ROLES,
 };
 use store::StoreError;
 
@@ -69,6 +69,8 @@ struct PowerPage {
     unit_errors: FormErrors,
     can_write: bool,
     notice: String,
+    /// Default date of the return forms (today, JST).
+    today: String,
 }
 
 impl PowerPage {
@@ -149,6 +151,7 @@ async fn power_page(
         unit: extra.unit,
         unit_errors: extra.unit_errors,
         can_write: a.actor().writes_records(),
+        today: state.clock.today_jst().to_string(),
         notice: if extra.notice.is_empty() {
             String::new()
         } else {
@@ -174,6 +177,7 @@ pub async fn power(
     let notice = match q.saved.as_str() {
         "power" => "disaster.power_saved",
         "unit" => "disaster.unit_saved",
+        "unit_return" => "disaster.unit_returned",
         _ => "",
     };
     power_page(
@@ -297,6 +301,49 @@ pub async fn unit_create(
         }
         Err(e) => Err(a.err(e)),
     }
+}
+
+/// POST /children/{id}/power-units/{unit_id}/return — the unit came back.
+pub async fn unit_return(
+    State(state): State<AppState>,
+    a: Authed,
+    Path((id, unit_id)): Path<(String, String)>,
+    Form(input): Form<UnitReturnForm>,
+) -> PageResult {
+    let input = UnitReturnInput {
+        returned_on: input.returned_on,
+    };
+    match state
+        .store
+        .return_power_unit(
+            a.actor(),
+            &id,
+            &unit_id,
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
+        .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/children/{id}/power?saved=unit_return")).into_response())
+        }
+        Err(StoreError::Validation(errs)) => {
+            let extra = PowerExtra {
+                unit_errors: FormErrors::from(&errs, a.lang),
+                ..Default::default()
+            };
+            power_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, extra).await
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+/// The return form (also carries `_csrf`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UnitReturnForm {
+    returned_on: String,
 }
 
 /// The unit form (the page's form also carries `_csrf`).
@@ -767,6 +814,29 @@ pub async fn api_unit(
         .await
         .map_err(|e| a.err(e))?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": uid }))))
+}
+
+/// POST /api/v1/children/{id}/power-units/{unit_id}/return
+pub async fn api_unit_return(
+    State(state): State<AppState>,
+    a: Authed,
+    Path((id, unit_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<StatusCode, WebError> {
+    let input: UnitReturnInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    state
+        .store
+        .return_power_unit(
+            a.actor(),
+            &id,
+            &unit_id,
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// GET /api/v1/incidents

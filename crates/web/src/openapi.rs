@@ -376,6 +376,17 @@ pub fn document() -> Value {
                     "responses": with_errors(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": r("Created") } } } }))
                 }
             },
+            "/api/v1/children/{id}/power-units/{unit_id}/return": {
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                    { "name": "unit_id", "in": "path", "required": true, "schema": { "type": "string" } }
+                ],
+                "post": {
+                    "operationId": "returnPowerUnit", "summary": "Record that a handed-out unit came back (it stops counting in the estimate); refused when already returned, in the future or before it was handed out",
+                    "requestBody": body("UnitReturnInput"),
+                    "responses": with_errors(json!({ "204": { "description": "Recorded" } }))
+                }
+            },
             "/api/v1/incidents": {
                 "get": {
                     "operationId": "listIncidents", "summary": "Power-outage incidents of the center (municipal users: those touching their area)",
@@ -503,6 +514,8 @@ pub fn document() -> Value {
                 "PowerInput": { "type": "object", "additionalProperties": false, "properties": {
                     "devices": { "type": "array", "items": r("DeviceInput"), "maxItems": 20 }, "portable_wh": s("string"), "car_inverter": s("boolean"),
                     "generator": s("boolean"), "oxygen_cylinder_hours": s("string"), "notes": s("string") } },
+                "UnitReturnInput": { "type": "object", "required": ["returned_on"], "additionalProperties": false, "properties": {
+                    "returned_on": { "type": "string", "description": "YYYY-MM-DD" } } },
                 "PowerUnitInput": { "type": "object", "required": ["handed_on", "model", "capacity_wh"], "additionalProperties": false, "properties": {
                     "handed_on": { "type": "string", "description": "YYYY-MM-DD" }, "model": required_str.clone(), "capacity_wh": s("string"), "serial": s("string") } },
                 "Estimate": { "type": "object", "required": ["status"], "properties": {
@@ -510,7 +523,7 @@ pub fn document() -> Value {
                     "missing": { "type": "array", "items": { "type": "object" } } } },
                 "ChildPower": { "type": "object", "required": ["devices", "portable_wh", "car_inverter", "generator", "oxygen_cylinder_hours", "units", "estimate", "record_devices"], "properties": {
                     "devices": { "type": "array", "items": { "type": "object" } }, "portable_wh": s("integer"), "car_inverter": s("boolean"), "generator": s("boolean"),
-                    "oxygen_cylinder_hours": s("integer"), "notes": nullable_str.clone(), "units": { "type": "array", "items": { "type": "object" } },
+                    "oxygen_cylinder_hours": s("integer"), "notes": nullable_str.clone(), "units": { "type": "array", "description": "Handed-out units, those still with the family first; returned_on null until returned", "items": { "type": "object" } },
                     "estimate": r("Estimate"), "record_devices": { "type": "array", "items": { "type": "array" } } } },
                 "IncidentInput": { "type": "object", "required": ["title", "municipality_codes"], "additionalProperties": false, "properties": {
                     "title": required_str.clone(), "municipality_codes": { "type": "array", "items": s("string"), "minItems": 1 },

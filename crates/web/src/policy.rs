@@ -201,6 +201,7 @@ routes! {
     GET "/children/{id}/power" Roles(READERS) => disaster::power;
     POST "/children/{id}/power" Roles(WRITERS) => disaster::power_save;
     POST "/children/{id}/power-units" Roles(WRITERS) => disaster::unit_create;
+    POST "/children/{id}/power-units/{unit_id}/return" Roles(WRITERS) => disaster::unit_return;
     GET "/children/{id}/plan" Roles(READERS) => plans::plan;
     POST "/children/{id}/plan" Roles(WRITERS) => plans::plan_save;
     GET "/children/{id}/plan/diff" Roles(READERS) => plans::plan_diff;
@@ -255,6 +256,7 @@ routes! {
     GET "/api/v1/children/{id}/power" Roles(READERS) => disaster::api_power;
     PUT "/api/v1/children/{id}/power" Roles(WRITERS) => disaster::api_power_save;
     POST "/api/v1/children/{id}/power-units" Roles(WRITERS) => disaster::api_unit;
+    POST "/api/v1/children/{id}/power-units/{unit_id}/return" Roles(WRITERS) => disaster::api_unit_return;
     GET "/api/v1/children/{id}/plan" Roles(READERS) => plans::api_plan;
     POST "/api/v1/children/{id}/plan" Roles(WRITERS) => plans::api_plan_save;
     GET "/api/v1/children/{id}/plan/diff" Roles(READERS) => plans::api_plan_diff;

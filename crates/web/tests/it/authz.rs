@@ -124,8 +124,10 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         ("GET", "/children/{id}/power") | ("GET", "/api/v1/children/{id}/power") => Roles(READERS),
         ("POST", "/children/{id}/power")
         | ("POST", "/children/{id}/power-units")
+        | ("POST", "/children/{id}/power-units/{unit_id}/return")
         | ("PUT", "/api/v1/children/{id}/power")
-        | ("POST", "/api/v1/children/{id}/power-units") => Roles(WRITERS),
+        | ("POST", "/api/v1/children/{id}/power-units")
+        | ("POST", "/api/v1/children/{id}/power-units/{unit_id}/return") => Roles(WRITERS),
         ("GET", "/incidents")
         | ("GET", "/incidents/{id}")
         | ("GET", "/incidents/{id}/rows")
@@ -314,6 +316,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
         .replace("{id}", id)
         .replace("{action}", "unlock")
         .replace("{consent_id}", "no-such-consent")
+        .replace("{unit_id}", "no-such-unit")
 }
 
 async fn call(b: &Browser, method: &Method, path: &str) -> u16 {

@@ -324,6 +324,50 @@ async fn triage_page_lists_in_order_and_records_a_checkin_without_javascript() {
         .unwrap();
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("1〜1000"));
+
+    // A handed-out unit is given back from the power page.
+    let unit = w
+        .app
+        .store
+        .add_power_unit(
+            w.user(Role::Consultant),
+            &id,
+            &store::disaster::PowerUnitInput {
+                handed_on: "2026-11-01".into(),
+                model: "蓄電池 300".into(),
+                capacity_wh: "300".into(),
+                serial: String::new(),
+            },
+            test_now().date_naive(),
+            test_now(),
+        )
+        .await
+        .unwrap();
+    let html = get_text(&b.http, format!("{}/children/{id}/power", b.base)).await;
+    let action = format!("/children/{id}/power-units/{unit}/return");
+    assert!(html.contains(&action) && !html.contains("貸与中"), "{html}");
+    let res = b
+        .http
+        .post(format!("{}{action}", b.base))
+        .form(&[("_csrf", b.csrf.as_str()), ("returned_on", "2099-01-01")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("未来の日付"));
+    let res = b
+        .http
+        .post(format!("{}{action}", b.base))
+        .form(&[("_csrf", b.csrf.as_str()), ("returned_on", "2026-11-10")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let html = get_text(&b.http, format!("{}/children/{id}/power", b.base)).await;
+    assert!(
+        html.contains("<td>2026-11-10</td>") && !html.contains(&action),
+        "{html}"
+    );
 }
 
 /// The triage list reads estimates kept beside the records; every kind of change to the
@@ -408,9 +452,10 @@ async fn triage_follows_record_changes_and_pages_with_whole_list_counts() {
             .await
             .unwrap();
         // A unit handed out adds 500 Wh × 0.85 at 60 W: 240 + 425 minutes.
-        let (s, _) = call(&w, &cons, M::POST, &format!("/api/v1/children/{vent}/power-units"),
+        let (s, v) = call(&w, &cons, M::POST, &format!("/api/v1/children/{vent}/power-units"),
             Some(json!({ "handed_on": "2026-11-01", "model": "ポータブル電源 500", "capacity_wh": "500" }))).await;
         assert_eq!(s, 201);
+        let unit = v["id"].as_str().unwrap().to_string();
         let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
         assert_eq!(
             list(&t),
@@ -418,6 +463,70 @@ async fn triage_follows_record_changes_and_pages_with_whole_list_counts() {
             "{backend}: {t}"
         );
         assert_eq!(t["rows"][3]["estimate"]["minutes"], 665);
+
+        // The unit comes back: refused in the future, before it was handed out, for another
+        // child, or twice; once recorded it no longer counts.
+        let give_back = |child: &str| format!("/api/v1/children/{child}/power-units/{unit}/return");
+        for (date, code) in [
+            ("2099-01-01", "未来"),
+            ("2026-10-31", "貸与日より前"),
+            ("", "returned_on"),
+        ] {
+            let (s, v) = call(
+                &w,
+                &cons,
+                M::POST,
+                &give_back(&vent),
+                Some(json!({ "returned_on": date })),
+            )
+            .await;
+            assert_eq!(s, 422, "{date}: {v}");
+            assert!(
+                v["fields"]["returned_on"].is_string() && v.to_string().contains(code),
+                "{date}: {v}"
+            );
+        }
+        let (s, _) = call(
+            &w,
+            &cons,
+            M::POST,
+            &give_back(&suction),
+            Some(json!({ "returned_on": "2026-11-15" })),
+        )
+        .await;
+        assert_eq!(s, 404, "the unit is another child's");
+        let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
+        assert_eq!(t["rows"][3]["estimate"]["minutes"], 665, "nothing changed");
+        let (s, v) = call(
+            &w,
+            &cons,
+            M::POST,
+            &give_back(&vent),
+            Some(json!({ "returned_on": "2026-11-15" })),
+        )
+        .await;
+        assert_eq!(s, 204, "{v}");
+        let (s, v) = call(
+            &w,
+            &cons,
+            M::POST,
+            &give_back(&vent),
+            Some(json!({ "returned_on": "2026-11-15" })),
+        )
+        .await;
+        assert_eq!(s, 422, "{v}");
+        assert!(
+            v["fields"]["returned_on"]
+                .as_str()
+                .unwrap()
+                .contains("返却済み"),
+            "{v}"
+        );
+        let (_, p) = call(&w, &cons, M::GET, &power(&vent), None).await;
+        assert_eq!(p["units"][0]["returned_on"], "2026-11-15", "{p}");
+        assert_eq!(p["estimate"]["minutes"], 240, "{p}");
+        let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
+        assert_eq!(t["rows"][3]["estimate"]["minutes"], 240);
         assert_eq!(t["counts"]["unknown"], 0);
 
         // Moving out of the area's records (no longer active) takes the child off the list.
