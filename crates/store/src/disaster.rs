@@ -690,13 +690,22 @@ impl Store {
             generator: gen != 0,
             oxygen_cylinder_hours: u32::try_from(oxygen).unwrap_or(0),
         };
-        let est = estimate(
-            &devices
-                .iter()
-                .map(PowerDeviceRecord::device)
-                .collect::<Vec<_>>(),
-            &sources,
-        );
+        // The same inputs as the triage list's kept estimate (power_estimates::compute).
+        let est = if devices.is_empty() {
+            let batteries: Vec<Option<i64>> = record_devices.iter().map(|d| d.1).collect();
+            estimate(
+                &crate::power_estimates::record_devices(&batteries),
+                &sources,
+            )
+        } else {
+            estimate(
+                &devices
+                    .iter()
+                    .map(PowerDeviceRecord::device)
+                    .collect::<Vec<_>>(),
+                &sources,
+            )
+        };
         self.audit_event(
             Some(actor),
             now,

@@ -142,6 +142,24 @@ impl Store {
     }
 }
 
+/// A child whose power details were never filled in is estimated from the devices on the
+/// child record that use electricity: their battery minutes, kind and draw unknown, run
+/// continuously. So a child with a suction unit on the record is "unknown — call first", never
+/// "no power needed".
+pub(crate) fn record_devices(battery_minutes: &[Option<i64>]) -> Vec<PowerDevice> {
+    battery_minutes
+        .iter()
+        .map(|b| PowerDevice {
+            kind: DeviceKind::Other,
+            watts: None,
+            internal_minutes: b.and_then(|x| u32::try_from(x).ok()),
+            spare_count: 0,
+            spare_minutes: None,
+            duty: Duty::Continuous,
+        })
+        .collect()
+}
+
 /// `$first, $first+1, …` for `n` binds.
 pub(crate) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
@@ -325,25 +343,9 @@ async fn compute(
             generator: gen,
             oxygen_cylinder_hours: u32::try_from(ox).unwrap_or(0),
         };
-        // Children whose devices are only listed on the record (no power details yet) are
-        // estimated from the record's battery minutes, draw unknown.
         let child_devices: Vec<PowerDevice> = match devices.remove(&id) {
             Some(d) => d,
-            None => record_only
-                .get(&id)
-                .map(|v| {
-                    v.iter()
-                        .map(|b| PowerDevice {
-                            kind: DeviceKind::Other,
-                            watts: None,
-                            internal_minutes: b.and_then(|x| u32::try_from(x).ok()),
-                            spare_count: 0,
-                            spare_minutes: None,
-                            duty: Duty::Continuous,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            None => record_devices(record_only.get(&id).map_or(&[], Vec::as_slice)),
         };
         let est = estimate(&child_devices, &sources);
         if est == Estimate::NotDependent {

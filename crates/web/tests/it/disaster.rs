@@ -527,6 +527,19 @@ async fn triage_follows_record_changes_and_pages_with_whole_list_counts() {
         assert_eq!(p["estimate"]["minutes"], 240, "{p}");
         let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
         assert_eq!(t["rows"][3]["estimate"]["minutes"], 240);
+        // Each child's power page says what the list says, including children whose devices
+        // are only on the record.
+        for row in t["rows"].as_array().unwrap() {
+            let (_, p) = call(
+                &w,
+                &cons,
+                M::GET,
+                &power(row["child_id"].as_str().unwrap()),
+                None,
+            )
+            .await;
+            assert_eq!(p["estimate"], row["estimate"], "{backend}: {p}");
+        }
         assert_eq!(t["counts"]["unknown"], 0);
 
         // Moving out of the area's records (no longer active) takes the child off the list.
