@@ -846,21 +846,43 @@ impl Store {
         .bind(ts(now))
         .execute(&mut *w.tx)
         .await?;
-        crate::power_estimates::refresh(&mut w.tx, self.backend(), &[child_id.to_string()]).await?;
-        append(
+        self.power_changed(
             &mut w.tx,
+            actor,
+            child_id,
+            "child.power.update",
+            format!("devices={} portable_wh={portable}", drafts.len()),
+            now,
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Ends a write that changed a child's power inputs, inside its transaction: the kept
+    /// estimate the triage list reads is recomputed, and the change audited.
+    async fn power_changed(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        actor: &Actor,
+        child_id: &str,
+        action: &'static str,
+        detail: String,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        crate::power_estimates::refresh(tx, self.backend(), &[child_id.to_string()]).await?;
+        append(
+            tx,
             self.backend(),
             Some(actor),
             now,
             AuditEntry {
-                action: "child.power.update",
+                action,
                 entity: "child",
                 entity_id: Some(child_id),
-                detail: format!("devices={} portable_wh={portable}", drafts.len()),
+                detail,
             },
         )
-        .await?;
-        w.commit().await
+        .await
     }
 
     /// Records a portable power unit handed out by the center (writers in scope).
@@ -928,18 +950,13 @@ impl Store {
         .bind(ts(now))
         .execute(&mut *w.tx)
         .await?;
-        crate::power_estimates::refresh(&mut w.tx, self.backend(), &[child_id.to_string()]).await?;
-        append(
+        self.power_changed(
             &mut w.tx,
-            self.backend(),
-            Some(actor),
+            actor,
+            child_id,
+            "child.power_unit",
+            format!("unit={id} wh={wh}"),
             now,
-            AuditEntry {
-                action: "child.power_unit",
-                entity: "child",
-                entity_id: Some(child_id),
-                detail: format!("unit={id} wh={wh}"),
-            },
         )
         .await?;
         w.commit().await?;
@@ -1007,18 +1024,13 @@ impl Store {
         .bind(unit_id)
         .execute(&mut *w.tx)
         .await?;
-        crate::power_estimates::refresh(&mut w.tx, self.backend(), &[child_id.to_string()]).await?;
-        append(
+        self.power_changed(
             &mut w.tx,
-            self.backend(),
-            Some(actor),
+            actor,
+            child_id,
+            "child.power_unit.return",
+            format!("unit={unit_id} returned_on={returned_on}"),
             now,
-            AuditEntry {
-                action: "child.power_unit.return",
-                entity: "child",
-                entity_id: Some(child_id),
-                detail: format!("unit={unit_id} returned_on={returned_on}"),
-            },
         )
         .await?;
         w.commit().await
