@@ -703,7 +703,7 @@ async fn demo_disaster(
 ) -> Result<(), StoreError> {
     use domain::plan::{Destination, Person, PlanInput};
     use domain::power::DeviceInput;
-    use store::disaster::{IncidentInput, PowerInput};
+    use store::disaster::{IncidentInput, PowerInput, PowerUnitInput};
     let today = domain::dates::jst_date(now);
     let area = areas[0].clone();
     let sheets = store.emergency_sheets(lead, None, Some(&area), now).await?;
@@ -758,6 +758,24 @@ async fn demo_disaster(
                 now,
             )
             .await?;
+        if i == 2 {
+            // A unit the center lent: it counts in this child's estimate.
+            store
+                .add_power_unit(
+                    lead,
+                    &s.child_id,
+                    &PowerUnitInput {
+                        handed_on: (domain::dates::jst_date(now) - chrono::Duration::days(60))
+                            .to_string(),
+                        model: "ポータブル電源 1000Wh（デモ）".into(),
+                        capacity_wh: "1000".into(),
+                        serial: "DEMO-0001".into(),
+                    },
+                    domain::dates::jst_date(now),
+                    now,
+                )
+                .await?;
+        }
         if i < 2 {
             let guardian = s.guardians.first().cloned();
             store
