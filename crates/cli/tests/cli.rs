@@ -1085,3 +1085,54 @@ async fn disaster_pack_writes_printable_sheets_and_csv() {
     assert!(!bad.status.success());
     assert!(!dir.path().join("none").exists());
 }
+
+/// The README's first command: `tsunagu demo` loads the fictional dataset through the use
+/// cases and serves it. The outage part of the demo is there: power-dependent children with
+/// kept estimates, a lent unit, and an open outage whose triage lists them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_loads_the_dataset_and_serves_it() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir", s(&data)])
+        .env_remove("TSUNAGU_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = tokio::time::timeout(Duration::from_secs(300), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                return rest.split('/').next().unwrap().to_string();
+            }
+        }
+        panic!("the demo exited before listening");
+    })
+    .await
+    .expect("the demo did not start within 300 s");
+    let res = reqwest::get(format!("http://{addr}/login")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+
+    let store = Store::connect(&format!("sqlite://{}", s(&db_file(&data))))
+        .await
+        .unwrap();
+    let count = |sql: &'static str| {
+        let pool = store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(count("SELECT COUNT(*) FROM child_power_estimates").await > 0);
+    assert!(count("SELECT COUNT(*) FROM power_units WHERE returned_on IS NULL").await > 0);
+    assert!(count("SELECT COUNT(*) FROM incidents WHERE status = 'open'").await > 0);
+    store.close().await;
+}
