@@ -266,9 +266,10 @@ async fn drop_database(opts: &TriageOptions, children: usize) -> anyhow::Result<
         Some(url) => {
             let name = pg_name(children);
             let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(url).await?;
-            // The killed server's connections may still be closing.
+            // The killed server's connections may still be closing, and the seeding pool may
+            // have left one open (see Store::close): FORCE ends them (PostgreSQL 13+).
             for _ in 0..50 {
-                if sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                if sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(&mut admin)
                     .await
                     .is_ok()
