@@ -87,6 +87,21 @@ pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
     }
 }
 
+/// Parses the date something already happened (a hand-out, a drill, a return): as
+/// [`parse_date`], and not after `today` → `"future_date"`.
+pub fn parse_past_date(field: &str, raw: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
+    let d = parse_date(field, raw)?;
+    if d > today {
+        return Err(FieldError::new(
+            field,
+            "future_date",
+            "未来の日付は入力できません",
+            "The date cannot be in the future.",
+        ));
+    }
+    Ok(d)
+}
+
 /// Earliest accepted birth date.
 pub const MIN_BIRTH_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
     Some(d) => d,
@@ -482,6 +497,16 @@ mod tests {
 
     fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
         ymd(y, m, dd)
+    }
+
+    #[test]
+    fn past_dates_stop_at_today() {
+        let today = d(2026, 11, 20);
+        assert_eq!(parse_past_date("x", "2026-11-20", today), Ok(today));
+        let e = parse_past_date("x", "2026-11-21", today).err();
+        assert_eq!(e.map(|e| e.code), Some("future_date"));
+        let e = parse_past_date("x", "", today).err();
+        assert_eq!(e.map(|e| e.code), Some("required"));
     }
 
     #[test]

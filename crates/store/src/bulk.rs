@@ -123,15 +123,9 @@ impl Store {
             }
             let per_statement = (MAX_BINDS / b.columns.len()).max(1);
             for chunk in b.rows.chunks(per_statement) {
-                // `$n` placeholders written out: the Any driver's query builder emits `?`,
-                // which PostgreSQL does not accept.
                 let width = b.columns.len();
                 let tuples: Vec<String> = (0..chunk.len())
-                    .map(|r| {
-                        let cells: Vec<String> =
-                            (1..=width).map(|c| format!("${}", r * width + c)).collect();
-                        format!("({})", cells.join(","))
-                    })
+                    .map(|r| format!("({})", crate::placeholders(r * width + 1, width)))
                     .collect();
                 let sql = format!(
                     "INSERT INTO {} ({}) VALUES {}",

@@ -680,10 +680,9 @@ impl Store {
             return Ok(());
         }
         // One query for the whole page instead of one per row.
-        let placeholders: Vec<String> = (1..=items.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT consultation_id, code FROM consultation_topics WHERE consultation_id IN ({}) ORDER BY code",
-            placeholders.join(",")
+            crate::placeholders(1, items.len())
         );
         let mut query = sqlx::query_as::<_, (String, String)>(&sql);
         for c in items.iter() {

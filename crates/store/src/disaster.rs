@@ -901,22 +901,11 @@ impl Store {
         self.scoped_child_version(&mut w.tx, actor, child_id)
             .await?;
         let mut errs = ValidationErrors::new();
-        let handed_on = match domain::dates::parse_date("handed_on", &input.handed_on) {
-            Ok(d) if d > today => {
-                errs.push(FieldError::new(
-                    "handed_on",
-                    "future_date",
-                    "未来の日付は入力できません",
-                    "The date cannot be in the future.",
-                ));
-                None
-            }
-            Ok(d) => Some(d),
-            Err(e) => {
-                errs.push(e);
-                None
-            }
-        };
+        let handed_on = errs.check(domain::dates::parse_past_date(
+            "handed_on",
+            &input.handed_on,
+            today,
+        ));
         let model = errs.check(domain::text::required_line("model", &input.model, 100));
         let wh = errs.check(small(
             "capacity_wh",
@@ -998,16 +987,7 @@ impl Store {
             )
             .into());
         }
-        let returned_on = domain::dates::parse_date("returned_on", &input.returned_on)?;
-        if returned_on > today {
-            return Err(FieldError::new(
-                "returned_on",
-                "future_date",
-                "未来の日付は入力できません",
-                "The date cannot be in the future.",
-            )
-            .into());
-        }
+        let returned_on = domain::dates::parse_past_date("returned_on", &input.returned_on, today)?;
         if returned_on.to_string() < handed_on {
             return Err(FieldError::new(
                 "returned_on",
@@ -1312,7 +1292,7 @@ impl Store {
                     self.backend(),
                     "g.child_id, g.is_primary, g.position, g.relation, g.name, g.phone, g.phone2"
                 ),
-                crate::power_estimates::placeholders(1, chunk.len())
+                crate::placeholders(1, chunk.len())
             );
             let mut q = sqlx::query_scalar::<_, String>(&sql);
             for r in chunk {
@@ -1448,7 +1428,7 @@ impl Store {
         incident_id: &str,
         now: DateTime<Utc>,
     ) -> Result<IncidentReport> {
-        deny_unless(actor, &[Role::Admin, Role::Advisor])?;
+        crate::dispatch::deny_unless_lead(actor)?;
         let triage = self
             .triage(actor, incident_id, TriagePage::everything(), now)
             .await?;

@@ -282,6 +282,15 @@ fn sqlite_readers() -> u32 {
     u32::try_from(cores * 2).unwrap_or(8).clamp(4, 32)
 }
 
+/// `$first,$first+1,…` for `n` binds, written out because the Any driver's query builder
+/// emits `?`, which PostgreSQL does not accept.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// A fresh UUIDv7 as text: sortable by creation time and mergeable across centers.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -400,22 +400,11 @@ impl Store {
         self.scoped_child_version(&mut w.tx, actor, child_id)
             .await?;
         let mut errs = ValidationErrors::new();
-        let held_on = match domain::dates::parse_date("held_on", &input.held_on) {
-            Ok(d) if d > today => {
-                errs.push(FieldError::new(
-                    "held_on",
-                    "future_date",
-                    "未来の日付は入力できません",
-                    "The date cannot be in the future.",
-                ));
-                None
-            }
-            Ok(d) => Some(d),
-            Err(e) => {
-                errs.push(e);
-                None
-            }
-        };
+        let held_on = errs.check(domain::dates::parse_past_date(
+            "held_on",
+            &input.held_on,
+            today,
+        ));
         let participants = errs.check(domain::text::required_line(
             "participants",
             &input.participants,
@@ -554,10 +543,7 @@ impl Store {
         // hundreds of sheets.
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = crate::placeholders(1, chunk.len());
             let children: Vec<(String, String, String, String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>)> =
                 fetch_in(&mut conn, &format!(
                     "SELECT c.id, c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date, c.sex, c.municipality_code, \

@@ -20,7 +20,7 @@ use domain::power::{
 use sqlx::AnyConnection;
 
 use crate::disaster::{decode_rows, json_rows, PowerDeviceRecord};
-use crate::{Backend, Result, Store, StoreError};
+use crate::{placeholders, Backend, Result, Store, StoreError};
 
 /// Tables whose rows feed the estimates or the latest check-ins; loading rows into any of them
 /// in bulk must be followed by [`rebuild`].
@@ -158,14 +158,6 @@ pub(crate) fn record_devices(battery_minutes: &[Option<i64>]) -> Vec<PowerDevice
             duty: Duty::Continuous,
         })
         .collect()
-}
-
-/// `$first, $first+1, …` for `n` binds.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 async fn write(conn: &mut AnyConnection, rows: &[EstimateRow]) -> Result<()> {

@@ -44,6 +44,11 @@ pub(crate) fn json_object(
     }
 }
 
+/// A JSON object body decoded into `T`: [`json_object`] then [`from_object`].
+pub(crate) fn json_body<T: DeserializeOwned>(a: &Authed, body: &Bytes) -> Result<T, WebError> {
+    from_object(a, json_object(a, body)?)
+}
+
 pub(crate) fn from_object<T: DeserializeOwned>(
     a: &Authed,
     m: serde_json::Map<String, serde_json::Value>,
@@ -437,7 +442,7 @@ pub async fn break_glass(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let b: BreakGlassBody = from_object(&a, json_object(&a, &body)?)?;
+    let b: BreakGlassBody = json_body(&a, &body)?;
     let grant = state
         .store
         .open_break_glass(a.actor(), &id, &b.reason, state.clock.now())

@@ -779,7 +779,7 @@ pub async fn api_power_save(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<ChildPower>, WebError> {
-    let input: PowerInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: PowerInput = crate::api::json_body(&a, &body)?;
     state
         .store
         .save_child_power(a.actor(), &id, &input, state.clock.now())
@@ -801,7 +801,7 @@ pub async fn api_unit(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: PowerUnitInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: PowerUnitInput = crate::api::json_body(&a, &body)?;
     let uid = state
         .store
         .add_power_unit(
@@ -823,7 +823,7 @@ pub async fn api_unit_return(
     Path((id, unit_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<StatusCode, WebError> {
-    let input: UnitReturnInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: UnitReturnInput = crate::api::json_body(&a, &body)?;
     state
         .store
         .return_power_unit(
@@ -858,7 +858,7 @@ pub async fn api_incident_open(
     a: Authed,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: IncidentInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: IncidentInput = crate::api::json_body(&a, &body)?;
     let id = state
         .store
         .open_incident(a.actor(), &input, state.clock.now())
@@ -900,7 +900,7 @@ pub async fn api_checkin(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: CheckinBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let f: CheckinBody = crate::api::json_body(&a, &body)?;
     state
         .store
         .check_in(

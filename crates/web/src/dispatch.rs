@@ -1243,7 +1243,7 @@ pub async fn api_batch_confirm(
     a: Authed,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let b: BatchBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let b: BatchBody = crate::api::json_body(&a, &body)?;
     let n = state
         .store
         .confirm_batch(
@@ -1391,7 +1391,7 @@ pub async fn api_coordinator_create(
     a: Authed,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: CoordinatorInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: CoordinatorInput = crate::api::json_body(&a, &body)?;
     let id = state
         .store
         .save_coordinator(
@@ -1413,7 +1413,7 @@ pub async fn api_coordinator_update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<CoordinatorRecord>, WebError> {
-    let input: CoordinatorInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: CoordinatorInput = crate::api::json_body(&a, &body)?;
     state
         .store
         .save_coordinator(
@@ -1454,7 +1454,7 @@ pub async fn api_request_create(
     a: Authed,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: RequestInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: RequestInput = crate::api::json_body(&a, &body)?;
     let id = state
         .store
         .create_dispatch_request(
@@ -1505,7 +1505,7 @@ pub async fn api_propose(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: ProposalInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: ProposalInput = crate::api::json_body(&a, &body)?;
     let ids = state
         .store
         .propose_dispatch(
@@ -1527,7 +1527,7 @@ pub async fn api_advice(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: AdviceBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let f: AdviceBody = crate::api::json_body(&a, &body)?;
     state
         .store
         .add_advice(a.actor(), &id, &f.text, state.clock.now())
@@ -1543,7 +1543,7 @@ pub async fn api_action(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: ActionBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let f: ActionBody = crate::api::json_body(&a, &body)?;
     let request_id = state
         .store
         .dispatch_action(a.actor(), &id, &f.action, &f.reason, state.clock.now())
@@ -1559,7 +1559,7 @@ pub async fn api_activity(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: ActivityInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: ActivityInput = crate::api::json_body(&a, &body)?;
     let aid = state
         .store
         .record_activity(

@@ -604,7 +604,7 @@ pub async fn api_approve(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: ApproveBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let f: ApproveBody = crate::api::json_body(&a, &body)?;
     if f.month.trim().is_empty() {
         return Err(a.err(FieldError::required("month").into()));
     }
@@ -656,7 +656,7 @@ pub async fn api_set_rates(
     a: Authed,
     body: Bytes,
 ) -> Result<Json<RawRates>, WebError> {
-    let b: RatesBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let b: RatesBody = crate::api::json_body(&a, &body)?;
     let raw = RawRates {
         per_visit: b.per_visit,
         per_hour: b.per_hour,
@@ -678,7 +678,7 @@ pub async fn api_add_period(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: PeriodBody = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let f: PeriodBody = crate::api::json_body(&a, &body)?;
     let pid = state
         .store
         .add_service_period(

@@ -700,7 +700,7 @@ pub async fn api_plan_save(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: PlanInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: PlanInput = crate::api::json_body(&a, &body)?;
     let (version, warnings) = state
         .store
         .save_plan(
@@ -744,7 +744,7 @@ pub async fn api_drill(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: DrillInput = crate::api::from_object(&a, crate::api::json_object(&a, &body)?)?;
+    let input: DrillInput = crate::api::json_body(&a, &body)?;
     let did = state
         .store
         .record_drill(
