@@ -352,15 +352,15 @@ async fn main() -> anyhow::Result<()> {
             let Some(role) = domain::Role::parse(&role) else {
                 bail!("unknown role {role}: use admin, advisor, consultant, coordinator, municipal, viewer or auditor");
             };
+            let display = display_name.unwrap_or_else(|| login.clone());
             let password = if password_stdin {
                 let mut s = String::new();
                 std::io::stdin().read_to_string(&mut s)?;
                 s.trim_end_matches(['\n', '\r']).to_string()
             } else {
-                store::users::random_token()
+                store::users::generate_password(&[&login, &display])
             };
             let store = open(&db).await?;
-            let display = display_name.unwrap_or_else(|| login.clone());
             store
                 .add_user(
                     store::users::NewUser {

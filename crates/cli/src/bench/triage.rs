@@ -327,7 +327,7 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
         )
         .await
         .map_err(crate::print_store_error)?;
-    let password = store::users::random_token();
+    let password = store::users::generate_password(&["bench.triage.advisor", "ベンチ 相談員"]);
     let advisor = store
         .add_user(
             store::users::NewUser {
