@@ -27,6 +27,15 @@ fn place(code: &str) -> String {
     crate::pages::place_name(code)
 }
 
+/// An incident's areas as one line: 「世田谷区、目黒区」.
+fn places_line(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| place(c))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// The estimate as staff read it: 「3時間20分」, 「不明 — 先に電話」 with what is missing.
 fn estimate_text(e: &Estimate, lang: Lang) -> String {
     match e {
@@ -371,11 +380,7 @@ struct IncidentsPage {
 
 impl IncidentsPage {
     fn places(&self, codes: &[String]) -> String {
-        codes
-            .iter()
-            .map(|c| place(c))
-            .collect::<Vec<_>>()
-            .join("、")
+        places_line(codes)
     }
     fn at(&self, utc: &str) -> String {
         crate::auditor::jst_time(utc)
@@ -472,14 +477,7 @@ impl IncidentPage {
             .unwrap_or("")
     }
     fn places(&self) -> String {
-        self.rows
-            .t
-            .incident
-            .municipality_codes
-            .iter()
-            .map(|c| place(c))
-            .collect::<Vec<_>>()
-            .join("、")
+        places_line(&self.rows.t.incident.municipality_codes)
     }
     fn at(&self, utc: &str) -> String {
         crate::auditor::jst_time(utc)
