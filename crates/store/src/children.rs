@@ -779,6 +779,22 @@ impl Store {
         w.commit().await
     }
 
+    /// Opens the write transaction of a use case that changes one child's records: the actor
+    /// must write records and have the child in scope, checked inside the transaction.
+    pub(crate) async fn begin_child_write(
+        &self,
+        actor: &Actor,
+        child_id: &str,
+    ) -> Result<crate::WriteTx<'_>> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut w = self.begin_write().await?;
+        self.scoped_child_version(&mut w.tx, actor, child_id)
+            .await?;
+        Ok(w)
+    }
+
     /// Version of a child the actor may see; NotFound for other centers, Forbidden (audited by
     /// the caller) for the actor's center but outside their assignment.
     pub(crate) async fn scoped_child_version(

@@ -751,12 +751,7 @@ impl Store {
         input: &PowerInput,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        if !actor.writes_records() {
-            return Err(StoreError::Forbidden);
-        }
-        let mut w = self.begin_write().await?;
-        self.scoped_child_version(&mut w.tx, actor, child_id)
-            .await?;
+        let mut w = self.begin_child_write(actor, child_id).await?;
         let mut errs = ValidationErrors::new();
         let mut drafts = Vec::new();
         if input.devices.len() > 20 {
@@ -894,12 +889,7 @@ impl Store {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        if !actor.writes_records() {
-            return Err(StoreError::Forbidden);
-        }
-        let mut w = self.begin_write().await?;
-        self.scoped_child_version(&mut w.tx, actor, child_id)
-            .await?;
+        let mut w = self.begin_child_write(actor, child_id).await?;
         let mut errs = ValidationErrors::new();
         let handed_on = errs.check(domain::dates::parse_past_date(
             "handed_on",
@@ -963,12 +953,7 @@ impl Store {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        if !actor.writes_records() {
-            return Err(StoreError::Forbidden);
-        }
-        let mut w = self.begin_write().await?;
-        self.scoped_child_version(&mut w.tx, actor, child_id)
-            .await?;
+        let mut w = self.begin_child_write(actor, child_id).await?;
         let unit: Option<(String, Option<String>)> = sqlx::query_as(
             "SELECT handed_on, returned_on FROM power_units WHERE id = $1 AND child_id = $2 AND center_id = $3",
         )

@@ -320,12 +320,7 @@ impl Store {
         ended_on: &str,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        if !actor.writes_records() {
-            return Err(StoreError::Forbidden);
-        }
-        let mut w = self.begin_write().await?;
-        self.scoped_child_version(&mut w.tx, actor, child_id)
-            .await?;
+        let mut w = self.begin_child_write(actor, child_id).await?;
         let mut errs = domain::ValidationErrors::new();
         let code = errs.check(VocabCode::parse(VocabKind::WelfareService, "code", code));
         let opt_date =

@@ -277,12 +277,7 @@ impl Store {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<(i64, Vec<String>)> {
-        if !actor.writes_records() {
-            return Err(StoreError::Forbidden);
-        }
-        let mut w = self.begin_write().await?;
-        self.scoped_child_version(&mut w.tx, actor, child_id)
-            .await?;
+        let mut w = self.begin_child_write(actor, child_id).await?;
         let draft = PlanDraft::parse(input, today)?;
         if !draft.content.drill_id.is_empty() {
             let ok: Option<String> =
@@ -393,12 +388,7 @@ impl Store {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        if !actor.writes_records() {
-            return Err(StoreError::Forbidden);
-        }
-        let mut w = self.begin_write().await?;
-        self.scoped_child_version(&mut w.tx, actor, child_id)
-            .await?;
+        let mut w = self.begin_child_write(actor, child_id).await?;
         let mut errs = ValidationErrors::new();
         let held_on = errs.check(domain::dates::parse_past_date(
             "held_on",
