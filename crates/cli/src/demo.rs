@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use domain::Role;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use store::children::{ChildForm, DeviceForm, GuardianForm};
+use domain::power::DeviceInput;
+use store::children::{ChildForm, GuardianForm};
 use store::consultations::{ConsultationForm, PersonForm};
 use store::organizations::OrganizationForm;
 use store::users::NewUser;
@@ -343,21 +344,28 @@ pub async fn load(
             } else {
                 vec![pick(&mut rng, &welfare_codes).clone()]
             };
-            let mut devices = Vec::new();
-            if ventilator {
-                devices.push(DeviceForm {
-                    name: "人工呼吸器".into(),
-                    uses_electricity: true,
-                    battery_minutes: rng.gen_range(60..600).to_string(),
-                });
-            }
-            if care.iter().any(|c| c == "suction") {
-                devices.push(DeviceForm {
-                    name: "吸引器".into(),
-                    uses_electricity: true,
-                    battery_minutes: String::new(),
-                });
-            }
+            // The record's equipment list: one device per care item that needs one, kinds set
+            // (the power details are filled in for some of them by demo_disaster).
+            let devices: Vec<DeviceInput> = care
+                .iter()
+                .filter_map(|c| domain::power::care_device(c))
+                .fold(Vec::new(), |mut kinds, k| {
+                    if !kinds.contains(&k) {
+                        kinds.push(k);
+                    }
+                    kinds
+                })
+                .into_iter()
+                .map(|k| DeviceInput {
+                    kind: k.code().into(),
+                    internal_minutes: if k == domain::power::DeviceKind::Ventilator {
+                        rng.gen_range(60..600).to_string()
+                    } else {
+                        String::new()
+                    },
+                    ..Default::default()
+                })
+                .collect();
             let muni = pick(&mut rng, &areas).clone();
             let (pg, pgk) = *pick(&mut rng, PARENT);
             let form = ChildForm {
@@ -713,33 +721,37 @@ async fn demo_disaster(
         .take(6)
         .collect();
     for (i, s) in dependent.iter().enumerate() {
-        let device =
-            |kind: &str, watts: &str, minutes: &str, per_hour: &str, settings: &str| DeviceInput {
-                kind: kind.into(),
-                watts: watts.into(),
-                internal_minutes: minutes.into(),
-                minutes_per_hour: per_hour.into(),
-                settings: settings.into(),
-                ..Default::default()
-            };
-        let devices = match i % 3 {
-            0 => vec![
-                device(
-                    "ventilator",
-                    "60",
-                    "240",
-                    "",
-                    "SIMV 一回換気量 150mL（デモ）",
-                ),
-                device("suction", "80", "45", "10", ""),
-            ],
-            // Missing battery time: the triage list puts this child first ("call first").
-            1 => vec![device("suction", "", "", "15", "")],
-            _ => vec![
-                device("oxygen_concentrator", "300", "0", "", "酸素 1L/分（デモ）"),
-                device("pulse_oximeter", "2", "600", "", ""),
-            ],
-        };
+        // The power page fills in the same list the record started: each device keeps its
+        // kind and gains its draw, batteries and settings. The second child's suction unit
+        // has no battery time yet, so the triage list puts that child first ("call first").
+        let devices: Vec<DeviceInput> = s
+            .devices
+            .iter()
+            .map(|d| {
+                use domain::power::DeviceKind::*;
+                let (watts, minutes, per_hour, settings) = match d.kind {
+                    Ventilator => ("60", "240", "", "SIMV 一回換気量 150mL（デモ）"),
+                    Suction if i % 3 == 1 => ("", "", "15", ""),
+                    Suction => ("80", "45", "10", ""),
+                    OxygenConcentrator => ("300", "0", "", "酸素 1L/分（デモ）"),
+                    FeedingPump => ("10", "480", "", "40mL/時（デモ）"),
+                    InfusionPump => ("5", "720", "", "2mL/時（デモ）"),
+                    _ => ("30", "120", "", ""),
+                };
+                DeviceInput {
+                    kind: d.kind.code().into(),
+                    name: d.name.clone().unwrap_or_default(),
+                    watts: watts.into(),
+                    internal_minutes: d
+                        .internal_minutes
+                        .filter(|_| d.kind == Ventilator)
+                        .map_or_else(|| minutes.to_string(), |m| m.to_string()),
+                    minutes_per_hour: per_hour.into(),
+                    settings: settings.into(),
+                    ..Default::default()
+                }
+            })
+            .collect();
         store
             .save_child_power(
                 lead,

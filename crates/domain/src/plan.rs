@@ -131,6 +131,12 @@ pub struct PlanInput {
     pub medicines: String,
     /// アレルギー.
     pub allergies: String,
+    /// 血液型: A/B/O/AB with Rh+ or Rh- (e.g. "A Rh+"), or "" when not known.
+    pub blood_type: String,
+    /// 体重 (kg, up to one decimal), for drug doses in an emergency.
+    pub weight_kg: String,
+    /// 本人・家族の希望 (what an ER doctor or supporter must know the family wants).
+    pub family_wishes: String,
     /// 備考.
     pub notes: String,
     /// 家族の同意日 (YYYY-MM-DD).
@@ -180,6 +186,59 @@ fn person_list(errs: &mut ValidationErrors, field: &str, people: &[Person]) -> V
         });
     }
     out
+}
+
+/// Blood types as the form offers them (ABO × Rh).
+pub const BLOOD_TYPES: [&str; 8] = [
+    "A Rh+", "A Rh-", "B Rh+", "B Rh-", "O Rh+", "O Rh-", "AB Rh+", "AB Rh-",
+];
+
+/// 血液型: one of [`BLOOD_TYPES`] (spaces, width and case forgiven), or empty.
+fn blood_type(errs: &mut ValidationErrors, raw: &str) -> String {
+    let key = |s: &str| {
+        crate::kana::normalize_for_search(s)
+            .to_uppercase()
+            .replace(['＋', '−'], "")
+    };
+    let typed = raw.trim();
+    if typed.is_empty() {
+        return String::new();
+    }
+    match BLOOD_TYPES.iter().find(|b| key(b) == key(typed)) {
+        Some(b) => (*b).to_string(),
+        None => {
+            errs.push(FieldError::new(
+                "blood_type",
+                "unknown_code",
+                "血液型は一覧から選んでください（例: A Rh+）",
+                "Choose the blood type from the list (e.g. A Rh+).",
+            ));
+            String::new()
+        }
+    }
+}
+
+/// 体重: kilograms from 0.3 to 200 with at most one decimal, stored as typed in half-width.
+fn weight(errs: &mut ValidationErrors, raw: &str) -> String {
+    let typed = crate::kana::normalize_for_search(raw);
+    if typed.is_empty() {
+        return String::new();
+    }
+    let ok = typed.parse::<f64>().ok().filter(|w| {
+        (0.3..=200.0).contains(w) && typed.split('.').nth(1).is_none_or(|d| d.len() <= 1)
+    });
+    match ok {
+        Some(_) => typed,
+        None => {
+            errs.push(FieldError::new(
+                "weight_kg",
+                "number_range",
+                "体重は0.3〜200kgの数値（小数点以下1桁まで）で入力してください",
+                "Enter the weight in kg from 0.3 to 200, at most one decimal.",
+            ));
+            String::new()
+        }
+    }
 }
 
 fn destination(errs: &mut ValidationErrors, field: &str, d: &Destination) -> Destination {
@@ -290,6 +349,9 @@ impl PlanDraft {
         let diagnoses = text(&mut errs, "diagnoses", &input.diagnoses, 1000);
         let medicines = text(&mut errs, "medicines", &input.medicines, 2000);
         let allergies = text(&mut errs, "allergies", &input.allergies, 500);
+        let blood_type = blood_type(&mut errs, &input.blood_type);
+        let weight_kg = weight(&mut errs, &input.weight_kg);
+        let family_wishes = text(&mut errs, "family_wishes", &input.family_wishes, 1000);
         let notes = text(&mut errs, "notes", &input.notes, 4000);
         let date = |errs: &mut ValidationErrors, f: &str, v: &str| -> Option<NaiveDate> {
             if v.trim().is_empty() {
@@ -348,6 +410,9 @@ impl PlanDraft {
             diagnoses,
             medicines,
             allergies,
+            blood_type,
+            weight_kg,
+            family_wishes,
             notes,
             agreed_on: agreed_on.map(|d| d.to_string()).unwrap_or_default(),
             review_due: review_due.map(|d| d.to_string()).unwrap_or_default(),
@@ -419,6 +484,9 @@ fn fields(p: &PlanInput) -> Vec<(&'static str, String)> {
         ("diagnoses", p.diagnoses.clone()),
         ("medicines", p.medicines.clone()),
         ("allergies", p.allergies.clone()),
+        ("blood_type", p.blood_type.clone()),
+        ("weight_kg", p.weight_kg.clone()),
+        ("family_wishes", p.family_wishes.clone()),
         ("notes", p.notes.clone()),
         ("agreed_on", p.agreed_on.clone()),
         ("review_due", p.review_due.clone()),

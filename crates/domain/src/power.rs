@@ -59,6 +59,10 @@ pub enum DeviceKind {
     Nebulizer,
     /// 排痰補助装置（カフアシスト）.
     CoughAssist,
+    /// 輸液ポンプ・シリンジポンプ (central venous nutrition, continuous subcutaneous infusion).
+    InfusionPump,
+    /// 自動腹膜透析装置 (APD cycler).
+    DialysisCycler,
     /// 電動ベッド.
     ElectricBed,
     /// その他.
@@ -67,7 +71,7 @@ pub enum DeviceKind {
 
 impl DeviceKind {
     /// Every kind, in display order.
-    pub fn all() -> [DeviceKind; 9] {
+    pub fn all() -> [DeviceKind; 11] {
         use DeviceKind::*;
         [
             Ventilator,
@@ -77,6 +81,8 @@ impl DeviceKind {
             PulseOximeter,
             Nebulizer,
             CoughAssist,
+            InfusionPump,
+            DialysisCycler,
             ElectricBed,
             Other,
         ]
@@ -93,6 +99,8 @@ impl DeviceKind {
             PulseOximeter => "pulse_oximeter",
             Nebulizer => "nebulizer",
             CoughAssist => "cough_assist",
+            InfusionPump => "infusion_pump",
+            DialysisCycler => "dialysis_cycler",
             ElectricBed => "electric_bed",
             Other => "other",
         }
@@ -101,6 +109,31 @@ impl DeviceKind {
     /// Parses a code.
     pub fn parse(s: &str) -> Option<DeviceKind> {
         DeviceKind::all().into_iter().find(|k| k.code() == s.trim())
+    }
+
+    /// The kind a device name states exactly (its Japanese or English label, or a common
+    /// synonym such as 酸素濃縮器 or カフアシスト), ignoring spaces and width. A name that is
+    /// not exactly one of them is not guessed at: it answers `None`.
+    pub fn from_name(name: &str) -> Option<DeviceKind> {
+        let key = crate::kana::normalize_for_search(&name.to_lowercase());
+        if key.is_empty() {
+            return None;
+        }
+        let synonyms: [(&str, DeviceKind); 6] = [
+            ("酸素濃縮器", DeviceKind::OxygenConcentrator),
+            ("カフアシスト", DeviceKind::CoughAssist),
+            ("吸引機", DeviceKind::Suction),
+            ("シリンジポンプ", DeviceKind::InfusionPump),
+            ("栄養ポンプ", DeviceKind::FeedingPump),
+            ("在宅人工呼吸器", DeviceKind::Ventilator),
+        ];
+        DeviceKind::all()
+            .into_iter()
+            .filter(|k| *k != DeviceKind::Other)
+            .flat_map(|k| [(k.label(Lang::Ja), k), (k.label(Lang::En), k)])
+            .chain(synonyms)
+            .find(|(label, _)| crate::kana::normalize_for_search(&label.to_lowercase()) == key)
+            .map(|(_, k)| k)
     }
 
     /// Label.
@@ -114,6 +147,8 @@ impl DeviceKind {
             PulseOximeter => lang.pick("パルスオキシメーター", "Pulse oximeter"),
             Nebulizer => lang.pick("ネブライザー", "Nebulizer"),
             CoughAssist => lang.pick("排痰補助装置", "Cough assist"),
+            InfusionPump => lang.pick("輸液ポンプ", "Infusion pump"),
+            DialysisCycler => lang.pick("自動腹膜透析装置", "Dialysis cycler"),
             ElectricBed => lang.pick("電動ベッド", "Electric bed"),
             Other => lang.pick("その他", "Other"),
         }
@@ -160,17 +195,22 @@ pub struct PowerDevice {
     pub duty: Duty,
 }
 
-/// A device as typed in the form or sent to the API.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A device as typed in the form or sent to the API: one row of the child's one equipment
+/// list (使用している医療機器), edited on the child form and on the power page alike.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeviceInput {
-    /// Kind code.
+    /// Kind code ("" = read from the name when it states a kind exactly, else その他).
     pub kind: String,
     /// 名称・型番.
     pub name: String,
+    /// Runs on electricity (電気を使う); absent in JSON = yes.
+    pub uses_electricity: bool,
     /// Watts ("" = unknown).
     pub watts: String,
-    /// Internal battery minutes ("" = unknown).
+    /// Internal battery minutes ("" = unknown). `battery_minutes` is accepted for the record
+    /// API's earlier name of the same fact.
+    #[serde(alias = "battery_minutes")]
     pub internal_minutes: String,
     /// Spare batteries ("" = none).
     pub spare_count: String,
@@ -182,11 +222,80 @@ pub struct DeviceInput {
     pub settings: String,
 }
 
+impl Default for DeviceInput {
+    fn default() -> Self {
+        DeviceInput {
+            kind: String::new(),
+            name: String::new(),
+            uses_electricity: true,
+            watts: String::new(),
+            internal_minutes: String::new(),
+            spare_count: String::new(),
+            spare_minutes: String::new(),
+            minutes_per_hour: String::new(),
+            settings: String::new(),
+        }
+    }
+}
+
+impl DeviceInput {
+    /// Nothing typed in the row (an unused row of the form).
+    pub fn is_blank(&self) -> bool {
+        [
+            &self.kind,
+            &self.name,
+            &self.watts,
+            &self.internal_minutes,
+            &self.spare_count,
+            &self.spare_minutes,
+            &self.minutes_per_hour,
+            &self.settings,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+    }
+}
+
+/// Most devices a child's list holds.
+pub const MAX_DEVICES: usize = 20;
+
+/// Parses a child's equipment list: blank rows are skipped, every error is collected into
+/// `errs` with its field named `devices.N.field` (N = the row as typed).
+pub fn parse_devices(inputs: &[DeviceInput], errs: &mut ValidationErrors) -> Vec<DeviceDraft> {
+    if inputs.iter().filter(|d| !d.is_blank()).count() > MAX_DEVICES {
+        errs.push(FieldError::new(
+            "devices",
+            "too_many",
+            "機器は20台までです",
+            "At most 20 devices.",
+        ));
+    }
+    let mut drafts = Vec::new();
+    for (i, d) in inputs.iter().enumerate() {
+        if d.is_blank() {
+            continue;
+        }
+        match DeviceDraft::parse(d) {
+            Ok(draft) => drafts.push(draft),
+            Err(e) => {
+                for fe in e.iter() {
+                    let mut fe = fe.clone();
+                    fe.field = format!("devices.{i}.{}", fe.field);
+                    errs.push(fe);
+                }
+            }
+        }
+    }
+    drafts
+}
+
 /// A validated device with its display fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceDraft {
     /// The estimate's view.
     pub device: PowerDevice,
+    /// Runs on electricity: only these count in the outage estimate.
+    pub uses_electricity: bool,
     /// 名称・型番.
     pub name: Option<String>,
     /// Settings.
@@ -198,13 +307,20 @@ impl DeviceDraft {
     /// [`MAX_BATTERY_MINUTES`] (72 h) are refused as typing errors.
     pub fn parse(input: &DeviceInput) -> Result<DeviceDraft, ValidationErrors> {
         let mut errs = ValidationErrors::new();
-        let kind = DeviceKind::parse(&input.kind);
+        let kind = if input.kind.trim().is_empty() {
+            // The record form's rows name a device in words; a name that states a kind
+            // exactly is that kind, any other is その他 (the name is kept and printed).
+            (!input.name.trim().is_empty())
+                .then(|| DeviceKind::from_name(&input.name).unwrap_or(DeviceKind::Other))
+        } else {
+            DeviceKind::parse(&input.kind)
+        };
         if kind.is_none() {
             errs.push(FieldError::new(
                 "kind",
                 "required",
-                "機器の種類を選んでください",
-                "Choose the kind of device.",
+                "機器の種類を選ぶか、名称を入力してください",
+                "Choose the kind of device or enter its name.",
             ));
         }
         let watts = errs.check(whole_number(
@@ -304,6 +420,7 @@ impl DeviceDraft {
                         },
                     },
                 },
+                uses_electricity: input.uses_electricity,
                 name,
                 settings,
             }),
@@ -329,6 +446,9 @@ pub struct PowerSources {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "device")]
 pub enum Missing {
+    /// The child's medical care needs electric devices ([`care_device`]) but neither a
+    /// device nor the household's power details were ever entered (電源情報未登録).
+    NoPowerData,
     /// A device's battery runtime is not recorded.
     BatteryRuntime(DeviceKind),
     /// A device's power draw is not recorded, and portable power must be shared.
@@ -339,6 +459,9 @@ impl Missing {
     /// The gap as a phrase, e.g. 「人工呼吸器のバッテリー時間が未登録」.
     pub fn message(self, lang: Lang) -> String {
         match self {
+            Missing::NoPowerData => lang
+                .pick("電源情報未登録", "Power details not recorded")
+                .to_string(),
             Missing::BatteryRuntime(k) => lang.pick(
                 format!("{}のバッテリー時間が未登録", k.label(lang)),
                 format!("{}: battery runtime not recorded", k.label(lang)),
@@ -354,7 +477,7 @@ impl Missing {
 /// Version of the estimate rules. The store keeps each child's estimate precomputed for the
 /// outage triage list and recomputes every one when this number differs from the one it was
 /// computed with: raise it whenever [`estimate`] would answer differently for the same data.
-pub const ESTIMATE_VERSION: u32 = 1;
+pub const ESTIMATE_VERSION: u32 = 2;
 
 /// How long a child can go without mains power.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -462,6 +585,72 @@ pub fn estimate(devices: &[PowerDevice], sources: &PowerSources) -> Estimate {
         },
         None => Estimate::NotDependent,
     }
+}
+
+/// The electric device a medical care item (medical_care_items.csv) implies, if any: a child
+/// with such an item and no power details is "unknown — call first" on every outage list.
+/// An item maps to a device only when the care cannot go on without mains or battery power.
+pub fn care_device(code: &str) -> Option<DeviceKind> {
+    match code {
+        // NPPV, high-flow therapy, cough assist and chest-wall oscillation are all electric.
+        "ventilator" => Some(DeviceKind::Ventilator),
+        // Home oxygen is a concentrator; a family on cylinders alone says so by entering its
+        // power details (cylinder hours), which clears the flag.
+        "oxygen" => Some(DeviceKind::OxygenConcentrator),
+        // Oral, nasal and tracheal suction needs an electric aspirator (manual pumps are the
+        // outage fallback, not the daily device).
+        "suction" => Some(DeviceKind::Suction),
+        // Medication inhalation at home runs on a compressor or mesh nebulizer.
+        "nebulizer" => Some(DeviceKind::Nebulizer),
+        // The pump is listed as its own item; tube feeding alone can run by gravity.
+        "feeding_pump" => Some(DeviceKind::FeedingPump),
+        // Parenteral nutrition and continuous drugs through a central line run on an
+        // infusion pump with a battery.
+        "central_venous_catheter" => Some(DeviceKind::InfusionPump),
+        // A continuous subcutaneous infusion is a battery syringe pump.
+        "subcutaneous_pump" => Some(DeviceKind::InfusionPump),
+        // Peritoneal dialysis at home is usually done overnight by a cycler (APD).
+        "dialysis" => Some(DeviceKind::DialysisCycler),
+        // Tracheostomy and nasopharyngeal airway (the suction they need is its own item),
+        // tube feeding without a pump, injections, glucose meters (own batteries),
+        // catheterisation, bowel care and seizure care need no mains power by themselves.
+        _ => None,
+    }
+}
+
+/// The medical care codes (medical_care_items.csv) for which [`care_device`] names a device.
+pub fn power_care_codes() -> Vec<&'static str> {
+    crate::vocab::entries(crate::vocab::VocabKind::MedicalCareItem)
+        .iter()
+        .map(|e| e.code.as_str())
+        .filter(|c| care_device(c).is_some())
+        .collect()
+}
+
+/// The outage estimate for a child, with what the registry says about their care: devices
+/// that do not use electricity are left out, and a child whose care implies an electric
+/// device ([`care_device`]) but who has no electric device and no power details entered is
+/// [`Missing::NoPowerData`] — unknown, called first — never "no power needed".
+pub fn assess(
+    devices: &[DeviceDraft],
+    sources: &PowerSources,
+    has_power_details: bool,
+    care_codes: &[&str],
+) -> Estimate {
+    let electric: Vec<PowerDevice> = devices
+        .iter()
+        .filter(|d| d.uses_electricity)
+        .map(|d| d.device.clone())
+        .collect();
+    if electric.is_empty()
+        && !has_power_details
+        && care_codes.iter().any(|c| care_device(c).is_some())
+    {
+        return Estimate::Unknown {
+            missing: vec![Missing::NoPowerData],
+        };
+    }
+    estimate(&electric, sources)
 }
 
 /// Minutes as 「3時間20分」 / "3 h 20 min".
@@ -573,5 +762,113 @@ mod tests {
                 minutes_per_hour: 15
             }
         );
+    }
+
+    #[test]
+    fn names_that_state_a_kind_exactly_are_that_kind() {
+        assert_eq!(DeviceKind::from_name("人工呼吸器"), Some(DeviceKind::Ventilator));
+        assert_eq!(DeviceKind::from_name(" 酸素濃縮器 "), Some(DeviceKind::OxygenConcentrator));
+        assert_eq!(DeviceKind::from_name("suction unit"), Some(DeviceKind::Suction));
+        assert_eq!(DeviceKind::from_name("人工呼吸器（予備）"), None);
+        assert_eq!(DeviceKind::from_name(""), None);
+        // A record row with a name only: kind from the name, else その他; electric by default.
+        let row = |name: &str| DeviceInput {
+            name: name.into(),
+            internal_minutes: "503".into(),
+            ..Default::default()
+        };
+        let d = DeviceDraft::parse(&row("人工呼吸器")).unwrap();
+        assert_eq!(d.device.kind, DeviceKind::Ventilator);
+        assert!(d.uses_electricity);
+        assert_eq!(d.device.internal_minutes, Some(503));
+        let d = DeviceDraft::parse(&row("トリロジー")).unwrap();
+        assert_eq!(d.device.kind, DeviceKind::Other);
+        assert_eq!(d.name.as_deref(), Some("トリロジー"));
+        // Neither kind nor name: the row is refused, naming the kind.
+        let e = DeviceDraft::parse(&DeviceInput {
+            watts: "30".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.for_field("kind").map(|e| e.code), Some("required"));
+    }
+
+    #[test]
+    fn device_lists_skip_blank_rows_and_name_the_row_of_each_error() {
+        let mut errs = ValidationErrors::new();
+        let rows = vec![
+            DeviceInput::default(),
+            DeviceInput {
+                kind: "ventilator".into(),
+                watts: "-60".into(),
+                ..Default::default()
+            },
+            DeviceInput {
+                kind: "suction".into(),
+                ..Default::default()
+            },
+        ];
+        let drafts = parse_devices(&rows, &mut errs);
+        assert_eq!(drafts.len(), 1);
+        assert_eq!(
+            errs.for_field("devices.1.watts").map(|e| e.code),
+            Some("negative")
+        );
+        let many = vec![
+            DeviceInput {
+                kind: "other".into(),
+                ..Default::default()
+            };
+            MAX_DEVICES + 1
+        ];
+        let mut errs = ValidationErrors::new();
+        parse_devices(&many, &mut errs);
+        assert!(errs.for_field("devices").is_some());
+    }
+
+    #[test]
+    fn care_that_needs_power_without_power_data_is_called_first() {
+        let none = PowerSources::default();
+        let unknown = Estimate::Unknown {
+            missing: vec![Missing::NoPowerData],
+        };
+        assert_eq!(assess(&[], &none, false, &["ventilator"]), unknown);
+        assert_eq!(assess(&[], &none, false, &["tracheostomy", "oxygen"]), unknown);
+        assert_eq!(unknown.sort_key(), (0, 0));
+        // Care that needs no electricity, or power details entered (e.g. cylinders only).
+        assert_eq!(
+            assess(&[], &none, false, &["tracheostomy", "enema"]),
+            Estimate::NotDependent
+        );
+        assert_eq!(
+            assess(&[], &none, true, &["oxygen"]),
+            Estimate::NotDependent
+        );
+        // A device that uses no electricity does not count, nor does it clear the flag.
+        let manual = DeviceDraft::parse(&DeviceInput {
+            name: "手動吸引器".into(),
+            uses_electricity: false,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(assess(&[manual.clone()], &none, false, &["suction"]), unknown);
+        assert_eq!(assess(&[manual], &none, false, &[]), Estimate::NotDependent);
+        // Entered devices are estimated as before.
+        let vent = DeviceDraft::parse(&DeviceInput {
+            kind: "ventilator".into(),
+            internal_minutes: "240".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            assess(&[vent], &none, false, &["ventilator"]),
+            Estimate::Known {
+                minutes: 240,
+                limiting: DeviceKind::Ventilator
+            }
+        );
+        assert_eq!(Missing::NoPowerData.message(Lang::Ja), "電源情報未登録");
+        // Every code the rule names is in the code list.
+        assert_eq!(power_care_codes().len(), 8);
     }
 }

@@ -3,12 +3,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::kana::{normalize_for_search, KanaName};
 use domain::municipality::MunicipalityCode;
+use domain::power::{DeviceDraft, DeviceInput};
 use domain::text::{optional_email, optional_line, optional_phone, optional_text, required_line};
 use domain::vocab::{VocabCode, VocabKind};
 use domain::{CareSetting, ChildStatus, FieldError, Sex, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{append, AuditEntry};
+use crate::devices::DeviceRecord;
 use crate::error::DuplicateCandidate;
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
@@ -30,18 +32,6 @@ pub struct GuardianForm {
     pub email: String,
     /// Primary contact (主たる連絡先).
     pub is_primary: bool,
-}
-
-/// A medical device as typed by the user (expanded by the disaster-preparedness work).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct DeviceForm {
-    /// Device name, e.g. 人工呼吸器.
-    pub name: String,
-    /// Runs on mains electricity.
-    pub uses_electricity: bool,
-    /// Internal battery runtime in minutes, as typed ("" = unknown).
-    pub battery_minutes: String,
 }
 
 /// A child record as typed by the user or sent to the API: every field raw, parsed by
@@ -90,8 +80,9 @@ pub struct ChildForm {
     pub welfare_services: Vec<String>,
     /// Guardians in display order.
     pub guardians: Vec<GuardianForm>,
-    /// Devices in display order.
-    pub devices: Vec<DeviceForm>,
+    /// The child's equipment list (使用している医療機器) in display order: the same list the
+    /// power page edits, the estimate, triage and emergency sheet read.
+    pub devices: Vec<DeviceInput>,
     /// Coordinator user ids assigned to the child.
     pub coordinator_ids: Vec<String>,
     /// 備考
@@ -120,7 +111,7 @@ pub struct ChildDraft {
     medical_care: Vec<(VocabCode, Option<String>)>,
     welfare_services: Vec<VocabCode>,
     guardians: Vec<Guardian>,
-    devices: Vec<Device>,
+    devices: Vec<DeviceDraft>,
     coordinator_ids: Vec<String>,
     notes: Option<String>,
 }
@@ -156,17 +147,6 @@ pub struct Guardian {
     pub email: Option<String>,
     /// Primary contact.
     pub is_primary: bool,
-}
-
-/// A stored device.
-#[derive(Clone, Debug, Serialize)]
-pub struct Device {
-    /// Name.
-    pub name: String,
-    /// Uses electricity.
-    pub uses_electricity: bool,
-    /// Internal battery minutes, if known.
-    pub battery_minutes: Option<i64>,
 }
 
 fn parse_enum<T>(
@@ -336,7 +316,7 @@ impl ChildForm {
                 welfare_services.push(c);
             }
         }
-        if self.guardians.len() > 10 || self.devices.len() > 20 || self.coordinator_ids.len() > 10 {
+        if self.guardians.len() > 10 || self.coordinator_ids.len() > 10 {
             e.push(FieldError::new(
                 "guardians",
                 "too_many",
@@ -378,41 +358,7 @@ impl ChildForm {
                 });
             }
         }
-        let mut devices = Vec::new();
-        for d in &self.devices {
-            if d.name.trim().is_empty() && d.battery_minutes.trim().is_empty() {
-                continue;
-            }
-            let name = e.check(required_line(
-                "devices.name",
-                &d.name,
-                domain::text::MAX_LINE,
-            ));
-            let battery = d.battery_minutes.trim();
-            let battery_minutes = if battery.is_empty() {
-                Some(None)
-            } else {
-                match battery.parse::<i64>() {
-                    Ok(m) if (0..=72 * 60).contains(&m) => Some(Some(m)),
-                    _ => {
-                        e.push(FieldError::new(
-                            "devices.battery_minutes",
-                            "out_of_range",
-                            "内部バッテリーの時間は0〜4320分の整数で入力してください",
-                            "Battery minutes must be a whole number from 0 to 4320",
-                        ));
-                        None
-                    }
-                }
-            };
-            if let (Some(name), Some(battery_minutes)) = (name, battery_minutes) {
-                devices.push(Device {
-                    name,
-                    uses_electricity: d.uses_electricity,
-                    battery_minutes,
-                });
-            }
-        }
+        let devices = domain::power::parse_devices(&self.devices, &mut e);
         let notes = e.check(optional_text("notes", &self.notes, domain::text::MAX_TEXT));
         e.into_result()?;
         match (
@@ -743,7 +689,6 @@ impl Store {
             "child_medical_care",
             "child_welfare_services",
             "guardians",
-            "devices",
         ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE child_id = $1"))
                 .bind(id)
@@ -1215,19 +1160,7 @@ async fn write_children_parts(
         .execute(&mut **tx)
         .await?;
     }
-    for (i, dev) in d.devices.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO devices (id, child_id, position, name, uses_electricity, battery_minutes) VALUES ($1,$2,$3,$4,$5,$6)",
-        )
-        .bind(new_id())
-        .bind(id)
-        .bind(i as i64)
-        .bind(&dev.name)
-        .bind(i64::from(dev.uses_electricity))
-        .bind(dev.battery_minutes)
-        .execute(&mut **tx)
-        .await?;
-    }
+    crate::devices::replace(tx, id, &d.devices).await?;
     for uid in &d.coordinator_ids {
         sqlx::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
             .bind(id)
@@ -1336,12 +1269,7 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    let devices: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT name, uses_electricity, battery_minutes FROM devices WHERE child_id = $1 ORDER BY position",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let devices = crate::devices::load(tx, id).await?;
     let coords: Vec<(String, String)> = sqlx::query_as(
         "SELECT u.id, u.display_name FROM child_coordinators cc JOIN users u ON u.id = cc.user_id WHERE cc.child_id = $1 ORDER BY u.display_name",
     )
@@ -1385,14 +1313,7 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
                 },
             )
             .collect(),
-        devices: devices
-            .into_iter()
-            .map(|(name, e, b)| DeviceForm {
-                name,
-                uses_electricity: e != 0,
-                battery_minutes: b.map(|b| b.to_string()).unwrap_or_default(),
-            })
-            .collect(),
+        devices: devices.iter().map(DeviceRecord::to_input).collect(),
         coordinator_ids: coords.iter().map(|(id, _)| id.clone()).collect(),
         notes: notes.unwrap_or_default(),
     };

@@ -13,80 +13,17 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::municipality::{area_contains, MunicipalityCode};
 use domain::power::{
-    estimate, DeviceDraft, DeviceInput, DeviceKind, Duty, Estimate, PowerDevice, PowerSources,
-    MAX_PORTABLE_WH,
+    assess, parse_devices, DeviceInput, DeviceKind, Estimate, PowerSources, MAX_PORTABLE_WH,
 };
 use domain::{FieldError, Lang, Role, ValidationErrors};
 use serde::Serialize;
 
 use crate::audit::{append, AuditEntry};
+use crate::devices::DeviceRecord;
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 /// Who opens incidents and checks children in (besides coordinators for their own children).
 pub const RESPONDER_ROLES: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant];
-
-/// A device as stored and shown.
-#[derive(Clone, Debug, Serialize)]
-pub struct PowerDeviceRecord {
-    /// Kind code.
-    pub kind: DeviceKind,
-    /// 名称・型番.
-    pub name: Option<String>,
-    /// Watts.
-    pub watts: Option<i64>,
-    /// Internal battery minutes.
-    pub internal_minutes: Option<i64>,
-    /// Spare batteries.
-    pub spare_count: i64,
-    /// Minutes per spare.
-    pub spare_minutes: Option<i64>,
-    /// Minutes used per hour (60 = continuous).
-    pub minutes_per_hour: i64,
-    /// Settings.
-    pub settings: Option<String>,
-}
-
-impl PowerDeviceRecord {
-    pub(crate) fn device(&self) -> PowerDevice {
-        let u = |v: Option<i64>| v.and_then(|x| u32::try_from(x).ok());
-        PowerDevice {
-            kind: self.kind,
-            watts: u(self.watts),
-            internal_minutes: u(self.internal_minutes),
-            spare_count: u32::try_from(self.spare_count).unwrap_or(0),
-            spare_minutes: u(self.spare_minutes),
-            duty: match self.minutes_per_hour {
-                m if m >= 60 => Duty::Continuous,
-                m => Duty::Intermittent {
-                    minutes_per_hour: u32::try_from(m).unwrap_or(60),
-                },
-            },
-        }
-    }
-
-    /// The form values.
-    pub fn to_input(&self) -> DeviceInput {
-        let s = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
-        DeviceInput {
-            kind: self.kind.code().to_string(),
-            name: self.name.clone().unwrap_or_default(),
-            watts: s(self.watts),
-            internal_minutes: s(self.internal_minutes),
-            spare_count: if self.spare_count == 0 {
-                String::new()
-            } else {
-                self.spare_count.to_string()
-            },
-            spare_minutes: s(self.spare_minutes),
-            minutes_per_hour: if self.minutes_per_hour >= 60 {
-                String::new()
-            } else {
-                self.minutes_per_hour.to_string()
-            },
-            settings: self.settings.clone().unwrap_or_default(),
-        }
-    }
-}
 
 /// A portable power unit handed out by the center.
 #[derive(Clone, Debug, Serialize)]
@@ -116,8 +53,11 @@ pub struct UnitReturnInput {
 /// A child's power picture.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChildPower {
-    /// Devices using electricity.
-    pub devices: Vec<PowerDeviceRecord>,
+    /// The child's equipment list (the same list as on the child record).
+    pub devices: Vec<DeviceRecord>,
+    /// The household's power details were saved at least once (a child whose care needs
+    /// electricity and who has neither devices nor details is 電源情報未登録).
+    pub has_power_details: bool,
     /// Household portable capacity (Wh, own units; handed-out units are added).
     pub portable_wh: i64,
     /// Car inverter.
@@ -132,9 +72,6 @@ pub struct ChildPower {
     pub units: Vec<PowerUnitRecord>,
     /// The estimate with everything above.
     pub estimate: Estimate,
-    /// Devices listed on the child's record that use electricity (name, battery minutes), for
-    /// filling the form the first time.
-    pub record_devices: Vec<(String, Option<i64>)>,
 }
 
 /// The power form / API body.
@@ -626,7 +563,78 @@ fn triage_row(r: TriageDbRow) -> Result<TriageRow> {
     })
 }
 
+/// A child whose power data is missing (電源情報未登録 or a device's figure not recorded):
+/// the triage list would put them first with "unknown". Shown on a lead's home page so the
+/// data is filled in before an outage, not during one.
+#[derive(Clone, Debug, Serialize)]
+pub struct MissingPowerData {
+    /// Child id.
+    pub child_id: String,
+    /// 氏名.
+    pub name: String,
+    /// What is missing, in [`domain::power::Missing`] order.
+    pub missing: Vec<domain::power::Missing>,
+}
+
+/// Rows the home page shows; the count covers them all.
+const MISSING_POWER_ROWS: i64 = 20;
+
 impl Store {
+    /// The center's active children whose kept estimate is unknown, first
+    /// [`MISSING_POWER_ROWS`] by kana, and how many there are in all. Leads (advisor, admin)
+    /// only; other roles get an empty list. Audited as one read before the names are released.
+    pub async fn missing_power_data(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<MissingPowerData>, i64)> {
+        if !crate::dispatch::LEAD_ROLES.contains(&actor.role) {
+            return Ok((Vec::new(), 0));
+        }
+        let mut conn = self.pool().acquire().await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM child_power_estimates WHERE center_id = $1 AND sort_class = 0",
+        )
+        .bind(&actor.center_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT e.child_id, c.family_name || ' ' || c.given_name, e.estimate \
+             FROM child_power_estimates e JOIN children c ON c.id = e.child_id \
+             WHERE e.center_id = $1 AND e.sort_class = 0 ORDER BY e.kana, e.child_id LIMIT $2",
+        )
+        .bind(&actor.center_id)
+        .bind(MISSING_POWER_ROWS)
+        .fetch_all(&mut *conn)
+        .await?;
+        drop(conn);
+        let list: Vec<MissingPowerData> = rows
+            .into_iter()
+            .map(|(child_id, name, est)| MissingPowerData {
+                child_id,
+                name,
+                missing: match serde_json::from_str::<Estimate>(&est) {
+                    Ok(Estimate::Unknown { missing }) => missing,
+                    _ => Vec::new(),
+                },
+            })
+            .collect();
+        if !list.is_empty() {
+            self.audit_event(
+                Some(actor),
+                now,
+                AuditEntry {
+                    action: "child.power.missing.list",
+                    entity: "list",
+                    entity_id: None,
+                    detail: format!("rows={} total={total}", list.len()),
+                },
+            )
+            .await?;
+        }
+        Ok((list, total))
+    }
+
     /// A child's power picture (scope checked, audited).
     pub async fn child_power(
         &self,
@@ -637,37 +645,14 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         self.scoped_child_version(&mut conn, actor, child_id)
             .await?;
-        let rows: Vec<(String, Option<String>, Option<i64>, Option<i64>, i64, Option<i64>, i64, Option<String>)> = sqlx::query_as(
-            "SELECT kind, name, watts, internal_minutes, spare_count, spare_minutes, minutes_per_hour, settings \
-             FROM power_devices WHERE child_id = $1 ORDER BY position",
-        )
-        .bind(child_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let devices: Vec<PowerDeviceRecord> = rows
-            .into_iter()
-            .filter_map(
-                |(kind, name, watts, internal, spare_count, spare_minutes, mph, settings)| {
-                    Some(PowerDeviceRecord {
-                        kind: DeviceKind::parse(&kind)?,
-                        name,
-                        watts,
-                        internal_minutes: internal,
-                        spare_count,
-                        spare_minutes,
-                        minutes_per_hour: mph,
-                        settings,
-                    })
-                },
-            )
-            .collect();
+        let devices = crate::devices::load(&mut conn, child_id).await?;
         let src: Option<(i64, i64, i64, i64, Option<String>)> = sqlx::query_as(
             "SELECT portable_wh, car_inverter, generator, oxygen_cylinder_hours, notes FROM child_power WHERE child_id = $1",
         )
         .bind(child_id)
         .fetch_optional(&mut *conn)
         .await?;
-        let (portable_wh, car, gen, oxygen, notes) = src.unwrap_or((0, 0, 0, 0, None));
+        let (portable_wh, car, gen, oxygen, notes) = src.clone().unwrap_or((0, 0, 0, 0, None));
         type UnitRow = (String, String, String, i64, Option<String>, Option<String>);
         let units: Vec<UnitRow> = sqlx::query_as(
             "SELECT id, handed_on, model, capacity_wh, serial, returned_on FROM power_units WHERE child_id = $1 \
@@ -676,12 +661,11 @@ impl Store {
         .bind(child_id)
         .fetch_all(&mut *conn)
         .await?;
-        let record_devices: Vec<(String, Option<i64>)> = sqlx::query_as(
-            "SELECT name, battery_minutes FROM devices WHERE child_id = $1 AND uses_electricity = 1 ORDER BY position",
-        )
-        .bind(child_id)
-        .fetch_all(&mut *conn)
-        .await?;
+        let care: Vec<String> =
+            sqlx::query_scalar("SELECT code FROM child_medical_care WHERE child_id = $1")
+                .bind(child_id)
+                .fetch_all(&mut *conn)
+                .await?;
         drop(conn);
         let units_wh: i64 = units.iter().filter(|u| u.5.is_none()).map(|u| u.3).sum();
         let sources = PowerSources {
@@ -690,22 +674,10 @@ impl Store {
             generator: gen != 0,
             oxygen_cylinder_hours: u32::try_from(oxygen).unwrap_or(0),
         };
-        // The same inputs as the triage list's kept estimate (power_estimates::compute).
-        let est = if devices.is_empty() {
-            let batteries: Vec<Option<i64>> = record_devices.iter().map(|d| d.1).collect();
-            estimate(
-                &crate::power_estimates::record_devices(&batteries),
-                &sources,
-            )
-        } else {
-            estimate(
-                &devices
-                    .iter()
-                    .map(PowerDeviceRecord::device)
-                    .collect::<Vec<_>>(),
-                &sources,
-            )
-        };
+        // The same inputs and rule as the triage list's kept estimate (power_estimates).
+        let drafts: Vec<_> = devices.iter().map(DeviceRecord::draft).collect();
+        let care: Vec<&str> = care.iter().map(String::as_str).collect();
+        let est = assess(&drafts, &sources, src.is_some(), &care);
         self.audit_event(
             Some(actor),
             now,
@@ -738,7 +710,7 @@ impl Store {
                 )
                 .collect(),
             estimate: est,
-            record_devices,
+            has_power_details: src.is_some(),
         })
     }
 
@@ -753,34 +725,7 @@ impl Store {
     ) -> Result<()> {
         let mut w = self.begin_child_write(actor, child_id).await?;
         let mut errs = ValidationErrors::new();
-        let mut drafts = Vec::new();
-        if input.devices.len() > 20 {
-            errs.push(FieldError::new(
-                "devices",
-                "too_many",
-                "機器は20台までです",
-                "At most 20 devices.",
-            ));
-        }
-        for (i, d) in input.devices.iter().enumerate() {
-            let blank = d.kind.trim().is_empty()
-                && d.name.trim().is_empty()
-                && d.watts.trim().is_empty()
-                && d.internal_minutes.trim().is_empty();
-            if blank {
-                continue;
-            }
-            match DeviceDraft::parse(d) {
-                Ok(draft) => drafts.push(draft),
-                Err(e) => {
-                    for fe in e.iter() {
-                        let mut fe = fe.clone();
-                        fe.field = format!("devices.{i}.{}", fe.field);
-                        errs.push(fe);
-                    }
-                }
-            }
-        }
+        let drafts = parse_devices(&input.devices, &mut errs);
         let portable = errs.check(small(
             "portable_wh",
             &input.portable_wh,
@@ -800,29 +745,7 @@ impl Store {
         let (Some(portable), Some(oxygen), Some(notes)) = (portable, oxygen, notes) else {
             return Err(FieldError::required("portable_wh").into());
         };
-        sqlx::query("DELETE FROM power_devices WHERE child_id = $1")
-            .bind(child_id)
-            .execute(&mut *w.tx)
-            .await?;
-        for (i, d) in drafts.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO power_devices (id, child_id, position, kind, name, watts, internal_minutes, spare_count, spare_minutes, minutes_per_hour, settings) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
-            )
-            .bind(new_id())
-            .bind(child_id)
-            .bind(i64::try_from(i).unwrap_or(0))
-            .bind(d.device.kind.code())
-            .bind(d.name.as_deref())
-            .bind(d.device.watts.map(i64::from))
-            .bind(d.device.internal_minutes.map(i64::from))
-            .bind(i64::from(d.device.spare_count))
-            .bind(d.device.spare_minutes.map(i64::from))
-            .bind(i64::from(d.device.duty.minutes_per_hour()))
-            .bind(d.settings.as_deref())
-            .execute(&mut *w.tx)
-            .await?;
-        }
+        crate::devices::replace(&mut w.tx, child_id, &drafts).await?;
         sqlx::query("DELETE FROM child_power WHERE child_id = $1")
             .bind(child_id)
             .execute(&mut *w.tx)

@@ -14,6 +14,7 @@ pub mod bulk;
 pub mod children;
 pub mod consents;
 pub mod consultations;
+pub mod devices;
 pub mod disaster;
 pub mod dispatch;
 pub mod error;

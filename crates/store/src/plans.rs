@@ -127,8 +127,8 @@ pub struct EmergencySheet {
     pub phone: Option<String>,
     /// 医療的ケア (code, detail).
     pub medical_care: Vec<(String, Option<String>)>,
-    /// Devices: (kind code or "", name, settings).
-    pub devices: Vec<(String, Option<String>, Option<String>)>,
+    /// The child's equipment list.
+    pub devices: Vec<crate::devices::DeviceRecord>,
     /// 主治医.
     pub doctor: Option<String>,
     /// かかりつけ病院.
@@ -543,11 +543,9 @@ impl Store {
             let care: Vec<(String, String, Option<String>)> = fetch_in(&mut conn, &format!(
                 "SELECT child_id, code, detail FROM child_medical_care WHERE child_id IN ({list}) ORDER BY child_id, code"
             ), chunk).await?;
-            let power: Vec<(String, String, Option<String>, Option<String>)> = fetch_in(&mut conn, &format!(
-                "SELECT child_id, kind, name, settings FROM power_devices WHERE child_id IN ({list}) ORDER BY child_id, position"
-            ), chunk).await?;
-            let record: Vec<(String, String)> = fetch_in(&mut conn, &format!(
-                "SELECT child_id, name FROM devices WHERE child_id IN ({list}) ORDER BY child_id, position"
+            let devices: Vec<(String, String, Option<String>, i64, Option<i64>, Option<i64>, i64, Option<i64>, i64, Option<String>)> = fetch_in(&mut conn, &format!(
+                "SELECT child_id, {} FROM child_devices WHERE child_id IN ({list}) ORDER BY child_id, position",
+                crate::devices::COLUMNS
             ), chunk).await?;
             let guardians: Vec<(String, String, String, Option<String>)> = fetch_in(&mut conn, &format!(
                 "SELECT child_id, relation, name, phone FROM guardians WHERE child_id IN ({list}) ORDER BY child_id, is_primary DESC, position"
@@ -557,12 +555,14 @@ impl Store {
                  AND p.version = (SELECT MAX(q.version) FROM disaster_plans q WHERE q.child_id = p.child_id)"
             ), chunk).await?;
             let mut care_by = group(care.into_iter().map(|(c, code, d)| (c, (code, d))));
-            let mut power_by = group(power.into_iter().map(|(c, k, n, st)| (c, (k, n, st))));
-            let mut record_by = group(
-                record
-                    .into_iter()
-                    .map(|(c, n)| (c, (String::new(), Some(n), None))),
-            );
+            let mut devices_by = group(devices.into_iter().filter_map(
+                |(c, kind, name, elec, watts, internal, spares, spare_min, mph, settings)| {
+                    crate::devices::DeviceRecord::from_row((
+                        kind, name, elec, watts, internal, spares, spare_min, mph, settings,
+                    ))
+                    .map(|d| (c, d))
+                },
+            ));
             let mut guardians_by = group(guardians.into_iter().map(|(c, r, n, p)| (c, (r, n, p))));
             let mut plan_by: HashMap<String, (i64, String)> = plans
                 .into_iter()
@@ -572,10 +572,6 @@ impl Store {
                 children.into_iter().map(|r| (r.0.clone(), r)).collect();
             for id in chunk {
                 let Some(row) = rows.remove(id) else { continue };
-                let devices = match power_by.remove(id) {
-                    Some(d) => d,
-                    None => record_by.remove(id).unwrap_or_default(),
-                };
                 let plan = plan_by.remove(id);
                 out.push(EmergencySheet {
                     child_id: id.clone(),
@@ -589,7 +585,7 @@ impl Store {
                     doctor: row.10,
                     hospital: row.11,
                     medical_care: care_by.remove(id).unwrap_or_default(),
-                    devices,
+                    devices: devices_by.remove(id).unwrap_or_default(),
                     guardians: guardians_by.remove(id).unwrap_or_default(),
                     plan_version: plan.as_ref().map(|p| p.0),
                     plan: plan.and_then(|(_, c)| serde_json::from_str(&c).ok()),

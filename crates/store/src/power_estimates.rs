@@ -1,7 +1,7 @@
 //! Each power-dependent child's outage estimate, precomputed for the triage list.
 //!
-//! `domain::power::estimate` needs a child's devices, the devices listed on the child record,
-//! household sources and handed-out units. Computing it for every child of an area on each
+//! `domain::power::assess` needs a child's equipment list, medical care items, household
+//! sources and handed-out units. Computing it for every child of an area on each
 //! triage request read about 130,000 rows from six tables (315 ms for 20,000 children). Instead,
 //! every write that changes one of those inputs calls [`refresh`] for the children it touched,
 //! in its own transaction, and the triage reads `child_power_estimates` alone — the same
@@ -15,21 +15,22 @@
 use std::collections::HashMap;
 
 use domain::power::{
-    estimate, DeviceKind, Duty, Estimate, PowerDevice, PowerSources, ESTIMATE_VERSION,
+    assess, power_care_codes, DeviceDraft, DeviceKind, Estimate, PowerSources, ESTIMATE_VERSION,
 };
 use sqlx::AnyConnection;
 
-use crate::disaster::{decode_rows, json_rows, PowerDeviceRecord};
+use crate::devices::DeviceRecord;
+use crate::disaster::{decode_rows, json_rows};
 use crate::{placeholders, Backend, Result, Store, StoreError};
 
 /// Tables whose rows feed the estimates or the latest check-ins; loading rows into any of them
 /// in bulk must be followed by [`rebuild`].
 pub(crate) const SOURCE_TABLES: &[&str] = &[
     "children",
-    "power_devices",
+    "child_devices",
+    "child_medical_care",
     "child_power",
     "power_units",
-    "devices",
     "checkins",
 ];
 
@@ -142,24 +143,6 @@ impl Store {
     }
 }
 
-/// A child whose power details were never filled in is estimated from the devices on the
-/// child record that use electricity: their battery minutes, kind and draw unknown, run
-/// continuously. So a child with a suction unit on the record is "unknown — call first", never
-/// "no power needed".
-pub(crate) fn record_devices(battery_minutes: &[Option<i64>]) -> Vec<PowerDevice> {
-    battery_minutes
-        .iter()
-        .map(|b| PowerDevice {
-            kind: DeviceKind::Other,
-            watts: None,
-            internal_minutes: b.and_then(|x| u32::try_from(x).ok()),
-            spare_count: 0,
-            spare_minutes: None,
-            duty: Duty::Continuous,
-        })
-        .collect()
-}
-
 async fn write(conn: &mut AnyConnection, rows: &[EstimateRow]) -> Result<()> {
     const COLUMNS: usize = 12;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -225,11 +208,17 @@ async fn compute(
             format!("{col} IN ({})", placeholders(1, ids.len()))
         }
     };
+    // Codes are fixed identifiers from the embedded code list, never user input.
+    let care_list = power_care_codes()
+        .iter()
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(",");
     let children_sql = format!(
         "SELECT {} FROM children c LEFT JOIN child_power s ON s.child_id = c.id \
          WHERE {} AND c.status = 'active' AND (\
-           EXISTS (SELECT 1 FROM power_devices p WHERE p.child_id = c.id) OR \
-           EXISTS (SELECT 1 FROM devices d WHERE d.child_id = c.id AND d.uses_electricity = 1))",
+           EXISTS (SELECT 1 FROM child_devices d WHERE d.child_id = c.id AND d.uses_electricity = 1) OR \
+           EXISTS (SELECT 1 FROM child_medical_care m WHERE m.child_id = c.id AND m.code IN ({care_list})))",
         json_rows(
             backend,
             "c.id, c.center_id, c.family_name_kana, c.given_name_kana, c.municipality_code, \
@@ -238,7 +227,7 @@ async fn compute(
         only("c.id")
     );
     let devices_sql = format!(
-        "SELECT {} FROM power_devices p WHERE {}",
+        "SELECT {} FROM child_devices p WHERE {} AND p.uses_electricity = 1",
         json_rows(
             backend,
             "p.child_id, p.position, p.kind, p.watts, p.internal_minutes, p.spare_count, \
@@ -246,10 +235,10 @@ async fn compute(
         ),
         only("p.child_id")
     );
-    let record_sql = format!(
-        "SELECT {} FROM devices d WHERE {} AND d.uses_electricity = 1",
-        json_rows(backend, "d.child_id, d.position, d.battery_minutes"),
-        only("d.child_id")
+    let care_sql = format!(
+        "SELECT {} FROM child_medical_care m WHERE {} AND m.code IN ({care_list})",
+        json_rows(backend, "m.child_id, m.code"),
+        only("m.child_id")
     );
     let units_sql = format!(
         "SELECT {} FROM power_units u WHERE {} AND u.returned_on IS NULL",
@@ -257,14 +246,14 @@ async fn compute(
         only("u.child_id")
     );
     let mut raw = Vec::with_capacity(4);
-    for sql in [&children_sql, &devices_sql, &record_sql, &units_sql] {
+    for sql in [&children_sql, &devices_sql, &care_sql, &units_sql] {
         let mut q = sqlx::query_scalar::<_, String>(sql);
         for id in ids {
             q = q.bind(id);
         }
         raw.push(q.fetch_one(&mut *conn).await?);
     }
-    let [children_raw, devices_raw, record_raw, units_raw] =
+    let [children_raw, devices_raw, care_raw, units_raw] =
         <[String; 4]>::try_from(raw).map_err(|_| StoreError::Config("estimate inputs".into()))?;
 
     type DeviceRow = (
@@ -278,30 +267,28 @@ async fn compute(
         i64,
     );
     let mut rows = decode_rows::<DeviceRow>(&devices_raw)?;
-    // Each child's devices in the order of its record, as the power page lists them.
+    // Each child's devices in the order of its list, as the pages show them.
     rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut devices: HashMap<String, Vec<PowerDevice>> = HashMap::new();
+    let mut devices: HashMap<String, Vec<DeviceDraft>> = HashMap::new();
     for (child, _, kind, watts, internal, spare_count, spare_minutes, mph) in rows {
-        let Some(kind) = DeviceKind::parse(&kind) else {
-            continue;
-        };
-        let rec = PowerDeviceRecord {
+        let Some(rec) = DeviceRecord::from_row((
             kind,
-            name: None,
+            None,
+            1,
             watts,
-            internal_minutes: internal,
+            internal,
             spare_count,
             spare_minutes,
-            minutes_per_hour: mph,
-            settings: None,
+            mph,
+            None,
+        )) else {
+            continue;
         };
-        devices.entry(child).or_default().push(rec.device());
+        devices.entry(child).or_default().push(rec.draft());
     }
-    let mut rows = decode_rows::<(String, i64, Option<i64>)>(&record_raw)?;
-    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut record_only: HashMap<String, Vec<Option<i64>>> = HashMap::new();
-    for (child, _, battery) in rows {
-        record_only.entry(child).or_default().push(battery);
+    let mut care: HashMap<String, Vec<String>> = HashMap::new();
+    for (child, code) in decode_rows::<(String, String)>(&care_raw)? {
+        care.entry(child).or_default().push(code);
     }
     let mut units_wh: HashMap<String, i64> = HashMap::new();
     for (c, wh) in decode_rows::<(String, i64)>(&units_raw)? {
@@ -324,6 +311,7 @@ async fn compute(
         decode_rows::<ChildRow>(&children_raw)?
     {
         // A child without a child_power row has no household sources.
+        let has_details = wh.is_some();
         let (wh, car, gen, ox) = match (wh, car, gen, ox) {
             (Some(wh), Some(car), Some(gen), Some(ox)) => (wh, car != 0, gen != 0, ox),
             _ => (0, false, false, 0),
@@ -335,11 +323,10 @@ async fn compute(
             generator: gen,
             oxygen_cylinder_hours: u32::try_from(ox).unwrap_or(0),
         };
-        let child_devices: Vec<PowerDevice> = match devices.remove(&id) {
-            Some(d) => d,
-            None => record_devices(record_only.get(&id).map_or(&[], Vec::as_slice)),
-        };
-        let est = estimate(&child_devices, &sources);
+        let child_devices = devices.remove(&id).unwrap_or_default();
+        let child_care = care.remove(&id).unwrap_or_default();
+        let child_care: Vec<&str> = child_care.iter().map(String::as_str).collect();
+        let est = assess(&child_devices, &sources, has_details, &child_care);
         if est == Estimate::NotDependent {
             continue;
         }
@@ -349,7 +336,7 @@ async fn compute(
             municipality_code: m,
             kana: format!("{family_kana} {given_kana}"),
             estimate: est,
-            device_kinds: child_devices.iter().map(|d| d.kind).collect(),
+            device_kinds: child_devices.iter().map(|d| d.device.kind).collect(),
             car_inverter: car,
             generator: gen,
         });

@@ -70,7 +70,7 @@ struct PowerPage {
     l: Layout,
     child_id: String,
     p: ChildPower,
-    rows: Vec<DeviceInput>,
+    device_rows: Vec<DeviceInput>,
     form: PowerInput,
     kinds: Vec<(String, String)>,
     errors: FormErrors,
@@ -113,20 +113,7 @@ async fn power_page(
         .await
         .map_err(|e| a.err(e))?;
     let form = extra.form.unwrap_or_else(|| PowerInput {
-        devices: if p.devices.is_empty() {
-            // First time: start from the devices on the child's record.
-            p.record_devices
-                .iter()
-                .map(|(name, battery)| DeviceInput {
-                    kind: String::new(),
-                    name: name.clone(),
-                    internal_minutes: battery.map(|b| b.to_string()).unwrap_or_default(),
-                    ..Default::default()
-                })
-                .collect()
-        } else {
-            p.devices.iter().map(|d| d.to_input()).collect()
-        },
+        devices: p.devices.iter().map(|d| d.to_input()).collect(),
         portable_wh: if p.portable_wh == 0 {
             String::new()
         } else {
@@ -141,21 +128,15 @@ async fn power_page(
         },
         notes: p.notes.clone().unwrap_or_default(),
     });
-    let mut rows = form.devices.clone();
-    // Two empty rows for new devices.
-    rows.push(DeviceInput::default());
-    rows.push(DeviceInput::default());
+    let device_rows = device_rows(&form.devices);
     let lang = a.lang;
     let t = PowerPage {
         l: Layout::for_user(a, &format!("/children/{id}/power")),
         child_id: id.to_string(),
         p,
-        rows,
+        device_rows,
         form,
-        kinds: DeviceKind::all()
-            .into_iter()
-            .map(|k| (k.code().to_string(), k.label(lang).to_string()))
-            .collect(),
+        kinds: device_kinds(lang),
         errors: extra.errors,
         unit: extra.unit,
         unit_errors: extra.unit_errors,
@@ -202,15 +183,9 @@ pub async fn power(
     .await
 }
 
-/// The power form's fields: `devices.N.field` rows, then the sources.
-fn power_input(pairs: &[(String, String)]) -> PowerInput {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+/// The rows of a child's equipment list as posted (`devices.N.field`), by the power page and
+/// the child form alike. A row's 電気を使う box posts `true` only when ticked.
+pub(crate) fn device_inputs(pairs: &[(String, String)]) -> Vec<DeviceInput> {
     let mut devices: Vec<DeviceInput> = Vec::new();
     for (k, v) in pairs {
         let Some(rest) = k.strip_prefix("devices.") else {
@@ -224,12 +199,16 @@ fn power_input(pairs: &[(String, String)]) -> PowerInput {
             continue;
         }
         while devices.len() <= i {
-            devices.push(DeviceInput::default());
+            devices.push(DeviceInput {
+                uses_electricity: false,
+                ..Default::default()
+            });
         }
         let d = &mut devices[i];
         match field {
             "kind" => d.kind = v.clone(),
             "name" => d.name = v.clone(),
+            "uses_electricity" => d.uses_electricity = v == "true",
             "watts" => d.watts = v.clone(),
             "internal_minutes" => d.internal_minutes = v.clone(),
             "spare_count" => d.spare_count = v.clone(),
@@ -239,8 +218,37 @@ fn power_input(pairs: &[(String, String)]) -> PowerInput {
             _ => {}
         }
     }
+    devices
+}
+
+/// The rows the equipment form shows: the list, then two empty rows for new devices (their
+/// 電気を使う box ticked, as most listed devices are electric).
+pub(crate) fn device_rows(devices: &[DeviceInput]) -> Vec<DeviceInput> {
+    let mut rows = devices.to_vec();
+    rows.push(DeviceInput::default());
+    rows.push(DeviceInput::default());
+    rows
+}
+
+/// Device kinds for the form's select, in display order.
+pub(crate) fn device_kinds(lang: Lang) -> Vec<(String, String)> {
+    DeviceKind::all()
+        .into_iter()
+        .map(|k| (k.code().to_string(), k.label(lang).to_string()))
+        .collect()
+}
+
+/// The power form's fields: `devices.N.field` rows, then the sources.
+fn power_input(pairs: &[(String, String)]) -> PowerInput {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     PowerInput {
-        devices,
+        devices: device_inputs(pairs),
         portable_wh: get("portable_wh"),
         car_inverter: get("car_inverter") == "true",
         generator: get("generator") == "true",

@@ -73,6 +73,10 @@ pub fn document() -> Value {
     let strs = json!({ "type": "array", "items": { "type": "string" } });
     let nullable_str = json!({ "type": ["string", "null"] });
     let required_str = json!({ "type": "string", "minLength": 1 });
+    // "" = read the kind from the name.
+    let device_kinds: Vec<&str> = std::iter::once("")
+        .chain(domain::power::DeviceKind::all().into_iter().map(|k| k.code()))
+        .collect();
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": "tsunagu API", "version": "1", "description": "医療的ケア児支援センター — children, consultations, reports. Authenticate with `Authorization: Bearer <token>` (tsunagu token create) or the session cookie plus an `X-CSRF-Token` header." },
@@ -507,9 +511,9 @@ pub fn document() -> Value {
                 "DrillInput": { "type": "object", "required": ["held_on", "participants", "scenario"], "additionalProperties": false, "properties": {
                     "held_on": { "type": "string", "description": "YYYY-MM-DD" }, "participants": required_str.clone(), "scenario": required_str.clone(),
                     "worked": s("string"), "problems": s("string") } },
-                "DeviceInput": { "type": "object", "additionalProperties": false, "properties": {
-                    "kind": { "type": "string", "enum": ["ventilator", "suction", "oxygen_concentrator", "feeding_pump", "pulse_oximeter", "nebulizer", "cough_assist", "electric_bed", "other"] },
-                    "name": s("string"), "watts": s("string"), "internal_minutes": { "type": "string", "description": "0-4320 (72 h)" }, "spare_count": s("string"),
+                "DeviceInput": { "type": "object", "additionalProperties": false, "description": "One row of the child's one equipment list (shared by the child record and the power page). A row needs a kind or a name; an empty kind is read from a name that states a kind exactly, else other.", "properties": {
+                    "kind": { "type": "string", "enum": device_kinds },
+                    "name": s("string"), "uses_electricity": { "type": "boolean", "description": "absent = true" }, "watts": s("string"), "internal_minutes": { "type": "string", "description": "0-4320 (72 h)" }, "spare_count": s("string"),
                     "spare_minutes": s("string"), "minutes_per_hour": { "type": "string", "description": "1-60; empty = continuous" }, "settings": s("string") } },
                 "PowerInput": { "type": "object", "additionalProperties": false, "properties": {
                     "devices": { "type": "array", "items": r("DeviceInput"), "maxItems": 20 }, "portable_wh": s("string"), "car_inverter": s("boolean"),
@@ -521,10 +525,10 @@ pub fn document() -> Value {
                 "Estimate": { "type": "object", "required": ["status"], "properties": {
                     "status": { "type": "string", "enum": ["not_dependent", "unknown", "known"] }, "minutes": s("integer"), "limiting": s("string"),
                     "missing": { "type": "array", "items": { "type": "object" } } } },
-                "ChildPower": { "type": "object", "required": ["devices", "portable_wh", "car_inverter", "generator", "oxygen_cylinder_hours", "units", "estimate", "record_devices"], "properties": {
-                    "devices": { "type": "array", "items": { "type": "object" } }, "portable_wh": s("integer"), "car_inverter": s("boolean"), "generator": s("boolean"),
+                "ChildPower": { "type": "object", "required": ["devices", "portable_wh", "car_inverter", "generator", "oxygen_cylinder_hours", "units", "estimate", "has_power_details"], "properties": {
+                    "devices": { "type": "array", "items": { "type": "object" } }, "has_power_details": s("boolean"), "portable_wh": s("integer"), "car_inverter": s("boolean"), "generator": s("boolean"),
                     "oxygen_cylinder_hours": s("integer"), "notes": nullable_str.clone(), "units": { "type": "array", "description": "Handed-out units, those still with the family first; returned_on null until returned", "items": { "type": "object" } },
-                    "estimate": r("Estimate"), "record_devices": { "type": "array", "items": { "type": "array" } } } },
+                    "estimate": r("Estimate") } },
                 "IncidentInput": { "type": "object", "required": ["title", "municipality_codes"], "additionalProperties": false, "properties": {
                     "title": required_str.clone(), "municipality_codes": { "type": "array", "items": s("string"), "minItems": 1 },
                     "started_at": { "type": "string", "description": "YYYY-MM-DDTHH:MM (JST); empty = now" }, "expected_restoration_at": s("string") } },
@@ -641,7 +645,6 @@ pub fn document() -> Value {
                     "error": s("string"), "message": s("string"), "fields": { "type": "object", "additionalProperties": s("string") },
                     "candidates": { "type": "array", "items": s("object") } } },
                 "Guardian": { "type": "object", "properties": { "name": s("string"), "name_kana": s("string"), "relation": s("string"), "phone": s("string"), "phone2": s("string"), "email": s("string"), "is_primary": s("boolean") } },
-                "Device": { "type": "object", "properties": { "name": s("string"), "uses_electricity": s("boolean"), "battery_minutes": { "type": "string", "description": "minutes as text, empty = unknown" } } },
                 "ChildInput": { "type": "object", "required": ["family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "municipality_code"], "properties": {
                     "family_name": required_str.clone(), "given_name": required_str.clone(), "family_name_kana": required_str.clone(), "given_name_kana": required_str.clone(),
                     "birth_date": { "type": "string", "description": "YYYY-MM-DD" }, "sex": { "type": "string", "enum": ["female", "male", "other", "unknown", ""] },
@@ -650,7 +653,7 @@ pub fn document() -> Value {
                     "primary_hospital_id": s("string"), "primary_doctor": s("string"), "school_id": s("string"),
                     "status": { "type": "string", "enum": ["active", "moved_out", "adult_services", "deceased", "closed", ""] }, "status_since": s("string"),
                     "medical_care": codes(VocabKind::MedicalCareItem, 0), "medical_care_details": { "type": "object", "additionalProperties": s("string") },
-                    "welfare_services": codes(VocabKind::WelfareService, 0), "guardians": { "type": "array", "items": r("Guardian") }, "devices": { "type": "array", "items": r("Device") },
+                    "welfare_services": codes(VocabKind::WelfareService, 0), "guardians": { "type": "array", "items": r("Guardian") }, "devices": { "type": "array", "items": r("DeviceInput"), "maxItems": 20 },
                     "coordinator_ids": strs.clone(), "notes": s("string"), "confirm_duplicate": s("boolean") } },
                 "ChildPatch": { "type": "object", "description": "Any ChildInput fields, plus `version` to guard against concurrent edits", "properties": { "version": { "type": ["integer", "null"], "description": "null or absent: no check" } } },
                 "Child": { "allOf": [r("ChildInput"), { "type": "object", "required": ["id", "version"], "properties": {

@@ -16,7 +16,7 @@ use domain::vocab::{self, VocabKind};
 use domain::{CareSetting, ChildStatus, Lang, Role, Sex, ValidationErrors};
 use serde::Deserialize;
 use store::children::{
-    ChildAccess, ChildForm, ChildPage, ChildQuery, ChildRecord, DeviceForm, GuardianForm,
+    ChildAccess, ChildForm, ChildPage, ChildQuery, ChildRecord, GuardianForm,
 };
 use store::consultations::{Consultation, ConsultationForm, ConsultationQuery, PersonForm};
 use store::error::DuplicateCandidate;
@@ -494,6 +494,20 @@ struct HomePage {
     incoming: Vec<store::consents::IncomingReferral>,
     /// Disaster plans past their review date.
     overdue_plans: Vec<store::plans::OverduePlan>,
+    /// Children whose power data is missing (leads), and how many in all.
+    missing_power: Vec<store::disaster::MissingPowerData>,
+    missing_power_total: i64,
+}
+
+impl HomePage {
+    fn missing_text(&self, m: &store::disaster::MissingPowerData) -> String {
+        let lang = self.l.tr.0;
+        m.missing
+            .iter()
+            .map(|x| x.message(lang))
+            .collect::<Vec<_>>()
+            .join(lang.pick("、", "; "))
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -577,11 +591,18 @@ pub async fn home(
         .overdue_plans(actor, today)
         .await
         .map_err(|e| a.err(e))?;
+    let (missing_power, missing_power_total) = state
+        .store
+        .missing_power_data(actor, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
     page(&HomePage {
         l: Layout::for_user(&a, "/"),
         break_glass,
         incoming,
         overdue_plans,
+        missing_power,
+        missing_power_total,
         fiscal_year: fy.label(a.lang),
         report,
         followups,
@@ -748,9 +769,6 @@ pub struct ChildHtmlForm {
     g_phone: Vec<String>,
     g_email: Vec<String>,
     g_primary: String,
-    d_name: Vec<String>,
-    d_elec: Vec<String>,
-    d_battery: Vec<String>,
     coordinator_ids: Vec<String>,
     notes: String,
     confirm_duplicate: String,
@@ -762,6 +780,19 @@ fn nth(v: &[String], i: usize) -> String {
 }
 
 impl ChildHtmlForm {
+    /// The posted pairs: the flat fields by name, the equipment rows (`devices.N.field`, the
+    /// same rows as the power page's) by [`crate::disaster::device_inputs`].
+    fn parse(pairs: &[(String, String)]) -> (ChildForm, bool, Option<i64>) {
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().filter(|(k, _)| !k.starts_with("devices.")))
+            .finish();
+        // Every field is a string or a list of strings with a default, so any body decodes.
+        let h: ChildHtmlForm = serde_html_form::from_str(&encoded).unwrap_or_default();
+        let (mut form, confirm, version) = h.into_form();
+        form.devices = crate::disaster::device_inputs(pairs);
+        (form, confirm, version)
+    }
+
     fn into_form(self) -> (ChildForm, bool, Option<i64>) {
         let rows = self.g_name.len().max(self.g_relation.len());
         let guardians = (0..rows)
@@ -773,13 +804,6 @@ impl ChildHtmlForm {
                 phone2: String::new(),
                 email: nth(&self.g_email, i),
                 is_primary: self.g_primary == i.to_string(),
-            })
-            .collect();
-        let devices = (0..self.d_name.len())
-            .map(|i| DeviceForm {
-                name: nth(&self.d_name, i),
-                uses_electricity: self.d_elec.contains(&i.to_string()),
-                battery_minutes: nth(&self.d_battery, i),
             })
             .collect();
         let details = self
@@ -810,7 +834,7 @@ impl ChildHtmlForm {
             medical_care_details: details,
             welfare_services: self.welfare_services,
             guardians,
-            devices,
+            devices: Vec::new(),
             coordinator_ids: self.coordinator_ids,
             notes: self.notes,
         };
@@ -841,10 +865,15 @@ struct ChildFormPage {
     schools: Vec<(String, String)>,
     coordinators: Vec<(String, String)>,
     guardian_rows: Vec<GuardianForm>,
-    device_rows: Vec<DeviceForm>,
+    device_rows: Vec<domain::power::DeviceInput>,
+    kinds: Vec<(String, String)>,
 }
 
 impl ChildFormPage {
+    /// The message for one equipment row's field (the shared `device_rows.html` asks).
+    fn err(&self, i: &usize, field: &str) -> &str {
+        self.errors.get(&format!("devices.{i}.{field}"))
+    }
     fn detail(&self, code: &str) -> &str {
         self.f
             .medical_care_details
@@ -895,10 +924,7 @@ async fn child_form_page(
     while guardian_rows.len() < 2 {
         guardian_rows.push(GuardianForm::default());
     }
-    let mut device_rows = f.devices.clone();
-    while device_rows.len() < 2 {
-        device_rows.push(DeviceForm::default());
-    }
+    let device_rows = crate::disaster::device_rows(&f.devices);
     Ok(ChildFormPage {
         l: Layout::for_user(a, "/children/new"),
         id,
@@ -923,6 +949,7 @@ async fn child_form_page(
         coordinators,
         guardian_rows,
         device_rows,
+        kinds: crate::disaster::device_kinds(lang),
         f,
         errors,
         duplicates,
@@ -944,9 +971,9 @@ pub async fn child_new(State(state): State<AppState>, a: Authed) -> PageResult {
 pub async fn child_create(
     State(state): State<AppState>,
     a: Authed,
-    Form(h): Form<ChildHtmlForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let (form, confirm, _) = h.into_form();
+    let (form, confirm, _) = ChildHtmlForm::parse(&pairs);
     match state
         .store
         .register_child(a.actor(), &form, confirm, state.clock.now())
@@ -997,6 +1024,9 @@ impl ChildShowPage {
             "welfare" => Some(self.l.tr.vocab(VocabKind::WelfareService, code)),
             "topic" => Some(self.l.tr.vocab(VocabKind::ConsultationTopic, code)),
             "channel" => Some(self.l.tr.vocab(VocabKind::ConsultationChannel, code)),
+            "device" => {
+                domain::power::DeviceKind::parse(code).map(|k| k.label(lang).to_string())
+            }
             _ => None,
         }
         .unwrap_or_else(|| code.to_string())
@@ -1166,9 +1196,9 @@ pub async fn child_update(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Form(h): Form<ChildHtmlForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let (form, _, version) = h.into_form();
+    let (form, _, version) = ChildHtmlForm::parse(&pairs);
     match state
         .store
         .update_child(a.actor(), &id, &form, version, state.clock.now())

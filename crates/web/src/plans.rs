@@ -56,6 +56,9 @@ struct PlanPage {
 }
 
 impl PlanPage {
+    fn blood_types(&self) -> [&'static str; 8] {
+        domain::plan::BLOOD_TYPES
+    }
     fn destinations(&self) -> Vec<(&'static str, &'static str, Destination)> {
         vec![
             ("primary", "plan.f.primary_name", self.form.primary.clone()),
@@ -255,6 +258,9 @@ fn plan_input(pairs: &[(String, String)]) -> PlanInput {
         diagnoses: get("diagnoses"),
         medicines: get("medicines"),
         allergies: get("allergies"),
+        blood_type: get("blood_type"),
+        weight_kg: get("weight_kg"),
+        family_wishes: get("family_wishes"),
         notes: get("notes"),
         agreed_on: get("agreed_on"),
         review_due: get("review_due"),
@@ -427,6 +433,30 @@ pub struct SheetHelpers {
 }
 
 impl SheetHelpers {
+    /// What a sheet prints where it has no data: 未登録, never a blank a reader could take for
+    /// "none".
+    fn unrecorded(&self) -> &'static str {
+        self.lang.pick("未登録", "Not recorded")
+    }
+    fn or_none(&self, v: Option<&str>) -> String {
+        match v.map(str::trim) {
+            Some(v) if !v.is_empty() => v.to_string(),
+            _ => self.unrecorded().to_string(),
+        }
+    }
+    /// A text field of the sheet's plan, or 未登録.
+    fn plan_field(&self, s: &EmergencySheet, field: &str) -> String {
+        let v = s.plan.as_ref().map(|p| match field {
+            "blood_type" => p.blood_type.as_str(),
+            "weight_kg" => p.weight_kg.as_str(),
+            "diagnoses" => p.diagnoses.as_str(),
+            "medicines" => p.medicines.as_str(),
+            "allergies" => p.allergies.as_str(),
+            "family_wishes" => p.family_wishes.as_str(),
+            _ => "",
+        });
+        self.or_none(v)
+    }
     fn care(&self, code: &str) -> String {
         domain::vocab::label(VocabKind::MedicalCareItem, code, self.lang)
             .unwrap_or(code)
@@ -574,8 +604,12 @@ pub fn sheets_csv(
         lang.pick("診断名", "Diagnoses"),
         lang.pick("服薬", "Medicines"),
         lang.pick("アレルギー", "Allergies"),
+        lang.pick("血液型", "Blood type"),
+        lang.pick("体重(kg)", "Weight (kg)"),
+        lang.pick("本人・家族の希望", "The family's wishes"),
         lang.pick("病院・主治医", "Hospital / doctor"),
         lang.pick("保護者・連絡先", "Guardians"),
+        lang.pick("避難支援者", "Evacuation supporters"),
         lang.pick("緊急連絡先", "Emergency contacts"),
         lang.pick("避難先", "Evacuation"),
     ];
@@ -596,12 +630,12 @@ pub fn sheets_csv(
         let devices: Vec<String> = s
             .devices
             .iter()
-            .map(|(k, n, set)| {
-                let k = DeviceKind::parse(k).map(|k| k.label(lang)).unwrap_or("");
+            .map(|d| {
                 format!(
-                    "{k} {} {}",
-                    n.as_deref().unwrap_or(""),
-                    set.as_deref().unwrap_or("")
+                    "{} {} {}",
+                    d.kind.label(lang),
+                    d.name.as_deref().unwrap_or(""),
+                    d.settings.as_deref().unwrap_or("")
                 )
                 .trim()
                 .to_string()
@@ -616,12 +650,12 @@ pub fn sheets_csv(
                     .to_string()
             })
             .collect();
-        let contacts: Vec<String> = plan
-            .contacts
-            .iter()
-            .chain(plan.supporters.iter())
-            .map(|p| format!("{}（{}）{}", p.name, p.relation, p.phone))
-            .collect();
+        let people = |list: &[domain::plan::Person]| {
+            list.iter()
+                .map(|p| format!("{}（{}）{}", p.name, p.relation, p.phone))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
         w.write_row(&[
             s.name.clone(),
             s.kana.clone(),
@@ -633,6 +667,9 @@ pub fn sheets_csv(
             plan.diagnoses.clone(),
             plan.medicines.clone(),
             plan.allergies.clone(),
+            plan.blood_type.clone(),
+            plan.weight_kg.clone(),
+            plan.family_wishes.clone(),
             format!(
                 "{} {}",
                 s.hospital.as_deref().unwrap_or(""),
@@ -641,7 +678,8 @@ pub fn sheets_csv(
             .trim()
             .to_string(),
             guardians.join(" / "),
-            contacts.join(" / "),
+            people(&plan.supporters),
+            people(&plan.contacts),
             [
                 destination_text(&plan.primary, lang),
                 destination_text(&plan.secondary, lang),

@@ -409,14 +409,17 @@ pub async fn seed(
             ],
         );
         let mut devices = Rows::new(
-            "devices",
+            "child_devices",
             &[
                 "id",
                 "child_id",
                 "position",
+                "kind",
                 "name",
                 "uses_electricity",
-                "battery_minutes",
+                "internal_minutes",
+                "spare_count",
+                "minutes_per_hour",
             ],
         );
         let mut coords = Rows::new("child_coordinators", &["child_id", "user_id"]);
@@ -512,9 +515,12 @@ pub async fn seed(
                     did.into(),
                     id.clone().into(),
                     0.into(),
-                    "人工呼吸器".into(),
+                    "ventilator".into(),
+                    Some("人工呼吸器".to_string()).into(),
                     true.into(),
                     Some(minutes).into(),
+                    0.into(),
+                    60.into(),
                 ]);
             }
             if !c.coordinators.is_empty() {

@@ -143,6 +143,7 @@ const POWER_DEVICE_COLUMNS: &[&str] = &[
     "position",
     "kind",
     "name",
+    "uses_electricity",
     "watts",
     "internal_minutes",
     "spare_count",
@@ -182,14 +183,6 @@ const GUARDIAN_COLUMNS: &[&str] = &[
     "phone",
     "phone2",
     "is_primary",
-];
-const DEVICE_COLUMNS: &[&str] = &[
-    "id",
-    "child_id",
-    "position",
-    "name",
-    "uses_electricity",
-    "battery_minutes",
 ];
 const CHECKIN_COLUMNS: &[&str] = &[
     "id",
@@ -352,11 +345,10 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
     let today = now.date_naive();
     let stamp = store::ts(now);
     let mut children = Rows::new("children", CHILD_COLUMNS);
-    let mut power = Rows::new("power_devices", POWER_DEVICE_COLUMNS);
+    let mut power = Rows::new("child_devices", POWER_DEVICE_COLUMNS);
     let mut sources = Rows::new("child_power", CHILD_POWER_COLUMNS);
     let mut units = Rows::new("power_units", UNIT_COLUMNS);
     let mut guardians = Rows::new("guardians", GUARDIAN_COLUMNS);
-    let mut record = Rows::new("devices", DEVICE_COLUMNS);
     let mut ids: Vec<String> = Vec::with_capacity(n);
     for _ in 0..n {
         let (fam, fam_k) = *g.pick(FAMILY);
@@ -391,8 +383,9 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
             stamp.clone().into(),
             stamp.clone().into(),
         ]);
-        // About 10% have a gap in their data; 5% of those children have their devices only on
-        // the record (no power details yet, so no draw: unknown when portable power is shared).
+        // About 10% have a gap in their data; half of those have their devices listed with
+        // a battery time at most (no power details yet, so no draw: unknown when portable
+        // power is shared).
         let gap = g.rng.gen_bool(0.10);
         let record_only = gap && g.rng.gen_bool(0.5);
         let count = g.rng.gen_range(1..=3usize);
@@ -416,13 +409,19 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
             let internal: Option<i64> = Some(g.rng.gen_range(30..=600));
             if record_only {
                 let battery = if pos == gap_at { None } else { internal };
-                record.push(vec![
+                power.push(vec![
                     g.id(now).into(),
                     id.clone().into(),
                     i64::try_from(pos).unwrap_or(0).into(),
-                    name.into(),
+                    code.into(),
+                    Some(name.to_string()).into(),
                     true.into(),
+                    Cell::Null,
                     battery.into(),
+                    0.into(),
+                    Cell::Null,
+                    60.into(),
+                    Cell::Null,
                 ]);
                 continue;
             }
@@ -452,6 +451,7 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
                 i64::try_from(pos).unwrap_or(0).into(),
                 code.into(),
                 Some(name.to_string()).into(),
+                true.into(),
                 watts.into(),
                 internal.into(),
                 spare_count.into(),
@@ -459,17 +459,6 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
                 minutes_per_hour.into(),
                 Cell::Null,
             ]);
-            // Half of them also list the device on the child's record.
-            if g.rng.gen_bool(0.5) {
-                record.push(vec![
-                    g.id(now).into(),
-                    id.clone().into(),
-                    i64::try_from(pos).unwrap_or(0).into(),
-                    name.into(),
-                    true.into(),
-                    internal.into(),
-                ]);
-            }
         }
         if !record_only {
             // A missing draw only matters when portable power is shared: give those children
@@ -545,7 +534,7 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
     }
     insert(
         store,
-        &[&children, &power, &sources, &units, &guardians, &record],
+        &[&children, &power, &sources, &units, &guardians],
     )
     .await?;
 
@@ -590,12 +579,11 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
     insert(store, &[&checkins]).await?;
     store.analyze().await?;
     let line = format!(
-        "seeded in {:.1} s: {} children, {} power devices, {} record devices, {} household \
+        "seeded in {:.1} s: {} children, {} devices, {} household \
          sources, {} handed-out units, {} guardians, {} check-ins",
         started.elapsed().as_secs_f64(),
         children.len(),
         power.len(),
-        record.len(),
         sources.len(),
         units.len(),
         guardians.len(),

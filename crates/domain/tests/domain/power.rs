@@ -389,6 +389,7 @@ fn form() -> impl Strategy<Value = DeviceInput> {
             )| DeviceInput {
                 kind,
                 name,
+                uses_electricity: true,
                 watts,
                 internal_minutes,
                 spare_count,
