@@ -41,7 +41,9 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
-    /// Set the Secure flag on cookies (when a TLS proxy sits in front).
+    /// A TLS proxy sits in front: set the Secure flag on cookies, and throttle logins by the
+    /// client address the proxy appends to X-Forwarded-For (the last entry). Only when the
+    /// server cannot be reached except through that proxy.
     #[arg(long)]
     behind_tls_proxy: bool,
     /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
@@ -271,7 +273,8 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
         web::WebConfig {
             secure_cookies: args.behind_tls_proxy || tls.is_some(),
         },
-    );
+    )
+    .with_tls_proxy(args.behind_tls_proxy);
     match tls {
         Some(tls) => web::serve_tls(listener, state, tls).await?,
         None => {

@@ -95,6 +95,15 @@ pub struct MfaStatus {
     pub recovery_codes_left: i64,
 }
 
+/// One attempt counted toward the soft lock.
+#[derive(Clone, Copy, Debug)]
+struct Attempt {
+    /// Consecutive failures including this attempt.
+    failures: i64,
+    /// The lock this attempt set, if it reached [`LOCK_AFTER`].
+    locks: Option<DateTime<Utc>>,
+}
+
 fn lock_minutes(failures: i64) -> i64 {
     let over = (failures - LOCK_AFTER).clamp(0, 6);
     (1i64 << over).min(LOCK_MAX_MINUTES)
@@ -168,8 +177,13 @@ impl Store {
             .any(|r| r == actor.role.code()))
     }
 
-    /// First step: check the password. Failures count toward the per-account soft lock; while
-    /// locked the password is not even checked. Success and failure are audited.
+    /// First step: check the password. Every attempt on an account counts toward its soft lock
+    /// *before* the password is checked, in one conditional statement that refuses while the
+    /// account is locked, so concurrent guesses cannot all read "not locked" first: at most
+    /// [`LOCK_AFTER`] guesses are ever checked before the lock (then one per lock period). A
+    /// correct password resets the count. While locked the password is not checked, but the same
+    /// argon2 work is done (against a dummy hash, as for an unknown login), so the answer takes
+    /// as long as a wrong password's. Success and failure are audited.
     pub async fn login(
         &self,
         login: &str,
@@ -177,31 +191,31 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome> {
         let found = self.user_by_login(login).await?;
-        let state: Option<(Option<String>, Option<String>)> = match &found {
-            Some((a, _, _)) => {
-                sqlx::query_as("SELECT locked_until, totp_secret FROM users WHERE id = $1")
+        // An unknown login runs the same statement against no row, so it costs the same
+        // database round trip as a known one.
+        let user_id = found
+            .as_ref()
+            .map(|(a, _, _)| a.user_id.clone())
+            .unwrap_or_default();
+        let attempt = self.reserve_attempt(&user_id, now).await?;
+        let locked = found.is_some() && attempt.is_none();
+        let hash = match (&found, locked) {
+            (Some((_, h, _)), false) => h.clone(),
+            _ => DUMMY_HASH.to_string(),
+        };
+        let password = password.to_string();
+        let verified = self
+            .password_work(move || verify_password(&password, &hash))
+            .await?;
+        let ok = verified && !locked;
+        let totp: Option<String> = match &found {
+            Some((a, _, 0)) if ok => {
+                sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
                     .bind(&a.user_id)
-                    .fetch_optional(self.pool())
+                    .fetch_one(self.pool())
                     .await?
             }
-            None => None,
-        };
-        let (locked_until, totp) = state.unwrap_or((None, None));
-        let locked = locked_until
-            .as_deref()
-            .and_then(crate::parse_ts)
-            .is_some_and(|t| t > now);
-        let ok = if locked {
-            false
-        } else {
-            // Verify against a dummy hash when the login is unknown so timing does not reveal it.
-            let hash = found
-                .as_ref()
-                .map(|(_, h, _)| h.clone())
-                .unwrap_or_else(|| DUMMY_HASH.to_string());
-            let password = password.to_string();
-            self.password_work(move || verify_password(&password, &hash))
-                .await?
+            _ => None,
         };
         let needs_mfa = match &found {
             Some((a, _, 0)) if ok => totp.is_some() || self.mfa_required(a).await?,
@@ -256,8 +270,17 @@ impl Store {
                     _ if locked => "locked",
                     _ => "wrong password",
                 };
-                if let (Some(id), false) = (&user_id, locked) {
-                    self.count_failure(&mut w.tx, id, now).await?;
+                // The attempt was counted up front; a lock it set is audited now that the
+                // guess is known to be wrong.
+                if let (
+                    Some(id),
+                    Some(Attempt {
+                        failures,
+                        locks: Some(until),
+                    }),
+                ) = (&user_id, attempt)
+                {
+                    self.audit_lock(&mut w.tx, id, now, failures, until).await?;
                 }
                 self.audit_tx(
                     &mut w.tx,
@@ -274,41 +297,105 @@ impl Store {
         }
     }
 
+    /// Count one password attempt on an account before its password is checked, unless the
+    /// account is locked (then `None`). Its own short transaction, committed before the slow
+    /// argon2 check, so that concurrent attempts see each other's counts: the conditional
+    /// UPDATE is atomic on both engines (SQLite: one writer at a time; PostgreSQL: the row lock
+    /// makes a waiting UPDATE re-check its WHERE against the committed row). The attempt that
+    /// reaches [`LOCK_AFTER`] sets the lock in the same transaction, so no further guess is
+    /// checked meanwhile; its audit row follows with the outcome (a correct password lifts it).
+    /// An attempt whose outcome is never written (the process stops) stays counted: fail safe.
+    async fn reserve_attempt(&self, user_id: &str, now: DateTime<Utc>) -> Result<Option<Attempt>> {
+        let mut w = self.begin_write().await?;
+        let attempt = self.bump_failures(&mut w.tx, user_id, now, true).await?;
+        w.commit().await?;
+        Ok(attempt)
+    }
+
     /// One more consecutive failure; from [`LOCK_AFTER`] on, lock the account for a while.
-    async fn count_failure(
+    /// With `unless_locked`, a locked account is left alone (`None`). Atomic in the caller's
+    /// transaction: the count is read back from the UPDATE itself, never read first.
+    async fn bump_failures(
         &self,
         tx: &mut Tx<'_>,
         user_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<()> {
-        let failures: i64 = sqlx::query_scalar(
-            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-        )
-        .bind(user_id)
-        .fetch_one(&mut **tx)
-        .await?;
-        if failures >= LOCK_AFTER {
+        unless_locked: bool,
+    ) -> Result<Option<Attempt>> {
+        let failures: Option<i64> = if unless_locked {
+            // Timestamps are `ts` text (fixed width, UTC), so text order is time order.
+            sqlx::query_scalar(
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_logins",
+            )
+            .bind(user_id)
+            .bind(ts(now))
+            .fetch_optional(&mut **tx)
+            .await?
+        } else {
+            sqlx::query_scalar(
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+            )
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await?
+        };
+        let Some(failures) = failures else {
+            return Ok(None);
+        };
+        let locks = if failures >= LOCK_AFTER {
             let until = now + Duration::minutes(lock_minutes(failures));
             sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
                 .bind(ts(until))
                 .bind(user_id)
                 .execute(&mut **tx)
                 .await?;
-            append(
-                tx,
-                self.backend(),
-                None,
-                now,
-                AuditEntry {
-                    action: "user.locked",
-                    entity: "user",
-                    entity_id: Some(user_id),
-                    detail: format!("failures={failures} until={}", ts(until)),
-                },
-            )
-            .await?;
+            Some(until)
+        } else {
+            None
+        };
+        Ok(Some(Attempt { failures, locks }))
+    }
+
+    /// One more consecutive failure (a wrong code), counted and its lock audited in the caller's
+    /// transaction.
+    async fn count_failure(
+        &self,
+        tx: &mut Tx<'_>,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if let Some(Attempt {
+            failures,
+            locks: Some(until),
+        }) = self.bump_failures(tx, user_id, now, false).await?
+        {
+            self.audit_lock(tx, user_id, now, failures, until).await?;
         }
         Ok(())
+    }
+
+    /// The `user.locked` audit row.
+    async fn audit_lock(
+        &self,
+        tx: &mut Tx<'_>,
+        user_id: &str,
+        now: DateTime<Utc>,
+        failures: i64,
+        until: DateTime<Utc>,
+    ) -> Result<()> {
+        append(
+            tx,
+            self.backend(),
+            None,
+            now,
+            AuditEntry {
+                action: "user.locked",
+                entity: "user",
+                entity_id: Some(user_id),
+                detail: format!("failures={failures} until={}", ts(until)),
+            },
+        )
+        .await
     }
 
     /// Mint a session (new random id) inside the caller's transaction and audit the login.
@@ -458,22 +545,28 @@ impl Store {
                 .and_then(|s| s.verify(typed, unix, None));
             match (step, &ch.pending_secret) {
                 (Some(step), Some(s)) => {
-                    let codes = self.enroll_tx(&mut w.tx, &actor, s, step, now).await?;
-                    (true, "totp", codes)
+                    match self.enroll_tx(&mut w.tx, &actor, s, step, now).await? {
+                        Some(codes) => (true, "totp", codes),
+                        // Another challenge enrolled this secret first (the same code sent
+                        // twice at once): this one counts as a wrong code.
+                        None => (false, "totp", Vec::new()),
+                    }
                 }
                 _ => (false, "totp", Vec::new()),
             }
         } else {
             let secret = secret.as_deref().and_then(TotpSecret::parse_base32);
-            match secret.and_then(|s| s.verify(typed, unix, last_step)) {
-                Some(step) => {
-                    sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2")
-                        .bind(step)
-                        .bind(&actor.user_id)
-                        .execute(&mut *w.tx)
-                        .await?;
-                    (true, "totp", Vec::new())
-                }
+            // `last_step` was read before the transaction, so the check that a step is used
+            // once happens again in the write itself: of concurrent submissions of one code,
+            // only the one whose UPDATE moves the step forward succeeds; the others are replays.
+            let step = secret.and_then(|s| s.verify(typed, unix, last_step));
+            let fresh = match step {
+                Some(step) => use_totp_step(&mut w.tx, &actor.user_id, step).await?,
+                None => false,
+            };
+            match step {
+                Some(_) if fresh => (true, "totp", Vec::new()),
+                Some(_) => (false, "totp", Vec::new()),
                 None => {
                     let code = normalize_recovery_code(typed);
                     let used = if code.len() == 10 {
@@ -600,13 +693,19 @@ impl Store {
             return Err(wrong_code());
         };
         let mut w = self.begin_write().await?;
-        let codes = self.enroll_tx(&mut w.tx, actor, &secret, step, now).await?;
+        // `None`: a concurrent confirmation took this secret first; nothing changes here.
+        let codes = self
+            .enroll_tx(&mut w.tx, actor, &secret, step, now)
+            .await?
+            .ok_or_else(wrong_code)?;
         w.commit().await?;
         Ok(codes)
     }
 
     /// Make a confirmed secret the user's (the step it was confirmed with counts as used),
     /// issue fresh recovery codes and audit the enrolment — inside the caller's transaction.
+    /// `None` when the secret is no longer the pending one: the write only succeeds while it
+    /// is, so of concurrent confirmations with one code exactly one enrols.
     async fn enroll_tx(
         &self,
         tx: &mut Tx<'_>,
@@ -614,16 +713,20 @@ impl Store {
         secret: &TotpSecret,
         step: i64,
         now: DateTime<Utc>,
-    ) -> Result<Vec<String>> {
-        sqlx::query(
-            "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_enabled_at = $2, totp_last_step = $3 WHERE id = $4",
+    ) -> Result<Option<Vec<String>>> {
+        let taken = sqlx::query(
+            "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_enabled_at = $2, totp_last_step = $3 WHERE id = $4 AND totp_pending = $1",
         )
         .bind(secret.to_base32())
         .bind(ts(now))
         .bind(step)
         .bind(&actor.user_id)
         .execute(&mut **tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if taken != 1 {
+            return Ok(None);
+        }
         let codes = self.issue_recovery_codes(tx, actor, now).await?;
         self.audit_tx(
             tx,
@@ -634,7 +737,7 @@ impl Store {
             String::new(),
         )
         .await?;
-        Ok(codes)
+        Ok(Some(codes))
     }
 
     /// Issue new recovery codes (the old ones stop working). Requires a current TOTP code.
@@ -656,11 +759,10 @@ impl Store {
             .and_then(|s| s.verify(typed, now.timestamp(), last))
             .ok_or_else(wrong_code)?;
         let mut w = self.begin_write().await?;
-        sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2")
-            .bind(step)
-            .bind(&actor.user_id)
-            .execute(&mut *w.tx)
-            .await?;
+        if !use_totp_step(&mut w.tx, &actor.user_id, step).await? {
+            // The same code was used meanwhile (sent twice at once): a replay.
+            return Err(wrong_code());
+        }
         let codes = self.issue_recovery_codes(&mut w.tx, actor, now).await?;
         self.audit_tx(
             &mut w.tx,
@@ -741,6 +843,22 @@ fn wrong_code() -> StoreError {
     .into()
 }
 
+/// Mark a TOTP step used, in the caller's transaction, if it is later than the last one used.
+/// `false` when it is not (a replay, perhaps a concurrent one): the comparison is part of the
+/// UPDATE, so two transactions cannot both pass it (a waiting UPDATE re-checks the committed
+/// row on PostgreSQL; SQLite has one writer at a time).
+async fn use_totp_step(tx: &mut Tx<'_>, user_id: &str, step: i64) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+    .bind(step)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
 /// End every open session and API token of a user (inside the caller's transaction).
 pub(crate) async fn end_sessions_tx(
     tx: &mut Tx<'_>,
@@ -766,6 +884,7 @@ pub(crate) async fn end_sessions_tx(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -775,6 +894,26 @@ mod tests {
         assert_eq!(lock_minutes(9), 16);
         assert_eq!(lock_minutes(11), LOCK_MAX_MINUTES);
         assert_eq!(lock_minutes(500), LOCK_MAX_MINUTES);
+    }
+
+    /// A locked account and an unknown login are checked against `DUMMY_HASH`: it must cost
+    /// the same argon2 work as a real hash, or the answer's timing would tell them apart.
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        use argon2::{Params, PasswordHash};
+        let real = hash_password("a fictional long passphrase").unwrap();
+        let (dummy, real) = (
+            PasswordHash::new(DUMMY_HASH).unwrap(),
+            PasswordHash::new(&real).unwrap(),
+        );
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(
+            Params::try_from(&dummy).unwrap(),
+            Params::try_from(&real).unwrap()
+        );
+        assert_eq!(dummy.hash.map(|h| h.len()), real.hash.map(|h| h.len()));
+        assert!(!verify_password("a fictional long passphrase", DUMMY_HASH));
     }
 
     #[test]

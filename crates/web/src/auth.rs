@@ -2,10 +2,12 @@
 //! [`Identity`] stored in the request extensions. Also the language choice and login throttling.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
@@ -156,10 +158,52 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     }
 }
 
+/// The caller's address, for login throttling: the socket peer's, or — only when the server is
+/// told it sits behind a TLS proxy (`--behind-tls-proxy`) — the address that proxy appended to
+/// `X-Forwarded-For`. Without that flag the header is ignored: anyone can send it, and trusting
+/// it would let one client pose as many addresses.
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = if state.behind_tls_proxy {
+            forwarded_client(&parts.headers)
+        } else {
+            None
+        };
+        Ok(ClientAddr(
+            forwarded
+                .or(peer)
+                .map(|ip| ip.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+/// The client address the proxy in front added: the last entry of the last `X-Forwarded-For`
+/// line. A proxy appends the peer it saw to whatever the client sent, so only that last entry
+/// is the proxy's word; earlier ones are the client's own claims. `None` when it is missing or
+/// not an IP address (then the socket peer, the proxy, is used: one shared budget, never none).
+pub fn forwarded_client(headers: &HeaderMap) -> Option<IpAddr> {
+    let line = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let last = line.to_str().ok()?.rsplit(',').next()?.trim();
+    last.parse().ok()
+}
+
 /// Counts recent failed logins per client address (NIST 800-63B style throttling). The
 /// per-account soft lock lives in the database (`store::login`), so it survives restarts and
 /// holds across server processes; this in-memory counter slows one address guessing across
-/// many accounts.
+/// many accounts. An attempt is counted when it starts ([`LoginThrottle::begin`]) and taken
+/// back when it succeeds ([`LoginThrottle::succeeded`]), so a burst of concurrent attempts cannot
+/// all pass the check before any failure is recorded.
 #[derive(Default)]
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
@@ -170,6 +214,13 @@ pub const MAX_ADDRESS_FAILURES: usize = 20;
 /// Sliding window for the counters.
 pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
 
+/// A login attempt counted against its address until it is known to have succeeded.
+#[derive(Debug)]
+pub struct ThrottleSlot {
+    addr: String,
+    at: DateTime<Utc>,
+}
+
 impl LoginThrottle {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<DateTime<Utc>>>> {
         match self.failures.lock() {
@@ -178,21 +229,34 @@ impl LoginThrottle {
         }
     }
 
-    /// Is another attempt allowed from this address?
-    pub fn allowed(&self, addr: &str, now: DateTime<Utc>) -> bool {
-        let mut map = self.lock();
-        let v = map.entry(addr.to_string()).or_default();
-        v.retain(|t| now - *t < THROTTLE_WINDOW);
-        v.len() < MAX_ADDRESS_FAILURES
-    }
-
-    /// Record a failure from this address.
-    pub fn fail(&self, addr: &str, now: DateTime<Utc>) {
+    /// Start an attempt from this address: `None` when the address has used up its failures,
+    /// otherwise the attempt counts as a failure (check and count under one lock) until
+    /// [`LoginThrottle::succeeded`] takes it back.
+    pub fn begin(&self, addr: &str, now: DateTime<Utc>) -> Option<ThrottleSlot> {
         let mut map = self.lock();
         // Forget addresses whose failures are all old, so the map cannot grow without bound.
         if map.len() > 10_000 {
             map.retain(|_, v| v.iter().any(|t| now - *t < THROTTLE_WINDOW));
         }
-        map.entry(addr.to_string()).or_default().push(now);
+        let v = map.entry(addr.to_string()).or_default();
+        v.retain(|t| now - *t < THROTTLE_WINDOW);
+        if v.len() >= MAX_ADDRESS_FAILURES {
+            return None;
+        }
+        v.push(now);
+        Some(ThrottleSlot {
+            addr: addr.to_string(),
+            at: now,
+        })
+    }
+
+    /// The attempt succeeded (the password was right): it is not a failure after all.
+    pub fn succeeded(&self, slot: ThrottleSlot) {
+        let mut map = self.lock();
+        if let Some(v) = map.get_mut(&slot.addr) {
+            if let Some(i) = v.iter().position(|t| *t == slot.at) {
+                v.swap_remove(i);
+            }
+        }
     }
 }

@@ -45,6 +45,9 @@ pub struct AppState {
     pub config: WebConfig,
     /// Login throttling counters.
     pub throttle: Arc<auth::LoginThrottle>,
+    /// A TLS proxy sits in front (`--behind-tls-proxy`): the login throttle takes the client
+    /// address from the `X-Forwarded-For` entry that proxy appends (see [`auth::ClientAddr`]).
+    pub behind_tls_proxy: bool,
 }
 
 impl AppState {
@@ -55,7 +58,16 @@ impl AppState {
             clock,
             config,
             throttle: Arc::new(auth::LoginThrottle::default()),
+            behind_tls_proxy: false,
         }
+    }
+
+    /// Trust the client address a TLS proxy in front appends to `X-Forwarded-For`. Only for a
+    /// server that is reachable through that proxy alone: otherwise a client could name any
+    /// address and escape the per-address login throttle.
+    pub fn with_tls_proxy(mut self, yes: bool) -> AppState {
+        self.behind_tls_proxy = yes;
+        self
     }
 }
 

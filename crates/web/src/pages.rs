@@ -2,11 +2,9 @@
 //! template. Forms post back to the same page and re-render with inline errors on bad input.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -24,7 +22,7 @@ use store::login::LoginOutcome;
 use store::reports::ConsultationReport;
 use store::StoreError;
 
-use crate::auth::{Authed, Ctx, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
+use crate::auth::{Authed, ClientAddr, Ctx, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::AppState;
@@ -284,22 +282,6 @@ pub async fn not_found(ctx: Ctx) -> Response {
 
 // ---------------------------------------------------------------- login, logout, language
 
-/// The caller's address, for login throttling.
-pub struct ClientAddr(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _s: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
-        ))
-    }
-}
-
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
@@ -413,9 +395,9 @@ pub async fn login_submit(
         };
         Ok((status, jar, Html(render(&t)?)).into_response())
     };
-    if !state.throttle.allowed(&addr, now) {
+    let Some(slot) = state.throttle.begin(&addr, now) else {
         return fail(jar, StatusCode::TOO_MANY_REQUESTS, "login.throttled");
-    }
+    };
     let outcome = state
         .store
         .login(&login, &f.password, now)
@@ -432,16 +414,16 @@ pub async fn login_submit(
     };
     match outcome {
         LoginOutcome::Session { raw, .. } => {
+            state.throttle.succeeded(slot);
             let jar = jar.add(cookie(SESSION_COOKIE, raw, &state));
             Ok((jar, Redirect::to(&next)).into_response())
         }
         LoginOutcome::NeedsCode { challenge } | LoginOutcome::MustEnroll { challenge } => {
+            state.throttle.succeeded(slot);
             second_step(jar, challenge)
         }
-        LoginOutcome::Failed => {
-            state.throttle.fail(&addr, now);
-            fail(jar, StatusCode::UNAUTHORIZED, "login.failed")
-        }
+        // The attempt was counted against the address when it began.
+        LoginOutcome::Failed => fail(jar, StatusCode::UNAUTHORIZED, "login.failed"),
     }
 }
 

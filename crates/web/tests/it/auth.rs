@@ -416,3 +416,320 @@ async fn admins_end_sessions_disable_unlock_and_reset_two_factor() {
         }
     }
 }
+
+// ---------------------------------------------------------------- races (issue 13, item 11)
+//
+// Each burst is fired at once and its outcome counted afterwards, so the assertions hold
+// whatever order the attempts happen to run in: no sleeps, nothing left to chance.
+
+/// How many audit rows about this user have this action and (if given) detail fragment.
+async fn audit_count(app: &TestApp, user_id: &str, action: &str, detail: &str) -> usize {
+    app.store
+        .audit_for_entity("user", user_id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.action == action && r.detail.contains(detail))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_wrong_passwords_gets_at_most_lock_after_guesses_checked() {
+    use store::login::{LoginOutcome, LOCK_AFTER};
+    const BURST: usize = 50;
+    for backend in backends() {
+        let w = world(backend).await;
+        let app = &w.app;
+        let viewer = w.user(Role::Viewer).user_id.clone();
+        let now = app.clock.now();
+        // Straight at the store, as the login handler calls it: the per-address throttle (tested
+        // below) is not what is under test here.
+        let mut burst = tokio::task::JoinSet::new();
+        for i in 0..BURST {
+            let store = app.store.clone();
+            burst.spawn(async move {
+                store
+                    .login("kochi.viewer", &format!("wrong guess number {i}"), now)
+                    .await
+                    .unwrap()
+            });
+        }
+        while let Some(outcome) = burst.join_next().await {
+            assert!(matches!(outcome.unwrap(), LoginOutcome::Failed));
+        }
+        let checked = audit_count(app, &viewer, "login.failed", "reason=wrong password").await;
+        let refused = audit_count(app, &viewer, "login.failed", "reason=locked").await;
+        let locks = audit_count(app, &viewer, "user.locked", "").await;
+        eprintln!(
+            "{backend}: {BURST} wrong passwords fired at once: {checked} checked, {refused} refused as locked, {locks} lock(s)"
+        );
+        assert_eq!(checked, LOCK_AFTER as usize, "{backend}: guesses checked");
+        assert_eq!(refused, BURST - checked, "{backend}: the rest met the lock");
+        assert_eq!(locks, 1, "{backend}: one lock, audited once");
+        // The right password after the burst meets the lock too.
+        let after = app
+            .store
+            .login("kochi.viewer", PASSWORD, now)
+            .await
+            .unwrap();
+        assert!(
+            matches!(after, LoginOutcome::Failed),
+            "{backend}: still locked"
+        );
+        // The lock lifts after its minute; a success starts the count afresh.
+        let later = now + chrono::Duration::minutes(2);
+        let ok = app
+            .store
+            .login("kochi.viewer", PASSWORD, later)
+            .await
+            .unwrap();
+        assert!(
+            matches!(ok, LoginOutcome::Session { .. }),
+            "{backend}: unlocked"
+        );
+    }
+}
+
+/// Open `n` second-step challenges for `login` (each its own browser) with their CSRF tokens.
+async fn open_challenges(app: &TestApp, login: &str, n: usize) -> Vec<(reqwest::Client, String)> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let (http, status, to) = password_step(app, login, PASSWORD).await;
+        assert_eq!(status, 303);
+        assert!(to.starts_with("/login/code"), "{to}");
+        let page = get_text(&http, format!("{}/login/code", app.addr)).await;
+        out.push((http, csrf_of(&page)));
+    }
+    out
+}
+
+/// Send one code on every challenge at once; the statuses and where each was sent.
+async fn code_burst(
+    app: &TestApp,
+    challenges: Vec<(reqwest::Client, String)>,
+    code: &str,
+) -> Vec<(u16, String)> {
+    let mut burst = tokio::task::JoinSet::new();
+    for (http, csrf) in challenges {
+        let url = format!("{}/login/code", app.addr);
+        let code = code.to_string();
+        burst.spawn(async move {
+            let r = http
+                .post(url)
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("code", &code),
+                    ("next", "/children"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let to = r
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (r.status().as_u16(), to)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = burst.join_next().await {
+        out.push(r.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_totp_code_sent_on_several_challenges_opens_one_session() {
+    // Fewer losers than LOCK_AFTER: the lost races count as wrong codes, and must not lock the
+    // account whatever order they run in.
+    const CHALLENGES: usize = 4;
+    for backend in backends() {
+        let w = world(backend).await;
+        let app = &w.app;
+        let admin = w.user(Role::Admin).user_id.clone();
+        login(app, "kochi.admin").await; // enrols
+        let challenges = open_challenges(app, "kochi.admin", CHALLENGES).await;
+        let before = audit_count(app, &admin, "login.ok", "method=totp").await;
+        let code = totp_code(app, "kochi.admin");
+        let results = code_burst(app, challenges, &code).await;
+        let sessions = results
+            .iter()
+            .filter(|(s, to)| *s == 303 && to == "/children")
+            .count();
+        let audited = audit_count(app, &admin, "login.ok", "method=totp").await - before;
+        eprintln!(
+            "{backend}: one TOTP code on {CHALLENGES} challenges at once: {sessions} session(s) opened, {audited} audited login(s)"
+        );
+        assert_eq!(sessions, 1, "{backend}: {results:?}");
+        assert_eq!(audited, 1, "{backend}");
+        assert_eq!(
+            results.iter().filter(|(s, _)| *s == 422).count(),
+            CHALLENGES - 1,
+            "{backend}: the others are told the code is wrong: {results:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_enrolment_code_sent_on_several_challenges_enrols_once() {
+    const CHALLENGES: usize = 4;
+    for backend in backends() {
+        let w = world(backend).await;
+        let app = &w.app;
+        let advisor = w.user(Role::Advisor).user_id.clone();
+        let challenges = open_challenges(app, "kochi.advisor", CHALLENGES).await;
+        // Every enrolment challenge shows the same pending secret.
+        let page = get_text(&challenges[0].0, format!("{}/login/code", app.addr)).await;
+        let secret = text_of_id(&page, "secret").replace(' ', "");
+        let totp = domain::totp::TotpSecret::parse_base32(&secret).unwrap();
+        let code = totp.code_at(app.clock.now().timestamp());
+        let results = code_burst(app, challenges, &code).await;
+        let enrolled = results.iter().filter(|(s, _)| *s == 200).count();
+        let enrolments = audit_count(app, &advisor, "mfa.enroll", "").await;
+        let sessions = audit_count(app, &advisor, "login.ok", "").await;
+        eprintln!(
+            "{backend}: one enrolment code on {CHALLENGES} challenges at once: {enrolled} enrolled, {enrolments} enrolment(s) audited, {sessions} session(s)"
+        );
+        assert_eq!(enrolled, 1, "{backend}: {results:?}");
+        assert_eq!(enrolments, 1, "{backend}");
+        assert_eq!(sessions, 1, "{backend}");
+    }
+}
+
+/// POST /login with a pre-login CSRF token already fetched; optionally as a TLS proxy would
+/// forward it. The status.
+async fn post_login(
+    http: &reqwest::Client,
+    base: &str,
+    csrf: &str,
+    login: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> u16 {
+    let mut req = http.post(format!("{base}/login")).form(&[
+        ("_csrf", csrf),
+        ("login", login),
+        ("password", password),
+    ]);
+    if let Some(f) = forwarded_for {
+        req = req.header("x-forwarded-for", f);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_from_one_address_gets_exactly_the_throttles_allowance() {
+    use web::auth::MAX_ADDRESS_FAILURES;
+    const BURST: usize = 2 * MAX_ADDRESS_FAILURES;
+    for backend in backends() {
+        let w = world(backend).await;
+        let app = &w.app;
+        let http = client();
+        let csrf = csrf_of(&get_text(&http, format!("{}/login", app.addr)).await);
+        let mut burst = tokio::task::JoinSet::new();
+        for i in 0..BURST {
+            let (http, base, csrf) = (http.clone(), app.addr.clone(), csrf.clone());
+            burst.spawn(async move {
+                post_login(
+                    &http,
+                    &base,
+                    &csrf,
+                    &format!("nobody{i}"),
+                    "nope nope nope",
+                    None,
+                )
+                .await
+            });
+        }
+        let mut statuses = Vec::new();
+        while let Some(s) = burst.join_next().await {
+            statuses.push(s.unwrap());
+        }
+        let tried = statuses.iter().filter(|s| **s == 401).count();
+        let throttled = statuses.iter().filter(|s| **s == 429).count();
+        eprintln!("{backend}: {BURST} attempts from one address at once: {tried} tried, {throttled} throttled");
+        assert_eq!(tried, MAX_ADDRESS_FAILURES, "{backend}: {statuses:?}");
+        assert_eq!(throttled, BURST - MAX_ADDRESS_FAILURES, "{backend}");
+        // Without --behind-tls-proxy, X-Forwarded-For is the client's own claim: ignored.
+        let spoofed = post_login(
+            &http,
+            &app.addr,
+            &csrf,
+            "kochi.consultant",
+            PASSWORD,
+            Some("203.0.113.5"),
+        )
+        .await;
+        assert_eq!(
+            spoofed, 429,
+            "{backend}: a forged header does not escape the throttle"
+        );
+    }
+}
+
+#[tokio::test]
+async fn behind_a_tls_proxy_the_throttle_counts_the_forwarded_client() {
+    use web::auth::MAX_ADDRESS_FAILURES;
+    for backend in backends() {
+        let w = world(backend).await;
+        // A second server on the same database, started as `serve --behind-tls-proxy` starts it.
+        let state = AppState::new(
+            w.app.store.clone(),
+            w.app.clock.clone(),
+            WebConfig::default(),
+        )
+        .with_tls_proxy(true);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(web::serve(listener, state));
+        // Every request comes from this one socket, as through a proxy.
+        let http = client();
+        let csrf = csrf_of(&get_text(&http, format!("{base}/login")).await);
+        for i in 0..MAX_ADDRESS_FAILURES {
+            // The proxy appends the peer it saw; what the client sent before it is its own claim.
+            let forwarded = format!("10.9.8.{i}, 198.51.100.7");
+            let s = post_login(
+                &http,
+                &base,
+                &csrf,
+                &format!("nobody{i}"),
+                "nope nope nope",
+                Some(&forwarded),
+            )
+            .await;
+            assert_eq!(s, 401, "{backend}");
+        }
+        for forwarded in ["198.51.100.7", "203.0.113.9, 198.51.100.7"] {
+            let s = post_login(
+                &http,
+                &base,
+                &csrf,
+                "kochi.consultant",
+                PASSWORD,
+                Some(forwarded),
+            )
+            .await;
+            assert_eq!(s, 429, "{backend}: {forwarded} is throttled");
+        }
+        // Another client behind the same proxy is not, nor is the proxy's own address. (Each
+        // success in a fresh browser: a logged-in one has a session's CSRF token instead.)
+        let fresh = |login: &'static str, forwarded: Option<&'static str>| {
+            let base = base.clone();
+            async move {
+                let http = client();
+                let csrf = csrf_of(&get_text(&http, format!("{base}/login")).await);
+                post_login(&http, &base, &csrf, login, PASSWORD, forwarded).await
+            }
+        };
+        let s = fresh("kochi.consultant", Some("198.51.100.8")).await;
+        assert_eq!(s, 303, "{backend}: another forwarded client");
+        let s = fresh("kochi.viewer", None).await;
+        assert_eq!(s, 303, "{backend}: no header: the socket peer");
+        // Successes do not count toward an address's allowance.
+        for _ in 0..MAX_ADDRESS_FAILURES + 1 {
+            let s = fresh("kochi.consultant", Some("198.51.100.20")).await;
+            assert_eq!(s, 303, "{backend}");
+        }
+    }
+}
