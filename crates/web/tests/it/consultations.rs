@@ -97,7 +97,10 @@ async fn the_consultation_page_opens_with_the_menu_is_audited_and_linked() {
         assert!(html.contains("<nav aria-label="), "{backend}: the menu");
         assert!(html.contains("吸引器の使い方について母親から相談"));
         assert!(html.contains("訪問看護に確認すると伝えた"));
-        assert!(html.contains("2026-11-18 14:30"), "{backend}: JST date and time");
+        assert!(
+            html.contains("2026-11-18 14:30"),
+            "{backend}: JST date and time"
+        );
         assert!(html.contains("2026-11-25"), "{backend}: the follow-up");
         assert!(html.contains(&format!("/children/{child}")));
         assert!(html.contains("id=\"course-form\""));
@@ -190,7 +193,12 @@ async fn editing_saves_keeps_figures_right_and_a_stale_form_gets_a_conflict_page
         let r = b
             .http
             .post(format!("{}/consultations/{id}", b.base))
-            .form(&edit_fields(&b.csrf, &child, "1", "吸引器の使い方と学校での対応"))
+            .form(&edit_fields(
+                &b.csrf,
+                &child,
+                "1",
+                "吸引器の使い方と学校での対応",
+            ))
             .send()
             .await
             .unwrap();
@@ -248,7 +256,10 @@ async fn editing_saves_keeps_figures_right_and_a_stale_form_gets_a_conflict_page
             table.contains("吸引器の使い方と学校での対応"),
             "{backend}: saved"
         );
-        assert!(html.contains("name=\"version\" value=\"2\""), "{backend}: overwrite offers the saved version");
+        assert!(
+            html.contains("name=\"version\" value=\"2\""),
+            "{backend}: overwrite offers the saved version"
+        );
         let c = w.app.store.get_consultation(adv, &id).await.unwrap();
         assert_eq!(c.summary, "吸引器の使い方と学校での対応");
         assert_eq!(c.version, 2);
@@ -310,7 +321,11 @@ async fn course_entries_are_dated_not_in_the_future_and_audited() {
         );
         let r = post("2026-11-20", "　 ").await.unwrap();
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("経過の内容を入力してください"));
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("経過の内容を入力してください"));
         let token = token_for(&w.app, &adv.login).await;
         let (s, v) = call(
             &w,
@@ -321,7 +336,10 @@ async fn course_entries_are_dated_not_in_the_future_and_audited() {
         )
         .await;
         assert_eq!(s, 422, "{backend}");
-        assert!(v["fields"]["entry_date"].as_str().unwrap().contains("経過の日付"));
+        assert!(v["fields"]["entry_date"]
+            .as_str()
+            .unwrap()
+            .contains("経過の日付"));
         let (_, rec) = call(
             &w,
             &token,
