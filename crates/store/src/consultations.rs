@@ -295,6 +295,8 @@ pub struct Consultation {
     pub followup_assignee_name: Option<String>,
     /// Follow-up completed at (UTC).
     pub followup_done_at: Option<String>,
+    /// Optimistic-concurrency version: an edit names the version it was loaded at.
+    pub version: i64,
 }
 
 /// Filters for the consultation list.
@@ -334,7 +336,7 @@ pub struct ConsultationPage {
 
 const SELECT: &str = "SELECT k.id, k.occurred_at, k.occurred_on, k.channel, k.requester_kind, k.requester_name, k.requester_org, \
     k.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END, k.person_id, p.name, COALESCE(p.anonymous, 0), \
-    k.summary, k.response, k.staff_id, s.display_name, k.duration_minutes, k.followup_due, k.followup_assignee_id, f.display_name, k.followup_done_at \
+    k.summary, k.response, k.staff_id, s.display_name, k.duration_minutes, k.followup_due, k.followup_assignee_id, f.display_name, k.followup_done_at, k.version \
     FROM consultations k LEFT JOIN children c ON c.id = k.child_id LEFT JOIN persons p ON p.id = k.person_id \
     JOIN users s ON s.id = k.staff_id LEFT JOIN users f ON f.id = k.followup_assignee_id";
 
@@ -363,6 +365,7 @@ fn row_to_consultation(r: &sqlx::any::AnyRow) -> Result<Consultation> {
         followup_assignee_id: r.try_get(18)?,
         followup_assignee_name: r.try_get(19)?,
         followup_done_at: r.try_get(20)?,
+        version: r.try_get(21)?,
     })
 }
 
@@ -394,6 +397,178 @@ fn jst_day_start(day: chrono::NaiveDate) -> String {
     }
 }
 
+/// The person a consultation is about: the existing one it names, or one created now from the
+/// form's inline person (inside the caller's transaction).
+async fn subject_person(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &Actor,
+    d: &ConsultationDraft,
+    now: DateTime<Utc>,
+) -> Result<Option<String>> {
+    Ok(match (&d.person_id, &d.person) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some((name, kana, anonymous))) => {
+            let pid = new_id();
+            sqlx::query("INSERT INTO persons (id, center_id, name, name_kana, anonymous, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
+                .bind(&pid)
+                .bind(&actor.center_id)
+                .bind(name)
+                .bind(kana)
+                .bind(i64::from(*anonymous))
+                .bind(ts(now))
+                .execute(&mut **tx)
+                .await?;
+            Some(pid)
+        }
+        (None, None) => None,
+    })
+}
+
+/// Version of a consultation the actor may see, by the same rules as the list
+/// ([`consultation_scope`]): NotFound when missing or another center's, Forbidden when in the
+/// actor's center but outside their scope (a coordinator's unassigned case).
+async fn scoped_consultation_version(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    id: &str,
+) -> Result<i64> {
+    let mut binds = Vec::new();
+    let scope = consultation_scope(actor, &mut binds)?;
+    binds.push(id.to_string());
+    let sql = format!(
+        "SELECT k.version FROM consultations k WHERE {scope} AND k.id = ${}",
+        binds.len()
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    if let Some(v) = query.fetch_optional(&mut *conn).await? {
+        return Ok(v);
+    }
+    let in_center: Option<String> =
+        sqlx::query_scalar("SELECT id FROM consultations WHERE id = $1 AND center_id = $2")
+            .bind(id)
+            .bind(&actor.center_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Err(if in_center.is_some() {
+        StoreError::Forbidden
+    } else {
+        StoreError::NotFound
+    })
+}
+
+/// One entry of a consultation's course (経過).
+#[derive(Clone, Debug, Serialize)]
+pub struct CourseEntry {
+    /// consultation_course_entries.id
+    pub id: String,
+    /// The day it happened (YYYY-MM-DD, Japan time).
+    pub entry_date: String,
+    /// What happened.
+    pub body: String,
+    /// Author's user id.
+    pub author_id: String,
+    /// Author's display name.
+    pub author_name: String,
+    /// When it was written (UTC RFC 3339).
+    pub created_at: String,
+}
+
+/// A course entry as typed or sent to the API (unparsed).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CourseForm {
+    /// YYYY-MM-DD, not after today.
+    pub entry_date: String,
+    /// What happened.
+    pub body: String,
+}
+
+impl CourseForm {
+    /// Every message names the field: the course form sits on a page full of other dates.
+    fn parse(
+        &self,
+        today: NaiveDate,
+    ) -> std::result::Result<(NaiveDate, String), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let date = if self.entry_date.trim().is_empty() {
+            e.push(FieldError::new(
+                "entry_date",
+                "required",
+                "経過の日付を入力してください",
+                "Enter the date of the course entry.",
+            ));
+            None
+        } else {
+            match domain::dates::parse_date("entry_date", &self.entry_date) {
+                Ok(d) if d > today => {
+                    e.push(FieldError::new(
+                        "entry_date",
+                        "future_date",
+                        "経過の日付に未来の日付は入力できません",
+                        "The date of the course entry cannot be in the future.",
+                    ));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(err) => {
+                    e.push(FieldError::new(
+                        "entry_date",
+                        err.code,
+                        "経過の日付は「2026-11-20」の形式で、実在する日付を入力してください",
+                        "The date of the course entry must be a real date like 2026-11-20.",
+                    ));
+                    None
+                }
+            }
+        };
+        let body = match optional_text("body", &self.body, domain::text::MAX_TEXT) {
+            Ok(Some(b)) => Some(b),
+            Ok(None) => {
+                e.push(FieldError::new(
+                    "body",
+                    "required",
+                    "経過の内容を入力してください",
+                    "Enter what happened (course entry).",
+                ));
+                None
+            }
+            Err(err) => {
+                e.push(FieldError::new(
+                    "body",
+                    err.code,
+                    format!("経過の内容: {}", err.ja),
+                    format!("Course entry: {}", err.en),
+                ));
+                None
+            }
+        };
+        e.into_result()?;
+        match (date, body) {
+            (Some(d), Some(b)) => Ok((d, b)),
+            _ => Err(ValidationErrors(vec![FieldError::new(
+                "form",
+                "invalid",
+                "入力内容を確認してください",
+                "Please check the form",
+            )])),
+        }
+    }
+}
+
+/// A consultation as opened on its page or through the API: the record (its follow-up
+/// included) and its course.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsultationRecord {
+    /// The consultation's fields, flattened into the JSON object.
+    #[serde(flatten)]
+    pub consultation: Consultation,
+    /// 経過, oldest first.
+    pub course: Vec<CourseEntry>,
+}
+
 impl Store {
     /// Record a consultation (the intake form's one submit). Creates the lightweight person
     /// record when one is given inline, all in one transaction.
@@ -409,23 +584,7 @@ impl Store {
         let d = form.parse(now)?;
         let mut w = self.begin_write().await?;
         let municipality = self.check_consultation_refs(&mut w.tx, actor, &d).await?;
-        let person_id = match (&d.person_id, &d.person) {
-            (Some(p), _) => Some(p.clone()),
-            (None, Some((name, kana, anonymous))) => {
-                let pid = new_id();
-                sqlx::query("INSERT INTO persons (id, center_id, name, name_kana, anonymous, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
-                    .bind(&pid)
-                    .bind(&actor.center_id)
-                    .bind(name)
-                    .bind(kana)
-                    .bind(i64::from(*anonymous))
-                    .bind(ts(now))
-                    .execute(&mut *w.tx)
-                    .await?;
-                Some(pid)
-            }
-            (None, None) => None,
-        };
+        let person_id = subject_person(&mut w.tx, actor, &d, now).await?;
         let id = new_id();
         let staff = d.staff_id.clone().unwrap_or_else(|| actor.user_id.clone());
         let assignee = d
@@ -736,31 +895,45 @@ impl Store {
         }
     }
 
-    /// Replace a consultation's fields (the API's PATCH after merging).
+    /// Replace a consultation's fields (the edit page, and the API's PATCH after merging).
+    /// `expected_version` guards against overwriting a change made by someone else since the
+    /// form was loaded; the statistics aggregates move with the record (old contribution out,
+    /// new one in) in the same transaction.
     pub async fn update_consultation(
         &self,
         actor: &Actor,
         id: &str,
         form: &ConsultationForm,
+        expected_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
-        self.get_consultation(actor, id).await?;
-        let d = form.parse(now)?;
         let mut w = self.begin_write().await?;
+        // Scope before validation: an out-of-scope caller learns nothing about the record.
+        let version = scoped_consultation_version(&mut w.tx, actor, id).await?;
+        let d = form.parse(now)?;
+        if expected_version.is_some_and(|v| v != version) {
+            return Err(StoreError::Conflict(
+                "the consultation was changed by someone else".into(),
+            ));
+        }
         let municipality = self.check_consultation_refs(&mut w.tx, actor, &d).await?;
+        let person_id = subject_person(&mut w.tx, actor, &d, now).await?;
         let staff = d.staff_id.clone().unwrap_or_else(|| actor.user_id.clone());
         let assignee = d
             .followup_assignee_id
             .clone()
             .or_else(|| d.followup_due.map(|_| staff.clone()));
         crate::stats::apply(&mut w.tx, id, -1).await?;
-        sqlx::query(
+        // Guarded by the version read above: on PostgreSQL a concurrent edit that committed
+        // meanwhile leaves no row to update, so neither the record nor the aggregates (whose
+        // old contribution was read above) can be overwritten from a stale read.
+        let updated = sqlx::query(
             "UPDATE consultations SET occurred_at=$1, occurred_on=$2, channel=$3, requester_kind=$4, requester_name=$5, requester_org=$6, \
              child_id=$7, person_id=$8, summary=$9, response=$10, staff_id=$11, duration_minutes=$12, followup_due=$13, followup_assignee_id=$14, \
-             municipality_code=$15, updated_at=$16 WHERE id=$17",
+             municipality_code=$15, updated_at=$16, version=version+1 WHERE id=$17 AND version=$18",
         )
         .bind(ts(d.occurred_at))
         .bind(d.occurred_at.with_timezone(&domain::dates::jst()).date_naive().to_string())
@@ -769,7 +942,7 @@ impl Store {
         .bind(&d.requester_name)
         .bind(&d.requester_org)
         .bind(&d.child_id)
-        .bind(&d.person_id)
+        .bind(&person_id)
         .bind(&d.summary)
         .bind(&d.response)
         .bind(&staff)
@@ -779,8 +952,14 @@ impl Store {
         .bind(&municipality)
         .bind(ts(now))
         .bind(id)
+        .bind(version)
         .execute(&mut *w.tx)
         .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "the consultation was changed by someone else".into(),
+            ));
+        }
         sqlx::query("DELETE FROM consultation_topics WHERE consultation_id = $1")
             .bind(id)
             .execute(&mut *w.tx)
@@ -802,11 +981,112 @@ impl Store {
                 action: "consultation.update",
                 entity: "consultation",
                 entity_id: Some(id),
-                detail: String::new(),
+                detail: format!("version={}", version + 1),
             },
         )
         .await?;
         w.commit().await
+    }
+
+    /// Open a consultation: the record, its follow-up and its course. Every view is audited
+    /// (`consultation.view`) and the record is released only once that row is durable; a
+    /// coordinator opening a consultation of their center outside their scope gets
+    /// [`StoreError::Forbidden`] and the attempt is audited (`consultation.view.denied`).
+    pub async fn view_consultation(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ConsultationRecord> {
+        if !actor.reads_children() {
+            return Err(StoreError::Forbidden);
+        }
+        // Read on the pool (concurrently with other readers), like view_child.
+        let mut conn = self.pool().acquire().await?;
+        match scoped_consultation_version(&mut conn, actor, id).await {
+            Ok(_) => {}
+            Err(StoreError::Forbidden) => {
+                drop(conn);
+                self.audit_event(
+                    Some(actor),
+                    now,
+                    AuditEntry {
+                        action: "consultation.view.denied",
+                        entity: "consultation",
+                        entity_id: Some(id),
+                        detail: "outside scope".into(),
+                    },
+                )
+                .await?;
+                return Err(StoreError::Forbidden);
+            }
+            Err(e) => return Err(e),
+        }
+        let course = course_entries(&mut conn, id).await?;
+        drop(conn);
+        let consultation = self.get_consultation(actor, id).await?;
+        self.audit_event(
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "consultation.view",
+                entity: "consultation",
+                entity_id: Some(id),
+                detail: String::new(),
+            },
+        )
+        .await?;
+        Ok(ConsultationRecord {
+            consultation,
+            course,
+        })
+    }
+
+    /// Add a dated entry to a consultation's course (経過). Entries are never edited: the
+    /// course reads as it was written. Returns the entry's id.
+    pub async fn add_course_entry(
+        &self,
+        actor: &Actor,
+        id: &str,
+        form: &CourseForm,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let today = domain::dates::jst_date(now);
+        let mut w = self.begin_write().await?;
+        // Scope before validation: an out-of-scope caller learns nothing about the record.
+        scoped_consultation_version(&mut w.tx, actor, id).await?;
+        let (date, body) = form.parse(today)?;
+        let entry = new_id();
+        sqlx::query(
+            "INSERT INTO consultation_course_entries (id, consultation_id, entry_date, body, author_id, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6)",
+        )
+        .bind(&entry)
+        .bind(id)
+        .bind(date.to_string())
+        .bind(&body)
+        .bind(&actor.user_id)
+        .bind(ts(now))
+        .execute(&mut *w.tx)
+        .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "consultation.course_add",
+                entity: "consultation",
+                entity_id: Some(id),
+                detail: format!("entry={entry} date={date}"),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(entry)
     }
 
     /// Mark a consultation's follow-up done (idempotent: a second call changes nothing).
@@ -900,4 +1180,29 @@ impl Store {
         .fetch_all(self.pool())
         .await?)
     }
+}
+
+/// A consultation's course entries, oldest first (same day: in the order written).
+async fn course_entries(conn: &mut sqlx::AnyConnection, id: &str) -> Result<Vec<CourseEntry>> {
+    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT e.id, e.entry_date, e.body, e.author_id, u.display_name, e.created_at \
+         FROM consultation_course_entries e JOIN users u ON u.id = e.author_id \
+         WHERE e.consultation_id = $1 ORDER BY e.entry_date, e.created_at, e.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, entry_date, body, author_id, author_name, created_at)| CourseEntry {
+                id,
+                entry_date,
+                body,
+                author_id,
+                author_name,
+                created_at,
+            },
+        )
+        .collect())
 }

@@ -273,35 +273,22 @@ pub async fn create_consultation(
     Ok((StatusCode::CREATED, Json(c)).into_response())
 }
 
-/// GET /api/v1/consultations/{id} (audited view)
+/// GET /api/v1/consultations/{id} — the record with its follow-up and course (audited view).
 pub async fn get_consultation(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let c = state
+    let rec = state
         .store
-        .get_consultation(a.actor(), &id)
+        .view_consultation(a.actor(), &id, state.clock.now())
         .await
         .map_err(|e| a.err(e))?;
-    state
-        .store
-        .audit_event(
-            Some(a.actor()),
-            state.clock.now(),
-            store::audit::AuditEntry {
-                action: "consultation.view",
-                entity: "consultation",
-                entity_id: Some(&id),
-                detail: String::new(),
-            },
-        )
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(Json(c).into_response())
+    Ok(Json(rec).into_response())
 }
 
-/// PATCH /api/v1/consultations/{id} — send only the fields to change.
+/// PATCH /api/v1/consultations/{id} — send only the fields to change (plus optional
+/// `version`: 409 when the record changed since).
 pub async fn patch_consultation(
     State(state): State<AppState>,
     a: Authed,
@@ -309,12 +296,24 @@ pub async fn patch_consultation(
     body: Bytes,
 ) -> ApiResult {
     let patch = json_object(&a, &body)?;
+    let now = state.clock.now();
     let current = state
         .store
-        .get_consultation(a.actor(), &id)
+        .view_consultation(a.actor(), &id, now)
         .await
         .map_err(|e| a.err(e))?;
-    let mut merged = match serde_json::to_value(Store::consultation_form(&current)) {
+    let version = match patch.get("version") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(v.as_i64().ok_or_else(|| {
+            invalid(
+                &a,
+                "version",
+                "version は整数です",
+                "version must be an integer",
+            )
+        })?),
+    };
+    let mut merged = match serde_json::to_value(Store::consultation_form(&current.consultation)) {
         Ok(serde_json::Value::Object(m)) => m,
         _ => {
             return Err(WebError::Internal(
@@ -340,10 +339,9 @@ pub async fn patch_consultation(
         }
     }
     let form: store::consultations::ConsultationForm = from_object(&a, merged)?;
-    let now = state.clock.now();
     state
         .store
-        .update_consultation(a.actor(), &id, &form, now)
+        .update_consultation(a.actor(), &id, &form, version, now)
         .await
         .map_err(|e| a.err(e))?;
     if done == Some(true) {
@@ -353,12 +351,12 @@ pub async fn patch_consultation(
             .await
             .map_err(|e| a.err(e))?;
     }
-    let c = state
+    let rec = state
         .store
-        .get_consultation(a.actor(), &id)
+        .view_consultation(a.actor(), &id, now)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(c).into_response())
+    Ok(Json(rec).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -9,6 +9,7 @@ pub mod auditor;
 pub mod auth;
 pub mod clock;
 pub mod consent;
+pub mod consultations;
 pub mod disaster;
 pub mod dispatch;
 pub mod error;

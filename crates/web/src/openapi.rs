@@ -143,11 +143,22 @@ pub fn document() -> Value {
             },
             "/api/v1/consultations/{id}": {
                 "parameters": id_param(),
-                "get": { "operationId": "getConsultation", "summary": "One consultation (audited)", "responses": ok_json("200", "The consultation", r("Consultation")) },
+                "get": { "operationId": "getConsultation", "summary": "One consultation with its follow-up and course (audited)", "responses": ok_json("200", "The consultation", r("ConsultationRecord")) },
                 "patch": {
                     "operationId": "patchConsultation", "summary": "Change some fields; `followup_done: true` closes the follow-up",
                     "requestBody": body("ConsultationPatch"),
-                    "responses": ok_json("200", "Updated", r("Consultation"))
+                    "responses": with_errors(json!({
+                        "200": { "description": "Updated", "content": { "application/json": { "schema": r("ConsultationRecord") } } },
+                        "409": { "description": "Changed by someone else since `version`", "content": { "application/json": { "schema": r("Error") } } }
+                    }))
+                }
+            },
+            "/api/v1/consultations/{id}/course": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "addCourseEntry", "summary": "Add a dated entry to the consultation's course (経過)",
+                    "requestBody": body("CourseEntryInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Added; the consultation with its course", "content": { "application/json": { "schema": r("ConsultationRecord") } } } }))
                 }
             },
             "/api/v1/reports/consultations": {
@@ -670,14 +681,24 @@ pub fn document() -> Value {
                     "child_id": s("string"), "person_id": s("string"), "person": { "oneOf": [r("Person"), { "type": "null" }] },
                     "topics": codes(VocabKind::ConsultationTopic, 1), "summary": required_str.clone(), "response": s("string"), "staff_id": s("string"),
                     "duration_minutes": { "type": ["integer", "null"] }, "followup_due": s("string"), "followup_assignee_id": s("string") } },
-                "ConsultationPatch": { "type": "object", "description": "Any ConsultationInput fields, plus followup_done", "properties": { "followup_done": { "type": ["boolean", "null"], "description": "true closes the follow-up; false or null leaves it" } } },
-                "Consultation": { "type": "object", "required": ["id", "occurred_at", "channel", "requester_kind", "topics", "summary"], "properties": {
+                "ConsultationPatch": { "type": "object", "description": "Any ConsultationInput fields, plus followup_done and version", "properties": {
+                    "followup_done": { "type": ["boolean", "null"], "description": "true closes the follow-up; false or null leaves it" },
+                    "version": { "type": ["integer", "null"], "description": "the version the change is based on: 409 when the consultation changed since; null or absent skips the check" } } },
+                "Consultation": { "type": "object", "required": ["id", "occurred_at", "channel", "requester_kind", "topics", "summary", "version"], "properties": {
                     "id": s("string"), "occurred_at": s("string"), "occurred_on": s("string"), "channel": s("string"), "requester_kind": s("string"),
                     "requester_name": nullable_str.clone(), "requester_org": nullable_str.clone(), "child_id": nullable_str.clone(), "child_name": nullable_str.clone(),
                     "person_id": nullable_str.clone(), "person_name": nullable_str.clone(), "person_anonymous": s("boolean"), "topics": strs.clone(),
                     "summary": s("string"), "response": nullable_str.clone(), "staff_id": s("string"), "staff_name": s("string"),
                     "duration_minutes": { "type": ["integer", "null"] }, "followup_due": nullable_str.clone(), "followup_assignee_id": nullable_str.clone(),
-                    "followup_assignee_name": nullable_str.clone(), "followup_done_at": nullable_str.clone() } },
+                    "followup_assignee_name": nullable_str.clone(), "followup_done_at": nullable_str.clone(),
+                    "version": { "type": "integer", "description": "optimistic-concurrency version; send it back with a PATCH" } } },
+                "CourseEntry": { "type": "object", "required": ["id", "entry_date", "body", "author_id", "author_name", "created_at"], "properties": {
+                    "id": s("string"), "entry_date": { "type": "string", "description": "YYYY-MM-DD" }, "body": s("string"),
+                    "author_id": s("string"), "author_name": s("string"), "created_at": { "type": "string", "description": "UTC, RFC 3339" } } },
+                "CourseEntryInput": { "type": "object", "required": ["entry_date", "body"], "properties": {
+                    "entry_date": { "type": "string", "description": "YYYY-MM-DD, not after today (Japan time)" }, "body": required_str.clone() } },
+                "ConsultationRecord": { "description": "A consultation (its follow-up fields included) and its course, oldest entry first", "allOf": [r("Consultation"), {
+                    "type": "object", "required": ["course"], "properties": { "course": { "type": "array", "items": r("CourseEntry") } } }] },
                 "ConsultationPage": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Consultation") }, "next": nullable_str.clone() } },
                 "ConsentInput": { "type": "object", "required": ["recipient_kind", "recipient_name", "items", "given_on", "given_by", "method"], "properties": {
                     "recipient_kind": { "type": "string", "enum": ["other_center", "municipality_disaster", "municipality_welfare", "school", "hospital", "provider", "other"] },

@@ -1213,22 +1213,27 @@ pub async fn child_update(
 #[derive(Deserialize, Default, Debug, Clone)]
 #[serde(default)]
 pub struct IntakeHtmlForm {
-    occurred_at: String,
-    channel: String,
-    requester_kind: String,
-    requester_name: String,
-    requester_org: String,
-    subject: String,
-    child_id: String,
-    person_name: String,
-    person_kana: String,
-    topics: Vec<String>,
-    summary: String,
-    response: String,
-    staff_id: String,
-    duration_minutes: String,
-    followup_due: String,
-    followup_assignee_id: String,
+    pub(crate) occurred_at: String,
+    pub(crate) channel: String,
+    pub(crate) requester_kind: String,
+    pub(crate) requester_name: String,
+    pub(crate) requester_org: String,
+    /// child, person (a new unregistered person), anonymous, or existing (the edit page:
+    /// keep the unregistered person `person_id` the consultation is about).
+    pub(crate) subject: String,
+    pub(crate) child_id: String,
+    pub(crate) person_id: String,
+    pub(crate) person_name: String,
+    pub(crate) person_kana: String,
+    pub(crate) topics: Vec<String>,
+    pub(crate) summary: String,
+    pub(crate) response: String,
+    pub(crate) staff_id: String,
+    pub(crate) duration_minutes: String,
+    pub(crate) followup_due: String,
+    pub(crate) followup_assignee_id: String,
+    /// The edit page: the record's version when the form was loaded (the intake has none).
+    pub(crate) version: String,
 }
 
 #[derive(Template)]
@@ -1254,11 +1259,11 @@ impl IntakePage {
 
 /// One search hit in the intake form.
 pub struct ChildHit {
-    id: String,
-    name: String,
-    kana: String,
-    birth: String,
-    municipality: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) kana: String,
+    pub(crate) birth: String,
+    pub(crate) municipality: String,
 }
 
 #[derive(Template)]
@@ -1277,7 +1282,11 @@ pub struct IntakeQuery {
     q: String,
 }
 
-async fn child_hits(state: &AppState, a: &Authed, q: &str) -> Result<Vec<ChildHit>, WebError> {
+pub(crate) async fn child_hits(
+    state: &AppState,
+    a: &Authed,
+    q: &str,
+) -> Result<Vec<ChildHit>, WebError> {
     if q.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -1416,7 +1425,11 @@ impl IntakeHtmlForm {
             } else {
                 String::new()
             },
-            person_id: String::new(),
+            person_id: if self.subject == "existing" {
+                self.person_id.clone()
+            } else {
+                String::new()
+            },
             person,
             topics: self.topics.clone(),
             summary: self.summary.clone(),
@@ -1427,6 +1440,44 @@ impl IntakeHtmlForm {
             followup_assignee_id: self.followup_assignee_id.clone(),
         }
     }
+
+    /// The browser's fields as the store's form, with the checks only a browser form needs
+    /// (minutes typed as text, a subject chosen but not picked). Shared by the intake and the
+    /// consultation edit page so both validate alike; the store validates the rest.
+    pub(crate) fn parse(&self) -> Result<ConsultationForm, ValidationErrors> {
+        let mut form = self.to_form();
+        let mut errs = ValidationErrors::new();
+        let d = self.duration_minutes.trim();
+        if !d.is_empty() {
+            match d.parse::<i64>() {
+                Ok(m) => form.duration_minutes = Some(m),
+                Err(_) => errs.push(domain::FieldError::new(
+                    "duration_minutes",
+                    "not_a_number",
+                    "所要時間は分単位の数字で入力してください",
+                    "Duration must be a number of minutes",
+                )),
+            }
+        }
+        if self.subject == "child" && self.child_id.trim().is_empty() {
+            errs.push(domain::FieldError::new(
+                "child_id",
+                "required",
+                "児童を検索して選ぶか、「登録外の人」「匿名」を選んでください",
+                "Search and pick a child, or choose \"unregistered person\" or \"anonymous\"",
+            ));
+        }
+        if self.subject == "existing" && self.person_id.trim().is_empty() {
+            errs.push(domain::FieldError::new(
+                "child_id",
+                "required",
+                "相談の対象を選んでください",
+                "Choose who the consultation is about",
+            ));
+        }
+        errs.into_result()?;
+        Ok(form)
+    }
 }
 
 /// POST /intake — save the consultation in one submit.
@@ -1435,35 +1486,14 @@ pub async fn intake_submit(
     a: Authed,
     Form(h): Form<IntakeHtmlForm>,
 ) -> PageResult {
-    let mut form = h.to_form();
-    let mut errs = ValidationErrors::new();
-    let d = h.duration_minutes.trim();
-    if !d.is_empty() {
-        match d.parse::<i64>() {
-            Ok(m) => form.duration_minutes = Some(m),
-            Err(_) => errs.push(domain::FieldError::new(
-                "duration_minutes",
-                "not_a_number",
-                "所要時間は分単位の数字で入力してください",
-                "Duration must be a number of minutes",
-            )),
+    let result = match h.parse() {
+        Ok(form) => {
+            state
+                .store
+                .record_consultation(a.actor(), &form, state.clock.now())
+                .await
         }
-    }
-    if h.subject == "child" && h.child_id.trim().is_empty() {
-        errs.push(domain::FieldError::new(
-            "child_id",
-            "required",
-            "児童を検索して選ぶか、「登録外の人」「匿名」を選んでください",
-            "Search and pick a child, or choose \"unregistered person\" or \"anonymous\"",
-        ));
-    }
-    let result = if errs.is_empty() {
-        state
-            .store
-            .record_consultation(a.actor(), &form, state.clock.now())
-            .await
-    } else {
-        Err(StoreError::Validation(errs))
+        Err(errs) => Err(StoreError::Validation(errs)),
     };
     match result {
         Ok(_) => Ok(Redirect::to("/?saved=1").into_response()),

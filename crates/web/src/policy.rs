@@ -15,7 +15,10 @@ use domain::Role;
 
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
-use crate::{account, api, auditor, consent, disaster, dispatch, pages, payments, plans, AppState};
+use crate::{
+    account, api, auditor, consent, consultations, disaster, dispatch, pages, payments, plans,
+    AppState,
+};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,6 +172,10 @@ routes! {
     POST "/intake" Roles(WRITERS) => pages::intake_submit;
     GET "/consultations" Roles(READERS) => pages::consultations_list;
     POST "/consultations/{id}/followup-done" Roles(WRITERS) => pages::followup_done;
+    GET "/consultations/{id}" Roles(READERS) => consultations::show;
+    GET "/consultations/{id}/edit" Roles(WRITERS) => consultations::edit;
+    POST "/consultations/{id}" Roles(WRITERS) => consultations::update;
+    POST "/consultations/{id}/course" Roles(WRITERS) => consultations::course_add;
     GET "/organizations" Roles(READERS) => pages::organizations_list;
     POST "/organizations" Roles(WRITERS) => pages::organization_create;
     GET "/reports" Roles(REPORTERS) => pages::reports_page;
@@ -228,6 +235,7 @@ routes! {
     POST "/api/v1/consultations" Roles(WRITERS) => api::create_consultation;
     GET "/api/v1/consultations/{id}" Roles(READERS) => api::get_consultation;
     PATCH "/api/v1/consultations/{id}" Roles(WRITERS) => api::patch_consultation;
+    POST "/api/v1/consultations/{id}/course" Roles(WRITERS) => consultations::api_course_add;
     GET "/api/v1/reports/consultations" Roles(REPORTERS) => api::consultation_report;
     GET "/api/v1/organizations" Roles(READERS) => api::list_organizations;
     POST "/api/v1/organizations" Roles(WRITERS) => api::create_organization;

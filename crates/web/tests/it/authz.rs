@@ -46,6 +46,12 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         ("GET", "/children") | ("GET", "/children/{id}") | ("GET", "/consultations") => {
             Roles(READERS)
         }
+        // A consultation's page reads like the list; editing it and its course (経過) write.
+        ("GET", "/consultations/{id}") => Roles(READERS),
+        ("GET", "/consultations/{id}/edit")
+        | ("POST", "/consultations/{id}")
+        | ("POST", "/consultations/{id}/course")
+        | ("POST", "/api/v1/consultations/{id}/course") => Roles(WRITERS),
         ("GET", "/api/v1/children") | ("GET", "/api/v1/children/{id}") => Roles(READERS),
         ("GET", "/api/v1/consultations")
         | ("GET", "/api/v1/consultations/{id}")

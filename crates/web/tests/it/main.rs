@@ -12,6 +12,7 @@ mod browser;
 mod browser_disaster;
 mod browser_dispatch;
 mod consent;
+mod consultations;
 mod disaster;
 mod dispatch;
 mod hostile;

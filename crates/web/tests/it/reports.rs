@@ -106,7 +106,7 @@ async fn aggregated_figures_equal_scanned_figures_after_inserts_and_edits() {
             });
             let form = serde_json::from_value(body).unwrap();
             store
-                .update_consultation(advisor, id, &form, now)
+                .update_consultation(advisor, id, &form, None, now)
                 .await
                 .unwrap();
         }
