@@ -14,6 +14,7 @@ mod browser_dispatch;
 mod consent;
 mod disaster;
 mod dispatch;
+mod errors;
 mod hostile;
 mod pages;
 mod payments;
