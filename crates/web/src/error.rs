@@ -340,11 +340,21 @@ fn render_error_page(ctx: ErrorContext, status: StatusCode, info: &ErrorInfo) ->
     } else {
         "error.retry"
     };
+    let heading = tr.t(heading_key(status));
+    // The overall message often repeats the heading ("入力内容に誤りがあります"); then say
+    // what to do with the list below instead, or nothing.
+    let message = if info.message != heading {
+        info.message.as_str()
+    } else if !fields.is_empty() {
+        tr.t("error.fix_below")
+    } else {
+        ""
+    };
     let t = ErrorPage {
         l: ctx.layout,
         status: status.as_u16(),
-        heading: tr.t(heading_key(status)),
-        message: &info.message,
+        heading,
+        message,
         fields,
         retry: &ctx.retry,
         retry_label: tr.t(retry_label),
