@@ -244,3 +244,56 @@ async fn intake_reports_every_missing_field_at_once_named_as_labelled() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_conflict_on_a_page_is_a_page_with_a_way_back() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let form: store::children::ChildForm =
+            serde_json::from_value(child_json("衝突", "ショウトツ")).unwrap();
+        let child = w
+            .app
+            .store
+            .register_child(w.user(domain::Role::Advisor), &form, true, test_now())
+            .await
+            .unwrap();
+        let b = login(&w.app, "kochi.consultant").await;
+        // Saved from a form opened before someone else's change (an older version).
+        let r = b
+            .http
+            .post(format!("{}/children/{child}", b.base))
+            .header("referer", format!("{}/children/{child}/edit", b.base))
+            .form(&[
+                ("_csrf", b.csrf.as_str()),
+                ("version", "999"),
+                ("family_name", "衝突"),
+                ("given_name", "花子"),
+                ("family_name_kana", "ショウトツ"),
+                ("given_name_kana", "ハナコ"),
+                ("birth_date", "2022-05-01"),
+                ("sex", "female"),
+                ("municipality_code", "392014"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let got = (
+            r.status().as_u16(),
+            r.headers()["content-type"].to_str().unwrap().to_string(),
+            r.text().await.unwrap(),
+        );
+        assert_page("POST /children/{id}", &got, 409);
+        assert!(got.2.contains("他の操作と重なりました"), "{backend}");
+        assert!(
+            got.2.contains("他の人がこの記録を更新しました"),
+            "{backend}"
+        );
+        assert!(
+            got.2.contains(&format!(
+                "href=\"/children/{child}/edit\" id=\"error-retry\""
+            )),
+            "{backend}: a way back to the form: {}",
+            got.2
+        );
+    }
+}
