@@ -486,6 +486,11 @@ pub struct AuditListRow {
     pub entity: String,
     /// Entity id.
     pub entity_id: Option<String>,
+    /// What the id names, for a person reading the log: a child's or user's name, a
+    /// consultation's time and child, an organization's, coordinator's, incident's or the
+    /// center's name. Only records of the auditor's own center are named; `None` otherwise
+    /// (and in exports).
+    pub entity_name: Option<String>,
     /// Detail text.
     pub detail: String,
 }
@@ -528,15 +533,68 @@ pub struct AuditCsvLayout<'a, F: Fn(&AuditListRow) -> Vec<String>> {
     pub cells: F,
 }
 
-/// Entity kinds that may be filtered on (the `entity` values the application writes).
+/// Entity kinds that may be filtered on: every `entity` value the application writes (the
+/// auditor's page links each row's record to its history, so a kind missing here would be a
+/// link to an error).
 pub const AUDIT_ENTITIES: &[&str] = &[
     "child",
     "consultation",
     "organization",
     "user",
     "center",
+    "coordinator",
+    "dispatch_request",
+    "incident",
     "list",
     "audit",
+];
+
+/// Kinds whose records [`Store::audit_search`] names, with the query (one `UNION ALL` arm)
+/// giving `(kind, id, name, extra)` for ids of the auditor's center. `$C` is the center's
+/// placeholder, `$IDS` the list of ids.
+const NAMED_KINDS: &[(&str, &str)] = &[
+    (
+        "child",
+        "SELECT CAST('child' AS TEXT), x.id, x.family_name || ' ' || x.given_name, CAST(NULL AS TEXT) \
+         FROM children x WHERE x.center_id = $C AND x.id IN ($IDS)",
+    ),
+    (
+        "user",
+        "SELECT CAST('user' AS TEXT), x.id, x.display_name, CAST(NULL AS TEXT) \
+         FROM users x WHERE x.center_id = $C AND x.id IN ($IDS)",
+    ),
+    (
+        "consultation",
+        "SELECT CAST('consultation' AS TEXT), x.id, x.occurred_at, ch.family_name || ' ' || ch.given_name \
+         FROM consultations x LEFT JOIN children ch ON ch.id = x.child_id AND ch.center_id = x.center_id \
+         WHERE x.center_id = $C AND x.id IN ($IDS)",
+    ),
+    (
+        "organization",
+        "SELECT CAST('organization' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) \
+         FROM organizations x WHERE x.center_id = $C AND x.id IN ($IDS)",
+    ),
+    (
+        "coordinator",
+        "SELECT CAST('coordinator' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) \
+         FROM coordinators x WHERE x.center_id = $C AND x.id IN ($IDS)",
+    ),
+    (
+        "dispatch_request",
+        "SELECT CAST('dispatch_request' AS TEXT), x.id, ch.family_name || ' ' || ch.given_name, CAST(NULL AS TEXT) \
+         FROM dispatch_requests x JOIN children ch ON ch.id = x.child_id \
+         WHERE x.center_id = $C AND x.id IN ($IDS)",
+    ),
+    (
+        "incident",
+        "SELECT CAST('incident' AS TEXT), x.id, x.title, CAST(NULL AS TEXT) \
+         FROM incidents x WHERE x.center_id = $C AND x.id IN ($IDS)",
+    ),
+    (
+        "center",
+        "SELECT CAST('center' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) \
+         FROM centers x WHERE x.id = $C AND x.id IN ($IDS)",
+    ),
 ];
 
 /// May this actor read the audit log? Only auditors (監査担当): the log records what admins
@@ -726,6 +784,7 @@ impl Store {
                     action: r.try_get(5)?,
                     entity: r.try_get(6)?,
                     entity_id: r.try_get(7)?,
+                    entity_name: None,
                     detail: r.try_get(8)?,
                 })
             })
@@ -745,6 +804,67 @@ impl Store {
                 .fetch_optional(self.pool())
                 .await?,
         )
+    }
+
+    /// Fills `entity_name` of a page of rows in one query (one `UNION ALL` arm per kind on
+    /// the page), naming only records of the actor's center: another center's child that the
+    /// center's staff opened under a referral stays an id. Returns how many rows got a name
+    /// (for the search's own audit row, since names are personal data).
+    async fn name_audit_records(&self, actor: &Actor, items: &mut [AuditListRow]) -> Result<usize> {
+        let mut binds: Vec<String> = vec![actor.center_id.clone()];
+        let mut arms: Vec<String> = Vec::new();
+        for (kind, arm) in NAMED_KINDS {
+            let mut ids: Vec<&str> = items
+                .iter()
+                .filter(|r| r.entity == *kind)
+                .filter_map(|r| r.entity_id.as_deref())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.is_empty() {
+                continue;
+            }
+            let list = crate::placeholders(binds.len() + 1, ids.len());
+            binds.extend(ids.iter().map(|s| s.to_string()));
+            arms.push(arm.replace("$C", "$1").replace("$IDS", &list));
+        }
+        if arms.is_empty() {
+            return Ok(0);
+        }
+        let sql = arms.join(" UNION ALL ");
+        let mut query = sqlx::query_as::<_, (String, String, Option<String>, Option<String>)>(&sql);
+        for b in &binds {
+            query = query.bind(b);
+        }
+        let found = query.fetch_all(self.pool()).await?;
+        let names: std::collections::HashMap<(String, String), String> = found
+            .into_iter()
+            .filter_map(|(kind, id, name, extra)| {
+                let name = if kind == "consultation" {
+                    // When it happened (Japan time) and, if about a registered child, whom.
+                    let at = name.as_deref().and_then(crate::parse_ts).map(|t| {
+                        t.with_timezone(&domain::dates::jst())
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })?;
+                    match extra {
+                        Some(child) => format!("{at} {child}"),
+                        None => at,
+                    }
+                } else {
+                    name?
+                };
+                Some(((kind, id), name))
+            })
+            .collect();
+        let mut named = 0;
+        for r in items.iter_mut() {
+            if let Some(id) = &r.entity_id {
+                r.entity_name = names.get(&(r.entity.clone(), id.clone())).cloned();
+                named += usize::from(r.entity_name.is_some());
+            }
+        }
+        Ok(named)
     }
 
     async fn audit_total(&self, where_sql: &str, binds: &[String]) -> Result<i64> {
@@ -788,6 +908,7 @@ impl Store {
         };
         let total = self.audit_total(&where_sql, &binds).await?;
         let total_capped = total > AUDIT_EXPORT_CAP as i64;
+        let named = self.name_audit_records(actor, &mut items).await?;
         self.audit_event(
             Some(actor),
             now,
@@ -796,7 +917,7 @@ impl Store {
                 entity: "audit",
                 entity_id: None,
                 detail: format!(
-                    "{} results={} total={total}",
+                    "{} results={} total={total} named={named}",
                     filter.describe(),
                     items.len()
                 ),

@@ -83,6 +83,13 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 impl ConsultationForm {
+    /// Every problem of the form itself, all at once (nothing is read or written). A form that
+    /// also fails checks of its own (e.g. the intake page's "pick a child") reports these in
+    /// the same answer instead of one round at a time.
+    pub fn check(&self, now: DateTime<Utc>) -> std::result::Result<(), ValidationErrors> {
+        self.parse(now).map(|_| ())
+    }
+
     fn parse(
         &self,
         now: DateTime<Utc>,

@@ -24,33 +24,125 @@ use crate::AppState;
 /// Most rows one CSV export holds (the newest ones); the page says so when a filter matches more.
 pub const EXPORT_CAP: usize = store::audit::AUDIT_EXPORT_CAP;
 
-/// Action filters offered on the page: prefixes (ending in `.`) and single actions.
-/// Labels come from `audit.action.<code>` in the message catalog.
-const ACTION_CHOICES: &[&str] = &[
-    "child.",
+/// Every action the application writes to the audit log: the store's use cases and the web
+/// layer's audited list and search reads. Each has a label `audit.action.<code>` in the message
+/// catalog, and each family (the part before the first `.`) one `audit.action.<family>.`; the
+/// page's action filter offers them all. A test checks the sources write no action missing here.
+pub const AUDIT_ACTIONS: &[&str] = &[
     "child.view",
     "child.view.denied",
     "child.search",
     "child.create",
     "child.update",
-    "consultation.",
+    "child.break_glass",
+    "child.refer",
+    "child.refer.override",
+    "child.refer.refused",
+    "child.services.view",
+    "child.service_period",
+    "child.power.view",
+    "child.power.update",
+    "child.power_unit",
+    "child.power_unit.return",
+    "child.plan.view",
+    "child.plan.save",
+    "child.drill",
+    "child.sheet.view",
+    "consent.view",
+    "consent.create",
+    "consent.withdraw",
     "consultation.view",
     "consultation.list",
     "consultation.create",
     "consultation.update",
     "consultation.followup_done",
     "organization.create",
-    "login.",
+    "coordinator.create",
+    "coordinator.update",
+    "dispatch.list",
+    "dispatch.view",
+    "dispatch.request",
+    "dispatch.request.cancel",
+    "dispatch.propose",
+    "dispatch.propose.override",
+    "dispatch.propose.refused",
+    "dispatch.accept",
+    "dispatch.decline",
+    "dispatch.withdraw",
+    "dispatch.start",
+    "dispatch.complete",
+    "dispatch.cancel",
+    "dispatch.activity",
+    "dispatch.activity.void",
+    "dispatch.advice",
+    "dispatch.advice.ask",
+    "dispatch.batch",
+    "dispatch.weights",
+    "payment.month.view",
+    "payment.statement.view",
+    "payment.approve",
+    "payment.approve.amendment",
+    "payment.rates",
+    "incident.open",
+    "incident.close",
+    "incident.checkin",
+    "incident.triage",
+    "incident.triage.municipal",
     "login.ok",
+    "login.password_ok",
     "login.failed",
+    "login.code_failed",
     "logout",
+    "mfa.enroll",
+    "mfa.recovery_codes",
     "user.create",
+    "user.password_change",
+    "user.locked",
+    "user.disable",
+    "user.enable",
+    "user.end_sessions",
+    "user.unlock",
+    "user.reset_mfa",
     "token.create",
     "center.create",
-    "audit.",
+    "center.mfa_roles",
     "audit.search",
     "audit.export",
 ];
+
+/// The filter value of an action's family: `child.` for `child.view`; an action without a
+/// family (`logout`) is its own.
+fn family_of(action: &str) -> String {
+    match action.split_once('.') {
+        Some((family, _)) => format!("{family}."),
+        None => action.to_string(),
+    }
+}
+
+/// The action filter's choices: per family (in [`AUDIT_ACTIONS`] order) its "all actions"
+/// value and label, then its single actions.
+pub(crate) type ActionGroup = (String, String, Vec<(String, String)>);
+
+fn action_groups(tr: Tr) -> Vec<ActionGroup> {
+    let mut groups: Vec<ActionGroup> = Vec::new();
+    for code in AUDIT_ACTIONS {
+        let family = family_of(code);
+        // An action without a family (`logout`) is offered once, as its own family.
+        let singles = if family == *code {
+            Vec::new()
+        } else {
+            vec![(code.to_string(), action_label(tr, code))]
+        };
+        match groups.iter_mut().find(|(f, _, _)| *f == family) {
+            Some((_, _, actions)) => actions.extend(singles),
+            None => {
+                let label = action_label(tr, &family);
+                groups.push((family, label, singles));
+            }
+        }
+    }
+    groups
+}
 
 impl Layout {
     /// Show the audit-log link (auditors only).
@@ -127,7 +219,9 @@ struct AuditHtml {
     page: Option<AuditPage>,
     errors: Vec<(String, String)>,
     users: Vec<(String, String)>,
-    actions: Vec<(String, String)>,
+    actions: Vec<ActionGroup>,
+    /// An action typed into the URL that no choice offers (kept selected).
+    other_action: String,
     entities: Vec<(String, String)>,
     next_link: String,
     export_cp932: String,
@@ -165,8 +259,12 @@ impl AuditHtml {
             None => String::new(),
         }
     }
-    /// Link to every entry about one record.
+    /// Link to every entry about one record; empty for a kind the filter does not know (the
+    /// id is then shown as plain text rather than as a link to an error).
     fn record_link(&self, entity: &str, id: &str) -> String {
+        if !AUDIT_ENTITIES.contains(&entity) {
+            return String::new();
+        }
         format!(
             "/audit?{}",
             query_string(&[("entity", entity), ("entity_id", id)])
@@ -226,14 +324,16 @@ async fn render_page(
         // A login (or an id no longer listed) typed into the URL stays selected.
         users.push((user.to_string(), user.to_string()));
     }
-    let mut actions: Vec<(String, String)> = ACTION_CHOICES
-        .iter()
-        .map(|c| (c.to_string(), action_label(tr, c)))
-        .collect();
+    let actions = action_groups(tr);
     let action = f.action.trim();
-    if !action.is_empty() && !ACTION_CHOICES.contains(&action) {
-        actions.push((action.to_string(), action.to_string()));
-    }
+    let offered = actions
+        .iter()
+        .any(|(family, _, singles)| family == action || singles.iter().any(|(c, _)| c == action));
+    let other_action = if offered {
+        String::new()
+    } else {
+        action.to_string()
+    };
     let entities = AUDIT_ENTITIES
         .iter()
         .map(|e| (e.to_string(), entity_label(tr, e)))
@@ -269,6 +369,7 @@ async fn render_page(
         errors,
         users,
         actions,
+        other_action,
         entities,
         next_link,
     };

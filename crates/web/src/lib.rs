@@ -76,6 +76,8 @@ impl AppState {
 /// exist without a declared policy.
 pub fn app(state: AppState) -> Router {
     policy::router(state.clone())
+        // Inside load_identity: error pages show the caller's menu.
+        .layer(axum::middleware::from_fn(error::error_pages))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::load_identity,

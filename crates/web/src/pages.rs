@@ -247,31 +247,8 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
     ([(header::CONTENT_TYPE, ctype)], body).into_response()
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    l: Layout,
-    status: u16,
-    message: &'a str,
-}
-
-/// Render the generic error page (used by [`WebError`]).
-pub fn render_error_page(tr: Tr, status: StatusCode, message: &str) -> String {
-    let t = ErrorPage {
-        l: Layout {
-            tr,
-            user: None,
-            csrf: String::new(),
-            path: "/".into(),
-            role: None,
-        },
-        status: status.as_u16(),
-        message,
-    };
-    t.render().unwrap_or_else(|_| message.to_string())
-}
-
-/// Unknown paths: 404 (JSON under /api).
+/// Unknown paths: 404 (JSON under /api; a page with the menu elsewhere, see
+/// [`crate::error::error_pages`]).
 pub async fn not_found(ctx: Ctx) -> Response {
     WebError::NotFound {
         api: ctx.api,
@@ -1249,6 +1226,76 @@ struct IntakePage {
     staff: Vec<(String, String)>,
     results: Vec<ChildHit>,
     q: String,
+    /// Every problem, in the order of the form, each naming its field as labelled.
+    summary: Vec<(String, String)>,
+}
+
+/// The intake form's fields in the order it shows them: (error field, id of the input to jump
+/// to, catalogue key of its label on the form).
+const INTAKE_FIELDS: &[(&str, &str, &str)] = &[
+    ("subject", "subject-child", "intake.subject"),
+    ("child_id", "child-q", "intake.child_search"),
+    ("person_id", "child-q", "intake.subject"),
+    ("person.name", "person_name", "intake.person_name"),
+    ("person.name_kana", "person_kana", "intake.person_kana"),
+    ("occurred_at", "occurred_at", "consultation.occurred_at"),
+    ("channel", "channel", "consultation.channel"),
+    (
+        "requester_kind",
+        "requester_kind",
+        "consultation.requester_kind",
+    ),
+    (
+        "requester_name",
+        "requester_name",
+        "consultation.requester_name",
+    ),
+    (
+        "requester_org",
+        "requester_org",
+        "consultation.requester_org",
+    ),
+    ("topics", "topics", "consultation.topics"),
+    ("summary", "summary", "consultation.summary"),
+    ("response", "response", "consultation.response"),
+    ("staff_id", "staff_id", "consultation.staff"),
+    (
+        "duration_minutes",
+        "duration_minutes",
+        "consultation.duration",
+    ),
+    ("followup_due", "followup_due", "consultation.followup_due"),
+    (
+        "followup_assignee_id",
+        "followup_assignee_id",
+        "consultation.followup_assignee",
+    ),
+];
+
+/// The error summary of the intake form: "label: message" per field in form order (anything
+/// else the store reported last), each with the input it is about.
+fn intake_summary(errors: &FormErrors, tr: Tr) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = INTAKE_FIELDS
+        .iter()
+        .filter(|(field, _, _)| errors.has(field))
+        .map(|(field, id, label)| {
+            (
+                (*id).to_string(),
+                crate::error::name_field(tr.t(label), errors.get(field)),
+            )
+        })
+        .collect();
+    let mut rest: Vec<&String> = errors
+        .0
+        .keys()
+        .filter(|k| !INTAKE_FIELDS.iter().any(|(f, _, _)| f == k))
+        .collect();
+    rest.sort_unstable();
+    out.extend(
+        rest.into_iter()
+            .map(|k| ("intake-form".to_string(), errors.get(k).to_string())),
+    );
+    out
 }
 
 impl IntakePage {
@@ -1363,6 +1410,7 @@ async fn intake_page_for(
         results,
         q,
         f,
+        summary: intake_summary(&errors, Tr(lang)),
         errors,
     })
 }
@@ -1459,21 +1507,33 @@ impl IntakeHtmlForm {
                 )),
             }
         }
-        if self.subject == "child" && self.child_id.trim().is_empty() {
-            errs.push(domain::FieldError::new(
+        match self.subject.as_str() {
+            "child" if self.child_id.trim().is_empty() => errs.push(domain::FieldError::new(
                 "child_id",
                 "required",
                 "児童を検索して選ぶか、「登録外の人」「匿名」を選んでください",
                 "Search and pick a child, or choose \"unregistered person\" or \"anonymous\"",
-            ));
-        }
-        if self.subject == "existing" && self.person_id.trim().is_empty() {
-            errs.push(domain::FieldError::new(
-                "child_id",
+            )),
+            "existing" if self.person_id.trim().is_empty() => {
+                errs.push(domain::FieldError::new(
+                    "child_id",
+                    "required",
+                    "相談の対象を選んでください",
+                    "Choose who the consultation is about",
+                ))
+            }
+            // An unregistered person needs at least a name (the store treats an empty person
+            // as "nobody").
+            "person" if self.person_name.trim().is_empty() => {
+                errs.push(domain::FieldError::required("person.name"))
+            }
+            "child" | "existing" | "person" | "anonymous" => {}
+            _ => errs.push(domain::FieldError::new(
+                "subject",
                 "required",
-                "相談の対象を選んでください",
-                "Choose who the consultation is about",
-            ));
+                "児童・登録外の人・匿名のいずれかを選んでください",
+                "Choose a registered child, an unregistered person or anonymous",
+            )),
         }
         errs.into_result()?;
         Ok(form)
@@ -1493,7 +1553,14 @@ pub async fn intake_submit(
                 .record_consultation(a.actor(), &form, state.clock.now())
                 .await
         }
-        Err(errs) => Err(StoreError::Validation(errs)),
+        Err(mut errs) => {
+            // Report the rest of the form's problems in the same answer, not one round at a
+            // time.
+            if let Err(more) = h.to_form().check(state.clock.now()) {
+                errs.0.extend(more.0);
+            }
+            Err(StoreError::Validation(errs))
+        }
     };
     match result {
         Ok(_) => Ok(Redirect::to("/?saved=1").into_response()),

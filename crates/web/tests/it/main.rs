@@ -15,6 +15,7 @@ mod consent;
 mod consultations;
 mod disaster;
 mod dispatch;
+mod errors;
 mod hostile;
 mod pages;
 mod payments;
