@@ -652,25 +652,65 @@ mod pdf {
             }
         }
         for block in sections(s, "beginbfrange", "endbfrange") {
-            for line in block.split(|&b| b == b'\n') {
-                let h = hex_strings(line);
-                if h.len() < 3 {
-                    continue;
+            // Entries are `<lo> <hi> <dst>` or `<lo> <hi> [<dst> …]`; an array may run over
+            // several lines, so read the block as a stream of tokens, not line by line.
+            enum T {
+                Hex(Vec<u8>),
+                Open,
+                Close,
+            }
+            let mut toks = Vec::new();
+            let mut i = 0;
+            while i < block.len() {
+                match block[i] {
+                    b'<' => {
+                        let end = find(&block[i..], b">").map_or(block.len(), |e| i + e);
+                        toks.push(T::Hex(hex(&block[i + 1..end])));
+                        i = end + 1;
+                    }
+                    b'[' => {
+                        toks.push(T::Open);
+                        i += 1;
+                    }
+                    b']' => {
+                        toks.push(T::Close);
+                        i += 1;
+                    }
+                    _ => i += 1,
                 }
-                let (lo, hi) = (number(&h[0]), number(&h[1]));
-                if line.contains(&b'[') {
-                    for (k, dst) in (lo..=hi).zip(&h[2..]) {
-                        map.insert(k, utf16(dst));
+            }
+            let mut k = 0;
+            while k + 2 < toks.len() {
+                let (T::Hex(lo), T::Hex(hi)) = (&toks[k], &toks[k + 1]) else {
+                    k += 1;
+                    continue;
+                };
+                let (lo, hi) = (number(lo), number(hi));
+                match &toks[k + 2] {
+                    T::Open => {
+                        let mut j = k + 3;
+                        let mut code = lo;
+                        while let Some(T::Hex(dst)) = toks.get(j) {
+                            if code <= hi {
+                                map.insert(code, utf16(dst));
+                            }
+                            code += 1;
+                            j += 1;
+                        }
+                        k = j + 1;
                     }
-                } else {
-                    let base: Vec<char> = utf16(&h[2]).chars().collect();
-                    let Some((&last, head)) = base.split_last() else {
-                        continue;
-                    };
-                    for k in lo..=hi {
-                        let c = char::from_u32(u32::from(last) + (k - lo)).unwrap_or('\u{fffd}');
-                        map.insert(k, head.iter().chain([&c]).collect());
+                    T::Hex(dst) => {
+                        let base: Vec<char> = utf16(dst).chars().collect();
+                        if let Some((&last, head)) = base.split_last() {
+                            for c in lo..=hi {
+                                let ch = char::from_u32(u32::from(last) + (c - lo))
+                                    .unwrap_or('\u{fffd}');
+                                map.insert(c, head.iter().chain([&ch]).collect());
+                            }
+                        }
+                        k += 3;
                     }
+                    T::Close => k += 3,
                 }
             }
         }
@@ -731,6 +771,8 @@ mod pdf {
                                 b'n' => b'\n',
                                 b'r' => b'\r',
                                 b't' => b'\t',
+                                b'b' => 0x08,
+                                b'f' => 0x0c,
                                 other => other,
                             });
                         }
