@@ -13,6 +13,7 @@ mod browser_disaster;
 mod browser_dispatch;
 mod consent;
 mod consultations;
+mod devices;
 mod disaster;
 mod dispatch;
 mod errors;
