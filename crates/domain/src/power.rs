@@ -864,7 +864,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(
-            assess(&[manual.clone()], &none, false, &["suction"]),
+            assess(std::slice::from_ref(&manual), &none, false, &["suction"]),
             unknown
         );
         assert_eq!(assess(&[manual], &none, false, &[]), Estimate::NotDependent);

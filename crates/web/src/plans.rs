@@ -59,6 +59,9 @@ impl PlanPage {
     fn blood_types(&self) -> [&'static str; 8] {
         domain::plan::BLOOD_TYPES
     }
+    fn is_blood(&self, b: &str) -> bool {
+        self.form.blood_type == b
+    }
     fn destinations(&self) -> Vec<(&'static str, &'static str, Destination)> {
         vec![
             ("primary", "plan.f.primary_name", self.form.primary.clone()),

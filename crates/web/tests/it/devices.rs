@@ -13,6 +13,18 @@ use sqlx::Row;
 
 use crate::*;
 
+/// id, child, position, kind, name, electric, internal minutes, spares.
+type DeviceRow = (
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    i64,
+);
+
 /// A fresh, empty database URL for `backend` (and the directory holding a SQLite file).
 async fn empty_database(backend: &str) -> (String, Option<tempfile::TempDir>) {
     match backend {
@@ -159,16 +171,7 @@ async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
         .fetch_all(&pool)
         .await
         .unwrap();
-        let got: Vec<(
-            String,
-            String,
-            i64,
-            String,
-            Option<String>,
-            i64,
-            Option<i64>,
-            i64,
-        )> = rows
+        let got: Vec<DeviceRow> = rows
             .iter()
             .map(|r| {
                 (
