@@ -499,6 +499,8 @@ struct RowsFragment {
     l: Layout,
     t: Triage,
     can_check: bool,
+    /// The viewer may open child records (a municipal user sees the list, not the records).
+    can_open_child: bool,
     statuses: Vec<(String, String)>,
     error: String,
 }
@@ -590,6 +592,7 @@ async fn rows_fragment(
         t,
         can_check: RESPONDER_ROLES.contains(&a.actor().role)
             || a.actor().role == domain::Role::Coordinator,
+        can_open_child: a.actor().reads_children(),
         statuses: CheckinStatus::all()
             .into_iter()
             .map(|s| (s.code().to_string(), s.label(lang).to_string()))

@@ -1306,8 +1306,10 @@ struct FiguresPage {
     l: Layout,
     f: DispatchFigures,
     fy_label: String,
-    prev: i32,
-    next: i32,
+    /// The year before, while it is not before the 2021 law that created the centers.
+    prev: Option<i32>,
+    /// The year after, while it is not after the current one.
+    next: Option<i32>,
 }
 
 impl FiguresPage {
@@ -1337,6 +1339,10 @@ pub struct FyQuery {
     fy: String,
 }
 
+/// The first fiscal year with figures to show: the 2021 law (医療的ケア児支援法) created the
+/// support centers. Links do not lead before it, nor past the current year.
+const FIRST_FISCAL_YEAR: i32 = 2021;
+
 fn fiscal_year(q: &FyQuery, today: chrono::NaiveDate) -> FiscalYear {
     FiscalYear::parse(&q.fy).unwrap_or_else(|| FiscalYear::of(today))
 }
@@ -1358,8 +1364,8 @@ pub async fn figures(
         &FiguresPage {
             l: Layout::for_user(&a, "/dispatch/figures"),
             fy_label: fy.label(a.lang),
-            prev: fy.prev().0,
-            next: fy.next().0,
+            prev: (fy.0 > FIRST_FISCAL_YEAR).then(|| fy.prev().0),
+            next: (fy < FiscalYear::of(state.clock.today_jst())).then(|| fy.next().0),
             f,
         },
     )

@@ -145,10 +145,22 @@ async fn month_page(
             FormErrors::default(),
         )
     });
+    // Links stay between April 2021 (the 2021 law created the centers) and this month: the
+    // months a statement can exist for.
+    let first = YearMonth::new(2021, 4);
+    let this_month = YearMonth::of(state.clock.today_jst());
     let t = MonthPage {
         l: Layout::for_user(a, "/payments"),
-        prev: month.prev().map(|m| m.to_string()).unwrap_or_default(),
-        next: month.next().map(|m| m.to_string()).unwrap_or_default(),
+        prev: month
+            .prev()
+            .filter(|p| first.is_none_or(|f| *p >= f))
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        next: month
+            .next()
+            .filter(|n| this_month.is_none_or(|t| *n <= t))
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
         o,
         admin: a.actor().role == domain::Role::Admin,
         rates,

@@ -13,6 +13,7 @@ mod browser_disaster;
 mod browser_dispatch;
 mod consent;
 mod consultations;
+mod crawl;
 mod devices;
 mod disaster;
 mod dispatch;
