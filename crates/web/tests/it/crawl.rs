@@ -15,7 +15,7 @@ use crate::*;
 /// Pages visited per role at most (a guard against a link that grows forever).
 const MAX_PAGES: usize = 400;
 
-async fn seed(w: &World) {
+pub(crate) async fn seed(w: &World) {
     let adv = token_for(&w.app, &w.user(Role::Advisor).login).await;
     let coordinator = w.user(Role::Coordinator).user_id.clone();
     let mut j = child_json("巡回", "ジュンカイ");

@@ -24,6 +24,7 @@ mod payments;
 mod plans;
 mod reports;
 mod security;
+mod widths;
 
 use std::sync::Arc;
 
