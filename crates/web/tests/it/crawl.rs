@@ -30,28 +30,56 @@ pub(crate) async fn seed(w: &World) {
     k["medical_care"] = json!(["oxygen"]);
     let (s, v) = call(w, &adv, M::POST, "/api/v1/children", Some(k)).await;
     assert_eq!(s, 201, "{v}");
-    let (s, v) = call(w, &adv, M::POST, &format!("/api/v1/children/{child}/plan"), Some(json!({
+    let (s, v) = call(
+        w,
+        &adv,
+        M::POST,
+        &format!("/api/v1/children/{child}/plan"),
+        Some(json!({
         "hazards": ["flood"], "agreed_on": "2026-11-01",
-        "contacts": [{ "name": "巡回 父", "relation": "父", "phone": "090-1111-2222" }] }))).await;
+        "contacts": [{ "name": "巡回 父", "relation": "父", "phone": "090-1111-2222" }] })),
+    )
+    .await;
     assert!(s == 201 || s == 200, "{v}");
     let (s, v) = call(w, &adv, M::POST, "/api/v1/consultations", Some(json!({
         "channel": "phone", "requester_kind": "family", "child_id": child,
         "topics": ["medical_care"], "summary": "呼吸器の電池について", "followup_due": "2026-11-25" }))).await;
     assert_eq!(s, 201, "{v}");
     let consultation = v["id"].as_str().unwrap().to_string();
-    let (s, v) = call(w, &adv, M::POST, "/api/v1/consultations", Some(json!({
+    let (s, v) = call(
+        w,
+        &adv,
+        M::POST,
+        "/api/v1/consultations",
+        Some(json!({
         "channel": "phone", "requester_kind": "family", "person": { "name": "登録 外子" },
-        "topics": ["other"], "summary": "一般的な問い合わせ" }))).await;
+        "topics": ["other"], "summary": "一般的な問い合わせ" })),
+    )
+    .await;
     assert_eq!(s, 201, "{v}");
-    let (s, v) = call(w, &adv, M::POST, "/api/v1/incidents", Some(json!({
-        "title": "巡回テストの停電", "municipality_codes": ["392014"] }))).await;
+    let (s, v) = call(
+        w,
+        &adv,
+        M::POST,
+        "/api/v1/incidents",
+        Some(json!({
+        "title": "巡回テストの停電", "municipality_codes": ["392014"] })),
+    )
+    .await;
     assert_eq!(s, 201, "{v}");
     let (s, v) = call(w, &adv, M::POST, "/api/v1/coordinators", Some(json!({
         "name": "巡回 看子", "professions": ["nurse"], "covers": ["392014"], "max_active_cases": "3" }))).await;
     assert_eq!(s, 201, "{v}");
-    let (s, v) = call(w, &adv, M::POST, "/api/v1/dispatch-requests", Some(json!({
+    let (s, v) = call(
+        w,
+        &adv,
+        M::POST,
+        "/api/v1/dispatch-requests",
+        Some(json!({
         "child_id": child, "consultation_id": consultation, "sides": "medical",
-        "topics": ["tube_feeding_gastric"], "urgency": "soon" }))).await;
+        "topics": ["tube_feeding_gastric"], "urgency": "soon" })),
+    )
+    .await;
     assert_eq!(s, 201, "{v}");
 }
 
@@ -88,13 +116,19 @@ async fn every_link_from_the_home_page_answers_a_page_for_every_role() {
             let login = w.user(role).login.clone();
             let b = crate::login(&w.app, &login).await;
             let mut seen: HashSet<String> = HashSet::new();
-            let mut queue: VecDeque<(String, String)> = VecDeque::from([("/".to_string(), "(start)".to_string())]);
+            let mut queue: VecDeque<(String, String)> =
+                VecDeque::from([("/".to_string(), "(start)".to_string())]);
             let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
             while let Some((path, from)) = queue.pop_front() {
                 if seen.len() >= MAX_PAGES || !seen.insert(path.clone()) {
                     continue;
                 }
-                let res = b.http.get(format!("{}{path}", b.base)).send().await.unwrap();
+                let res = b
+                    .http
+                    .get(format!("{}{path}", b.base))
+                    .send()
+                    .await
+                    .unwrap();
                 let status = res.status().as_u16();
                 *statuses.entry(status).or_default() += 1;
                 let redirect = res.headers().get("location").cloned();
@@ -115,11 +149,19 @@ async fn every_link_from_the_home_page_answers_a_page_for_every_role() {
                     continue;
                 }
                 if status >= 400 {
-                    failures.push(format!("{backend} {} {path} (linked from {from}): {status}", role.code()));
+                    failures.push(format!(
+                        "{backend} {} {path} (linked from {from}): {status}",
+                        role.code()
+                    ));
                     continue;
                 }
-                if !path.starts_with("/api/") && (kind.contains("json") || body.trim_start().starts_with('{')) {
-                    failures.push(format!("{backend} {} {path} (linked from {from}): JSON on a page route", role.code()));
+                if !path.starts_with("/api/")
+                    && (kind.contains("json") || body.trim_start().starts_with('{'))
+                {
+                    failures.push(format!(
+                        "{backend} {} {path} (linked from {from}): JSON on a page route",
+                        role.code()
+                    ));
                     continue;
                 }
                 if kind.contains("text/html") {
@@ -130,7 +172,11 @@ async fn every_link_from_the_home_page_answers_a_page_for_every_role() {
                     }
                 }
             }
-            println!("{backend} {}: {} pages, statuses {statuses:?}", role.code(), seen.len());
+            println!(
+                "{backend} {}: {} pages, statuses {statuses:?}",
+                role.code(),
+                seen.len()
+            );
             if seen.len() >= MAX_PAGES {
                 let mut sample: Vec<&String> = seen.iter().collect();
                 sample.sort();

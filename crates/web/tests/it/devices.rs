@@ -408,3 +408,66 @@ async fn get_html(w: &World, token: &str, path: &str) -> String {
     assert_eq!(res.status(), 200, "{path}");
     res.text().await.unwrap()
 }
+
+/// In a real browser: a ventilator typed into the child form (the record's equipment rows)
+/// is printed on the child's emergency sheet with its settings. SQLite only, like the other
+/// browser tests.
+#[tokio::test]
+async fn browser_a_ventilator_entered_on_the_child_form_is_on_the_sheet() {
+    use crate::browser::{connect, start_driver, wait_for};
+    use crate::browser_dispatch::sign_in;
+    use fantoccini::Locator;
+
+    let w = world("sqlite").await;
+    let form: store::children::ChildForm =
+        serde_json::from_value(child_json("呼吸", "コキュウ")).unwrap();
+    let id = w
+        .app
+        .store
+        .register_child(w.user(Role::Advisor), &form, true, test_now())
+        .await
+        .unwrap();
+    let driver = start_driver().await;
+    let c = connect(&driver).await;
+    sign_in(&c, &w.app, &w.user(Role::Consultant).login).await;
+    c.goto(&format!("{}/children/{id}/edit", w.app.addr))
+        .await
+        .unwrap();
+    wait_for(&c, "#devices-0-kind")
+        .await
+        .select_by_value("ventilator")
+        .await
+        .unwrap();
+    wait_for(&c, "#devices-0-settings")
+        .await
+        .send_keys("SIMV 一回換気量 120mL")
+        .await
+        .unwrap();
+    wait_for(&c, "#devices-0-internal")
+        .await
+        .send_keys("503")
+        .await
+        .unwrap();
+    c.find(Locator::Id("save-child"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    crate::browser::wait_for_path(&c, &format!("/children/{id}")).await;
+    assert!(
+        c.source().await.unwrap().contains("人工呼吸器"),
+        "the child page lists the ventilator"
+    );
+    c.goto(&format!("{}/children/{id}/sheet", w.app.addr))
+        .await
+        .unwrap();
+    let devices = wait_for(&c, ".sheet-devices").await.text().await.unwrap();
+    assert!(
+        devices.contains("人工呼吸器")
+            && devices.contains("SIMV 一回換気量 120mL")
+            && devices.contains("503"),
+        "the sheet's devices: {devices}"
+    );
+    let _ = c.close().await;
+}

@@ -70,7 +70,11 @@ async fn overflow(c: &Client) -> (u64, u64, Vec<String>) {
         .unwrap();
     let list = v[2]
         .as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0), list)
 }
@@ -97,7 +101,14 @@ async fn main_pages(w: &World) -> Vec<String> {
         .or_else(|| inc["items"][0]["id"].as_str())
         .unwrap_or_else(|| panic!("{inc}"))
         .to_string();
-    let (_, reqs) = call(w, &adv, reqwest::Method::GET, "/api/v1/dispatch-requests", None).await;
+    let (_, reqs) = call(
+        w,
+        &adv,
+        reqwest::Method::GET,
+        "/api/v1/dispatch-requests",
+        None,
+    )
+    .await;
     let request = reqs[0]["id"]
         .as_str()
         .or_else(|| reqs["items"][0]["id"].as_str())
@@ -143,6 +154,13 @@ async fn main_pages_fit_phone_and_tablet_widths() {
             wait_for(&c, "main").await;
             let (scroll, inner, out) = overflow(&c).await;
             checked += 1;
+            if width == 390 && (path.starts_with("/incidents/") || path == "/") {
+                // Kept for review: the phone view of the pages used in the field.
+                if let Ok(png) = c.screenshot().await {
+                    let name = if path == "/" { "home" } else { "triage" };
+                    let _ = std::fs::write(format!("/tmp/width-390-{name}.png"), png);
+                }
+            }
             if scroll > inner {
                 let slug: String = path
                     .chars()
