@@ -228,11 +228,6 @@ pub async fn load(
             .iter()
             .map(|e| e.code.clone())
             .collect();
-    let topic_codes: Vec<String> =
-        domain::vocab::entries(domain::vocab::VocabKind::ConsultationTopic)
-            .iter()
-            .map(|e| e.code.clone())
-            .collect();
     let requester_codes: Vec<String> =
         domain::vocab::entries(domain::vocab::VocabKind::RequesterKind)
             .iter()
@@ -398,7 +393,14 @@ pub async fn load(
                 } else {
                     String::new()
                 },
-                status: "active".into(),
+                // Most children are active; some moved away, moved on to adult services or
+                // closed, so the registry's status filter has something to show.
+                status: match rng.gen_range(0..25) {
+                    0 => "moved_out".into(),
+                    1 => "adult_services".into(),
+                    2 => "closed".into(),
+                    _ => "active".into(),
+                },
                 medical_care: care,
                 welfare_services: welfare,
                 guardians: vec![GuardianForm {
@@ -463,7 +465,8 @@ pub async fn load(
                     (cid.clone(), None)
                 }
             };
-            let topic = pick(&mut rng, &topic_codes).clone();
+            // A summary written for its topic, so the record reads as one call.
+            let (topic, summary) = *pick(&mut rng, TOPIC_SUMMARIES);
             let followup = if days_ago < 10 && i % 3 == 0 {
                 (today + Duration::days(rng.gen_range(-3..7))).to_string()
             } else {
@@ -479,8 +482,8 @@ pub async fn load(
                 requester_kind: pick(&mut rng, &requester_codes).clone(),
                 child_id,
                 person,
-                topics: vec![topic],
-                summary: pick(&mut rng, SUMMARIES).to_string(),
+                topics: vec![topic.to_string()],
+                summary: summary.to_string(),
                 response: pick(&mut rng, RESPONSES).to_string(),
                 staff_id: staff.user_id.clone(),
                 duration_minutes: Some(rng.gen_range(5..90)),
@@ -691,6 +694,37 @@ pub(crate) const SUMMARIES: &[&str] = &[
     "レスパイト先の情報がほしい",
     "医療機器の購入費助成について",
     "主治医との連携方法について",
+];
+/// (topic code, a summary of a call about it): what the demo's consultations say.
+const TOPIC_SUMMARIES: &[(&str, &str)] = &[
+    ("discharge", "NICUからの退院後の在宅生活について相談したい"),
+    ("discharge", "退院前カンファレンスに参加してほしい"),
+    ("medical_care", "吸引の手技について訪問看護と共有したい"),
+    ("medical_care", "胃ろうからの注入方法を保育士に伝えたい"),
+    ("short_stay", "短期入所先を探している"),
+    ("short_stay", "レスパイト先の情報がほしい"),
+    ("nursery", "保育所への入所について相談"),
+    ("school", "就学先（特別支援学校）について相談"),
+    ("school", "通学時の医療的ケアを誰が担うか相談したい"),
+    ("disaster", "災害時の電源確保が心配"),
+    ("disaster", "停電時に人工呼吸器のバッテリーがもつか不安"),
+    ("family_life", "きょうだいの育児と介護の両立が難しい"),
+    ("equipment", "医療機器の購入費助成について"),
+    ("equipment", "吸引器の日常生活用具給付について知りたい"),
+    ("medical_institution", "主治医との連携方法について"),
+    ("medical_institution", "近くで受診できる小児科を探している"),
+    (
+        "welfare_service",
+        "居宅介護を使いたいが事業所が見つからない",
+    ),
+    ("finance", "特別児童扶養手当の申請について"),
+    ("health", "発達の遅れについて相談したい"),
+    ("transition_adult", "18歳以降に使えるサービスを知りたい"),
+    (
+        "coordinator_support",
+        "担当コーディネーターとして支援方針の助言がほしい",
+    ),
+    ("other", "一般的な問い合わせ"),
 ];
 pub(crate) const RESPONSES: &[&str] = &[
     "利用できるサービスを説明し、相談支援事業所を紹介した",
