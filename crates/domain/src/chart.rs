@@ -5,16 +5,17 @@
 //! one layout serves a phone (390 px) and a desk. Pure arithmetic, so it is tested here.
 
 /// Width of every chart's `viewBox`.
-pub const WIDTH: f64 = 640.0;
+pub const WIDTH: f64 = 480.0;
 /// Horizontal charts: width kept for the category labels (right-aligned before the bars).
-const LABEL_WIDTH: f64 = 210.0;
+const LABEL_WIDTH: f64 = 184.0;
 /// Horizontal charts: room after the longest bar for its value.
-const VALUE_WIDTH: f64 = 56.0;
+const VALUE_WIDTH: f64 = 44.0;
 /// Horizontal charts: height of one row and of its bar.
-const ROW: f64 = 26.0;
+const ROW: f64 = 28.0;
 const BAR: f64 = 18.0;
-/// Label font size in viewBox units; the label fitting below assumes it.
-pub const FONT: f64 = 14.0;
+/// Label font size in viewBox units; the label fitting below assumes it. With a 480-unit
+/// view box on a 390 px phone (about 358 px of content) it draws at about 12 px.
+pub const FONT: f64 = 16.0;
 /// Column charts: height of the plot, room above it for values and below it for labels.
 const PLOT: f64 = 160.0;
 const TOP: f64 = 20.0;
@@ -213,7 +214,10 @@ mod tests {
             assert!(b.x + b.width + VALUE_WIDTH <= c.width + 0.05);
             assert!(b.y >= 0.0 && b.y + b.height <= c.height);
             if i > 0 {
-                assert!(b.y >= c.bars[i - 1].y + c.bars[i - 1].height, "rows overlap");
+                assert!(
+                    b.y >= c.bars[i - 1].y + c.bars[i - 1].height,
+                    "rows overlap"
+                );
             }
         }
     }

@@ -94,7 +94,8 @@ fn every_month(from: NaiveDate, to: NaiveDate, mut map: BTreeMap<String, i64>) -
 /// The SQL CASE naming the age band of `c.birth_date` on `k.occurred_on` (both `YYYY-MM-DD`),
 /// with completed years computed as [`domain::dates::age_on`] does; [`UNKNOWN`] without a child.
 fn age_band_sql() -> String {
-    let num = |col: &str, from: u8, len: u8| format!("CAST(SUBSTR({col}, {from}, {len}) AS INTEGER)");
+    let num =
+        |col: &str, from: u8, len: u8| format!("CAST(SUBSTR({col}, {from}, {len}) AS INTEGER)");
     let age = format!(
         "({} - {} - CASE WHEN {} * 100 + {} < {} * 100 + {} THEN 1 ELSE 0 END)",
         num("k.occurred_on", 1, 4),
@@ -108,7 +109,11 @@ fn age_band_sql() -> String {
     // Oldest first, so each band only needs its lower bound; codes are static literals.
     for band in ReportAgeBand::all().into_iter().rev() {
         if band.min_age() > 0 {
-            sql.push_str(&format!(" WHEN {age} >= {} THEN '{}'", band.min_age(), band.code()));
+            sql.push_str(&format!(
+                " WHEN {age} >= {} THEN '{}'",
+                band.min_age(),
+                band.code()
+            ));
         }
     }
     sql.push_str(&format!(" ELSE '{}' END", ReportAgeBand::Age0.code()));

@@ -288,10 +288,7 @@ pub async fn page(
         ),
     };
     let tr = Tr(a.lang);
-    let sections = report
-        .as_ref()
-        .map(|r| sections(tr, r))
-        .unwrap_or_default();
+    let sections = report.as_ref().map(|r| sections(tr, r)).unwrap_or_default();
     let status = if errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -361,8 +358,8 @@ pub async fn csv(
         .consultation_report(a.actor(), from, to)
         .await
         .map_err(|e| a.err(e))?;
-    let bytes = report_csv(Tr(a.lang), &r, encoding)
-        .map_err(|e| a.err(e.to_field_error().into()))?;
+    let bytes =
+        report_csv(Tr(a.lang), &r, encoding).map_err(|e| a.err(e.to_field_error().into()))?;
     let filename = format!(
         "consultations-{}-{}.csv",
         from.format("%Y%m%d"),

@@ -321,7 +321,12 @@ async fn consultation_bad_inputs_and_report_counts() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| (c["key"].as_str().unwrap().to_string(), c["count"].as_i64().unwrap()))
+            .map(|c| {
+                (
+                    c["key"].as_str().unwrap().to_string(),
+                    c["count"].as_i64().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(channels[0], ("phone".to_string(), 4));
         assert_eq!(channels[1], ("email".to_string(), 1));

@@ -154,14 +154,14 @@ async fn subject_fixture(w: &World) {
     let now = test_now();
     let kids: [(&str, &str, &str, &[&str]); 9] = [
         ("アカ", "2026-06-15", "392014", &["ventilator", "suction"]), // 0, born that day
-        ("イカ", "2025-06-16", "392014", &[]),                      // 0, first birthday tomorrow
-        ("ウカ", "2025-06-15", "392022", &["suction"]),             // 1
-        ("エカ", "2023-06-15", "392014", &["ventilator"]),          // 3
-        ("オカ", "2020-06-15", "392022", &[]),                      // 6
-        ("カカ", "2014-06-15", "392014", &["tube_feeding_gastric"]), // 12
-        ("キカ", "2011-06-15", "392014", &["suction"]),             // 15
-        ("クカ", "2008-06-16", "392022", &["ventilator"]),          // 17
-        ("ケカ", "2008-06-15", "392014", &[]),                      // 18
+        ("イカ", "2025-06-16", "392014", &[]),                        // 0, first birthday tomorrow
+        ("ウカ", "2025-06-15", "392022", &["suction"]),               // 1
+        ("エカ", "2023-06-15", "392014", &["ventilator"]),            // 3
+        ("オカ", "2020-06-15", "392022", &[]),                        // 6
+        ("カカ", "2014-06-15", "392014", &["tube_feeding_gastric"]),  // 12
+        ("キカ", "2011-06-15", "392014", &["suction"]),               // 15
+        ("クカ", "2008-06-16", "392022", &["ventilator"]),            // 17
+        ("ケカ", "2008-06-15", "392014", &[]),                        // 18
     ];
     for (kana, birth, municipality, care) in kids {
         let mut f = child_json("統計", kana);
@@ -179,7 +179,10 @@ async fn subject_fixture(w: &World) {
             "child_id": child,
         });
         let form = serde_json::from_value(c).unwrap();
-        store.record_consultation(advisor, &form, now).await.unwrap();
+        store
+            .record_consultation(advisor, &form, now)
+            .await
+            .unwrap();
     }
     for person in [
         json!({ "anonymous": true }),
@@ -191,7 +194,10 @@ async fn subject_fixture(w: &World) {
             "person": person,
         });
         let form = serde_json::from_value(c).unwrap();
-        store.record_consultation(advisor, &form, now).await.unwrap();
+        store
+            .record_consultation(advisor, &form, now)
+            .await
+            .unwrap();
     }
 }
 
@@ -219,7 +225,10 @@ async fn breakdowns_by_age_municipality_and_care_follow_the_code_lists() {
         subject_fixture(&w).await;
         let token = token_for(&w.app, "kochi.advisor").await;
         // The whole fiscal year (aggregates) and the single day (scan) agree.
-        for q in ["from=2026-04-01&to=2027-03-31", "from=2026-06-15&to=2026-06-15"] {
+        for q in [
+            "from=2026-04-01&to=2027-03-31",
+            "from=2026-06-15&to=2026-06-15",
+        ] {
             let (s, r) = call(
                 &w,
                 &token,
@@ -252,11 +261,12 @@ async fn breakdowns_by_age_municipality_and_care_follow_the_code_lists() {
             // Medical care: every item of the list in its order, zeros included; a child with
             // two items counts in both.
             let care = keyed(&r["by_medical_care"]);
-            let list: Vec<String> = domain::vocab::entries(domain::vocab::VocabKind::MedicalCareItem)
-                .iter()
-                .map(|e| e.code.clone())
-                .chain(["none".to_string(), "unknown".to_string()])
-                .collect();
+            let list: Vec<String> =
+                domain::vocab::entries(domain::vocab::VocabKind::MedicalCareItem)
+                    .iter()
+                    .map(|e| e.code.clone())
+                    .chain(["none".to_string(), "unknown".to_string()])
+                    .collect();
             assert_eq!(
                 care.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
                 list,
@@ -268,7 +278,11 @@ async fn breakdowns_by_age_municipality_and_care_follow_the_code_lists() {
                 (3, 3, 1),
                 "{backend} {q}"
             );
-            assert_eq!((n("none"), n("unknown"), n("oxygen")), (3, 2, 0), "{backend} {q}");
+            assert_eq!(
+                (n("none"), n("unknown"), n("oxygen")),
+                (3, 2, 0),
+                "{backend} {q}"
+            );
             // The older breakdowns list their code lists in order, zeros included.
             for (key, kind) in [
                 ("by_channel", domain::vocab::VocabKind::ConsultationChannel),
@@ -296,7 +310,10 @@ async fn breakdowns_by_age_municipality_and_care_follow_the_code_lists() {
         .await;
         let months: Vec<String> = keyed(&fy["by_month"]).into_iter().map(|(k, _)| k).collect();
         assert_eq!(months.len(), 12, "{backend}: April to March");
-        assert_eq!((months[0].as_str(), months[11].as_str()), ("2026-04", "2027-03"));
+        assert_eq!(
+            (months[0].as_str(), months[11].as_str()),
+            ("2026-04", "2027-03")
+        );
         assert_eq!(keyed(&fy["by_month"])[2], ("2026-06".to_string(), 11));
 
         // A municipal user of 392014 sees that municipality's figures only.
@@ -337,17 +354,31 @@ async fn report_page_draws_charts_with_text_equivalents_and_downloads_csv() {
             .unwrap();
         assert_eq!(res.status(), 200);
         let html = res.text().await.unwrap();
-        for id in ["month", "channel", "requester", "topic", "age", "municipality", "care"] {
+        for id in [
+            "month",
+            "channel",
+            "requester",
+            "topic",
+            "age",
+            "municipality",
+            "care",
+        ] {
             assert!(
                 html.contains(&format!(
                     "role=\"img\" aria-labelledby=\"chart-{id}-title chart-{id}-desc\""
                 )),
                 "{backend}: chart {id}"
             );
-            assert!(html.contains(&format!("<desc id=\"chart-{id}-desc\">")), "{id}");
+            assert!(
+                html.contains(&format!("<desc id=\"chart-{id}-desc\">")),
+                "{id}"
+            );
             assert!(html.contains(&format!("id=\"table-{id}\"")), "table {id}");
         }
-        assert!(html.contains("最多は「メール」9件"), "{backend}: summary names the top bar");
+        assert!(
+            html.contains("最多は「メール」9件"),
+            "{backend}: summary names the top bar"
+        );
         assert!(html.contains("<rect class=\"bar\""));
         // The CSP forbids inline style: the charts use presentation attributes and classes.
         assert!(!html.contains("style="), "{backend}: no inline style");
@@ -407,6 +438,75 @@ async fn report_page_draws_charts_with_text_equivalents_and_downloads_csv() {
         let text = domain::export::decode_csv_bytes(&res.bytes().await.unwrap()).unwrap();
         assert!(text.contains("合計,total,延べ件数,6"), "{backend}: {text}");
         assert!(text.contains(",392014,"), "{text}");
-        assert!(!text.contains("392022"), "{backend}: another municipality leaked");
+        assert!(
+            !text.contains("392022"),
+            "{backend}: another municipality leaked"
+        );
+    }
+}
+
+/// In a real browser at phone (390 px) and tablet (768 px) width: the page does not scroll
+/// sideways, every chart fits the width, and the stylesheet colours the bars (the CSP let it
+/// apply; the SVG carries no inline style). SQLite only, like the other browser tests.
+#[tokio::test]
+async fn browser_report_charts_fit_a_phone() {
+    use crate::browser::{connect, start_driver, wait_for};
+    let driver = start_driver().await;
+    let c = connect(&driver).await;
+    let w = world("sqlite").await;
+    subject_fixture(&w).await;
+    let result = tokio::spawn({
+        let c = c.clone();
+        async move {
+            crate::browser_dispatch::sign_in(&c, &w.app, "kochi.consultant").await;
+            for width in [390u32, 768] {
+                c.set_window_size(width, 900).await.unwrap();
+                c.goto(&format!(
+                    "{}/reports?from=2026-04-01&to=2027-03-31",
+                    w.app.addr
+                ))
+                .await
+                .unwrap();
+                wait_for(&c, "#chart-care-desc").await;
+                let v = c
+                    .execute(
+                        "const d = document.documentElement;
+                         const svgs = [...document.querySelectorAll('figure.chart svg')];
+                         const bar = document.querySelector('#report-channel rect.bar');
+                         return [d.clientWidth, d.scrollWidth, svgs.length,
+                                 Math.max(...svgs.map(s => s.getBoundingClientRect().right)),
+                                 Math.min(...svgs.map(s => s.getBoundingClientRect().height)),
+                                 getComputedStyle(bar).fill];",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                let client_width = v[0].as_f64().unwrap();
+                assert!(client_width <= f64::from(width), "{width}: viewport {v}");
+                assert!(
+                    v[1].as_f64().unwrap() <= client_width,
+                    "{width}: sideways scroll {v}"
+                );
+                assert_eq!(v[2], 7, "{width}: seven charts");
+                assert!(
+                    v[3].as_f64().unwrap() <= client_width,
+                    "{width}: chart overflows {v}"
+                );
+                assert!(
+                    v[4].as_f64().unwrap() > 40.0,
+                    "{width}: a chart collapsed {v}"
+                );
+                assert_eq!(
+                    v[5], "rgb(47, 111, 159)",
+                    "{width}: stylesheet colours the bars"
+                );
+            }
+        }
+    })
+    .await;
+    let _ = c.close().await;
+    drop(driver);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
     }
 }
