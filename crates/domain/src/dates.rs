@@ -466,6 +466,105 @@ impl AgeBand {
     }
 }
 
+/// Age bands of the consultation figures (相談統計の年齢区分), by completed years on the
+/// consultation date. Finer than [`AgeBand`] below school age, where the support a family
+/// needs changes fastest (NICU discharge in the first year, then 1–2, then 保育・幼稚園); the
+/// child search keeps [`AgeBand`] so its `age_band` codes stay stable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReportAgeBand {
+    /// 0歳
+    Age0,
+    /// 1〜2歳
+    Age1To2,
+    /// 3〜5歳
+    Age3To5,
+    /// 6〜11歳
+    Age6To11,
+    /// 12〜14歳
+    Age12To14,
+    /// 15〜17歳
+    Age15To17,
+    /// 18歳以上
+    Age18Plus,
+}
+
+impl ReportAgeBand {
+    /// All bands, youngest first (the order figures list them in).
+    pub fn all() -> [ReportAgeBand; 7] {
+        [
+            ReportAgeBand::Age0,
+            ReportAgeBand::Age1To2,
+            ReportAgeBand::Age3To5,
+            ReportAgeBand::Age6To11,
+            ReportAgeBand::Age12To14,
+            ReportAgeBand::Age15To17,
+            ReportAgeBand::Age18Plus,
+        ]
+    }
+
+    /// Code: `"0"`, `"1-2"`, `"3-5"`, `"6-11"`, `"12-14"`, `"15-17"`, `"18+"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ReportAgeBand::Age0 => "0",
+            ReportAgeBand::Age1To2 => "1-2",
+            ReportAgeBand::Age3To5 => "3-5",
+            ReportAgeBand::Age6To11 => "6-11",
+            ReportAgeBand::Age12To14 => "12-14",
+            ReportAgeBand::Age15To17 => "15-17",
+            ReportAgeBand::Age18Plus => "18+",
+        }
+    }
+
+    /// Parses [`ReportAgeBand::code`].
+    pub fn parse(s: &str) -> Option<Self> {
+        ReportAgeBand::all()
+            .into_iter()
+            .find(|b| b.code() == s.trim())
+    }
+
+    /// Label, e.g. 「1〜2歳」 / "Age 1–2".
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (ja, en) = match self {
+            ReportAgeBand::Age0 => ("0歳", "Age 0"),
+            ReportAgeBand::Age1To2 => ("1〜2歳", "Age 1–2"),
+            ReportAgeBand::Age3To5 => ("3〜5歳", "Age 3–5"),
+            ReportAgeBand::Age6To11 => ("6〜11歳", "Age 6–11"),
+            ReportAgeBand::Age12To14 => ("12〜14歳", "Age 12–14"),
+            ReportAgeBand::Age15To17 => ("15〜17歳", "Age 15–17"),
+            ReportAgeBand::Age18Plus => ("18歳以上", "Age 18 and over"),
+        };
+        lang.pick(ja, en)
+    }
+
+    /// Youngest age (completed years) of the band; the bands are contiguous, so each ends
+    /// where the next begins.
+    pub fn min_age(self) -> u32 {
+        match self {
+            ReportAgeBand::Age0 => 0,
+            ReportAgeBand::Age1To2 => 1,
+            ReportAgeBand::Age3To5 => 3,
+            ReportAgeBand::Age6To11 => 6,
+            ReportAgeBand::Age12To14 => 12,
+            ReportAgeBand::Age15To17 => 15,
+            ReportAgeBand::Age18Plus => 18,
+        }
+    }
+
+    /// The band for an age in completed years.
+    pub fn of_age(age: u32) -> Self {
+        ReportAgeBand::all()
+            .into_iter()
+            .rev()
+            .find(|b| age >= b.min_age())
+            .unwrap_or(ReportAgeBand::Age0)
+    }
+
+    /// The band of a child born on `birth`, on the day `on` (see [`age_on`]).
+    pub fn of(birth: NaiveDate, on: NaiveDate) -> Self {
+        ReportAgeBand::of_age(age_on(birth, on))
+    }
+}
+
 fn years_back(today: NaiveDate, years: u32) -> i32 {
     today.year() - i32::try_from(years).unwrap_or(i32::MAX)
 }
@@ -497,6 +596,33 @@ mod tests {
 
     fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
         ymd(y, m, dd)
+    }
+
+    #[test]
+    fn report_age_bands_change_on_the_birthday() {
+        let birth = d(2020, 6, 15);
+        for (age, band) in [
+            (0, "0"),
+            (1, "1-2"),
+            (3, "3-5"),
+            (6, "6-11"),
+            (12, "12-14"),
+            (15, "15-17"),
+            (18, "18+"),
+        ] {
+            let birthday = d(2020 + age, 6, 15);
+            assert_eq!(ReportAgeBand::of(birth, birthday).code(), band, "age {age}");
+            if age > 0 {
+                let eve = d(2020 + age, 6, 14);
+                assert_ne!(ReportAgeBand::of(birth, eve).code(), band, "eve of {age}");
+            }
+        }
+        // A consultation recorded before the birth date (a prenatal one) is age 0.
+        assert_eq!(ReportAgeBand::of(birth, d(2020, 1, 1)), ReportAgeBand::Age0);
+        for b in ReportAgeBand::all() {
+            assert_eq!(ReportAgeBand::parse(b.code()), Some(b));
+            assert_eq!(ReportAgeBand::of_age(b.min_age()), b);
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod payments;
 pub mod plans;
 pub mod policy;
+pub mod reports;
 pub mod security;
 
 use std::sync::Arc;

@@ -732,10 +732,16 @@ pub fn document() -> Value {
                 "UserAction": { "type": "object", "required": ["action"], "properties": {
                     "action": { "type": "string", "enum": ["disable", "enable", "end_sessions", "unlock", "reset_mfa"] } } },
                 "Count": { "type": "object", "required": ["key", "count"], "properties": { "key": s("string"), "count": s("integer") } },
-                "ConsultationReport": { "type": "object", "required": ["total", "distinct_people", "unidentified", "by_channel", "by_requester_kind", "by_topic", "by_month"], "properties": {
+                "ConsultationReport": { "type": "object", "required": ["from", "to", "total", "distinct_people", "unidentified", "by_channel", "by_requester_kind", "by_topic", "by_month", "by_age_band", "by_municipality", "by_medical_care"],
+                    "description": "Every breakdown lists its code list's codes in the list's order, zero counts included (then any code the list no longer has). `unknown` counts consultations not about a registered child.",
+                    "properties": {
                     "from": s("string"), "to": s("string"), "total": s("integer"), "distinct_people": s("integer"), "unidentified": s("integer"),
                     "by_channel": { "type": "array", "items": r("Count") }, "by_requester_kind": { "type": "array", "items": r("Count") },
-                    "by_topic": { "type": "array", "items": r("Count") }, "by_month": { "type": "array", "items": r("Count") } } },
+                    "by_topic": { "type": "array", "items": r("Count"), "description": "a consultation with several topics counts in each" },
+                    "by_month": { "type": "array", "items": r("Count"), "description": "every month of the period (YYYY-MM), in order" },
+                    "by_age_band": { "type": "array", "items": r("Count"), "description": "the child's age in completed years on the consultation date: 0, 1-2, 3-5, 6-11, 12-14, 15-17, 18+, then unknown" },
+                    "by_municipality": { "type": "array", "items": r("Count"), "description": "the child's municipality code as recorded on the consultation, by code (a municipal user's municipalities always listed), then unknown" },
+                    "by_medical_care": { "type": "array", "items": r("Count"), "description": "the child's medical care items in the code list's order (a child with several counts in each), then none (a child with no item recorded) and unknown" } } },
                 "OrganizationInput": { "type": "object", "required": ["kind", "name"], "properties": {
                     "kind": code(VocabKind::OrganizationKind), "name": required_str.clone(), "municipality_code": s("string"), "address": s("string"), "phone": s("string"), "email": s("string") } },
                 "AuditEntry": { "type": "object", "required": ["seq", "at", "actor_login", "action", "entity", "detail"], "properties": {

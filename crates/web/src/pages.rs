@@ -486,7 +486,7 @@ pub async fn home(
         Some(
             state
                 .store
-                .consultation_report(actor, fy.start(), fy.end())
+                .consultation_summary(actor, fy.start(), fy.end())
                 .await
                 .map_err(|e| a.err(e))?,
         )
@@ -1704,45 +1704,7 @@ pub async fn followup_done(
 
 // ---------------------------------------------------------------- reports
 
-#[derive(Template)]
-#[template(path = "reports.html")]
-struct ReportsPage {
-    l: Layout,
-    from: String,
-    to: String,
-    report: Option<ConsultationReport>,
-    errors: FormErrors,
-    period_label: String,
-}
-
-impl ReportsPage {
-    fn label(&self, kind: &str, code: &str) -> String {
-        let k = match kind {
-            "channel" => VocabKind::ConsultationChannel,
-            "requester" => VocabKind::RequesterKind,
-            _ => VocabKind::ConsultationTopic,
-        };
-        self.l.tr.vocab(k, code)
-    }
-    fn month(&self, ym: &str) -> String {
-        chrono::NaiveDate::parse_from_str(&format!("{ym}-01"), "%Y-%m-%d")
-            .map(|d| {
-                if self.l.tr.is_ja() {
-                    format!("{}（{}）", domain::dates::wareki_year_month(d), ym)
-                } else {
-                    ym.to_string()
-                }
-            })
-            .unwrap_or_else(|_| ym.to_string())
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct PeriodQuery {
-    from: String,
-    to: String,
-}
+// The page itself lives in `crate::reports`; the API shares this parser.
 
 /// Parse a report period; empty = the current fiscal year.
 pub fn parse_period(
@@ -1767,60 +1729,6 @@ pub fn parse_period(
         (Some(f), Some(t)) => Ok((f, t)),
         _ => Err(ValidationErrors::new()),
     }
-}
-
-/// GET /reports — 延べ件数・実人数 and breakdowns for a period (default: this fiscal year).
-pub async fn reports_page(
-    State(state): State<AppState>,
-    a: Authed,
-    Query(q): Query<PeriodQuery>,
-) -> PageResult {
-    let today = state.clock.today_jst();
-    let (report, errors, from, to) = match parse_period(&q.from, &q.to, today) {
-        Ok((f, t)) => match state.store.consultation_report(a.actor(), f, t).await {
-            Ok(r) => (Some(r), FormErrors::default(), f.to_string(), t.to_string()),
-            Err(StoreError::Validation(e)) => (
-                None,
-                FormErrors::from(&e, a.lang),
-                q.from.clone(),
-                q.to.clone(),
-            ),
-            Err(e) => return Err(a.err(e)),
-        },
-        Err(e) => (
-            None,
-            FormErrors::from(&e, a.lang),
-            q.from.clone(),
-            q.to.clone(),
-        ),
-    };
-    let period_label = match (
-        chrono::NaiveDate::parse_from_str(&from, "%Y-%m-%d"),
-        chrono::NaiveDate::parse_from_str(&to, "%Y-%m-%d"),
-    ) {
-        (Ok(f), Ok(t)) if a.lang == Lang::Ja => format!(
-            "{} 〜 {}",
-            domain::dates::wareki(f),
-            domain::dates::wareki(t)
-        ),
-        _ => format!("{from} – {to}"),
-    };
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    page_status(
-        status,
-        &ReportsPage {
-            l: Layout::for_user(&a, "/reports"),
-            from,
-            to,
-            report,
-            errors,
-            period_label,
-        },
-    )
 }
 
 // ---------------------------------------------------------------- organizations

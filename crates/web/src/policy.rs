@@ -17,7 +17,7 @@ use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
 use crate::{
     account, api, auditor, consent, consultations, disaster, dispatch, pages, payments, plans,
-    AppState,
+    reports, AppState,
 };
 
 /// Who may call a route.
@@ -178,7 +178,8 @@ routes! {
     POST "/consultations/{id}/course" Roles(WRITERS) => consultations::course_add;
     GET "/organizations" Roles(READERS) => pages::organizations_list;
     POST "/organizations" Roles(WRITERS) => pages::organization_create;
-    GET "/reports" Roles(REPORTERS) => pages::reports_page;
+    GET "/reports" Roles(REPORTERS) => reports::page;
+    GET "/reports.csv" Roles(REPORTERS) => reports::csv;
     GET "/coordinators" Roles(STAFF) => dispatch::roster;
     GET "/coordinators/new" Roles(LEADS) => dispatch::coordinator_new;
     POST "/coordinators" Roles(LEADS) => dispatch::coordinator_create;

@@ -70,7 +70,9 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         | ("PATCH", "/api/v1/consultations/{id}")
         | ("POST", "/api/v1/organizations")
         | ("POST", "/organizations") => Roles(WRITERS),
-        ("GET", "/reports") | ("GET", "/api/v1/reports/consultations") => Roles(REPORTERS),
+        ("GET", "/reports")
+        | ("GET", "/reports.csv")
+        | ("GET", "/api/v1/reports/consultations") => Roles(REPORTERS),
         ("GET", "/audit") | ("GET", "/audit/export.csv") | ("GET", "/api/v1/audit") => {
             Roles(web::policy::AUDITORS)
         }
