@@ -172,7 +172,7 @@ impl Store {
                 Some(actor),
                 now,
                 AuditEntry {
-                    action: "notification.list",
+                    action: "dispatch.notifications",
                     entity: "list",
                     entity_id: None,
                     detail: format!("rows={} named={named}", items.len()),

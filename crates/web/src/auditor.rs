@@ -78,6 +78,8 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "dispatch.advice.ask",
     "dispatch.batch",
     "dispatch.weights",
+    "dispatch.home",
+    "dispatch.notifications",
     "payment.month.view",
     "payment.statement.view",
     "payment.approve",

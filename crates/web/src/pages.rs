@@ -41,6 +41,8 @@ pub struct Layout {
     pub path: String,
     /// Role of the user (navigation shows what they may use).
     pub role: Option<Role>,
+    /// Unread notifications, shown in the menu as 通知 (3); 0 shows none.
+    pub unread: i64,
 }
 
 impl Layout {
@@ -54,6 +56,7 @@ impl Layout {
             csrf: a.id.csrf.clone().unwrap_or_default(),
             path: path.to_string(),
             role: Some(a.actor().role),
+            unread: a.unread,
         }
     }
     /// Show the children/consultation navigation.
@@ -315,6 +318,7 @@ pub async fn login_page(
             csrf: token,
             path: "/login".into(),
             role: None,
+            unread: 0,
         },
         error: if q.expired.is_empty() {
             String::new()
@@ -365,6 +369,7 @@ pub async fn login_submit(
                 csrf: token.clone(),
                 path: "/login".into(),
                 role: None,
+                unread: 0,
             },
             error: Tr(ctx.lang).t(key).to_string(),
             login: login.clone(),
@@ -456,6 +461,8 @@ struct HomePage {
     /// Children whose power data is missing (leads), and how many in all.
     missing_power: Vec<store::disaster::MissingPowerData>,
     missing_power_total: i64,
+    /// Dispatch: a coordinator's offers and cases, a lead's 未派遣 and 至急 requests.
+    dispatch: crate::dispatch::HomeDispatch,
 }
 
 impl HomePage {
@@ -555,8 +562,10 @@ pub async fn home(
         .missing_power_data(actor, state.clock.now())
         .await
         .map_err(|e| a.err(e))?;
+    let dispatch = crate::dispatch::home_dispatch(&state, &a).await?;
     page(&HomePage {
         l: Layout::for_user(&a, "/"),
+        dispatch,
         break_glass,
         incoming,
         overdue_plans,
