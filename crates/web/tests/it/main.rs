@@ -15,6 +15,7 @@ mod consent;
 mod consultations;
 mod disaster;
 mod dispatch;
+mod dispatch_home;
 mod errors;
 mod hostile;
 mod pages;
