@@ -158,8 +158,8 @@ impl FromRequestParts<AppState> for Authed {
         };
         // The menu's unread count: one indexed COUNT, only for a browser page that shows the
         // menu (a session, not the API, not an htmx fragment).
-        let fragment = parts.headers.contains_key("hx-request")
-            && !parts.headers.contains_key("hx-boosted");
+        let fragment =
+            parts.headers.contains_key("hx-request") && !parts.headers.contains_key("hx-boosted");
         let unread = if ctx.api || id.csrf.is_none() || fragment {
             0
         } else {

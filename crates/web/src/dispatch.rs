@@ -18,11 +18,11 @@ use domain::dispatch::{
 use domain::vocab::VocabKind;
 use domain::Lang;
 use serde::{Deserialize, Serialize};
-use store::dispatch_home::{CoordinatorHome, LeadHome};
 use store::dispatch::{
     ActivityInput, CoordinatorRecord, DispatchFigures, InboxEntry, Notification, ProposalInput,
     Recommendation, RequestDetail, RequestSummary, RosterFilter, LEAD_ROLES,
 };
+use store::dispatch_home::{CoordinatorHome, LeadHome};
 use store::StoreError;
 
 use crate::auth::Authed;

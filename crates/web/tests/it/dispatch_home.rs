@@ -8,7 +8,14 @@ use serde_json::{json, Value};
 
 use crate::*;
 
-async fn api(w: &World, role: Role) -> impl Fn(reqwest::Method, String, Option<Value>) -> std::pin::Pin<Box<dyn std::future::Future<Output = (u16, Value)> + Send>> {
+async fn api(
+    w: &World,
+    role: Role,
+) -> impl Fn(
+    reqwest::Method,
+    String,
+    Option<Value>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = (u16, Value)> + Send>> {
     let base = w.app.addr.clone();
     let token = token_for(&w.app, &w.user(role).login).await;
     move |m, path, body| {
@@ -177,20 +184,37 @@ async fn notifications_name_child_and_urgency_the_menu_counts_them_and_home_page
         let ab = login(&w.app, &w.user(Role::Advisor).login).await;
         let home = get_text(&ab.http, format!("{}/", ab.base)).await;
         let section = |html: &str, id: &str| -> String {
-            let i = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("{id}: {html}"));
+            let i = html
+                .find(&format!("id=\"{id}\""))
+                .unwrap_or_else(|| panic!("{id}: {html}"));
             html[i..i + html[i..].find("</section>").unwrap()].to_string()
         };
         let unassigned = section(&home, "dispatch-unassigned");
-        assert!(unassigned.contains(&format!("/dispatch/{urgent_req}")), "{backend}");
-        assert!(unassigned.contains(&format!("/dispatch/{calm_req}")), "{backend}");
+        assert!(
+            unassigned.contains(&format!("/dispatch/{urgent_req}")),
+            "{backend}"
+        );
+        assert!(
+            unassigned.contains(&format!("/dispatch/{calm_req}")),
+            "{backend}"
+        );
         assert!(unassigned.contains("至急 花子") && unassigned.contains("通常 花子"));
         let urgent = section(&home, "dispatch-urgent");
-        assert!(urgent.contains("至急 花子") && !urgent.contains("通常 花子"), "{backend}: {urgent}");
+        assert!(
+            urgent.contains("至急 花子") && !urgent.contains("通常 花子"),
+            "{backend}: {urgent}"
+        );
         // The advisor heard of both requests, named, with their urgency; the menu counts them.
         assert_eq!(text_of_id(&home, "nav-unread"), "(2)", "{backend}");
         let page = get_text(&ab.http, format!("{}/notifications", ab.base)).await;
-        assert!(page.contains("至急：至急 花子さんの派遣依頼が届きました"), "{backend}: {page}");
-        assert!(page.contains("通常：通常 花子さんの派遣依頼が届きました"), "{backend}");
+        assert!(
+            page.contains("至急：至急 花子さんの派遣依頼が届きました"),
+            "{backend}: {page}"
+        );
+        assert!(
+            page.contains("通常：通常 花子さんの派遣依頼が届きました"),
+            "{backend}"
+        );
 
         // Offer the urgent one to the coordinator.
         let (s, v) = advisor(
@@ -207,8 +231,14 @@ async fn notifications_name_child_and_urgency_the_menu_counts_them_and_home_page
         assert_eq!(text_of_id(&home, "nav-unread"), "(1)", "{backend}");
         let offers = section(&home, "dispatch-offers");
         assert!(offers.contains("至急 花子"), "{backend}: {offers}");
-        assert!(offers.contains(&format!("id=\"answer-{dispatch}\"")), "{backend}");
-        assert!(offers.contains(&format!("href=\"/dispatch/{urgent_req}")), "{backend}");
+        assert!(
+            offers.contains(&format!("id=\"answer-{dispatch}\"")),
+            "{backend}"
+        );
+        assert!(
+            offers.contains(&format!("href=\"/dispatch/{urgent_req}")),
+            "{backend}"
+        );
         let page = get_text(&cb.http, format!("{}/notifications", cb.base)).await;
         assert!(
             page.contains("至急：至急 花子さんの派遣依頼の打診が届きました"),
@@ -221,13 +251,18 @@ async fn notifications_name_child_and_urgency_the_menu_counts_them_and_home_page
         assert_eq!(item["child_name"], "至急 花子", "{backend}: {n}");
         assert_eq!(item["urgency"], "urgent");
         assert_eq!(item["kind"], "offer");
-        assert_eq!(item["message"], "至急：至急 花子さんの派遣依頼の打診が届きました");
+        assert_eq!(
+            item["message"],
+            "至急：至急 花子さんの派遣依頼の打診が届きました"
+        );
         let (s, inbox) = coordinator(Method::GET, "/api/v1/dispatch-inbox".into(), None).await;
         assert_eq!(s, 200, "{backend}: {inbox}");
         assert_eq!(inbox["offers"][0]["dispatch_id"], dispatch.as_str());
         assert_eq!(inbox["active"].as_array().unwrap().len(), 0);
         assert_eq!(
-            advisor(Method::GET, "/api/v1/dispatch-inbox".into(), None).await.0,
+            advisor(Method::GET, "/api/v1/dispatch-inbox".into(), None)
+                .await
+                .0,
             403
         );
 
@@ -253,7 +288,10 @@ async fn notifications_name_child_and_urgency_the_menu_counts_them_and_home_page
         assert_eq!(s, 200, "{backend}: {v}");
         let home = get_text(&cb.http, format!("{}/", cb.base)).await;
         assert!(!section(&home, "dispatch-offers").contains("至急 花子"));
-        assert!(section(&home, "dispatch-active").contains("至急 花子"), "{backend}");
+        assert!(
+            section(&home, "dispatch-active").contains("至急 花子"),
+            "{backend}"
+        );
         let page = get_text(&ab.http, format!("{}/notifications", ab.base)).await;
         assert!(
             page.contains("至急：至急 花子さんの派遣を高知 看子さんが受諾しました"),
