@@ -89,6 +89,23 @@ async fn request_form_finds_the_child_by_kana_and_kanji_and_starts_from_the_cons
         assert_eq!(first_child_radio(&nojs).as_deref(), Some(kid.as_str()));
         assert!(nojs.contains("value=\"urgent\" selected"), "{backend}");
 
+        // Without a child picked, the form comes back saying so, with what was typed searched.
+        let r = b
+            .http
+            .post(format!("{}/dispatch", b.base))
+            .form(&[
+                ("_csrf", b.csrf.as_str()),
+                ("q", "はけん"),
+                ("sides", "medical"),
+                ("urgency", "routine"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{backend}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("対象の児童を選んでください"), "{backend}");
+        assert_eq!(first_child_radio(&html).as_deref(), Some(kid.as_str()));
         // The request is made with the child picked from the search.
         let r = b
             .http
