@@ -369,6 +369,17 @@ pub struct Notification {
     pub link: String,
     /// Read yet.
     pub read: bool,
+    /// What happened, as a code (`request`, `offer`, `action.accepted`, `cancelled`,
+    /// `activity.visit`, `advice_asked`, …); `None` on rows older than the codes.
+    pub kind: Option<String>,
+    /// The detail the text names (a coordinator's name, an activity's date).
+    pub detail: Option<String>,
+    /// The request's urgency code (`routine`, `soon`, `urgent`), when the reader may see it.
+    pub urgency: Option<String>,
+    /// The child, when the reader may see them through the request.
+    pub child_id: Option<String>,
+    /// The child's name, joined when read.
+    pub child_name: Option<String>,
 }
 
 /// An activity as typed.
@@ -579,23 +590,38 @@ fn live_statuses() -> &'static str {
     "('proposed','accepted','active')"
 }
 
-/// Adds a notification for `user_id` inside the caller's transaction.
+/// What a notification says, as codes: the catalogue key's last part (`kind`, e.g. `offer`,
+/// `action.accepted`), the request it is about and one detail (a name, a date). The reader
+/// sees it rendered from the message catalogue with the child's name and the urgency joined
+/// when it is read (see `Store::notifications`).
+pub(crate) struct Notice<'a> {
+    pub kind: String,
+    pub request_id: &'a str,
+    pub detail: Option<String>,
+}
+
+/// Adds a notification for `user_id` inside the caller's transaction. `text` is kept as the
+/// plain fallback (for a reader without the request in scope, and for the API's `text`).
 async fn notify(
     tx: &mut sqlx::AnyConnection,
     user_id: &str,
     now: DateTime<Utc>,
     text: Msg,
-    link: &str,
+    notice: &Notice<'_>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO notifications (id, user_id, at, text_ja, text_en, link) VALUES ($1,$2,$3,$4,$5,$6)",
+        "INSERT INTO notifications (id, user_id, at, text_ja, text_en, link, kind, request_id, detail) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
     )
     .bind(new_id())
     .bind(user_id)
     .bind(ts(now))
     .bind(&text.ja)
     .bind(&text.en)
-    .bind(link)
+    .bind(format!("/dispatch/{}", notice.request_id))
+    .bind(&notice.kind)
+    .bind(notice.request_id)
+    .bind(notice.detail.as_deref())
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -1001,30 +1027,6 @@ impl Store {
         Ok(row.map(|(f, g)| format!("{f} {g}")))
     }
 
-    /// The child and topics of a consultation of the actor's center (to fill a request).
-    pub async fn consultation_child_and_topics(
-        &self,
-        actor: &Actor,
-        consultation_id: &str,
-    ) -> Result<Option<(Option<String>, Vec<String>)>> {
-        let child: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT child_id FROM consultations WHERE id = $1 AND center_id = $2")
-                .bind(consultation_id)
-                .bind(&actor.center_id)
-                .fetch_optional(self.pool())
-                .await?;
-        let Some((child,)) = child else {
-            return Ok(None);
-        };
-        let topics: Vec<String> = sqlx::query_scalar(
-            "SELECT code FROM consultation_topics WHERE consultation_id = $1 ORDER BY code",
-        )
-        .bind(consultation_id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(Some((child, topics)))
-    }
-
     /// The actor's own dispatches on a request (as a coordinator with a login).
     pub async fn my_dispatch_ids(&self, actor: &Actor, request_id: &str) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
@@ -1152,7 +1154,11 @@ impl Store {
                             format!("New dispatch request ({})", draft.urgency.label(l)),
                         )
                     }),
-                    &format!("/dispatch/{id}"),
+                    &Notice {
+                        kind: "request".into(),
+                        request_id: &id,
+                        detail: None,
+                    },
                 )
                 .await?;
             }
@@ -1840,7 +1846,11 @@ impl Store {
                             "You have a new dispatch offer: please accept or decline.".to_string(),
                         )
                     }),
-                    &format!("/dispatch/{request_id}"),
+                    &Notice {
+                        kind: "offer".into(),
+                        request_id,
+                        detail: None,
+                    },
                 )
                 .await?;
             }
@@ -1998,7 +2008,11 @@ impl Store {
         .await?;
         // Tell the other side: the proposer hears the coordinator's answer, the coordinator
         // hears what the advisor did.
-        let link = format!("/dispatch/{request_id}");
+        let notice = Notice {
+            kind: format!("action.{}", next.code()),
+            request_id: &request_id,
+            detail: Some(coord_name.clone()),
+        };
         let text = Msg::of(|l| {
             l.pick(
                 format!("{coord_name}さんの派遣: {}", next.label(l)),
@@ -2007,10 +2021,10 @@ impl Store {
         });
         if own {
             if proposed_by != actor.user_id {
-                notify(&mut w.tx, &proposed_by, now, text, &link).await?;
+                notify(&mut w.tx, &proposed_by, now, text, &notice).await?;
             }
         } else if let Some(uid) = &coord_user {
-            notify(&mut w.tx, uid, now, text, &link).await?;
+            notify(&mut w.tx, uid, now, text, &notice).await?;
         }
         refresh_request_status(&mut w.tx, &request_id, now).await?;
         append(
@@ -2111,7 +2125,11 @@ impl Store {
                         "A dispatch request was cancelled.".to_string(),
                     )
                 }),
-                &format!("/dispatch/{request_id}"),
+                &Notice {
+                    kind: "cancelled".into(),
+                    request_id,
+                    detail: None,
+                },
             )
             .await?;
         }
@@ -2229,7 +2247,11 @@ impl Store {
                         format!("An activity ({k}) on {on} was recorded"),
                     )
                 }),
-                &format!("/dispatch/{request_id}"),
+                &Notice {
+                    kind: format!("activity.{kind}"),
+                    request_id: &request_id,
+                    detail: Some(on.to_string()),
+                },
             )
             .await?;
         }
@@ -2357,7 +2379,11 @@ impl Store {
         })?;
         let kind = if lead { "advice_given" } else { "advice_asked" };
         event(&mut w.tx, request_id, None, actor, now, kind, Some(&body)).await?;
-        let link = format!("/dispatch/{request_id}");
+        let notice = Notice {
+            kind: kind.to_string(),
+            request_id,
+            detail: Some(actor.display_name.clone()),
+        };
         let recipients: Vec<String> = if lead {
             sqlx::query_scalar::<_, Option<String>>(&format!(
                 "SELECT c.user_id FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
@@ -2390,7 +2416,7 @@ impl Store {
                     )
                 })
             };
-            notify(&mut w.tx, &uid, now, text, &link).await?;
+            notify(&mut w.tx, &uid, now, text, &notice).await?;
         }
         append(
             &mut w.tx,
@@ -2440,34 +2466,6 @@ impl Store {
                 })
             })
             .collect())
-    }
-
-    /// The actor's latest notifications (50), newest first, and how many are unread.
-    pub async fn notifications(&self, actor: &Actor) -> Result<(Vec<Notification>, i64)> {
-        let rows: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, at, text_ja, text_en, link, read_at FROM notifications WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT 50",
-        )
-        .bind(&actor.user_id)
-        .fetch_all(self.pool())
-        .await?;
-        let unread: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-        )
-        .bind(&actor.user_id)
-        .fetch_one(self.pool())
-        .await?;
-        Ok((
-            rows.into_iter()
-                .map(|(id, at, ja, en, link, read)| Notification {
-                    id,
-                    at,
-                    text: Msg { ja, en },
-                    link,
-                    read: read.is_some(),
-                })
-                .collect(),
-            unread,
-        ))
     }
 
     /// Marks every notification of the actor read.

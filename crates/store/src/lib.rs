@@ -17,6 +17,7 @@ pub mod consultations;
 pub mod devices;
 pub mod disaster;
 pub mod dispatch;
+pub mod dispatch_home;
 pub mod error;
 pub mod login;
 pub mod maintenance;

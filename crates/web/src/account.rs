@@ -84,6 +84,7 @@ fn anon_layout(lang: Lang, csrf: String, path: &str) -> Layout {
         csrf,
         path: path.into(),
         role: None,
+        unread: 0,
     }
 }
 

@@ -130,6 +130,9 @@ pub struct Authed {
     pub api: bool,
     /// The caller.
     pub id: Identity,
+    /// The caller's unread notifications, for the menu of a page (0 on API and htmx partial
+    /// requests, which render no menu, so they cost no query).
+    pub unread: i64,
 }
 
 impl Authed {
@@ -143,18 +146,35 @@ impl Authed {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Authed {
+impl FromRequestParts<AppState> for Authed {
     type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
-        match ctx.identity {
-            Some(id) => Ok(Authed {
-                lang: ctx.lang,
-                api: ctx.api,
-                id,
-            }),
-            None => Err(WebError::Unauthenticated { api: ctx.api }),
-        }
+        let Some(id) = ctx.identity else {
+            return Err(WebError::Unauthenticated { api: ctx.api });
+        };
+        // The menu's unread count: one indexed COUNT, only for a browser page that shows the
+        // menu (a session, not the API, not an htmx fragment).
+        let fragment =
+            parts.headers.contains_key("hx-request") && !parts.headers.contains_key("hx-boosted");
+        let unread = if ctx.api || id.csrf.is_none() || fragment {
+            0
+        } else {
+            state
+                .store
+                .unread_notifications(&id.actor)
+                .await
+                .map_err(|e| WebError::from_store(e, ctx.api, ctx.lang))?
+        };
+        Ok(Authed {
+            lang: ctx.lang,
+            api: ctx.api,
+            id,
+            unread,
+        })
     }
 }
 

@@ -17,11 +17,12 @@ use domain::dispatch::{
 };
 use domain::vocab::VocabKind;
 use domain::Lang;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::dispatch::{
     ActivityInput, CoordinatorRecord, DispatchFigures, InboxEntry, Notification, ProposalInput,
     Recommendation, RequestDetail, RequestSummary, RosterFilter, LEAD_ROLES,
 };
+use store::dispatch_home::{CoordinatorHome, LeadHome};
 use store::StoreError;
 
 use crate::auth::Authed;
@@ -499,6 +500,74 @@ struct DispatchNewPage {
     topics: Vec<(String, String)>,
     sides: Vec<(String, String)>,
     urgencies: Vec<(String, String)>,
+    /// What was typed in the child search, and the children it finds (no id is ever typed).
+    q: String,
+    results: Vec<ChildHit>,
+}
+
+/// A child the request form's search found.
+pub struct ChildHit {
+    id: String,
+    name: String,
+    kana: String,
+    birth: String,
+    municipality: String,
+}
+
+/// The request form's search results (htmx fragment; also inside the full form).
+#[derive(Template)]
+#[template(path = "dispatch_child_results.html")]
+struct ChildResults {
+    l: Layout,
+    results: Vec<ChildHit>,
+    q: String,
+    /// A child already chosen: no result is preselected over it.
+    chosen: bool,
+}
+
+async fn child_hits(state: &AppState, a: &Authed, q: &str) -> Result<Vec<ChildHit>, WebError> {
+    Ok(state
+        .store
+        .dispatch_child_search(a.actor(), q, state.clock.today_jst(), state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|c| ChildHit {
+            municipality: domain::municipality::lookup(&c.municipality_code)
+                .map(|g| g.name.clone())
+                .unwrap_or_default(),
+            id: c.id,
+            name: format!("{} {}", c.family_name, c.given_name),
+            kana: format!("{} {}", c.family_name_kana, c.given_name_kana),
+            birth: c.birth_date,
+        })
+        .collect())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ChildSearchQuery {
+    q: String,
+    child_id: String,
+}
+
+/// GET /dispatch/child-search?q=… — htmx fragment: children whose name or kana starts with
+/// what was typed, as radio buttons of the request form.
+pub async fn child_search(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<ChildSearchQuery>,
+) -> PageResult {
+    let results = child_hits(&state, &a, &q.q).await?;
+    page_status(
+        StatusCode::OK,
+        &ChildResults {
+            l: Layout::for_user(&a, "/dispatch/new"),
+            results,
+            q: q.q,
+            chosen: !q.child_id.is_empty(),
+        },
+    )
 }
 
 impl DispatchNewPage {
@@ -507,20 +576,15 @@ impl DispatchNewPage {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct NewRequestQuery {
-    child: String,
-    consultation: String,
-}
-
 async fn new_request_page(
     state: &AppState,
     a: &Authed,
     form: RequestInput,
+    q: String,
     errors: FormErrors,
     status: StatusCode,
 ) -> PageResult {
+    let results = child_hits(state, a, &q).await?;
     let child_name = if form.child_id.trim().is_empty() {
         String::new()
     } else {
@@ -546,36 +610,63 @@ async fn new_request_page(
             .into_iter()
             .map(|s| (s.code().to_string(), s.label(lang).to_string()))
             .collect(),
+        q,
+        results,
     };
     page_status(status, &t)
 }
 
-/// GET /dispatch/new?child=…&consultation=… — the request form, filled from a consultation.
+/// GET /dispatch/new?child=…&consultation=… — the request form, filled from a consultation
+/// (child, topics, and its summary as the editable 依頼内容). The child is found by name or
+/// kana (`q`); without JavaScript the search button sends the form here with what was typed
+/// so far (`urgency` present), which is kept as it is.
 pub async fn dispatch_new(
     State(state): State<AppState>,
     a: Authed,
-    Query(q): Query<NewRequestQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> PageResult {
+    let f = Fields(pairs);
+    if f.0.iter().any(|(k, _)| k == "urgency") {
+        let form = request_input(&f);
+        return new_request_page(
+            &state,
+            &a,
+            form,
+            f.get("q"),
+            FormErrors::default(),
+            StatusCode::OK,
+        )
+        .await;
+    }
     let mut form = RequestInput {
-        child_id: q.child,
-        consultation_id: q.consultation,
+        child_id: f.get("child"),
+        consultation_id: f.get("consultation"),
         urgency: "routine".into(),
         ..Default::default()
     };
     if !form.consultation_id.is_empty() {
-        if let Some((child, topics)) = state
+        if let Some(c) = state
             .store
-            .consultation_child_and_topics(a.actor(), &form.consultation_id)
+            .consultation_for_request(a.actor(), &form.consultation_id, state.clock.now())
             .await
             .map_err(|e| a.err(e))?
         {
             if form.child_id.is_empty() {
-                form.child_id = child.unwrap_or_default();
+                form.child_id = c.child_id.unwrap_or_default();
             }
-            form.topics = topics;
+            form.topics = c.topics;
+            form.note = c.summary;
         }
     }
-    new_request_page(&state, &a, form, FormErrors::default(), StatusCode::OK).await
+    new_request_page(
+        &state,
+        &a,
+        form,
+        f.get("q"),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 fn request_input(f: &Fields) -> RequestInput {
@@ -596,7 +687,8 @@ pub async fn dispatch_create(
     a: Authed,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let input = request_input(&Fields(pairs));
+    let fields = Fields(pairs);
+    let input = request_input(&fields);
     match state
         .store
         .create_dispatch_request(
@@ -613,6 +705,7 @@ pub async fn dispatch_create(
                 &state,
                 &a,
                 input,
+                fields.get("q"),
                 FormErrors::from(&errs, a.lang),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -1259,11 +1352,62 @@ pub async fn api_batch_confirm(
 
 // ---------------------------------------------------------------- notifications, figures
 
+/// A notification as its reader sees it: what happened, to which child, how urgent.
+#[derive(Serialize)]
+pub struct NoticeView {
+    #[serde(flatten)]
+    n: Notification,
+    /// The text in the reader's language, e.g. 「至急：山田 花子さんの派遣依頼の打診が届きました」.
+    message: String,
+    /// The urgency's label (至急, 早めに, 通常), when the reader may see the request.
+    urgency_label: Option<String>,
+}
+
+/// The catalogue's text for a notification's code (`notice.{kind}`) with the child's name and
+/// the detail filled in, behind the urgency; the stored text when the row has no code, the
+/// reader may not see the request, or the catalogue lacks the code.
+pub fn notice_text(n: &Notification, lang: Lang) -> String {
+    let tr = crate::i18n::Tr(lang);
+    let fallback = || n.text.get(lang).to_string();
+    let (Some(kind), Some(child)) = (&n.kind, &n.child_name) else {
+        return fallback();
+    };
+    let what = tr.t(&format!("notice.{kind}"));
+    if what.is_empty() {
+        return fallback();
+    }
+    let what = what
+        .replace("{detail}", n.detail.as_deref().unwrap_or(""))
+        .replace("{child}", child);
+    match n.urgency.as_deref().and_then(Urgency::parse) {
+        Some(u) => tr
+            .t("notice.format")
+            .replace("{urgency}", u.label(lang))
+            .replace("{text}", &what),
+        None => what,
+    }
+}
+
+fn notice_views(items: Vec<Notification>, lang: Lang) -> Vec<NoticeView> {
+    items
+        .into_iter()
+        .map(|n| NoticeView {
+            message: notice_text(&n, lang),
+            urgency_label: n
+                .urgency
+                .as_deref()
+                .and_then(Urgency::parse)
+                .map(|u| u.label(lang).to_string()),
+            n,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "notifications.html")]
 struct NotificationsPage {
     l: Layout,
-    items: Vec<Notification>,
+    items: Vec<NoticeView>,
     unread: i64,
 }
 
@@ -1277,14 +1421,14 @@ impl NotificationsPage {
 pub async fn notifications(State(state): State<AppState>, a: Authed) -> PageResult {
     let (items, unread) = state
         .store
-        .notifications(a.actor())
+        .notifications(a.actor(), state.clock.now())
         .await
         .map_err(|e| a.err(e))?;
     page_status(
         StatusCode::OK,
         &NotificationsPage {
             l: Layout::for_user(&a, "/notifications"),
-            items,
+            items: notice_views(items, a.lang),
             unread,
         },
     )
@@ -1587,11 +1731,40 @@ pub async fn api_notifications(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let (items, unread) = state
         .store
-        .notifications(a.actor())
+        .notifications(a.actor(), state.clock.now())
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(
-        serde_json::json!({ "items": items, "unread": unread }),
+        serde_json::json!({ "items": notice_views(items, a.lang), "unread": unread }),
+    ))
+}
+
+/// GET /api/v1/dispatch-inbox — a coordinator's offers awaiting their answer and running
+/// cases.
+pub async fn api_inbox(
+    State(state): State<AppState>,
+    a: Authed,
+) -> Result<Json<CoordinatorHome>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .coordinator_home(a.actor(), state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// GET /api/v1/dispatch-pending — requests without a coordinator (未派遣) and urgent ones (至急).
+pub async fn api_pending(
+    State(state): State<AppState>,
+    a: Authed,
+) -> Result<Json<LeadHome>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .lead_dispatch_home(a.actor(), state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
     ))
 }
 
@@ -1609,4 +1782,69 @@ pub async fn api_figures(
             .await
             .map_err(|e| a.err(e))?,
     ))
+}
+
+// ---------------------------------------------------------------- home page
+
+/// The dispatch part of the home page: a coordinator's offers awaiting their answer and their
+/// running cases; a lead's requests without a coordinator (未派遣) and the urgent ones (至急).
+#[derive(Default)]
+pub struct HomeDispatch {
+    lang: Lang,
+    /// Coordinators only.
+    pub coordinator: Option<CoordinatorHome>,
+    /// Advisors and admins only.
+    pub lead: Option<LeadHome>,
+}
+
+impl HomeDispatch {
+    /// Label of an urgency code.
+    pub fn urgency(&self, code: &str) -> &'static str {
+        Urgency::parse(code)
+            .map(|u| u.label(self.lang))
+            .unwrap_or("")
+    }
+    /// Is the urgency 至急?
+    pub fn is_urgent(&self, code: &str) -> bool {
+        Urgency::parse(code) == Some(Urgency::Urgent)
+    }
+    /// Label of a request status code.
+    pub fn status(&self, code: &str) -> &'static str {
+        request_status_label(code, self.lang)
+    }
+    /// Label of a dispatch status.
+    pub fn dispatch_status(&self, s: &DispatchStatus) -> &'static str {
+        s.label(self.lang)
+    }
+    /// Municipality name.
+    pub fn place(&self, code: &str) -> String {
+        area_labels(&[code.to_string()])
+    }
+}
+
+/// What the home page shows of dispatch for the caller (audited in the store).
+pub(crate) async fn home_dispatch(state: &AppState, a: &Authed) -> Result<HomeDispatch, WebError> {
+    let now = state.clock.now();
+    let mut home = HomeDispatch {
+        lang: a.lang,
+        ..Default::default()
+    };
+    if a.actor().assigned_only() {
+        home.coordinator = Some(
+            state
+                .store
+                .coordinator_home(a.actor(), now)
+                .await
+                .map_err(|e| a.err(e))?,
+        );
+    } else if is_lead(a) {
+        home.lead = Some(
+            state
+                .store
+                .lead_dispatch_home(a.actor(), now)
+                .await
+                .map_err(|e| a.err(e))?,
+        );
+    }
+    Ok(home)
 }

@@ -253,6 +253,7 @@ fn anonymous_layout(lang: Lang, path: &str) -> Layout {
         csrf: String::new(),
         path: path.to_string(),
         role: None,
+        unread: 0,
     }
 }
 
@@ -268,6 +269,7 @@ fn layout_for(identity: Option<&Identity>, lang: Lang, path: &str) -> Layout {
             csrf: id.csrf.clone().unwrap_or_default(),
             path: path.to_string(),
             role: Some(id.actor.role),
+            unread: 0,
         },
         None => anonymous_layout(lang, path),
     }

@@ -313,9 +313,23 @@ pub fn document() -> Value {
             },
             "/api/v1/notifications": {
                 "get": {
-                    "operationId": "listNotifications", "summary": "The caller's latest 50 notifications and the unread count",
+                    "operationId": "listNotifications", "summary": "The caller's latest 50 notifications (naming the child and the urgency where the caller may see the request; audited then) and the unread count",
                     "responses": ok_json("200", "Notifications", json!({ "type": "object", "required": ["items", "unread"], "properties": {
                         "items": { "type": "array", "items": r("Notification") }, "unread": s("integer") } }))
+                }
+            },
+            "/api/v1/dispatch-inbox": {
+                "get": {
+                    "operationId": "dispatchInbox", "summary": "A coordinator's dispatch offers awaiting their answer (most urgent first) and running cases (coordinators; audited)",
+                    "responses": ok_json("200", "Offers and cases", json!({ "type": "object", "required": ["offers", "active"], "properties": {
+                        "offers": { "type": "array", "items": r("InboxEntry") }, "active": { "type": "array", "items": r("InboxEntry") } } }))
+                }
+            },
+            "/api/v1/dispatch-pending": {
+                "get": {
+                    "operationId": "dispatchPending", "summary": "Requests of the center without a coordinator (未派遣) and urgent ones (至急) still in progress, at most 20 each (advisors, admins; audited)",
+                    "responses": ok_json("200", "Requests", json!({ "type": "object", "required": ["unassigned", "urgent"], "properties": {
+                        "unassigned": { "type": "array", "items": r("DispatchRequestSummary") }, "urgent": { "type": "array", "items": r("DispatchRequestSummary") } } }))
                 }
             },
             "/api/v1/payments": {
@@ -650,8 +664,18 @@ pub fn document() -> Value {
                 "ActivityInput": { "type": "object", "required": ["kind", "on_date", "minutes"], "additionalProperties": false, "properties": {
                     "kind": { "type": "string", "enum": ["visit", "call", "meeting"] }, "on_date": { "type": "string", "description": "YYYY-MM-DD, not before the proposal, not in the future" },
                     "minutes": { "type": "string", "description": "0-1440" }, "travel_km": { "type": "string", "description": "e.g. 12.5" }, "travel_minutes": s("string"), "notes": s("string") } },
-                "Notification": { "type": "object", "required": ["id", "at", "text", "link", "read"], "properties": {
-                    "id": s("string"), "at": s("string"), "text": r("Msg"), "link": s("string"), "read": s("boolean") } },
+                "Notification": { "type": "object", "required": ["id", "at", "text", "link", "read", "kind", "detail", "urgency", "child_id", "child_name", "message", "urgency_label"], "properties": {
+                    "id": s("string"), "at": s("string"), "text": r("Msg"), "link": s("string"), "read": s("boolean"),
+                    "kind": { "type": ["string", "null"], "description": "What happened: request, offer, action.accepted, action.declined, …, cancelled, activity.visit, advice_asked, advice_given (null on old rows)" },
+                    "detail": { "type": ["string", "null"], "description": "A coordinator's name or an activity's date" },
+                    "urgency": { "type": ["string", "null"], "enum": ["routine", "soon", "urgent", null] },
+                    "child_id": nullable_str.clone(), "child_name": { "type": ["string", "null"], "description": "Joined when read, only where the caller may see the request" },
+                    "message": { "type": "string", "description": "The text in the caller's language, e.g. 至急：山田 花子さんの派遣依頼の打診が届きました" },
+                    "urgency_label": nullable_str.clone() } },
+                "InboxEntry": { "type": "object", "required": ["dispatch_id", "request_id", "child_name", "municipality_code", "status", "urgency", "proposed_on"], "properties": {
+                    "dispatch_id": s("string"), "request_id": s("string"), "child_name": s("string"), "municipality_code": s("string"),
+                    "status": { "type": "string", "enum": ["proposed", "accepted", "declined", "withdrawn", "active", "completed", "cancelled"] },
+                    "urgency": { "type": "string", "enum": ["routine", "soon", "urgent"] }, "proposed_on": s("string") } },
                 "DispatchFigures": { "type": "object", "required": ["fiscal_year", "total", "by_coordinator", "by_municipality", "by_topic", "answered", "declined"], "properties": {
                     "fiscal_year": s("integer"), "total": s("integer"),
                     "by_coordinator": { "type": "array", "items": { "type": "array" } }, "by_municipality": { "type": "array", "items": { "type": "array" } }, "by_topic": { "type": "array", "items": { "type": "array" } },

@@ -39,6 +39,8 @@ pub struct Layout {
     pub path: String,
     /// Role of the user (navigation shows what they may use).
     pub role: Option<Role>,
+    /// Unread notifications, shown in the menu as 通知 (3); 0 shows none.
+    pub unread: i64,
 }
 
 impl Layout {
@@ -52,6 +54,7 @@ impl Layout {
             csrf: a.id.csrf.clone().unwrap_or_default(),
             path: path.to_string(),
             role: Some(a.actor().role),
+            unread: a.unread,
         }
     }
     /// Show the children/consultation navigation.
@@ -313,6 +316,7 @@ pub async fn login_page(
             csrf: token,
             path: "/login".into(),
             role: None,
+            unread: 0,
         },
         error: if q.expired.is_empty() {
             String::new()
@@ -363,6 +367,7 @@ pub async fn login_submit(
                 csrf: token.clone(),
                 path: "/login".into(),
                 role: None,
+                unread: 0,
             },
             error: Tr(ctx.lang).t(key).to_string(),
             login: login.clone(),
@@ -454,6 +459,8 @@ struct HomePage {
     /// Children whose power data is missing (leads), and how many in all.
     missing_power: Vec<store::disaster::MissingPowerData>,
     missing_power_total: i64,
+    /// Dispatch: a coordinator's offers and cases, a lead's 未派遣 and 至急 requests.
+    dispatch: crate::dispatch::HomeDispatch,
 }
 
 impl HomePage {
@@ -553,8 +560,10 @@ pub async fn home(
         .missing_power_data(actor, state.clock.now())
         .await
         .map_err(|e| a.err(e))?;
+    let dispatch = crate::dispatch::home_dispatch(&state, &a).await?;
     page(&HomePage {
         l: Layout::for_user(&a, "/"),
+        dispatch,
         break_glass,
         incoming,
         overdue_plans,

@@ -515,6 +515,7 @@ pub fn offline_pack_html(
             csrf: String::new(),
             path: String::new(),
             role: None,
+            unread: 0,
         },
         h: SheetHelpers {
             lang,

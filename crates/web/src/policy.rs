@@ -100,6 +100,9 @@ pub const CHECKERS: &[Role] = &[
 /// Those who answer for access in a center (see break-the-glass grants).
 pub const LEADS: &[Role] = &[Role::Admin, Role::Advisor];
 
+/// Coordinators (their offers awaiting an answer and running cases).
+pub const COORDINATORS: &[Role] = &[Role::Coordinator];
+
 /// Center administrators (利用者管理).
 pub const ADMINS: &[Role] = &[Role::Admin];
 
@@ -188,6 +191,7 @@ routes! {
     POST "/coordinators/{id}" Roles(LEADS) => dispatch::coordinator_update;
     GET "/dispatch" Roles(READERS) => dispatch::dispatch_list;
     GET "/dispatch/new" Roles(REQUESTERS) => dispatch::dispatch_new;
+    GET "/dispatch/child-search" Roles(REQUESTERS) => dispatch::child_search;
     POST "/dispatch" Roles(REQUESTERS) => dispatch::dispatch_create;
     GET "/dispatch/figures" Roles(STAFF) => dispatch::figures;
     GET "/dispatch/batch" Roles(LEADS) => dispatch::batch;
@@ -259,6 +263,8 @@ routes! {
     POST "/api/v1/dispatches/{id}/actions" Roles(DISPATCH_ACTORS) => dispatch::api_action;
     POST "/api/v1/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::api_activity;
     GET "/api/v1/notifications" Authenticated => dispatch::api_notifications;
+    GET "/api/v1/dispatch-inbox" Roles(COORDINATORS) => dispatch::api_inbox;
+    GET "/api/v1/dispatch-pending" Roles(LEADS) => dispatch::api_pending;
     GET "/api/v1/reports/dispatch" Roles(STAFF) => dispatch::api_figures;
     GET "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::api_batch;
     POST "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::api_batch_confirm;

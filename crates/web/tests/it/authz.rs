@@ -99,6 +99,7 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         | ("GET", "/api/v1/dispatch-requests/{id}/recommendation")
         | ("POST", "/api/v1/dispatch-requests/{id}/proposals") => Roles(LEADS),
         ("GET", "/dispatch/new")
+        | ("GET", "/dispatch/child-search")
         | ("POST", "/dispatch")
         | ("POST", "/api/v1/dispatch-requests") => Roles(REQUESTERS),
         ("GET", "/dispatch")
@@ -164,6 +165,9 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         ("GET", "/notifications")
         | ("POST", "/notifications/read")
         | ("GET", "/api/v1/notifications") => Authenticated,
+        // Home-page dispatch lists: a coordinator's offers, a lead's 未派遣 and 至急 requests.
+        ("GET", "/api/v1/dispatch-inbox") => Roles(web::policy::COORDINATORS),
+        ("GET", "/api/v1/dispatch-pending") => Roles(LEADS),
         _ => return None,
     };
     Some(p)

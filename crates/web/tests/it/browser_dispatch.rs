@@ -4,7 +4,7 @@
 //! Two browser sessions side by side (one chromedriver and Chromium profile each): the advisor
 //! (who enrols two-factor login on the way in) makes a dispatch request from the consultation
 //! list, reads the recommendation with its reasons and proposes the coordinator; the
-//! coordinator finds it in the inbox, accepts it and records a visit with the activity form;
+//! coordinator sees the offer on their home page, finds it in the inbox, accepts it and records a visit with the activity form;
 //! the advisor sees the visit on the coordinator's statement for the month, with the amount
 //! the rates give, and — once the month is over and after logging in again — approves it.
 //!
@@ -198,8 +198,13 @@ async fn flow(adv: Client, coord: Client, w: World) -> Duration {
     let child = text(&adv, "#child-name").await;
     assert!(child.contains("派遣"), "the child should be named: {child}");
     assert_eq!(
-        value_of(&adv, "input[type=hidden][name=child_id]").await,
+        value_of(&adv, "input[name=child_id]:checked").await,
         s.child_id
+    );
+    assert_eq!(
+        value_of(&adv, "#note").await,
+        "胃ろうの管理について訪問の相談",
+        "the consultation's summary should start the request's 依頼内容"
     );
     assert_eq!(
         value_of(&adv, "input[type=hidden][name=consultation_id]").await,
@@ -280,8 +285,23 @@ async fn flow(adv: Client, coord: Client, w: World) -> Duration {
     let line_text = line.text().await.unwrap();
     assert!(line_text.contains(&s.coordinator_name), "{line_text}");
 
-    // 5. The coordinator, in a session of their own, finds the request in the inbox.
+    // 5. The coordinator, in a session of their own, sees the offer on their home page (and
+    // the notification counted in the menu), then finds the request in the inbox.
     sign_in(&coord, &w.app, &coordinator_login).await;
+    let offers = text(&coord, "#dispatch-offers").await;
+    assert!(
+        offers.contains("派遣"),
+        "home should list the offer: {offers}"
+    );
+    assert!(
+        present(
+            &coord,
+            &format!("#dispatch-offers a[href='/dispatch/{request_id}#dispatch-lines']")
+        )
+        .await,
+        "the offer links to where it is accepted or declined"
+    );
+    assert_eq!(text(&coord, "#nav-unread").await.trim(), "(1)");
     coord.goto(&format!("{base}/dispatch")).await.unwrap();
     let inbox = text(&coord, "#inbox-table").await;
     assert!(

@@ -17,6 +17,7 @@ mod crawl;
 mod devices;
 mod disaster;
 mod dispatch;
+mod dispatch_home;
 mod errors;
 mod hostile;
 mod pages;
