@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod break_glass;
+pub mod centers;
 pub mod bulk;
 pub mod children;
 pub mod consents;
