@@ -78,13 +78,7 @@ struct RecoveryCodesPage {
 }
 
 fn anon_layout(lang: Lang, csrf: String, path: &str) -> Layout {
-    Layout {
-        tr: Tr(lang),
-        user: None,
-        csrf,
-        path: path.into(),
-        role: None,
-    }
+    Layout::anonymous(lang, csrf, path)
 }
 
 /// GET /login/code — type the authenticator's code (or set the authenticator up first).

@@ -20,9 +20,10 @@ use store::consultations::{Consultation, ConsultationForm, ConsultationQuery, Pe
 use store::error::DuplicateCandidate;
 use store::login::LoginOutcome;
 use store::reports::ConsultationReport;
+use store::centers::UserContext;
 use store::StoreError;
 
-use crate::auth::{Authed, ClientAddr, Ctx, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
+use crate::auth::{Authed, ClientAddr, Ctx, Identity, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::AppState;
@@ -41,20 +42,58 @@ pub struct Layout {
     pub path: String,
     /// Role of the user (navigation shows what they may use).
     pub role: Option<Role>,
+    /// The user's center: its name for the header and which work it runs (the dispatch and
+    /// payment menus show only where it does). `None` when nobody is logged in.
+    pub center: Option<UserContext>,
 }
 
 impl Layout {
     pub(crate) fn for_user(a: &Authed, path: &str) -> Layout {
+        Layout::for_identity(&a.id, a.lang, path)
+    }
+    /// The layout of a logged-in caller's pages.
+    pub(crate) fn for_identity(id: &Identity, lang: Lang, path: &str) -> Layout {
         Layout {
-            tr: Tr(a.lang),
+            tr: Tr(lang),
             user: Some((
-                a.actor().display_name.clone(),
-                a.actor().role.label(a.lang).to_string(),
+                id.actor.display_name.clone(),
+                id.actor
+                    .role
+                    .label_at(lang, id.context.runs_dispatch)
+                    .to_string(),
             )),
-            csrf: a.id.csrf.clone().unwrap_or_default(),
+            csrf: id.csrf.clone().unwrap_or_default(),
             path: path.to_string(),
-            role: Some(a.actor().role),
+            role: Some(id.actor.role),
+            center: Some(id.context.clone()),
         }
+    }
+    /// The layout of a page for someone not logged in (login, second step, printouts).
+    pub(crate) fn anonymous(lang: Lang, csrf: String, path: &str) -> Layout {
+        Layout {
+            tr: Tr(lang),
+            user: None,
+            csrf,
+            path: path.to_string(),
+            role: None,
+            center: None,
+        }
+    }
+    /// The center's name for the header ("" when not logged in).
+    pub fn center_name(&self) -> &str {
+        self.center.as_ref().map_or("", |c| c.center_name.as_str())
+    }
+    /// The center dispatches coordinators (コーディネーター派遣): show its menu.
+    pub fn runs_dispatch(&self) -> bool {
+        self.center.as_ref().is_some_and(|c| c.runs_dispatch)
+    }
+    /// The center produces the prefecture's payment statements: show its menu.
+    pub fn runs_payments(&self) -> bool {
+        self.center.as_ref().is_some_and(|c| c.runs_payments)
+    }
+    /// The user must change a temporary password before anything else: the menu is hidden.
+    pub fn must_change_password(&self) -> bool {
+        self.center.as_ref().is_some_and(|c| c.must_change_password)
     }
     /// Show the children/consultation navigation.
     pub fn reads(&self) -> bool {
@@ -68,8 +107,10 @@ impl Layout {
     }
     /// Show the "request a coordinator" links (派遣依頼).
     pub fn requests_dispatch(&self) -> bool {
-        self.role
-            .is_some_and(|r| crate::policy::REQUESTERS.contains(&r))
+        self.runs_dispatch()
+            && self
+                .role
+                .is_some_and(|r| crate::policy::REQUESTERS.contains(&r))
     }
     /// Municipal user (sees outages of their area).
     pub fn municipal(&self) -> bool {
@@ -309,13 +350,7 @@ pub async fn login_page(
 ) -> PageResult {
     let (jar, token) = pre_token(jar, &state);
     let t = LoginPage {
-        l: Layout {
-            tr: Tr(ctx.lang),
-            user: None,
-            csrf: token,
-            path: "/login".into(),
-            role: None,
-        },
+        l: Layout::anonymous(ctx.lang, token, "/login"),
         error: if q.expired.is_empty() {
             String::new()
         } else {
@@ -359,13 +394,7 @@ pub async fn login_submit(
     let (jar, token) = pre_token(jar, &state);
     let fail = |jar: CookieJar, status: StatusCode, key: &str| -> PageResult {
         let t = LoginPage {
-            l: Layout {
-                tr: Tr(ctx.lang),
-                user: None,
-                csrf: token.clone(),
-                path: "/login".into(),
-                role: None,
-            },
+            l: Layout::anonymous(ctx.lang, token.clone(), "/login"),
             error: Tr(ctx.lang).t(key).to_string(),
             login: login.clone(),
             next: safe_next(&f.next),

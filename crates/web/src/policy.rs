@@ -107,6 +107,48 @@ pub const ADMINS: &[Role] = &[Role::Admin];
 /// is read by a separate role — separation of duties).
 pub const AUDITORS: &[Role] = &[Role::Auditor];
 
+/// Work only some centers run (the Kochi model); its routes answer a page saying so elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// コーディネーター派遣: the roster, requests, dispatches, activities and their figures.
+    Dispatch,
+    /// 県の支払明細: monthly payment statements and rates.
+    Payments,
+}
+
+/// Which center work a route belongs to, from its path pattern.
+pub fn work_of(path: &str) -> Option<Work> {
+    const DISPATCH: &[&str] = &[
+        "/coordinators",
+        "/dispatch",
+        "/dispatches/",
+        "/activities/",
+        "/api/v1/coordinators",
+        "/api/v1/dispatch-requests",
+        "/api/v1/dispatches/",
+        "/api/v1/dispatch-batch",
+        "/api/v1/reports/dispatch",
+    ];
+    const PAYMENTS: &[&str] = &["/payments", "/api/v1/payments"];
+    let under = |prefix: &&str| {
+        path == *prefix
+            || path
+                .strip_prefix(*prefix)
+                .is_some_and(|rest| prefix.ends_with('/') || rest.starts_with('/'))
+    };
+    if DISPATCH.iter().any(under) {
+        Some(Work::Dispatch)
+    } else if PAYMENTS.iter().any(under) {
+        Some(Work::Payments)
+    } else {
+        None
+    }
+}
+
+/// Routes a user holding a temporary password may still use: the page where they change it
+/// (and logging out). Public routes are always open.
+const WHILE_PASSWORD_MUST_CHANGE: &[&str] = &["/account", "/account/password", "/logout"];
+
 /// One declared route.
 #[derive(Clone, Debug)]
 pub struct RouteSpec {
@@ -289,7 +331,12 @@ routes! {
 pub fn router(_state: AppState) -> Router<AppState> {
     let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for (spec, handler) in handlers() {
-        let guarded = handler.layer(axum::middleware::from_fn_with_state(spec.policy, enforce));
+        let guard = Guard {
+            policy: spec.policy,
+            work: work_of(spec.path),
+            while_must_change: WHILE_PASSWORD_MUST_CHANGE.contains(&spec.path),
+        };
+        let guarded = handler.layer(axum::middleware::from_fn_with_state(guard, enforce));
         match by_path.iter_mut().find(|(p, _)| *p == spec.path) {
             Some((_, existing)) => {
                 let merged = std::mem::take(existing).merge(guarded);
@@ -312,8 +359,20 @@ fn is_state_changing(m: &Method) -> bool {
 /// Largest form body the CSRF check will buffer (forms are small; uploads come later).
 const MAX_FORM: usize = 256 * 1024;
 
-/// Role check, then CSRF check for state-changing requests.
-async fn enforce(State(policy): State<Policy>, req: Request, next: Next) -> Response {
+/// What the policy layer of one route checks.
+#[derive(Clone, Copy, Debug)]
+struct Guard {
+    policy: Policy,
+    /// The center work the route belongs to, if only some centers run it.
+    work: Option<Work>,
+    /// Open to a user who must first change a temporary password.
+    while_must_change: bool,
+}
+
+/// Role check, temporary-password and center-work checks, then CSRF check for state-changing
+/// requests.
+async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+    let policy = guard.policy;
     let lang = req
         .extensions()
         .get::<ReqLang>()
@@ -326,6 +385,19 @@ async fn enforce(State(policy): State<Policy>, req: Request, next: Next) -> Resp
             None => WebError::Unauthenticated { api }.into_response(),
             Some(_) => WebError::Forbidden { api, lang }.into_response(),
         };
+    }
+    if let (Some(id), false) = (&identity, policy == Policy::Public) {
+        if id.context.must_change_password && !guard.while_must_change {
+            return WebError::PasswordChangeRequired { api, lang }.into_response();
+        }
+        let runs = match guard.work {
+            None => true,
+            Some(Work::Dispatch) => id.context.runs_dispatch,
+            Some(Work::Payments) => id.context.runs_payments,
+        };
+        if let (Some(work), false) = (guard.work, runs) {
+            return WebError::WorkNotRun { api, lang, work }.into_response();
+        }
     }
     if !is_state_changing(req.method()) {
         return next.run(req).await;
