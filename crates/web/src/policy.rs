@@ -16,7 +16,7 @@ use domain::Role;
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
 use crate::{
-    account, api, auditor, consent, consultations, disaster, dispatch, pages, payments, plans,
+    account, admin, api, auditor, consent, consultations, disaster, dispatch, pages, payments, plans,
     AppState,
 };
 
@@ -194,6 +194,12 @@ routes! {
     POST "/account/mfa" Authenticated => account::confirm_mfa;
     POST "/account/recovery-codes" Authenticated => account::regenerate_codes;
     GET "/admin/users" Roles(ADMINS) => account::admin_users;
+    GET "/admin/users/new" Roles(ADMINS) => admin::user_new;
+    POST "/admin/users" Roles(ADMINS) => admin::user_create;
+    POST "/admin/users/{id}/role" Roles(ADMINS) => admin::user_role;
+    POST "/admin/users/{id}/reset-password" Roles(ADMINS) => admin::user_reset_password;
+    GET "/admin/center" Roles(ADMINS) => admin::center;
+    POST "/admin/center" Roles(ADMINS) => admin::center_save;
     POST "/admin/users/{id}/{action}" Roles(ADMINS) => account::admin_user_action;
     POST "/admin/mfa-roles" Roles(ADMINS) => account::admin_mfa_roles;
     GET "/lang/{lang}" Public => pages::set_lang;
@@ -325,6 +331,11 @@ routes! {
     GET "/api/v1/children/{id}/service-periods" Roles(READERS) => payments::api_periods;
     POST "/api/v1/children/{id}/service-periods" Roles(WRITERS) => payments::api_add_period;
     POST "/api/v1/users/{id}/actions" Roles(ADMINS) => account::api_user_action;
+    POST "/api/v1/users" Roles(ADMINS) => admin::api_user_create;
+    PUT "/api/v1/users/{id}/role" Roles(ADMINS) => admin::api_user_role;
+    POST "/api/v1/users/{id}/password-reset" Roles(ADMINS) => admin::api_user_reset_password;
+    GET "/api/v1/center" Roles(ADMINS) => admin::api_center;
+    PUT "/api/v1/center" Roles(ADMINS) => admin::api_center_save;
 }
 
 /// Build the router from the table, wrapping every route in its policy check.
