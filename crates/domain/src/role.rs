@@ -131,7 +131,10 @@ mod tests {
         assert_eq!(Role::parse("ADMIN"), Some(Role::Admin));
         assert_eq!(Role::parse("root"), None);
         assert_eq!(Role::Advisor.label(Lang::Ja), "トータルアドバイザー");
-        assert_eq!(Role::Advisor.label_at(Lang::Ja, true), "トータルアドバイザー");
+        assert_eq!(
+            Role::Advisor.label_at(Lang::Ja, true),
+            "トータルアドバイザー"
+        );
         assert_eq!(Role::Advisor.label_at(Lang::Ja, false), "センター責任者");
         assert_eq!(Role::Consultant.label_at(Lang::Ja, false), "相談員");
     }
@@ -141,7 +144,13 @@ mod tests {
         assert!(Role::Auditor.grantable_by_admin(true).is_err());
         assert!(Role::Coordinator.grantable_by_admin(false).is_err());
         assert!(Role::Coordinator.grantable_by_admin(true).is_ok());
-        for r in [Role::Admin, Role::Advisor, Role::Consultant, Role::Municipal, Role::Viewer] {
+        for r in [
+            Role::Admin,
+            Role::Advisor,
+            Role::Consultant,
+            Role::Municipal,
+            Role::Viewer,
+        ] {
             assert!(r.grantable_by_admin(false).is_ok());
         }
     }

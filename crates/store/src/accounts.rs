@@ -193,10 +193,7 @@ impl Store {
         .bind(&actor.center_id)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| summary(r, now))
-            .collect())
+        Ok(rows.into_iter().filter_map(|r| summary(r, now)).collect())
     }
 
     /// Apply an admin action to a user of the admin's own center. Another center's user, or an

@@ -70,7 +70,17 @@ pub struct UserContext {
 /// Longest opening-hours text (a few lines: weekdays, Saturdays, holidays).
 pub const MAX_HOURS: usize = 500;
 
-type ProfileRow = (String, String, String, String, String, String, String, i64, i64);
+type ProfileRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+);
 
 fn profile(row: ProfileRow) -> CenterProfile {
     let (id, code, name, contact_phone, contact_email, address, opening_hours, d, p) = row;

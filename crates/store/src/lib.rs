@@ -10,8 +10,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod break_glass;
-pub mod centers;
 pub mod bulk;
+pub mod centers;
 pub mod children;
 pub mod consents;
 pub mod consultations;

@@ -290,7 +290,13 @@ pub async fn api_user_role(
     Ok(Json(
         state
             .store
-            .set_role(a.actor(), &id, &b.role, &b.municipalities, state.clock.now())
+            .set_role(
+                a.actor(),
+                &id,
+                &b.role,
+                &b.municipalities,
+                state.clock.now(),
+            )
             .await
             .map_err(|e| a.err(e))?,
     ))

@@ -16,8 +16,8 @@ use domain::Role;
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
 use crate::{
-    account, admin, api, auditor, consent, consultations, disaster, dispatch, pages, payments, plans,
-    AppState,
+    account, admin, api, auditor, consent, consultations, disaster, dispatch, pages, payments,
+    plans, AppState,
 };
 
 /// Who may call a route.

@@ -77,7 +77,11 @@ async fn an_added_user_must_change_the_temporary_password_before_anything_else()
         // Every page sends them to the account page; the API refuses with a clear reason.
         for path in ["/", "/children", "/consultations"] {
             let (status, to) = status_and_location(&http, format!("{}{path}", w.app.addr)).await;
-            assert_eq!((status, to.as_str()), (303, "/account?must=1"), "{backend} {path}");
+            assert_eq!(
+                (status, to.as_str()),
+                (303, "/account?must=1"),
+                "{backend} {path}"
+            );
         }
         let res = http
             .get(format!("{}/api/v1/children", w.app.addr))
@@ -89,7 +93,10 @@ async fn an_added_user_must_change_the_temporary_password_before_anything_else()
         assert_eq!(j["error"], "password_change_required", "{backend}: {j}");
         let account = get_text(&http, format!("{}/account", w.app.addr)).await;
         assert!(account.contains("id=\"must-change\""), "{backend}");
-        assert!(!account.contains("href=\"/children\""), "{backend}: no menu yet");
+        assert!(
+            !account.contains("href=\"/children\""),
+            "{backend}: no menu yet"
+        );
         let csrf = csrf_of(&account);
         // Keeping the temporary password is not a change.
         let res = http
@@ -141,12 +148,15 @@ async fn an_added_user_must_change_the_temporary_password_before_anything_else()
         .await;
         assert_eq!(status, 200, "{log}");
         assert!(
-            log["items"].as_array().unwrap().iter().any(|r| r["actor_login"]
-                == "kochi.admin"
-                && r["detail"]
-                    .as_str()
-                    .unwrap()
-                    .contains("kochi.newcomer role=consultant")),
+            log["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["actor_login"] == "kochi.admin"
+                    && r["detail"]
+                        .as_str()
+                        .unwrap()
+                        .contains("kochi.newcomer role=consultant")),
             "{backend}: {log}"
         );
     }
@@ -197,10 +207,18 @@ async fn bad_users_and_roles_are_refused_in_words_and_change_nothing() {
             ),
         ];
         for (body, field, words) in cases {
-            let (status, res) =
-                call(&w, &admin, Method::POST, "/api/v1/users", Some(body.clone())).await;
+            let (status, res) = call(
+                &w,
+                &admin,
+                Method::POST,
+                "/api/v1/users",
+                Some(body.clone()),
+            )
+            .await;
             assert_eq!(status, 422, "{backend}: {body} -> {res}");
-            let msg = res["fields"][field].as_str().unwrap_or_else(|| panic!("{res}"));
+            let msg = res["fields"][field]
+                .as_str()
+                .unwrap_or_else(|| panic!("{res}"));
             assert!(msg.contains(words), "{backend}: {msg}");
         }
         assert_eq!(users(&w, &admin).await.len(), before.len());
@@ -298,7 +316,11 @@ async fn a_password_reset_ends_sessions_and_forces_a_change() {
         let temp = res["temporary_password"].as_str().unwrap().to_string();
         assert_eq!(res["user"]["open_sessions"], 0);
         let (status, to) = status_and_location(&b.http, format!("{}/children", w.app.addr)).await;
-        assert_eq!((status, to.as_str()), (303, "/login"), "{backend}: session ended");
+        assert_eq!(
+            (status, to.as_str()),
+            (303, "/login"),
+            "{backend}: session ended"
+        );
         let (_, status, _) = login_as(&w.app, "kochi.consultant", PASSWORD).await;
         assert_ne!(status, 303, "{backend}: the old password no longer works");
         let (http, status, _) = login_as(&w.app, "kochi.consultant", &temp).await;
@@ -353,7 +375,8 @@ async fn center_details_save_validate_and_switch_dispatch_and_payments_off() {
             "contact_email": "center@example.jp", "address": "高知市本町1-1", "opening_hours": "平日 9:00〜17:00",
             "runs_dispatch": false, "runs_payments": false});
         // Coordinators are active: dispatch stays on until they are dealt with.
-        let (status, res) = call(&w, &admin, Method::PUT, "/api/v1/center", Some(off.clone())).await;
+        let (status, res) =
+            call(&w, &admin, Method::PUT, "/api/v1/center", Some(off.clone())).await;
         assert_eq!(status, 422, "{backend}: {res}");
         assert!(res["fields"]["runs_dispatch"].is_string());
         let (_, unchanged) = call(&w, &admin, Method::GET, "/api/v1/center", None).await;
@@ -394,7 +417,10 @@ async fn center_details_save_validate_and_switch_dispatch_and_payments_off() {
                 html.contains("行っていません") || html.contains("扱っていません"),
                 "{backend} {path}"
             );
-            assert!(html.contains("href=\"/children\""), "{backend}: with the menu");
+            assert!(
+                html.contains("href=\"/children\""),
+                "{backend}: with the menu"
+            );
         }
         let advisor = token_for(&w.app, "kochi.advisor").await;
         let (status, res) =
@@ -443,8 +469,14 @@ async fn admin_pages_add_a_user_and_edit_the_center() {
         .unwrap();
         assert_eq!(res.status(), 422);
         let html = res.text().await.unwrap();
-        assert!(html.contains("このログイン名は既に使われています"), "{backend}");
-        assert!(html.contains("value=\"重複 太郎\""), "{backend}: typed input kept");
+        assert!(
+            html.contains("このログイン名は既に使われています"),
+            "{backend}"
+        );
+        assert!(
+            html.contains("value=\"重複 太郎\""),
+            "{backend}: typed input kept"
+        );
         let res = post(vec![
             ("login", "kochi.page".into()),
             ("display_name", "画面 花子".into()),
