@@ -10,6 +10,7 @@ mod auditor;
 mod auth;
 mod authz;
 mod browser;
+mod browser_admin;
 mod browser_disaster;
 mod browser_dispatch;
 mod consent;
