@@ -38,7 +38,11 @@ async fn flow(c: Client, w: World) {
         .send_keys("kochi.browser")
         .await
         .unwrap();
-    wait_for(&c, "#password").await.send_keys(&temp).await.unwrap();
+    wait_for(&c, "#password")
+        .await
+        .send_keys(&temp)
+        .await
+        .unwrap();
     press(&c, Key::Enter).await;
     wait_to_leave(&c, "/login").await;
     wait_for_path(&c, "/account").await;
