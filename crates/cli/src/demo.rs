@@ -116,6 +116,9 @@ struct CenterSpec {
     jurisdiction: &'static str,
     children: usize,
     staff: &'static [(Role, &'static str, &'static [&'static str])],
+    /// Dispatches coordinators and produces the prefecture's payment statements (the Kochi
+    /// model); the other models do neither, so their menus stay without that work.
+    kochi_model: bool,
 }
 
 const CENTERS: &[CenterSpec] = &[
@@ -124,6 +127,7 @@ const CENTERS: &[CenterSpec] = &[
         name: "高知県医療的ケア児等支援センター（デモ）",
         jurisdiction: "390003",
         children: 80,
+        kochi_model: true,
         staff: &[
             (Role::Admin, "kochi.admin", &[]),
             (Role::Advisor, "kochi.advisor", &["nurse"]),
@@ -145,6 +149,7 @@ const CENTERS: &[CenterSpec] = &[
         name: "奈良県医療的ケア児支援センター（デモ）",
         jurisdiction: "290009",
         children: 60,
+        kochi_model: false,
         staff: &[
             (Role::Admin, "nara.admin", &[]),
             (Role::Advisor, "nara.nurse", &["nurse"]),
@@ -156,6 +161,7 @@ const CENTERS: &[CenterSpec] = &[
         name: "北九州市医療的ケア児支援センター（デモ）",
         jurisdiction: "401005",
         children: 55,
+        kochi_model: false,
         staff: &[
             (Role::Admin, "kitakyushu.admin", &[]),
             (Role::Advisor, "kitakyushu.coord", &["social_worker"]),
@@ -167,6 +173,7 @@ const CENTERS: &[CenterSpec] = &[
         name: "世田谷区医療的ケア児相談支援センター（デモ）",
         jurisdiction: "131121",
         children: 70,
+        kochi_model: false,
         staff: &[
             (Role::Admin, "setagaya.admin", &[]),
             (Role::Advisor, "setagaya.coord", &["nurse"]),
@@ -181,6 +188,7 @@ const CENTERS: &[CenterSpec] = &[
         name: "富山県医療的ケア児等支援センター（デモ）",
         jurisdiction: "160008",
         children: 50,
+        kochi_model: false,
         staff: &[
             (Role::Admin, "toyama.admin", &[]),
             (Role::Advisor, "toyama.advisor", &["nurse"]),
@@ -237,6 +245,9 @@ pub async fn load(
     for spec in CENTERS {
         store
             .add_center(spec.code, spec.name, spec.jurisdiction, now)
+            .await?;
+        store
+            .set_center_work(spec.code, spec.kochi_model, spec.kochi_model, now)
             .await?;
         let areas = areas(spec.jurisdiction);
         let mut actors: Vec<Actor> = Vec::new();
@@ -492,7 +503,10 @@ pub async fn load(
             };
             store.record_consultation(staff, &form, now).await?;
         }
-        if let Some(admin) = actors.iter().find(|a| a.role == Role::Admin) {
+        if let Some(admin) = actors
+            .iter()
+            .find(|a| a.role == Role::Admin && spec.kochi_model)
+        {
             store
                 .set_payment_rates(
                     admin,
@@ -507,16 +521,19 @@ pub async fn load(
                 .await?;
         }
         demo_disaster(store, &lead, &areas, now).await?;
-        demo_dispatch(
-            store,
-            &lead,
-            &coordinators,
-            spec.jurisdiction,
-            &areas,
-            &children,
-            now,
-        )
-        .await?;
+        // Only the Kochi model dispatches coordinators (and so has a roster and requests).
+        if spec.kochi_model {
+            demo_dispatch(
+                store,
+                &lead,
+                &coordinators,
+                spec.jurisdiction,
+                &areas,
+                &children,
+                now,
+            )
+            .await?;
+        }
     }
     Ok(logins)
 }

@@ -7,7 +7,8 @@ use domain::{FieldError, Role};
 
 use crate::audit::{append, AuditEntry};
 use crate::login::end_sessions_tx;
-use crate::{ts, Actor, Result, Store, StoreError};
+use crate::users::{generate_password, hash_password, login_error};
+use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 /// One user as the admin page lists them.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -30,6 +31,32 @@ pub struct UserSummary {
     pub failed_logins: i64,
     /// Open sessions (not ended; timeouts are checked on use).
     pub open_sessions: i64,
+    /// Holds a temporary password set by an admin (must change it at next login).
+    pub must_change_password: bool,
+}
+
+/// A user just created, or whose password was just reset, with the temporary password. The
+/// password is shown once (page or API answer) and never stored in clear.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TemporaryPassword {
+    /// The user.
+    pub user: UserSummary,
+    /// Temporary password; the user must change it at their next login.
+    pub temporary_password: String,
+}
+
+/// Input for [`Store::create_account`].
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NewAccount {
+    /// Login name (ASCII letters, digits, . _ -).
+    pub login: String,
+    /// Name shown in pages.
+    pub display_name: String,
+    /// Role code (`admin`, `advisor`, …).
+    pub role: String,
+    /// Municipality codes (municipal users only), separated by spaces or commas.
+    pub municipalities: String,
 }
 
 /// An admin action on a user.
@@ -72,6 +99,78 @@ impl AccountAction {
     }
 }
 
+type SummaryRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+);
+
+const SUMMARY_COLS: &str = "u.id, u.login, u.display_name, u.role, u.disabled, u.totp_enabled_at, u.locked_until, u.failed_logins, \
+     (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.ended_at IS NULL), u.must_change_password";
+
+fn summary(row: SummaryRow, now: DateTime<Utc>) -> Option<UserSummary> {
+    let (id, login, display_name, role, disabled, mfa, locked, failed, sessions, must) = row;
+    let now_ts = ts(now);
+    Some(UserSummary {
+        id,
+        login,
+        display_name,
+        role: Role::parse(&role)?,
+        disabled: disabled != 0,
+        mfa_enabled_at: mfa,
+        // RFC 3339 UTC strings of one format compare in time order.
+        locked_until: locked.filter(|l| *l > now_ts),
+        failed_logins: failed,
+        open_sessions: sessions,
+        must_change_password: must != 0,
+    })
+}
+
+/// Does the actor's center dispatch coordinators? (Read in the caller's transaction.)
+async fn runs_dispatch(tx: &mut sqlx::Transaction<'_, sqlx::Any>, center_id: &str) -> Result<bool> {
+    let d: Option<i64> = sqlx::query_scalar("SELECT runs_dispatch FROM centers WHERE id = $1")
+        .bind(center_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(d.unwrap_or(0) != 0)
+}
+
+fn unknown_role() -> StoreError {
+    unknown_role_error().into()
+}
+
+fn unknown_role_error() -> FieldError {
+    FieldError::new(
+        "role",
+        "unknown_role",
+        "権限は admin, advisor, consultant, coordinator, municipal, viewer のいずれかです",
+        "role must be one of admin, advisor, consultant, coordinator, municipal, viewer",
+    )
+}
+
+/// Municipality codes typed as one field (spaces, commas or 、 between them).
+fn split_codes(raw: &str) -> Vec<&str> {
+    raw.split(|c: char| c.is_whitespace() || c == ',' || c == '、')
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn municipalities_required() -> FieldError {
+    FieldError::new(
+        "municipalities",
+        "required",
+        "市町村担当には担当する市町村コードを入力してください",
+        "A municipal officer needs the municipality codes they cover",
+    )
+}
+
 fn require_admin(actor: &Actor) -> Result<()> {
     if actor.role == Role::Admin {
         Ok(())
@@ -88,35 +187,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<UserSummary>> {
         require_admin(actor)?;
-        let rows: Vec<(String, String, String, String, i64, Option<String>, Option<String>, i64, i64)> =
-            sqlx::query_as(
-                "SELECT u.id, u.login, u.display_name, u.role, u.disabled, u.totp_enabled_at, u.locked_until, u.failed_logins, \
-                 (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.ended_at IS NULL) \
-                 FROM users u WHERE u.center_id = $1 ORDER BY u.disabled, u.role, u.login",
-            )
-            .bind(&actor.center_id)
-            .fetch_all(self.pool())
-            .await?;
-        let now_ts = ts(now);
-        Ok(rows
-            .into_iter()
-            .filter_map(
-                |(id, login, display_name, role, disabled, mfa, locked, failed, sessions)| {
-                    Some(UserSummary {
-                        id,
-                        login,
-                        display_name,
-                        role: Role::parse(&role)?,
-                        disabled: disabled != 0,
-                        mfa_enabled_at: mfa,
-                        // RFC 3339 UTC strings of one format compare in time order.
-                        locked_until: locked.filter(|l| *l > now_ts),
-                        failed_logins: failed,
-                        open_sessions: sessions,
-                    })
-                },
-            )
-            .collect())
+        let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+            "SELECT {SUMMARY_COLS} FROM users u WHERE u.center_id = $1 ORDER BY u.disabled, u.role, u.login"
+        ))
+        .bind(&actor.center_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().filter_map(|r| summary(r, now)).collect())
     }
 
     /// Apply an admin action to a user of the admin's own center. Another center's user, or an
@@ -267,4 +344,301 @@ impl Store {
         w.commit().await?;
         Ok(set)
     }
+}
+
+impl Store {
+    /// Create a user in the admin's center with a temporary password (returned once, to be
+    /// shown to the admin) that must be changed at first login. Every field is checked before
+    /// anything is written; the duplicate-login and role-for-this-center checks run inside the
+    /// write transaction, which also holds the audit row.
+    pub async fn create_account(
+        &self,
+        actor: &Actor,
+        f: &NewAccount,
+        now: DateTime<Utc>,
+    ) -> Result<TemporaryPassword> {
+        require_admin(actor)?;
+        let login = f.login.trim().to_string();
+        let mut errs = domain::ValidationErrors::new();
+        if let Some(e) = login_error(&login) {
+            errs.push(e);
+        }
+        let display = errs.check(domain::text::required_line(
+            "display_name",
+            &f.display_name,
+            domain::text::MAX_NAME,
+        ));
+        let role = Role::parse(&f.role);
+        if role.is_none() {
+            errs.push(unknown_role_error());
+        }
+        let mut munis = Vec::new();
+        for m in split_codes(&f.municipalities) {
+            if let Some(code) = errs.check(domain::municipality::MunicipalityCode::parse(
+                "municipalities",
+                m,
+            )) {
+                munis.push(code.as_str().to_string());
+            }
+        }
+        if role == Some(Role::Municipal) && split_codes(&f.municipalities).is_empty() {
+            errs.push(municipalities_required());
+        }
+        errs.into_result()?;
+        let (Some(display), Some(role)) = (display, role) else {
+            return Err(StoreError::Config("unreachable validation state".into()));
+        };
+        if role != Role::Municipal {
+            munis.clear();
+        }
+        let password = generate_password(&[&login, &display]);
+        let for_hash = password.clone();
+        let hash = self
+            .password_work(move || hash_password(&for_hash))
+            .await??;
+        let id = new_id();
+        let mut w = self.begin_write().await?;
+        role.grantable_by_admin(runs_dispatch(&mut w.tx, &actor.center_id).await?)?;
+        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
+            .bind(&login)
+            .fetch_optional(&mut *w.tx)
+            .await?;
+        if taken.is_some() {
+            return Err(FieldError::new(
+                "login",
+                "duplicate",
+                "このログイン名は既に使われています",
+                "This login name is already in use",
+            )
+            .into());
+        }
+        sqlx::query(
+            "INSERT INTO users (id, center_id, login, display_name, role, professions, municipality_codes, password_hash, disabled, failed_logins, created_at, must_change_password) \
+             VALUES ($1,$2,$3,$4,$5,'',$6,$7,0,0,$8,1)",
+        )
+        .bind(&id)
+        .bind(&actor.center_id)
+        .bind(&login)
+        .bind(&display)
+        .bind(role.code())
+        .bind(munis.join(","))
+        .bind(&hash)
+        .bind(ts(now))
+        .execute(&mut *w.tx)
+        .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "user.create",
+                entity: "user",
+                entity_id: Some(&id),
+                detail: format!("{login} role={}", role.code()),
+            },
+        )
+        .await?;
+        let user = self.summary_tx(&mut w.tx, &id, now).await?;
+        w.commit().await?;
+        Ok(TemporaryPassword {
+            user,
+            temporary_password: password,
+        })
+    }
+
+    /// Change the role of a user of the admin's center. Nobody changes their own role (an
+    /// admin cannot lock the center out, nor raise or lower themselves); an auditor's role is
+    /// not the admin's to change (separation of duties); the new role must be one the admin
+    /// may grant in this center. The user's sessions end, so the new role's rules (two-factor
+    /// login) apply from their next login.
+    pub async fn set_role(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        role: &str,
+        municipalities: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UserSummary> {
+        require_admin(actor)?;
+        let Some(role) = Role::parse(role) else {
+            return Err(unknown_role());
+        };
+        if user_id == actor.user_id {
+            return Err(FieldError::new(
+                "role",
+                "self_role",
+                "自分自身の権限は変更できません",
+                "You cannot change your own role",
+            )
+            .into());
+        }
+        let mut errs = domain::ValidationErrors::new();
+        let mut munis = Vec::new();
+        for m in split_codes(municipalities) {
+            if let Some(code) = errs.check(domain::municipality::MunicipalityCode::parse(
+                "municipalities",
+                m,
+            )) {
+                munis.push(code.as_str().to_string());
+            }
+        }
+        errs.into_result()?;
+        let mut w = self.begin_write().await?;
+        let target: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT login, role, municipality_codes FROM users WHERE id = $1 AND center_id = $2",
+        )
+        .bind(user_id)
+        .bind(&actor.center_id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let Some((login, old_role, old_munis)) = target else {
+            return Err(StoreError::NotFound);
+        };
+        if Role::parse(&old_role) == Some(Role::Auditor) {
+            return Err(auditor_untouchable());
+        }
+        role.grantable_by_admin(runs_dispatch(&mut w.tx, &actor.center_id).await?)?;
+        let munis = if role != Role::Municipal {
+            String::new()
+        } else if !munis.is_empty() {
+            munis.join(",")
+        } else if !old_munis.is_empty() {
+            old_munis
+        } else {
+            return Err(municipalities_required().into());
+        };
+        sqlx::query("UPDATE users SET role = $1, municipality_codes = $2 WHERE id = $3")
+            .bind(role.code())
+            .bind(&munis)
+            .bind(user_id)
+            .execute(&mut *w.tx)
+            .await?;
+        let n = end_sessions_tx(&mut w.tx, user_id, now).await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "user.role",
+                entity: "user",
+                entity_id: Some(user_id),
+                detail: format!(
+                    "login={login} role={old_role}->{} sessions_ended={n}",
+                    role.code()
+                ),
+            },
+        )
+        .await?;
+        let user = self.summary_tx(&mut w.tx, user_id, now).await?;
+        w.commit().await?;
+        Ok(user)
+    }
+
+    /// Give a user of the admin's center a new temporary password (shown once) that must be
+    /// changed at next login. Their sessions end and a soft lock is lifted. An admin cannot
+    /// reset their own password this way (they change it on their account page, knowing the
+    /// current one) nor an auditor's (the admin would then hold the auditor's login).
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TemporaryPassword> {
+        require_admin(actor)?;
+        if user_id == actor.user_id {
+            return Err(FieldError::new(
+                "user",
+                "self_reset",
+                "自分のパスワードは「アカウント」の画面で変更してください",
+                "Change your own password on your account page",
+            )
+            .into());
+        }
+        let target: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT login, display_name, role FROM users WHERE id = $1 AND center_id = $2",
+        )
+        .bind(user_id)
+        .bind(&actor.center_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((login, display, role)) = target else {
+            return Err(StoreError::NotFound);
+        };
+        if Role::parse(&role) == Some(Role::Auditor) {
+            return Err(auditor_untouchable());
+        }
+        let password = generate_password(&[&login, &display]);
+        let for_hash = password.clone();
+        let hash = self
+            .password_work(move || hash_password(&for_hash))
+            .await??;
+        let mut w = self.begin_write().await?;
+        // The role is read again inside the transaction: it may have changed since.
+        let still: Option<String> =
+            sqlx::query_scalar("SELECT role FROM users WHERE id = $1 AND center_id = $2")
+                .bind(user_id)
+                .bind(&actor.center_id)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        match still.as_deref().map(Role::parse) {
+            None => return Err(StoreError::NotFound),
+            Some(Some(Role::Auditor)) => return Err(auditor_untouchable()),
+            Some(_) => {}
+        }
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = 1, failed_logins = 0, locked_until = NULL WHERE id = $2",
+        )
+        .bind(&hash)
+        .bind(user_id)
+        .execute(&mut *w.tx)
+        .await?;
+        let n = end_sessions_tx(&mut w.tx, user_id, now).await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "user.reset_password",
+                entity: "user",
+                entity_id: Some(user_id),
+                detail: format!("login={login} sessions_ended={n}"),
+            },
+        )
+        .await?;
+        let user = self.summary_tx(&mut w.tx, user_id, now).await?;
+        w.commit().await?;
+        Ok(TemporaryPassword {
+            user,
+            temporary_password: password,
+        })
+    }
+
+    async fn summary_tx(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UserSummary> {
+        let row: Option<SummaryRow> = sqlx::query_as(&format!(
+            "SELECT {SUMMARY_COLS} FROM users u WHERE u.id = $1"
+        ))
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        row.and_then(|r| summary(r, now))
+            .ok_or(StoreError::NotFound)
+    }
+}
+
+fn auditor_untouchable() -> StoreError {
+    FieldError::new(
+        "user",
+        "auditor_account",
+        "監査担当の権限やパスワードは管理者には変更できません（運用担当者が行います）",
+        "Administrators cannot change an auditor's role or password (the operator does)",
+    )
+    .into()
 }

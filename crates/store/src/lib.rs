@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod break_glass;
 pub mod bulk;
+pub mod centers;
 pub mod children;
 pub mod consents;
 pub mod consultations;

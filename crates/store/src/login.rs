@@ -792,6 +792,7 @@ impl Store {
             .bind(&actor.user_id)
             .fetch_one(self.pool())
             .await?;
+        let current_again = current.to_string();
         let current = current.to_string();
         if !self
             .password_work(move || verify_password(&current, &hash))
@@ -805,11 +806,22 @@ impl Store {
             )
             .into());
         }
+        // A temporary password was seen by the admin who set it: keeping it is not a change.
+        let reused = current_again == new.expose();
+        if reused {
+            return Err(FieldError::new(
+                "password",
+                "same_password",
+                "新しいパスワードは現在のものと違うものにしてください",
+                "The new password must differ from the current one",
+            )
+            .into());
+        }
         let new_hash = self
             .password_work(move || hash_password(new.expose()))
             .await??;
         let mut w = self.begin_write().await?;
-        sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 0 WHERE id = $3")
             .bind(&new_hash)
             .bind(ts(now))
             .bind(&actor.user_id)

@@ -136,6 +136,23 @@ pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     computed.is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
+/// Why a login name is refused, if it is: 1–64 ASCII letters, digits and `. _ -`.
+pub(crate) fn login_error(login: &str) -> Option<FieldError> {
+    let ok = !login.is_empty()
+        && login.len() <= 64
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    (!ok).then(|| {
+        FieldError::new(
+            "login",
+            "invalid_login",
+            "ログイン名は英数字と . _ - で64文字以内で入力してください",
+            "Login names use up to 64 letters, digits and . _ -",
+        )
+    })
+}
+
 /// Input for [`Store::add_user`].
 pub struct NewUser<'a> {
     /// Center slug.
@@ -301,18 +318,8 @@ impl Store {
     /// Create a user in a center. The password is hashed with argon2id.
     pub async fn add_user(&self, u: NewUser<'_>, now: DateTime<Utc>) -> Result<Actor> {
         let mut errs = domain::ValidationErrors::new();
-        let login_ok = !u.login.is_empty()
-            && u.login.len() <= 64
-            && u.login
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if !login_ok {
-            errs.push(FieldError::new(
-                "login",
-                "invalid_login",
-                "ログイン名は英数字と . _ - で入力してください",
-                "Login names use letters, digits and . _ -",
-            ));
+        if let Some(e) = login_error(u.login) {
+            errs.push(e);
         }
         errs.check(domain::password::Password::parse(
             u.password,

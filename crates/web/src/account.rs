@@ -78,14 +78,7 @@ struct RecoveryCodesPage {
 }
 
 fn anon_layout(lang: Lang, csrf: String, path: &str) -> Layout {
-    Layout {
-        tr: Tr(lang),
-        user: None,
-        csrf,
-        path: path.into(),
-        role: None,
-        unread: 0,
-    }
+    Layout::anonymous(lang, csrf, path)
 }
 
 /// GET /login/code — type the authenticator's code (or set the authenticator up first).
@@ -215,6 +208,8 @@ struct AccountPage {
     setup_secret: String,
     errors: FormErrors,
     notice: String,
+    /// Logged in with a temporary password: only the password form matters now.
+    must_change: bool,
 }
 
 async fn account_page(
@@ -261,6 +256,7 @@ async fn account_page(
         } else {
             Tr(a.lang).t(notice).to_string()
         },
+        must_change: a.id.context.must_change_password,
     })
 }
 
@@ -408,6 +404,7 @@ async fn codes_or_errors(
 struct AdminUsersPage {
     l: Layout,
     users: Vec<(UserSummary, String)>,
+    roles: Vec<(Role, String)>,
     mfa_roles: Vec<(Role, String, bool)>,
     me: String,
     notice: String,
@@ -439,23 +436,30 @@ pub async fn admin_users(
         .map_err(|e| a.err(e))?;
     let mfa_roles = Role::all()
         .into_iter()
-        .map(|r| (r, r.label(a.lang).to_string(), required.contains(&r)))
+        .map(|r| {
+            let label = r.label_at(a.lang, a.id.context.runs_dispatch).to_string();
+            (r, label, required.contains(&r))
+        })
         .collect();
     let notice = match AccountAction::parse(&q.done) {
         Some(_) => Tr(a.lang).t("admin.done").to_string(),
-        None if q.done == "mfa_roles" => Tr(a.lang).t("admin.done").to_string(),
+        None if q.done == "mfa_roles" || q.done == "role" => Tr(a.lang).t("admin.done").to_string(),
         None => String::new(),
     };
     let users = users
         .into_iter()
         .map(|u| {
-            let label = u.role.label(a.lang).to_string();
+            let label = u
+                .role
+                .label_at(a.lang, a.id.context.runs_dispatch)
+                .to_string();
             (u, label)
         })
         .collect();
     page(&AdminUsersPage {
         l: Layout::for_user(&a, "/admin/users"),
         users,
+        roles: crate::admin::grantable_roles(a.lang, a.id.context.runs_dispatch),
         mfa_roles,
         me: a.actor().user_id.clone(),
         notice,

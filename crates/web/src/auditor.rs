@@ -107,9 +107,13 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "user.end_sessions",
     "user.unlock",
     "user.reset_mfa",
+    "user.role",
+    "user.reset_password",
     "token.create",
     "center.create",
     "center.mfa_roles",
+    "center.update",
+    "center.work",
     "audit.search",
     "audit.export",
 ];

@@ -13,6 +13,7 @@ use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 use chrono::{DateTime, Duration, Utc};
 use domain::Lang;
+use store::centers::UserContext;
 use store::Actor;
 
 use crate::error::WebError;
@@ -34,6 +35,8 @@ pub struct Identity {
     pub csrf: Option<String>,
     /// Raw session id (to end it at logout).
     pub session: Option<String>,
+    /// The center's name and work, and whether the password must change first.
+    pub context: UserContext,
 }
 
 /// The caller's language.
@@ -64,6 +67,7 @@ pub async fn load_identity(
                 actor,
                 csrf: None,
                 session: None,
+                context: UserContext::default(),
             }),
             Err(e) => {
                 return axum::response::IntoResponse::into_response(WebError::Internal(
@@ -77,6 +81,7 @@ pub async fn load_identity(
                 actor: s.actor,
                 csrf: Some(s.csrf_token),
                 session: Some(raw),
+                context: UserContext::default(),
             }),
             Err(e) => {
                 return axum::response::IntoResponse::into_response(WebError::Internal(
@@ -86,6 +91,23 @@ pub async fn load_identity(
         }
     } else {
         None
+    };
+    // The center's name and work and the temporary-password flag are read per request (one
+    // indexed read) so an admin's change applies to the next page, not the next login.
+    let identity = match identity {
+        Some(mut id) => match state.store.user_context(&id.actor.user_id).await {
+            Ok(Some(c)) => {
+                id.context = c;
+                Some(id)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                return axum::response::IntoResponse::into_response(WebError::Internal(
+                    e.to_string(),
+                ))
+            }
+        },
+        None => None,
     };
     req.extensions_mut().insert(ReqLang(lang));
     if let Some(id) = identity {

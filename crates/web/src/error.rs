@@ -46,6 +46,15 @@ pub enum WebError {
     Csrf { api: bool, lang: Lang },
     /// Too many attempts.
     TooMany { lang: Lang },
+    /// The user holds a temporary password and must change it first (pages go to the account
+    /// page, the API answers 403).
+    PasswordChangeRequired { api: bool, lang: Lang },
+    /// The route belongs to work the caller's center does not run (404 with a page saying so).
+    WorkNotRun {
+        api: bool,
+        lang: Lang,
+        work: crate::policy::Work,
+    },
     /// Anything else: logged, shown as a generic message.
     Internal(String),
 }
@@ -211,6 +220,38 @@ impl IntoResponse for WebError {
                 ),
                 Vec::new(),
             ),
+            WebError::PasswordChangeRequired { api: false, .. } => {
+                axum::response::Redirect::to("/account?must=1").into_response()
+            }
+            WebError::PasswordChangeRequired { api: true, lang } => json_error(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                pick(
+                    lang,
+                    "仮パスワードのままです。先に「アカウント」の画面でパスワードを変更してください",
+                    "You are using a temporary password; change it on your account page first",
+                ),
+                Vec::new(),
+            ),
+            WebError::WorkNotRun { api, lang, work } => {
+                let m = match work {
+                    crate::policy::Work::Dispatch => pick(
+                        lang,
+                        "このセンターはコーディネーター派遣を行っていません。行う場合は管理者が「センター情報」で設定します",
+                        "This center does not dispatch coordinators. An administrator can switch it on under Center details",
+                    ),
+                    crate::policy::Work::Payments => pick(
+                        lang,
+                        "このセンターは県の支払明細を扱っていません。扱う場合は管理者が「センター情報」で設定します",
+                        "This center does not produce the prefecture's payment statements. An administrator can switch it on under Center details",
+                    ),
+                };
+                if api {
+                    json_error(StatusCode::NOT_FOUND, "work_not_run", m, Vec::new())
+                } else {
+                    html_error(StatusCode::NOT_FOUND, lang, m)
+                }
+            }
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 json_error(
@@ -247,30 +288,13 @@ struct ErrorContext {
 }
 
 fn anonymous_layout(lang: Lang, path: &str) -> Layout {
-    Layout {
-        tr: Tr(lang),
-        user: None,
-        csrf: String::new(),
-        path: path.to_string(),
-        role: None,
-        unread: 0,
-    }
+    Layout::anonymous(lang, String::new(), path)
 }
 
 /// The layout (menu) for the caller, as every page of theirs shows it.
 fn layout_for(identity: Option<&Identity>, lang: Lang, path: &str) -> Layout {
     match identity {
-        Some(id) => Layout {
-            tr: Tr(lang),
-            user: Some((
-                id.actor.display_name.clone(),
-                id.actor.role.label(lang).to_string(),
-            )),
-            csrf: id.csrf.clone().unwrap_or_default(),
-            path: path.to_string(),
-            role: Some(id.actor.role),
-            unread: 0,
-        },
+        Some(id) => Layout::for_identity(id, lang, path),
         None => anonymous_layout(lang, path),
     }
 }

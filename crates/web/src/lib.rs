@@ -4,6 +4,7 @@
 //! store, render.
 
 pub mod account;
+pub mod admin;
 pub mod api;
 pub mod auditor;
 pub mod auth;

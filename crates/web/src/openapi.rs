@@ -222,6 +222,37 @@ pub fn document() -> Value {
                 "get": {
                     "operationId": "listUsers", "summary": "Users of the admin's center with their security state (admin)",
                     "responses": ok_json("200", "Users", json!({ "type": "array", "items": r("UserSummary") }))
+                },
+                "post": {
+                    "operationId": "createUser", "summary": "Add a user to the admin's center with a temporary password, shown in this answer only; the user must change it at first login (admin, audited). 422: bad or duplicate login, empty or too long name, unknown role, a role the admin may not grant (auditor) or the center does not use (coordinator without dispatch), missing municipality codes of a municipal officer",
+                    "requestBody": body("UserInput"),
+                    "responses": with_errors(json!({ "201": { "description": "Added; temporary_password is shown once", "content": { "application/json": { "schema": r("TemporaryPassword") } } } }))
+                }
+            },
+            "/api/v1/users/{id}/role": {
+                "parameters": id_param(),
+                "put": {
+                    "operationId": "setUserRole", "summary": "Change a user's role; the user's sessions end (admin, audited). 422 for one's own role, an auditor's, or a role the admin may not grant; 404 for another center's user",
+                    "requestBody": body("RoleInput"),
+                    "responses": ok_json("200", "The user", r("UserSummary"))
+                }
+            },
+            "/api/v1/users/{id}/password-reset": {
+                "parameters": id_param(),
+                "post": {
+                    "operationId": "resetUserPassword", "summary": "Give a user a new temporary password (shown in this answer only; must be changed at next login); their sessions end (admin, audited). 422 for one's own or an auditor's password",
+                    "responses": ok_json("200", "The user and the temporary password", r("TemporaryPassword"))
+                }
+            },
+            "/api/v1/center": {
+                "get": {
+                    "operationId": "getCenter", "summary": "The admin's center: details and the work it runs (admin)",
+                    "responses": ok_json("200", "The center", r("Center"))
+                },
+                "put": {
+                    "operationId": "replaceCenter", "summary": "Replace the center's details and work (admin, audited). Centers that do not run coordinator dispatch or prefecture-paid statements do not show those menus and their routes answer 404. 422: empty or too long name, bad phone or email, dispatch switched off while coordinator accounts are active",
+                    "requestBody": body("CenterInput"),
+                    "responses": ok_json("200", "The center", r("Center"))
                 }
             },
             "/api/v1/users/{id}/actions": {
@@ -752,7 +783,25 @@ pub fn document() -> Value {
                     "id": s("string"), "login": s("string"), "display_name": s("string"),
                     "role": { "type": "string", "enum": ["admin", "advisor", "consultant", "coordinator", "municipal", "viewer", "auditor"] },
                     "disabled": s("boolean"), "mfa_enabled_at": nullable_str.clone(), "locked_until": nullable_str.clone(),
-                    "failed_logins": s("integer"), "open_sessions": s("integer") } },
+                    "failed_logins": s("integer"), "open_sessions": s("integer"),
+                    "must_change_password": { "type": "boolean", "description": "holds a temporary password set by an admin" } } },
+                "UserInput": { "type": "object", "required": ["login", "display_name", "role"], "properties": {
+                    "login": { "type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9._-]+$" },
+                    "display_name": { "type": "string", "minLength": 1, "maxLength": 50 },
+                    "role": { "type": "string", "enum": ["admin", "advisor", "consultant", "coordinator", "municipal", "viewer"], "description": "coordinator only in a center that runs coordinator dispatch" },
+                    "municipalities": { "type": "string", "description": "municipality codes separated by spaces or commas; required for municipal" } } },
+                "RoleInput": { "type": "object", "required": ["role"], "properties": {
+                    "role": { "type": "string", "enum": ["admin", "advisor", "consultant", "coordinator", "municipal", "viewer"] },
+                    "municipalities": { "type": "string", "description": "municipality codes for a municipal officer (kept when omitted)" } } },
+                "TemporaryPassword": { "type": "object", "required": ["user", "temporary_password"], "properties": {
+                    "user": r("UserSummary"), "temporary_password": { "type": "string", "description": "shown once; must be changed at next login" } } },
+                "Center": { "type": "object", "required": ["id", "code", "name", "contact_phone", "contact_email", "address", "opening_hours", "runs_dispatch", "runs_payments"], "properties": {
+                    "id": s("string"), "code": s("string"), "name": s("string"), "contact_phone": s("string"), "contact_email": s("string"),
+                    "address": s("string"), "opening_hours": s("string"), "runs_dispatch": s("boolean"), "runs_payments": s("boolean") } },
+                "CenterInput": { "type": "object", "required": ["name", "runs_dispatch", "runs_payments"], "properties": {
+                    "name": { "type": "string", "minLength": 1, "maxLength": 200 }, "contact_phone": s("string"), "contact_email": s("string"),
+                    "address": { "type": "string", "maxLength": 200 }, "opening_hours": { "type": "string", "maxLength": 500 },
+                    "runs_dispatch": { "type": "boolean", "description": "コーディネーター派遣" }, "runs_payments": { "type": "boolean", "description": "県の支払明細" } } },
                 "UserAction": { "type": "object", "required": ["action"], "properties": {
                     "action": { "type": "string", "enum": ["disable", "enable", "end_sessions", "unlock", "reset_mfa"] } } },
                 "Count": { "type": "object", "required": ["key", "count"], "properties": { "key": s("string"), "count": s("integer") } },

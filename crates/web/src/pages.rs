@@ -13,6 +13,7 @@ use domain::dates::{AgeBand, FiscalYear};
 use domain::vocab::{self, VocabKind};
 use domain::{CareSetting, ChildStatus, Lang, Role, Sex, ValidationErrors};
 use serde::Deserialize;
+use store::centers::UserContext;
 use store::children::{ChildAccess, ChildForm, ChildPage, ChildQuery, ChildRecord, GuardianForm};
 use store::consultations::{Consultation, ConsultationForm, ConsultationQuery, PersonForm};
 use store::error::DuplicateCandidate;
@@ -20,7 +21,7 @@ use store::login::LoginOutcome;
 use store::reports::ConsultationReport;
 use store::StoreError;
 
-use crate::auth::{Authed, ClientAddr, Ctx, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
+use crate::auth::{Authed, ClientAddr, Ctx, Identity, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::AppState;
@@ -41,21 +42,63 @@ pub struct Layout {
     pub role: Option<Role>,
     /// Unread notifications, shown in the menu as 通知 (3); 0 shows none.
     pub unread: i64,
+    /// The user's center: its name for the header and which work it runs (the dispatch and
+    /// payment menus show only where it does). `None` when nobody is logged in.
+    pub center: Option<UserContext>,
 }
 
 impl Layout {
     pub(crate) fn for_user(a: &Authed, path: &str) -> Layout {
         Layout {
-            tr: Tr(a.lang),
-            user: Some((
-                a.actor().display_name.clone(),
-                a.actor().role.label(a.lang).to_string(),
-            )),
-            csrf: a.id.csrf.clone().unwrap_or_default(),
-            path: path.to_string(),
-            role: Some(a.actor().role),
             unread: a.unread,
+            ..Layout::for_identity(&a.id, a.lang, path)
         }
+    }
+    /// The layout of a logged-in caller's pages.
+    pub(crate) fn for_identity(id: &Identity, lang: Lang, path: &str) -> Layout {
+        Layout {
+            tr: Tr(lang),
+            user: Some((
+                id.actor.display_name.clone(),
+                id.actor
+                    .role
+                    .label_at(lang, id.context.runs_dispatch)
+                    .to_string(),
+            )),
+            csrf: id.csrf.clone().unwrap_or_default(),
+            path: path.to_string(),
+            role: Some(id.actor.role),
+            unread: 0,
+            center: Some(id.context.clone()),
+        }
+    }
+    /// The layout of a page for someone not logged in (login, second step, printouts).
+    pub(crate) fn anonymous(lang: Lang, csrf: String, path: &str) -> Layout {
+        Layout {
+            tr: Tr(lang),
+            user: None,
+            csrf,
+            path: path.to_string(),
+            role: None,
+            unread: 0,
+            center: None,
+        }
+    }
+    /// The center's name for the header ("" when not logged in).
+    pub fn center_name(&self) -> &str {
+        self.center.as_ref().map_or("", |c| c.center_name.as_str())
+    }
+    /// The center dispatches coordinators (コーディネーター派遣): show its menu.
+    pub fn runs_dispatch(&self) -> bool {
+        self.center.as_ref().is_some_and(|c| c.runs_dispatch)
+    }
+    /// The center produces the prefecture's payment statements: show its menu.
+    pub fn runs_payments(&self) -> bool {
+        self.center.as_ref().is_some_and(|c| c.runs_payments)
+    }
+    /// The user must change a temporary password before anything else: the menu is hidden.
+    pub fn must_change_password(&self) -> bool {
+        self.center.as_ref().is_some_and(|c| c.must_change_password)
     }
     /// Show the children/consultation navigation.
     pub fn reads(&self) -> bool {
@@ -69,8 +112,10 @@ impl Layout {
     }
     /// Show the "request a coordinator" links (派遣依頼).
     pub fn requests_dispatch(&self) -> bool {
-        self.role
-            .is_some_and(|r| crate::policy::REQUESTERS.contains(&r))
+        self.runs_dispatch()
+            && self
+                .role
+                .is_some_and(|r| crate::policy::REQUESTERS.contains(&r))
     }
     /// Municipal user (sees outages of their area).
     pub fn municipal(&self) -> bool {
@@ -310,14 +355,7 @@ pub async fn login_page(
 ) -> PageResult {
     let (jar, token) = pre_token(jar, &state);
     let t = LoginPage {
-        l: Layout {
-            tr: Tr(ctx.lang),
-            user: None,
-            csrf: token,
-            path: "/login".into(),
-            role: None,
-            unread: 0,
-        },
+        l: Layout::anonymous(ctx.lang, token, "/login"),
         error: if q.expired.is_empty() {
             String::new()
         } else {
@@ -361,14 +399,7 @@ pub async fn login_submit(
     let (jar, token) = pre_token(jar, &state);
     let fail = |jar: CookieJar, status: StatusCode, key: &str| -> PageResult {
         let t = LoginPage {
-            l: Layout {
-                tr: Tr(ctx.lang),
-                user: None,
-                csrf: token.clone(),
-                path: "/login".into(),
-                role: None,
-                unread: 0,
-            },
+            l: Layout::anonymous(ctx.lang, token.clone(), "/login"),
             error: Tr(ctx.lang).t(key).to_string(),
             login: login.clone(),
             next: safe_next(&f.next),

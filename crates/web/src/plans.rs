@@ -509,14 +509,7 @@ pub fn offline_pack_html(
     printed_on: &str,
 ) -> Result<String, WebError> {
     let t = OfflinePack {
-        l: Layout {
-            tr: crate::i18n::Tr(lang),
-            user: None,
-            csrf: String::new(),
-            path: String::new(),
-            role: None,
-            unread: 0,
-        },
+        l: Layout::anonymous(lang, String::new(), ""),
         h: SheetHelpers {
             lang,
             printed_on: printed_on.to_string(),

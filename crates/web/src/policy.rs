@@ -16,8 +16,8 @@ use domain::Role;
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
 use crate::{
-    account, api, auditor, consent, consultations, disaster, dispatch, pages, payments, plans,
-    reports, AppState,
+    account, admin, api, auditor, consent, consultations, disaster, dispatch, pages, payments,
+    plans, reports, AppState,
 };
 
 /// Who may call a route.
@@ -110,6 +110,48 @@ pub const ADMINS: &[Role] = &[Role::Admin];
 /// is read by a separate role — separation of duties).
 pub const AUDITORS: &[Role] = &[Role::Auditor];
 
+/// Work only some centers run (the Kochi model); its routes answer a page saying so elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// コーディネーター派遣: the roster, requests, dispatches, activities and their figures.
+    Dispatch,
+    /// 県の支払明細: monthly payment statements and rates.
+    Payments,
+}
+
+/// Which center work a route belongs to, from its path pattern.
+pub fn work_of(path: &str) -> Option<Work> {
+    const DISPATCH: &[&str] = &[
+        "/coordinators",
+        "/dispatch",
+        "/dispatches/",
+        "/activities/",
+        "/api/v1/coordinators",
+        "/api/v1/dispatch-requests",
+        "/api/v1/dispatches/",
+        "/api/v1/dispatch-batch",
+        "/api/v1/reports/dispatch",
+    ];
+    const PAYMENTS: &[&str] = &["/payments", "/api/v1/payments"];
+    let under = |prefix: &&str| {
+        path == *prefix
+            || path
+                .strip_prefix(*prefix)
+                .is_some_and(|rest| prefix.ends_with('/') || rest.starts_with('/'))
+    };
+    if DISPATCH.iter().any(under) {
+        Some(Work::Dispatch)
+    } else if PAYMENTS.iter().any(under) {
+        Some(Work::Payments)
+    } else {
+        None
+    }
+}
+
+/// Routes a user holding a temporary password may still use: the page where they change it
+/// (and logging out). Public routes are always open.
+const WHILE_PASSWORD_MUST_CHANGE: &[&str] = &["/account", "/account/password", "/logout"];
+
 /// One declared route.
 #[derive(Clone, Debug)]
 pub struct RouteSpec {
@@ -155,6 +197,12 @@ routes! {
     POST "/account/mfa" Authenticated => account::confirm_mfa;
     POST "/account/recovery-codes" Authenticated => account::regenerate_codes;
     GET "/admin/users" Roles(ADMINS) => account::admin_users;
+    GET "/admin/users/new" Roles(ADMINS) => admin::user_new;
+    POST "/admin/users" Roles(ADMINS) => admin::user_create;
+    POST "/admin/users/{id}/role" Roles(ADMINS) => admin::user_role;
+    POST "/admin/users/{id}/reset-password" Roles(ADMINS) => admin::user_reset_password;
+    GET "/admin/center" Roles(ADMINS) => admin::center;
+    POST "/admin/center" Roles(ADMINS) => admin::center_save;
     POST "/admin/users/{id}/{action}" Roles(ADMINS) => account::admin_user_action;
     POST "/admin/mfa-roles" Roles(ADMINS) => account::admin_mfa_roles;
     GET "/lang/{lang}" Public => pages::set_lang;
@@ -290,13 +338,23 @@ routes! {
     GET "/api/v1/children/{id}/service-periods" Roles(READERS) => payments::api_periods;
     POST "/api/v1/children/{id}/service-periods" Roles(WRITERS) => payments::api_add_period;
     POST "/api/v1/users/{id}/actions" Roles(ADMINS) => account::api_user_action;
+    POST "/api/v1/users" Roles(ADMINS) => admin::api_user_create;
+    PUT "/api/v1/users/{id}/role" Roles(ADMINS) => admin::api_user_role;
+    POST "/api/v1/users/{id}/password-reset" Roles(ADMINS) => admin::api_user_reset_password;
+    GET "/api/v1/center" Roles(ADMINS) => admin::api_center;
+    PUT "/api/v1/center" Roles(ADMINS) => admin::api_center_save;
 }
 
 /// Build the router from the table, wrapping every route in its policy check.
 pub fn router(_state: AppState) -> Router<AppState> {
     let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for (spec, handler) in handlers() {
-        let guarded = handler.layer(axum::middleware::from_fn_with_state(spec.policy, enforce));
+        let guard = Guard {
+            policy: spec.policy,
+            work: work_of(spec.path),
+            while_must_change: WHILE_PASSWORD_MUST_CHANGE.contains(&spec.path),
+        };
+        let guarded = handler.layer(axum::middleware::from_fn_with_state(guard, enforce));
         match by_path.iter_mut().find(|(p, _)| *p == spec.path) {
             Some((_, existing)) => {
                 let merged = std::mem::take(existing).merge(guarded);
@@ -319,8 +377,20 @@ fn is_state_changing(m: &Method) -> bool {
 /// Largest form body the CSRF check will buffer (forms are small; uploads come later).
 const MAX_FORM: usize = 256 * 1024;
 
-/// Role check, then CSRF check for state-changing requests.
-async fn enforce(State(policy): State<Policy>, req: Request, next: Next) -> Response {
+/// What the policy layer of one route checks.
+#[derive(Clone, Copy, Debug)]
+struct Guard {
+    policy: Policy,
+    /// The center work the route belongs to, if only some centers run it.
+    work: Option<Work>,
+    /// Open to a user who must first change a temporary password.
+    while_must_change: bool,
+}
+
+/// Role check, temporary-password and center-work checks, then CSRF check for state-changing
+/// requests.
+async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+    let policy = guard.policy;
     let lang = req
         .extensions()
         .get::<ReqLang>()
@@ -333,6 +403,19 @@ async fn enforce(State(policy): State<Policy>, req: Request, next: Next) -> Resp
             None => WebError::Unauthenticated { api }.into_response(),
             Some(_) => WebError::Forbidden { api, lang }.into_response(),
         };
+    }
+    if let (Some(id), false) = (&identity, policy == Policy::Public) {
+        if id.context.must_change_password && !guard.while_must_change {
+            return WebError::PasswordChangeRequired { api, lang }.into_response();
+        }
+        let runs = match guard.work {
+            None => true,
+            Some(Work::Dispatch) => id.context.runs_dispatch,
+            Some(Work::Payments) => id.context.runs_payments,
+        };
+        if let (Some(work), false) = (guard.work, runs) {
+            return WebError::WorkNotRun { api, lang, work }.into_response();
+        }
     }
     if !is_state_changing(req.method()) {
         return next.run(req).await;

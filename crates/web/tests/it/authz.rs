@@ -31,6 +31,18 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         | ("POST", "/admin/mfa-roles")
         | ("GET", "/api/v1/users")
         | ("POST", "/api/v1/users/{id}/actions") => Roles(ADMINS),
+        // Staff and center administration: admins only.
+        ("GET", "/admin/users/new")
+        | ("POST", "/admin/users")
+        | ("POST", "/admin/users/{id}/role")
+        | ("POST", "/admin/users/{id}/reset-password")
+        | ("GET", "/admin/center")
+        | ("POST", "/admin/center")
+        | ("POST", "/api/v1/users")
+        | ("PUT", "/api/v1/users/{id}/role")
+        | ("POST", "/api/v1/users/{id}/password-reset")
+        | ("GET", "/api/v1/center")
+        | ("PUT", "/api/v1/center") => Roles(ADMINS),
         ("POST", "/children/{id}/break-glass") | ("POST", "/api/v1/children/{id}/break-glass") => {
             Roles(READERS)
         }

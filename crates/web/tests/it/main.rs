@@ -4,11 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod api;
 mod auditor;
 mod auth;
 mod authz;
 mod browser;
+mod browser_admin;
 mod browser_disaster;
 mod browser_dispatch;
 mod consent;

@@ -1,0 +1,375 @@
+//! Staff and center administration in the browser and the API (admin only): add a user with a
+//! temporary password, change a role, reset a password, edit the center's details and the work
+//! it runs. Disable/enable and the other account actions stay in `account.rs`.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::Json;
+use axum_extra::extract::{Form, Query};
+use domain::{Lang, Role};
+use serde::Deserialize;
+use store::accounts::{NewAccount, TemporaryPassword, UserSummary};
+use store::centers::{CenterForm, CenterProfile};
+use store::StoreError;
+
+use crate::auth::Authed;
+use crate::error::WebError;
+use crate::pages::{page, page_status, FormErrors, Layout, PageResult};
+use crate::AppState;
+
+/// Roles an admin may pick in this center, with their labels as the center shows them.
+pub(crate) fn grantable_roles(lang: Lang, runs_dispatch: bool) -> Vec<(Role, String)> {
+    Role::all()
+        .into_iter()
+        .filter(|r| r.grantable_by_admin(runs_dispatch).is_ok())
+        .map(|r| (r, r.label_at(lang, runs_dispatch).to_string()))
+        .collect()
+}
+
+// ---------------------------------------------------------------- add a user
+
+#[derive(Template)]
+#[template(path = "admin_user_new.html")]
+struct NewUserPage {
+    l: Layout,
+    roles: Vec<(Role, String)>,
+    form: NewAccount,
+    errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "admin_temp_password.html")]
+struct TempPasswordPage {
+    l: Layout,
+    created: bool,
+    user: UserSummary,
+    role_label: String,
+    password: String,
+}
+
+fn new_user_page(a: &Authed, form: NewAccount, errors: FormErrors) -> NewUserPage {
+    NewUserPage {
+        l: Layout::for_user(a, "/admin/users/new"),
+        roles: grantable_roles(a.lang, a.id.context.runs_dispatch),
+        form,
+        errors,
+    }
+}
+
+/// GET /admin/users/new — the form to add a user.
+pub async fn user_new(a: Authed) -> PageResult {
+    let form = NewAccount {
+        role: Role::Consultant.code().into(),
+        ..NewAccount::default()
+    };
+    page(&new_user_page(&a, form, FormErrors::default()))
+}
+
+fn temp_password_page(a: &Authed, created: bool, t: TemporaryPassword) -> TempPasswordPage {
+    TempPasswordPage {
+        l: Layout::for_user(a, "/admin/users"),
+        created,
+        role_label: t
+            .user
+            .role
+            .label_at(a.lang, a.id.context.runs_dispatch)
+            .to_string(),
+        user: t.user,
+        password: t.temporary_password,
+    }
+}
+
+/// POST /admin/users — add the user; the page shows the temporary password once.
+pub async fn user_create(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(f): Form<NewAccount>,
+) -> PageResult {
+    match state
+        .store
+        .create_account(a.actor(), &f, state.clock.now())
+        .await
+    {
+        Ok(t) => page_status(StatusCode::CREATED, &temp_password_page(&a, true, t)),
+        Err(StoreError::Validation(errs)) => page_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &new_user_page(&a, f, FormErrors::from(&errs, a.lang)),
+        ),
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+// ---------------------------------------------------------------- role and password
+
+/// Role change form body.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoleForm {
+    role: String,
+    municipalities: String,
+}
+
+/// POST /admin/users/{id}/role — change a user's role.
+pub async fn user_role(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<RoleForm>,
+) -> PageResult {
+    state
+        .store
+        .set_role(
+            a.actor(),
+            &id,
+            &f.role,
+            &f.municipalities,
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Redirect::to("/admin/users?done=role").into_response())
+}
+
+/// POST /admin/users/{id}/reset-password — a new temporary password, shown once.
+pub async fn user_reset_password(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> PageResult {
+    let t = state
+        .store
+        .reset_password(a.actor(), &id, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    page(&temp_password_page(&a, false, t))
+}
+
+// ---------------------------------------------------------------- center
+
+#[derive(Template)]
+#[template(path = "admin_center.html")]
+struct CenterPage {
+    l: Layout,
+    c: CenterProfile,
+    errors: FormErrors,
+    notice: String,
+}
+
+/// `?saved=1` after a change.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+/// GET /admin/center — the center's details and the work it runs.
+pub async fn center(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
+    let c = state
+        .store
+        .center_profile(a.actor())
+        .await
+        .map_err(|e| a.err(e))?;
+    page(&CenterPage {
+        l: Layout::for_user(&a, "/admin/center"),
+        c,
+        errors: FormErrors::default(),
+        notice: if q.saved.is_empty() {
+            String::new()
+        } else {
+            crate::i18n::Tr(a.lang).t("admin.center_saved").to_string()
+        },
+    })
+}
+
+/// Center form body: checkboxes arrive only when ticked.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CenterFormBody {
+    name: String,
+    contact_phone: String,
+    contact_email: String,
+    address: String,
+    opening_hours: String,
+    runs_dispatch: String,
+    runs_payments: String,
+}
+
+/// POST /admin/center — save the center's details and work.
+pub async fn center_save(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(f): Form<CenterFormBody>,
+) -> PageResult {
+    let form = CenterForm {
+        name: f.name,
+        contact_phone: f.contact_phone,
+        contact_email: f.contact_email,
+        address: f.address,
+        opening_hours: f.opening_hours,
+        runs_dispatch: !f.runs_dispatch.is_empty(),
+        runs_payments: !f.runs_payments.is_empty(),
+    };
+    match state
+        .store
+        .update_center(a.actor(), &form, state.clock.now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/center?saved=1").into_response()),
+        Err(StoreError::Validation(errs)) => {
+            let current = state
+                .store
+                .center_profile(a.actor())
+                .await
+                .map_err(|e| a.err(e))?;
+            // Show what was typed, so the admin corrects it rather than typing it again.
+            let c = CenterProfile {
+                name: form.name,
+                contact_phone: form.contact_phone,
+                contact_email: form.contact_email,
+                address: form.address,
+                opening_hours: form.opening_hours,
+                runs_dispatch: form.runs_dispatch,
+                runs_payments: form.runs_payments,
+                ..current
+            };
+            page_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &CenterPage {
+                    l: Layout::for_user(&a, "/admin/center"),
+                    c,
+                    errors: FormErrors::from(&errs, a.lang),
+                    notice: String::new(),
+                },
+            )
+        }
+        Err(e) => Err(a.err(e)),
+    }
+}
+
+// ---------------------------------------------------------------- API
+
+/// POST /api/v1/users — `{"login", "display_name", "role", "municipalities"?}`; answers 201
+/// with the user and `temporary_password` (shown this once; the user must change it at first
+/// login).
+pub async fn api_user_create(
+    State(state): State<AppState>,
+    a: Authed,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<TemporaryPassword>), WebError> {
+    let f: NewAccount = crate::api::json_body(&a, &body)?;
+    let t = state
+        .store
+        .create_account(a.actor(), &f, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(t)))
+}
+
+/// Body of `PUT /api/v1/users/{id}/role`.
+#[derive(Deserialize)]
+pub struct RoleBody {
+    role: String,
+    #[serde(default)]
+    municipalities: String,
+}
+
+/// PUT /api/v1/users/{id}/role — `{"role", "municipalities"?}`; answers the user.
+pub async fn api_user_role(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<UserSummary>, WebError> {
+    let b: RoleBody = crate::api::json_body(&a, &body)?;
+    Ok(Json(
+        state
+            .store
+            .set_role(
+                a.actor(),
+                &id,
+                &b.role,
+                &b.municipalities,
+                state.clock.now(),
+            )
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// POST /api/v1/users/{id}/password-reset — a new temporary password (shown this once); the
+/// user's sessions end.
+pub async fn api_user_reset_password(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<TemporaryPassword>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .reset_password(a.actor(), &id, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// GET /api/v1/center — the caller's center.
+pub async fn api_center(
+    State(state): State<AppState>,
+    a: Authed,
+) -> Result<Json<CenterProfile>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .center_profile(a.actor())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// Body of `PUT /api/v1/center`: the whole center, so a missing work flag is an error rather
+/// than silently switching that work off.
+#[derive(Deserialize)]
+pub struct CenterBody {
+    name: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    opening_hours: String,
+    runs_dispatch: bool,
+    runs_payments: bool,
+}
+
+/// PUT /api/v1/center — replace the center's details and work; answers the center.
+pub async fn api_center_save(
+    State(state): State<AppState>,
+    a: Authed,
+    body: axum::body::Bytes,
+) -> Result<Json<CenterProfile>, WebError> {
+    let b: CenterBody = crate::api::json_body(&a, &body)?;
+    let form = CenterForm {
+        name: b.name,
+        contact_phone: b.contact_phone,
+        contact_email: b.contact_email,
+        address: b.address,
+        opening_hours: b.opening_hours,
+        runs_dispatch: b.runs_dispatch,
+        runs_payments: b.runs_payments,
+    };
+    Ok(Json(
+        state
+            .store
+            .update_center(a.actor(), &form, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
