@@ -206,6 +206,23 @@ fn municipality_choices(state_center_juris: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The places a typed municipality name denotes when there are several (code, full name).
+pub(crate) fn municipality_options(typed: &str) -> Vec<(String, String)> {
+    let found = domain::municipality::find_by_name(typed);
+    if found.len() < 2 {
+        return Vec::new();
+    }
+    found
+        .into_iter()
+        .map(|g| {
+            (
+                g.code.clone(),
+                domain::municipality::full_name(&g.code).unwrap_or_else(|| g.name.clone()),
+            )
+        })
+        .collect()
+}
+
 pub(crate) async fn center_municipalities(
     state: &AppState,
     a: &Authed,
@@ -709,6 +726,8 @@ pub struct ChildHtmlForm {
     birth_date: String,
     sex: String,
     municipality_code: String,
+    /// One of the places offered when the typed name was ambiguous (overrides the typed text).
+    municipality_pick: String,
     address: String,
     phone: String,
     care_setting: String,
@@ -779,7 +798,11 @@ impl ChildHtmlForm {
             given_name_kana: self.given_name_kana,
             birth_date: self.birth_date,
             sex: self.sex,
-            municipality_code: self.municipality_code,
+            municipality_code: if self.municipality_pick.trim().is_empty() {
+                self.municipality_code
+            } else {
+                self.municipality_pick
+            },
             address: self.address,
             phone: self.phone,
             care_setting: self.care_setting,
@@ -815,6 +838,9 @@ struct ChildFormPage {
     errors: FormErrors,
     duplicates: Vec<DuplicateCandidate>,
     municipalities: Vec<(String, String)>,
+    /// The places a typed municipality name denotes when it was refused as ambiguous (code,
+    /// full name), offered to choose from.
+    municipality_options: Vec<(String, String)>,
     medical_care: Vec<(String, String)>,
     welfare: Vec<(String, String)>,
     sexes: Vec<(String, String)>,
@@ -884,11 +910,17 @@ async fn child_form_page(
         guardian_rows.push(GuardianForm::default());
     }
     let device_rows = crate::disaster::device_rows(&f.devices);
+    let municipality_options = if errors.has("municipality_code") {
+        municipality_options(&f.municipality_code)
+    } else {
+        Vec::new()
+    };
     Ok(ChildFormPage {
         l: Layout::for_user(a, "/children/new"),
         id,
         version,
         municipalities: center_municipalities(state, a).await?,
+        municipality_options,
         medical_care: choices(VocabKind::MedicalCareItem, lang),
         welfare: choices(VocabKind::WelfareService, lang),
         sexes: Sex::all()
@@ -1202,6 +1234,9 @@ pub struct IntakeHtmlForm {
     pub(crate) person_id: String,
     pub(crate) person_name: String,
     pub(crate) person_kana: String,
+    /// "1": the person typed is not the earlier one of the same name the form offered
+    /// (「別の方です」); a new person is recorded.
+    pub(crate) person_distinct: String,
     pub(crate) topics: Vec<String>,
     pub(crate) summary: String,
     pub(crate) response: String,
@@ -1459,6 +1494,7 @@ impl IntakeHtmlForm {
                 name: self.person_name.clone(),
                 name_kana: self.person_kana.clone(),
                 anonymous: false,
+                distinct: self.person_distinct == "1",
             }),
             _ => None,
         };
