@@ -1263,6 +1263,8 @@ struct IntakePage {
     q: String,
     /// Every problem, in the order of the form, each naming its field as labelled.
     summary: Vec<(String, String)>,
+    /// The earlier unregistered person of the same name offered as "the same person?".
+    pm: SamePersonOffer,
 }
 
 /// The intake form's fields in the order it shows them: (error field, id of the input to jump
@@ -1339,6 +1341,97 @@ impl IntakePage {
     }
 }
 
+/// An earlier unregistered person with the name and reading typed on the intake, offered to
+/// link (`intake_person_match.html`, included by the page and answered alone to htmx).
+#[derive(Default)]
+pub struct SamePersonOffer {
+    /// The person's id; empty when there is nothing to offer.
+    pub(crate) id: String,
+    /// 「同じ方ですか？ 〇〇さん（前回 2026-11-02）」
+    pub(crate) question: String,
+    /// The form chose to link to them.
+    pub(crate) linked: bool,
+    /// The form said it is a different person.
+    pub(crate) distinct: bool,
+}
+
+/// The offer for what the intake form holds: only for a new unregistered person with a name.
+/// The read is audited (`person.match`) before anything about the person is shown.
+async fn same_person_offer(
+    state: &AppState,
+    a: &Authed,
+    name: &str,
+    kana: &str,
+    linked: bool,
+    distinct: bool,
+) -> Result<SamePersonOffer, WebError> {
+    let Some(m) = state
+        .store
+        .same_person(a.actor(), name, kana)
+        .await
+        .map_err(|e| a.err(e))?
+    else {
+        return Ok(SamePersonOffer::default());
+    };
+    state
+        .store
+        .audit_event(
+            Some(a.actor()),
+            state.clock.now(),
+            store::audit::AuditEntry {
+                action: "person.match",
+                entity: "person",
+                entity_id: Some(&m.id),
+                detail: String::new(),
+            },
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    let tr = Tr(a.lang);
+    let last = m
+        .last_on
+        .as_deref()
+        .map(|d| tr.t("intake.same_person_last").replace("{date}", d))
+        .unwrap_or_default();
+    Ok(SamePersonOffer {
+        question: tr
+            .t("intake.same_person_q")
+            .replace("{name}", &m.name)
+            .replace("{last}", &last),
+        id: m.id,
+        linked,
+        distinct,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "intake_person_match.html")]
+struct PersonMatchPartial {
+    l: Layout,
+    pm: SamePersonOffer,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PersonMatchQuery {
+    person_name: String,
+    person_kana: String,
+}
+
+/// GET /intake/person-match — htmx partial: the earlier person of the name and reading typed
+/// so far, if any, offered to link.
+pub async fn intake_person_match(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<PersonMatchQuery>,
+) -> PageResult {
+    let pm = same_person_offer(&state, &a, &q.person_name, &q.person_kana, false, false).await?;
+    page(&PersonMatchPartial {
+        l: Layout::for_user(&a, "/intake"),
+        pm,
+    })
+}
+
 /// One search hit in the intake form.
 pub struct ChildHit {
     pub(crate) id: String,
@@ -1346,6 +1439,18 @@ pub struct ChildHit {
     pub(crate) kana: String,
     pub(crate) birth: String,
     pub(crate) municipality: String,
+    /// What was typed is this child's whole name or whole reading (not just a prefix or the
+    /// given name). Only a hit that is exact and alone may be chosen in advance: with two
+    /// namesakes, or a partial name, the person at the phone must pick.
+    pub(crate) exact: bool,
+}
+
+/// The hit the intake may choose in advance: the only hit, and an exact one.
+pub(crate) fn preselect(hits: &[ChildHit]) -> &str {
+    match hits {
+        [one] if one.exact => &one.id,
+        _ => "",
+    }
 }
 
 #[derive(Template)]
@@ -1392,10 +1497,14 @@ pub(crate) async fn child_hits(
         &format!("intake q={q} results={}", page.items.len()),
     )
     .await?;
+    let key = domain::kana::normalize_for_search(q);
+    let norm = domain::kana::normalize_for_search;
     Ok(page
         .items
         .into_iter()
         .map(|c| ChildHit {
+            exact: key == norm(&format!("{}{}", c.family_name, c.given_name))
+                || key == norm(&format!("{}{}", c.family_name_kana, c.given_name_kana)),
             id: c.id,
             name: format!("{} {}", c.family_name, c.given_name),
             kana: format!("{} {}", c.family_name_kana, c.given_name_kana),
@@ -1435,8 +1544,22 @@ async fn intake_page_for(
         .map(|(id, name, _)| (id, name))
         .collect();
     let results = child_hits(state, a, &q).await?;
+    let pm = if matches!(f.subject.as_str(), "person" | "existing") && f.child_id.is_empty() {
+        same_person_offer(
+            state,
+            a,
+            &f.person_name,
+            &f.person_kana,
+            f.subject == "existing",
+            f.person_distinct == "1",
+        )
+        .await?
+    } else {
+        SamePersonOffer::default()
+    };
     Ok(IntakePage {
         l: Layout::for_user(a, "/intake"),
+        pm,
         child_label,
         channels: choices(VocabKind::ConsultationChannel, lang),
         requesters: choices(VocabKind::RequesterKind, lang),
