@@ -21,6 +21,7 @@ mod pages;
 mod payments;
 mod plans;
 mod reports;
+mod search;
 mod security;
 
 use std::sync::Arc;
