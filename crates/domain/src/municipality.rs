@@ -333,7 +333,7 @@ pub fn find_by_name(raw: &str) -> Vec<&'static LocalGov> {
     }
     NAME_KEYS
         .iter()
-        .filter(|(_, keys)| keys.iter().any(|k| *k == key))
+        .filter(|(_, keys)| keys.contains(&key))
         .filter_map(|(i, _)| ALL.get(*i))
         .collect()
 }
@@ -364,7 +364,9 @@ static NAME_KEYS: LazyLock<Vec<(usize, Vec<String>)>> = LazyLock::new(|| {
 /// True when `raw` is meant as a code (digits only, full-width accepted) rather than a name.
 fn looks_like_code(raw: &str) -> bool {
     let t = raw.trim();
-    !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
 }
 
 impl MunicipalityCode {
@@ -539,7 +541,10 @@ mod tests {
         assert_eq!(r("高知県 高知市", None), Ok("392014".into()));
         assert_eq!(r("３９２０１４", None), Ok("392014".into()));
         let setagaya = r("世田谷区", None);
-        assert!(setagaya.as_ref().is_ok_and(|c| c.starts_with("13")), "{setagaya:?}");
+        assert!(
+            setagaya.as_ref().is_ok_and(|c| c.starts_with("13")),
+            "{setagaya:?}"
+        );
         assert_eq!(r("札幌市中央区", None), Ok("011011".into()));
         assert_eq!(r("架空市", None), Err("unknown_municipality"));
         assert_eq!(r("39201", None), Err("format"));
@@ -548,13 +553,19 @@ mod tests {
         let e = MunicipalityCode::resolve("municipality_code", "府中市", Some("390003")).err();
         assert_eq!(e.as_ref().map(|e| e.code), Some("ambiguous_municipality"));
         let ja = e.map(|e| e.ja).unwrap_or_default();
-        assert!(ja.contains("東京都府中市") && ja.contains("広島県府中市"), "{ja}");
+        assert!(
+            ja.contains("東京都府中市") && ja.contains("広島県府中市"),
+            "{ja}"
+        );
         assert_eq!(find_by_name("伊達市").len(), 2);
         assert_eq!(r("伊達市", None), Err("ambiguous_municipality"));
         // …and taken from a Tokyo center, where exactly one of them is.
         let tokyo = prefecture_code_of("131016");
         let fuchu = r("府中市", tokyo.as_deref());
-        assert!(fuchu.as_ref().is_ok_and(|c| c.starts_with("13")), "{fuchu:?}");
+        assert!(
+            fuchu.as_ref().is_ok_and(|c| c.starts_with("13")),
+            "{fuchu:?}"
+        );
         assert!(find_by_name("東京都").is_empty());
     }
 

@@ -103,7 +103,14 @@ async fn search_finds_family_given_and_full_name_in_kana_and_kanji() {
         }
         assert!(search_ids(&w, &token, "はなこやまだ").await.is_empty());
         // The given-name keys follow an edit.
-        let (_, cur) = call(&w, &token, Method::GET, &format!("/api/v1/children/{hanako}"), None).await;
+        let (_, cur) = call(
+            &w,
+            &token,
+            Method::GET,
+            &format!("/api/v1/children/{hanako}"),
+            None,
+        )
+        .await;
         let (s, v) = call(
             &w,
             &token,
@@ -116,7 +123,8 @@ async fn search_finds_family_given_and_full_name_in_kana_and_kanji() {
         assert!(search_ids(&w, &token, "花子").await.is_empty(), "{backend}");
         assert_eq!(search_ids(&w, &token, "華子").await, vec![hanako.clone()]);
         // Keyset pagination over a given-name search walks each hit once.
-        for (fam, fk) in [("青木", "アオキ"), ("井上", "イノウエ"), ("上田", "ウエダ")] {
+        for (fam, fk) in [("青木", "アオキ"), ("井上", "イノウエ"), ("上田", "ウエダ")]
+        {
             let (s, _) = call(
                 &w,
                 &token,
@@ -134,7 +142,11 @@ async fn search_finds_family_given_and_full_name_in_kana_and_kanji() {
                 &w,
                 &token,
                 Method::GET,
-                &format!("/api/v1/children?q={}&limit=2&after={}", urlenc("はなこ"), urlenc(&after)),
+                &format!(
+                    "/api/v1/children?q={}&limit=2&after={}",
+                    urlenc("はなこ"),
+                    urlenc(&after)
+                ),
                 None,
             )
             .await;
@@ -159,7 +171,8 @@ async fn intake_shows_namesakes_and_preselects_none() {
         let w = world(backend).await;
         let advisor = w.user(Role::Advisor);
         for birth in ["2021-04-01", "2023-09-09"] {
-            let form = serde_json::from_value(child("森", "こはる", "モリ", "コハル", birth)).unwrap();
+            let form =
+                serde_json::from_value(child("森", "こはる", "モリ", "コハル", birth)).unwrap();
             w.app
                 .store
                 .register_child(advisor, &form, true, test_now())
@@ -172,12 +185,17 @@ async fn intake_shows_namesakes_and_preselects_none() {
             format!("{}/intake?q={}", b.base, urlenc("森こはる")),
         ] {
             let html = get_text(&b.http, &url).await;
-            assert_eq!(html.matches("name=\"child_id\"").count(), 2, "{backend}: {html}");
+            assert_eq!(
+                html.matches("name=\"child_id\"").count(),
+                2,
+                "{backend}: {html}"
+            );
             assert!(html.contains("2021-04-01") && html.contains("2023-09-09"));
             assert_eq!(chosen_hits(&html), 0, "{backend}: nothing chosen: {url}");
         }
         // One exact hit may be chosen in advance; a partial one may not.
-        let form = serde_json::from_value(child("林", "一花", "ハヤシ", "イチカ", "2022-02-02")).unwrap();
+        let form =
+            serde_json::from_value(child("林", "一花", "ハヤシ", "イチカ", "2022-02-02")).unwrap();
         w.app
             .store
             .register_child(advisor, &form, true, test_now())
@@ -185,7 +203,11 @@ async fn intake_shows_namesakes_and_preselects_none() {
             .unwrap();
         let exact = get_text(
             &b.http,
-            format!("{}/intake/child-search?q={}", b.base, urlenc("はやし いちか")),
+            format!(
+                "{}/intake/child-search?q={}",
+                b.base,
+                urlenc("はやし いちか")
+            ),
         )
         .await;
         assert_eq!(chosen_hits(&exact), 1, "{backend}: {exact}");
@@ -194,7 +216,10 @@ async fn intake_shows_namesakes_and_preselects_none() {
             format!("{}/intake/child-search?q={}", b.base, urlenc("はやし")),
         )
         .await;
-        assert!(partial.contains("林 一花") && chosen_hits(&partial) == 0, "{backend}");
+        assert!(
+            partial.contains("林 一花") && chosen_hits(&partial) == 0,
+            "{backend}"
+        );
     }
 }
 
@@ -205,31 +230,72 @@ async fn municipality_by_name_accepted_unknown_and_ambiguous_refused() {
         let token = token_for(&w.app, "kochi.advisor").await;
         let mut body = child("川口", "葵", "カワグチ", "アオイ", "2021-01-01");
         body["municipality_code"] = json!("高知市");
-        let (s, v) = call(&w, &token, Method::POST, "/api/v1/children", Some(body.clone())).await;
+        let (s, v) = call(
+            &w,
+            &token,
+            Method::POST,
+            "/api/v1/children",
+            Some(body.clone()),
+        )
+        .await;
         assert_eq!(s, 201, "{backend}: {v}");
         assert_eq!(v["municipality_code"], "392014", "{v}");
         body["municipality_code"] = json!("世田谷区");
         body["family_name"] = json!("川上");
         body["family_name_kana"] = json!("カワカミ");
-        let (s, v) = call(&w, &token, Method::POST, "/api/v1/children", Some(body.clone())).await;
+        let (s, v) = call(
+            &w,
+            &token,
+            Method::POST,
+            "/api/v1/children",
+            Some(body.clone()),
+        )
+        .await;
         assert_eq!(s, 201, "{backend}: {v}");
         assert!(v["municipality_code"].as_str().unwrap().starts_with("13"));
         let before = search_ids(&w, &token, "").await.len();
         body["family_name"] = json!("川西");
         body["family_name_kana"] = json!("カワニシ");
         body["municipality_code"] = json!("架空市");
-        let (s, v) = call(&w, &token, Method::POST, "/api/v1/children", Some(body.clone())).await;
+        let (s, v) = call(
+            &w,
+            &token,
+            Method::POST,
+            "/api/v1/children",
+            Some(body.clone()),
+        )
+        .await;
         assert_eq!(s, 422, "{v}");
         assert!(
-            v["fields"]["municipality_code"].as_str().unwrap().contains("架空市"),
+            v["fields"]["municipality_code"]
+                .as_str()
+                .unwrap()
+                .contains("架空市"),
             "{v}"
         );
         body["municipality_code"] = json!("府中市");
-        let (s, v) = call(&w, &token, Method::POST, "/api/v1/children", Some(body.clone())).await;
+        let (s, v) = call(
+            &w,
+            &token,
+            Method::POST,
+            "/api/v1/children",
+            Some(body.clone()),
+        )
+        .await;
         assert_eq!(s, 422, "{v}");
-        let msg = v["fields"]["municipality_code"].as_str().unwrap().to_string();
-        assert!(msg.contains("東京都府中市") && msg.contains("広島県府中市"), "{msg}");
-        assert_eq!(search_ids(&w, &token, "").await.len(), before, "nothing written");
+        let msg = v["fields"]["municipality_code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            msg.contains("東京都府中市") && msg.contains("広島県府中市"),
+            "{msg}"
+        );
+        assert_eq!(
+            search_ids(&w, &token, "").await.len(),
+            before,
+            "nothing written"
+        );
 
         // The child form: the name is accepted, the ambiguous one offered as choices.
         let b = login(&w.app, "kochi.advisor").await;
@@ -258,7 +324,9 @@ async fn municipality_by_name_accepted_unknown_and_ambiguous_refused() {
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
         assert!(
-            html.contains("name=\"municipality_pick\"") && html.contains("北海道伊達市") && html.contains("福島県伊達市"),
+            html.contains("name=\"municipality_pick\"")
+                && html.contains("北海道伊達市")
+                && html.contains("福島県伊達市"),
             "{backend}: {html}"
         );
         let fukushima = domain::municipality::find_by_name("伊達市")
@@ -282,7 +350,11 @@ async fn municipality_by_name_accepted_unknown_and_ambiguous_refused() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 409, "{backend}: same child again is a possible duplicate, so the name passed");
+        assert_eq!(
+            r.status(),
+            409,
+            "{backend}: same child again is a possible duplicate, so the name passed"
+        );
     }
 }
 
@@ -307,7 +379,14 @@ async fn three_calls_about_one_unregistered_person_count_once() {
             let mut body = base.clone();
             body["occurred_at"] = json!(format!("2026-11-0{}T10:00", i + 2));
             body["person"] = json!({ "name": name, "name_kana": kana });
-            let (s, v) = call(&w, &token, Method::POST, "/api/v1/consultations", Some(body)).await;
+            let (s, v) = call(
+                &w,
+                &token,
+                Method::POST,
+                "/api/v1/consultations",
+                Some(body),
+            )
+            .await;
             assert_eq!(s, 201, "{backend}: {v}");
             assert_eq!(v["person_linked"], json!(i > 0), "{backend}: call {i}: {v}");
             ids.push(v["person_id"].as_str().unwrap().to_string());
@@ -316,7 +395,14 @@ async fn three_calls_about_one_unregistered_person_count_once() {
         // A different person of another name, and one said to be different, are new.
         let mut other = base.clone();
         other["person"] = json!({ "name": "大野 まりこ", "name_kana": "おおの まりこ" });
-        let (_, v) = call(&w, &token, Method::POST, "/api/v1/consultations", Some(other)).await;
+        let (_, v) = call(
+            &w,
+            &token,
+            Method::POST,
+            "/api/v1/consultations",
+            Some(other),
+        )
+        .await;
         assert_eq!(v["person_linked"], false);
         assert_ne!(v["person_id"], json!(ids[0]));
 
@@ -371,7 +457,11 @@ async fn three_calls_about_one_unregistered_person_count_once() {
         );
         let none = get_text(
             &b.http,
-            format!("{}/intake/person-match?person_name={}", b.base, urlenc("別人")),
+            format!(
+                "{}/intake/person-match?person_name={}",
+                b.base,
+                urlenc("別人")
+            ),
         )
         .await;
         assert!(!none.contains("同じ方"), "{backend}");
