@@ -843,6 +843,73 @@ impl Store {
         Ok(())
     }
 
+    /// Recomputes stored search keys (children's four, unregistered persons' two) when they
+    /// were made under other normalisation rules than this build's
+    /// ([`domain::kana::SEARCH_KEY_VERSION`]) or never made by Rust: migration 0019 fills the
+    /// new keys as far as SQL can (spaces, the reading's katakana), and this makes them exact
+    /// (width, hiragana/katakana, variant kanji) once. Only rows whose keys differ are
+    /// written. Runs at start-up.
+    pub(crate) async fn ensure_search_keys(&self) -> Result<()> {
+        const META_KEY: &str = "search_key_version";
+        let version = domain::kana::SEARCH_KEY_VERSION.to_string();
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = $1")
+                .bind(META_KEY)
+                .fetch_optional(self.pool())
+                .await?;
+        if stored.as_deref() == Some(version.as_str()) {
+            return Ok(());
+        }
+        let mut w = self.begin_write().await?;
+        type KeyRow = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
+        let rows: Vec<KeyRow> = sqlx::query_as(
+            "SELECT id, family_name, given_name, family_name_kana, given_name_kana, \
+             search_kana, search_name, search_given_kana, search_given_name FROM children",
+        )
+        .fetch_all(&mut *w.tx)
+        .await?;
+        for (id, fam, given, fam_k, given_k, kana, name, given_kana, given_name) in rows {
+            let want = (
+                normalize_for_search(&format!("{fam_k}{given_k}")),
+                normalize_for_search(&format!("{fam}{given}")),
+                normalize_for_search(&given_k),
+                normalize_for_search(&given),
+            );
+            if want != (kana, name, given_kana, given_name) {
+                sqlx::query(
+                    "UPDATE children SET search_kana = $1, search_name = $2, search_given_kana = $3, search_given_name = $4 WHERE id = $5",
+                )
+                .bind(want.0)
+                .bind(want.1)
+                .bind(want.2)
+                .bind(want.3)
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+            }
+        }
+        crate::consultations::refresh_person_keys(&mut w.tx).await?;
+        sqlx::query(
+            "INSERT INTO store_meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(META_KEY)
+        .bind(version)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await
+    }
+
     /// The prefecture code of the actor's center (where a typed municipality name is looked
     /// for first).
     pub async fn home_prefecture(&self, actor: &Actor) -> Result<Option<String>> {

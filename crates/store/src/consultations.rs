@@ -452,6 +452,35 @@ fn person_keys(name: &str, kana: Option<&str>) -> (String, String) {
     )
 }
 
+/// Recomputes every named person's keys ([`person_keys`]) where they differ (start-up, see
+/// `Store::ensure_search_keys`).
+pub(crate) async fn refresh_person_keys(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, name, name_kana, search_name, search_kana FROM persons WHERE anonymous = 0 AND name IS NOT NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, name, kana, search_name, search_kana) in rows {
+        let (n, k) = person_keys(&name, kana.as_deref());
+        if (Some(&n), Some(&k)) != (search_name.as_ref(), search_kana.as_ref()) {
+            sqlx::query("UPDATE persons SET search_name = $1, search_kana = $2 WHERE id = $3")
+                .bind(n)
+                .bind(k)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// The earliest named person of the center with these keys (one person is one person: a
 /// later call about them links to the same record, so 実人数 counts them once).
 async fn same_person_in(

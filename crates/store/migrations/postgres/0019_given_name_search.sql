@@ -9,7 +9,8 @@ ALTER TABLE children ADD COLUMN search_given_name TEXT NOT NULL DEFAULT '';
 -- key is the reading without spaces. search_name is the normalised family name followed by
 -- the normalised given name; its tail as long as the given name (without spaces) is the
 -- given name's key. Both equal what the store computes for names whose characters NFKC does
--- not merge or split (kanji, kana, full-width letters); every later write recomputes them.
+-- not merge or split (kanji, kana, full-width letters); the store's start-up then recomputes
+-- every key in Rust once (store_meta search_key_version), and every write keeps them.
 UPDATE children SET
     search_given_kana = REPLACE(given_name_kana, ' ', ''),
     search_given_name = SUBSTR(search_name,
@@ -20,8 +21,9 @@ CREATE INDEX children_given_name ON children(center_id, search_given_name text_p
 
 -- One unregistered person is one person: within a center a named person whose normalised
 -- name and reading match an existing one is that person (store::consultations). The keys are
--- NULL for anonymous persons, who never match. Existing rows get the same keys as far as SQL
--- can compute them (spaces removed; the reading is already normalised katakana); existing
+-- NULL for anonymous persons, who never match. Existing rows get the keys as far as SQL can
+-- compute them (spaces removed; the reading is already normalised katakana) and exactly at
+-- the store's next start-up (width, hiragana/katakana, variant kanji); existing
 -- duplicates are not merged here, as a migration cannot ask whether two records are one
 -- person — new consultations link to the earliest of them.
 ALTER TABLE persons ADD COLUMN search_name TEXT;

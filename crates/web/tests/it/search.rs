@@ -499,3 +499,178 @@ async fn three_calls_about_one_unregistered_person_count_once() {
         assert_eq!((fy.total, fy.distinct_people), (7, 3), "{backend}");
     }
 }
+
+/// A fresh, empty database URL for `backend` (and the directory holding a SQLite file).
+async fn empty_database(backend: &str) -> (String, Option<tempfile::TempDir>) {
+    use sqlx::any::AnyPoolOptions;
+    match backend {
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
+            (url, Some(dir))
+        }
+        _ => {
+            let base = std::env::var("TSUNAGU_TEST_DATABASE_URL").unwrap();
+            let name = format!("tsunagu_t_search_{}", std::process::id());
+            let pool = AnyPoolOptions::new().connect(&base).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query(&format!(
+                "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
+            ))
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+            let (head, tail) = base.split_at(base.rfind('/').unwrap());
+            let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
+            (format!("{head}/{name}{query}"), None)
+        }
+    }
+}
+
+#[tokio::test]
+async fn migration_0019_fills_the_new_keys_of_existing_rows() {
+    use sqlx::any::AnyPoolOptions;
+    use std::borrow::Cow;
+    sqlx::any::install_default_drivers();
+    let key = domain::kana::normalize_for_search;
+    for backend in backends() {
+        let (url, _dir) = empty_database(backend).await;
+        let dir = format!(
+            "{}/../store/migrations/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            if backend == "sqlite" {
+                "sqlite"
+            } else {
+                "postgres"
+            }
+        );
+        let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(&dir))
+            .await
+            .unwrap();
+        before.migrations = Cow::Owned(
+            before
+                .migrations
+                .iter()
+                .filter(|m| m.version < 19)
+                .cloned()
+                .collect(),
+        );
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap();
+        before.run(&pool).await.unwrap();
+        let now = "2026-11-20T01:00:00Z";
+        sqlx::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ('c1', 'k', '架空センター', '390003', $1)")
+            .bind(now)
+            .execute(&pool)
+            .await
+            .unwrap();
+        // (id, family, given, family kana, given kana) as the store wrote them before 0019.
+        let children = [
+            ("a", "山田", "花子", "ヤマダ", "ハナコ"),
+            ("b", "髙橋", "ゆう こ", "タカハシ", "ユウ コ"),
+            ("c", "Smith", "Mary", "スミス", "メアリー"),
+        ];
+        for (id, fam, given, fk, gk) in children {
+            sqlx::query(
+                "INSERT INTO children (id, center_id, family_name, given_name, family_name_kana, given_name_kana, \
+                 search_kana, search_name, birth_date, sex, municipality_code, care_setting, status, status_since, \
+                 uses_no_welfare, version, created_at, updated_at) \
+                 VALUES ($1, 'c1', $2, $3, $4, $5, $6, $7, '2022-05-01', 'female', '392014', \
+                 'at_home', 'active', '2022-05-01', 0, 1, $8, $8)",
+            )
+            .bind(id)
+            .bind(fam)
+            .bind(given)
+            .bind(fk)
+            .bind(gk)
+            .bind(key(&format!("{fk}{gk}")))
+            .bind(key(&format!("{fam}{given}")))
+            .bind(now)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        for (id, name, kana, anonymous) in [
+            ("p1", Some("大野 まり"), Some("オオノ マリ"), 0),
+            ("p2", Some("大野まり"), None, 0),
+            ("p3", None, None, 1),
+        ] {
+            sqlx::query("INSERT INTO persons (id, center_id, name, name_kana, anonymous, created_at) VALUES ($1, 'c1', $2, $3, $4, $5)")
+                .bind(id)
+                .bind(name)
+                .bind(kana)
+                .bind(anonymous)
+                .bind(now)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        // 0019 itself fills the children's keys exactly for these names.
+        sqlx::migrate::Migrator::new(std::path::Path::new(&dir))
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        let keys_of = |pool: sqlx::AnyPool| async move {
+            let rows: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT id, search_given_kana, search_given_name FROM children ORDER BY id",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            rows
+        };
+        let want: Vec<(String, String, String)> = children
+            .iter()
+            .map(|(id, _, given, _, gk)| (id.to_string(), key(gk), key(given)))
+            .collect();
+        assert_eq!(
+            keys_of(pool.clone()).await,
+            want,
+            "{backend}: filled by 0019"
+        );
+        pool.close().await;
+
+        // The product's start-up makes every key exact (the persons' names were only
+        // stripped of spaces by SQL).
+        let store = store::Store::connect(&url).await.unwrap();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap();
+        assert_eq!(
+            keys_of(pool.clone()).await,
+            want,
+            "{backend}: after start-up"
+        );
+        let persons: Vec<(String, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT id, search_name, search_kana FROM persons ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            persons,
+            vec![
+                (
+                    "p1".into(),
+                    Some(key("大野 まり")),
+                    Some(key("オオノ マリ"))
+                ),
+                ("p2".into(), Some(key("大野まり")), Some(String::new())),
+                ("p3".into(), None, None),
+            ],
+            "{backend}"
+        );
+        pool.close().await;
+        store.close().await;
+    }
+}
