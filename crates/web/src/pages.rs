@@ -1352,7 +1352,7 @@ pub struct SamePersonOffer {
 }
 
 /// The offer for what the intake form holds: only for a new unregistered person with a name.
-/// The read is audited (`person.match`) before anything about the person is shown.
+/// The read is audited (`consultation.same_person`) before anything about the person is shown.
 async fn same_person_offer(
     state: &AppState,
     a: &Authed,
@@ -1375,7 +1375,7 @@ async fn same_person_offer(
             Some(a.actor()),
             state.clock.now(),
             store::audit::AuditEntry {
-                action: "person.match",
+                action: "consultation.same_person",
                 entity: "person",
                 entity_id: Some(&m.id),
                 detail: String::new(),
