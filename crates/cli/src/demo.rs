@@ -460,6 +460,7 @@ pub async fn load(
                             format!("{} 様", pick(&mut rng, FAMILY).0)
                         },
                         name_kana: String::new(),
+                        distinct: false,
                     }),
                 )
             } else {

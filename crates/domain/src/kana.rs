@@ -93,6 +93,11 @@ fn search_step(s: &str) -> String {
         .collect()
 }
 
+/// Version of [`normalize_for_search`]'s rules. Stored search keys made under another version
+/// are recomputed at start-up (store: `ensure_search_keys`); bump it with any change of the
+/// rules (e.g. a new variant kanji fold), so old keys cannot silently stop matching.
+pub const SEARCH_KEY_VERSION: u32 = 1;
+
 /// Normalises text into a search key (検索キー): NFKC (half-width katakana → full-width,
 /// full-width ASCII → ASCII), hiragana → katakana, ASCII lowercased, all whitespace (incl.
 /// U+3000 全角スペース) and variation selectors removed, and common variant kanji folded

@@ -321,6 +321,129 @@ impl MunicipalityCode {
     }
 }
 
+/// The municipalities and wards a typed name denotes: an exact match (after
+/// [`crate::kana::normalize_for_search`]: width, spaces, hiragana/katakana) of the name
+/// (「府中市」), the reading (「ふちゅうし」), the full name (「東京都府中市」) or, for a ward, the
+/// city and ward (「札幌市中央区」). Prefectures are not places a person lives in and never match.
+/// In code order.
+pub fn find_by_name(raw: &str) -> Vec<&'static LocalGov> {
+    let key = crate::kana::normalize_for_search(raw);
+    if key.is_empty() {
+        return Vec::new();
+    }
+    NAME_KEYS
+        .iter()
+        .filter(|(_, keys)| keys.contains(&key))
+        .filter_map(|(i, _)| ALL.get(*i))
+        .collect()
+}
+
+/// Search keys per municipality/ward (index into `ALL`, keys), built once.
+static NAME_KEYS: LazyLock<Vec<(usize, Vec<String>)>> = LazyLock::new(|| {
+    use crate::kana::normalize_for_search as key;
+    ALL.iter()
+        .enumerate()
+        .filter(|(_, g)| g.kind != LocalGovKind::Prefecture)
+        .map(|(i, g)| {
+            let mut keys = vec![key(&g.name), key(&g.name_kana)];
+            if let Some(full) = full_name(&g.code) {
+                keys.push(key(&full));
+                // 「札幌市中央区」: the full name without its prefecture.
+                if let Some(pref) = prefecture_code_of(&g.code).and_then(|p| lookup(&p)) {
+                    if let Some(rest) = full.strip_prefix(pref.name.as_str()) {
+                        keys.push(key(rest));
+                    }
+                }
+            }
+            keys.dedup();
+            (i, keys)
+        })
+        .collect()
+});
+
+/// True when `raw` is meant as a code (digits only, full-width accepted) rather than a name.
+fn looks_like_code(raw: &str) -> bool {
+    let t = raw.trim();
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+}
+
+impl MunicipalityCode {
+    /// Parses what a person typed into a municipality field: the six-digit code (as
+    /// [`MunicipalityCode::parse`]) or a name ([`find_by_name`]).
+    ///
+    /// A name that several places share (府中市: 東京都 and 広島県; 伊達市: 北海道 and 福島県) is
+    /// taken without asking only when exactly one of them lies in `home_prefecture` (the
+    /// center's prefecture code): staff type the places of their own area, the field's
+    /// suggestions are that prefecture's, and the saved record shows the full name with its
+    /// prefecture, so a wrong pick is visible at once. Otherwise it is refused with
+    /// `"ambiguous_municipality"`, the message listing every candidate with its code to choose
+    /// from. A name matching nothing is refused with `"unknown_municipality"`.
+    pub fn resolve(
+        field: &str,
+        raw: &str,
+        home_prefecture: Option<&str>,
+    ) -> Result<Self, FieldError> {
+        if raw.trim().is_empty() || looks_like_code(raw) {
+            return Self::parse(field, raw);
+        }
+        let found = find_by_name(raw);
+        let home: Vec<&LocalGov> = match home_prefecture {
+            Some(p) => found
+                .iter()
+                .copied()
+                .filter(|g| prefecture_code_of(&g.code).as_deref() == Some(p))
+                .collect(),
+            None => Vec::new(),
+        };
+        match (found.as_slice(), home.as_slice()) {
+            ([one], _) | (_, [one]) => Ok(MunicipalityCode(one.code.clone())),
+            ([], _) => Err(FieldError::new(
+                field,
+                "unknown_municipality",
+                format!(
+                    "「{}」に該当する市町村がありません。市町村名（例：高知市）か6桁の{}を入力してください",
+                    raw.trim(),
+                    label_ja(field)
+                ),
+                format!(
+                    "No municipality is called \"{}\". Enter a municipality name (e.g. 高知市) or the 6-digit code.",
+                    raw.trim()
+                ),
+            )),
+            (many, _) => {
+                let list = |sep: &str| {
+                    many.iter()
+                        .map(|g| {
+                            format!(
+                                "{}（{}）",
+                                full_name(&g.code).unwrap_or_else(|| g.name.clone()),
+                                g.code
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(sep)
+                };
+                Err(FieldError::new(
+                    field,
+                    "ambiguous_municipality",
+                    format!(
+                        "「{}」は複数あります：{}。どれかを選ぶか、6桁のコードを入力してください",
+                        raw.trim(),
+                        list("、")
+                    ),
+                    format!(
+                        "Several municipalities are called \"{}\": {}. Choose one or enter its 6-digit code.",
+                        raw.trim(),
+                        list(", ")
+                    ),
+                ))
+            }
+        }
+    }
+}
+
 impl TryFrom<String> for MunicipalityCode {
     type Error = FieldError;
     fn try_from(s: String) -> Result<Self, FieldError> {
@@ -404,6 +527,46 @@ mod tests {
         assert_eq!(compute_check_digit("39201"), Some(4));
         assert_eq!(compute_check_digit("3920"), None);
         assert!(!check_digit_ok("39201４"));
+    }
+
+    #[test]
+    fn resolve_names_and_codes() {
+        let r = |raw: &str, home: Option<&str>| {
+            MunicipalityCode::resolve("municipality_code", raw, home)
+                .map(|c| c.as_str().to_string())
+                .map_err(|e| e.code)
+        };
+        assert_eq!(r("高知市", None), Ok("392014".into()));
+        assert_eq!(r(" こうちし ", None), Ok("392014".into()));
+        assert_eq!(r("高知県 高知市", None), Ok("392014".into()));
+        assert_eq!(r("３９２０１４", None), Ok("392014".into()));
+        let setagaya = r("世田谷区", None);
+        assert!(
+            setagaya.as_ref().is_ok_and(|c| c.starts_with("13")),
+            "{setagaya:?}"
+        );
+        assert_eq!(r("札幌市中央区", None), Ok("011011".into()));
+        assert_eq!(r("架空市", None), Err("unknown_municipality"));
+        assert_eq!(r("39201", None), Err("format"));
+        assert_eq!(r("", None), Err("required"));
+        // 府中市 is in Tokyo and Hiroshima: refused from Kochi, listing both.
+        let e = MunicipalityCode::resolve("municipality_code", "府中市", Some("390003")).err();
+        assert_eq!(e.as_ref().map(|e| e.code), Some("ambiguous_municipality"));
+        let ja = e.map(|e| e.ja).unwrap_or_default();
+        assert!(
+            ja.contains("東京都府中市") && ja.contains("広島県府中市"),
+            "{ja}"
+        );
+        assert_eq!(find_by_name("伊達市").len(), 2);
+        assert_eq!(r("伊達市", None), Err("ambiguous_municipality"));
+        // …and taken from a Tokyo center, where exactly one of them is.
+        let tokyo = prefecture_code_of("131016");
+        let fuchu = r("府中市", tokyo.as_deref());
+        assert!(
+            fuchu.as_ref().is_ok_and(|c| c.starts_with("13")),
+            "{fuchu:?}"
+        );
+        assert!(find_by_name("東京都").is_empty());
     }
 
     #[test]

@@ -128,6 +128,14 @@ impl ChildDraft {
     fn search_name(&self) -> String {
         normalize_for_search(&format!("{}{}", self.family_name, self.given_name))
     }
+    /// Search key over the given name's フリガナ (「こはる」 finds 〇〇 こはる).
+    fn search_given_kana(&self) -> String {
+        normalize_for_search(self.given_name_kana.as_str())
+    }
+    /// Search key over the given name (「花子」 finds 山田 花子).
+    fn search_given_name(&self) -> String {
+        normalize_for_search(&self.given_name)
+    }
 }
 
 /// A stored guardian.
@@ -195,7 +203,14 @@ fn opt_id(raw: &str) -> Option<String> {
 
 impl ChildForm {
     /// Parse every field, collecting all errors so the form can show each one inline.
-    pub fn parse(&self, today: NaiveDate) -> std::result::Result<ChildDraft, ValidationErrors> {
+    /// `home_prefecture` is the center's prefecture code: a municipality typed by a name that
+    /// several places share is taken when exactly one of them is there
+    /// ([`MunicipalityCode::resolve`]).
+    pub fn parse(
+        &self,
+        today: NaiveDate,
+        home_prefecture: Option<&str>,
+    ) -> std::result::Result<ChildDraft, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let family_name = e.check(required_line(
             "family_name",
@@ -215,9 +230,10 @@ impl ChildForm {
             today,
         ));
         let sex = parse_enum(&mut e, "sex", &self.sex, Some(Sex::Unknown), Sex::parse);
-        let municipality = e.check(MunicipalityCode::parse(
+        let municipality = e.check(MunicipalityCode::resolve(
             "municipality_code",
             &self.municipality_code,
+            home_prefecture,
         ));
         let address = e.check(optional_line(
             "address",
@@ -537,7 +553,8 @@ pub enum ChildAccess {
 }
 
 /// Binds a child's editable columns in the order the INSERT and UPDATE statements list them
-/// (family_name … notes), so the two statements cannot drift apart.
+/// (family_name … notes, the search keys after the names), so the two statements cannot
+/// drift apart.
 trait BindChild<'q> {
     fn bind_child(self, d: &'q ChildDraft) -> Self;
 }
@@ -550,6 +567,8 @@ impl<'q> BindChild<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArgum
             .bind(d.given_name_kana.as_str())
             .bind(d.search_kana())
             .bind(d.search_name())
+            .bind(d.search_given_kana())
+            .bind(d.search_given_name())
             .bind(d.birth_date.to_string())
             .bind(d.sex.code())
             .bind(d.municipality.as_str())
@@ -595,7 +614,8 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let today = now.with_timezone(&domain::dates::jst()).date_naive();
-        let draft = form.parse(today)?;
+        let home = self.home_prefecture(actor).await?;
+        let draft = form.parse(today, home.as_deref())?;
         let mut w = self.begin_write().await?;
         self.check_references(&mut w.tx, actor, &draft).await?;
         if !confirm_duplicate {
@@ -608,9 +628,10 @@ impl Store {
         let now_s = ts(now);
         sqlx::query(
             "INSERT INTO children (id, center_id, family_name, given_name, family_name_kana, given_name_kana, search_kana, search_name, \
+             search_given_kana, search_given_name, \
              birth_date, sex, municipality_code, address, phone, care_setting, discharged_on, primary_hospital_id, primary_doctor, school_id, \
              status, status_since, uses_no_welfare, notes, version, created_at, updated_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,1,$23,$23)",
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,1,$25,$25)",
         )
         .bind(&id)
         .bind(&actor.center_id)
@@ -664,10 +685,11 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let today = now.with_timezone(&domain::dates::jst()).date_naive();
+        let home = self.home_prefecture(actor).await?;
         let mut w = self.begin_write().await?;
         // Scope before validation: an out-of-scope caller learns nothing about the record.
         let version = self.scoped_child_version(&mut w.tx, actor, id).await?;
-        let draft = form.parse(today)?;
+        let draft = form.parse(today, home.as_deref())?;
         if expected_version.is_some_and(|v| v != version) {
             return Err(StoreError::Conflict(
                 "the record was changed by someone else".into(),
@@ -676,9 +698,10 @@ impl Store {
         self.check_references(&mut w.tx, actor, &draft).await?;
         sqlx::query(
             "UPDATE children SET family_name=$1, given_name=$2, family_name_kana=$3, given_name_kana=$4, search_kana=$5, search_name=$6, \
-             birth_date=$7, sex=$8, municipality_code=$9, address=$10, phone=$11, care_setting=$12, discharged_on=$13, primary_hospital_id=$14, \
-             primary_doctor=$15, school_id=$16, status=$17, status_since=$18, uses_no_welfare=$19, notes=$20, version=version+1, updated_at=$21 \
-             WHERE id=$22",
+             search_given_kana=$7, search_given_name=$8, \
+             birth_date=$9, sex=$10, municipality_code=$11, address=$12, phone=$13, care_setting=$14, discharged_on=$15, primary_hospital_id=$16, \
+             primary_doctor=$17, school_id=$18, status=$19, status_since=$20, uses_no_welfare=$21, notes=$22, version=version+1, updated_at=$23 \
+             WHERE id=$24",
         )
         .bind_child(&draft)
         .bind(ts(now))
@@ -820,6 +843,82 @@ impl Store {
         Ok(())
     }
 
+    /// Recomputes stored search keys (children's four, unregistered persons' two) when they
+    /// were made under other normalisation rules than this build's
+    /// ([`domain::kana::SEARCH_KEY_VERSION`]) or never made by Rust: migration 0019 fills the
+    /// new keys as far as SQL can (spaces, the reading's katakana), and this makes them exact
+    /// (width, hiragana/katakana, variant kanji) once. Only rows whose keys differ are
+    /// written. Runs at start-up.
+    pub(crate) async fn ensure_search_keys(&self) -> Result<()> {
+        const META_KEY: &str = "search_key_version";
+        let version = domain::kana::SEARCH_KEY_VERSION.to_string();
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = $1")
+                .bind(META_KEY)
+                .fetch_optional(self.pool())
+                .await?;
+        if stored.as_deref() == Some(version.as_str()) {
+            return Ok(());
+        }
+        let mut w = self.begin_write().await?;
+        type KeyRow = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
+        let rows: Vec<KeyRow> = sqlx::query_as(
+            "SELECT id, family_name, given_name, family_name_kana, given_name_kana, \
+             search_kana, search_name, search_given_kana, search_given_name FROM children",
+        )
+        .fetch_all(&mut *w.tx)
+        .await?;
+        for (id, fam, given, fam_k, given_k, kana, name, given_kana, given_name) in rows {
+            let want = (
+                normalize_for_search(&format!("{fam_k}{given_k}")),
+                normalize_for_search(&format!("{fam}{given}")),
+                normalize_for_search(&given_k),
+                normalize_for_search(&given),
+            );
+            if want != (kana, name, given_kana, given_name) {
+                sqlx::query(
+                    "UPDATE children SET search_kana = $1, search_name = $2, search_given_kana = $3, search_given_name = $4 WHERE id = $5",
+                )
+                .bind(want.0)
+                .bind(want.1)
+                .bind(want.2)
+                .bind(want.3)
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+            }
+        }
+        crate::consultations::refresh_person_keys(&mut w.tx).await?;
+        sqlx::query(
+            "INSERT INTO store_meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(META_KEY)
+        .bind(version)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await
+    }
+
+    /// The prefecture code of the actor's center (where a typed municipality name is looked
+    /// for first).
+    pub async fn home_prefecture(&self, actor: &Actor) -> Result<Option<String>> {
+        Ok(self
+            .center(&actor.center_id)
+            .await?
+            .and_then(|c| domain::municipality::prefecture_code_of(&c.jurisdiction_code)))
+    }
+
     /// Search the actor's children. Keyset-paginated by (kana, id) so deep pages stay fast.
     pub async fn search_children(
         &self,
@@ -861,9 +960,15 @@ impl Store {
             let lo = binds.len();
             binds.push(format!("{key}\u{10FFFF}"));
             let hi = binds.len();
+            // Four keys, each a prefix range over its own (center, key, id) index: the whole
+            // reading and the whole name (family name first, so 「やまだはなこ」 and 「山田 花子」
+            // match; spaces are not part of a key) and the given name's reading and the given
+            // name alone (「はなこ」, 「ハナコ」, 「花子」).
             sql.push_str(&format!(
                 " AND ((c.search_kana {ge} ${lo} AND c.search_kana {lt} ${hi}) \
-                 OR (c.search_name {ge} ${lo} AND c.search_name {lt} ${hi}))"
+                 OR (c.search_name {ge} ${lo} AND c.search_name {lt} ${hi}) \
+                 OR (c.search_given_kana {ge} ${lo} AND c.search_given_kana {lt} ${hi}) \
+                 OR (c.search_given_name {ge} ${lo} AND c.search_given_name {lt} ${hi}))"
             ));
         }
         if !q.municipality.trim().is_empty() {

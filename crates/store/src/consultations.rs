@@ -2,7 +2,7 @@
 
 use chrono::TimeZone as _;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::kana::KanaName;
+use domain::kana::{normalize_for_search, KanaName};
 use domain::text::{optional_line, optional_text, required_line};
 use domain::vocab::{VocabCode, VocabKind};
 use domain::{FieldError, ValidationErrors};
@@ -21,6 +21,9 @@ pub struct PersonForm {
     pub name_kana: String,
     /// 匿名: the caller did not give a name.
     pub anonymous: bool,
+    /// A different person from an earlier one of the same name and reading: record a new
+    /// person instead of linking to that one (the intake's 「別の方です」).
+    pub distinct: bool,
 }
 
 /// A consultation as typed by the user or sent to the API (unparsed).
@@ -68,6 +71,8 @@ struct ConsultationDraft {
     child_id: Option<String>,
     person_id: Option<String>,
     person: Option<(Option<String>, Option<String>, bool)>,
+    /// See [`PersonForm::distinct`].
+    person_distinct: bool,
     topics: Vec<VocabCode>,
     summary: String,
     response: Option<String>,
@@ -126,9 +131,16 @@ impl ConsultationForm {
         ));
         let child_id = non_empty(&self.child_id);
         let person_id = non_empty(&self.person_id);
+        let person_distinct = self.person.as_ref().is_some_and(|p| p.distinct);
         let person = match &self.person {
             Some(p) if p.anonymous => Some((None, None, true)),
-            Some(p) if p != &PersonForm::default() => {
+            Some(p)
+                if p != &PersonForm::default()
+                    && p != &(PersonForm {
+                        distinct: true,
+                        ..Default::default()
+                    }) =>
+            {
                 let name = e.check(required_line(
                     "person.name",
                     &p.name,
@@ -230,6 +242,7 @@ impl ConsultationForm {
                 child_id,
                 person_id,
                 person,
+                person_distinct,
                 topics,
                 summary,
                 response,
@@ -253,6 +266,31 @@ fn required_line_multi(field: &str, raw: &str) -> std::result::Result<String, Fi
         Some(s) => Ok(s),
         None => required_line(field, raw, domain::text::MAX_TEXT),
     }
+}
+
+/// What [`Store::record_consultation_linked`] wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recorded {
+    /// The new consultation's id.
+    pub id: String,
+    /// The unregistered person it is about, if any.
+    pub person_id: Option<String>,
+    /// True when that person is an earlier record of the same person (same normalised name
+    /// and reading in the center), not one created now.
+    pub person_linked: bool,
+}
+
+/// An earlier unregistered person the intake offers as "the same person?".
+#[derive(Clone, Debug, Serialize)]
+pub struct PersonMatch {
+    /// Person id.
+    pub id: String,
+    /// 氏名 as first recorded.
+    pub name: String,
+    /// フリガナ as first recorded.
+    pub name_kana: Option<String>,
+    /// Day (JST, YYYY-MM-DD) of the latest consultation about them in the actor's reach.
+    pub last_on: Option<String>,
 }
 
 /// One consultation as listed and returned by the API.
@@ -404,30 +442,101 @@ fn jst_day_start(day: chrono::NaiveDate) -> String {
     }
 }
 
-/// The person a consultation is about: the existing one it names, or one created now from the
-/// form's inline person (inside the caller's transaction).
+/// The search keys that make two unregistered persons one (name, reading): each normalised
+/// ([`normalize_for_search`]: width, spaces, hiragana/katakana, variant kanji), the reading
+/// empty when none was given.
+fn person_keys(name: &str, kana: Option<&str>) -> (String, String) {
+    (
+        normalize_for_search(name),
+        normalize_for_search(kana.unwrap_or_default()),
+    )
+}
+
+/// Recomputes every named person's keys ([`person_keys`]) where they differ (start-up, see
+/// `Store::ensure_search_keys`).
+pub(crate) async fn refresh_person_keys(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, name, name_kana, search_name, search_kana FROM persons WHERE anonymous = 0 AND name IS NOT NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, name, kana, search_name, search_kana) in rows {
+        let (n, k) = person_keys(&name, kana.as_deref());
+        if (Some(&n), Some(&k)) != (search_name.as_ref(), search_kana.as_ref()) {
+            sqlx::query("UPDATE persons SET search_name = $1, search_kana = $2 WHERE id = $3")
+                .bind(n)
+                .bind(k)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The earliest named person of the center with these keys (one person is one person: a
+/// later call about them links to the same record, so 実人数 counts them once).
+async fn same_person_in(
+    conn: &mut sqlx::AnyConnection,
+    center_id: &str,
+    keys: &(String, String),
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM persons WHERE center_id = $1 AND anonymous = 0 AND search_name = $2 AND search_kana = $3 \
+         ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(center_id)
+    .bind(&keys.0)
+    .bind(&keys.1)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The person a consultation is about (and whether an earlier person was linked): the
+/// existing one it names; for an inline named person, the center's person with the same
+/// normalised name and reading unless the form says it is a different one; otherwise one
+/// created now (inside the caller's transaction, so two calls cannot both create it).
 async fn subject_person(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: &Actor,
     d: &ConsultationDraft,
     now: DateTime<Utc>,
-) -> Result<Option<String>> {
+) -> Result<(Option<String>, bool)> {
     Ok(match (&d.person_id, &d.person) {
-        (Some(p), _) => Some(p.clone()),
+        (Some(p), _) => (Some(p.clone()), false),
         (None, Some((name, kana, anonymous))) => {
+            let keys = match name {
+                Some(n) if !*anonymous => Some(person_keys(n, kana.as_deref())),
+                _ => None,
+            };
+            if let Some(k) = keys.as_ref().filter(|_| !d.person_distinct) {
+                if let Some(found) = same_person_in(tx, &actor.center_id, k).await? {
+                    return Ok((Some(found), true));
+                }
+            }
             let pid = new_id();
-            sqlx::query("INSERT INTO persons (id, center_id, name, name_kana, anonymous, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
+            sqlx::query("INSERT INTO persons (id, center_id, name, name_kana, anonymous, created_at, search_name, search_kana) \
+                         VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")
                 .bind(&pid)
                 .bind(&actor.center_id)
                 .bind(name)
                 .bind(kana)
                 .bind(i64::from(*anonymous))
                 .bind(ts(now))
+                .bind(keys.as_ref().map(|k| k.0.clone()))
+                .bind(keys.as_ref().map(|k| k.1.clone()))
                 .execute(&mut **tx)
                 .await?;
-            Some(pid)
+            (Some(pid), false)
         }
-        (None, None) => None,
+        (None, None) => (None, false),
     })
 }
 
@@ -578,20 +687,32 @@ pub struct ConsultationRecord {
 
 impl Store {
     /// Record a consultation (the intake form's one submit). Creates the lightweight person
-    /// record when one is given inline, all in one transaction.
+    /// record when one is given inline, all in one transaction. Returns the new id.
     pub async fn record_consultation(
         &self,
         actor: &Actor,
         form: &ConsultationForm,
         now: DateTime<Utc>,
     ) -> Result<String> {
+        Ok(self.record_consultation_linked(actor, form, now).await?.id)
+    }
+
+    /// [`Store::record_consultation`], also saying whether an inline unregistered person was
+    /// linked to an earlier record of the same person (same normalised name and reading in
+    /// the center) instead of creating a new one.
+    pub async fn record_consultation_linked(
+        &self,
+        actor: &Actor,
+        form: &ConsultationForm,
+        now: DateTime<Utc>,
+    ) -> Result<Recorded> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
         let d = form.parse(now)?;
         let mut w = self.begin_write().await?;
         let municipality = self.check_consultation_refs(&mut w.tx, actor, &d).await?;
-        let person_id = subject_person(&mut w.tx, actor, &d, now).await?;
+        let (person_id, person_linked) = subject_person(&mut w.tx, actor, &d, now).await?;
         let id = new_id();
         let staff = d.staff_id.clone().unwrap_or_else(|| actor.user_id.clone());
         let assignee = d
@@ -640,16 +761,20 @@ impl Store {
                 action: "consultation.create",
                 entity: "consultation",
                 entity_id: Some(&id),
-                detail: d
-                    .child_id
-                    .as_ref()
-                    .map(|c| format!("child={c}"))
-                    .unwrap_or_default(),
+                detail: match (&d.child_id, &person_id) {
+                    (Some(c), _) => format!("child={c}"),
+                    (None, Some(p)) if person_linked => format!("person={p} linked"),
+                    _ => String::new(),
+                },
             },
         )
         .await?;
         w.commit().await?;
-        Ok(id)
+        Ok(Recorded {
+            id,
+            person_id,
+            person_linked,
+        })
     }
 
     /// Check the child, person and staff a consultation refers to are in the actor's reach;
@@ -927,7 +1052,7 @@ impl Store {
             ));
         }
         let municipality = self.check_consultation_refs(&mut w.tx, actor, &d).await?;
-        let person_id = subject_person(&mut w.tx, actor, &d, now).await?;
+        let (person_id, _) = subject_person(&mut w.tx, actor, &d, now).await?;
         let staff = d.staff_id.clone().unwrap_or_else(|| actor.user_id.clone());
         let assignee = d
             .followup_assignee_id
@@ -1168,6 +1293,53 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         self.attach_topics(&mut items).await?;
         Ok(items)
+    }
+
+    /// The center's earlier unregistered person with the same normalised name and reading, if
+    /// any (the intake's 「同じ方ですか？」). The caller audits the read before showing it.
+    pub async fn same_person(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kana: &str,
+    ) -> Result<Option<PersonMatch>> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        if name.trim().is_empty() {
+            return Ok(None);
+        }
+        // A reading that is not kana cannot be stored, so nothing has it.
+        let kana = if kana.trim().is_empty() {
+            None
+        } else {
+            match KanaName::parse("person.name_kana", kana) {
+                Ok(k) => Some(k.as_str().to_string()),
+                Err(_) => return Ok(None),
+            }
+        };
+        let keys = person_keys(name, kana.as_deref());
+        let mut conn = self.pool().acquire().await?;
+        let Some(id) = same_person_in(&mut conn, &actor.center_id, &keys).await? else {
+            return Ok(None);
+        };
+        let mut binds = vec![id.clone()];
+        let scope = consultation_scope(actor, &mut binds)?;
+        let sql = format!(
+            "SELECT p.name, p.name_kana, (SELECT MAX(k.occurred_on) FROM consultations k WHERE k.person_id = p.id AND {scope}) \
+             FROM persons p WHERE p.id = $1"
+        );
+        let mut q = sqlx::query_as::<_, (Option<String>, Option<String>, Option<String>)>(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let row = q.fetch_optional(&mut *conn).await?;
+        Ok(row.map(|(name, name_kana, last_on)| PersonMatch {
+            id,
+            name: name.unwrap_or_default(),
+            name_kana,
+            last_on,
+        }))
     }
 
     /// Search unregistered persons by name/kana for the intake form.

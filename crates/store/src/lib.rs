@@ -186,6 +186,7 @@ impl Store {
         };
         store.ensure_consultation_stats().await?;
         store.ensure_power_estimates().await?;
+        store.ensure_search_keys().await?;
         Ok(store)
     }
 

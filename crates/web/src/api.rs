@@ -260,17 +260,30 @@ pub async fn create_consultation(
 ) -> ApiResult {
     let m = json_object(&a, &body)?;
     let form: store::consultations::ConsultationForm = from_object(&a, m)?;
-    let id = state
+    let rec = state
         .store
-        .record_consultation(a.actor(), &form, state.clock.now())
+        .record_consultation_linked(a.actor(), &form, state.clock.now())
         .await
         .map_err(|e| a.err(e))?;
     let c = state
         .store
-        .get_consultation(a.actor(), &id)
+        .get_consultation(a.actor(), &rec.id)
         .await
         .map_err(|e| a.err(e))?;
-    Ok((StatusCode::CREATED, Json(c)).into_response())
+    // The record plus whether its unregistered person is an earlier one (same normalised
+    // name and reading in the center) rather than one created now: the caller learns that
+    // the call was linked without a second request.
+    #[derive(serde::Serialize)]
+    struct Created {
+        #[serde(flatten)]
+        consultation: store::consultations::Consultation,
+        person_linked: bool,
+    }
+    let body = Created {
+        consultation: c,
+        person_linked: rec.person_linked,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// GET /api/v1/consultations/{id} — the record with its follow-up and course (audited view).

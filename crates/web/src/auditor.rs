@@ -58,6 +58,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "consultation.create",
     "consultation.update",
     "consultation.followup_done",
+    "consultation.same_person",
     "organization.create",
     "coordinator.create",
     "coordinator.update",

@@ -219,6 +219,7 @@ fn form_of(c: &Consultation) -> IntakeHtmlForm {
         person_id: c.person_id.clone().unwrap_or_default(),
         person_name: String::new(),
         person_kana: String::new(),
+        person_distinct: String::new(),
         topics: c.topics.clone(),
         summary: c.summary.clone(),
         response: c.response.clone().unwrap_or_default(),

@@ -91,7 +91,7 @@ pub fn document() -> Value {
                 "get": {
                     "operationId": "listChildren", "summary": "Search children (keyset paginated)",
                     "parameters": [
-                        q("q", "string", "name or kana prefix (hiragana, katakana, half/full width)"),
+                        q("q", "string", "prefix of the family name, the given name or the full name (with or without a space), in kanji or kana (hiragana, katakana, half/full width)"),
                         q("municipality", "string", "municipality code"),
                         q("medical_care", "string", "medical-care item code"),
                         q("no_welfare", "boolean", "only children who use no welfare service"),
@@ -142,7 +142,7 @@ pub fn document() -> Value {
                 "post": {
                     "operationId": "createConsultation", "summary": "Record a consultation",
                     "requestBody": body("ConsultationInput"),
-                    "responses": with_errors(json!({ "201": { "description": "Recorded", "content": { "application/json": { "schema": r("Consultation") } } } }))
+                    "responses": with_errors(json!({ "201": { "description": "Recorded. An unregistered `person` whose normalised name and reading (width, spaces, hiragana/katakana) match an earlier person of the center is linked to that person (`person_linked`: true, `person_id` is theirs) unless `person.distinct` is true", "content": { "application/json": { "schema": { "allOf": [r("Consultation"), { "type": "object", "required": ["person_linked"], "properties": { "person_linked": s("boolean") } }] } } } } }))
                 }
             },
             "/api/v1/consultations/{id}": {
@@ -718,7 +718,7 @@ pub fn document() -> Value {
                 "ChildInput": { "type": "object", "required": ["family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "municipality_code"], "properties": {
                     "family_name": required_str.clone(), "given_name": required_str.clone(), "family_name_kana": required_str.clone(), "given_name_kana": required_str.clone(),
                     "birth_date": { "type": "string", "description": "YYYY-MM-DD" }, "sex": { "type": "string", "enum": ["female", "male", "other", "unknown", ""] },
-                    "municipality_code": { "type": "string", "description": "6-digit 全国地方公共団体コード" }, "address": s("string"), "phone": s("string"),
+                    "municipality_code": { "type": "string", "description": "6-digit 全国地方公共団体コード, or the municipality's name (世田谷区, 高知県高知市, こうちし); a name several places share is taken when exactly one of them is in the center's prefecture, otherwise refused (422, ambiguous_municipality) listing them" }, "address": s("string"), "phone": s("string"),
                     "care_setting": { "type": "string", "enum": ["in_nicu", "hospitalized", "at_home", ""] }, "discharged_on": s("string"),
                     "primary_hospital_id": s("string"), "primary_doctor": s("string"), "school_id": s("string"),
                     "status": { "type": "string", "enum": ["active", "moved_out", "adult_services", "deceased", "closed", ""] }, "status_since": s("string"),
@@ -733,7 +733,8 @@ pub fn document() -> Value {
                     "id": s("string"), "family_name": s("string"), "given_name": s("string"), "family_name_kana": s("string"), "given_name_kana": s("string"),
                     "birth_date": s("string"), "municipality_code": s("string"), "status": s("string"), "uses_no_welfare": s("boolean"), "medical_care": strs.clone() } },
                 "ChildPage": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("ChildSummary") }, "next": nullable_str.clone() } },
-                "Person": { "type": "object", "properties": { "name": s("string"), "name_kana": s("string"), "anonymous": s("boolean") } },
+                "Person": { "type": "object", "properties": { "name": s("string"), "name_kana": s("string"), "anonymous": s("boolean"),
+                    "distinct": { "type": "boolean", "description": "a different person from an earlier one of the same name and reading: record a new person instead of linking" } } },
                 "ConsultationInput": { "type": "object", "required": ["channel", "requester_kind", "topics", "summary"], "properties": {
                     "occurred_at": { "type": "string", "description": "RFC 3339, or YYYY-MM-DDTHH:MM in Japan time; empty = now" },
                     "channel": code(VocabKind::ConsultationChannel), "requester_kind": code(VocabKind::RequesterKind), "requester_name": s("string"), "requester_org": s("string"),

@@ -252,6 +252,23 @@ fn municipality_choices(state_center_juris: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The places a typed municipality name denotes when there are several (code, full name).
+pub(crate) fn municipality_options(typed: &str) -> Vec<(String, String)> {
+    let found = domain::municipality::find_by_name(typed);
+    if found.len() < 2 {
+        return Vec::new();
+    }
+    found
+        .into_iter()
+        .map(|g| {
+            (
+                g.code.clone(),
+                domain::municipality::full_name(&g.code).unwrap_or_else(|| g.name.clone()),
+            )
+        })
+        .collect()
+}
+
 pub(crate) async fn center_municipalities(
     state: &AppState,
     a: &Authed,
@@ -747,6 +764,8 @@ pub struct ChildHtmlForm {
     birth_date: String,
     sex: String,
     municipality_code: String,
+    /// One of the places offered when the typed name was ambiguous (overrides the typed text).
+    municipality_pick: String,
     address: String,
     phone: String,
     care_setting: String,
@@ -817,7 +836,11 @@ impl ChildHtmlForm {
             given_name_kana: self.given_name_kana,
             birth_date: self.birth_date,
             sex: self.sex,
-            municipality_code: self.municipality_code,
+            municipality_code: if self.municipality_pick.trim().is_empty() {
+                self.municipality_code
+            } else {
+                self.municipality_pick
+            },
             address: self.address,
             phone: self.phone,
             care_setting: self.care_setting,
@@ -853,6 +876,9 @@ struct ChildFormPage {
     errors: FormErrors,
     duplicates: Vec<DuplicateCandidate>,
     municipalities: Vec<(String, String)>,
+    /// The places a typed municipality name denotes when it was refused as ambiguous (code,
+    /// full name), offered to choose from.
+    municipality_options: Vec<(String, String)>,
     medical_care: Vec<(String, String)>,
     welfare: Vec<(String, String)>,
     sexes: Vec<(String, String)>,
@@ -922,11 +948,17 @@ async fn child_form_page(
         guardian_rows.push(GuardianForm::default());
     }
     let device_rows = crate::disaster::device_rows(&f.devices);
+    let municipality_options = if errors.has("municipality_code") {
+        municipality_options(&f.municipality_code)
+    } else {
+        Vec::new()
+    };
     Ok(ChildFormPage {
         l: Layout::for_user(a, "/children/new"),
         id,
         version,
         municipalities: center_municipalities(state, a).await?,
+        municipality_options,
         medical_care: choices(VocabKind::MedicalCareItem, lang),
         welfare: choices(VocabKind::WelfareService, lang),
         sexes: Sex::all()
@@ -1238,6 +1270,9 @@ pub struct IntakeHtmlForm {
     pub(crate) person_id: String,
     pub(crate) person_name: String,
     pub(crate) person_kana: String,
+    /// "1": the person typed is not the earlier one of the same name the form offered
+    /// (「別の方です」); a new person is recorded.
+    pub(crate) person_distinct: String,
     pub(crate) topics: Vec<String>,
     pub(crate) summary: String,
     pub(crate) response: String,
@@ -1264,6 +1299,8 @@ struct IntakePage {
     q: String,
     /// Every problem, in the order of the form, each naming its field as labelled.
     summary: Vec<(String, String)>,
+    /// The earlier unregistered person of the same name offered as "the same person?".
+    pm: SamePersonOffer,
 }
 
 /// The intake form's fields in the order it shows them: (error field, id of the input to jump
@@ -1340,6 +1377,97 @@ impl IntakePage {
     }
 }
 
+/// An earlier unregistered person with the name and reading typed on the intake, offered to
+/// link (`intake_person_match.html`, included by the page and answered alone to htmx).
+#[derive(Default)]
+pub struct SamePersonOffer {
+    /// The person's id; empty when there is nothing to offer.
+    pub(crate) id: String,
+    /// 「同じ方ですか？ 〇〇さん（前回 2026-11-02）」
+    pub(crate) question: String,
+    /// The form chose to link to them.
+    pub(crate) linked: bool,
+    /// The form said it is a different person.
+    pub(crate) distinct: bool,
+}
+
+/// The offer for what the intake form holds: only for a new unregistered person with a name.
+/// The read is audited (`consultation.same_person`) before anything about the person is shown.
+async fn same_person_offer(
+    state: &AppState,
+    a: &Authed,
+    name: &str,
+    kana: &str,
+    linked: bool,
+    distinct: bool,
+) -> Result<SamePersonOffer, WebError> {
+    let Some(m) = state
+        .store
+        .same_person(a.actor(), name, kana)
+        .await
+        .map_err(|e| a.err(e))?
+    else {
+        return Ok(SamePersonOffer::default());
+    };
+    state
+        .store
+        .audit_event(
+            Some(a.actor()),
+            state.clock.now(),
+            store::audit::AuditEntry {
+                action: "consultation.same_person",
+                entity: "person",
+                entity_id: Some(&m.id),
+                detail: String::new(),
+            },
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    let tr = Tr(a.lang);
+    let last = m
+        .last_on
+        .as_deref()
+        .map(|d| tr.t("intake.same_person_last").replace("{date}", d))
+        .unwrap_or_default();
+    Ok(SamePersonOffer {
+        question: tr
+            .t("intake.same_person_q")
+            .replace("{name}", &m.name)
+            .replace("{last}", &last),
+        id: m.id,
+        linked,
+        distinct,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "intake_person_match.html")]
+struct PersonMatchPartial {
+    l: Layout,
+    pm: SamePersonOffer,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PersonMatchQuery {
+    person_name: String,
+    person_kana: String,
+}
+
+/// GET /intake/person-match — htmx partial: the earlier person of the name and reading typed
+/// so far, if any, offered to link.
+pub async fn intake_person_match(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<PersonMatchQuery>,
+) -> PageResult {
+    let pm = same_person_offer(&state, &a, &q.person_name, &q.person_kana, false, false).await?;
+    page(&PersonMatchPartial {
+        l: Layout::for_user(&a, "/intake"),
+        pm,
+    })
+}
+
 /// One search hit in the intake form.
 pub struct ChildHit {
     pub(crate) id: String,
@@ -1347,6 +1475,18 @@ pub struct ChildHit {
     pub(crate) kana: String,
     pub(crate) birth: String,
     pub(crate) municipality: String,
+    /// What was typed is this child's whole name or whole reading (not just a prefix or the
+    /// given name). Only a hit that is exact and alone may be chosen in advance: with two
+    /// namesakes, or a partial name, the person at the phone must pick.
+    pub(crate) exact: bool,
+}
+
+/// The hit the intake may choose in advance: the only hit, and an exact one.
+pub(crate) fn preselect(hits: &[ChildHit]) -> &str {
+    match hits {
+        [one] if one.exact => &one.id,
+        _ => "",
+    }
 }
 
 #[derive(Template)]
@@ -1393,10 +1533,14 @@ pub(crate) async fn child_hits(
         &format!("intake q={q} results={}", page.items.len()),
     )
     .await?;
+    let key = domain::kana::normalize_for_search(q);
+    let norm = domain::kana::normalize_for_search;
     Ok(page
         .items
         .into_iter()
         .map(|c| ChildHit {
+            exact: key == norm(&format!("{}{}", c.family_name, c.given_name))
+                || key == norm(&format!("{}{}", c.family_name_kana, c.given_name_kana)),
             id: c.id,
             name: format!("{} {}", c.family_name, c.given_name),
             kana: format!("{} {}", c.family_name_kana, c.given_name_kana),
@@ -1436,8 +1580,22 @@ async fn intake_page_for(
         .map(|(id, name, _)| (id, name))
         .collect();
     let results = child_hits(state, a, &q).await?;
+    let pm = if matches!(f.subject.as_str(), "person" | "existing") && f.child_id.is_empty() {
+        same_person_offer(
+            state,
+            a,
+            &f.person_name,
+            &f.person_kana,
+            f.subject == "existing",
+            f.person_distinct == "1",
+        )
+        .await?
+    } else {
+        SamePersonOffer::default()
+    };
     Ok(IntakePage {
         l: Layout::for_user(a, "/intake"),
+        pm,
         child_label,
         channels: choices(VocabKind::ConsultationChannel, lang),
         requesters: choices(VocabKind::RequesterKind, lang),
@@ -1495,6 +1653,7 @@ impl IntakeHtmlForm {
                 name: self.person_name.clone(),
                 name_kana: self.person_kana.clone(),
                 anonymous: false,
+                distinct: self.person_distinct == "1",
             }),
             _ => None,
         };

@@ -220,6 +220,7 @@ routes! {
     POST "/children/{id}/referrals" Roles(WRITERS) => consent::refer;
     GET "/intake" Roles(WRITERS) => pages::intake_page;
     GET "/intake/child-search" Roles(WRITERS) => pages::intake_child_search;
+    GET "/intake/person-match" Roles(WRITERS) => pages::intake_person_match;
     POST "/intake" Roles(WRITERS) => pages::intake_submit;
     GET "/consultations" Roles(READERS) => pages::consultations_list;
     POST "/consultations/{id}/followup-done" Roles(WRITERS) => pages::followup_done;

@@ -167,6 +167,8 @@ const CHILD_COLUMNS: &[&str] = &[
     "given_name_kana",
     "search_kana",
     "search_name",
+    "search_given_kana",
+    "search_given_name",
     "birth_date",
     "sex",
     "municipality_code",
@@ -470,6 +472,8 @@ pub async fn seed(
                 given_k.into(),
                 normalize_for_search(&format!("{fam_k}{given_k}")).into(),
                 normalize_for_search(&format!("{fam}{given}")).into(),
+                normalize_for_search(given_k).into(),
+                normalize_for_search(given).into(),
                 birth.to_string().into(),
                 (if g.rng.gen_bool(0.5) {
                     "female"

@@ -75,6 +75,7 @@ fn expected(method: &Method, path: &str) -> Option<Policy> {
         | ("POST", "/children/{id}") => Roles(WRITERS),
         ("GET", "/intake")
         | ("GET", "/intake/child-search")
+        | ("GET", "/intake/person-match")
         | ("POST", "/intake")
         | ("POST", "/consultations/{id}/followup-done") => Roles(WRITERS),
         ("POST", "/api/v1/children") | ("PATCH", "/api/v1/children/{id}") => Roles(WRITERS),

@@ -345,9 +345,10 @@ async fn flow(c: Client, w: World) -> Times {
     keys(&c, "けんばん").await;
     let hit = wait_for(&c, "#child-results .hit input[type=radio]").await;
     let hit_id = hit.attr("id").await.unwrap().unwrap_or_default();
+    // The start of a name is not a choice: nothing is chosen until the person picks.
     assert!(
-        hit.is_selected().await.unwrap(),
-        "the first hit should be preselected"
+        !hit.is_selected().await.unwrap(),
+        "a partial name must not preselect a hit"
     );
     let label = wait_for(&c, "#child-results .hit label")
         .await
@@ -362,7 +363,12 @@ async fn flow(c: Client, w: World) -> Times {
     assert_eq!(
         focused_id(&c).await,
         hit_id,
-        "Tab from the search box should reach the (checked) hit"
+        "Tab from the search box should reach the first hit"
+    );
+    press(&c, Key::Space).await;
+    assert!(
+        hit.is_selected().await.unwrap(),
+        "Space picks the focused hit"
     );
     assert!(c
         .find(Locator::Css("#subject-child"))

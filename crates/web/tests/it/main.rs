@@ -26,6 +26,7 @@ mod pages;
 mod payments;
 mod plans;
 mod reports;
+mod search;
 mod security;
 mod widths;
 
