@@ -685,11 +685,7 @@ impl Store {
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
-        for table in [
-            "child_medical_care",
-            "child_welfare_services",
-            "guardians",
-        ] {
+        for table in ["child_medical_care", "child_welfare_services", "guardians"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE child_id = $1"))
                 .bind(id)
                 .execute(&mut *w.tx)

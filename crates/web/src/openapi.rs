@@ -75,7 +75,11 @@ pub fn document() -> Value {
     let required_str = json!({ "type": "string", "minLength": 1 });
     // "" = read the kind from the name.
     let device_kinds: Vec<&str> = std::iter::once("")
-        .chain(domain::power::DeviceKind::all().into_iter().map(|k| k.code()))
+        .chain(
+            domain::power::DeviceKind::all()
+                .into_iter()
+                .map(|k| k.code()),
+        )
         .collect();
     let mut doc = json!({
         "openapi": "3.1.0",

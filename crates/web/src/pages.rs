@@ -13,9 +13,7 @@ use domain::dates::{AgeBand, FiscalYear};
 use domain::vocab::{self, VocabKind};
 use domain::{CareSetting, ChildStatus, Lang, Role, Sex, ValidationErrors};
 use serde::Deserialize;
-use store::children::{
-    ChildAccess, ChildForm, ChildPage, ChildQuery, ChildRecord, GuardianForm,
-};
+use store::children::{ChildAccess, ChildForm, ChildPage, ChildQuery, ChildRecord, GuardianForm};
 use store::consultations::{Consultation, ConsultationForm, ConsultationQuery, PersonForm};
 use store::error::DuplicateCandidate;
 use store::login::LoginOutcome;
@@ -983,9 +981,7 @@ impl ChildShowPage {
             "welfare" => Some(self.l.tr.vocab(VocabKind::WelfareService, code)),
             "topic" => Some(self.l.tr.vocab(VocabKind::ConsultationTopic, code)),
             "channel" => Some(self.l.tr.vocab(VocabKind::ConsultationChannel, code)),
-            "device" => {
-                domain::power::DeviceKind::parse(code).map(|k| k.label(lang).to_string())
-            }
+            "device" => domain::power::DeviceKind::parse(code).map(|k| k.label(lang).to_string()),
             _ => None,
         }
         .unwrap_or_else(|| code.to_string())
@@ -1514,14 +1510,12 @@ impl IntakeHtmlForm {
                 "児童を検索して選ぶか、「登録外の人」「匿名」を選んでください",
                 "Search and pick a child, or choose \"unregistered person\" or \"anonymous\"",
             )),
-            "existing" if self.person_id.trim().is_empty() => {
-                errs.push(domain::FieldError::new(
-                    "child_id",
-                    "required",
-                    "相談の対象を選んでください",
-                    "Choose who the consultation is about",
-                ))
-            }
+            "existing" if self.person_id.trim().is_empty() => errs.push(domain::FieldError::new(
+                "child_id",
+                "required",
+                "相談の対象を選んでください",
+                "Choose who the consultation is about",
+            )),
             // An unregistered person needs at least a name (the store treats an empty person
             // as "nobody").
             "person" if self.person_name.trim().is_empty() => {
