@@ -668,15 +668,19 @@ pub fn document() -> Value {
                     "primary_hospital_id": s("string"), "primary_doctor": s("string"), "school_id": s("string"),
                     "status": { "type": "string", "enum": ["active", "moved_out", "adult_services", "deceased", "closed", ""] }, "status_since": s("string"),
                     "medical_care": codes(VocabKind::MedicalCareItem, 0), "medical_care_details": { "type": "object", "additionalProperties": s("string") },
+                    "medical_care_watch": { "type": "object", "description": "見守りスコアの区分 per ticked medical-care code, chosen by the doctor; only levels the item has (422 naming medical_care_watch otherwise); absent = not entered",
+                        "additionalProperties": { "type": "string", "enum": ["high", "mid", "low", ""] } },
                     "welfare_services": codes(VocabKind::WelfareService, 0), "guardians": { "type": "array", "items": r("Guardian") }, "devices": { "type": "array", "items": r("DeviceInput"), "maxItems": 20 },
                     "coordinator_ids": strs.clone(), "notes": s("string"), "confirm_duplicate": s("boolean") } },
                 "ChildPatch": { "type": "object", "description": "Any ChildInput fields, plus `version` to guard against concurrent edits", "properties": { "version": { "type": ["integer", "null"], "description": "null or absent: no check" } } },
                 "Child": { "allOf": [r("ChildInput"), { "type": "object", "required": ["id", "version"], "properties": {
                     "id": s("string"), "version": s("integer"), "uses_no_welfare": s("boolean"), "primary_hospital_name": nullable_str.clone(),
-                    "school_name": nullable_str.clone(), "coordinator_names": strs.clone(), "created_at": s("string"), "updated_at": s("string") } }] },
+                    "school_name": nullable_str.clone(), "coordinator_names": strs.clone(), "care_score": r("CareScore"), "created_at": s("string"), "updated_at": s("string") } }] },
+                "CareScore": { "type": "object", "description": "医療的ケアスコア（参考）: information for the center, never a benefit decision", "required": ["total", "incomplete"], "properties": {
+                    "total": s("integer"), "incomplete": { "type": "boolean", "description": "an item with watch levels has none entered (counted as 0)" } } },
                 "ChildSummary": { "type": "object", "required": ["id", "family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "municipality_code"], "properties": {
                     "id": s("string"), "family_name": s("string"), "given_name": s("string"), "family_name_kana": s("string"), "given_name_kana": s("string"),
-                    "birth_date": s("string"), "municipality_code": s("string"), "status": s("string"), "uses_no_welfare": s("boolean"), "medical_care": strs.clone() } },
+                    "birth_date": s("string"), "municipality_code": s("string"), "status": s("string"), "uses_no_welfare": s("boolean"), "medical_care": strs.clone(), "care_score": r("CareScore") } },
                 "ChildPage": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("ChildSummary") }, "next": nullable_str.clone() } },
                 "Person": { "type": "object", "properties": { "name": s("string"), "name_kana": s("string"), "anonymous": s("boolean") } },
                 "ConsultationInput": { "type": "object", "required": ["channel", "requester_kind", "topics", "summary"], "properties": {

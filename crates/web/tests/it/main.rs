@@ -11,6 +11,7 @@ mod authz;
 mod browser;
 mod browser_disaster;
 mod browser_dispatch;
+mod care_score;
 mod consent;
 mod consultations;
 mod disaster;
