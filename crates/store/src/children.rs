@@ -1,11 +1,11 @@
 //! The child registry: registration, editing, search and the child's page.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::care_score::{CareScore, WatchLevel};
 use domain::kana::{normalize_for_search, KanaName};
 use domain::municipality::MunicipalityCode;
 use domain::power::{DeviceDraft, DeviceInput};
 use domain::text::{optional_email, optional_line, optional_phone, optional_text, required_line};
-use domain::care_score::{CareScore, WatchLevel};
 use domain::vocab::{VocabCode, VocabKind};
 use domain::{CareSetting, ChildStatus, FieldError, Sex, ValidationErrors};
 use serde::{Deserialize, Serialize};
@@ -564,6 +564,9 @@ pub struct ChildRecord {
     pub coordinator_names: Vec<String>,
     /// 医療的ケアスコア（参考） — information for the center, never a benefit decision.
     pub care_score: CareScore,
+    /// Coordinators who have the child through a dispatch (not in `coordinator_ids`), with
+    /// the last day of that access.
+    pub dispatch_access: Vec<crate::scope::DispatchAccess>,
     /// Registered at (UTC).
     pub created_at: String,
     /// Last updated at (UTC).
@@ -747,10 +750,13 @@ impl Store {
                 .await?;
         }
         if !actor.assigned_only() {
-            sqlx::query("DELETE FROM child_coordinators WHERE child_id = $1")
-                .bind(id)
-                .execute(&mut *w.tx)
-                .await?;
+            // The form lists explicit assignments only; access through a dispatch stays.
+            sqlx::query(
+                "DELETE FROM child_coordinators WHERE child_id = $1 AND origin = 'assigned'",
+            )
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
         }
         let mut draft = draft;
         if actor.assigned_only() {
@@ -986,30 +992,30 @@ impl Store {
                 .into_iter()
                 .map(|r| {
                     // "code:watch,code:,…" — codes and levels never contain ':' or ','.
-                    let care: Vec<(String, Option<WatchLevel>)> = r
-                        .10
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(|s| {
-                            let (code, watch) = s.split_once(':').unwrap_or((s, ""));
-                            (code.to_string(), WatchLevel::parse(watch))
-                        })
-                        .collect();
+                    let care: Vec<(String, Option<WatchLevel>)> =
+                        r.10.split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(|s| {
+                                let (code, watch) = s.split_once(':').unwrap_or((s, ""));
+                                (code.to_string(), WatchLevel::parse(watch))
+                            })
+                            .collect();
                     let care_score =
                         domain::care_score::score(care.iter().map(|(c, w)| (c.as_str(), *w)));
                     ChildSummary {
-                    id: r.0,
-                    family_name: r.1,
-                    given_name: r.2,
-                    family_name_kana: r.3,
-                    given_name_kana: r.4,
-                    birth_date: r.5,
-                    municipality_code: r.6,
-                    status: r.7,
-                    uses_no_welfare: r.9 != 0,
-                    medical_care: care.into_iter().map(|(c, _)| c).collect(),
-                    care_score,
-                }})
+                        id: r.0,
+                        family_name: r.1,
+                        given_name: r.2,
+                        family_name_kana: r.3,
+                        given_name_kana: r.4,
+                        birth_date: r.5,
+                        municipality_code: r.6,
+                        status: r.7,
+                        uses_no_welfare: r.9 != 0,
+                        medical_care: care.into_iter().map(|(c, _)| c).collect(),
+                        care_score,
+                    }
+                })
                 .collect(),
             next,
         })
@@ -1225,11 +1231,16 @@ async fn write_children_parts(
     }
     crate::devices::replace(tx, id, &d.devices).await?;
     for uid in &d.coordinator_ids {
-        sqlx::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
-            .bind(id)
-            .bind(uid)
-            .execute(&mut **tx)
-            .await?;
+        // Ticking a coordinator who has the child through a dispatch makes it an assignment
+        // (which never lapses).
+        sqlx::query(
+            "INSERT INTO child_coordinators (child_id, user_id, origin, access_until) VALUES ($1,$2,'assigned',NULL) \
+             ON CONFLICT (child_id, user_id) DO UPDATE SET origin = 'assigned', access_until = NULL",
+        )
+        .bind(id)
+        .bind(uid)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -1334,7 +1345,8 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
     .await?;
     let devices = crate::devices::load(tx, id).await?;
     let coords: Vec<(String, String)> = sqlx::query_as(
-        "SELECT u.id, u.display_name FROM child_coordinators cc JOIN users u ON u.id = cc.user_id WHERE cc.child_id = $1 ORDER BY u.display_name",
+        "SELECT u.id, u.display_name FROM child_coordinators cc JOIN users u ON u.id = cc.user_id \
+         WHERE cc.child_id = $1 AND cc.origin = 'assigned' ORDER BY u.display_name",
     )
     .bind(id)
     .fetch_all(&mut *tx)
@@ -1385,6 +1397,7 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
         notes: notes.unwrap_or_default(),
     };
     let care_score = form.care_score();
+    let dispatch_access = crate::scope::dispatch_accesses(tx, id).await?;
     Ok(ChildRecord {
         id: id.to_string(),
         form,
@@ -1394,6 +1407,7 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
         school_name,
         coordinator_names: coords.into_iter().map(|(_, n)| n).collect(),
         care_score,
+        dispatch_access,
         created_at,
         updated_at,
         access: ChildAccess::Scope,

@@ -675,7 +675,10 @@ pub fn document() -> Value {
                 "ChildPatch": { "type": "object", "description": "Any ChildInput fields, plus `version` to guard against concurrent edits", "properties": { "version": { "type": ["integer", "null"], "description": "null or absent: no check" } } },
                 "Child": { "allOf": [r("ChildInput"), { "type": "object", "required": ["id", "version"], "properties": {
                     "id": s("string"), "version": s("integer"), "uses_no_welfare": s("boolean"), "primary_hospital_name": nullable_str.clone(),
-                    "school_name": nullable_str.clone(), "coordinator_names": strs.clone(), "care_score": r("CareScore"), "created_at": s("string"), "updated_at": s("string") } }] },
+                    "school_name": nullable_str.clone(), "coordinator_names": strs.clone(), "care_score": r("CareScore"),
+                    "dispatch_access": { "type": "array", "description": "coordinators who have the child through a dispatch (not in coordinator_ids): open-ended while a dispatch of theirs is accepted or active, then until 30 days after the last one was completed or cancelled",
+                        "items": { "type": "object", "required": ["user_id", "name", "until"], "properties": { "user_id": s("string"), "name": s("string"), "until": { "type": ["string", "null"], "description": "last day of access, YYYY-MM-DD (Japan time); null while a dispatch is live" } } } },
+                    "created_at": s("string"), "updated_at": s("string") } }] },
                 "CareScore": { "type": "object", "description": "医療的ケアスコア（参考）: information for the center, never a benefit decision", "required": ["total", "incomplete"], "properties": {
                     "total": s("integer"), "incomplete": { "type": "boolean", "description": "an item with watch levels has none entered (counted as 0)" } } },
                 "ChildSummary": { "type": "object", "required": ["id", "family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "municipality_code"], "properties": {

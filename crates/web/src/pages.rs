@@ -1066,6 +1066,26 @@ impl ChildShowPage {
     fn score(&self) -> String {
         self.c.care_score.display(self.l.tr.0)
     }
+    /// 「派遣 看子（2026-12-31 まで）」 per coordinator who has the child through a dispatch;
+    /// 「（派遣中）」 while one of their dispatches is accepted or active.
+    fn dispatch_access(&self) -> Vec<String> {
+        let lang = self.l.tr.0;
+        self.c
+            .dispatch_access
+            .iter()
+            .map(|d| match &d.until {
+                Some(until) => match lang {
+                    domain::Lang::Ja => format!("{}（{until} まで）", d.name),
+                    domain::Lang::En => format!("{} (until {until})", d.name),
+                },
+                None => format!(
+                    "{}（{}）",
+                    d.name,
+                    self.l.tr.t("child.dispatch_access_live")
+                ),
+            })
+            .collect()
+    }
 }
 
 /// GET /children/{id} — profile, care, guardians and the consultation timeline (audited view).

@@ -82,14 +82,14 @@ async fn watch_levels_are_validated_and_scored() {
         let b = login(&w.app, &w.user(Role::Consultant).login).await;
         let show = get_text(&b.http, format!("{}/children/{id}", b.base)).await;
         assert!(show.contains("医療的ケアスコア（参考）"), "{backend}");
-        assert_eq!(
-            text_of_id(&show, "care-score"),
-            "28点（見守り未入力あり）"
-        );
+        assert_eq!(text_of_id(&show, "care-score"), "28点（見守り未入力あり）");
         assert!(show.contains("給付や報酬の判定ではありません"));
         assert!(show.contains("見守り：高"));
         let list = get_text(&b.http, format!("{}/children", b.base)).await;
-        assert!(list.contains("28点（見守り未入力あり）"), "{backend}: {list}");
+        assert!(
+            list.contains("28点（見守り未入力あり）"),
+            "{backend}: {list}"
+        );
 
         // The child form: a select per item with watch levels, limited to the item's levels.
         let edit = get_text(&b.http, format!("{}/children/{id}/edit", b.base)).await;
@@ -97,7 +97,10 @@ async fn watch_levels_are_validated_and_scored() {
         let trach = &edit[edit.find("id=\"mcw-tracheostomy\"").unwrap()..];
         let trach = &trach[..trach.find("</select>").unwrap()];
         assert!(trach.contains("value=\"high\"") && !trach.contains("value=\"mid\""));
-        assert!(!edit.contains("id=\"mcw-nebulizer\""), "no choice, no select");
+        assert!(
+            !edit.contains("id=\"mcw-nebulizer\""),
+            "no choice, no select"
+        );
         let version = w
             .app
             .store

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access_lapse;
 mod api;
 mod auditor;
 mod auth;
