@@ -71,6 +71,8 @@ pub(crate) async fn refresh(
     child_ids: &[String],
 ) -> Result<()> {
     for chunk in child_ids.chunks(CHUNK) {
+        // Open incidents keep their triage counts: these children's part out, then in again.
+        let counts = crate::triage_counts::Snapshot::take(conn, chunk).await?;
         let rows = compute(conn, backend, Which::Ids(chunk)).await?;
         let sql = format!(
             "DELETE FROM child_power_estimates WHERE child_id IN ({})",
@@ -82,6 +84,7 @@ pub(crate) async fn refresh(
         }
         q.execute(&mut *conn).await?;
         write(conn, &rows).await?;
+        counts.apply(conn).await?;
     }
     Ok(())
 }
@@ -114,6 +117,7 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Resul
     .bind(ESTIMATE_VERSION.to_string())
     .execute(&mut *conn)
     .await?;
+    crate::triage_counts::rebuild(conn).await?;
     Ok(())
 }
 

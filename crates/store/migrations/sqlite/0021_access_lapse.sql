@@ -7,3 +7,13 @@
 -- Rows from before this migration cannot be told apart and stay 'assigned'.
 ALTER TABLE child_coordinators ADD COLUMN origin TEXT NOT NULL DEFAULT 'assigned';
 ALTER TABLE child_coordinators ADD COLUMN access_until TEXT;
+
+-- The triage counts of each open incident (store/src/triage_counts.rs): bucket 'total',
+-- 'unknown' or 'status:<code>', kept in the transactions that change them. Open incidents
+-- made before this are counted at start-up.
+CREATE TABLE incident_triage_counts (
+    incident_id TEXT NOT NULL REFERENCES incidents(id),
+    bucket TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, bucket)
+);

@@ -24,6 +24,7 @@ mod payments;
 mod plans;
 mod reports;
 mod security;
+mod triage_counts;
 
 use std::sync::Arc;
 
