@@ -148,3 +148,80 @@ async fn watch_levels_are_validated_and_scored() {
         assert_eq!(c.form.medical_care_watch.len(), 2);
     }
 }
+
+/// The score column, the watch selects and the child page fit 390 px and 768 px wide
+/// (no sideways scrolling), in headless Chromium.
+#[tokio::test]
+async fn score_pages_fit_narrow_screens() {
+    use crate::browser::{connect, start_driver, wait_for};
+    let driver = start_driver().await;
+    let c = connect(&driver).await;
+    let w = world("sqlite").await;
+    let token = token_for(&w.app, &w.user(Role::Consultant).login).await;
+    let (s, v) = call(
+        &w,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/children",
+        Some(care_child(
+            json!([
+                "ventilator",
+                "tracheostomy",
+                "suction",
+                "feeding_pump",
+                "tube_feeding_gastric"
+            ]),
+            json!({"ventilator": "mid"}),
+        )),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let base = w.app.addr.clone();
+    let run = async {
+        c.goto(&format!("{base}/login")).await.unwrap();
+        wait_for(&c, "#login")
+            .await
+            .send_keys(&w.user(Role::Consultant).login)
+            .await
+            .unwrap();
+        wait_for(&c, "#password")
+            .await
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        wait_for(&c, "#password")
+            .await
+            .send_keys("\u{E007}")
+            .await
+            .unwrap();
+        wait_for(&c, "#fy-total").await;
+        for width in [390u32, 768] {
+            c.set_window_size(width, 900).await.unwrap();
+            for (path, shown) in [
+                ("/children".to_string(), "td.care-score"),
+                (format!("/children/{id}"), "#care-score"),
+                (format!("/children/{id}/edit"), "#mcw-ventilator"),
+            ] {
+                c.goto(&format!("{base}{path}")).await.unwrap();
+                wait_for(&c, shown).await;
+                let v = c
+                    .execute(
+                        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                let (sw, cw) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
+                assert!(
+                    sw <= cw,
+                    "{path} at {width}px scrolls sideways: {sw} > {cw}"
+                );
+            }
+        }
+    };
+    let result = tokio::time::timeout(std::time::Duration::from_secs(120), run).await;
+    let _ = c.clone().close().await;
+    drop(driver);
+    result.expect("browser check finished in time");
+}
