@@ -996,7 +996,7 @@ impl Store {
         .bind(&actor.user_id)
         .execute(&mut *w.tx)
         .await?;
-        crate::triage_counts::init(&mut w.tx, &id).await?;
+        crate::triage_counts::init(&mut w.tx, self.backend(), &id).await?;
         append(
             &mut w.tx,
             self.backend(),
@@ -1319,8 +1319,12 @@ impl Store {
         };
         let note = domain::text::optional_text("note", note, 1000)?;
         let checkin_id = new_id();
-        let counts =
-            crate::triage_counts::Snapshot::take(&mut w.tx, &[child_id.to_string()]).await?;
+        let counts = crate::triage_counts::Snapshot::take(
+            &mut w.tx,
+            self.backend(),
+            &[child_id.to_string()],
+        )
+        .await?;
         sqlx::query("INSERT INTO checkins (id, incident_id, child_id, status, note, at, by_user) VALUES ($1,$2,$3,$4,$5,$6,$7)")
             .bind(&checkin_id)
             .bind(incident_id)
@@ -1458,7 +1462,7 @@ impl Store {
                 "the incident was closed meanwhile".into(),
             ));
         }
-        crate::triage_counts::drop_kept(&mut w.tx, incident_id).await?;
+        crate::triage_counts::drop_kept(&mut w.tx, self.backend(), incident_id).await?;
         append(
             &mut w.tx,
             self.backend(),

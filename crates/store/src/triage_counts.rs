@@ -17,7 +17,21 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 
 use crate::disaster::{area_condition, CheckinStatus, TriageCounts};
-use crate::{placeholders, Result, Store};
+use crate::{placeholders, Backend, Result, Store};
+
+/// Serialises the transactions that maintain the kept counts. A difference is only right when
+/// no other transaction changes the same children's rows between "before" and "after"; on
+/// SQLite every writer already holds the store's write mutex, on PostgreSQL (READ COMMITTED)
+/// this takes the advisory lock every writer takes for its audit row anyway (audit.rs), just
+/// earlier — re-entrant within the transaction, so the audit append later does not wait.
+pub(crate) async fn lock(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT CAST(pg_advisory_xact_lock(7470001) AS TEXT)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
 
 /// An open incident whose counts are kept.
 #[derive(Clone)]
@@ -120,9 +134,14 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     /// Takes the children's current contribution (inside the write transaction).
-    pub(crate) async fn take(conn: &mut AnyConnection, children: &[String]) -> Result<Snapshot> {
+    pub(crate) async fn take(
+        conn: &mut AnyConnection,
+        backend: Backend,
+        children: &[String],
+    ) -> Result<Snapshot> {
         let mut before = Vec::new();
         if !children.is_empty() {
+            lock(conn, backend).await?;
             for inc in kept_incidents(conn, Some(children)).await? {
                 let b = count(conn, &inc, Some(children)).await?;
                 before.push((inc, b));
@@ -158,14 +177,19 @@ impl Snapshot {
 }
 
 /// Counts an incident's list from the records and keeps the result (replacing kept rows).
-pub(crate) async fn init(conn: &mut AnyConnection, incident_id: &str) -> Result<()> {
+pub(crate) async fn init(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    incident_id: &str,
+) -> Result<()> {
+    lock(conn, backend).await?;
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT center_id, municipality_codes FROM incidents WHERE id = $1 AND status = 'open'",
     )
     .bind(incident_id)
     .fetch_optional(&mut *conn)
     .await?;
-    drop_kept(conn, incident_id).await?;
+    drop_kept(conn, backend, incident_id).await?;
     let Some((center_id, codes)) = row else {
         return Ok(());
     };
@@ -193,7 +217,12 @@ pub(crate) async fn init(conn: &mut AnyConnection, incident_id: &str) -> Result<
 }
 
 /// Forgets an incident's kept counts (on closing).
-pub(crate) async fn drop_kept(conn: &mut AnyConnection, incident_id: &str) -> Result<()> {
+pub(crate) async fn drop_kept(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    incident_id: &str,
+) -> Result<()> {
+    lock(conn, backend).await?;
     sqlx::query("DELETE FROM incident_triage_counts WHERE incident_id = $1")
         .bind(incident_id)
         .execute(&mut *conn)
@@ -202,12 +231,12 @@ pub(crate) async fn drop_kept(conn: &mut AnyConnection, incident_id: &str) -> Re
 }
 
 /// Recounts every open incident (after a wholesale rebuild of the estimates).
-pub(crate) async fn rebuild(conn: &mut AnyConnection) -> Result<()> {
+pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
     let open: Vec<String> = sqlx::query_scalar("SELECT id FROM incidents WHERE status = 'open'")
         .fetch_all(&mut *conn)
         .await?;
     for id in open {
-        init(conn, &id).await?;
+        init(conn, backend, &id).await?;
     }
     Ok(())
 }
@@ -277,7 +306,7 @@ impl Store {
         }
         let mut w = self.begin_write().await?;
         for id in missing {
-            init(&mut w.tx, &id).await?;
+            init(&mut w.tx, self.backend(), &id).await?;
         }
         w.commit().await
     }
