@@ -4,10 +4,10 @@
 //! no real child or family is represented. Deterministic: the same run gives the same data.
 
 use chrono::{DateTime, Duration, Utc};
-use domain::power::DeviceInput;
 use domain::Role;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use domain::power::DeviceInput;
 use store::children::{ChildForm, GuardianForm};
 use store::consultations::{ConsultationForm, PersonForm};
 use store::organizations::OrganizationForm;

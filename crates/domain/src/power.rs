@@ -766,18 +766,9 @@ mod tests {
 
     #[test]
     fn names_that_state_a_kind_exactly_are_that_kind() {
-        assert_eq!(
-            DeviceKind::from_name("人工呼吸器"),
-            Some(DeviceKind::Ventilator)
-        );
-        assert_eq!(
-            DeviceKind::from_name(" 酸素濃縮器 "),
-            Some(DeviceKind::OxygenConcentrator)
-        );
-        assert_eq!(
-            DeviceKind::from_name("suction unit"),
-            Some(DeviceKind::Suction)
-        );
+        assert_eq!(DeviceKind::from_name("人工呼吸器"), Some(DeviceKind::Ventilator));
+        assert_eq!(DeviceKind::from_name(" 酸素濃縮器 "), Some(DeviceKind::OxygenConcentrator));
+        assert_eq!(DeviceKind::from_name("suction unit"), Some(DeviceKind::Suction));
         assert_eq!(DeviceKind::from_name("人工呼吸器（予備）"), None);
         assert_eq!(DeviceKind::from_name(""), None);
         // A record row with a name only: kind from the name, else その他; electric by default.
@@ -842,10 +833,7 @@ mod tests {
             missing: vec![Missing::NoPowerData],
         };
         assert_eq!(assess(&[], &none, false, &["ventilator"]), unknown);
-        assert_eq!(
-            assess(&[], &none, false, &["tracheostomy", "oxygen"]),
-            unknown
-        );
+        assert_eq!(assess(&[], &none, false, &["tracheostomy", "oxygen"]), unknown);
         assert_eq!(unknown.sort_key(), (0, 0));
         // Care that needs no electricity, or power details entered (e.g. cylinders only).
         assert_eq!(
@@ -863,10 +851,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(
-            assess(&[manual.clone()], &none, false, &["suction"]),
-            unknown
-        );
+        assert_eq!(assess(&[manual.clone()], &none, false, &["suction"]), unknown);
         assert_eq!(assess(&[manual], &none, false, &[]), Estimate::NotDependent);
         // Entered devices are estimated as before.
         let vent = DeviceDraft::parse(&DeviceInput {

@@ -127,10 +127,7 @@ pub(crate) async fn load(conn: &mut AnyConnection, child_id: &str) -> Result<Vec
     .bind(child_id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(DeviceRecord::from_row)
-        .collect())
+    Ok(rows.into_iter().filter_map(DeviceRecord::from_row).collect())
 }
 
 /// Replaces a child's list inside the caller's transaction. The caller recomputes the kept

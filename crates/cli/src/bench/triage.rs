@@ -532,7 +532,11 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
         }
         ids.push(id);
     }
-    insert(store, &[&children, &power, &sources, &units, &guardians]).await?;
+    insert(
+        store,
+        &[&children, &power, &sources, &units, &guardians],
+    )
+    .await?;
 
     // The incident, through the audited use case: the whole prefecture, three hours ago.
     let start = (now - Duration::hours(3)).with_timezone(&domain::dates::jst());
