@@ -174,6 +174,7 @@ const FIELD_LABELS: &[(&str, &str, &str)] = &[
     ("hazard", "災害リスク", "Hazard"),
     ("medical_care_item", "医療的ケア", "Medical care"),
     ("medical_care_items", "医療的ケア", "Medical care"),
+    ("medical_care_watch", "見守り", "Watch level"),
     ("relationship", "続柄", "Relationship"),
     ("sex", "性別", "Sex"),
     ("status", "状態", "Status"),

@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod audit;
+pub mod care_score;
 pub mod chart;
 pub mod child;
 pub mod consent;

@@ -1,6 +1,7 @@
 //! The child registry: registration, editing, search and the child's page.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::care_score::{CareScore, WatchLevel};
 use domain::kana::{normalize_for_search, KanaName};
 use domain::municipality::MunicipalityCode;
 use domain::power::{DeviceDraft, DeviceInput};
@@ -76,6 +77,9 @@ pub struct ChildForm {
     pub medical_care: Vec<String>,
     /// Free-text detail per medical-care code.
     pub medical_care_details: std::collections::BTreeMap<String, String>,
+    /// 見守りスコアの区分 per medical-care code (`high` | `mid` | `low`, only levels the item
+    /// has); a missing code = not entered.
+    pub medical_care_watch: std::collections::BTreeMap<String, String>,
     /// Welfare service codes in use; empty = uses no welfare service.
     pub welfare_services: Vec<String>,
     /// Guardians in display order.
@@ -108,7 +112,7 @@ pub struct ChildDraft {
     school_id: Option<String>,
     status: ChildStatus,
     status_since: NaiveDate,
-    medical_care: Vec<(VocabCode, Option<String>)>,
+    medical_care: Vec<CareItemDraft>,
     welfare_services: Vec<VocabCode>,
     guardians: Vec<Guardian>,
     devices: Vec<DeviceDraft>,
@@ -136,6 +140,14 @@ impl ChildDraft {
     fn search_given_name(&self) -> String {
         normalize_for_search(&self.given_name)
     }
+}
+
+/// One medical care item of a parsed child record.
+#[derive(Clone, Debug)]
+struct CareItemDraft {
+    code: VocabCode,
+    detail: Option<String>,
+    watch: Option<WatchLevel>,
 }
 
 /// A stored guardian.
@@ -202,6 +214,18 @@ fn opt_id(raw: &str) -> Option<String> {
 }
 
 impl ChildForm {
+    /// 医療的ケアスコア（参考） of the ticked items with their watch levels (a level that does
+    /// not parse counts as not entered; stored records only hold valid levels).
+    pub fn care_score(&self) -> CareScore {
+        domain::care_score::score(self.medical_care.iter().map(|c| {
+            let level = self
+                .medical_care_watch
+                .get(c)
+                .and_then(|w| WatchLevel::parse(w));
+            (c.as_str(), level)
+        }))
+    }
+
     /// Parse every field, collecting all errors so the form can show each one inline.
     /// `home_prefecture` is the center's prefecture code: a municipality typed by a name that
     /// several places share is taken when exactly one of them is there
@@ -306,7 +330,34 @@ impl ChildForm {
                         domain::text::MAX_LINE,
                     ))
                     .flatten();
-                medical_care.push((c, detail));
+                let watch = self
+                    .medical_care_watch
+                    .get(&code)
+                    .map(String::as_str)
+                    .unwrap_or("");
+                let watch = e
+                    .check(domain::care_score::parse_watch(
+                        "medical_care_watch",
+                        &code,
+                        watch,
+                    ))
+                    .flatten();
+                medical_care.push(CareItemDraft {
+                    code: c,
+                    detail,
+                    watch,
+                });
+            }
+        }
+        for (code, level) in &self.medical_care_watch {
+            if !self.medical_care.contains(code) && !level.trim().is_empty() {
+                e.push(FieldError::new(
+                    "medical_care_watch",
+                    "watch_without_item",
+                    "見守りを選んだ医療的ケアにチェックを入れてください",
+                    "Tick the medical-care item whose watch level you chose",
+                ));
+                break;
             }
         }
         for code in self.medical_care_details.keys() {
@@ -476,6 +527,8 @@ pub struct ChildSummary {
     pub uses_no_welfare: bool,
     /// Medical-care item codes.
     pub medical_care: Vec<String>,
+    /// 医療的ケアスコア（参考） from the items and their watch levels.
+    pub care_score: CareScore,
 }
 
 /// Filters for the children list. All optional; combined with AND.
@@ -525,6 +578,11 @@ pub struct ChildRecord {
     pub school_name: Option<String>,
     /// Coordinators' display names.
     pub coordinator_names: Vec<String>,
+    /// 医療的ケアスコア（参考） — information for the center, never a benefit decision.
+    pub care_score: CareScore,
+    /// Coordinators who have the child through a dispatch (not in `coordinator_ids`), with
+    /// the last day of that access.
+    pub dispatch_access: Vec<crate::scope::DispatchAccess>,
     /// Registered at (UTC).
     pub created_at: String,
     /// Last updated at (UTC).
@@ -715,10 +773,13 @@ impl Store {
                 .await?;
         }
         if !actor.assigned_only() {
-            sqlx::query("DELETE FROM child_coordinators WHERE child_id = $1")
-                .bind(id)
-                .execute(&mut *w.tx)
-                .await?;
+            // The form lists explicit assignments only; access through a dispatch stays.
+            sqlx::query(
+                "DELETE FROM child_coordinators WHERE child_id = $1 AND origin = 'assigned'",
+            )
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
         }
         let mut draft = draft;
         if actor.assigned_only() {
@@ -937,8 +998,8 @@ impl Store {
              COALESCE((SELECT {agg} FROM child_medical_care m WHERE m.child_id = c.id), '') \
              FROM children c WHERE {scope}",
             agg = match self.backend() {
-                crate::Backend::Sqlite => "group_concat(m.code, ',')",
-                crate::Backend::Postgres => "string_agg(m.code, ',')",
+                crate::Backend::Sqlite => "group_concat(m.code || ':' || COALESCE(m.watch, ''), ',')",
+                crate::Backend::Postgres => "string_agg(m.code || ':' || COALESCE(m.watch, ''), ',')",
             }
         );
         let push = |sql: &mut String, binds: &mut Vec<String>, cond: &str, v: String| {
@@ -1034,22 +1095,31 @@ impl Store {
         Ok(ChildPage {
             items: rows
                 .into_iter()
-                .map(|r| ChildSummary {
-                    id: r.0,
-                    family_name: r.1,
-                    given_name: r.2,
-                    family_name_kana: r.3,
-                    given_name_kana: r.4,
-                    birth_date: r.5,
-                    municipality_code: r.6,
-                    status: r.7,
-                    uses_no_welfare: r.9 != 0,
-                    medical_care: r
-                        .10
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
+                .map(|r| {
+                    // "code:watch,code:,…" — codes and levels never contain ':' or ','.
+                    let care: Vec<(String, Option<WatchLevel>)> =
+                        r.10.split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(|s| {
+                                let (code, watch) = s.split_once(':').unwrap_or((s, ""));
+                                (code.to_string(), WatchLevel::parse(watch))
+                            })
+                            .collect();
+                    let care_score =
+                        domain::care_score::score(care.iter().map(|(c, w)| (c.as_str(), *w)));
+                    ChildSummary {
+                        id: r.0,
+                        family_name: r.1,
+                        given_name: r.2,
+                        family_name_kana: r.3,
+                        given_name_kana: r.4,
+                        birth_date: r.5,
+                        municipality_code: r.6,
+                        status: r.7,
+                        uses_no_welfare: r.9 != 0,
+                        medical_care: care.into_iter().map(|(c, _)| c).collect(),
+                        care_score,
+                    }
                 })
                 .collect(),
             next,
@@ -1228,13 +1298,16 @@ async fn write_children_parts(
     now: DateTime<Utc>,
 ) -> Result<()> {
     sync_service_periods(tx, id, d, actor, now).await?;
-    for (code, detail) in &d.medical_care {
-        sqlx::query("INSERT INTO child_medical_care (child_id, code, detail) VALUES ($1,$2,$3)")
-            .bind(id)
-            .bind(code.as_str())
-            .bind(detail)
-            .execute(&mut **tx)
-            .await?;
+    for m in &d.medical_care {
+        sqlx::query(
+            "INSERT INTO child_medical_care (child_id, code, detail, watch) VALUES ($1,$2,$3,$4)",
+        )
+        .bind(id)
+        .bind(m.code.as_str())
+        .bind(&m.detail)
+        .bind(m.watch.map(WatchLevel::code))
+        .execute(&mut **tx)
+        .await?;
     }
     for code in &d.welfare_services {
         sqlx::query("INSERT INTO child_welfare_services (child_id, code) VALUES ($1,$2)")
@@ -1263,11 +1336,16 @@ async fn write_children_parts(
     }
     crate::devices::replace(tx, id, &d.devices).await?;
     for uid in &d.coordinator_ids {
-        sqlx::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
-            .bind(id)
-            .bind(uid)
-            .execute(&mut **tx)
-            .await?;
+        // Ticking a coordinator who has the child through a dispatch makes it an assignment
+        // (which never lapses).
+        sqlx::query(
+            "INSERT INTO child_coordinators (child_id, user_id, origin, access_until) VALUES ($1,$2,'assigned',NULL) \
+             ON CONFLICT (child_id, user_id) DO UPDATE SET origin = 'assigned', access_until = NULL",
+        )
+        .bind(id)
+        .bind(uid)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -1352,8 +1430,8 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
         (phone, care_setting, discharged_on, primary_hospital_id, primary_doctor, school_id),
         (status, status_since, version, notes, no_welfare, created_at, updated_at),
     ) = row;
-    let care: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT code, detail FROM child_medical_care WHERE child_id = $1 ORDER BY code",
+    let care: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT code, detail, watch FROM child_medical_care WHERE child_id = $1 ORDER BY code",
     )
     .bind(id)
     .fetch_all(&mut *tx)
@@ -1372,7 +1450,8 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
     .await?;
     let devices = crate::devices::load(tx, id).await?;
     let coords: Vec<(String, String)> = sqlx::query_as(
-        "SELECT u.id, u.display_name FROM child_coordinators cc JOIN users u ON u.id = cc.user_id WHERE cc.child_id = $1 ORDER BY u.display_name",
+        "SELECT u.id, u.display_name FROM child_coordinators cc JOIN users u ON u.id = cc.user_id \
+         WHERE cc.child_id = $1 AND cc.origin = 'assigned' ORDER BY u.display_name",
     )
     .bind(id)
     .fetch_all(&mut *tx)
@@ -1394,10 +1473,14 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
         school_id: school_id.unwrap_or_default(),
         status,
         status_since,
-        medical_care: care.iter().map(|(c, _)| c.clone()).collect(),
+        medical_care: care.iter().map(|(c, _, _)| c.clone()).collect(),
         medical_care_details: care
-            .into_iter()
-            .filter_map(|(c, d)| d.map(|d| (c, d)))
+            .iter()
+            .filter_map(|(c, d, _)| d.clone().map(|d| (c.clone(), d)))
+            .collect(),
+        medical_care_watch: care
+            .iter()
+            .filter_map(|(c, _, w)| w.clone().map(|w| (c.clone(), w)))
             .collect(),
         welfare_services: welfare,
         guardians: guardians
@@ -1418,6 +1501,8 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
         coordinator_ids: coords.iter().map(|(id, _)| id.clone()).collect(),
         notes: notes.unwrap_or_default(),
     };
+    let care_score = form.care_score();
+    let dispatch_access = crate::scope::dispatch_accesses(tx, id).await?;
     Ok(ChildRecord {
         id: id.to_string(),
         form,
@@ -1426,6 +1511,8 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
         primary_hospital_name: hospital_name,
         school_name,
         coordinator_names: coords.into_iter().map(|(_, n)| n).collect(),
+        care_score,
+        dispatch_access,
         created_at,
         updated_at,
         access: ChildAccess::Scope,

@@ -460,7 +460,7 @@ impl TriagePage {
 /// SQL condition on `e` (`child_power_estimates`) that holds for children in any of `areas`,
 /// the same places `area_contains` accepts: a prefecture code matches on the code's first two
 /// digits, a municipality code itself or the wards of a designated city. Appends its binds.
-fn area_condition(areas: &[String], binds: &mut Vec<String>) -> String {
+pub(crate) fn area_condition(areas: &[String], binds: &mut Vec<String>) -> String {
     let mut terms = Vec::new();
     for a in areas {
         if a.get(2..5) == Some("000") {
@@ -996,6 +996,7 @@ impl Store {
         .bind(&actor.user_id)
         .execute(&mut *w.tx)
         .await?;
+        crate::triage_counts::init(&mut w.tx, self.backend(), &id).await?;
         append(
             &mut w.tx,
             self.backend(),
@@ -1085,40 +1086,18 @@ impl Store {
         }
         let incident_bind = binds.len() + 1;
 
-        let sql = format!(
-            "SELECT e.sort_class, COUNT(*) FROM child_power_estimates e WHERE {filter} GROUP BY e.sort_class"
-        );
-        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
-        for b in &binds {
-            q = q.bind(b);
-        }
-        let mut counts = TriageCounts::default();
-        for (class, n) in q.fetch_all(self.pool()).await? {
-            counts.total += n;
-            if class == 0 {
-                counts.unknown += n;
-            }
-        }
-        let sql = format!(
-            "SELECT l.status, COUNT(*) FROM checkin_latest l \
-             JOIN child_power_estimates e ON e.child_id = l.child_id \
-             WHERE l.incident_id = ${incident_bind} AND {filter} GROUP BY l.status"
-        );
-        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
-        for b in &binds {
-            q = q.bind(b);
-        }
-        let by: HashMap<String, i64> = q
-            .bind(incident_id)
-            .fetch_all(self.pool())
-            .await?
-            .into_iter()
-            .collect();
-        counts.by_status = CheckinStatus::all()
-            .into_iter()
-            .map(|s| (s.code().to_string(), by.get(s.code()).copied().unwrap_or(0)))
-            .collect();
-        counts.not_called = counts.total - counts.by_status.iter().map(|(_, n)| n).sum::<i64>();
+        // Staff see the whole list: its counts are kept per open incident (triage_counts).
+        // A municipal or coordinator view is a subset and counts its rows.
+        let kept = if municipal || actor.assigned_only() {
+            None
+        } else {
+            let mut conn = self.pool().acquire().await?;
+            crate::triage_counts::kept(&mut conn, incident_id).await?
+        };
+        let counts = match kept {
+            Some(c) => c,
+            None => self.count_triage(&filter, &binds, incident_id).await?,
+        };
 
         let rows_visible = !(municipal && incident.status != "open");
         let mut rows = Vec::new();
@@ -1188,6 +1167,66 @@ impl Store {
             offset: page.offset,
             limit: page.limit,
         })
+    }
+
+    /// Counts the triage list given by `filter` (over `e`, binds from $1) from the records.
+    async fn count_triage(
+        &self,
+        filter: &str,
+        binds: &[String],
+        incident_id: &str,
+    ) -> Result<TriageCounts> {
+        let incident_bind = binds.len() + 1;
+        let sql = format!(
+            "SELECT e.sort_class, COUNT(*) FROM child_power_estimates e WHERE {filter} GROUP BY e.sort_class"
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let mut counts = TriageCounts::default();
+        for (class, n) in q.fetch_all(self.pool()).await? {
+            counts.total += n;
+            if class == 0 {
+                counts.unknown += n;
+            }
+        }
+        let sql = format!(
+            "SELECT l.status, COUNT(*) FROM checkin_latest l \
+             JOIN child_power_estimates e ON e.child_id = l.child_id \
+             WHERE l.incident_id = ${incident_bind} AND {filter} GROUP BY l.status"
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let by: HashMap<String, i64> = q
+            .bind(incident_id)
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .collect();
+        counts.by_status = CheckinStatus::all()
+            .into_iter()
+            .map(|s| (s.code().to_string(), by.get(s.code()).copied().unwrap_or(0)))
+            .collect();
+        counts.not_called = counts.total - counts.by_status.iter().map(|(_, n)| n).sum::<i64>();
+        Ok(counts)
+    }
+
+    /// The triage counts of an incident as counted from the records (staff scope), whatever
+    /// is kept: for checking the kept counts (`triage_counts`).
+    pub async fn recount_triage(&self, actor: &Actor, incident_id: &str) -> Result<TriageCounts> {
+        let incident = self.incident(actor, incident_id).await?;
+        if !actor.reads_children() || actor.assigned_only() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut binds = vec![actor.center_id.clone()];
+        let filter = format!(
+            "e.center_id = $1 AND {}",
+            area_condition(&incident.municipality_codes, &mut binds)
+        );
+        self.count_triage(&filter, &binds, incident_id).await
     }
 
     /// Guardians' phones on the listed rows, primary first then in the record's order.
@@ -1280,6 +1319,12 @@ impl Store {
         };
         let note = domain::text::optional_text("note", note, 1000)?;
         let checkin_id = new_id();
+        let counts = crate::triage_counts::Snapshot::take(
+            &mut w.tx,
+            self.backend(),
+            &[child_id.to_string()],
+        )
+        .await?;
         sqlx::query("INSERT INTO checkins (id, incident_id, child_id, status, note, at, by_user) VALUES ($1,$2,$3,$4,$5,$6,$7)")
             .bind(&checkin_id)
             .bind(incident_id)
@@ -1312,6 +1357,7 @@ impl Store {
         .bind(&actor.user_id)
         .execute(&mut *w.tx)
         .await?;
+        counts.apply(&mut w.tx).await?;
         append(
             &mut w.tx,
             self.backend(),
@@ -1416,6 +1462,7 @@ impl Store {
                 "the incident was closed meanwhile".into(),
             ));
         }
+        crate::triage_counts::drop_kept(&mut w.tx, self.backend(), incident_id).await?;
         append(
             &mut w.tx,
             self.backend(),

@@ -1976,25 +1976,13 @@ impl Store {
         .bind(dispatch_id)
         .execute(&mut *w.tx)
         .await?;
-        if action == DispatchAction::Accept {
-            if let Some(uid) = &coord_user {
-                let assigned: Option<String> = sqlx::query_scalar(
-                    "SELECT child_id FROM child_coordinators WHERE child_id = $1 AND user_id = $2",
-                )
-                .bind(&child_id)
-                .bind(uid)
-                .fetch_optional(&mut *w.tx)
-                .await?;
-                if assigned.is_none() {
-                    sqlx::query(
-                        "INSERT INTO child_coordinators (child_id, user_id) VALUES ($1, $2)",
-                    )
-                    .bind(&child_id)
-                    .bind(uid)
-                    .execute(&mut *w.tx)
-                    .await?;
-                }
+        // Accepting gives the coordinator the child (dispatch-origin access); closing their
+        // dispatch starts the 30 days after which that access lapses (scope.rs).
+        if let Some(uid) = &coord_user {
+            if action == DispatchAction::Accept {
+                crate::scope::grant_dispatch_access(&mut w.tx, &child_id, uid).await?;
             }
+            crate::scope::refresh_dispatch_access(&mut w.tx, &child_id, uid).await?;
         }
         event(
             &mut w.tx,
@@ -2104,6 +2092,14 @@ impl Store {
         .bind(request_id)
         .execute(&mut *w.tx)
         .await?;
+        let child_id: String =
+            sqlx::query_scalar("SELECT child_id FROM dispatch_requests WHERE id = $1")
+                .bind(request_id)
+                .fetch_one(&mut *w.tx)
+                .await?;
+        for uid in users.iter().flatten() {
+            crate::scope::refresh_dispatch_access(&mut w.tx, &child_id, uid).await?;
+        }
         event(
             &mut w.tx,
             request_id,

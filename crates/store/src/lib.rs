@@ -29,6 +29,7 @@ mod power_estimates;
 pub mod reports;
 pub mod scope;
 pub mod stats;
+mod triage_counts;
 pub mod users;
 
 use std::str::FromStr;
@@ -187,6 +188,7 @@ impl Store {
         store.ensure_consultation_stats().await?;
         store.ensure_power_estimates().await?;
         store.ensure_search_keys().await?;
+        store.ensure_triage_counts().await?;
         Ok(store)
     }
 

@@ -71,6 +71,8 @@ pub(crate) async fn refresh(
     child_ids: &[String],
 ) -> Result<()> {
     for chunk in child_ids.chunks(CHUNK) {
+        // Open incidents keep their triage counts: these children's part out, then in again.
+        let counts = crate::triage_counts::Snapshot::take(conn, backend, chunk).await?;
         let rows = compute(conn, backend, Which::Ids(chunk)).await?;
         let sql = format!(
             "DELETE FROM child_power_estimates WHERE child_id IN ({})",
@@ -82,12 +84,15 @@ pub(crate) async fn refresh(
         }
         q.execute(&mut *conn).await?;
         write(conn, &rows).await?;
+        counts.apply(conn).await?;
     }
     Ok(())
 }
 
 /// Recomputes every estimate and every latest check-in inside the caller's transaction.
 pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+    // Before touching the rows the kept triage counts derive from (see triage_counts::lock).
+    crate::triage_counts::lock(conn, backend).await?;
     let rows = compute(conn, backend, Which::All).await?;
     sqlx::query("DELETE FROM child_power_estimates")
         .execute(&mut *conn)
@@ -114,6 +119,7 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Resul
     .bind(ESTIMATE_VERSION.to_string())
     .execute(&mut *conn)
     .await?;
+    crate::triage_counts::rebuild(conn, backend).await?;
     Ok(())
 }
 

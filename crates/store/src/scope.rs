@@ -61,3 +61,194 @@ impl Actor {
         }
     }
 }
+
+// ------------------------------------------------------------ access through a dispatch
+
+/// Days a coordinator keeps access to a child after their last dispatch for the child was
+/// completed or cancelled (inclusive of the last day, Japan time).
+pub const DISPATCH_ACCESS_DAYS: i64 = 30;
+
+/// A coordinator's access to a child that rests on dispatches rather than an assignment.
+#[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
+pub struct DispatchAccess {
+    /// users.id of the coordinator.
+    pub user_id: String,
+    /// Display name.
+    pub name: String,
+    /// Last day of access (YYYY-MM-DD, Japan time); `None` while a dispatch is accepted or
+    /// active.
+    pub until: Option<String>,
+}
+
+/// Recomputes the end of `user_id`'s dispatch-origin access to `child_id` (no-op for an
+/// explicit assignment): open-ended while one of their dispatches for the child is accepted
+/// or active, else [`DISPATCH_ACCESS_DAYS`] after the day the last one was completed or
+/// cancelled. Called inside every transaction that changes such a dispatch.
+pub(crate) async fn refresh_dispatch_access(
+    tx: &mut sqlx::AnyConnection,
+    child_id: &str,
+    user_id: &str,
+) -> crate::Result<()> {
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT d.status, d.closed_at FROM dispatches d \
+         JOIN coordinators co ON co.id = d.coordinator_id \
+         JOIN dispatch_requests r ON r.id = d.request_id \
+         WHERE r.child_id = $1 AND co.user_id = $2 \
+         AND d.status IN ('accepted','active','completed','cancelled')",
+    )
+    .bind(child_id)
+    .bind(user_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let live = rows
+        .iter()
+        .any(|(s, _)| s.as_str() == "accepted" || s.as_str() == "active");
+    let until = if live {
+        None
+    } else {
+        let last = rows
+            .iter()
+            .filter_map(|(_, closed)| closed.as_deref().and_then(crate::parse_ts))
+            .max();
+        match last {
+            Some(t) => Some(
+                (domain::dates::jst_date(t) + chrono::Duration::days(DISPATCH_ACCESS_DAYS))
+                    .to_string(),
+            ),
+            // No dispatch that ever gave access: leave the row as it is.
+            None => return Ok(()),
+        }
+    };
+    sqlx::query(
+        "UPDATE child_coordinators SET access_until = $1 \
+         WHERE child_id = $2 AND user_id = $3 AND origin = 'dispatch'",
+    )
+    .bind(until)
+    .bind(child_id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Gives `user_id` dispatch-origin access to `child_id` on accepting a dispatch: a new row, or
+/// an existing dispatch-origin row made open-ended again. An explicit assignment is left as is.
+pub(crate) async fn grant_dispatch_access(
+    tx: &mut sqlx::AnyConnection,
+    child_id: &str,
+    user_id: &str,
+) -> crate::Result<()> {
+    let origin: Option<String> = sqlx::query_scalar(
+        "SELECT origin FROM child_coordinators WHERE child_id = $1 AND user_id = $2",
+    )
+    .bind(child_id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match origin {
+        None => {
+            sqlx::query(
+                "INSERT INTO child_coordinators (child_id, user_id, origin, access_until) \
+                 VALUES ($1, $2, 'dispatch', NULL)",
+            )
+            .bind(child_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Some(_) => {
+            sqlx::query(
+                "UPDATE child_coordinators SET access_until = NULL \
+                 WHERE child_id = $1 AND user_id = $2 AND origin = 'dispatch'",
+            )
+            .bind(child_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The dispatch-origin accesses to a child, by coordinator name.
+pub(crate) async fn dispatch_accesses(
+    tx: &mut sqlx::AnyConnection,
+    child_id: &str,
+) -> crate::Result<Vec<DispatchAccess>> {
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.id, u.display_name, cc.access_until FROM child_coordinators cc \
+         JOIN users u ON u.id = cc.user_id WHERE cc.child_id = $1 AND cc.origin = 'dispatch' \
+         ORDER BY u.display_name, u.id",
+    )
+    .bind(child_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, name, until)| DispatchAccess {
+            user_id,
+            name,
+            until,
+        })
+        .collect())
+}
+
+impl crate::Store {
+    /// Ends a coordinator's dispatch-origin accesses whose last day is before `now`'s day
+    /// (Japan time): removes the rows and audits each once as `child.access.lapsed`.
+    ///
+    /// Runs when the coordinator's session or token is resolved, i.e. before any use case of
+    /// their request checks scope, so every scope check (which reads `child_coordinators`)
+    /// sees the lapse as of the request's `now` — with a frozen clock too. A read finds the
+    /// rows first, so a request with nothing due writes nothing.
+    pub async fn lapse_dispatch_access(
+        &self,
+        actor: &Actor,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> crate::Result<usize> {
+        if !actor.assigned_only() {
+            return Ok(0);
+        }
+        let today = domain::dates::jst_date(now).to_string();
+        const DUE: &str = "SELECT child_id, access_until FROM child_coordinators \
+             WHERE user_id = $1 AND origin = 'dispatch' AND access_until IS NOT NULL AND access_until < $2";
+        let due: Vec<(String, String)> = sqlx::query_as(DUE)
+            .bind(&actor.user_id)
+            .bind(&today)
+            .fetch_all(self.pool())
+            .await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut w = self.begin_write().await?;
+        // Read again under the writer lock: a concurrent request may have lapsed them, or an
+        // accept may have renewed one.
+        let due: Vec<(String, String)> = sqlx::query_as(DUE)
+            .bind(&actor.user_id)
+            .bind(&today)
+            .fetch_all(&mut *w.tx)
+            .await?;
+        for (child_id, until) in &due {
+            sqlx::query("DELETE FROM child_coordinators WHERE child_id = $1 AND user_id = $2")
+                .bind(child_id)
+                .bind(&actor.user_id)
+                .execute(&mut *w.tx)
+                .await?;
+            crate::audit::append(
+                &mut w.tx,
+                self.backend(),
+                Some(actor),
+                now,
+                crate::audit::AuditEntry {
+                    action: "child.access.lapsed",
+                    entity: "child",
+                    entity_id: Some(child_id),
+                    detail: format!("dispatch access until {until}"),
+                },
+            )
+            .await?;
+        }
+        w.commit().await?;
+        Ok(due.len())
+    }
+}

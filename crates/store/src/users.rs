@@ -479,14 +479,16 @@ impl Store {
                 .await?;
             w.commit().await?;
         }
-        Ok(
-            actor_from((id, login, dn, center, role, munis, hash, disabled)).map(
-                |(actor, _, _)| SessionInfo {
-                    actor,
-                    csrf_token: csrf,
-                },
-            ),
-        )
+        let Some((actor, _, _)) = actor_from((id, login, dn, center, role, munis, hash, disabled))
+        else {
+            return Ok(None);
+        };
+        // Scope as of this request: a coordinator's expired dispatch access ends here.
+        self.lapse_dispatch_access(&actor, now).await?;
+        Ok(Some(SessionInfo {
+            actor,
+            csrf_token: csrf,
+        }))
     }
 
     /// End a session server-side (logout).
@@ -599,7 +601,13 @@ impl Store {
         if disabled != 0 || crate::parse_ts(&exp).is_none_or(|e| e <= now) {
             return Ok(None);
         }
-        Ok(actor_from((id, login, dn, center, role, munis, hash, disabled)).map(|(a, _, _)| a))
+        let Some((actor, _, _)) = actor_from((id, login, dn, center, role, munis, hash, disabled))
+        else {
+            return Ok(None);
+        };
+        // Scope as of this request: a coordinator's expired dispatch access ends here.
+        self.lapse_dispatch_access(&actor, now).await?;
+        Ok(Some(actor))
     }
 }
 

@@ -661,6 +661,31 @@ impl ChildrenPage {
     fn short(s: &str) -> String {
         s.chars().take(12).collect()
     }
+    fn score(&self, s: &domain::care_score::CareScore) -> String {
+        s.display(self.l.tr.0)
+    }
+}
+
+/// The watch levels a medical care item offers, as (code, 「高（+2点）」); empty when the item
+/// has nothing to choose.
+fn watch_options(code: &str, lang: domain::Lang) -> Vec<(String, String)> {
+    let Some(item) = domain::vocab::medical_care_item(code) else {
+        return Vec::new();
+    };
+    if !item.has_watch_choice() {
+        return Vec::new();
+    }
+    item.watch_levels()
+        .into_iter()
+        .map(|l| {
+            let points = item.watch_score(l).unwrap_or(0);
+            let label = match lang {
+                domain::Lang::Ja => format!("{}（+{points}点）", l.label(lang)),
+                domain::Lang::En => format!("{} (+{points})", l.label(lang)),
+            };
+            (l.code().to_string(), label)
+        })
+        .collect()
 }
 
 fn query_string(pairs: &[(&str, String)]) -> String {
@@ -778,6 +803,8 @@ pub struct ChildHtmlForm {
     medical_care: Vec<String>,
     mcd_code: Vec<String>,
     mcd: Vec<String>,
+    mcw_code: Vec<String>,
+    mcw: Vec<String>,
     welfare_services: Vec<String>,
     g_name: Vec<String>,
     g_kana: Vec<String>,
@@ -829,6 +856,15 @@ impl ChildHtmlForm {
             .filter(|(_, d)| !d.trim().is_empty())
             .map(|(c, d)| (c.clone(), d.clone()))
             .collect();
+        // Every item with watch levels posts a select; only a ticked item's choice counts
+        // (unticking an item leaves its select as it was).
+        let watch = self
+            .mcw_code
+            .iter()
+            .zip(self.mcw.iter())
+            .filter(|(c, w)| !w.trim().is_empty() && self.medical_care.contains(c))
+            .map(|(c, w)| (c.clone(), w.clone()))
+            .collect();
         let form = ChildForm {
             family_name: self.family_name,
             given_name: self.given_name,
@@ -852,6 +888,7 @@ impl ChildHtmlForm {
             status_since: self.status_since,
             medical_care: self.medical_care,
             medical_care_details: details,
+            medical_care_watch: watch,
             welfare_services: self.welfare_services,
             guardians,
             devices: Vec::new(),
@@ -906,6 +943,17 @@ impl ChildFormPage {
     }
     fn has_care(&self, code: &str) -> bool {
         self.f.medical_care.iter().any(|c| c == code)
+    }
+    /// The watch levels the item offers as (code, 「高（+2点）」), empty when there is no choice.
+    fn watch_options(&self, code: &str) -> Vec<(String, String)> {
+        watch_options(code, self.l.tr.0)
+    }
+    fn watch(&self, code: &str) -> &str {
+        self.f
+            .medical_care_watch
+            .get(code)
+            .map(String::as_str)
+            .unwrap_or("")
     }
     fn has_welfare(&self, code: &str) -> bool {
         self.f.welfare_services.iter().any(|c| c == code)
@@ -1065,6 +1113,50 @@ impl ChildShowPage {
             .get(code)
             .map(String::as_str)
             .unwrap_or("")
+    }
+    /// 「見守り：高」, 「見守り：未入力」, or "" for an item without watch levels.
+    fn watch_label(&self, code: &str) -> String {
+        let lang = self.l.tr.0;
+        let has_choice =
+            domain::vocab::medical_care_item(code).is_some_and(|i| i.has_watch_choice());
+        let chosen = self
+            .c
+            .form
+            .medical_care_watch
+            .get(code)
+            .and_then(|w| domain::care_score::WatchLevel::parse(w));
+        match chosen {
+            Some(l) => format!("{}：{}", self.l.tr.t("child.watch"), l.label(lang)),
+            None if has_choice => format!(
+                "{}：{}",
+                self.l.tr.t("child.watch"),
+                self.l.tr.t("child.watch_none")
+            ),
+            None => String::new(),
+        }
+    }
+    fn score(&self) -> String {
+        self.c.care_score.display(self.l.tr.0)
+    }
+    /// 「派遣 看子（2026-12-31 まで）」 per coordinator who has the child through a dispatch;
+    /// 「（派遣中）」 while one of their dispatches is accepted or active.
+    fn dispatch_access(&self) -> Vec<String> {
+        let lang = self.l.tr.0;
+        self.c
+            .dispatch_access
+            .iter()
+            .map(|d| match &d.until {
+                Some(until) => match lang {
+                    domain::Lang::Ja => format!("{}（{until} まで）", d.name),
+                    domain::Lang::En => format!("{} (until {until})", d.name),
+                },
+                None => format!(
+                    "{}（{}）",
+                    d.name,
+                    self.l.tr.t("child.dispatch_access_live")
+                ),
+            })
+            .collect()
     }
 }
 

@@ -9,6 +9,7 @@ use domain::vocab::{self, VocabCode, VocabKind};
 use domain::{Lang, ValidationErrors};
 use proptest::prelude::*;
 
+mod care_score;
 mod dispatch;
 mod hostile;
 mod payment;

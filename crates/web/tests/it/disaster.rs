@@ -655,8 +655,10 @@ async fn estimates_are_recomputed_at_start_up_when_the_rules_change() {
     ] {
         sqlx::query(sql).execute(w.app.store.pool()).await.unwrap();
     }
+    // The rows are gone (the kept counts of the open incident, a cache like the estimates,
+    // are recounted at start-up too).
     let (_, t) = call(&w, &cons, M::GET, &triage, None).await;
-    assert_eq!(t["counts"]["total"], 0);
+    assert_eq!(t["rows"], json!([]));
     let dir = w.app._dir.as_ref().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let restarted = Store::connect(&url).await.unwrap();

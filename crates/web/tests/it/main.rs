@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access_lapse;
 mod admin;
 mod api;
 mod auditor;
@@ -13,6 +14,7 @@ mod browser;
 mod browser_admin;
 mod browser_disaster;
 mod browser_dispatch;
+mod care_score;
 mod consent;
 mod consultations;
 mod crawl;
@@ -28,6 +30,7 @@ mod plans;
 mod reports;
 mod search;
 mod security;
+mod triage_counts;
 mod widths;
 
 use std::sync::Arc;
