@@ -412,6 +412,20 @@ pub async fn load(
                     2 => "closed".into(),
                     _ => "active".into(),
                 },
+                // The doctor's watch level (見守り) for most items that have one, so the
+                // 医療的ケアスコア（参考） is complete for most children and not for all.
+                medical_care_watch: care
+                    .iter()
+                    .filter_map(|c| {
+                        let item = domain::vocab::medical_care_item(c)?;
+                        let level = match (item.watch_high, item.watch_mid) {
+                            (Some(_), Some(_)) => *pick(&mut rng, &["high", "mid", "low", ""]),
+                            (Some(_), None) => *pick(&mut rng, &["high", "low", ""]),
+                            _ => "",
+                        };
+                        (!level.is_empty()).then(|| (c.clone(), level.to_string()))
+                    })
+                    .collect(),
                 medical_care: care,
                 welfare_services: welfare,
                 guardians: vec![GuardianForm {

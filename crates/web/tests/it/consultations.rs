@@ -400,3 +400,75 @@ async fn course_entries_are_dated_not_in_the_future_and_audited() {
         assert_eq!(s, 404, "{backend}");
     }
 }
+
+/// In a real browser: a consultant opens a saved consultation from the list, corrects its
+/// summary on the edit page, and adds a 経過 entry; the page shows both. SQLite only, like the
+/// other browser tests.
+#[tokio::test]
+async fn browser_edit_a_consultation_and_add_a_course_entry() {
+    use crate::browser::{connect, start_driver, wait_for, wait_for_path};
+    use crate::browser_dispatch::sign_in;
+    use fantoccini::Locator;
+
+    let w = world("sqlite").await;
+    let cons = token_for(&w.app, &w.user(Role::Consultant).login).await;
+    let (s, v) = call(
+        &w,
+        &cons,
+        reqwest::Method::POST,
+        "/api/v1/consultations",
+        Some(
+            serde_json::json!({ "channel": "phone", "requester_kind": "family",
+            "person": { "name": "訂正 試子" }, "topics": ["other"], "summary": "誤記のある要約" }),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let driver = start_driver().await;
+    let c = connect(&driver).await;
+    sign_in(&c, &w.app, &w.user(Role::Consultant).login).await;
+    c.goto(&format!("{}/consultations", w.app.addr))
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("a[href='/consultations/{id}']")))
+        .await
+        .unwrap_or_else(|e| panic!("the list links to the consultation: {e}"))
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&c, &format!("/consultations/{id}")).await;
+    wait_for(&c, "#edit-consultation")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&c, &format!("/consultations/{id}/edit")).await;
+    let summary = wait_for(&c, "#summary").await;
+    summary.clear().await.unwrap();
+    summary.send_keys("訂正した要約").await.unwrap();
+    wait_for(&c, "#save-consultation")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#saved").await;
+    assert_eq!(
+        wait_for(&c, "#consultation-summary")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .trim(),
+        "訂正した要約"
+    );
+    wait_for(&c, "#course_body")
+        .await
+        .send_keys("母に折り返し電話し、訂正内容を確認した")
+        .await
+        .unwrap();
+    wait_for(&c, "#save-course").await.click().await.unwrap();
+    let course = wait_for(&c, "#course-list").await.text().await.unwrap();
+    assert!(course.contains("母に折り返し電話し"), "course: {course}");
+    let _ = c.close().await;
+}
