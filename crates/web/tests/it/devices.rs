@@ -3,8 +3,6 @@
 //! migration that merged the two earlier lists (the record's and the power page's) kept every
 //! row of both.
 
-use std::borrow::Cow;
-
 use domain::Role;
 use reqwest::Method as M;
 use serde_json::json;
@@ -25,74 +23,11 @@ type DeviceRow = (
     i64,
 );
 
-/// A fresh, empty database URL for `backend` (and the directory holding a SQLite file).
-async fn empty_database(backend: &str) -> (String, Option<tempfile::TempDir>) {
-    match backend {
-        "sqlite" => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
-            (url, Some(dir))
-        }
-        _ => {
-            let base = std::env::var("TSUNAGU_TEST_DATABASE_URL").unwrap();
-            let name = format!("tsunagu_t_devices_{}", std::process::id());
-            let pool = AnyPoolOptions::new().connect(&base).await.unwrap();
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-                .execute(&pool)
-                .await
-                .unwrap();
-            sqlx::query(&format!(
-                "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
-            ))
-            .execute(&pool)
-            .await
-            .unwrap();
-            pool.close().await;
-            let (head, tail) = base.split_at(base.rfind('/').unwrap());
-            let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
-            (format!("{head}/{name}{query}"), None)
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
-    sqlx::any::install_default_drivers();
     for backend in backends() {
-        let (url, _dir) = empty_database(backend).await;
-        let dir = format!(
-            "{}/../store/migrations/{}",
-            env!("CARGO_MANIFEST_DIR"),
-            if backend == "sqlite" {
-                "sqlite"
-            } else {
-                "postgres"
-            }
-        );
-        // The schema as it was before the merge (every migration below 0017).
-        let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(&dir))
-            .await
-            .unwrap();
-        before.migrations = Cow::Owned(
-            before
-                .migrations
-                .iter()
-                .filter(|m| m.version < 17)
-                .cloned()
-                .collect(),
-        );
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .unwrap();
-        before.run(&pool).await.unwrap();
         let now = "2026-11-20T01:00:00Z";
-        sqlx::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ('c1', 'k', '架空センター', '390003', $1)")
-            .bind(now)
-            .execute(&pool)
-            .await
-            .unwrap();
+        let (url, pool, _dir) = database_before_migration(backend, 17, now).await;
         for (id, family) in [
             ("record_only", "台帳"),
             ("power_only", "電源"),

@@ -383,3 +383,68 @@ pub async fn call(
 ) -> (u16, serde_json::Value) {
     api_request(&w.app.addr, token, method, path, body).await
 }
+
+/// A fresh database of `backend` with every migration below `version` applied and one center
+/// (`c1`, created at `now`): for tests of what a migration does to rows that existed before
+/// it. Returns the URL (for `Store::connect`, which applies the rest), a pool on it, and the
+/// directory holding a SQLite file.
+pub async fn database_before_migration(
+    backend: &str,
+    version: i64,
+    now: &str,
+) -> (String, sqlx::AnyPool, Option<tempfile::TempDir>) {
+    use sqlx::any::AnyPoolOptions;
+    sqlx::any::install_default_drivers();
+    let (url, dir) = match backend {
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
+            (url, Some(dir))
+        }
+        _ => {
+            let base = std::env::var("TSUNAGU_TEST_DATABASE_URL").unwrap();
+            let name = format!("tsunagu_t_{}", uuid_simple());
+            let admin = AnyPoolOptions::new().connect(&base).await.unwrap();
+            sqlx::query(&format!(
+                "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
+            ))
+            .execute(&admin)
+            .await
+            .unwrap();
+            admin.close().await;
+            (replace_db(&base, &name), None)
+        }
+    };
+    let migrations = format!(
+        "{}/../store/migrations/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        if backend == "sqlite" {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    );
+    let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(&migrations))
+        .await
+        .unwrap();
+    before.migrations = std::borrow::Cow::Owned(
+        before
+            .migrations
+            .iter()
+            .filter(|m| m.version < version)
+            .cloned()
+            .collect(),
+    );
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    before.run(&pool).await.unwrap();
+    sqlx::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ('c1', 'k', '架空センター', '390003', $1)")
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    (url, pool, dir)
+}

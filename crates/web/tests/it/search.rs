@@ -500,77 +500,13 @@ async fn three_calls_about_one_unregistered_person_count_once() {
     }
 }
 
-/// A fresh, empty database URL for `backend` (and the directory holding a SQLite file).
-async fn empty_database(backend: &str) -> (String, Option<tempfile::TempDir>) {
-    use sqlx::any::AnyPoolOptions;
-    match backend {
-        "sqlite" => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
-            (url, Some(dir))
-        }
-        _ => {
-            let base = std::env::var("TSUNAGU_TEST_DATABASE_URL").unwrap();
-            let name = format!("tsunagu_t_search_{}", std::process::id());
-            let pool = AnyPoolOptions::new().connect(&base).await.unwrap();
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-                .execute(&pool)
-                .await
-                .unwrap();
-            sqlx::query(&format!(
-                "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
-            ))
-            .execute(&pool)
-            .await
-            .unwrap();
-            pool.close().await;
-            let (head, tail) = base.split_at(base.rfind('/').unwrap());
-            let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
-            (format!("{head}/{name}{query}"), None)
-        }
-    }
-}
-
 #[tokio::test]
 async fn migration_0019_fills_the_new_keys_of_existing_rows() {
     use sqlx::any::AnyPoolOptions;
-    use std::borrow::Cow;
-    sqlx::any::install_default_drivers();
     let key = domain::kana::normalize_for_search;
     for backend in backends() {
-        let (url, _dir) = empty_database(backend).await;
-        let dir = format!(
-            "{}/../store/migrations/{}",
-            env!("CARGO_MANIFEST_DIR"),
-            if backend == "sqlite" {
-                "sqlite"
-            } else {
-                "postgres"
-            }
-        );
-        let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(&dir))
-            .await
-            .unwrap();
-        before.migrations = Cow::Owned(
-            before
-                .migrations
-                .iter()
-                .filter(|m| m.version < 19)
-                .cloned()
-                .collect(),
-        );
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .unwrap();
-        before.run(&pool).await.unwrap();
         let now = "2026-11-20T01:00:00Z";
-        sqlx::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ('c1', 'k', '架空センター', '390003', $1)")
-            .bind(now)
-            .execute(&pool)
-            .await
-            .unwrap();
+        let (url, pool, _dir) = database_before_migration(backend, 19, now).await;
         // (id, family, given, family kana, given kana) as the store wrote them before 0019.
         let children = [
             ("a", "山田", "花子", "ヤマダ", "ハナコ"),
@@ -613,6 +549,15 @@ async fn migration_0019_fills_the_new_keys_of_existing_rows() {
                 .unwrap();
         }
         // 0019 itself fills the children's keys exactly for these names.
+        let dir = format!(
+            "{}/../store/migrations/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            if backend == "sqlite" {
+                "sqlite"
+            } else {
+                "postgres"
+            }
+        );
         sqlx::migrate::Migrator::new(std::path::Path::new(&dir))
             .await
             .unwrap()
