@@ -493,11 +493,13 @@ impl ChildForm {
     }
 }
 
+/// The list without repeats, each entry trimmed. A blank entry is kept (once) so that the
+/// code parser refuses it: `["", "suction"]` is a mistake to report, not to pass over.
 fn dedup(v: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in v {
         let s = s.trim().to_string();
-        if !s.is_empty() && !out.contains(&s) {
+        if !out.contains(&s) {
             out.push(s);
         }
     }

@@ -284,6 +284,16 @@ async fn a_device_entered_on_the_child_record_is_on_the_power_page_sheet_and_tri
         .await;
         assert_eq!(s, 422, "{backend}: {v}");
         assert!(v["fields"]["devices.0.watts"].is_string(), "{v}");
+        // A blank care code is a mistake to report, not to pass over (schemathesis ST201).
+        let (s, v) = call(
+            &w,
+            &adv,
+            M::PATCH,
+            &format!("/api/v1/children/{id}"),
+            Some(json!({ "medical_care": [""] })),
+        )
+        .await;
+        assert_eq!(s, 422, "{backend}: {v}");
         let (_, again) = call(&w, &adv, M::GET, &format!("/api/v1/children/{id}"), None).await;
         assert_eq!(again["devices"], c["devices"], "{backend}");
 
