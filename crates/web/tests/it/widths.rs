@@ -144,40 +144,55 @@ async fn main_pages_fit_phone_and_tablet_widths() {
     let pages = main_pages(&w).await;
     let driver = start_driver().await;
     let c = connect(&driver).await;
-    sign_in(&c, &w.app, &w.user(Role::Advisor).login).await;
     let mut failures = Vec::new();
     let mut checked = 0;
-    for width in [390u32, 768] {
-        emulate_width(&c, width).await;
-        for path in &pages {
-            c.goto(&format!("{}{path}", w.app.addr)).await.unwrap();
-            wait_for(&c, "main").await;
-            let (scroll, inner, out) = overflow(&c).await;
-            checked += 1;
-            if width == 390 && (path.starts_with("/incidents/") || path == "/") {
-                // Kept for review: the phone view of the pages used in the field.
-                if let Ok(png) = c.screenshot().await {
-                    let name = if path == "/" { "home" } else { "triage" };
-                    let _ = std::fs::write(format!("/tmp/width-390-{name}.png"), png);
+    // Each role's own pages: the advisor sees most; the admin's and the auditor's pages are
+    // theirs alone.
+    let admin_pages: Vec<String> = ["/admin/users", "/admin/users/new", "/admin/center"]
+        .map(String::from)
+        .to_vec();
+    let auditor_pages: Vec<String> = vec!["/audit".into()];
+    for (role, pages) in [
+        (Role::Advisor, &pages),
+        (Role::Admin, &admin_pages),
+        (Role::Auditor, &auditor_pages),
+    ] {
+        c.delete_all_cookies().await.unwrap();
+        emulate_width(&c, 1280).await;
+        sign_in(&c, &w.app, &w.user(role).login).await;
+        for width in [390u32, 768] {
+            emulate_width(&c, width).await;
+            for path in pages {
+                c.goto(&format!("{}{path}", w.app.addr)).await.unwrap();
+                wait_for(&c, "main").await;
+                let (scroll, inner, out) = overflow(&c).await;
+                checked += 1;
+                if width == 390 && (path.starts_with("/incidents/") || path == "/") {
+                    // Kept for review: the phone view of the pages used in the field.
+                    if let Ok(png) = c.screenshot().await {
+                        let name = if path == "/" { "home" } else { "triage" };
+                        let _ = std::fs::write(format!("/tmp/width-390-{name}.png"), png);
+                    }
                 }
-            }
-            if scroll > inner {
-                let slug: String = path
-                    .chars()
-                    .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' })
-                    .take(40)
-                    .collect();
-                let file = format!("/tmp/width-{width}-{slug}.png");
-                if let Ok(png) = c.screenshot().await {
-                    let _ = std::fs::write(&file, png);
+                if scroll > inner {
+                    let slug: String = path
+                        .chars()
+                        .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' })
+                        .take(40)
+                        .collect();
+                    let file = format!("/tmp/width-{width}-{slug}.png");
+                    if let Ok(png) = c.screenshot().await {
+                        let _ = std::fs::write(&file, png);
+                    }
+                    failures.push(format!(
+                        "{} {width}px {path}: scrollWidth {scroll} > {inner} ({file}); sticking out: {out:?}",
+                        role.code()
+                    ));
                 }
-                failures.push(format!(
-                    "{width}px {path}: scrollWidth {scroll} > {inner} ({file}); sticking out: {out:?}"
-                ));
             }
         }
     }
-    println!("widths: {checked} page views checked at 390 and 768 px");
+    println!("widths: {checked} page views checked at 390 and 768 px (advisor, admin, auditor)");
     let _ = c.close().await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
