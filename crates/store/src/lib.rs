@@ -79,6 +79,9 @@ pub struct Store {
     audit_queue: tokio::sync::mpsc::Sender<audit::Pending>,
     /// Queue of the password threads (see [`Store::password_work`]).
     password_jobs: std::sync::mpsc::Sender<PasswordJob>,
+    /// One gate per account: this process checks one password of an account at a time (see
+    /// `login::Store::login`).
+    login_gates: login::LoginGates,
 }
 
 type PasswordJob = Box<dyn FnOnce() + Send>;
@@ -184,6 +187,7 @@ impl Store {
             write_lock,
             audit_queue,
             password_jobs: start_password_threads(cores),
+            login_gates: login::LoginGates::default(),
         };
         store.ensure_consultation_stats().await?;
         store.ensure_power_estimates().await?;

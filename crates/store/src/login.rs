@@ -5,6 +5,8 @@
 //! login: it yields a short-lived *challenge* whose only use is the second step. The session id
 //! is minted after the last step, so it changes at login (no fixation).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use domain::password::Password;
 use domain::totp::{normalize_recovery_code, TotpSecret};
@@ -17,6 +19,22 @@ use crate::users::{
     DUMMY_HASH, USER_COLS,
 };
 use crate::{ts, Actor, Result, Store, StoreError};
+
+/// Per-account gates for [`Store::login`]: one async mutex per account that has tried to log
+/// in since start-up (a few bytes each; bounded by the number of accounts).
+#[derive(Clone, Default)]
+pub(crate) struct LoginGates(
+    std::sync::Arc<std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>>,
+);
+
+impl LoginGates {
+    fn gate(&self, user_id: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        // A poisoned map only means another attempt panicked while inserting; the map itself
+        // is still usable.
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(user_id.to_string()).or_default().clone()
+    }
+}
 
 /// Consecutive failures before the account is locked for a while.
 pub const LOCK_AFTER: i64 = 5;
@@ -191,6 +209,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome> {
         let found = self.user_by_login(login).await?;
+        // The attempt is counted before the password is checked, so concurrent guesses cannot
+        // pass the lock; but then concurrent *right* passwords of one account (the same person
+        // on two devices, a burst in the benchmark) could count up to a lock before any of
+        // them resets the count. In this process an account's attempts therefore take turns;
+        // the atomic count in the database still bounds guesses across processes.
+        let _turn = match &found {
+            Some((a, _, _)) => Some(self.login_gates.gate(&a.user_id).lock_owned().await),
+            None => None,
+        };
         // An unknown login runs the same statement against no row, so it costs the same
         // database round trip as a known one.
         let user_id = found

@@ -733,3 +733,35 @@ async fn behind_a_tls_proxy_the_throttle_counts_the_forwarded_client() {
         }
     }
 }
+
+/// Counting an attempt before its password is checked must not lock out the right password:
+/// the same person logging in on several devices at once (or the benchmark's login burst)
+/// all get in, and the account is not left locked or counted.
+#[tokio::test]
+async fn concurrent_right_passwords_of_one_account_all_log_in() {
+    use store::login::{LoginOutcome, LOCK_AFTER};
+    let burst = 3 * LOCK_AFTER as usize;
+    for backend in backends() {
+        let w = world(backend).await;
+        let app = &w.app;
+        let now = app.clock.now();
+        let mut logins = tokio::task::JoinSet::new();
+        for _ in 0..burst {
+            let store = app.store.clone();
+            logins.spawn(async move { store.login("kochi.viewer", PASSWORD, now).await.unwrap() });
+        }
+        let mut sessions = 0;
+        while let Some(outcome) = logins.join_next().await {
+            if matches!(outcome.unwrap(), LoginOutcome::Session { .. }) {
+                sessions += 1;
+            }
+        }
+        assert_eq!(sessions, burst, "{backend}: every right password logs in");
+        let viewer = w.user(Role::Viewer).user_id.clone();
+        assert_eq!(
+            audit_count(app, &viewer, "user.locked", "").await,
+            0,
+            "{backend}: no lock"
+        );
+    }
+}
