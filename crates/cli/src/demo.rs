@@ -364,10 +364,24 @@ pub async fn load(
                 .into_iter()
                 .map(|k| DeviceInput {
                     kind: k.code().into(),
-                    internal_minutes: if k == domain::power::DeviceKind::Ventilator {
-                        rng.gen_range(60..600).to_string()
-                    } else {
-                        String::new()
+                    // Battery times as families report them; about one in eight not yet
+                    // known, so the outage list has children to call first.
+                    internal_minutes: {
+                        use domain::power::DeviceKind::*;
+                        let range = match k {
+                            Ventilator => Some(60..600),
+                            Suction => Some(30..90),
+                            FeedingPump => Some(240..720),
+                            InfusionPump => Some(360..1440),
+                            Nebulizer => Some(20..60),
+                            // Concentrators and cyclers have no battery of their own.
+                            _ => None,
+                        };
+                        if rng.gen_bool(0.125) {
+                            String::new()
+                        } else {
+                            range.map_or_else(|| "0".to_string(), |r| rng.gen_range(r).to_string())
+                        }
                     },
                     ..Default::default()
                 })
