@@ -420,10 +420,11 @@ async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<Seeded> {
                     code.into(),
                     Some(name.to_string()).into(),
                     true.into(),
-                    Cell::Null,
+                    // Typed nulls: PostgreSQL will not take an untyped one for an integer.
+                    Option::<i64>::None.into(),
                     battery.into(),
                     0.into(),
-                    Cell::Null,
+                    Option::<i64>::None.into(),
                     60.into(),
                     Cell::Null,
                 ]);
