@@ -186,39 +186,25 @@ pub async fn power(
 /// The rows of a child's equipment list as posted (`devices.N.field`), by the power page and
 /// the child form alike. A row's 電気を使う box posts `true` only when ticked.
 pub(crate) fn device_inputs(pairs: &[(String, String)]) -> Vec<DeviceInput> {
-    let mut devices: Vec<DeviceInput> = Vec::new();
-    for (k, v) in pairs {
-        let Some(rest) = k.strip_prefix("devices.") else {
-            continue;
-        };
-        let Some((i, field)) = rest.split_once('.') else {
-            continue;
-        };
-        let Ok(i) = i.parse::<usize>() else { continue };
-        if i >= 40 {
-            continue;
-        }
-        while devices.len() <= i {
-            devices.push(DeviceInput {
-                uses_electricity: false,
-                ..Default::default()
-            });
-        }
-        let d = &mut devices[i];
+    let unticked = || DeviceInput {
+        uses_electricity: false,
+        ..Default::default()
+    };
+    crate::pages::indexed_rows(pairs, "devices.", 40, unticked, |d, field, v| {
+        let v = v.to_string();
         match field {
-            "kind" => d.kind = v.clone(),
-            "name" => d.name = v.clone(),
+            "kind" => d.kind = v,
+            "name" => d.name = v,
             "uses_electricity" => d.uses_electricity = v == "true",
-            "watts" => d.watts = v.clone(),
-            "internal_minutes" => d.internal_minutes = v.clone(),
-            "spare_count" => d.spare_count = v.clone(),
-            "spare_minutes" => d.spare_minutes = v.clone(),
-            "minutes_per_hour" => d.minutes_per_hour = v.clone(),
-            "settings" => d.settings = v.clone(),
+            "watts" => d.watts = v,
+            "internal_minutes" => d.internal_minutes = v,
+            "spare_count" => d.spare_count = v,
+            "spare_minutes" => d.spare_minutes = v,
+            "minutes_per_hour" => d.minutes_per_hour = v,
+            "settings" => d.settings = v,
             _ => {}
         }
-    }
-    devices
+    })
 }
 
 /// The rows the equipment form shows: the list, then two empty rows for new devices (their

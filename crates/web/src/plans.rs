@@ -198,29 +198,18 @@ pub async fn plan(
 }
 
 fn people(pairs: &[(String, String)], prefix: &str) -> Vec<Person> {
-    let mut v: Vec<Person> = Vec::new();
-    for (k, val) in pairs {
-        let Some(rest) = k.strip_prefix(prefix) else {
-            continue;
-        };
-        let Some((i, field)) = rest.split_once('.') else {
-            continue;
-        };
-        let Ok(i) = i.parse::<usize>() else { continue };
-        if i >= 20 {
-            continue;
-        }
-        while v.len() <= i {
-            v.push(Person::default());
-        }
-        match field {
-            "name" => v[i].name = val.clone(),
-            "relation" => v[i].relation = val.clone(),
-            "phone" => v[i].phone = val.clone(),
+    crate::pages::indexed_rows(
+        pairs,
+        prefix,
+        20,
+        Person::default,
+        |p, field, v| match field {
+            "name" => p.name = v.to_string(),
+            "relation" => p.relation = v.to_string(),
+            "phone" => p.phone = v.to_string(),
             _ => {}
-        }
-    }
-    v
+        },
+    )
 }
 
 fn plan_input(pairs: &[(String, String)]) -> PlanInput {
