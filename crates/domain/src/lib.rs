@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod access;
 pub mod audit;
 pub mod care_score;
 pub mod chart;
@@ -34,6 +35,7 @@ pub mod text;
 pub mod totp;
 pub mod vocab;
 
+pub use access::Action;
 pub use child::{CareSetting, ChildStatus, Sex};
 pub use error::{FieldError, ValidationErrors};
 pub use lang::Lang;

@@ -7,7 +7,7 @@ use domain::{FieldError, Role};
 
 use crate::audit::{append, AuditEntry};
 use crate::login::end_sessions_tx;
-use crate::users::{generate_password, hash_password, login_error};
+use crate::users::{generate_password, login_error};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 /// One user as the admin page lists them.
@@ -392,10 +392,7 @@ impl Store {
             munis.clear();
         }
         let password = generate_password(&[&login, &display]);
-        let for_hash = password.clone();
-        let hash = self
-            .password_work(move || hash_password(&for_hash))
-            .await??;
+        let hash = self.hash_new_password(password.clone()).await?;
         let id = new_id();
         let mut w = self.begin_write().await?;
         role.grantable_by_admin(runs_dispatch(&mut w.tx, &actor.center_id).await?)?;
@@ -570,10 +567,7 @@ impl Store {
             return Err(auditor_untouchable());
         }
         let password = generate_password(&[&login, &display]);
-        let for_hash = password.clone();
-        let hash = self
-            .password_work(move || hash_password(&for_hash))
-            .await??;
+        let hash = self.hash_new_password(password.clone()).await?;
         let mut w = self.begin_write().await?;
         // The role is read again inside the transaction: it may have changed since.
         let still: Option<String> =

@@ -29,6 +29,7 @@ mod power_estimates;
 pub mod reports;
 pub mod scope;
 pub mod stats;
+pub mod testing;
 mod triage_counts;
 pub mod users;
 
@@ -82,6 +83,38 @@ pub struct Store {
     /// One gate per account: this process checks one password of an account at a time (see
     /// `login::Store::login`).
     login_gates: login::LoginGates,
+    /// argon2id parameters for new password hashes (verification reads them from each hash).
+    password_params: argon2::Params,
+}
+
+/// How expensive new password hashes are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PasswordCost {
+    /// argon2id's recommended parameters (19 MiB, 2 passes): every real deployment.
+    #[default]
+    Standard,
+    /// The cheapest parameters argon2id allows (8 KiB, 1 pass), for test fixtures only: a test
+    /// world hashes a dozen passwords, which at the standard cost took most of the suite's time.
+    /// The hashes are still real argon2id, so login and verification run the same code.
+    Fixture,
+}
+
+impl PasswordCost {
+    fn params(self) -> argon2::Params {
+        match self {
+            PasswordCost::Standard => argon2::Params::default(),
+            PasswordCost::Fixture => {
+                argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// Settings for [`Store::connect_with`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConnectOptions {
+    /// Cost of new password hashes.
+    pub password_cost: PasswordCost,
 }
 
 type PasswordJob = Box<dyn FnOnce() + Send>;
@@ -129,6 +162,11 @@ impl WriteTx<'_> {
 impl Store {
     /// Connect to `url` (`sqlite://path` or `postgres://…`) and run the matching migrations.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, ConnectOptions::default()).await
+    }
+
+    /// [`Store::connect`] with explicit settings.
+    pub async fn connect_with(url: &str, settings: ConnectOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -188,6 +226,7 @@ impl Store {
             audit_queue,
             password_jobs: start_password_threads(cores),
             login_gates: login::LoginGates::default(),
+            password_params: settings.password_cost.params(),
         };
         store.ensure_consultation_stats().await?;
         store.ensure_power_estimates().await?;
@@ -211,6 +250,13 @@ impl Store {
         let stopped = || StoreError::Config("password hashing stopped".into());
         self.password_jobs.send(job).map_err(|_| stopped())?;
         wait.await.map_err(|_| stopped())
+    }
+
+    /// Hash `password` with this store's argon2id parameters, on the password threads.
+    pub(crate) async fn hash_new_password(&self, password: String) -> Result<String> {
+        let params = self.password_params.clone();
+        self.password_work(move || users::hash_password_with(&password, &params))
+            .await?
     }
 
     /// Which engine this store uses.

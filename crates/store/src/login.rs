@@ -15,8 +15,8 @@ use rand::RngCore;
 
 use crate::audit::{append, AuditEntry};
 use crate::users::{
-    actor_from, hash_password, random_token, secret_hash, verify_password, SessionInfo, UserRow,
-    DUMMY_HASH, USER_COLS,
+    actor_from, random_token, secret_hash, verify_password, SessionInfo, UserRow, DUMMY_HASH,
+    USER_COLS,
 };
 use crate::{ts, Actor, Result, Store, StoreError};
 
@@ -844,9 +844,7 @@ impl Store {
             )
             .into());
         }
-        let new_hash = self
-            .password_work(move || hash_password(new.expose()))
-            .await??;
+        let new_hash = self.hash_new_password(new.expose().to_string()).await?;
         let mut w = self.begin_write().await?;
         sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 0 WHERE id = $3")
             .bind(&new_hash)
@@ -940,7 +938,7 @@ mod tests {
     #[test]
     fn the_dummy_hash_costs_what_a_real_one_does() {
         use argon2::{Params, PasswordHash};
-        let real = hash_password("a fictional long passphrase").unwrap();
+        let real = crate::users::hash_password("a fictional long passphrase").unwrap();
         let (dummy, real) = (
             PasswordHash::new(DUMMY_HASH).unwrap(),
             PasswordHash::new(&real).unwrap(),

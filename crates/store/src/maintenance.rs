@@ -98,6 +98,7 @@ pub async fn open_for_checks(path: &Path) -> Result<Store> {
         // No threads: a checking store never hashes passwords; a request would fail clearly.
         password_jobs: crate::start_password_threads(0),
         login_gates: crate::login::LoginGates::default(),
+        password_params: argon2::Params::default(),
     })
 }
 

@@ -1,6 +1,6 @@
 //! Who is acting and which records they may see (DESIGN.md, "Tenancy and access").
 
-use domain::Role;
+use domain::{Action, Role};
 
 /// The authenticated person behind a use case, with the scope their role grants.
 #[derive(Clone, Debug)]
@@ -20,20 +20,20 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// May this actor take `action` at all (the access table, `domain::access`)? Which records
+    /// is the store's second check (center, assignment, area).
+    pub fn may(&self, action: Action) -> bool {
+        self.role.may(action)
+    }
+
     /// May this actor read child records of their center at all?
     pub fn reads_children(&self) -> bool {
-        matches!(
-            self.role,
-            Role::Admin | Role::Advisor | Role::Consultant | Role::Coordinator | Role::Viewer
-        )
+        self.may(Action::ReadRecords)
     }
 
     /// May this actor create and edit children and consultations (within scope)?
     pub fn writes_records(&self) -> bool {
-        matches!(
-            self.role,
-            Role::Admin | Role::Advisor | Role::Consultant | Role::Coordinator
-        )
+        self.may(Action::WriteRecords)
     }
 
     /// Coordinators see only the children they are assigned to.

@@ -73,10 +73,14 @@ fn first_acceptable(candidates: impl Iterator<Item = String>, context: &[&str]) 
 
 /// Hash a password with argon2id (default parameters: 19 MiB, 2 passes).
 pub fn hash_password(password: &str) -> Result<String> {
+    hash_password_with(password, &Params::default())
+}
+
+/// Hash a password with argon2id and the given parameters (see [`crate::PasswordCost`]).
+pub(crate) fn hash_password_with(password: &str, params: &Params) -> Result<String> {
     let fail =
         |e: &dyn std::fmt::Display| StoreError::Config(format!("password hashing failed: {e}"));
     let salt = SaltString::generate(&mut OsRng);
-    let params = Params::default();
     let mut raw = [0u8; 32];
     let mut salt_bytes = [0u8; 64];
     let salt_raw = salt
@@ -91,7 +95,7 @@ pub fn hash_password(password: &str) -> Result<String> {
     let phc = PasswordHash {
         algorithm: argon2::ARGON2ID_IDENT,
         version: Some(Version::V0x13.into()),
-        params: (&params).try_into().map_err(|e| fail(&e))?,
+        params: params.try_into().map_err(|e| fail(&e))?,
         salt: Some(salt.as_salt()),
         hash: Some(Output::new(&raw).map_err(|e| fail(&e))?),
     };
@@ -355,10 +359,7 @@ impl Store {
                 "No such center",
             ))
         })?;
-        let password = u.password.to_string();
-        let hash = self
-            .password_work(move || hash_password(&password))
-            .await??;
+        let hash = self.hash_new_password(u.password.to_string()).await?;
         let id = new_id();
         let display = display.unwrap_or_default();
         let mut w = self.begin_write().await?;

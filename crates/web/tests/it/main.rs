@@ -69,67 +69,34 @@ pub fn backends() -> Vec<&'static str> {
     v
 }
 
+/// Test stores hash their fixture passwords cheaply (the production parameters have their
+/// own test in the store crate).
+const FIXTURE: store::ConnectOptions = store::ConnectOptions {
+    password_cost: store::PasswordCost::Fixture,
+};
+
+/// A migrated copy of the backend's template database (see `store::testing`).
 async fn fresh_store(backend: &str) -> (Store, Option<tempfile::TempDir>) {
     match backend {
         "sqlite" => {
             let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}", dir.path().join("t.db").display());
-            (Store::connect(&url).await.unwrap(), Some(dir))
+            let url = store::testing::fresh_sqlite(dir.path()).await.unwrap();
+            (Store::connect_with(&url, FIXTURE).await.unwrap(), Some(dir))
         }
         _ => {
             let base = std::env::var("TSUNAGU_TEST_DATABASE_URL").unwrap();
-            let name = format!("tsunagu_t_{}", uuid_simple());
-            let admin = sqlx_admin(&base).await;
-            admin(&format!(
-                "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
-            ))
-            .await;
-            let url = replace_db(&base, &name);
-            (Store::connect(&url).await.unwrap(), None)
+            let url = store::testing::fresh_postgres(&base).await.unwrap();
+            (Store::connect_with(&url, FIXTURE).await.unwrap(), None)
         }
     }
 }
 
 fn uuid_simple() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or(0),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
+    store::testing::unique_name("")
 }
 
 fn replace_db(url: &str, name: &str) -> String {
-    let (head, tail) = url.split_at(url.rfind('/').unwrap());
-    let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
-    format!("{head}/{name}{query}")
-}
-
-async fn sqlx_admin(
-    url: &str,
-) -> impl Fn(&str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-    let url = url.to_string();
-    move |sql: &str| {
-        let url = url.clone();
-        let sql = sql.to_string();
-        Box::pin(async move {
-            let output = tokio::process::Command::new("psql")
-                .arg(&url)
-                .arg("-q")
-                .arg("-c")
-                .arg(&sql)
-                .output()
-                .await
-                .expect("psql runs");
-            assert!(
-                output.status.success(),
-                "psql failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        })
-    }
+    store::testing::with_database(url, name)
 }
 
 /// Test clients bring a second rustls crypto backend (ring) next to the server's (aws-lc-rs);
