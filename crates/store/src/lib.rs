@@ -30,7 +30,8 @@ pub mod reports;
 pub mod scope;
 pub mod stats;
 mod triage_counts;
-pub mod users;
+// moved: users.rs -> accounts/users.rs (kept path for callers)
+pub use accounts::users;
 
 use std::str::FromStr;
 use std::sync::Arc;
