@@ -18,7 +18,6 @@ pub mod consultations;
 pub mod devices;
 pub mod disaster;
 pub mod dispatch;
-pub mod dispatch_home;
 pub mod error;
 pub mod login;
 pub mod maintenance;
@@ -30,6 +29,8 @@ pub mod reports;
 pub mod scope;
 pub mod stats;
 mod triage_counts;
+// moved: dispatch_home.rs -> dispatch/home.rs (kept path for callers)
+pub use dispatch::home as dispatch_home;
 // moved: users.rs -> accounts/users.rs (kept path for callers)
 pub use accounts::users;
 
