@@ -15,7 +15,6 @@ pub mod centers;
 pub mod children;
 pub mod consents;
 pub mod consultations;
-pub mod devices;
 pub mod disaster;
 pub mod dispatch;
 pub mod error;
@@ -23,12 +22,17 @@ pub mod login;
 pub mod maintenance;
 pub mod organizations;
 pub mod payments;
-pub mod plans;
-mod power_estimates;
 pub mod reports;
 pub mod scope;
 pub mod stats;
-mod triage_counts;
+// moved: devices.rs -> disaster/devices.rs (kept path for callers)
+pub use disaster::devices;
+// moved: plans.rs -> disaster/plans.rs (kept path for callers)
+pub use disaster::plans;
+// moved: power_estimates.rs -> disaster/estimates.rs (kept path for callers)
+use disaster::estimates as power_estimates;
+// moved: triage_counts.rs -> disaster/triage_counts.rs (kept path for callers)
+use disaster::triage_counts;
 // moved: dispatch_home.rs -> dispatch/home.rs (kept path for callers)
 pub use dispatch::home as dispatch_home;
 // moved: users.rs -> accounts/users.rs (kept path for callers)

@@ -8,6 +8,11 @@
 //! last and when. Municipal users see their area's list only while an incident is open (each
 //! look audited); otherwise they get the figures only.
 
+pub mod devices;
+pub(crate) mod estimates;
+pub mod plans;
+pub(crate) mod triage_counts;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
