@@ -23,9 +23,10 @@ pub mod organizations;
 pub mod payments;
 pub mod reports;
 pub mod scope;
-pub mod stats;
 // moved: break_glass.rs -> children/break_glass.rs (kept path for callers)
 pub use children::break_glass;
+// moved: stats.rs -> consultations/stats.rs (kept path for callers)
+pub use consultations::stats;
 // moved: devices.rs -> disaster/devices.rs (kept path for callers)
 pub use disaster::devices;
 // moved: plans.rs -> disaster/plans.rs (kept path for callers)
