@@ -17,7 +17,6 @@ pub mod consultations;
 pub mod disaster;
 pub mod dispatch;
 pub mod error;
-pub mod login;
 pub mod maintenance;
 pub mod organizations;
 pub mod payments;
@@ -37,6 +36,8 @@ use disaster::estimates as power_estimates;
 use disaster::triage_counts;
 // moved: dispatch_home.rs -> dispatch/home.rs (kept path for callers)
 pub use dispatch::home as dispatch_home;
+// moved: login.rs -> accounts/login.rs (kept path for callers)
+pub use accounts::login;
 // moved: users.rs -> accounts/users.rs (kept path for callers)
 pub use accounts::users;
 
