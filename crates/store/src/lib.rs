@@ -9,29 +9,38 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod break_glass;
 pub mod bulk;
 pub mod centers;
 pub mod children;
 pub mod consents;
 pub mod consultations;
-pub mod devices;
 pub mod disaster;
 pub mod dispatch;
-pub mod dispatch_home;
 pub mod error;
-pub mod login;
 pub mod maintenance;
 pub mod organizations;
 pub mod payments;
-pub mod plans;
-mod power_estimates;
 pub mod reports;
 pub mod scope;
-pub mod stats;
 pub mod testing;
-mod triage_counts;
-pub mod users;
+// moved: break_glass.rs -> children/break_glass.rs (kept path for callers)
+pub use children::break_glass;
+// moved: stats.rs -> consultations/stats.rs (kept path for callers)
+pub use consultations::stats;
+// moved: devices.rs -> disaster/devices.rs (kept path for callers)
+pub use disaster::devices;
+// moved: plans.rs -> disaster/plans.rs (kept path for callers)
+pub use disaster::plans;
+// moved: power_estimates.rs -> disaster/estimates.rs (kept path for callers)
+use disaster::estimates as power_estimates;
+// moved: triage_counts.rs -> disaster/triage_counts.rs (kept path for callers)
+use disaster::triage_counts;
+// moved: dispatch_home.rs -> dispatch/home.rs (kept path for callers)
+pub use dispatch::home as dispatch_home;
+// moved: login.rs -> accounts/login.rs (kept path for callers)
+pub use accounts::login;
+// moved: users.rs -> accounts/users.rs (kept path for callers)
+pub use accounts::users;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -2,6 +2,8 @@
 
 use domain::{Action, Role};
 
+use crate::{Result, StoreError};
+
 /// The authenticated person behind a use case, with the scope their role grants.
 #[derive(Clone, Debug)]
 pub struct Actor {
@@ -250,5 +252,55 @@ impl crate::Store {
         }
         w.commit().await?;
         Ok(due.len())
+    }
+
+    /// Opens the write transaction of a use case that changes one child's records: the actor
+    /// must write records and have the child in scope, checked inside the transaction.
+    pub(crate) async fn begin_child_write(
+        &self,
+        actor: &Actor,
+        child_id: &str,
+    ) -> Result<crate::WriteTx<'_>> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut w = self.begin_write().await?;
+        self.scoped_child_version(&mut w.tx, actor, child_id)
+            .await?;
+        Ok(w)
+    }
+
+    /// Version of a child the actor may see; NotFound for other centers, Forbidden (audited by
+    /// the caller) for the actor's center but outside their assignment.
+    pub(crate) async fn scoped_child_version(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<i64> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT center_id, version FROM children WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((center, version)) = row else {
+            return Err(StoreError::NotFound);
+        };
+        if center != actor.center_id {
+            return Err(StoreError::NotFound);
+        }
+        if actor.assigned_only() {
+            let assigned: Option<String> = sqlx::query_scalar(
+                "SELECT child_id FROM child_coordinators WHERE child_id = $1 AND user_id = $2",
+            )
+            .bind(id)
+            .bind(&actor.user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if assigned.is_none() {
+                return Err(StoreError::Forbidden);
+            }
+        }
+        Ok(version)
     }
 }

@@ -2,6 +2,9 @@
 //! sessions, lift a soft lock, reset two-factor login, choose which roles must use it.
 //! Every action is limited to the admin's own center and audited in the same transaction.
 
+pub mod login;
+pub mod users;
+
 use chrono::{DateTime, Utc};
 use domain::{FieldError, Role};
 

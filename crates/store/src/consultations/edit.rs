@@ -1,0 +1,385 @@
+//! Editing a consultation and its course (経過): update, course entries and follow-ups.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::text::optional_text;
+use domain::{FieldError, ValidationErrors};
+
+use super::persons::subject_person;
+use super::{
+    consultation_scope, row_to_consultation, Consultation, ConsultationForm, CourseEntry,
+    CourseForm, SELECT,
+};
+use crate::audit::{append, AuditEntry};
+use crate::{new_id, ts, Actor, Result, Store, StoreError};
+
+/// Version of a consultation the actor may see, by the same rules as the list
+/// ([`consultation_scope`]): NotFound when missing or another center's, Forbidden when in the
+/// actor's center but outside their scope (a coordinator's unassigned case).
+pub(super) async fn scoped_consultation_version(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    id: &str,
+) -> Result<i64> {
+    let mut binds = Vec::new();
+    let scope = consultation_scope(actor, &mut binds)?;
+    binds.push(id.to_string());
+    let sql = format!(
+        "SELECT k.version FROM consultations k WHERE {scope} AND k.id = ${}",
+        binds.len()
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    if let Some(v) = query.fetch_optional(&mut *conn).await? {
+        return Ok(v);
+    }
+    let in_center: Option<String> =
+        sqlx::query_scalar("SELECT id FROM consultations WHERE id = $1 AND center_id = $2")
+            .bind(id)
+            .bind(&actor.center_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Err(if in_center.is_some() {
+        StoreError::Forbidden
+    } else {
+        StoreError::NotFound
+    })
+}
+
+impl CourseForm {
+    /// Every message names the field: the course form sits on a page full of other dates.
+    fn parse(
+        &self,
+        today: NaiveDate,
+    ) -> std::result::Result<(NaiveDate, String), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let date = if self.entry_date.trim().is_empty() {
+            e.push(FieldError::new(
+                "entry_date",
+                "required",
+                "経過の日付を入力してください",
+                "Enter the date of the course entry.",
+            ));
+            None
+        } else {
+            match domain::dates::parse_date("entry_date", &self.entry_date) {
+                Ok(d) if d > today => {
+                    e.push(FieldError::new(
+                        "entry_date",
+                        "future_date",
+                        "経過の日付に未来の日付は入力できません",
+                        "The date of the course entry cannot be in the future.",
+                    ));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(err) => {
+                    e.push(FieldError::new(
+                        "entry_date",
+                        err.code,
+                        "経過の日付は「2026-11-20」の形式で、実在する日付を入力してください",
+                        "The date of the course entry must be a real date like 2026-11-20.",
+                    ));
+                    None
+                }
+            }
+        };
+        let body = match optional_text("body", &self.body, domain::text::MAX_TEXT) {
+            Ok(Some(b)) => Some(b),
+            Ok(None) => {
+                e.push(FieldError::new(
+                    "body",
+                    "required",
+                    "経過の内容を入力してください",
+                    "Enter what happened (course entry).",
+                ));
+                None
+            }
+            Err(err) => {
+                e.push(FieldError::new(
+                    "body",
+                    err.code,
+                    format!("経過の内容: {}", err.ja),
+                    format!("Course entry: {}", err.en),
+                ));
+                None
+            }
+        };
+        e.into_result()?;
+        match (date, body) {
+            (Some(d), Some(b)) => Ok((d, b)),
+            _ => Err(ValidationErrors(vec![FieldError::new(
+                "form",
+                "invalid",
+                "入力内容を確認してください",
+                "Please check the form",
+            )])),
+        }
+    }
+}
+
+impl Store {
+    /// The stored consultation in form shape (for PATCH: overlay changed keys, re-parse).
+    pub fn consultation_form(c: &Consultation) -> ConsultationForm {
+        ConsultationForm {
+            occurred_at: c.occurred_at.clone(),
+            channel: c.channel.clone(),
+            requester_kind: c.requester_kind.clone(),
+            requester_name: c.requester_name.clone().unwrap_or_default(),
+            requester_org: c.requester_org.clone().unwrap_or_default(),
+            child_id: c.child_id.clone().unwrap_or_default(),
+            person_id: c.person_id.clone().unwrap_or_default(),
+            person: None,
+            topics: c.topics.clone(),
+            summary: c.summary.clone(),
+            response: c.response.clone().unwrap_or_default(),
+            staff_id: c.staff_id.clone(),
+            duration_minutes: c.duration_minutes,
+            followup_due: c.followup_due.clone().unwrap_or_default(),
+            followup_assignee_id: c.followup_assignee_id.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Replace a consultation's fields (the edit page, and the API's PATCH after merging).
+    /// `expected_version` guards against overwriting a change made by someone else since the
+    /// form was loaded; the statistics aggregates move with the record (old contribution out,
+    /// new one in) in the same transaction.
+    pub async fn update_consultation(
+        &self,
+        actor: &Actor,
+        id: &str,
+        form: &ConsultationForm,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut w = self.begin_write().await?;
+        // Scope before validation: an out-of-scope caller learns nothing about the record.
+        let version = scoped_consultation_version(&mut w.tx, actor, id).await?;
+        let d = form.parse(now)?;
+        if expected_version.is_some_and(|v| v != version) {
+            return Err(StoreError::Conflict(
+                "the consultation was changed by someone else".into(),
+            ));
+        }
+        let municipality = self.check_consultation_refs(&mut w.tx, actor, &d).await?;
+        let (person_id, _) = subject_person(&mut w.tx, actor, &d, now).await?;
+        let staff = d.staff_id.clone().unwrap_or_else(|| actor.user_id.clone());
+        let assignee = d
+            .followup_assignee_id
+            .clone()
+            .or_else(|| d.followup_due.map(|_| staff.clone()));
+        crate::stats::apply(&mut w.tx, id, -1).await?;
+        // Guarded by the version read above: on PostgreSQL a concurrent edit that committed
+        // meanwhile leaves no row to update, so neither the record nor the aggregates (whose
+        // old contribution was read above) can be overwritten from a stale read.
+        let updated = sqlx::query(
+            "UPDATE consultations SET occurred_at=$1, occurred_on=$2, channel=$3, requester_kind=$4, requester_name=$5, requester_org=$6, \
+             child_id=$7, person_id=$8, summary=$9, response=$10, staff_id=$11, duration_minutes=$12, followup_due=$13, followup_assignee_id=$14, \
+             municipality_code=$15, updated_at=$16, version=version+1 WHERE id=$17 AND version=$18",
+        )
+        .bind(ts(d.occurred_at))
+        .bind(d.occurred_at.with_timezone(&domain::dates::jst()).date_naive().to_string())
+        .bind(d.channel.as_str())
+        .bind(d.requester_kind.as_str())
+        .bind(&d.requester_name)
+        .bind(&d.requester_org)
+        .bind(&d.child_id)
+        .bind(&person_id)
+        .bind(&d.summary)
+        .bind(&d.response)
+        .bind(&staff)
+        .bind(d.duration_minutes)
+        .bind(d.followup_due.map(|x| x.to_string()))
+        .bind(&assignee)
+        .bind(&municipality)
+        .bind(ts(now))
+        .bind(id)
+        .bind(version)
+        .execute(&mut *w.tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "the consultation was changed by someone else".into(),
+            ));
+        }
+        sqlx::query("DELETE FROM consultation_topics WHERE consultation_id = $1")
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        for t in &d.topics {
+            sqlx::query("INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)")
+                .bind(id)
+                .bind(t.as_str())
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        crate::stats::apply(&mut w.tx, id, 1).await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "consultation.update",
+                entity: "consultation",
+                entity_id: Some(id),
+                detail: format!("version={}", version + 1),
+            },
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Add a dated entry to a consultation's course (経過). Entries are never edited: the
+    /// course reads as it was written. Returns the entry's id.
+    pub async fn add_course_entry(
+        &self,
+        actor: &Actor,
+        id: &str,
+        form: &CourseForm,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let today = domain::dates::jst_date(now);
+        let mut w = self.begin_write().await?;
+        // Scope before validation: an out-of-scope caller learns nothing about the record.
+        scoped_consultation_version(&mut w.tx, actor, id).await?;
+        let (date, body) = form.parse(today)?;
+        let entry = new_id();
+        sqlx::query(
+            "INSERT INTO consultation_course_entries (id, consultation_id, entry_date, body, author_id, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6)",
+        )
+        .bind(&entry)
+        .bind(id)
+        .bind(date.to_string())
+        .bind(&body)
+        .bind(&actor.user_id)
+        .bind(ts(now))
+        .execute(&mut *w.tx)
+        .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "consultation.course_add",
+                entity: "consultation",
+                entity_id: Some(id),
+                detail: format!("entry={entry} date={date}"),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(entry)
+    }
+
+    /// Mark a consultation's follow-up done (idempotent: a second call changes nothing).
+    pub async fn complete_followup(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let c = self.get_consultation(actor, id).await?;
+        if c.followup_due.is_none() {
+            return Err(FieldError::new(
+                "followup",
+                "no_followup",
+                "この相談にはフォローアップがありません",
+                "This consultation has no follow-up",
+            )
+            .into());
+        }
+        if c.followup_done_at.is_some() {
+            return Ok(());
+        }
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE consultations SET followup_done_at = $1, updated_at = $1 WHERE id = $2 AND followup_done_at IS NULL")
+            .bind(ts(now))
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "consultation.followup_done",
+                entity: "consultation",
+                entity_id: Some(id),
+                detail: String::new(),
+            },
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// The actor's open follow-ups due on or before `today` (overdue first).
+    pub async fn my_due_followups(
+        &self,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<Vec<Consultation>> {
+        let mut binds = Vec::new();
+        let scope = consultation_scope(actor, &mut binds)?;
+        binds.push(actor.user_id.clone());
+        let me = binds.len();
+        binds.push(today.to_string());
+        let day = binds.len();
+        let sql = format!(
+            "{SELECT} WHERE {scope} AND k.followup_assignee_id = ${me} AND k.followup_done_at IS NULL AND k.followup_due <= ${day} \
+             ORDER BY k.followup_due, k.id LIMIT 100"
+        );
+        let mut query = sqlx::query(&sql);
+        for b in &binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        let mut items = rows
+            .iter()
+            .map(row_to_consultation)
+            .collect::<Result<Vec<_>>>()?;
+        self.attach_topics(&mut items).await?;
+        Ok(items)
+    }
+}
+
+/// A consultation's course entries, oldest first (same day: in the order written).
+pub(super) async fn course_entries(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+) -> Result<Vec<CourseEntry>> {
+    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT e.id, e.entry_date, e.body, e.author_id, u.display_name, e.created_at \
+         FROM consultation_course_entries e JOIN users u ON u.id = e.author_id \
+         WHERE e.consultation_id = $1 ORDER BY e.entry_date, e.created_at, e.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, entry_date, body, author_id, author_name, created_at)| CourseEntry {
+                id,
+                entry_date,
+                body,
+                author_id,
+                author_name,
+                created_at,
+            },
+        )
+        .collect())
+}

@@ -1,0 +1,227 @@
+//! Reading consultations: the list with its filters, one consultation and its audited view.
+
+use chrono::{DateTime, TimeZone as _, Utc};
+use domain::ValidationErrors;
+
+use super::edit::{course_entries, scoped_consultation_version};
+use super::{
+    consultation_scope, row_to_consultation, Consultation, ConsultationPage, ConsultationQuery,
+    ConsultationRecord, SELECT,
+};
+use crate::audit::AuditEntry;
+use crate::{ts, Actor, Result, Store, StoreError};
+
+/// The stored timestamp of 00:00 Japan time on `day`.
+fn jst_day_start(day: chrono::NaiveDate) -> String {
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    match domain::dates::jst().from_local_datetime(&midnight).single() {
+        Some(t) => ts(t.with_timezone(&Utc)),
+        None => ts(midnight.and_utc()),
+    }
+}
+
+impl Store {
+    /// List consultations visible to the actor, newest first, keyset-paginated.
+    pub async fn list_consultations(
+        &self,
+        actor: &Actor,
+        q: &ConsultationQuery,
+    ) -> Result<ConsultationPage> {
+        let mut binds = Vec::new();
+        let scope = consultation_scope(actor, &mut binds)?;
+        let mut sql = format!("{SELECT} WHERE {scope}");
+        let mut errs = ValidationErrors::new();
+        let cond = |sql: &mut String, binds: &mut Vec<String>, template: &str, v: String| {
+            binds.push(v);
+            sql.push_str(&template.replace("$?", &format!("${}", binds.len())));
+        };
+        // Japan-time days become UTC instants, so the (center, occurred_at) index both bounds
+        // the period and yields rows newest first: the page stops after `limit` matches
+        // instead of sorting the whole period.
+        if !q.from.trim().is_empty() {
+            if let Some(d) = errs.check(domain::dates::parse_date("from", &q.from)) {
+                cond(
+                    &mut sql,
+                    &mut binds,
+                    " AND k.occurred_at >= $?",
+                    jst_day_start(d),
+                );
+            }
+        }
+        if !q.to.trim().is_empty() {
+            if let Some(d) = errs.check(domain::dates::parse_date("to", &q.to)) {
+                let next = d.succ_opt().unwrap_or(d);
+                cond(
+                    &mut sql,
+                    &mut binds,
+                    " AND k.occurred_at < $?",
+                    jst_day_start(next),
+                );
+            }
+        }
+        if !q.channel.trim().is_empty() {
+            cond(
+                &mut sql,
+                &mut binds,
+                " AND k.channel = $?",
+                q.channel.trim().to_string(),
+            );
+        }
+        if !q.requester_kind.trim().is_empty() {
+            cond(
+                &mut sql,
+                &mut binds,
+                " AND k.requester_kind = $?",
+                q.requester_kind.trim().to_string(),
+            );
+        }
+        if !q.topic.trim().is_empty() {
+            cond(&mut sql, &mut binds, " AND EXISTS (SELECT 1 FROM consultation_topics t WHERE t.consultation_id = k.id AND t.code = $?)", q.topic.trim().to_string());
+        }
+        if !q.staff.trim().is_empty() {
+            cond(
+                &mut sql,
+                &mut binds,
+                " AND k.staff_id = $?",
+                q.staff.trim().to_string(),
+            );
+        }
+        if !q.child_id.trim().is_empty() {
+            cond(
+                &mut sql,
+                &mut binds,
+                " AND k.child_id = $?",
+                q.child_id.trim().to_string(),
+            );
+        }
+        if q.open_followups {
+            sql.push_str(" AND k.followup_due IS NOT NULL AND k.followup_done_at IS NULL");
+        }
+        errs.into_result()?;
+        if let Some((at, id)) = q.before.split_once('|') {
+            binds.push(at.to_string());
+            let a = binds.len();
+            binds.push(id.to_string());
+            let b = binds.len();
+            sql.push_str(&format!(
+                " AND (k.occurred_at < ${a} OR (k.occurred_at = ${a} AND k.id < ${b}))"
+            ));
+        }
+        let limit = q.limit.unwrap_or(50).clamp(1, 200);
+        sql.push_str(&format!(
+            " ORDER BY k.occurred_at DESC, k.id DESC LIMIT {}",
+            limit + 1
+        ));
+        let mut query = sqlx::query(&sql);
+        for b in &binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        let mut items = rows
+            .iter()
+            .map(row_to_consultation)
+            .collect::<Result<Vec<_>>>()?;
+        let next = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|c| format!("{}|{}", c.occurred_at, c.id))
+        } else {
+            None
+        };
+        self.attach_topics(&mut items).await?;
+        Ok(ConsultationPage { items, next })
+    }
+
+    pub(super) async fn attach_topics(&self, items: &mut [Consultation]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        // One query for the whole page instead of one per row.
+        let sql = format!(
+            "SELECT consultation_id, code FROM consultation_topics WHERE consultation_id IN ({}) ORDER BY code",
+            crate::placeholders(1, items.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for c in items.iter() {
+            query = query.bind(&c.id);
+        }
+        for (cid, code) in query.fetch_all(self.pool()).await? {
+            if let Some(c) = items.iter_mut().find(|c| c.id == cid) {
+                c.topics.push(code);
+            }
+        }
+        Ok(())
+    }
+
+    /// One consultation, if visible to the actor.
+    pub async fn get_consultation(&self, actor: &Actor, id: &str) -> Result<Consultation> {
+        let mut binds = Vec::new();
+        let scope = consultation_scope(actor, &mut binds)?;
+        binds.push(id.to_string());
+        let sql = format!("{SELECT} WHERE {scope} AND k.id = ${}", binds.len());
+        let mut query = sqlx::query(&sql);
+        for b in &binds {
+            query = query.bind(b);
+        }
+        let row = query
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut items = vec![row_to_consultation(&row)?];
+        self.attach_topics(&mut items).await?;
+        items.pop().ok_or(StoreError::NotFound)
+    }
+
+    /// Open a consultation: the record, its follow-up and its course. Every view is audited
+    /// (`consultation.view`) and the record is released only once that row is durable; a
+    /// coordinator opening a consultation of their center outside their scope gets
+    /// [`StoreError::Forbidden`] and the attempt is audited (`consultation.view.denied`).
+    pub async fn view_consultation(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ConsultationRecord> {
+        if !actor.reads_children() {
+            return Err(StoreError::Forbidden);
+        }
+        // Read on the pool (concurrently with other readers), like view_child.
+        let mut conn = self.pool().acquire().await?;
+        match scoped_consultation_version(&mut conn, actor, id).await {
+            Ok(_) => {}
+            Err(StoreError::Forbidden) => {
+                drop(conn);
+                self.audit_event(
+                    Some(actor),
+                    now,
+                    AuditEntry {
+                        action: "consultation.view.denied",
+                        entity: "consultation",
+                        entity_id: Some(id),
+                        detail: "outside scope".into(),
+                    },
+                )
+                .await?;
+                return Err(StoreError::Forbidden);
+            }
+            Err(e) => return Err(e),
+        }
+        let course = course_entries(&mut conn, id).await?;
+        drop(conn);
+        let consultation = self.get_consultation(actor, id).await?;
+        self.audit_event(
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "consultation.view",
+                entity: "consultation",
+                entity_id: Some(id),
+                detail: String::new(),
+            },
+        )
+        .await?;
+        Ok(ConsultationRecord {
+            consultation,
+            course,
+        })
+    }
+}

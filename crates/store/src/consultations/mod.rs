@@ -1,0 +1,267 @@
+//! Consultations (相談): intake, list, edit, follow-ups.
+
+mod edit;
+mod intake;
+mod list;
+mod persons;
+pub mod stats;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Actor, Result, StoreError};
+
+pub(crate) use persons::refresh_person_keys;
+
+/// The person a consultation is about when no child is registered (lightweight record).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct PersonForm {
+    /// 氏名 (may be empty when anonymous).
+    pub name: String,
+    /// フリガナ.
+    pub name_kana: String,
+    /// 匿名: the caller did not give a name.
+    pub anonymous: bool,
+    /// A different person from an earlier one of the same name and reading: record a new
+    /// person instead of linking to that one (the intake's 「別の方です」).
+    pub distinct: bool,
+}
+
+/// A consultation as typed by the user or sent to the API (unparsed).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ConsultationForm {
+    /// When it happened: "YYYY-MM-DDTHH:MM" in Japan time or RFC 3339; empty = now.
+    pub occurred_at: String,
+    /// Channel code (電話, メール, …).
+    pub channel: String,
+    /// Requester kind code.
+    pub requester_kind: String,
+    /// 相談者氏名.
+    pub requester_name: String,
+    /// 相談者の所属.
+    pub requester_org: String,
+    /// The registered child it is about, if any.
+    pub child_id: String,
+    /// An existing unregistered person it is about, if any.
+    pub person_id: String,
+    /// Or a new unregistered person.
+    pub person: Option<PersonForm>,
+    /// Topic codes (one or more).
+    pub topics: Vec<String>,
+    /// 相談内容.
+    pub summary: String,
+    /// 対応・支援内容.
+    pub response: String,
+    /// Staff user id; empty = the current user.
+    pub staff_id: String,
+    /// 所要時間 (minutes).
+    pub duration_minutes: Option<i64>,
+    /// Follow-up due date (YYYY-MM-DD).
+    pub followup_due: String,
+    /// Follow-up assignee user id; empty = the staff member when a due date is set.
+    pub followup_assignee_id: String,
+}
+
+/// What [`Store::record_consultation_linked`] wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recorded {
+    /// The new consultation's id.
+    pub id: String,
+    /// The unregistered person it is about, if any.
+    pub person_id: Option<String>,
+    /// True when that person is an earlier record of the same person (same normalised name
+    /// and reading in the center), not one created now.
+    pub person_linked: bool,
+}
+
+/// An earlier unregistered person the intake offers as "the same person?".
+#[derive(Clone, Debug, Serialize)]
+pub struct PersonMatch {
+    /// Person id.
+    pub id: String,
+    /// 氏名 as first recorded.
+    pub name: String,
+    /// フリガナ as first recorded.
+    pub name_kana: Option<String>,
+    /// Day (JST, YYYY-MM-DD) of the latest consultation about them in the actor's reach.
+    pub last_on: Option<String>,
+}
+
+/// One consultation as listed and returned by the API.
+#[derive(Clone, Debug, Serialize)]
+pub struct Consultation {
+    /// consultations.id
+    pub id: String,
+    /// UTC RFC 3339.
+    pub occurred_at: String,
+    /// Japan-time calendar date.
+    pub occurred_on: String,
+    /// Channel code.
+    pub channel: String,
+    /// Requester kind code.
+    pub requester_kind: String,
+    /// 相談者氏名.
+    pub requester_name: Option<String>,
+    /// 相談者の所属.
+    pub requester_org: Option<String>,
+    /// Child id, if about a registered child.
+    pub child_id: Option<String>,
+    /// Child's display name.
+    pub child_name: Option<String>,
+    /// Person id, if about an unregistered person.
+    pub person_id: Option<String>,
+    /// Person's display name ("匿名" rendered by the page when anonymous).
+    pub person_name: Option<String>,
+    /// Person is anonymous.
+    pub person_anonymous: bool,
+    /// Topic codes.
+    pub topics: Vec<String>,
+    /// 相談内容.
+    pub summary: String,
+    /// 対応.
+    pub response: Option<String>,
+    /// Staff user id.
+    pub staff_id: String,
+    /// Staff display name.
+    pub staff_name: String,
+    /// Minutes.
+    pub duration_minutes: Option<i64>,
+    /// Follow-up due date.
+    pub followup_due: Option<String>,
+    /// Follow-up assignee id.
+    pub followup_assignee_id: Option<String>,
+    /// Follow-up assignee name.
+    pub followup_assignee_name: Option<String>,
+    /// Follow-up completed at (UTC).
+    pub followup_done_at: Option<String>,
+    /// Optimistic-concurrency version: an edit names the version it was loaded at.
+    pub version: i64,
+}
+
+/// Filters for the consultation list.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConsultationQuery {
+    /// From date (JST, inclusive).
+    pub from: String,
+    /// To date (JST, inclusive).
+    pub to: String,
+    /// Channel code.
+    pub channel: String,
+    /// Requester kind code.
+    pub requester_kind: String,
+    /// Topic code.
+    pub topic: String,
+    /// Staff user id.
+    pub staff: String,
+    /// Only consultations with an open follow-up.
+    pub open_followups: bool,
+    /// Only about this child.
+    pub child_id: String,
+    /// Keyset cursor ("occurred_at|id") of the last row of the previous page.
+    pub before: String,
+    /// Page size (default 50, max 200).
+    pub limit: Option<i64>,
+}
+
+/// A page of consultations, newest first.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsultationPage {
+    /// Rows.
+    pub items: Vec<Consultation>,
+    /// Cursor for the next (older) page.
+    pub next: Option<String>,
+}
+
+const SELECT: &str = "SELECT k.id, k.occurred_at, k.occurred_on, k.channel, k.requester_kind, k.requester_name, k.requester_org, \
+    k.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END, k.person_id, p.name, COALESCE(p.anonymous, 0), \
+    k.summary, k.response, k.staff_id, s.display_name, k.duration_minutes, k.followup_due, k.followup_assignee_id, f.display_name, k.followup_done_at, k.version \
+    FROM consultations k LEFT JOIN children c ON c.id = k.child_id LEFT JOIN persons p ON p.id = k.person_id \
+    JOIN users s ON s.id = k.staff_id LEFT JOIN users f ON f.id = k.followup_assignee_id";
+
+fn row_to_consultation(r: &sqlx::any::AnyRow) -> Result<Consultation> {
+    use sqlx::Row;
+    Ok(Consultation {
+        id: r.try_get(0)?,
+        occurred_at: r.try_get(1)?,
+        occurred_on: r.try_get(2)?,
+        channel: r.try_get(3)?,
+        requester_kind: r.try_get(4)?,
+        requester_name: r.try_get(5)?,
+        requester_org: r.try_get(6)?,
+        child_id: r.try_get(7)?,
+        child_name: r.try_get(8)?,
+        person_id: r.try_get(9)?,
+        person_name: r.try_get(10)?,
+        person_anonymous: r.try_get::<i64, _>(11)? != 0,
+        topics: Vec::new(),
+        summary: r.try_get(12)?,
+        response: r.try_get(13)?,
+        staff_id: r.try_get(14)?,
+        staff_name: r.try_get(15)?,
+        duration_minutes: r.try_get(16)?,
+        followup_due: r.try_get(17)?,
+        followup_assignee_id: r.try_get(18)?,
+        followup_assignee_name: r.try_get(19)?,
+        followup_done_at: r.try_get(20)?,
+        version: r.try_get(21)?,
+    })
+}
+
+/// SQL restricting consultations (alias k, children alias c) to the actor's scope.
+fn consultation_scope(actor: &Actor, binds: &mut Vec<String>) -> Result<String> {
+    if !actor.reads_children() {
+        return Err(StoreError::Forbidden);
+    }
+    binds.push(actor.center_id.clone());
+    let center = binds.len();
+    if actor.assigned_only() {
+        binds.push(actor.user_id.clone());
+        let me = binds.len();
+        Ok(format!(
+            "k.center_id = ${center} AND (k.staff_id = ${me} OR k.followup_assignee_id = ${me} OR EXISTS \
+             (SELECT 1 FROM child_coordinators cc WHERE cc.child_id = k.child_id AND cc.user_id = ${me}))"
+        ))
+    } else {
+        Ok(format!("k.center_id = ${center}"))
+    }
+}
+
+/// One entry of a consultation's course (経過).
+#[derive(Clone, Debug, Serialize)]
+pub struct CourseEntry {
+    /// consultation_course_entries.id
+    pub id: String,
+    /// The day it happened (YYYY-MM-DD, Japan time).
+    pub entry_date: String,
+    /// What happened.
+    pub body: String,
+    /// Author's user id.
+    pub author_id: String,
+    /// Author's display name.
+    pub author_name: String,
+    /// When it was written (UTC RFC 3339).
+    pub created_at: String,
+}
+
+/// A course entry as typed or sent to the API (unparsed).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CourseForm {
+    /// YYYY-MM-DD, not after today.
+    pub entry_date: String,
+    /// What happened.
+    pub body: String,
+}
+
+/// A consultation as opened on its page or through the API: the record (its follow-up
+/// included) and its course.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsultationRecord {
+    /// The consultation's fields, flattened into the JSON object.
+    #[serde(flatten)]
+    pub consultation: Consultation,
+    /// 経過, oldest first.
+    pub course: Vec<CourseEntry>,
+}

@@ -1,0 +1,310 @@
+//! Power-outage incidents (停電インシデント): open, list, close and the closing report.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::municipality::{area_contains, MunicipalityCode};
+use domain::{FieldError, Role, ValidationErrors};
+
+use super::{
+    deny_unless, IncidentInput, IncidentReport, IncidentSummary, TriagePage, RESPONDER_ROLES,
+};
+use crate::audit::{append, AuditEntry};
+use crate::{new_id, ts, Actor, Result, Store, StoreError};
+
+/// `YYYY-MM-DDTHH:MM` (JST, as `<input type=datetime-local>` sends it) → UTC.
+fn jst_datetime(field: &str, raw: &str) -> std::result::Result<Option<DateTime<Utc>>, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let parsed = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"));
+    match parsed {
+        Ok(t) => Ok(t
+            .and_local_timezone(domain::dates::jst())
+            .single()
+            .map(|t| t.with_timezone(&Utc))),
+        Err(_) => Err(FieldError::new(
+            field,
+            "datetime_format",
+            "日時は「2026-09-01T14:30」の形で入力してください",
+            "Enter the date and time as 2026-09-01T14:30.",
+        )),
+    }
+}
+
+const INCIDENT_COLS: &str =
+    "id, title, municipality_codes, started_at, expected_restoration_at, status, closed_at";
+
+type IncidentRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+fn incident_of(r: IncidentRow) -> IncidentSummary {
+    IncidentSummary {
+        id: r.0,
+        title: r.1,
+        municipality_codes: r
+            .2
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect(),
+        started_at: r.3,
+        expected_restoration_at: r.4,
+        status: r.5,
+        closed_at: r.6,
+    }
+}
+
+impl Store {
+    /// Opens a power-outage incident for areas of the center (advisors, admins, consultants).
+    pub async fn open_incident(
+        &self,
+        actor: &Actor,
+        input: &IncidentInput,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        deny_unless(actor, RESPONDER_ROLES)?;
+        let mut errs = ValidationErrors::new();
+        let title = errs.check(domain::text::required_line("title", &input.title, 200));
+        let mut codes: Vec<String> = Vec::new();
+        for c in domain::dispatch::roster::split_list(&input.municipality_codes) {
+            if let Some(code) = errs.check(MunicipalityCode::parse("municipality_codes", &c)) {
+                if !codes.iter().any(|x| x == code.as_str()) {
+                    codes.push(code.as_str().to_string());
+                }
+            }
+        }
+        if codes.is_empty() && errs.for_field("municipality_codes").is_none() {
+            errs.push(FieldError::new(
+                "municipality_codes",
+                "required",
+                "停電している市町村を1つ以上入力してください",
+                "Enter at least one affected municipality.",
+            ));
+        }
+        let started = errs.check(jst_datetime("started_at", &input.started_at));
+        let restore = errs.check(jst_datetime(
+            "expected_restoration_at",
+            &input.expected_restoration_at,
+        ));
+        if let (Some(Some(s)), Some(Some(r))) = (started, restore) {
+            if r < s {
+                errs.push(FieldError::new(
+                    "expected_restoration_at",
+                    "before_start",
+                    "復旧見込みは発生より後にしてください",
+                    "Expected restoration must be after the start.",
+                ));
+            }
+        }
+        if let Some(Some(s)) = started {
+            if s > now {
+                errs.push(FieldError::new(
+                    "started_at",
+                    "future_date",
+                    "発生日時に未来は入力できません",
+                    "The start cannot be in the future.",
+                ));
+            }
+        }
+        errs.into_result()?;
+        let (Some(title), Some(started), Some(restore)) = (title, started, restore) else {
+            return Err(FieldError::required("title").into());
+        };
+        let id = new_id();
+        let mut w = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO incidents (id, center_id, kind, title, municipality_codes, started_at, expected_restoration_at, status, opened_by) \
+             VALUES ($1,$2,'power_outage',$3,$4,$5,$6,'open',$7)",
+        )
+        .bind(&id)
+        .bind(&actor.center_id)
+        .bind(&title)
+        .bind(codes.join(","))
+        .bind(ts(started.unwrap_or(now)))
+        .bind(restore.map(ts))
+        .bind(&actor.user_id)
+        .execute(&mut *w.tx)
+        .await?;
+        crate::triage_counts::init(&mut w.tx, self.backend(), &id).await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "incident.open",
+                entity: "incident",
+                entity_id: Some(&id),
+                detail: format!("areas={}", codes.join(",")),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// Incidents of the actor's center, open first then newest.
+    pub async fn list_incidents(&self, actor: &Actor) -> Result<Vec<IncidentSummary>> {
+        let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
+            "SELECT {INCIDENT_COLS} FROM incidents WHERE center_id = $1 ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, started_at DESC LIMIT 200"
+        ))
+        .bind(&actor.center_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<IncidentSummary> = rows.into_iter().map(incident_of).collect();
+        if actor.role == Role::Municipal {
+            out.retain(|i| {
+                i.municipality_codes.iter().any(|a| {
+                    actor
+                        .municipalities
+                        .iter()
+                        .any(|m| area_contains(a, m) || area_contains(m, a))
+                })
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn incident(&self, actor: &Actor, id: &str) -> Result<IncidentSummary> {
+        let row: Option<IncidentRow> = sqlx::query_as(&format!(
+            "SELECT {INCIDENT_COLS} FROM incidents WHERE id = $1 AND center_id = $2"
+        ))
+        .bind(id)
+        .bind(&actor.center_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(incident_of).ok_or(StoreError::NotFound)
+    }
+
+    /// Closes an incident (advisors, admins) and stores its report: counts by state, who was
+    /// never reached, minutes from the start to the first contact with each child.
+    pub async fn close_incident(
+        &self,
+        actor: &Actor,
+        incident_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<IncidentReport> {
+        crate::dispatch::deny_unless_lead(actor)?;
+        let triage = self
+            .triage(actor, incident_id, TriagePage::everything(), now)
+            .await?;
+        if triage.incident.status != "open" {
+            return Err(FieldError::new(
+                "incident",
+                "closed",
+                "既に終了しています",
+                "Already closed.",
+            )
+            .into());
+        }
+        let started = crate::parse_ts(&triage.incident.started_at).unwrap_or(now);
+        let firsts: Vec<(String, String)> = sqlx::query_as(
+            "SELECT child_id, MIN(at) FROM checkins WHERE incident_id = $1 AND status <> 'unreached' GROUP BY child_id",
+        )
+        .bind(incident_id)
+        .fetch_all(self.pool())
+        .await?;
+        let first_at: HashMap<&str, i64> = firsts
+            .iter()
+            .filter_map(|(c, at)| {
+                crate::parse_ts(at).map(|t| (c.as_str(), (t - started).num_minutes().max(0)))
+            })
+            .collect();
+        let reach: Vec<(String, String, Option<i64>)> = triage
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.child_id.clone(),
+                    r.name.clone(),
+                    first_at.get(r.child_id.as_str()).copied(),
+                )
+            })
+            .collect();
+        let listed: std::collections::HashSet<&str> =
+            triage.rows.iter().map(|r| r.child_id.as_str()).collect();
+        let mut minutes: Vec<i64> = firsts
+            .iter()
+            .filter(|(c, _)| listed.contains(c.as_str()))
+            .filter_map(|(_, at)| crate::parse_ts(at))
+            .map(|t| (t - started).num_minutes().max(0))
+            .collect();
+        minutes.sort_unstable();
+        let median = match minutes.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(minutes[n / 2] as f64),
+            n => Some((minutes[n / 2 - 1] + minutes[n / 2]) as f64 / 2.0),
+        };
+        let reached = i64::try_from(minutes.len()).unwrap_or(0);
+        let report = IncidentReport {
+            children: triage.counts.total,
+            reached,
+            never_reached: triage.counts.total - reached,
+            by_status: triage.counts.by_status.clone(),
+            max_minutes_to_reach: minutes.last().copied(),
+            median_minutes_to_reach: median,
+            minutes_to_reach: minutes,
+            reach,
+        };
+        let json = serde_json::to_string(&report)
+            .map_err(|e| StoreError::Config(format!("report: {e}")))?;
+        let mut w = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE incidents SET status = 'closed', closed_at = $1, closed_by = $2, report = $3 WHERE id = $4 AND status = 'open'",
+        )
+        .bind(ts(now))
+        .bind(&actor.user_id)
+        .bind(&json)
+        .bind(incident_id)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict(
+                "the incident was closed meanwhile".into(),
+            ));
+        }
+        crate::triage_counts::drop_kept(&mut w.tx, self.backend(), incident_id).await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "incident.close",
+                entity: "incident",
+                entity_id: Some(incident_id),
+                detail: format!("children={} reached={}", report.children, report.reached),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(report)
+    }
+
+    /// The stored report of a closed incident.
+    pub async fn incident_report(
+        &self,
+        actor: &Actor,
+        incident_id: &str,
+    ) -> Result<Option<IncidentReport>> {
+        let raw: Option<Option<String>> =
+            sqlx::query_scalar("SELECT report FROM incidents WHERE id = $1 AND center_id = $2")
+                .bind(incident_id)
+                .bind(&actor.center_id)
+                .fetch_optional(self.pool())
+                .await?;
+        let raw = raw.ok_or(StoreError::NotFound)?;
+        Ok(raw.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+}

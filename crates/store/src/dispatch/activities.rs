@@ -1,0 +1,453 @@
+//! Activities and advice (活動記録・助言) on a dispatch.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::dispatch::DispatchStatus;
+use domain::{FieldError, Lang, ValidationErrors};
+
+use super::{
+    checked_reason, event, is_lead, lead_users, live_statuses, notify, refresh_request_status,
+    ActivityInput, ActivityRecord, Msg, Notice,
+};
+use crate::audit::{append, AuditEntry};
+use crate::{new_id, ts, Actor, Result, Store, StoreError};
+
+impl Store {
+    /// Records a visit, call or meeting on a dispatch (the coordinator, or a lead for them).
+    /// Dated on or after the proposal, not in the future; the first activity starts an
+    /// accepted dispatch.
+    pub async fn record_activity(
+        &self,
+        actor: &Actor,
+        dispatch_id: &str,
+        input: &ActivityInput,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let mut w = self.begin_write().await?;
+        let row: Option<(String, String, String, Option<String>, String, String, String)> = sqlx::query_as(
+            "SELECT d.request_id, d.status, d.coordinator_id, c.user_id, r.child_id, d.proposed_on, d.proposed_by FROM dispatches d \
+             JOIN coordinators c ON c.id = d.coordinator_id JOIN dispatch_requests r ON r.id = d.request_id \
+             WHERE d.id = $1 AND d.center_id = $2",
+        )
+        .bind(dispatch_id)
+        .bind(&actor.center_id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let (request_id, status, coord, coord_user, child_id, proposed_on, proposed_by) =
+            row.ok_or(StoreError::NotFound)?;
+        let own = coord_user.as_deref() == Some(actor.user_id.as_str());
+        if !(own || is_lead(actor)) {
+            return Err(StoreError::Forbidden);
+        }
+        let since = proposed_on.parse::<NaiveDate>().unwrap_or(today);
+        let act = parse_activity(input, since, today)?;
+        let status = DispatchStatus::parse(&status).unwrap_or(DispatchStatus::Cancelled);
+        if !matches!(status, DispatchStatus::Accepted | DispatchStatus::Active) {
+            return Err(FieldError::new(
+                "dispatch",
+                "not_active",
+                format!("「{}」の派遣には活動を記録できません（受諾後に記録します）", status.label(Lang::Ja)),
+                format!("Activities can only be recorded on an accepted or active dispatch (this one is {}).", status.label(Lang::En).to_lowercase()),
+            )
+            .into());
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO dispatch_activities (id, dispatch_id, center_id, coordinator_id, child_id, kind, on_date, minutes, \
+             travel_tenths_km, travel_minutes, notes, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+        )
+        .bind(&id)
+        .bind(dispatch_id)
+        .bind(&actor.center_id)
+        .bind(&coord)
+        .bind(&child_id)
+        .bind(act.kind)
+        .bind(act.on.to_string())
+        .bind(i64::from(act.minutes))
+        .bind(i64::from(act.travel_tenths_km))
+        .bind(i64::from(act.travel_minutes))
+        .bind(act.notes.as_deref())
+        .bind(&actor.user_id)
+        .bind(ts(now))
+        .execute(&mut *w.tx)
+        .await?;
+        if status == DispatchStatus::Accepted {
+            sqlx::query("UPDATE dispatches SET status = 'active' WHERE id = $1")
+                .bind(dispatch_id)
+                .execute(&mut *w.tx)
+                .await?;
+            event(
+                &mut w.tx,
+                &request_id,
+                Some(dispatch_id),
+                actor,
+                now,
+                "start",
+                None,
+            )
+            .await?;
+            refresh_request_status(&mut w.tx, &request_id, now).await?;
+        }
+        // The advisor who proposed hears of the coordinator's work; the coordinator hears of
+        // an activity an advisor recorded for them.
+        let notice_to = if own {
+            (proposed_by != actor.user_id).then_some(proposed_by)
+        } else {
+            coord_user.clone()
+        };
+        if let Some(uid) = notice_to {
+            let (on, kind) = (act.on, act.kind);
+            notify(
+                &mut w.tx,
+                &uid,
+                now,
+                Msg::of(|l| {
+                    let k = domain::payment::ActivityKind::parse(kind)
+                        .map(|k| k.label(l))
+                        .unwrap_or(kind);
+                    l.pick(
+                        format!("{}の活動（{k}）が記録されました", on),
+                        format!("An activity ({k}) on {on} was recorded"),
+                    )
+                }),
+                &Notice {
+                    kind: format!("activity.{kind}"),
+                    request_id: &request_id,
+                    detail: Some(on.to_string()),
+                },
+            )
+            .await?;
+        }
+        event(
+            &mut w.tx,
+            &request_id,
+            Some(dispatch_id),
+            actor,
+            now,
+            "activity",
+            Some(&format!("{} {} {}分", act.on, act.kind, act.minutes)),
+        )
+        .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "dispatch.activity",
+                entity: "dispatch_request",
+                entity_id: Some(&request_id),
+                detail: format!(
+                    "activity={id} dispatch={dispatch_id} on={} kind={}",
+                    act.on, act.kind
+                ),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// Voids an activity entered by mistake (never deleted; an approved month then gets an
+    /// amendment line).
+    pub async fn void_activity(
+        &self,
+        actor: &Actor,
+        activity_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let mut w = self.begin_write().await?;
+        let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT d.request_id, c.user_id, a.voided_at FROM dispatch_activities a JOIN dispatches d ON d.id = a.dispatch_id \
+             JOIN coordinators c ON c.id = a.coordinator_id WHERE a.id = $1 AND a.center_id = $2",
+        )
+        .bind(activity_id)
+        .bind(&actor.center_id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let (request_id, coord_user, voided) = row.ok_or(StoreError::NotFound)?;
+        if !(coord_user.as_deref() == Some(actor.user_id.as_str()) || is_lead(actor)) {
+            return Err(StoreError::Forbidden);
+        }
+        let reason = checked_reason("reason", reason, "取り消し", "voiding")?;
+        if voided.is_some() {
+            return Err(FieldError::new(
+                "activity",
+                "already_voided",
+                "この活動は既に取り消されています",
+                "This activity is already voided.",
+            )
+            .into());
+        }
+        sqlx::query(
+            "UPDATE dispatch_activities SET voided_at = $1, void_reason = $2 WHERE id = $3",
+        )
+        .bind(ts(now))
+        .bind(&reason)
+        .bind(activity_id)
+        .execute(&mut *w.tx)
+        .await?;
+        event(
+            &mut w.tx,
+            &request_id,
+            None,
+            actor,
+            now,
+            "activity_voided",
+            Some(&reason),
+        )
+        .await?;
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "dispatch.activity.void",
+                entity: "dispatch_request",
+                entity_id: Some(&request_id),
+                detail: format!("activity={activity_id}"),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(request_id)
+    }
+
+    /// Advice on a request (助言): a coordinator on it asks, an advisor or admin answers.
+    /// Both land on the timeline and notify the other side.
+    pub async fn add_advice(
+        &self,
+        actor: &Actor,
+        request_id: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut w = self.begin_write().await?;
+        let (_, _, _, _, as_coordinator) =
+            self.visible_request(&mut w.tx, actor, request_id).await?;
+        let lead = is_lead(actor);
+        if !(lead || as_coordinator) {
+            return Err(StoreError::Forbidden);
+        }
+        // Scope before input: an out-of-scope caller learns nothing from field errors.
+        let body = domain::text::optional_text("text", text, 4000)?.ok_or_else(|| {
+            FieldError::new(
+                "text",
+                "required",
+                "内容を入力してください",
+                "Enter the text.",
+            )
+        })?;
+        let kind = if lead { "advice_given" } else { "advice_asked" };
+        event(&mut w.tx, request_id, None, actor, now, kind, Some(&body)).await?;
+        let notice = Notice {
+            kind: kind.to_string(),
+            request_id,
+            detail: Some(actor.display_name.clone()),
+        };
+        let recipients: Vec<String> = if lead {
+            sqlx::query_scalar::<_, Option<String>>(&format!(
+                "SELECT c.user_id FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
+                 WHERE d.request_id = $1 AND d.status IN {}",
+                live_statuses()
+            ))
+            .bind(request_id)
+            .fetch_all(&mut *w.tx)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect()
+        } else {
+            lead_users(&mut w.tx, &actor.center_id).await?
+        };
+        let who = actor.display_name.clone();
+        for uid in recipients.into_iter().filter(|u| *u != actor.user_id) {
+            let text = if lead {
+                Msg::of(|l| {
+                    l.pick(
+                        format!("{who}さんから助言がありました"),
+                        format!("Advice from {who}"),
+                    )
+                })
+            } else {
+                Msg::of(|l| {
+                    l.pick(
+                        format!("{who}さんが助言を求めています"),
+                        format!("{who} asks for advice"),
+                    )
+                })
+            };
+            notify(&mut w.tx, &uid, now, text, &notice).await?;
+        }
+        append(
+            &mut w.tx,
+            self.backend(),
+            Some(actor),
+            now,
+            AuditEntry {
+                action: if lead {
+                    "dispatch.advice"
+                } else {
+                    "dispatch.advice.ask"
+                },
+                entity: "dispatch_request",
+                entity_id: Some(request_id),
+                detail: String::new(),
+            },
+        )
+        .await?;
+        w.commit().await
+    }
+}
+
+struct ParsedActivity {
+    kind: &'static str,
+    on: NaiveDate,
+    minutes: u32,
+    travel_tenths_km: u32,
+    travel_minutes: u32,
+    notes: Option<String>,
+}
+
+/// Minutes in 0‥1440 (one day); empty is 0 unless `required`.
+fn minutes_field(field: &str, raw: &str, required: bool) -> std::result::Result<u32, FieldError> {
+    match domain::text::whole_number(field, raw, 1440, "分数", "Minutes")? {
+        Some(n) => Ok(n),
+        None if required => Err(FieldError::required(field)),
+        None => Ok(0),
+    }
+}
+
+/// Travel distance "12.5" (km, one decimal) → tenths of a km; empty = no travel.
+fn tenths_km(field: &str, raw: &str) -> std::result::Result<u32, FieldError> {
+    if raw.trim().is_empty() {
+        return Ok(0);
+    }
+    domain::payment::Distance::parse(field, raw).map(|d| d.tenths())
+}
+
+fn parse_activity(
+    input: &ActivityInput,
+    since: NaiveDate,
+    today: NaiveDate,
+) -> Result<ParsedActivity> {
+    let mut errs = ValidationErrors::new();
+    let kind = domain::payment::ActivityKind::parse(&input.kind).map(|k| k.code());
+    if kind.is_none() {
+        errs.push(FieldError::new(
+            "kind",
+            "required",
+            "活動の種類（訪問・電話・会議）を選んでください",
+            "Choose the kind of activity (visit, call, meeting).",
+        ));
+    }
+    let on = match domain::dates::parse_date("on_date", &input.on_date) {
+        Ok(d) if d > today => {
+            errs.push(FieldError::new(
+                "on_date",
+                "future_date",
+                "未来の日付の活動は記録できません",
+                "An activity cannot be dated in the future.",
+            ));
+            None
+        }
+        Ok(d) if d < since => {
+            errs.push(FieldError::new(
+                "on_date",
+                "before_dispatch",
+                format!("派遣の打診日（{since}）より前の日付は記録できません"),
+                format!("The date is before the dispatch was proposed ({since})."),
+            ));
+            None
+        }
+        Ok(d) => Some(d),
+        Err(e) => {
+            errs.push(e);
+            None
+        }
+    };
+    let minutes = errs.check(minutes_field("minutes", &input.minutes, true));
+    let travel = errs.check(tenths_km("travel_km", &input.travel_km));
+    let travel_minutes = errs.check(minutes_field(
+        "travel_minutes",
+        &input.travel_minutes,
+        false,
+    ));
+    let notes = errs.check(domain::text::optional_text("notes", &input.notes, 4000));
+    errs.into_result()?;
+    match (kind, on, minutes, travel, travel_minutes, notes) {
+        (
+            Some(kind),
+            Some(on),
+            Some(minutes),
+            Some(travel_tenths_km),
+            Some(travel_minutes),
+            Some(notes),
+        ) => Ok(ParsedActivity {
+            kind,
+            on,
+            minutes,
+            travel_tenths_km,
+            travel_minutes,
+            notes,
+        }),
+        _ => Err(FieldError::required("kind").into()),
+    }
+}
+
+pub(super) async fn activities_of(
+    conn: &mut sqlx::AnyConnection,
+    cond: &str,
+    bind: &str,
+) -> Result<Vec<ActivityRecord>> {
+    let rows: Vec<(String, String, String, String, String, i64, i64, i64, Option<String>, Option<String>, Option<String>)> =
+        sqlx::query_as(&format!(
+            "SELECT a.id, a.dispatch_id, c.name, a.kind, a.on_date, a.minutes, a.travel_tenths_km, a.travel_minutes, a.notes, \
+             a.voided_at, a.void_reason FROM dispatch_activities a JOIN coordinators c ON c.id = a.coordinator_id \
+             WHERE {cond} ORDER BY a.on_date DESC, a.created_at DESC"
+        ))
+        .bind(bind)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, did, name, kind, on, m, km, tm, notes, v, vr)| ActivityRecord {
+                id,
+                dispatch_id: did,
+                coordinator_name: name,
+                kind,
+                on_date: on,
+                minutes: m,
+                travel_tenths_km: km,
+                travel_minutes: tm,
+                notes,
+                voided_at: v,
+                void_reason: vr,
+            },
+        )
+        .collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_parsing() {
+        assert_eq!(tenths_km("d", "12.5"), Ok(125));
+        assert_eq!(tenths_km("d", "１２"), Ok(120));
+        assert_eq!(tenths_km("d", ""), Ok(0));
+        assert_eq!(tenths_km("d", "-3").unwrap_err().code, "negative");
+        assert_eq!(
+            tenths_km("d", "1.25").unwrap_err().code,
+            "too_many_decimals"
+        );
+        assert_eq!(tenths_km("d", "1000.1").unwrap_err().code, "too_large");
+        assert_eq!(minutes_field("m", "-5", true).unwrap_err().code, "negative");
+        assert_eq!(minutes_field("m", "", true).unwrap_err().code, "required");
+    }
+}
