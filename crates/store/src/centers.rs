@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Utc};
 use domain::text::{optional_email, optional_line, optional_phone, optional_text, required_line};
-use domain::Role;
 
 use crate::audit::{append, AuditEntry};
 use crate::{Actor, Result, Store, StoreError};
@@ -100,7 +99,7 @@ fn profile(row: ProfileRow) -> CenterProfile {
 const PROFILE_COLS: &str = "id, code, name, contact_phone, contact_email, address, opening_hours, runs_dispatch, runs_payments";
 
 fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.role == Role::Admin {
+    if actor.may(domain::Action::Administer) {
         Ok(())
     } else {
         Err(StoreError::Forbidden)

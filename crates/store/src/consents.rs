@@ -13,7 +13,7 @@ use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 /// Roles that may refer without a matching consent, stating why (e.g. a life-threatening
 /// emergency while the family cannot be reached).
-pub const OVERRIDE_ROLES: &[Role] = &[Role::Advisor, Role::Admin];
+pub const OVERRIDE_ROLES: &[Role] = domain::Action::LeadCenter.roles();
 
 /// One consent as pages and the API show it.
 #[derive(Clone, Debug, serde::Serialize)]

@@ -49,6 +49,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use tokio::sync::Mutex;
 
+pub use audit::Via;
 pub use error::StoreError;
 pub use scope::Actor;
 

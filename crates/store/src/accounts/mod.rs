@@ -175,7 +175,7 @@ fn municipalities_required() -> FieldError {
 }
 
 fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.role == Role::Admin {
+    if actor.may(domain::Action::Administer) {
         Ok(())
     } else {
         Err(StoreError::Forbidden)

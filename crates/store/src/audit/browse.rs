@@ -59,7 +59,7 @@ const NAMED_KINDS: &[(&str, &str)] = &[
 /// May this actor read the audit log? Only auditors (監査担当): the log records what admins
 /// and staff did, so it is read by a separate role (separation of duties).
 fn reads_audit(actor: &Actor) -> bool {
-    actor.role == domain::Role::Auditor
+    actor.may(domain::Action::ReadAuditLog)
 }
 
 /// The WHERE clause (alias `a`) and its bind values for an actor's center and a filter.

@@ -20,6 +20,60 @@ pub struct AuditEntry<'a> {
     pub detail: String,
 }
 
+/// Where a list or search was read from, kept at the start of its audit row's detail so the
+/// log tells the registry page from the intake's lookup or the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// A page of its own (the registry list, the consultation list).
+    Page,
+    /// The intake form's lookup.
+    Intake,
+    /// The home page's summary.
+    Home,
+    /// The child page's timeline.
+    ChildPage,
+    /// The JSON API.
+    Api,
+}
+
+impl Via {
+    fn prefix(self) -> &'static str {
+        match self {
+            Via::Page => "",
+            Via::Intake => "intake ",
+            Via::Home => "home ",
+            Via::ChildPage => "child ",
+            Via::Api => "api ",
+        }
+    }
+}
+
+impl crate::Store {
+    /// Audit a list read (a search, a list page) before its rows are released: the row is
+    /// durable when this returns (group commit, see [`crate::Store::audit_event`]).
+    pub(crate) async fn audit_list_read(
+        &self,
+        actor: &crate::Actor,
+        now: chrono::DateTime<chrono::Utc>,
+        action: &str,
+        via: Via,
+        detail: std::fmt::Arguments<'_>,
+    ) -> crate::Result<()> {
+        let detail = format!("{}{detail}", via.prefix());
+        self.audit_event(
+            Some(actor),
+            now,
+            AuditEntry {
+                action,
+                entity: "list",
+                entity_id: None,
+                detail: detail.chars().take(200).collect(),
+            },
+        )
+        .await
+    }
+}
+
 // ---------------------------------------------------------------- browsing (監査ログの閲覧)
 
 /// Rows per page of [`Store::audit_search`].

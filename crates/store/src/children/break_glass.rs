@@ -161,7 +161,7 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<BreakGlass>> {
-        if !matches!(actor.role, Role::Advisor | Role::Admin) {
+        if !actor.may(domain::Action::LeadCenter) {
             return Err(StoreError::Forbidden);
         }
         let rows: Vec<(String, String, String, String, String, String, String, String, String)> =
@@ -233,7 +233,7 @@ impl Store {
         // Center-wide read, narrowed to this one child by the query.
         let mut reader = actor.clone();
         reader.role = Role::Viewer;
-        self.list_consultations(
+        self.find_consultations(
             &reader,
             &crate::consultations::ConsultationQuery {
                 child_id: child_id.to_string(),

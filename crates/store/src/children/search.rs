@@ -1,11 +1,11 @@
 //! The registry list: search keys, search and the home prefecture.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::care_score::WatchLevel;
 use domain::kana::normalize_for_search;
 
 use super::{ChildPage, ChildQuery, ChildSummary};
-use crate::{Actor, Result, Store, StoreError};
+use crate::{Actor, Result, Store, StoreError, Via};
 
 type ChildRow = (
     String,
@@ -99,7 +99,30 @@ impl Store {
     }
 
     /// Search the actor's children. Keyset-paginated by (kana, id) so deep pages stay fast.
+    /// Audited (`child.search`, with the query and the number of rows) before it returns.
     pub async fn search_children(
+        &self,
+        actor: &Actor,
+        q: &ChildQuery,
+        now: DateTime<Utc>,
+        via: Via,
+    ) -> Result<ChildPage> {
+        let today = now.with_timezone(&domain::dates::jst()).date_naive();
+        let page = self.find_children(actor, q, today).await?;
+        self.audit_list_read(
+            actor,
+            now,
+            "child.search",
+            via,
+            format_args!("q={} results={}", q.q, page.items.len()),
+        )
+        .await?;
+        Ok(page)
+    }
+
+    /// [`Store::search_children`] without its audit row, for use cases that audit the read
+    /// under their own name (the dispatch form's child lookup).
+    pub(crate) async fn find_children(
         &self,
         actor: &Actor,
         q: &ChildQuery,

@@ -9,7 +9,7 @@ use super::{
     ConsultationRecord, SELECT,
 };
 use crate::audit::AuditEntry;
-use crate::{ts, Actor, Result, Store, StoreError};
+use crate::{ts, Actor, Result, Store, StoreError, Via};
 
 /// The stored timestamp of 00:00 Japan time on `day`.
 fn jst_day_start(day: chrono::NaiveDate) -> String {
@@ -21,8 +21,30 @@ fn jst_day_start(day: chrono::NaiveDate) -> String {
 }
 
 impl Store {
-    /// List consultations visible to the actor, newest first, keyset-paginated.
+    /// List consultations visible to the actor, newest first, keyset-paginated. Audited
+    /// (`consultation.list`, with the number of rows) before it returns.
     pub async fn list_consultations(
+        &self,
+        actor: &Actor,
+        q: &ConsultationQuery,
+        now: DateTime<Utc>,
+        via: Via,
+    ) -> Result<ConsultationPage> {
+        let page = self.find_consultations(actor, q).await?;
+        self.audit_list_read(
+            actor,
+            now,
+            "consultation.list",
+            via,
+            format_args!("results={}", page.items.len()),
+        )
+        .await?;
+        Ok(page)
+    }
+
+    /// [`Store::list_consultations`] without its audit row, for use cases that audit the
+    /// read under their own name (a break-the-glass timeline is part of `child.view`).
+    pub(crate) async fn find_consultations(
         &self,
         actor: &Actor,
         q: &ConsultationQuery,

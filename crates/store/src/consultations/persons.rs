@@ -108,8 +108,33 @@ pub(super) async fn subject_person(
 
 impl Store {
     /// The center's earlier unregistered person with the same normalised name and reading, if
-    /// any (the intake's 「同じ方ですか？」). The caller audits the read before showing it.
+    /// any (the intake's 「同じ方ですか？」). A match is audited
+    /// (`consultation.same_person`) before it is returned.
     pub async fn same_person(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kana: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PersonMatch>> {
+        let Some(found) = self.find_same_person(actor, name, kana).await? else {
+            return Ok(None);
+        };
+        self.audit_event(
+            Some(actor),
+            now,
+            crate::audit::AuditEntry {
+                action: "consultation.same_person",
+                entity: "person",
+                entity_id: Some(&found.id),
+                detail: String::new(),
+            },
+        )
+        .await?;
+        Ok(Some(found))
+    }
+
+    async fn find_same_person(
         &self,
         actor: &Actor,
         name: &str,

@@ -28,7 +28,7 @@ use crate::{Actor, Result, StoreError};
 pub use power::MissingPowerData;
 
 /// Who opens incidents and checks children in (besides coordinators for their own children).
-pub const RESPONDER_ROLES: &[Role] = &[Role::Admin, Role::Advisor, Role::Consultant];
+pub const RESPONDER_ROLES: &[Role] = domain::Action::RespondToOutage.roles();
 
 /// A portable power unit handed out by the center.
 #[derive(Clone, Debug, Serialize)]

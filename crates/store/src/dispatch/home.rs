@@ -302,7 +302,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let page = self
-            .search_children(
+            .find_children(
                 actor,
                 &ChildQuery {
                     q: q.to_string(),

@@ -35,7 +35,7 @@ use crate::{new_id, ts, Actor, Result, StoreError};
 pub use batch::{BatchLine, BatchPick, BatchView};
 
 /// Roles that run dispatch: keep the roster, propose, override, give advice.
-pub const LEAD_ROLES: &[Role] = &[Role::Admin, Role::Advisor];
+pub const LEAD_ROLES: &[Role] = domain::Action::LeadCenter.roles();
 
 /// Shortest accepted reason for overriding a hard rule, declining or cancelling.
 pub const MIN_REASON_CHARS: usize = 10;

@@ -225,7 +225,7 @@ impl Store {
         raw: RawRates,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        if actor.role != domain::Role::Admin {
+        if !actor.may(domain::Action::Administer) {
             return Err(StoreError::Forbidden);
         }
         let rates = Rates::parse(raw)?;
