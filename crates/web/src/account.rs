@@ -18,7 +18,7 @@ use store::StoreError;
 use crate::auth::{Authed, Ctx, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::pages::{
+use crate::ui::{
     cookie, page, page_status, pre_token, removal, render, safe_next, FormErrors, Layout,
     NextQuery, PageResult,
 };

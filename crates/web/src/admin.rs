@@ -16,7 +16,7 @@ use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::pages::{page, page_status, FormErrors, Layout, PageResult};
+use crate::ui::{page, page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 /// Roles an admin may pick in this center, with their labels as the center shows them.

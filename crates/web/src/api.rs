@@ -386,12 +386,10 @@ pub async fn consultation_report(
     q: Result<Query<PeriodParams>, axum_extra::extract::QueryRejection>,
 ) -> ApiResult {
     let q = query(&a, q)?;
-    let (from, to) =
-        crate::pages::parse_period(&q.from, &q.to, state.clock.today_jst()).map_err(|errors| {
-            WebError::Invalid {
-                errors,
-                lang: a.lang,
-            }
+    let (from, to) = crate::reports::parse_period(&q.from, &q.to, state.clock.today_jst())
+        .map_err(|errors| WebError::Invalid {
+            errors,
+            lang: a.lang,
         })?;
     let r = state
         .store

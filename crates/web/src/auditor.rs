@@ -18,7 +18,7 @@ use store::StoreError;
 use crate::auth::Authed;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::pages::Layout;
+use crate::ui::Layout;
 use crate::AppState;
 
 /// Most rows one CSV export holds (the newest ones); the page says so when a filter matches more.

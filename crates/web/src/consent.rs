@@ -14,7 +14,7 @@ use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::pages::{page_status, FormErrors, Layout, PageResult};
+use crate::ui::{page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 #[derive(Template)]

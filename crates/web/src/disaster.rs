@@ -20,11 +20,11 @@ use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::pages::{page_status, render, FormErrors, Layout, PageResult};
+use crate::ui::{page_status, render, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 fn place(code: &str) -> String {
-    crate::pages::place_name(code)
+    crate::ui::place_name(code)
 }
 
 /// An incident's areas as one line: 「世田谷区、目黒区」.
@@ -190,7 +190,7 @@ pub(crate) fn device_inputs(pairs: &[(String, String)]) -> Vec<DeviceInput> {
         uses_electricity: false,
         ..Default::default()
     };
-    crate::pages::indexed_rows(pairs, "devices.", 40, unticked, |d, field, v| {
+    crate::ui::indexed_rows(pairs, "devices.", 40, unticked, |d, field, v| {
         let v = v.to_string();
         match field {
             "kind" => d.kind = v,

@@ -27,7 +27,7 @@ use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::pages::{choices, page_status, FormErrors, Layout, PageResult};
+use crate::ui::{choices, page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 fn is_lead(a: &Authed) -> bool {

@@ -20,7 +20,7 @@ use store::StoreError;
 
 use crate::auth::{Identity, ReqLang};
 use crate::i18n::Tr;
-use crate::pages::Layout;
+use crate::ui::Layout;
 
 /// What a handler can fail with.
 #[derive(Debug)]
@@ -424,7 +424,7 @@ fn referer_path(req: &Request) -> Option<String> {
         .strip_prefix("https://")
         .or_else(|| referer.strip_prefix("http://"))?;
     let path = rest.strip_prefix(host)?;
-    let path = crate::pages::safe_next(path);
+    let path = crate::ui::safe_next(path);
     Some(path)
 }
 

@@ -19,11 +19,11 @@ use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::pages::{choices, page_status, FormErrors, Layout, PageResult};
+use crate::ui::{choices, page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 fn place(code: &str) -> String {
-    crate::pages::place_name(code)
+    crate::ui::place_name(code)
 }
 
 fn money(y: &Yen, lang: Lang) -> String {
@@ -378,7 +378,7 @@ pub async fn statement_csv(
     Query(q): Query<CsvQuery>,
 ) -> Result<Response, WebError> {
     let m = month_of(&a, &q.month, state.clock.today_jst())?;
-    let encoding = crate::pages::csv_encoding(&a, &q.encoding)?;
+    let encoding = crate::ui::csv_encoding(&a, &q.encoding)?;
     let s = state
         .store
         .payment_statement(
@@ -450,7 +450,7 @@ pub async fn statement_csv(
     ])
     .map_err(export_err)?;
     let bytes = w.finish().map_err(export_err)?;
-    crate::pages::csv_download(bytes, encoding, &format!("payment-{m}-{id}.csv"))
+    crate::ui::csv_download(bytes, encoding, &format!("payment-{m}-{id}.csv"))
 }
 
 // ---------------------------------------------------------------- service history

@@ -16,8 +16,8 @@ use domain::Role;
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
 use crate::{
-    account, admin, api, auditor, consent, consultations, disaster, dispatch, pages, payments,
-    plans, reports, AppState,
+    account, admin, api, auditor, children, consent, consultations, disaster, dispatch, home,
+    intake, login, organizations, payments, plans, reports, ui, AppState,
 };
 
 /// Who may call a route.
@@ -185,11 +185,11 @@ macro_rules! routes {
 use Policy::{Authenticated, Public, Roles};
 
 routes! {
-    GET "/healthz" Public => pages::healthz;
-    GET "/static/{file}" Public => pages::static_file;
-    GET "/login" Public => pages::login_page;
-    POST "/login" Public => pages::login_submit;
-    POST "/logout" Authenticated => pages::logout;
+    GET "/healthz" Public => ui::healthz;
+    GET "/static/{file}" Public => ui::static_file;
+    GET "/login" Public => login::login_page;
+    POST "/login" Public => login::login_submit;
+    POST "/logout" Authenticated => login::logout;
     GET "/login/code" Public => account::code_page;
     POST "/login/code" Public => account::code_submit;
     GET "/account" Authenticated => account::account;
@@ -205,31 +205,31 @@ routes! {
     POST "/admin/center" Roles(ADMINS) => admin::center_save;
     POST "/admin/users/{id}/{action}" Roles(ADMINS) => account::admin_user_action;
     POST "/admin/mfa-roles" Roles(ADMINS) => account::admin_mfa_roles;
-    GET "/lang/{lang}" Public => pages::set_lang;
-    GET "/" Authenticated => pages::home;
-    GET "/children" Roles(READERS) => pages::children_list;
-    GET "/children/new" Roles(WRITERS) => pages::child_new;
-    POST "/children" Roles(WRITERS) => pages::child_create;
-    GET "/children/{id}" Roles(READERS) => pages::child_show;
-    GET "/children/{id}/edit" Roles(WRITERS) => pages::child_edit;
-    POST "/children/{id}" Roles(WRITERS) => pages::child_update;
-    POST "/children/{id}/break-glass" Roles(READERS) => pages::break_glass_submit;
+    GET "/lang/{lang}" Public => login::set_lang;
+    GET "/" Authenticated => home::home;
+    GET "/children" Roles(READERS) => children::children_list;
+    GET "/children/new" Roles(WRITERS) => children::child_new;
+    POST "/children" Roles(WRITERS) => children::child_create;
+    GET "/children/{id}" Roles(READERS) => children::child_show;
+    GET "/children/{id}/edit" Roles(WRITERS) => children::child_edit;
+    POST "/children/{id}" Roles(WRITERS) => children::child_update;
+    POST "/children/{id}/break-glass" Roles(READERS) => children::break_glass_submit;
     GET "/children/{id}/consents" Roles(READERS) => consent::page;
     POST "/children/{id}/consents" Roles(WRITERS) => consent::create;
     POST "/children/{id}/consents/{consent_id}/withdraw" Roles(WRITERS) => consent::withdraw;
     POST "/children/{id}/referrals" Roles(WRITERS) => consent::refer;
-    GET "/intake" Roles(WRITERS) => pages::intake_page;
-    GET "/intake/child-search" Roles(WRITERS) => pages::intake_child_search;
-    GET "/intake/person-match" Roles(WRITERS) => pages::intake_person_match;
-    POST "/intake" Roles(WRITERS) => pages::intake_submit;
-    GET "/consultations" Roles(READERS) => pages::consultations_list;
-    POST "/consultations/{id}/followup-done" Roles(WRITERS) => pages::followup_done;
+    GET "/intake" Roles(WRITERS) => intake::intake_page;
+    GET "/intake/child-search" Roles(WRITERS) => intake::intake_child_search;
+    GET "/intake/person-match" Roles(WRITERS) => intake::intake_person_match;
+    POST "/intake" Roles(WRITERS) => intake::intake_submit;
+    GET "/consultations" Roles(READERS) => consultations::consultations_list;
+    POST "/consultations/{id}/followup-done" Roles(WRITERS) => consultations::followup_done;
     GET "/consultations/{id}" Roles(READERS) => consultations::show;
     GET "/consultations/{id}/edit" Roles(WRITERS) => consultations::edit;
     POST "/consultations/{id}" Roles(WRITERS) => consultations::update;
     POST "/consultations/{id}/course" Roles(WRITERS) => consultations::course_add;
-    GET "/organizations" Roles(READERS) => pages::organizations_list;
-    POST "/organizations" Roles(WRITERS) => pages::organization_create;
+    GET "/organizations" Roles(READERS) => organizations::organizations_list;
+    POST "/organizations" Roles(WRITERS) => organizations::organization_create;
     GET "/reports" Roles(REPORTERS) => reports::page;
     GET "/reports.csv" Roles(REPORTERS) => reports::csv;
     GET "/coordinators" Roles(STAFF) => dispatch::roster;
@@ -368,7 +368,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
     for (path, mr) in by_path {
         router = router.route(path, mr);
     }
-    router.fallback(pages::not_found)
+    router.fallback(ui::not_found)
 }
 
 fn is_state_changing(m: &Method) -> bool {
