@@ -187,7 +187,7 @@ fn nth(v: &[String], i: usize) -> String {
 
 impl ChildHtmlForm {
     /// The posted pairs: the flat fields by name, the equipment rows (`devices.N.field`, the
-    /// same rows as the power page's) by [`crate::disaster::device_inputs`].
+    /// same rows as the power page's) by [`crate::disaster::power::device_inputs`].
     fn parse(pairs: &[(String, String)]) -> (ChildForm, bool, Option<i64>) {
         let encoded = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs.iter().filter(|(k, _)| !k.starts_with("devices.")))
@@ -195,7 +195,7 @@ impl ChildHtmlForm {
         // Every field is a string or a list of strings with a default, so any body decodes.
         let h: ChildHtmlForm = serde_html_form::from_str(&encoded).unwrap_or_default();
         let (mut form, confirm, version) = h.into_form();
-        form.devices = crate::disaster::device_inputs(pairs);
+        form.devices = crate::disaster::power::device_inputs(pairs);
         (form, confirm, version)
     }
 
@@ -358,7 +358,7 @@ async fn child_form_page(
     while guardian_rows.len() < 2 {
         guardian_rows.push(GuardianForm::default());
     }
-    let device_rows = crate::disaster::device_rows(&f.devices);
+    let device_rows = crate::disaster::power::device_rows(&f.devices);
     let municipality_options = if errors.has("municipality_code") {
         municipality_options(&f.municipality_code)
     } else {
@@ -389,7 +389,7 @@ async fn child_form_page(
         coordinators,
         guardian_rows,
         device_rows,
-        kinds: crate::disaster::device_kinds(lang),
+        kinds: crate::disaster::power::device_kinds(lang),
         f,
         errors,
         duplicates,

@@ -33,7 +33,7 @@ struct HomePage {
     missing_power: Vec<store::disaster::MissingPowerData>,
     missing_power_total: i64,
     /// Dispatch: a coordinator's offers and cases, a lead's 未派遣 and 至急 requests.
-    dispatch: crate::dispatch::HomeDispatch,
+    dispatch: crate::dispatch::home::HomeDispatch,
 }
 
 impl HomePage {
@@ -133,7 +133,7 @@ pub async fn home(
         .missing_power_data(actor, state.clock.now())
         .await
         .map_err(|e| a.err(e))?;
-    let dispatch = crate::dispatch::home_dispatch(&state, &a).await?;
+    let dispatch = crate::dispatch::home::home_dispatch(&state, &a).await?;
     page(&HomePage {
         l: Layout::for_user(&a, "/"),
         dispatch,
