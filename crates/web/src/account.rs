@@ -542,7 +542,7 @@ pub async fn api_user_action(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<UserSummary>, WebError> {
-    let body: ActionBody = crate::api::json_body(&a, &body)?;
+    let body: ActionBody = crate::ui::json_body(&a, &body)?;
     let Some(action) = AccountAction::parse(&body.action) else {
         return Err(a.err(
             domain::FieldError::new(

@@ -247,7 +247,7 @@ async fn staff_choices(
         .await
         .map_err(|e| a.err(e))?
         .into_iter()
-        .filter(|(_, _, r)| crate::policy::WRITERS.contains(r))
+        .filter(|(_, _, r)| crate::access::WRITERS.contains(r))
         .map(|(id, name, _)| (id, name))
         .collect();
     let kept = [
@@ -582,7 +582,7 @@ pub async fn api_course_add(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let f: CourseForm = crate::api::json_body(&a, &body)?;
+    let f: CourseForm = crate::ui::json_body(&a, &body)?;
     let now = state.clock.now();
     state
         .store

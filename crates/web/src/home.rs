@@ -62,7 +62,7 @@ pub async fn home(
     let today = state.clock.today_jst();
     let fy = FiscalYear::of(today);
     let actor = a.actor();
-    let report = if crate::policy::REPORTERS.contains(&actor.role) {
+    let report = if crate::access::REPORTERS.contains(&actor.role) {
         Some(
             state
                 .store
@@ -94,7 +94,7 @@ pub async fn home(
     } else {
         (Vec::new(), Vec::new())
     };
-    let break_glass = if crate::policy::LEADS.contains(&actor.role) {
+    let break_glass = if crate::access::LEADS.contains(&actor.role) {
         let jst = |t: &str| {
             store::parse_ts(t)
                 .map(|t| {

@@ -241,7 +241,7 @@ async fn intake_page_for(
         .await
         .map_err(|e| a.err(e))?
         .into_iter()
-        .filter(|(_, _, r)| crate::policy::WRITERS.contains(r))
+        .filter(|(_, _, r)| crate::access::WRITERS.contains(r))
         .map(|(id, name, _)| (id, name))
         .collect();
     let results = child_hits(state, a, &q).await?;

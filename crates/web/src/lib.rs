@@ -3,6 +3,7 @@
 //! security headers and the route policy table. Thin by design: extract, authorize, call the
 //! store, render.
 
+pub mod access;
 pub mod account;
 pub mod admin;
 pub mod api;

@@ -95,7 +95,7 @@ impl PlanPage {
         warning_message(code, self.l.tr.0)
     }
     fn at(&self, utc: &str) -> String {
-        crate::auditor::jst_time(utc)
+        crate::ui::jst_time(utc)
     }
 }
 
@@ -724,7 +724,7 @@ pub async fn api_plan_save(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: PlanInput = crate::api::json_body(&a, &body)?;
+    let input: PlanInput = crate::ui::json_body(&a, &body)?;
     let (version, warnings) = state
         .store
         .save_plan(
@@ -768,7 +768,7 @@ pub async fn api_drill(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: DrillInput = crate::api::json_body(&a, &body)?;
+    let input: DrillInput = crate::ui::json_body(&a, &body)?;
     let did = state
         .store
         .record_drill(

@@ -39,7 +39,7 @@ pub async fn api_power_save(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<ChildPower>, WebError> {
-    let input: PowerInput = crate::api::json_body(&a, &body)?;
+    let input: PowerInput = crate::ui::json_body(&a, &body)?;
     state
         .store
         .save_child_power(a.actor(), &id, &input, state.clock.now())
@@ -61,7 +61,7 @@ pub async fn api_unit(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: PowerUnitInput = crate::api::json_body(&a, &body)?;
+    let input: PowerUnitInput = crate::ui::json_body(&a, &body)?;
     let uid = state
         .store
         .add_power_unit(
@@ -83,7 +83,7 @@ pub async fn api_unit_return(
     Path((id, unit_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<StatusCode, WebError> {
-    let input: UnitReturnInput = crate::api::json_body(&a, &body)?;
+    let input: UnitReturnInput = crate::ui::json_body(&a, &body)?;
     state
         .store
         .return_power_unit(
@@ -118,7 +118,7 @@ pub async fn api_incident_open(
     a: Authed,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: IncidentInput = crate::api::json_body(&a, &body)?;
+    let input: IncidentInput = crate::ui::json_body(&a, &body)?;
     let id = state
         .store
         .open_incident(a.actor(), &input, state.clock.now())
@@ -134,7 +134,7 @@ pub async fn api_triage(
     Path(id): Path<String>,
     q: Result<Query<PageQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<Triage>, WebError> {
-    let page = crate::api::query(&a, q)?.page(&a)?;
+    let page = crate::ui::query(&a, q)?.page(&a)?;
     Ok(Json(
         state
             .store
@@ -160,7 +160,7 @@ pub async fn api_checkin(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: CheckinBody = crate::api::json_body(&a, &body)?;
+    let f: CheckinBody = crate::ui::json_body(&a, &body)?;
     state
         .store
         .check_in(

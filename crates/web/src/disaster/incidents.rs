@@ -37,7 +37,7 @@ impl IncidentsPage {
         places_line(codes)
     }
     fn at(&self, utc: &str) -> String {
-        crate::auditor::jst_time(utc)
+        crate::ui::jst_time(utc)
     }
 }
 
@@ -134,7 +134,7 @@ impl IncidentPage {
         places_line(&self.rows.t.incident.municipality_codes)
     }
     fn at(&self, utc: &str) -> String {
-        crate::auditor::jst_time(utc)
+        crate::ui::jst_time(utc)
     }
 }
 
@@ -177,7 +177,7 @@ impl RowsFragment {
             .unwrap_or("")
     }
     fn at(&self, utc: &str) -> String {
-        crate::auditor::jst_time(utc)
+        crate::ui::jst_time(utc)
     }
     fn open(&self) -> bool {
         self.t.incident.status == "open"
@@ -269,7 +269,7 @@ async fn incident_page(
         status,
         &IncidentPage {
             l: Layout::for_user(a, &format!("/incidents/{id}")),
-            can_close: crate::policy::LEADS.contains(&a.actor().role)
+            can_close: crate::access::LEADS.contains(&a.actor().role)
                 && rows.t.incident.status == "open",
             rows,
             report,

@@ -46,7 +46,7 @@ pub async fn api_coordinator_create(
     a: Authed,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: CoordinatorInput = crate::api::json_body(&a, &body)?;
+    let input: CoordinatorInput = crate::ui::json_body(&a, &body)?;
     let id = state
         .store
         .save_coordinator(
@@ -68,7 +68,7 @@ pub async fn api_coordinator_update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<CoordinatorRecord>, WebError> {
-    let input: CoordinatorInput = crate::api::json_body(&a, &body)?;
+    let input: CoordinatorInput = crate::ui::json_body(&a, &body)?;
     state
         .store
         .save_coordinator(
@@ -109,7 +109,7 @@ pub async fn api_request_create(
     a: Authed,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: RequestInput = crate::api::json_body(&a, &body)?;
+    let input: RequestInput = crate::ui::json_body(&a, &body)?;
     let id = state
         .store
         .create_dispatch_request(
@@ -160,7 +160,7 @@ pub async fn api_propose(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: ProposalInput = crate::api::json_body(&a, &body)?;
+    let input: ProposalInput = crate::ui::json_body(&a, &body)?;
     let ids = state
         .store
         .propose_dispatch(
@@ -182,7 +182,7 @@ pub async fn api_advice(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: AdviceBody = crate::api::json_body(&a, &body)?;
+    let f: AdviceBody = crate::ui::json_body(&a, &body)?;
     state
         .store
         .add_advice(a.actor(), &id, &f.text, state.clock.now())
@@ -198,7 +198,7 @@ pub async fn api_action(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: ActionBody = crate::api::json_body(&a, &body)?;
+    let f: ActionBody = crate::ui::json_body(&a, &body)?;
     let request_id = state
         .store
         .dispatch_action(a.actor(), &id, &f.action, &f.reason, state.clock.now())
@@ -214,7 +214,7 @@ pub async fn api_activity(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: ActivityInput = crate::api::json_body(&a, &body)?;
+    let input: ActivityInput = crate::ui::json_body(&a, &body)?;
     let aid = state
         .store
         .record_activity(

@@ -201,7 +201,7 @@ pub async fn api_batch_confirm(
     a: Authed,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let b: BatchBody = crate::api::json_body(&a, &body)?;
+    let b: BatchBody = crate::ui::json_body(&a, &body)?;
     let n = state
         .store
         .confirm_batch(

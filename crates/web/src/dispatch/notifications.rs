@@ -74,7 +74,7 @@ struct NotificationsPage {
 
 impl NotificationsPage {
     fn at(&self, utc: &str) -> String {
-        crate::auditor::jst_time(utc)
+        crate::ui::jst_time(utc)
     }
 }
 

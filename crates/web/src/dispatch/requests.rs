@@ -96,7 +96,7 @@ pub async fn dispatch_list(
         requests,
         inbox,
         coordinator,
-        can_request: crate::policy::REQUESTERS.contains(&a.actor().role),
+        can_request: crate::access::REQUESTERS.contains(&a.actor().role),
     };
     page_status(StatusCode::OK, &t)
 }

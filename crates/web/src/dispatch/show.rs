@@ -121,7 +121,7 @@ impl DispatchShowPage {
         activity_kind_label(kind, self.l.tr.0)
     }
     fn at(&self, utc: &str) -> String {
-        crate::auditor::jst_time(utc)
+        crate::ui::jst_time(utc)
     }
     fn is_open(&self) -> bool {
         !matches!(self.d.summary.status.as_str(), "completed" | "cancelled")

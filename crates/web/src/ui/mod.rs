@@ -6,7 +6,9 @@ mod assets;
 mod cookies;
 mod csv;
 mod forms;
+mod json;
 mod options;
+mod time;
 
 use std::collections::HashMap;
 
@@ -25,7 +27,9 @@ pub use cookies::NextQuery;
 pub(crate) use cookies::{cookie, pre_token, removal, safe_next};
 pub(crate) use csv::{csv_download, csv_encoding};
 pub(crate) use forms::{indexed_rows, query_string};
+pub(crate) use json::{from_object, invalid, json_body, json_object, query};
 pub(crate) use options::{center_municipalities, choices, municipality_options, place_name};
+pub(crate) use time::jst_time;
 
 pub(crate) type PageResult = Result<Response, WebError>;
 
@@ -104,19 +108,19 @@ impl Layout {
     /// Show the children/consultation navigation.
     pub fn reads(&self) -> bool {
         self.role
-            .is_some_and(|r| crate::policy::READERS.contains(&r))
+            .is_some_and(|r| crate::access::READERS.contains(&r))
     }
     /// Show the intake link.
     pub fn writes(&self) -> bool {
         self.role
-            .is_some_and(|r| crate::policy::WRITERS.contains(&r))
+            .is_some_and(|r| crate::access::WRITERS.contains(&r))
     }
     /// Show the "request a coordinator" links (派遣依頼).
     pub fn requests_dispatch(&self) -> bool {
         self.runs_dispatch()
             && self
                 .role
-                .is_some_and(|r| crate::policy::REQUESTERS.contains(&r))
+                .is_some_and(|r| crate::access::REQUESTERS.contains(&r))
     }
     /// Municipal user (sees outages of their area).
     pub fn municipal(&self) -> bool {
@@ -124,7 +128,7 @@ impl Layout {
     }
     /// Show the payment statements link (advisors and admins).
     pub fn leads(&self) -> bool {
-        self.role.is_some_and(|r| crate::policy::LEADS.contains(&r))
+        self.role.is_some_and(|r| crate::access::LEADS.contains(&r))
     }
     /// Show the account administration link.
     pub fn admin(&self) -> bool {
@@ -133,7 +137,7 @@ impl Layout {
     /// Show the reports link.
     pub fn reports(&self) -> bool {
         self.role
-            .is_some_and(|r| crate::policy::REPORTERS.contains(&r))
+            .is_some_and(|r| crate::access::REPORTERS.contains(&r))
     }
 }
 
