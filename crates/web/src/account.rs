@@ -18,7 +18,7 @@ use store::StoreError;
 use crate::auth::{Authed, Ctx, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::pages::{
+use crate::ui::{
     cookie, page, page_status, pre_token, removal, render, safe_next, FormErrors, Layout,
     NextQuery, PageResult,
 };
@@ -542,7 +542,7 @@ pub async fn api_user_action(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<UserSummary>, WebError> {
-    let body: ActionBody = crate::api::json_body(&a, &body)?;
+    let body: ActionBody = crate::ui::json_body(&a, &body)?;
     let Some(action) = AccountAction::parse(&body.action) else {
         return Err(a.err(
             domain::FieldError::new(

@@ -16,7 +16,7 @@ use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::pages::{page, page_status, FormErrors, Layout, PageResult};
+use crate::ui::{page, page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 /// Roles an admin may pick in this center, with their labels as the center shows them.
@@ -262,7 +262,7 @@ pub async fn api_user_create(
     a: Authed,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<TemporaryPassword>), WebError> {
-    let f: NewAccount = crate::api::json_body(&a, &body)?;
+    let f: NewAccount = crate::ui::json_body(&a, &body)?;
     let t = state
         .store
         .create_account(a.actor(), &f, state.clock.now())
@@ -286,7 +286,7 @@ pub async fn api_user_role(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<UserSummary>, WebError> {
-    let b: RoleBody = crate::api::json_body(&a, &body)?;
+    let b: RoleBody = crate::ui::json_body(&a, &body)?;
     Ok(Json(
         state
             .store
@@ -355,7 +355,7 @@ pub async fn api_center_save(
     a: Authed,
     body: axum::body::Bytes,
 ) -> Result<Json<CenterProfile>, WebError> {
-    let b: CenterBody = crate::api::json_body(&a, &body)?;
+    let b: CenterBody = crate::ui::json_body(&a, &body)?;
     let form = CenterForm {
         name: b.name,
         contact_phone: b.contact_phone,

@@ -8,8 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::Query;
-use domain::{FieldError, ValidationErrors};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use store::children::{ChildForm, ChildQuery};
 use store::consultations::ConsultationQuery;
@@ -18,67 +16,10 @@ use store::{Store, StoreError};
 
 use crate::auth::Authed;
 use crate::error::WebError;
+use crate::ui::{from_object, invalid, json_body, json_object, query};
 use crate::AppState;
 
 type ApiResult = Result<Response, WebError>;
-
-fn invalid(a: &Authed, field: &str, ja: &str, en: &str) -> WebError {
-    WebError::Invalid {
-        errors: ValidationErrors(vec![FieldError::new(field, "invalid", ja, en)]),
-        lang: a.lang,
-    }
-}
-
-pub(crate) fn json_object(
-    a: &Authed,
-    body: &Bytes,
-) -> Result<serde_json::Map<String, serde_json::Value>, WebError> {
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(m)) => Ok(m),
-        _ => Err(invalid(
-            a,
-            "body",
-            "JSONオブジェクトを送ってください",
-            "Send a JSON object",
-        )),
-    }
-}
-
-/// A JSON object body decoded into `T`: [`json_object`] then [`from_object`].
-pub(crate) fn json_body<T: DeserializeOwned>(a: &Authed, body: &Bytes) -> Result<T, WebError> {
-    from_object(a, json_object(a, body)?)
-}
-
-pub(crate) fn from_object<T: DeserializeOwned>(
-    a: &Authed,
-    m: serde_json::Map<String, serde_json::Value>,
-) -> Result<T, WebError> {
-    serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| {
-        let msg = e.to_string();
-        invalid(
-            a,
-            "body",
-            &format!("項目の型が正しくありません: {msg}"),
-            &format!("A field has the wrong type: {msg}"),
-        )
-    })
-}
-
-/// Parse query strings into a 422 (not axum's plain-text 400) when malformed.
-pub(crate) fn query<T: DeserializeOwned + Default>(
-    a: &Authed,
-    q: Result<Query<T>, axum_extra::extract::QueryRejection>,
-) -> Result<T, WebError> {
-    q.map(|Query(v)| v).map_err(|e| {
-        let msg = e.body_text();
-        invalid(
-            a,
-            "query",
-            &format!("検索条件が正しくありません: {msg}"),
-            &format!("Invalid query: {msg}"),
-        )
-    })
-}
 
 /// GET /api/v1/openapi.json
 pub async fn openapi() -> Response {
@@ -386,12 +327,10 @@ pub async fn consultation_report(
     q: Result<Query<PeriodParams>, axum_extra::extract::QueryRejection>,
 ) -> ApiResult {
     let q = query(&a, q)?;
-    let (from, to) =
-        crate::pages::parse_period(&q.from, &q.to, state.clock.today_jst()).map_err(|errors| {
-            WebError::Invalid {
-                errors,
-                lang: a.lang,
-            }
+    let (from, to) = crate::reports::parse_period(&q.from, &q.to, state.clock.today_jst())
+        .map_err(|errors| WebError::Invalid {
+            errors,
+            lang: a.lang,
         })?;
     let r = state
         .store

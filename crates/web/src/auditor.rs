@@ -18,7 +18,7 @@ use store::StoreError;
 use crate::auth::Authed;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::pages::Layout;
+use crate::ui::{jst_time, Layout};
 use crate::AppState;
 
 /// Most rows one CSV export holds (the newest ones); the page says so when a filter matches more.
@@ -180,17 +180,6 @@ fn entity_label(tr: Tr, entity: &str) -> String {
     } else {
         label.to_string()
     }
-}
-
-/// An instant shown in Japan time.
-pub(crate) fn jst_time(at: &str) -> String {
-    store::parse_ts(at)
-        .map(|t| {
-            t.with_timezone(&domain::dates::jst())
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_else(|| at.to_string())
 }
 
 fn query_string(pairs: &[(&str, &str)]) -> String {

@@ -14,7 +14,7 @@ use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::pages::{page_status, FormErrors, Layout, PageResult};
+use crate::ui::{page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 #[derive(Template)]
@@ -307,7 +307,7 @@ pub async fn api_create(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: ConsentInput = crate::api::json_body(&a, &body)?;
+    let input: ConsentInput = crate::ui::json_body(&a, &body)?;
     let cid = state
         .store
         .record_consent(
@@ -329,7 +329,7 @@ pub async fn api_refer(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: ReferralForm = crate::api::json_body(&a, &body)?;
+    let f: ReferralForm = crate::ui::json_body(&a, &body)?;
     let rid = state
         .store
         .refer_child(

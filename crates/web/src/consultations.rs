@@ -6,22 +6,22 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::{Form, Query};
 use domain::vocab::VocabKind;
 use domain::{FieldError, ValidationErrors};
 use serde::Deserialize;
-use store::consultations::{Consultation, ConsultationRecord, CourseForm};
+use store::consultations::{Consultation, ConsultationQuery, ConsultationRecord, CourseForm};
 use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::pages::{
-    child_hits, choices, page, page_status, ChildHit, FormErrors, IntakeHtmlForm, Layout,
-    PageResult,
+use crate::shared::{audit_list, child_hits, ChildHit, IntakeHtmlForm};
+use crate::ui::{
+    choices, page, page_status, query_string, safe_next, FormErrors, Layout, PageResult,
 };
 use crate::AppState;
 
@@ -247,7 +247,7 @@ async fn staff_choices(
         .await
         .map_err(|e| a.err(e))?
         .into_iter()
-        .filter(|(_, _, r)| crate::policy::WRITERS.contains(r))
+        .filter(|(_, _, r)| crate::access::WRITERS.contains(r))
         .map(|(id, name, _)| (id, name))
         .collect();
     let kept = [
@@ -582,7 +582,7 @@ pub async fn api_course_add(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let f: CourseForm = crate::api::json_body(&a, &body)?;
+    let f: CourseForm = crate::ui::json_body(&a, &body)?;
     let now = state.clock.now();
     state
         .store
@@ -595,4 +595,137 @@ pub async fn api_course_add(
         .await
         .map_err(|e| a.err(e))?;
     Ok((StatusCode::CREATED, Json(rec)).into_response())
+}
+
+// ---------------------------------------------------------------- the list
+
+#[derive(Template)]
+#[template(path = "consultations.html")]
+struct ConsultationsPage {
+    l: Layout,
+    q: ConsultationQuery,
+    items: Vec<Consultation>,
+    next_link: String,
+    channels: Vec<(String, String)>,
+    requesters: Vec<(String, String)>,
+    topics: Vec<(String, String)>,
+    staff: Vec<(String, String)>,
+    can_write: bool,
+}
+
+impl ConsultationsPage {
+    fn topic_labels(&self, codes: &[String]) -> String {
+        codes
+            .iter()
+            .map(|c| self.l.tr.vocab(VocabKind::ConsultationTopic, c))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+    fn channel(&self, code: &str) -> String {
+        self.l.tr.vocab(VocabKind::ConsultationChannel, code)
+    }
+    fn requester(&self, code: &str) -> String {
+        self.l.tr.vocab(VocabKind::RequesterKind, code)
+    }
+    fn when(&self, at: &str) -> String {
+        store::parse_ts(at)
+            .map(|t| {
+                t.with_timezone(&domain::dates::jst())
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// GET /consultations — filtered list with follow-up actions.
+pub async fn consultations_list(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<ConsultationQuery>,
+) -> PageResult {
+    let result = match state.store.list_consultations(a.actor(), &q).await {
+        Ok(r) => r,
+        Err(StoreError::Validation(_)) => store::consultations::ConsultationPage {
+            items: Vec::new(),
+            next: None,
+        },
+        Err(e) => return Err(a.err(e)),
+    };
+    audit_list(
+        &state,
+        &a,
+        "consultation.list",
+        &format!("results={}", result.items.len()),
+    )
+    .await?;
+    let next_link = result
+        .next
+        .as_ref()
+        .map(|n| {
+            format!(
+                "/consultations?{}",
+                query_string(&[
+                    ("from", q.from.clone()),
+                    ("to", q.to.clone()),
+                    ("channel", q.channel.clone()),
+                    ("requester_kind", q.requester_kind.clone()),
+                    ("topic", q.topic.clone()),
+                    ("staff", q.staff.clone()),
+                    ("child_id", q.child_id.clone()),
+                    (
+                        "open_followups",
+                        if q.open_followups {
+                            "true".into()
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    ("before", n.clone()),
+                ])
+            )
+        })
+        .unwrap_or_default();
+    let staff = state
+        .store
+        .center_users(&a.actor().center_id)
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|(id, n, _)| (id, n))
+        .collect();
+    page(&ConsultationsPage {
+        l: Layout::for_user(&a, "/consultations"),
+        channels: choices(VocabKind::ConsultationChannel, a.lang),
+        requesters: choices(VocabKind::RequesterKind, a.lang),
+        topics: choices(VocabKind::ConsultationTopic, a.lang),
+        staff,
+        can_write: a.actor().writes_records(),
+        q,
+        items: result.items,
+        next_link,
+    })
+}
+
+/// POST /consultations/{id}/followup-done — mark done and return to where the user was.
+pub async fn followup_done(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    state
+        .store
+        .complete_followup(a.actor(), &id, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.find("://")
+                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
+        })
+        .unwrap_or_else(|| "/".into());
+    Ok(Redirect::to(&safe_next(&back)).into_response())
 }

@@ -20,7 +20,7 @@ use store::StoreError;
 
 use crate::auth::{Identity, ReqLang};
 use crate::i18n::Tr;
-use crate::pages::Layout;
+use crate::ui::Layout;
 
 /// What a handler can fail with.
 #[derive(Debug)]
@@ -53,7 +53,7 @@ pub enum WebError {
     WorkNotRun {
         api: bool,
         lang: Lang,
-        work: crate::policy::Work,
+        work: crate::access::Work,
     },
     /// Anything else: logged, shown as a generic message.
     Internal(String),
@@ -235,12 +235,12 @@ impl IntoResponse for WebError {
             ),
             WebError::WorkNotRun { api, lang, work } => {
                 let m = match work {
-                    crate::policy::Work::Dispatch => pick(
+                    crate::access::Work::Dispatch => pick(
                         lang,
                         "このセンターはコーディネーター派遣を行っていません。行う場合は管理者が「センター情報」で設定します",
                         "This center does not dispatch coordinators. An administrator can switch it on under Center details",
                     ),
-                    crate::policy::Work::Payments => pick(
+                    crate::access::Work::Payments => pick(
                         lang,
                         "このセンターは県の支払明細を扱っていません。扱う場合は管理者が「センター情報」で設定します",
                         "This center does not produce the prefecture's payment statements. An administrator can switch it on under Center details",
@@ -424,7 +424,7 @@ fn referer_path(req: &Request) -> Option<String> {
         .strip_prefix("https://")
         .or_else(|| referer.strip_prefix("http://"))?;
     let path = rest.strip_prefix(host)?;
-    let path = crate::pages::safe_next(path);
+    let path = crate::ui::safe_next(path);
     Some(path)
 }
 

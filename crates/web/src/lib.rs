@@ -3,25 +3,33 @@
 //! security headers and the route policy table. Thin by design: extract, authorize, call the
 //! store, render.
 
+pub mod access;
 pub mod account;
 pub mod admin;
 pub mod api;
 pub mod auditor;
 pub mod auth;
+pub mod children;
 pub mod clock;
 pub mod consent;
 pub mod consultations;
 pub mod disaster;
 pub mod dispatch;
 pub mod error;
+pub mod home;
 pub mod i18n;
+pub mod intake;
+pub mod login;
 pub mod openapi;
-pub mod pages;
+pub mod organizations;
+mod pages;
 pub mod payments;
 pub mod plans;
 pub mod policy;
 pub mod reports;
 pub mod security;
+pub mod shared;
+pub mod ui;
 
 use std::sync::Arc;
 

@@ -19,11 +19,11 @@ use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::pages::{choices, page_status, FormErrors, Layout, PageResult};
+use crate::ui::{choices, page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 fn place(code: &str) -> String {
-    crate::pages::place_name(code)
+    crate::ui::place_name(code)
 }
 
 fn money(y: &Yen, lang: Lang) -> String {
@@ -252,7 +252,7 @@ impl StatementPage {
         self.s.month.label(self.l.tr.0)
     }
     fn approved_at(&self, at: &str) -> String {
-        crate::auditor::jst_time(at)
+        crate::ui::jst_time(at)
     }
     fn rate(&self, v: &i64) -> String {
         money(&Yen(*v), self.l.tr.0)
@@ -378,7 +378,7 @@ pub async fn statement_csv(
     Query(q): Query<CsvQuery>,
 ) -> Result<Response, WebError> {
     let m = month_of(&a, &q.month, state.clock.today_jst())?;
-    let encoding = crate::pages::csv_encoding(&a, &q.encoding)?;
+    let encoding = crate::ui::csv_encoding(&a, &q.encoding)?;
     let s = state
         .store
         .payment_statement(
@@ -450,7 +450,7 @@ pub async fn statement_csv(
     ])
     .map_err(export_err)?;
     let bytes = w.finish().map_err(export_err)?;
-    crate::pages::csv_download(bytes, encoding, &format!("payment-{m}-{id}.csv"))
+    crate::ui::csv_download(bytes, encoding, &format!("payment-{m}-{id}.csv"))
 }
 
 // ---------------------------------------------------------------- service history
@@ -616,7 +616,7 @@ pub async fn api_approve(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: ApproveBody = crate::api::json_body(&a, &body)?;
+    let f: ApproveBody = crate::ui::json_body(&a, &body)?;
     if f.month.trim().is_empty() {
         return Err(a.err(FieldError::required("month").into()));
     }
@@ -668,7 +668,7 @@ pub async fn api_set_rates(
     a: Authed,
     body: Bytes,
 ) -> Result<Json<RawRates>, WebError> {
-    let b: RatesBody = crate::api::json_body(&a, &body)?;
+    let b: RatesBody = crate::ui::json_body(&a, &body)?;
     let raw = RawRates {
         per_visit: b.per_visit,
         per_hour: b.per_hour,
@@ -690,7 +690,7 @@ pub async fn api_add_period(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: PeriodBody = crate::api::json_body(&a, &body)?;
+    let f: PeriodBody = crate::ui::json_body(&a, &body)?;
     let pid = state
         .store
         .add_service_period(

@@ -19,7 +19,7 @@ use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::pages::{choices, page_status, FormErrors, Layout, PageResult};
+use crate::ui::{choices, page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 fn place(code: &str) -> String {
@@ -95,7 +95,7 @@ impl PlanPage {
         warning_message(code, self.l.tr.0)
     }
     fn at(&self, utc: &str) -> String {
-        crate::auditor::jst_time(utc)
+        crate::ui::jst_time(utc)
     }
 }
 
@@ -198,7 +198,7 @@ pub async fn plan(
 }
 
 fn people(pairs: &[(String, String)], prefix: &str) -> Vec<Person> {
-    crate::pages::indexed_rows(
+    crate::ui::indexed_rows(
         pairs,
         prefix,
         20,
@@ -507,7 +507,7 @@ pub fn offline_pack_html(
         area: place(area),
         css: include_str!("../static/app.css"),
     };
-    crate::pages::render(&t)
+    crate::ui::render(&t)
 }
 
 /// GET /children/{id}/sheet — one child's emergency information sheet (A4 print view).
@@ -547,7 +547,7 @@ pub async fn sheets(
     a: Authed,
     Query(q): Query<SheetsQuery>,
 ) -> PageResult {
-    let municipalities = crate::pages::center_municipalities(&state, &a).await?;
+    let municipalities = crate::ui::center_municipalities(&state, &a).await?;
     let sheets = if q.municipality.trim().is_empty() {
         Vec::new()
     } else {
@@ -685,7 +685,7 @@ pub async fn sheets_csv_download(
     a: Authed,
     Query(q): Query<SheetsQuery>,
 ) -> Result<Response, WebError> {
-    let encoding = crate::pages::csv_encoding(&a, &q.encoding)?;
+    let encoding = crate::ui::csv_encoding(&a, &q.encoding)?;
     let sheets = state
         .store
         .emergency_sheets(a.actor(), None, Some(&q.municipality), state.clock.now())
@@ -693,7 +693,7 @@ pub async fn sheets_csv_download(
         .map_err(|e| a.err(e))?;
     let bytes =
         sheets_csv(&sheets, encoding, a.lang).map_err(|e| a.err(e.to_field_error().into()))?;
-    crate::pages::csv_download(
+    crate::ui::csv_download(
         bytes,
         encoding,
         &format!("emergency-sheets-{}.csv", q.municipality.trim()),
@@ -724,7 +724,7 @@ pub async fn api_plan_save(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: PlanInput = crate::api::json_body(&a, &body)?;
+    let input: PlanInput = crate::ui::json_body(&a, &body)?;
     let (version, warnings) = state
         .store
         .save_plan(
@@ -768,7 +768,7 @@ pub async fn api_drill(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let input: DrillInput = crate::api::json_body(&a, &body)?;
+    let input: DrillInput = crate::ui::json_body(&a, &body)?;
     let did = state
         .store
         .record_drill(

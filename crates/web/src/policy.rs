@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
-use domain::{Action, Role};
+use domain::Role;
 
 use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
 use crate::{
-    account, admin, api, auditor, consent, consultations, disaster, dispatch, pages, payments,
-    plans, reports, AppState,
+    account, admin, api, auditor, children, consent, consultations, disaster, dispatch, home,
+    intake, login, organizations, payments, plans, reports, ui, AppState,
 };
 
 /// Who may call a route.
@@ -43,46 +43,11 @@ impl Policy {
     }
 }
 
-// The role lists below are views of the one access table, `domain::access` (権限表): a route's
-// policy names the action it serves, and the table says who may take it.
-
-/// Roles that read child and consultation records (scope applied by the store).
-pub const READERS: &[Role] = Action::ReadRecords.roles();
-/// Roles that create and edit child and consultation records.
-pub const WRITERS: &[Role] = Action::WriteRecords.roles();
-/// Roles that see consultation figures (municipal users: their area only).
-pub const REPORTERS: &[Role] = Action::ReadFigures.roles();
-/// Center staff who see the roster, the requests and the dispatch figures (not coordinators,
-/// who see their own inbox, nor municipal users).
-pub const STAFF: &[Role] = Action::SeeDispatchWork.roles();
-/// Who may ask for a coordinator to be dispatched (派遣依頼).
-pub const REQUESTERS: &[Role] = Action::RequestDispatch.roles();
-/// Who acts on a dispatch: leads, and coordinators on their own dispatches (the store checks
-/// whose it is).
-pub const DISPATCH_ACTORS: &[Role] = Action::ActOnDispatch.roles();
-/// Who sees power-outage incidents: staff and coordinators (their children), municipal users
-/// (their area while an incident is open, figures afterwards).
-pub const INCIDENT_READERS: &[Role] = Action::ReadIncidents.roles();
-/// Who records safety check-ins (coordinators for their own children).
-pub const CHECKERS: &[Role] = Action::CheckIn.roles();
-/// Those who answer for access in a center (see break-the-glass grants).
-pub const LEADS: &[Role] = Action::LeadCenter.roles();
-/// Coordinators (their offers awaiting an answer and running cases).
-pub const COORDINATORS: &[Role] = Action::WorkAsCoordinator.roles();
-/// Center administrators (利用者管理).
-pub const ADMINS: &[Role] = Action::Administer.roles();
-/// Readers of the audit log (監査担当 only: the log records what admins and staff did, so it
-/// is read by a separate role — separation of duties).
-pub const AUDITORS: &[Role] = Action::ReadAuditLog.roles();
-
-/// Work only some centers run (the Kochi model); its routes answer a page saying so elsewhere.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Work {
-    /// コーディネーター派遣: the roster, requests, dispatches, activities and their figures.
-    Dispatch,
-    /// 県の支払明細: monthly payment statements and rates.
-    Payments,
-}
+// The role lists live in `crate::access` (the pages check them too); the table names them here.
+pub use crate::access::{
+    Work, ADMINS, AUDITORS, CHECKERS, COORDINATORS, DISPATCH_ACTORS, INCIDENT_READERS, LEADS,
+    READERS, REPORTERS, REQUESTERS, STAFF, WRITERS,
+};
 
 /// Which center work a route belongs to, from its path pattern.
 pub fn work_of(path: &str) -> Option<Work> {
@@ -150,11 +115,11 @@ macro_rules! routes {
 use Policy::{Authenticated, Public, Roles};
 
 routes! {
-    GET "/healthz" Public => pages::healthz;
-    GET "/static/{file}" Public => pages::static_file;
-    GET "/login" Public => pages::login_page;
-    POST "/login" Public => pages::login_submit;
-    POST "/logout" Authenticated => pages::logout;
+    GET "/healthz" Public => ui::healthz;
+    GET "/static/{file}" Public => ui::static_file;
+    GET "/login" Public => login::login_page;
+    POST "/login" Public => login::login_submit;
+    POST "/logout" Authenticated => login::logout;
     GET "/login/code" Public => account::code_page;
     POST "/login/code" Public => account::code_submit;
     GET "/account" Authenticated => account::account;
@@ -170,53 +135,53 @@ routes! {
     POST "/admin/center" Roles(ADMINS) => admin::center_save;
     POST "/admin/users/{id}/{action}" Roles(ADMINS) => account::admin_user_action;
     POST "/admin/mfa-roles" Roles(ADMINS) => account::admin_mfa_roles;
-    GET "/lang/{lang}" Public => pages::set_lang;
-    GET "/" Authenticated => pages::home;
-    GET "/children" Roles(READERS) => pages::children_list;
-    GET "/children/new" Roles(WRITERS) => pages::child_new;
-    POST "/children" Roles(WRITERS) => pages::child_create;
-    GET "/children/{id}" Roles(READERS) => pages::child_show;
-    GET "/children/{id}/edit" Roles(WRITERS) => pages::child_edit;
-    POST "/children/{id}" Roles(WRITERS) => pages::child_update;
-    POST "/children/{id}/break-glass" Roles(READERS) => pages::break_glass_submit;
+    GET "/lang/{lang}" Public => login::set_lang;
+    GET "/" Authenticated => home::home;
+    GET "/children" Roles(READERS) => children::children_list;
+    GET "/children/new" Roles(WRITERS) => children::child_new;
+    POST "/children" Roles(WRITERS) => children::child_create;
+    GET "/children/{id}" Roles(READERS) => children::child_show;
+    GET "/children/{id}/edit" Roles(WRITERS) => children::child_edit;
+    POST "/children/{id}" Roles(WRITERS) => children::child_update;
+    POST "/children/{id}/break-glass" Roles(READERS) => children::break_glass_submit;
     GET "/children/{id}/consents" Roles(READERS) => consent::page;
     POST "/children/{id}/consents" Roles(WRITERS) => consent::create;
     POST "/children/{id}/consents/{consent_id}/withdraw" Roles(WRITERS) => consent::withdraw;
     POST "/children/{id}/referrals" Roles(WRITERS) => consent::refer;
-    GET "/intake" Roles(WRITERS) => pages::intake_page;
-    GET "/intake/child-search" Roles(WRITERS) => pages::intake_child_search;
-    GET "/intake/person-match" Roles(WRITERS) => pages::intake_person_match;
-    POST "/intake" Roles(WRITERS) => pages::intake_submit;
-    GET "/consultations" Roles(READERS) => pages::consultations_list;
-    POST "/consultations/{id}/followup-done" Roles(WRITERS) => pages::followup_done;
+    GET "/intake" Roles(WRITERS) => intake::intake_page;
+    GET "/intake/child-search" Roles(WRITERS) => intake::intake_child_search;
+    GET "/intake/person-match" Roles(WRITERS) => intake::intake_person_match;
+    POST "/intake" Roles(WRITERS) => intake::intake_submit;
+    GET "/consultations" Roles(READERS) => consultations::consultations_list;
+    POST "/consultations/{id}/followup-done" Roles(WRITERS) => consultations::followup_done;
     GET "/consultations/{id}" Roles(READERS) => consultations::show;
     GET "/consultations/{id}/edit" Roles(WRITERS) => consultations::edit;
     POST "/consultations/{id}" Roles(WRITERS) => consultations::update;
     POST "/consultations/{id}/course" Roles(WRITERS) => consultations::course_add;
-    GET "/organizations" Roles(READERS) => pages::organizations_list;
-    POST "/organizations" Roles(WRITERS) => pages::organization_create;
+    GET "/organizations" Roles(READERS) => organizations::organizations_list;
+    POST "/organizations" Roles(WRITERS) => organizations::organization_create;
     GET "/reports" Roles(REPORTERS) => reports::page;
     GET "/reports.csv" Roles(REPORTERS) => reports::csv;
-    GET "/coordinators" Roles(STAFF) => dispatch::roster;
-    GET "/coordinators/new" Roles(LEADS) => dispatch::coordinator_new;
-    POST "/coordinators" Roles(LEADS) => dispatch::coordinator_create;
-    POST "/coordinators/weights" Roles(LEADS) => dispatch::weights_update;
-    GET "/coordinators/{id}/edit" Roles(LEADS) => dispatch::coordinator_edit;
-    POST "/coordinators/{id}" Roles(LEADS) => dispatch::coordinator_update;
-    GET "/dispatch" Roles(READERS) => dispatch::dispatch_list;
-    GET "/dispatch/new" Roles(REQUESTERS) => dispatch::dispatch_new;
-    GET "/dispatch/child-search" Roles(REQUESTERS) => dispatch::child_search;
-    POST "/dispatch" Roles(REQUESTERS) => dispatch::dispatch_create;
-    GET "/dispatch/figures" Roles(STAFF) => dispatch::figures;
-    GET "/dispatch/batch" Roles(LEADS) => dispatch::batch;
-    POST "/dispatch/batch" Roles(LEADS) => dispatch::batch_confirm;
-    GET "/dispatch/{id}" Roles(READERS) => dispatch::dispatch_show;
-    POST "/dispatch/{id}/propose" Roles(LEADS) => dispatch::propose;
-    POST "/dispatch/{id}/cancel" Roles(LEADS) => dispatch::request_cancel;
-    POST "/dispatch/{id}/advice" Roles(DISPATCH_ACTORS) => dispatch::advice;
-    POST "/dispatches/{id}/action" Roles(DISPATCH_ACTORS) => dispatch::dispatch_action;
-    POST "/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::activity_create;
-    POST "/activities/{id}/void" Roles(DISPATCH_ACTORS) => dispatch::activity_void;
+    GET "/coordinators" Roles(STAFF) => dispatch::roster::roster;
+    GET "/coordinators/new" Roles(LEADS) => dispatch::roster::coordinator_new;
+    POST "/coordinators" Roles(LEADS) => dispatch::roster::coordinator_create;
+    POST "/coordinators/weights" Roles(LEADS) => dispatch::roster::weights_update;
+    GET "/coordinators/{id}/edit" Roles(LEADS) => dispatch::roster::coordinator_edit;
+    POST "/coordinators/{id}" Roles(LEADS) => dispatch::roster::coordinator_update;
+    GET "/dispatch" Roles(READERS) => dispatch::requests::dispatch_list;
+    GET "/dispatch/new" Roles(REQUESTERS) => dispatch::requests::dispatch_new;
+    GET "/dispatch/child-search" Roles(REQUESTERS) => dispatch::requests::child_search;
+    POST "/dispatch" Roles(REQUESTERS) => dispatch::requests::dispatch_create;
+    GET "/dispatch/figures" Roles(STAFF) => dispatch::figures::figures;
+    GET "/dispatch/batch" Roles(LEADS) => dispatch::batch::batch;
+    POST "/dispatch/batch" Roles(LEADS) => dispatch::batch::batch_confirm;
+    GET "/dispatch/{id}" Roles(READERS) => dispatch::show::dispatch_show;
+    POST "/dispatch/{id}/propose" Roles(LEADS) => dispatch::show::propose;
+    POST "/dispatch/{id}/cancel" Roles(LEADS) => dispatch::show::request_cancel;
+    POST "/dispatch/{id}/advice" Roles(DISPATCH_ACTORS) => dispatch::show::advice;
+    POST "/dispatches/{id}/action" Roles(DISPATCH_ACTORS) => dispatch::show::dispatch_action;
+    POST "/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::show::activity_create;
+    POST "/activities/{id}/void" Roles(DISPATCH_ACTORS) => dispatch::show::activity_void;
     GET "/payments" Roles(LEADS) => payments::month;
     POST "/payments/rates" Roles(ADMINS) => payments::rates_update;
     GET "/payments/{id}" Roles(LEADS) => payments::statement;
@@ -224,10 +189,10 @@ routes! {
     GET "/payments/{id}/statement.csv" Roles(LEADS) => payments::statement_csv;
     GET "/children/{id}/services" Roles(READERS) => payments::periods;
     POST "/children/{id}/services" Roles(WRITERS) => payments::period_create;
-    GET "/children/{id}/power" Roles(READERS) => disaster::power;
-    POST "/children/{id}/power" Roles(WRITERS) => disaster::power_save;
-    POST "/children/{id}/power-units" Roles(WRITERS) => disaster::unit_create;
-    POST "/children/{id}/power-units/{unit_id}/return" Roles(WRITERS) => disaster::unit_return;
+    GET "/children/{id}/power" Roles(READERS) => disaster::power::power;
+    POST "/children/{id}/power" Roles(WRITERS) => disaster::power::power_save;
+    POST "/children/{id}/power-units" Roles(WRITERS) => disaster::power::unit_create;
+    POST "/children/{id}/power-units/{unit_id}/return" Roles(WRITERS) => disaster::power::unit_return;
     GET "/children/{id}/plan" Roles(READERS) => plans::plan;
     POST "/children/{id}/plan" Roles(WRITERS) => plans::plan_save;
     GET "/children/{id}/plan/diff" Roles(READERS) => plans::plan_diff;
@@ -235,14 +200,14 @@ routes! {
     GET "/children/{id}/sheet" Roles(READERS) => plans::sheet;
     GET "/sheets" Roles(READERS) => plans::sheets;
     GET "/sheets.csv" Roles(READERS) => plans::sheets_csv_download;
-    GET "/incidents" Roles(INCIDENT_READERS) => disaster::incidents;
-    POST "/incidents" Roles(REQUESTERS) => disaster::incident_open;
-    GET "/incidents/{id}" Roles(INCIDENT_READERS) => disaster::incident;
-    GET "/incidents/{id}/rows" Roles(INCIDENT_READERS) => disaster::incident_rows;
-    POST "/incidents/{id}/checkins" Roles(CHECKERS) => disaster::checkin;
-    POST "/incidents/{id}/close" Roles(LEADS) => disaster::incident_close;
-    GET "/notifications" Authenticated => dispatch::notifications;
-    POST "/notifications/read" Authenticated => dispatch::notifications_read;
+    GET "/incidents" Roles(INCIDENT_READERS) => disaster::incidents::incidents;
+    POST "/incidents" Roles(REQUESTERS) => disaster::incidents::incident_open;
+    GET "/incidents/{id}" Roles(INCIDENT_READERS) => disaster::incidents::incident;
+    GET "/incidents/{id}/rows" Roles(INCIDENT_READERS) => disaster::incidents::incident_rows;
+    POST "/incidents/{id}/checkins" Roles(CHECKERS) => disaster::incidents::checkin;
+    POST "/incidents/{id}/close" Roles(LEADS) => disaster::incidents::incident_close;
+    GET "/notifications" Authenticated => dispatch::notifications::notifications;
+    POST "/notifications/read" Authenticated => dispatch::notifications::notifications_read;
     GET "/audit" Roles(AUDITORS) => auditor::audit_page;
     GET "/audit/export.csv" Roles(AUDITORS) => auditor::audit_export;
     GET "/api/v1/openapi.json" Public => api::openapi;
@@ -265,37 +230,37 @@ routes! {
     POST "/api/v1/children/{id}/referrals" Roles(WRITERS) => consent::api_refer;
     GET "/api/v1/break-glass" Roles(LEADS) => api::recent_break_glass;
     GET "/api/v1/users" Roles(ADMINS) => account::api_users;
-    GET "/api/v1/coordinators" Roles(STAFF) => dispatch::api_roster;
-    POST "/api/v1/coordinators" Roles(LEADS) => dispatch::api_coordinator_create;
-    PUT "/api/v1/coordinators/{id}" Roles(LEADS) => dispatch::api_coordinator_update;
-    GET "/api/v1/dispatch-requests" Roles(STAFF) => dispatch::api_requests;
-    POST "/api/v1/dispatch-requests" Roles(REQUESTERS) => dispatch::api_request_create;
-    GET "/api/v1/dispatch-requests/{id}" Roles(READERS) => dispatch::api_request;
-    GET "/api/v1/dispatch-requests/{id}/recommendation" Roles(LEADS) => dispatch::api_recommendation;
-    POST "/api/v1/dispatch-requests/{id}/proposals" Roles(LEADS) => dispatch::api_propose;
-    POST "/api/v1/dispatch-requests/{id}/advice" Roles(DISPATCH_ACTORS) => dispatch::api_advice;
-    POST "/api/v1/dispatches/{id}/actions" Roles(DISPATCH_ACTORS) => dispatch::api_action;
-    POST "/api/v1/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::api_activity;
-    GET "/api/v1/notifications" Authenticated => dispatch::api_notifications;
-    GET "/api/v1/dispatch-inbox" Roles(COORDINATORS) => dispatch::api_inbox;
-    GET "/api/v1/dispatch-pending" Roles(LEADS) => dispatch::api_pending;
-    GET "/api/v1/reports/dispatch" Roles(STAFF) => dispatch::api_figures;
-    GET "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::api_batch;
-    POST "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::api_batch_confirm;
-    GET "/api/v1/children/{id}/power" Roles(READERS) => disaster::api_power;
-    PUT "/api/v1/children/{id}/power" Roles(WRITERS) => disaster::api_power_save;
-    POST "/api/v1/children/{id}/power-units" Roles(WRITERS) => disaster::api_unit;
-    POST "/api/v1/children/{id}/power-units/{unit_id}/return" Roles(WRITERS) => disaster::api_unit_return;
+    GET "/api/v1/coordinators" Roles(STAFF) => dispatch::api::api_roster;
+    POST "/api/v1/coordinators" Roles(LEADS) => dispatch::api::api_coordinator_create;
+    PUT "/api/v1/coordinators/{id}" Roles(LEADS) => dispatch::api::api_coordinator_update;
+    GET "/api/v1/dispatch-requests" Roles(STAFF) => dispatch::api::api_requests;
+    POST "/api/v1/dispatch-requests" Roles(REQUESTERS) => dispatch::api::api_request_create;
+    GET "/api/v1/dispatch-requests/{id}" Roles(READERS) => dispatch::api::api_request;
+    GET "/api/v1/dispatch-requests/{id}/recommendation" Roles(LEADS) => dispatch::api::api_recommendation;
+    POST "/api/v1/dispatch-requests/{id}/proposals" Roles(LEADS) => dispatch::api::api_propose;
+    POST "/api/v1/dispatch-requests/{id}/advice" Roles(DISPATCH_ACTORS) => dispatch::api::api_advice;
+    POST "/api/v1/dispatches/{id}/actions" Roles(DISPATCH_ACTORS) => dispatch::api::api_action;
+    POST "/api/v1/dispatches/{id}/activities" Roles(DISPATCH_ACTORS) => dispatch::api::api_activity;
+    GET "/api/v1/notifications" Authenticated => dispatch::api::api_notifications;
+    GET "/api/v1/dispatch-inbox" Roles(COORDINATORS) => dispatch::api::api_inbox;
+    GET "/api/v1/dispatch-pending" Roles(LEADS) => dispatch::api::api_pending;
+    GET "/api/v1/reports/dispatch" Roles(STAFF) => dispatch::api::api_figures;
+    GET "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::batch::api_batch;
+    POST "/api/v1/dispatch-batch" Roles(LEADS) => dispatch::batch::api_batch_confirm;
+    GET "/api/v1/children/{id}/power" Roles(READERS) => disaster::api::api_power;
+    PUT "/api/v1/children/{id}/power" Roles(WRITERS) => disaster::api::api_power_save;
+    POST "/api/v1/children/{id}/power-units" Roles(WRITERS) => disaster::api::api_unit;
+    POST "/api/v1/children/{id}/power-units/{unit_id}/return" Roles(WRITERS) => disaster::api::api_unit_return;
     GET "/api/v1/children/{id}/plan" Roles(READERS) => plans::api_plan;
     POST "/api/v1/children/{id}/plan" Roles(WRITERS) => plans::api_plan_save;
     GET "/api/v1/children/{id}/plan/diff" Roles(READERS) => plans::api_plan_diff;
     POST "/api/v1/children/{id}/drills" Roles(WRITERS) => plans::api_drill;
     GET "/api/v1/emergency-sheets" Roles(READERS) => plans::api_sheets;
-    GET "/api/v1/incidents" Roles(INCIDENT_READERS) => disaster::api_incidents;
-    POST "/api/v1/incidents" Roles(REQUESTERS) => disaster::api_incident_open;
-    GET "/api/v1/incidents/{id}/triage" Roles(INCIDENT_READERS) => disaster::api_triage;
-    POST "/api/v1/incidents/{id}/checkins" Roles(CHECKERS) => disaster::api_checkin;
-    POST "/api/v1/incidents/{id}/close" Roles(LEADS) => disaster::api_close;
+    GET "/api/v1/incidents" Roles(INCIDENT_READERS) => disaster::api::api_incidents;
+    POST "/api/v1/incidents" Roles(REQUESTERS) => disaster::api::api_incident_open;
+    GET "/api/v1/incidents/{id}/triage" Roles(INCIDENT_READERS) => disaster::api::api_triage;
+    POST "/api/v1/incidents/{id}/checkins" Roles(CHECKERS) => disaster::api::api_checkin;
+    POST "/api/v1/incidents/{id}/close" Roles(LEADS) => disaster::api::api_close;
     GET "/api/v1/payments" Roles(LEADS) => payments::api_month;
     GET "/api/v1/payments/rates" Roles(LEADS) => payments::api_rates;
     PUT "/api/v1/payments/rates" Roles(ADMINS) => payments::api_set_rates;
@@ -333,7 +298,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
     for (path, mr) in by_path {
         router = router.route(path, mr);
     }
-    router.fallback(pages::not_found)
+    router.fallback(ui::not_found)
 }
 
 fn is_state_changing(m: &Method) -> bool {

@@ -12,10 +12,10 @@ use axum::response::Response;
 use axum_extra::extract::Query;
 use chrono::{Datelike, NaiveDate};
 use domain::chart::{self, Chart};
-use domain::dates::ReportAgeBand;
+use domain::dates::{FiscalYear, ReportAgeBand};
 use domain::export::{CsvEncoding, CsvWriter};
 use domain::vocab::VocabKind;
-use domain::Lang;
+use domain::{Lang, ValidationErrors};
 use serde::Deserialize;
 use store::reports::{ConsultationReport, Count, NO_CARE, UNKNOWN};
 use store::StoreError;
@@ -23,7 +23,7 @@ use store::StoreError;
 use crate::auth::Authed;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::pages::{page_status, parse_period, FormErrors, Layout, PageResult};
+use crate::ui::{page_status, FormErrors, Layout, PageResult};
 use crate::AppState;
 
 /// One breakdown: its rows (label and count, in list order) and their chart.
@@ -350,7 +350,7 @@ pub async fn csv(
     a: Authed,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
-    let encoding = crate::pages::csv_encoding(&a, &q.encoding)?;
+    let encoding = crate::ui::csv_encoding(&a, &q.encoding)?;
     let (from, to) = parse_period(&q.from, &q.to, state.clock.today_jst())
         .map_err(|e| a.err(StoreError::Validation(e)))?;
     let r = state
@@ -365,5 +365,32 @@ pub async fn csv(
         from.format("%Y%m%d"),
         to.format("%Y%m%d")
     );
-    crate::pages::csv_download(bytes, encoding, &filename)
+    crate::ui::csv_download(bytes, encoding, &filename)
+}
+
+// The API shares this parser.
+
+/// Parse a report period; empty = the current fiscal year.
+pub fn parse_period(
+    q_from: &str,
+    q_to: &str,
+    today: chrono::NaiveDate,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ValidationErrors> {
+    let fy = FiscalYear::of(today);
+    let mut e = ValidationErrors::new();
+    let from = if q_from.trim().is_empty() {
+        Some(fy.start())
+    } else {
+        e.check(domain::dates::parse_date("from", q_from))
+    };
+    let to = if q_to.trim().is_empty() {
+        Some(fy.end())
+    } else {
+        e.check(domain::dates::parse_date("to", q_to))
+    };
+    e.into_result()?;
+    match (from, to) {
+        (Some(f), Some(t)) => Ok((f, t)),
+        _ => Err(ValidationErrors::new()),
+    }
 }

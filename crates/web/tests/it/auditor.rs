@@ -614,8 +614,14 @@ fn every_audit_action_is_offered_and_labelled() {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut written = Vec::new();
     for dir in [format!("{root}/src"), format!("{root}/../store/src")] {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        // Sources sit in folders too (src/ui, src/dispatch, ...): walk them all.
+        let mut stack = vec![std::path::PathBuf::from(&dir)];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
             for lit in text.split('"').skip(1).step_by(2) {
                 let Some((family, rest)) = lit.split_once('.') else {
                     continue;

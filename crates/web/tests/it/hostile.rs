@@ -17,7 +17,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde::de::DeserializeOwned;
 use store::users::NewUser;
-use web::pages::{ChildHtmlForm, IntakeHtmlForm, LoginForm};
+use web::children::ChildHtmlForm;
+use web::login::LoginForm;
+use web::shared::IntakeHtmlForm;
 
 use crate::*;
 

@@ -571,8 +571,14 @@ fn message_catalog_is_complete() {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
     let mut used = Vec::new();
     for d in [dir, src] {
-        for entry in std::fs::read_dir(d).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        // Sources sit in folders too (src/ui, src/dispatch, ...): walk them all.
+        let mut stack = vec![std::path::PathBuf::from(d)];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
             for part in text.split(".t(\"").skip(1) {
                 let key = &part[..part.find('"').unwrap()];
                 if key.contains('.') && !key.contains(' ') {

@@ -1,0 +1,192 @@
+//! The disaster JSON API under `/api/v1`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use axum_extra::extract::Query;
+use serde::Deserialize;
+use store::disaster::{
+    ChildPower, IncidentInput, IncidentReport, PowerInput, PowerUnitInput, Triage, UnitReturnInput,
+};
+
+use crate::auth::Authed;
+use crate::error::WebError;
+use crate::AppState;
+
+use super::incidents::PageQuery;
+
+/// GET /api/v1/children/{id}/power
+pub async fn api_power(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<ChildPower>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .child_power(a.actor(), &id, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// PUT /api/v1/children/{id}/power — replace devices and sources.
+pub async fn api_power_save(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<ChildPower>, WebError> {
+    let input: PowerInput = crate::ui::json_body(&a, &body)?;
+    state
+        .store
+        .save_child_power(a.actor(), &id, &input, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(
+        state
+            .store
+            .child_power(a.actor(), &id, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// POST /api/v1/children/{id}/power-units
+pub async fn api_unit(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let input: PowerUnitInput = crate::ui::json_body(&a, &body)?;
+    let uid = state
+        .store
+        .add_power_unit(
+            a.actor(),
+            &id,
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": uid }))))
+}
+
+/// POST /api/v1/children/{id}/power-units/{unit_id}/return
+pub async fn api_unit_return(
+    State(state): State<AppState>,
+    a: Authed,
+    Path((id, unit_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<StatusCode, WebError> {
+    let input: UnitReturnInput = crate::ui::json_body(&a, &body)?;
+    state
+        .store
+        .return_power_unit(
+            a.actor(),
+            &id,
+            &unit_id,
+            &input,
+            state.clock.today_jst(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// GET /api/v1/incidents
+pub async fn api_incidents(
+    State(state): State<AppState>,
+    a: Authed,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let items = state
+        .store
+        .list_incidents(a.actor())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// POST /api/v1/incidents
+pub async fn api_incident_open(
+    State(state): State<AppState>,
+    a: Authed,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let input: IncidentInput = crate::ui::json_body(&a, &body)?;
+    let id = state
+        .store
+        .open_incident(a.actor(), &input, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// GET /api/v1/incidents/{id}/triage
+pub async fn api_triage(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    q: Result<Query<PageQuery>, axum_extra::extract::QueryRejection>,
+) -> Result<Json<Triage>, WebError> {
+    let page = crate::ui::query(&a, q)?.page(&a)?;
+    Ok(Json(
+        state
+            .store
+            .triage(a.actor(), &id, page, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}
+
+/// Check-in body of the API.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckinBody {
+    child_id: String,
+    status: String,
+    note: String,
+}
+
+/// POST /api/v1/incidents/{id}/checkins
+pub async fn api_checkin(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, WebError> {
+    let f: CheckinBody = crate::ui::json_body(&a, &body)?;
+    state
+        .store
+        .check_in(
+            a.actor(),
+            &id,
+            &f.child_id,
+            &f.status,
+            &f.note,
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// POST /api/v1/incidents/{id}/close — returns the report.
+pub async fn api_close(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<IncidentReport>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .close_incident(a.actor(), &id, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?,
+    ))
+}

@@ -1,0 +1,152 @@
+//! The start page: follow-ups, recent consultations, this fiscal year's figures and what
+//! needs attention in the center.
+
+use askama::Template;
+use axum::extract::State;
+use axum_extra::extract::Query;
+use domain::dates::FiscalYear;
+use serde::Deserialize;
+use store::consultations::{Consultation, ConsultationQuery};
+use store::reports::ConsultationReport;
+
+use crate::auth::Authed;
+use crate::ui::{page, Layout, PageResult};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    fiscal_year: String,
+    report: Option<ConsultationReport>,
+    followups: Vec<Consultation>,
+    recent: Vec<Consultation>,
+    saved: bool,
+    today: String,
+    /// Break-the-glass grants of the center (advisors and admins), times in Japan time.
+    break_glass: Vec<(store::break_glass::BreakGlass, String, String)>,
+    /// Children other centers referred to this one (still shared).
+    incoming: Vec<store::consents::IncomingReferral>,
+    /// Disaster plans past their review date.
+    overdue_plans: Vec<store::plans::OverduePlan>,
+    /// Children whose power data is missing (leads), and how many in all.
+    missing_power: Vec<store::disaster::MissingPowerData>,
+    missing_power_total: i64,
+    /// Dispatch: a coordinator's offers and cases, a lead's 未派遣 and 至急 requests.
+    dispatch: crate::dispatch::home::HomeDispatch,
+}
+
+impl HomePage {
+    fn missing_text(&self, m: &store::disaster::MissingPowerData) -> String {
+        let lang = self.l.tr.0;
+        m.missing
+            .iter()
+            .map(|x| x.message(lang))
+            .collect::<Vec<_>>()
+            .join(lang.pick("、", "; "))
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+/// GET / — my follow-ups, recent consultations and this fiscal year's figures.
+pub async fn home(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
+    let today = state.clock.today_jst();
+    let fy = FiscalYear::of(today);
+    let actor = a.actor();
+    let report = if crate::access::REPORTERS.contains(&actor.role) {
+        Some(
+            state
+                .store
+                .consultation_summary(actor, fy.start(), fy.end())
+                .await
+                .map_err(|e| a.err(e))?,
+        )
+    } else {
+        None
+    };
+    let (followups, recent) = if actor.reads_children() {
+        let f = state
+            .store
+            .my_due_followups(actor, today)
+            .await
+            .map_err(|e| a.err(e))?;
+        let r = state
+            .store
+            .list_consultations(
+                actor,
+                &ConsultationQuery {
+                    limit: Some(10),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| a.err(e))?;
+        (f, r.items)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let break_glass = if crate::access::LEADS.contains(&actor.role) {
+        let jst = |t: &str| {
+            store::parse_ts(t)
+                .map(|t| {
+                    t.with_timezone(&domain::dates::jst())
+                        .format("%m/%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default()
+        };
+        state
+            .store
+            .recent_break_glass(actor, state.clock.now())
+            .await
+            .map_err(|e| a.err(e))?
+            .into_iter()
+            .map(|g| {
+                let (from, to) = (jst(&g.started_at), jst(&g.expires_at));
+                (g, from, to)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let incoming = state
+        .store
+        .incoming_referrals(actor)
+        .await
+        .map_err(|e| a.err(e))?;
+    let overdue_plans = state
+        .store
+        .overdue_plans(actor, today)
+        .await
+        .map_err(|e| a.err(e))?;
+    let (missing_power, missing_power_total) = state
+        .store
+        .missing_power_data(actor, state.clock.now())
+        .await
+        .map_err(|e| a.err(e))?;
+    let dispatch = crate::dispatch::home::home_dispatch(&state, &a).await?;
+    page(&HomePage {
+        l: Layout::for_user(&a, "/"),
+        dispatch,
+        break_glass,
+        incoming,
+        overdue_plans,
+        missing_power,
+        missing_power_total,
+        fiscal_year: fy.label(a.lang),
+        report,
+        followups,
+        recent,
+        saved: q.saved == "1",
+        today: today.to_string(),
+    })
+}
