@@ -35,40 +35,10 @@ pub async fn list_children(
     let q = query(&a, q)?;
     let page = state
         .store
-        .search_children(a.actor(), &q, state.clock.today_jst())
+        .search_children(a.actor(), &q, state.clock.now(), store::Via::Api)
         .await
         .map_err(|e| a.err(e))?;
-    audit(
-        &state.store,
-        &a,
-        "child.search",
-        format!("api q={} results={}", q.q, page.items.len()),
-        state.clock.now(),
-    )
-    .await?;
     Ok(Json(page).into_response())
-}
-
-async fn audit(
-    store: &Store,
-    a: &Authed,
-    action: &str,
-    detail: String,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), WebError> {
-    store
-        .audit_event(
-            Some(a.actor()),
-            now,
-            store::audit::AuditEntry {
-                action,
-                entity: "list",
-                entity_id: None,
-                detail,
-            },
-        )
-        .await
-        .map_err(|e| a.err(e))
 }
 
 #[derive(Deserialize, Default)]
@@ -179,17 +149,9 @@ pub async fn list_consultations(
     let q = query(&a, q)?;
     let page = state
         .store
-        .list_consultations(a.actor(), &q)
+        .list_consultations(a.actor(), &q, state.clock.now(), store::Via::Api)
         .await
         .map_err(|e| a.err(e))?;
-    audit(
-        &state.store,
-        &a,
-        "consultation.list",
-        format!("api results={}", page.items.len()),
-        state.clock.now(),
-    )
-    .await?;
     Ok(Json(page).into_response())
 }
 

@@ -12,11 +12,11 @@ use serde::Deserialize;
 use store::children::{ChildAccess, ChildForm, ChildPage, ChildQuery, ChildRecord, GuardianForm};
 use store::consultations::{Consultation, ConsultationQuery};
 use store::error::DuplicateCandidate;
-use store::StoreError;
+use store::{StoreError, Via};
 
 use crate::auth::Authed;
 use crate::error::WebError;
-use crate::shared::audit_list;
+
 use crate::ui::{
     center_municipalities, choices, municipality_options, page, page_status, query_string,
     FormErrors, Layout, PageResult,
@@ -89,19 +89,11 @@ pub async fn children_list(
     a: Authed,
     Query(q): Query<ChildQuery>,
 ) -> PageResult {
-    let today = state.clock.today_jst();
     let result = state
         .store
-        .search_children(a.actor(), &q, today)
+        .search_children(a.actor(), &q, state.clock.now(), Via::Page)
         .await
         .map_err(|e| a.err(e))?;
-    audit_list(
-        &state,
-        &a,
-        "child.search",
-        &format!("q={} results={}", q.q, result.items.len()),
-    )
-    .await?;
     let next_link = result
         .next
         .as_ref()
@@ -567,6 +559,8 @@ pub async fn child_show(
                     limit: Some(TIMELINE_LENGTH),
                     ..Default::default()
                 },
+                now,
+                Via::ChildPage,
             )
             .await
     } else {

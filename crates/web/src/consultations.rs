@@ -14,12 +14,12 @@ use domain::vocab::VocabKind;
 use domain::{FieldError, ValidationErrors};
 use serde::Deserialize;
 use store::consultations::{Consultation, ConsultationQuery, ConsultationRecord, CourseForm};
-use store::StoreError;
+use store::{StoreError, Via};
 
 use crate::auth::Authed;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::shared::{audit_list, child_hits, ChildHit, IntakeHtmlForm};
+use crate::shared::{child_hits, ChildHit, IntakeHtmlForm};
 use crate::ui::{
     choices, page, page_status, query_string, safe_next, FormErrors, Layout, PageResult,
 };
@@ -644,7 +644,11 @@ pub async fn consultations_list(
     a: Authed,
     Query(q): Query<ConsultationQuery>,
 ) -> PageResult {
-    let result = match state.store.list_consultations(a.actor(), &q).await {
+    let listed = state
+        .store
+        .list_consultations(a.actor(), &q, state.clock.now(), Via::Page)
+        .await;
+    let result = match listed {
         Ok(r) => r,
         Err(StoreError::Validation(_)) => store::consultations::ConsultationPage {
             items: Vec::new(),
@@ -652,13 +656,6 @@ pub async fn consultations_list(
         },
         Err(e) => return Err(a.err(e)),
     };
-    audit_list(
-        &state,
-        &a,
-        "consultation.list",
-        &format!("results={}", result.items.len()),
-    )
-    .await?;
     let next_link = result
         .next
         .as_ref()

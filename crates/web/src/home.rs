@@ -8,6 +8,7 @@ use domain::dates::FiscalYear;
 use serde::Deserialize;
 use store::consultations::{Consultation, ConsultationQuery};
 use store::reports::ConsultationReport;
+use store::Via;
 
 use crate::auth::Authed;
 use crate::ui::{page, Layout, PageResult};
@@ -87,6 +88,8 @@ pub async fn home(
                     limit: Some(10),
                     ..Default::default()
                 },
+                state.clock.now(),
+                Via::Home,
             )
             .await
             .map_err(|e| a.err(e))?;

@@ -136,26 +136,12 @@ async fn same_person_offer(
 ) -> Result<SamePersonOffer, WebError> {
     let Some(m) = state
         .store
-        .same_person(a.actor(), name, kana)
+        .same_person(a.actor(), name, kana, state.clock.now())
         .await
         .map_err(|e| a.err(e))?
     else {
         return Ok(SamePersonOffer::default());
     };
-    state
-        .store
-        .audit_event(
-            Some(a.actor()),
-            state.clock.now(),
-            store::audit::AuditEntry {
-                action: "consultation.same_person",
-                entity: "person",
-                entity_id: Some(&m.id),
-                detail: String::new(),
-            },
-        )
-        .await
-        .map_err(|e| a.err(e))?;
     let tr = Tr(a.lang);
     let last = m
         .last_on

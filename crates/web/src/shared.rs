@@ -1,6 +1,6 @@
 //! Pieces two features share, kept out of both so neither imports the other: the consultation
 //! form as the browser posts it (the intake and the consultation edit page parse it alike),
-//! the child search behind both pages' picker, and the audit entry of a list read.
+//! the child search behind both pages' picker.
 
 use domain::ValidationErrors;
 use serde::Deserialize;
@@ -10,28 +10,6 @@ use store::consultations::{ConsultationForm, PersonForm};
 use crate::auth::Authed;
 use crate::error::WebError;
 use crate::AppState;
-
-pub(crate) async fn audit_list(
-    state: &AppState,
-    a: &Authed,
-    action: &str,
-    detail: &str,
-) -> Result<(), WebError> {
-    state
-        .store
-        .audit_event(
-            Some(a.actor()),
-            state.clock.now(),
-            store::audit::AuditEntry {
-                action,
-                entity: "list",
-                entity_id: None,
-                detail: detail.chars().take(200).collect(),
-            },
-        )
-        .await
-        .map_err(|e| a.err(e))
-}
 
 /// One search hit in the intake form.
 pub struct ChildHit {
@@ -71,17 +49,11 @@ pub(crate) async fn child_hits(
                 limit: Some(8),
                 ..Default::default()
             },
-            state.clock.today_jst(),
+            state.clock.now(),
+            store::Via::Intake,
         )
         .await
         .map_err(|e| a.err(e))?;
-    audit_list(
-        state,
-        a,
-        "child.search",
-        &format!("intake q={q} results={}", page.items.len()),
-    )
-    .await?;
     let key = domain::kana::normalize_for_search(q);
     let norm = domain::kana::normalize_for_search;
     Ok(page

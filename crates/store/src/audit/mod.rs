@@ -57,7 +57,7 @@ impl crate::Store {
         now: chrono::DateTime<chrono::Utc>,
         action: &str,
         via: Via,
-        detail: std::fmt::Arguments<'_>,
+        detail: String,
     ) -> crate::Result<()> {
         let detail = format!("{}{detail}", via.prefix());
         self.audit_event(

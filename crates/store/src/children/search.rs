@@ -114,7 +114,7 @@ impl Store {
             now,
             "child.search",
             via,
-            format_args!("q={} results={}", q.q, page.items.len()),
+            format!("q={} results={}", q.q, page.items.len()),
         )
         .await?;
         Ok(page)

@@ -36,7 +36,7 @@ impl Store {
             now,
             "consultation.list",
             via,
-            format_args!("results={}", page.items.len()),
+            format!("results={}", page.items.len()),
         )
         .await?;
         Ok(page)
