@@ -87,7 +87,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     policy::router(state.clone())
         // Inside load_identity: error pages show the caller's menu.
-        .layer(axum::middleware::from_fn(error::error_pages))
+        .layer(axum::middleware::from_fn(ui::error_page::error_pages))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::load_identity,

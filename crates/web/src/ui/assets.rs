@@ -33,7 +33,7 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
 }
 
 /// Unknown paths: 404 (JSON under /api; a page with the menu elsewhere, see
-/// [`crate::error::error_pages`]).
+/// [`crate::ui::error_page::error_pages`]).
 pub async fn not_found(ctx: Ctx) -> Response {
     WebError::NotFound {
         api: ctx.api,

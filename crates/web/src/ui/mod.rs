@@ -5,6 +5,7 @@
 mod assets;
 mod cookies;
 mod csv;
+pub mod error_page;
 mod forms;
 mod json;
 mod options;
