@@ -3,8 +3,12 @@
 //! any JSON body on a page route. The center has one of each kind of record first — a child
 //! with devices, a plan, consultations (one about an unregistered person), an outage, a
 //! roster entry and a dispatch request — so the pages have links to follow.
+//!
+//! The same walk feeds the Nu HTML checker: one page per route shape and role is saved and, when
+//! `TSUNAGU_VNU_JAR` names vnu.jar, checked in one run that must report no error.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::path::Path;
 
 use domain::Role;
 use reqwest::Method as M;
@@ -105,11 +109,96 @@ fn skip(path: &str) -> bool {
     path.starts_with("/static/") || path.starts_with("/logout") || path.contains(".csv")
 }
 
+/// A path with its ids replaced and only the names of its query parameters kept, so one
+/// page per route shape is checked (the same template under another id adds nothing).
+fn shape(path: &str) -> String {
+    let (p, q) = path.split_once('?').unwrap_or((path, ""));
+    let id = |seg: &str| {
+        !seg.is_empty()
+            && (seg.bytes().all(|b| b.is_ascii_digit())
+                || (seg.len() == 36 && seg.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')))
+    };
+    let mut out: Vec<&str> = p
+        .split('/')
+        .map(|s| if id(s) { "{id}" } else { s })
+        .collect();
+    if out.len() > 1 && out.last() == Some(&"") {
+        out.pop();
+    }
+    let mut out = out.join("/");
+    let mut keys: Vec<&str> = q
+        .split('&')
+        .filter_map(|kv| kv.split('=').next())
+        .filter(|k| !k.is_empty())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if !keys.is_empty() {
+        out.push('?');
+        out.push_str(&keys.join("&"));
+    }
+    out
+}
+
+/// Runs the Nu HTML checker once over `pages` (shape → (who fetched it, HTML)) and returns
+/// one line per error, or None when `TSUNAGU_VNU_JAR` is unset.
+fn nu_errors(pages: &BTreeMap<String, (String, String)>) -> Option<Vec<String>> {
+    let jar = std::env::var("TSUNAGU_VNU_JAR")
+        .ok()
+        .filter(|j| !j.is_empty())?;
+    assert!(
+        Path::new(&jar).is_file(),
+        "TSUNAGU_VNU_JAR={jar}: no such file"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut by_file: BTreeMap<String, String> = BTreeMap::new();
+    for (i, (shape, (who, html))) in pages.iter().enumerate() {
+        let name = format!("p{i:03}.html");
+        let file = dir.path().join(&name);
+        std::fs::write(&file, html).unwrap();
+        files.push(file);
+        by_file.insert(name, format!("{shape} ({who})"));
+    }
+    let out = std::process::Command::new("java")
+        .args(["-jar", &jar, "--errors-only", "--format", "json"])
+        .args(&files)
+        .output()
+        .expect("java -jar vnu.jar runs (java 17 or later on PATH)");
+    // The JSON report goes to stderr; an empty message list is a pass.
+    let report: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|e| {
+        panic!(
+            "vnu output is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let mut errors = Vec::new();
+    for m in report["messages"].as_array().into_iter().flatten() {
+        let url = m["url"].as_str().unwrap_or("");
+        let file = url.rsplit('/').next().unwrap_or(url);
+        let page = by_file.get(file).map_or(url, String::as_str);
+        errors.push(format!(
+            "{page} line {}: {} [{}]",
+            m["lastLine"],
+            m["message"].as_str().unwrap_or(""),
+            m["extract"].as_str().unwrap_or("").replace('\n', " ")
+        ));
+    }
+    Some(errors)
+}
+
 #[tokio::test]
 async fn every_link_from_the_home_page_answers_a_page_for_every_role() {
+    // Route shape and role → (backend and role that fetched it, its HTML), for the Nu HTML
+    // checker: roles see different buttons and forms on the same route.
+    let mut pages: BTreeMap<String, (String, String)> = BTreeMap::new();
     for backend in backends() {
         let w = world(backend).await;
         seed(&w).await;
+        let login_page = get_text(&client(), format!("{}/login", w.app.addr)).await;
+        pages
+            .entry("/login".to_string())
+            .or_insert_with(|| (format!("{backend} anonymous"), login_page));
         let mut report: BTreeMap<&str, (usize, BTreeMap<u16, usize>)> = BTreeMap::new();
         let mut failures = Vec::new();
         for role in Role::all() {
@@ -165,6 +254,9 @@ async fn every_link_from_the_home_page_answers_a_page_for_every_role() {
                     continue;
                 }
                 if kind.contains("text/html") {
+                    pages
+                        .entry(format!("{} as {}", shape(&path), role.code()))
+                        .or_insert_with(|| (format!("{backend} {}", role.code()), body.clone()));
                     for l in links(&body) {
                         if !skip(&l) && !seen.contains(&l) {
                             queue.push_back((l, path.clone()));
@@ -188,6 +280,25 @@ async fn every_link_from_the_home_page_answers_a_page_for_every_role() {
         // Every role reached more than its home page.
         for (role, (pages, _)) in &report {
             assert!(*pages > 3, "{backend} {role}: only {pages} pages reachable");
+        }
+    }
+    match nu_errors(&pages) {
+        None => eprintln!(
+            "crawl: TSUNAGU_VNU_JAR unset, the Nu HTML check of {} pages is skipped",
+            pages.len()
+        ),
+        Some(errors) => {
+            println!(
+                "Nu HTML checker: {} pages, {} errors",
+                pages.len(),
+                errors.len()
+            );
+            assert!(
+                errors.is_empty(),
+                "{} Nu HTML checker errors:\n{}",
+                errors.len(),
+                errors.join("\n")
+            );
         }
     }
 }
