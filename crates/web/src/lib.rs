@@ -22,7 +22,6 @@ pub mod intake;
 pub mod login;
 pub mod openapi;
 pub mod organizations;
-mod pages;
 pub mod payments;
 pub mod plans;
 pub mod policy;
