@@ -467,8 +467,11 @@ pub fn document() -> Value {
                 "get": {
                     "operationId": "incidentTriage", "summary": "Every power-dependent child in the area: unknown estimates first, then fewest minutes of power left; phones and latest check-in (audited). Counts cover the whole list; rows are one page of it",
                     "parameters": [
-                        { "name": "offset", "in": "query", "required": false, "description": "Rows to skip (default 0)", "schema": { "type": "integer", "minimum": 0, "maximum": 100000000 } },
-                        { "name": "limit", "in": "query", "required": false, "description": "Rows to return (default 100)", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+                        // Empty = the default, as for `limit_param` (the incident page's form shares the parser).
+                        { "name": "offset", "in": "query", "required": false, "description": "Rows to skip (default 0, also when empty)",
+                          "schema": { "oneOf": [{ "type": "integer", "minimum": 0, "maximum": 100000000 }, { "type": "string", "maxLength": 0 }] } },
+                        { "name": "limit", "in": "query", "required": false, "description": "Rows to return (default 100, also when empty)",
+                          "schema": { "oneOf": [{ "type": "integer", "minimum": 1, "maximum": 1000 }, { "type": "string", "maxLength": 0 }] } }
                     ],
                     "responses": ok_json("200", "Triage", r("Triage"))
                 }
