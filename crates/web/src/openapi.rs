@@ -77,11 +77,6 @@ fn date_or_blank(desc: &str) -> Value {
 /// `YYYY-MM` (a one-digit month too), as `YearMonth::parse` reads it.
 const MONTH_PATTERN: &str = "^[0-9]{4}-(0?[1-9]|1[0-2])$";
 
-/// A month, or blank for the previous month.
-fn month_or_blank(desc: &str) -> Value {
-    json!({ "description": desc, "oneOf": [{ "type": "string", "pattern": MONTH_PATTERN }, { "type": "string", "pattern": "^\\s*$" }] })
-}
-
 /// A query parameter with its own schema.
 fn qs(name: &str, schema: Value, desc: &str) -> Value {
     json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": desc })
@@ -392,7 +387,7 @@ pub fn document() -> Value {
             "/api/v1/payments": {
                 "get": {
                     "operationId": "paymentMonth", "summary": "A month of dispatch payments across the center: per coordinator (current and approved totals, pending amendments) and per municipality (advisors, admins; audited)",
-                    "parameters": [qs("month", month_or_blank("YYYY-MM"), "YYYY-MM (default: the previous month)")],
+                    "parameters": [q("month", "string", "YYYY-MM (default: the previous month)")],
                     "responses": ok_json("200", "The month", r("PaymentMonth"))
                 }
             },
@@ -411,7 +406,7 @@ pub fn document() -> Value {
                 "parameters": id_param(),
                 "get": {
                     "operationId": "paymentStatement", "summary": "A coordinator's statement for a month: lines, totals, approvals and amendments since approval (422 when no rates are set)",
-                    "parameters": [qs("month", month_or_blank("YYYY-MM"), "YYYY-MM (default: the previous month)")],
+                    "parameters": [q("month", "string", "YYYY-MM (default: the previous month)")],
                     "responses": ok_json("200", "Statement", r("PaymentStatement"))
                 }
             },
@@ -536,10 +531,7 @@ pub fn document() -> Value {
                 "parameters": id_param(),
                 "get": {
                     "operationId": "planDiff", "summary": "Field-by-field differences between two plan versions",
-                    "parameters": [
-                        { "name": "a", "in": "query", "required": true, "schema": { "type": "integer" }, "description": "earlier version number" },
-                        { "name": "b", "in": "query", "required": true, "schema": { "type": "integer" }, "description": "later version number" }
-                    ],
+                    "parameters": [q("a", "string", "earlier version number"), q("b", "string", "later version number")],
                     "responses": ok_json("200", "Changes", json!({ "type": "object", "required": ["changes"], "properties": { "changes": { "type": "array", "items": { "type": "object", "required": ["field", "before", "after"], "properties": {
                         "field": s("string"), "before": s("string"), "after": s("string") } } } } }))
                 }
