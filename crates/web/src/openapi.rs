@@ -63,6 +63,25 @@ fn limit_param() -> Value {
             "description": "page size: default 50 (also when empty), clamped to 1-200" })
 }
 
+/// A date as the parsers read it. They also take Y/M/D, 年月日 and full-width digits; the
+/// document promises the ISO form only, so generated dates are real ones.
+fn date(desc: &str) -> Value {
+    json!({ "type": "string", "format": "date", "description": desc })
+}
+
+/// A date, or blank (the parsers trim, and blank means none or the default).
+fn date_or_blank(desc: &str) -> Value {
+    json!({ "description": desc, "oneOf": [{ "type": "string", "format": "date" }, { "type": "string", "pattern": "^\\s*$" }] })
+}
+
+/// `YYYY-MM` (a one-digit month too), as `YearMonth::parse` reads it.
+const MONTH_PATTERN: &str = "^[0-9]{4}-(0?[1-9]|1[0-2])$";
+
+/// A query parameter with its own schema.
+fn qs(name: &str, schema: Value, desc: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": desc })
+}
+
 fn q(name: &str, ty: &str, desc: &str) -> Value {
     json!({ "name": name, "in": "query", "required": false, "schema": { "type": ty }, "description": desc })
 }
@@ -73,6 +92,8 @@ pub fn document() -> Value {
     let strs = json!({ "type": "array", "items": { "type": "string" } });
     let nullable_str = json!({ "type": ["string", "null"] });
     let required_str = json!({ "type": "string", "minLength": 1 });
+    // The parsers trim, so a required text needs a non-space character somewhere.
+    let nonblank = |desc: &str| json!({ "type": "string", "pattern": "\\S", "description": desc });
     // "" = read the kind from the name.
     let device_kinds: Vec<&str> = std::iter::once("")
         .chain(
@@ -126,8 +147,8 @@ pub fn document() -> Value {
                 "get": {
                     "operationId": "listConsultations", "summary": "List consultations, newest first",
                     "parameters": [
-                        q("from", "string", "YYYY-MM-DD (Japan time, inclusive)"),
-                        q("to", "string", "YYYY-MM-DD (inclusive)"),
+                        qs("from", date_or_blank("YYYY-MM-DD"), "YYYY-MM-DD (Japan time, inclusive)"),
+                        qs("to", date_or_blank("YYYY-MM-DD"), "YYYY-MM-DD (inclusive)"),
                         q("channel", "string", "channel code"),
                         q("requester_kind", "string", "requester kind code"),
                         q("topic", "string", "topic code"),
@@ -168,7 +189,7 @@ pub fn document() -> Value {
             "/api/v1/reports/consultations": {
                 "get": {
                     "operationId": "consultationReport", "summary": "延べ件数・実人数 and breakdowns for a period (default: current fiscal year)",
-                    "parameters": [q("from", "string", "YYYY-MM-DD"), q("to", "string", "YYYY-MM-DD")],
+                    "parameters": [qs("from", date_or_blank("YYYY-MM-DD"), "YYYY-MM-DD"), qs("to", date_or_blank("YYYY-MM-DD"), "YYYY-MM-DD")],
                     "responses": ok_json("200", "Figures", r("ConsultationReport"))
                 }
             },
@@ -467,8 +488,11 @@ pub fn document() -> Value {
                 "get": {
                     "operationId": "incidentTriage", "summary": "Every power-dependent child in the area: unknown estimates first, then fewest minutes of power left; phones and latest check-in (audited). Counts cover the whole list; rows are one page of it",
                     "parameters": [
-                        { "name": "offset", "in": "query", "required": false, "description": "Rows to skip (default 0)", "schema": { "type": "integer", "minimum": 0, "maximum": 100000000 } },
-                        { "name": "limit", "in": "query", "required": false, "description": "Rows to return (default 100)", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+                        // Empty = the default, as for `limit_param` (the incident page's form shares the parser).
+                        { "name": "offset", "in": "query", "required": false, "description": "Rows to skip (default 0, also when empty)",
+                          "schema": { "oneOf": [{ "type": "integer", "minimum": 0, "maximum": 100000000 }, { "type": "string", "maxLength": 0 }] } },
+                        { "name": "limit", "in": "query", "required": false, "description": "Rows to return (default 100, also when empty)",
+                          "schema": { "oneOf": [{ "type": "integer", "minimum": 1, "maximum": 1000 }, { "type": "string", "maxLength": 0 }] } }
                     ],
                     "responses": ok_json("200", "Triage", r("Triage"))
                 }
@@ -523,7 +547,7 @@ pub fn document() -> Value {
             "/api/v1/emergency-sheets": {
                 "get": {
                     "operationId": "emergencySheets", "summary": "Emergency information sheets of every active child in a municipality or prefecture (audited)",
-                    "parameters": [{ "name": "municipality", "in": "query", "required": true, "schema": { "type": "string" }, "description": "municipality or prefecture code" }],
+                    "parameters": [{ "name": "municipality", "in": "query", "required": true, "schema": { "type": "string", "pattern": "\\S" }, "description": "municipality or prefecture code" }],
                     "responses": ok_json("200", "Sheets", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": { "type": "object" } } } }))
                 }
             },
@@ -538,8 +562,8 @@ pub fn document() -> Value {
                 "get": {
                     "operationId": "searchAudit", "summary": "Audit log of the caller's center, newest first, 100 a page (auditors only; the search is itself audited)",
                     "parameters": [
-                        q("from", "string", "YYYY-MM-DD (Japan time, inclusive)"),
-                        q("to", "string", "YYYY-MM-DD (Japan time, inclusive)"),
+                        qs("from", date_or_blank("YYYY-MM-DD"), "YYYY-MM-DD (Japan time, inclusive)"),
+                        qs("to", date_or_blank("YYYY-MM-DD"), "YYYY-MM-DD (Japan time, inclusive)"),
                         q("user", "string", "acting user's id or login"),
                         q("action", "string", "action prefix, e.g. `child.` or `child.view`"),
                         q("entity", "string", "child, consultation, organization, user, center, list or audit"),
@@ -566,10 +590,10 @@ pub fn document() -> Value {
                     "supporters": { "type": "array", "items": r("PersonInput"), "maxItems": 20 }, "hospital": s("string"), "hospital_phone": s("string"),
                     "admission": s("string"), "medicine_days": s("string"), "consumable_days": s("string"),
                     "contacts": { "type": "array", "items": r("PersonInput"), "maxItems": 20 }, "diagnoses": s("string"), "medicines": s("string"),
-                    "allergies": s("string"), "notes": s("string"), "agreed_on": { "type": "string", "description": "YYYY-MM-DD" },
-                    "review_due": { "type": "string", "description": "YYYY-MM-DD; empty = a year after agreement" }, "drill_id": s("string") } },
+                    "allergies": s("string"), "notes": s("string"), "agreed_on": date_or_blank("YYYY-MM-DD; empty = a draft"),
+                    "review_due": date_or_blank("YYYY-MM-DD; empty = a year after agreement"), "drill_id": s("string") } },
                 "DrillInput": { "type": "object", "required": ["held_on", "participants", "scenario"], "additionalProperties": false, "properties": {
-                    "held_on": { "type": "string", "description": "YYYY-MM-DD" }, "participants": required_str.clone(), "scenario": required_str.clone(),
+                    "held_on": date("YYYY-MM-DD, not in the future"), "participants": required_str.clone(), "scenario": required_str.clone(),
                     "worked": s("string"), "problems": s("string") } },
                 "DeviceInput": { "type": "object", "additionalProperties": false, "description": "One row of the child's one equipment list (shared by the child record and the power page). A row needs a kind or a name; an empty kind is read from a name that states a kind exactly, else other.", "properties": {
                     "kind": { "type": "string", "enum": device_kinds },
@@ -579,9 +603,9 @@ pub fn document() -> Value {
                     "devices": { "type": "array", "items": r("DeviceInput"), "maxItems": 20 }, "portable_wh": s("string"), "car_inverter": s("boolean"),
                     "generator": s("boolean"), "oxygen_cylinder_hours": s("string"), "notes": s("string") } },
                 "UnitReturnInput": { "type": "object", "required": ["returned_on"], "additionalProperties": false, "properties": {
-                    "returned_on": { "type": "string", "description": "YYYY-MM-DD" } } },
+                    "returned_on": date("YYYY-MM-DD, not in the future") } },
                 "PowerUnitInput": { "type": "object", "required": ["handed_on", "model", "capacity_wh"], "additionalProperties": false, "properties": {
-                    "handed_on": { "type": "string", "description": "YYYY-MM-DD" }, "model": required_str.clone(), "capacity_wh": s("string"), "serial": s("string") } },
+                    "handed_on": date("YYYY-MM-DD, not in the future"), "model": required_str.clone(), "capacity_wh": nonblank("Wh, a whole number"), "serial": s("string") } },
                 "Estimate": { "type": "object", "required": ["status"], "properties": {
                     "status": { "type": "string", "enum": ["not_dependent", "unknown", "known"] }, "minutes": s("integer"), "limiting": s("string"),
                     "missing": { "type": "array", "items": { "type": "object" } } } },
@@ -621,10 +645,10 @@ pub fn document() -> Value {
                 "Rates": { "type": "object", "required": ["per_visit", "per_hour", "per_km", "per_travel_hour"], "additionalProperties": false, "properties": {
                     "per_visit": { "type": "integer", "minimum": 0, "maximum": 1000000 }, "per_hour": { "type": "integer", "minimum": 0, "maximum": 1000000 },
                     "per_km": { "type": "integer", "minimum": 0, "maximum": 1000000 }, "per_travel_hour": { "type": "integer", "minimum": 0, "maximum": 1000000 } } },
-                "ApproveInput": { "type": "object", "required": ["month"], "additionalProperties": false, "properties": { "month": { "type": "string", "description": "YYYY-MM" } } },
+                "ApproveInput": { "type": "object", "required": ["month"], "additionalProperties": false, "properties": { "month": { "type": "string", "pattern": MONTH_PATTERN, "description": "YYYY-MM" } } },
                 "ServicePeriodInput": { "type": "object", "required": ["code"], "additionalProperties": false, "properties": {
-                    "code": code(VocabKind::WelfareService), "started_on": { "type": "string", "description": "YYYY-MM-DD or empty (before records began)" },
-                    "ended_on": { "type": "string", "description": "YYYY-MM-DD or empty (ongoing)" } } },
+                    "code": code(VocabKind::WelfareService), "started_on": date_or_blank("YYYY-MM-DD or empty (before records began)"),
+                    "ended_on": date_or_blank("YYYY-MM-DD or empty (ongoing)") } },
                 "ServicePeriod": { "type": "object", "required": ["id", "code"], "properties": { "id": s("string"), "code": s("string"), "started_on": nullable_str.clone(), "ended_on": nullable_str.clone() } },
                 "PayLine": { "type": "object", "required": ["activity_id", "on", "kind", "municipality", "payable", "visit_yen", "time_yen", "travel_yen", "amount"], "properties": {
                     "activity_id": s("string"), "on": s("string"), "kind": s("string"), "municipality": s("string"), "payable": s("boolean"),
@@ -649,7 +673,7 @@ pub fn document() -> Value {
                 "CoordinatorInput": { "type": "object", "required": ["name", "professions", "covers", "max_active_cases"], "additionalProperties": false, "properties": {
                     "login": s("string"), "name": required_str.clone(), "name_kana": s("string"), "organization": s("string"), "affiliation_code": s("string"),
                     "professions": codes(VocabKind::Profession, 1), "covers": { "type": "array", "items": s("string"), "minItems": 1, "description": "municipality codes; a prefecture code covers all of it" },
-                    "topics": strs.clone(), "training_year": s("string"), "followup_trainings": s("string"), "max_active_cases": { "type": "string", "description": "1-200" },
+                    "topics": strs.clone(), "training_year": s("string"), "followup_trainings": s("string"), "max_active_cases": nonblank("1-200"),
                     "availability": { "type": "string", "enum": ["active", "on_leave", "inactive"] }, "leave_until": s("string"),
                     "phone": s("string"), "email": s("string"), "notes": s("string") } },
                 "Coordinator": { "type": "object", "required": ["id", "name", "professions", "covers", "topics", "max_active_cases", "active_cases", "availability"], "properties": {
@@ -693,8 +717,8 @@ pub fn document() -> Value {
                 "DispatchActionInput": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {
                     "action": { "type": "string", "enum": ["accept", "decline", "withdraw", "start", "complete", "cancel"] }, "reason": s("string") } },
                 "ActivityInput": { "type": "object", "required": ["kind", "on_date", "minutes"], "additionalProperties": false, "properties": {
-                    "kind": { "type": "string", "enum": ["visit", "call", "meeting"] }, "on_date": { "type": "string", "description": "YYYY-MM-DD, not before the proposal, not in the future" },
-                    "minutes": { "type": "string", "description": "0-1440" }, "travel_km": { "type": "string", "description": "e.g. 12.5" }, "travel_minutes": s("string"), "notes": s("string") } },
+                    "kind": { "type": "string", "enum": ["visit", "call", "meeting"] }, "on_date": date("YYYY-MM-DD, not before the proposal, not in the future"),
+                    "minutes": nonblank("0-1440"), "travel_km": { "type": "string", "description": "e.g. 12.5" }, "travel_minutes": s("string"), "notes": s("string") } },
                 "Notification": { "type": "object", "required": ["id", "at", "text", "link", "read", "kind", "detail", "urgency", "child_id", "child_name", "message", "urgency_label"], "properties": {
                     "id": s("string"), "at": s("string"), "text": r("Msg"), "link": s("string"), "read": s("boolean"),
                     "kind": { "type": ["string", "null"], "description": "What happened: request, offer, action.accepted, action.declined, …, cancelled, activity.visit, advice_asked, advice_given (null on old rows)" },
@@ -717,11 +741,11 @@ pub fn document() -> Value {
                 "Guardian": { "type": "object", "properties": { "name": s("string"), "name_kana": s("string"), "relation": s("string"), "phone": s("string"), "phone2": s("string"), "email": s("string"), "is_primary": s("boolean") } },
                 "ChildInput": { "type": "object", "required": ["family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "municipality_code"], "properties": {
                     "family_name": required_str.clone(), "given_name": required_str.clone(), "family_name_kana": required_str.clone(), "given_name_kana": required_str.clone(),
-                    "birth_date": { "type": "string", "description": "YYYY-MM-DD" }, "sex": { "type": "string", "enum": ["female", "male", "other", "unknown", ""] },
-                    "municipality_code": { "type": "string", "description": "6-digit 全国地方公共団体コード, or the municipality's name (世田谷区, 高知県高知市, こうちし); a name several places share is taken when exactly one of them is in the center's prefecture, otherwise refused (422, ambiguous_municipality) listing them" }, "address": s("string"), "phone": s("string"),
-                    "care_setting": { "type": "string", "enum": ["in_nicu", "hospitalized", "at_home", ""] }, "discharged_on": s("string"),
+                    "birth_date": date("YYYY-MM-DD, from 1900 and not in the future"), "sex": { "type": "string", "enum": ["female", "male", "other", "unknown", ""] },
+                    "municipality_code": { "type": "string", "pattern": "\\S", "description": "6-digit 全国地方公共団体コード, or the municipality's name (世田谷区, 高知県高知市, こうちし); a name several places share is taken when exactly one of them is in the center's prefecture, otherwise refused (422, ambiguous_municipality) listing them" }, "address": s("string"), "phone": s("string"),
+                    "care_setting": { "type": "string", "enum": ["in_nicu", "hospitalized", "at_home", ""] }, "discharged_on": date_or_blank("YYYY-MM-DD or empty"),
                     "primary_hospital_id": s("string"), "primary_doctor": s("string"), "school_id": s("string"),
-                    "status": { "type": "string", "enum": ["active", "moved_out", "adult_services", "deceased", "closed", ""] }, "status_since": s("string"),
+                    "status": { "type": "string", "enum": ["active", "moved_out", "adult_services", "deceased", "closed", ""] }, "status_since": date_or_blank("YYYY-MM-DD, not in the future; empty = today"),
                     "medical_care": codes(VocabKind::MedicalCareItem, 0), "medical_care_details": { "type": "object", "additionalProperties": s("string") },
                     "medical_care_watch": { "type": "object", "description": "見守りスコアの区分 per ticked medical-care code, chosen by the doctor; only levels the item has (422 naming medical_care_watch otherwise); absent = not entered",
                         "additionalProperties": { "type": "string", "enum": ["high", "mid", "low", ""] } },
@@ -747,7 +771,7 @@ pub fn document() -> Value {
                     "channel": code(VocabKind::ConsultationChannel), "requester_kind": code(VocabKind::RequesterKind), "requester_name": s("string"), "requester_org": s("string"),
                     "child_id": s("string"), "person_id": s("string"), "person": { "oneOf": [r("Person"), { "type": "null" }] },
                     "topics": codes(VocabKind::ConsultationTopic, 1), "summary": required_str.clone(), "response": s("string"), "staff_id": s("string"),
-                    "duration_minutes": { "type": ["integer", "null"] }, "followup_due": s("string"), "followup_assignee_id": s("string") } },
+                    "duration_minutes": { "type": ["integer", "null"] }, "followup_due": date_or_blank("YYYY-MM-DD or empty"), "followup_assignee_id": s("string") } },
                 "ConsultationPatch": { "type": "object", "description": "Any ConsultationInput fields, plus followup_done and version", "properties": {
                     "followup_done": { "type": ["boolean", "null"], "description": "true closes the follow-up; false or null leaves it" },
                     "version": { "type": ["integer", "null"], "description": "the version the change is based on: 409 when the consultation changed since; null or absent skips the check" } } },
@@ -763,16 +787,16 @@ pub fn document() -> Value {
                     "id": s("string"), "entry_date": { "type": "string", "description": "YYYY-MM-DD" }, "body": s("string"),
                     "author_id": s("string"), "author_name": s("string"), "created_at": { "type": "string", "description": "UTC, RFC 3339" } } },
                 "CourseEntryInput": { "type": "object", "required": ["entry_date", "body"], "properties": {
-                    "entry_date": { "type": "string", "description": "YYYY-MM-DD, not after today (Japan time)" }, "body": required_str.clone() } },
+                    "entry_date": date("YYYY-MM-DD, not after today (Japan time)"), "body": required_str.clone() } },
                 "ConsultationRecord": { "description": "A consultation (its follow-up fields included) and its course, oldest entry first", "allOf": [r("Consultation"), {
                     "type": "object", "required": ["course"], "properties": { "course": { "type": "array", "items": r("CourseEntry") } } }] },
                 "ConsultationPage": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Consultation") }, "next": nullable_str.clone() } },
                 "ConsentInput": { "type": "object", "required": ["recipient_kind", "recipient_name", "items", "given_on", "given_by", "method"], "properties": {
                     "recipient_kind": { "type": "string", "enum": ["other_center", "municipality_disaster", "municipality_welfare", "school", "hospital", "provider", "other"] },
-                    "recipient_code": s("string"), "recipient_name": s("string"),
-                    "items": { "type": "array", "items": { "type": "string", "enum": ["basic", "medical", "contacts", "disaster_plan", "consultations"] } },
-                    "given_on": { "type": "string", "description": "YYYY-MM-DD" }, "given_by": s("string"),
-                    "method": { "type": "string", "enum": ["written", "verbal", "electronic"] }, "expires_on": { "type": "string", "description": "YYYY-MM-DD or empty" } } },
+                    "recipient_code": s("string"), "recipient_name": nonblank(""),
+                    "items": { "type": "array", "items": { "type": "string", "enum": ["basic", "medical", "contacts", "disaster_plan", "consultations"] }, "minItems": 1 },
+                    "given_on": date("YYYY-MM-DD"), "given_by": nonblank("who gave the consent"),
+                    "method": { "type": "string", "enum": ["written", "verbal", "electronic"] }, "expires_on": date_or_blank("YYYY-MM-DD or empty") } },
                 "Consent": { "type": "object", "required": ["id", "recipient_kind", "recipient_name", "items", "given_on", "given_by", "method", "recorded_by", "in_force"], "properties": {
                     "id": s("string"), "recipient_kind": s("string"), "recipient_code": nullable_str.clone(), "recipient_name": s("string"), "items": strs.clone(),
                     "given_on": s("string"), "given_by": s("string"), "method": s("string"), "expires_on": nullable_str.clone(), "withdrawn_on": nullable_str.clone(),
@@ -782,7 +806,7 @@ pub fn document() -> Value {
                     "override_reason": nullable_str.clone(), "created_by": s("string"), "created_at": s("string"), "ended_at": nullable_str.clone() } },
                 "ConsentOverview": { "type": "object", "required": ["consents", "referrals"], "properties": {
                     "consents": { "type": "array", "items": r("Consent") }, "referrals": { "type": "array", "items": r("Referral") } } },
-                "ReferralInput": { "type": "object", "required": ["to_center"], "properties": { "to_center": { "type": "string", "description": "receiving center's code" }, "override_reason": s("string") } },
+                "ReferralInput": { "type": "object", "required": ["to_center"], "properties": { "to_center": nonblank("receiving center's code"), "override_reason": s("string") } },
                 "BreakGlassInput": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "minLength": 10, "maxLength": 500 } } },
                 "BreakGlass": { "type": "object", "required": ["id", "user_login", "user_name", "child_id", "child_name", "reason", "started_at", "expires_at", "active"], "properties": {
                     "id": s("string"), "user_login": s("string"), "user_name": s("string"), "child_id": s("string"), "child_name": s("string"),
