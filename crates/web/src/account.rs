@@ -219,24 +219,15 @@ async fn account_page(
     errors: FormErrors,
     notice: &str,
 ) -> Result<AccountPage, WebError> {
-    let mfa = state
-        .store
-        .mfa_status(a.actor())
-        .await
-        .map_err(|e| a.err(e))?;
+    let mfa = state.store.mfa_status(a.actor()).await?;
     let (setup_qr, setup_secret) = if setup {
         let center = state
             .store
             .center(&a.actor().center_id)
-            .await
-            .map_err(|e| a.err(e))?
+            .await?
             .map(|c| c.name)
             .unwrap_or_default();
-        let s = state
-            .store
-            .start_mfa_setup(a.actor())
-            .await
-            .map_err(|e| a.err(e))?;
+        let s = state.store.start_mfa_setup(a.actor()).await?;
         (
             qr_svg(&s.otpauth_uri(&format!("tsunagu {center}"), &a.actor().login)),
             grouped(&s),
@@ -330,7 +321,7 @@ pub async fn change_password(
             let t = account_page(&state, &a, false, FormErrors::from(&errs, a.lang), "").await?;
             page_status(StatusCode::UNPROCESSABLE_ENTITY, &t)
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -393,7 +384,7 @@ async fn codes_or_errors(
             let t = account_page(state, a, setup, FormErrors::from(&errs, a.lang), "").await?;
             page_status(StatusCode::UNPROCESSABLE_ENTITY, &t)
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -424,16 +415,8 @@ pub async fn admin_users(
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
     let now = state.clock.now();
-    let users = state
-        .store
-        .list_accounts(a.actor(), now)
-        .await
-        .map_err(|e| a.err(e))?;
-    let required = state
-        .store
-        .center_mfa_roles(&a.actor().center_id)
-        .await
-        .map_err(|e| a.err(e))?;
+    let users = state.store.list_accounts(a.actor(), now).await?;
+    let required = state.store.center_mfa_roles(&a.actor().center_id).await?;
     let mfa_roles = Role::all()
         .into_iter()
         .map(|r| {
@@ -478,8 +461,7 @@ pub async fn admin_user_action(
     state
         .store
         .account_action(a.actor(), &id, action, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Redirect::to(&format!("/admin/users?done={}", action_code(action))).into_response())
 }
 
@@ -507,8 +489,7 @@ pub async fn admin_mfa_roles(
     state
         .store
         .set_center_mfa_roles(a.actor(), &roles, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Redirect::to("/admin/users?done=mfa_roles").into_response())
 }
 
@@ -523,8 +504,7 @@ pub async fn api_users(
         state
             .store
             .list_accounts(a.actor(), state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -558,13 +538,8 @@ pub async fn api_user_action(
     state
         .store
         .account_action(a.actor(), &id, action, now)
-        .await
-        .map_err(|e| a.err(e))?;
-    let users = state
-        .store
-        .list_accounts(a.actor(), now)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
+    let users = state.store.list_accounts(a.actor(), now).await?;
     users
         .into_iter()
         .find(|u| u.id == id)

@@ -97,7 +97,7 @@ pub async fn user_create(
             StatusCode::UNPROCESSABLE_ENTITY,
             &new_user_page(&a, f, FormErrors::from(&errs, a.lang)),
         ),
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -127,8 +127,7 @@ pub async fn user_role(
             &f.municipalities,
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Redirect::to("/admin/users?done=role").into_response())
 }
 
@@ -141,8 +140,7 @@ pub async fn user_reset_password(
     let t = state
         .store
         .reset_password(a.actor(), &id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     page(&temp_password_page(&a, false, t))
 }
 
@@ -170,11 +168,7 @@ pub async fn center(
     a: Authed,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let c = state
-        .store
-        .center_profile(a.actor())
-        .await
-        .map_err(|e| a.err(e))?;
+    let c = state.store.center_profile(a.actor()).await?;
     page(&CenterPage {
         l: Layout::for_user(&a, "/admin/center"),
         c,
@@ -222,11 +216,7 @@ pub async fn center_save(
     {
         Ok(_) => Ok(Redirect::to("/admin/center?saved=1").into_response()),
         Err(StoreError::Validation(errs)) => {
-            let current = state
-                .store
-                .center_profile(a.actor())
-                .await
-                .map_err(|e| a.err(e))?;
+            let current = state.store.center_profile(a.actor()).await?;
             // Show what was typed, so the admin corrects it rather than typing it again.
             let c = CenterProfile {
                 name: form.name,
@@ -248,7 +238,7 @@ pub async fn center_save(
                 },
             )
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -266,8 +256,7 @@ pub async fn api_user_create(
     let t = state
         .store
         .create_account(a.actor(), &f, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
 
@@ -297,8 +286,7 @@ pub async fn api_user_role(
                 &b.municipalities,
                 state.clock.now(),
             )
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -313,8 +301,7 @@ pub async fn api_user_reset_password(
         state
             .store
             .reset_password(a.actor(), &id, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -323,13 +310,7 @@ pub async fn api_center(
     State(state): State<AppState>,
     a: Authed,
 ) -> Result<Json<CenterProfile>, WebError> {
-    Ok(Json(
-        state
-            .store
-            .center_profile(a.actor())
-            .await
-            .map_err(|e| a.err(e))?,
-    ))
+    Ok(Json(state.store.center_profile(a.actor()).await?))
 }
 
 /// Body of `PUT /api/v1/center`: the whole center, so a missing work flag is an error rather
@@ -369,7 +350,6 @@ pub async fn api_center_save(
         state
             .store
             .update_center(a.actor(), &form, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }

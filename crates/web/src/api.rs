@@ -36,8 +36,7 @@ pub async fn list_children(
     let page = state
         .store
         .search_children(a.actor(), &q, state.clock.now(), store::Via::Api)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(page).into_response())
 }
 
@@ -56,7 +55,7 @@ pub async fn create_child(State(state): State<AppState>, a: Authed, body: Bytes)
     let now = state.clock.now();
     match state.store.register_child(a.actor(), &form, flags.confirm_duplicate, now).await {
         Ok(id) => {
-            let rec = state.store.view_child(a.actor(), &id, now).await.map_err(|e| a.err(e))?;
+            let rec = state.store.view_child(a.actor(), &id, now).await?;
             Ok((StatusCode::CREATED, Json(rec)).into_response())
         }
         Err(StoreError::PossibleDuplicate(d)) => Ok((
@@ -70,7 +69,7 @@ pub async fn create_child(State(state): State<AppState>, a: Authed, body: Bytes)
             })),
         )
             .into_response()),
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -83,8 +82,7 @@ pub async fn get_child(
     let rec = state
         .store
         .view_child(a.actor(), &id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(rec).into_response())
 }
 
@@ -97,11 +95,7 @@ pub async fn patch_child(
 ) -> ApiResult {
     let patch = json_object(&a, &body)?;
     let now = state.clock.now();
-    let current = state
-        .store
-        .view_child(a.actor(), &id, now)
-        .await
-        .map_err(|e| a.err(e))?;
+    let current = state.store.view_child(a.actor(), &id, now).await?;
     let version = match patch.get("version") {
         None | Some(serde_json::Value::Null) => None,
         Some(v) => Some(v.as_i64().ok_or_else(|| {
@@ -130,13 +124,8 @@ pub async fn patch_child(
     state
         .store
         .update_child(a.actor(), &id, &form, version, now)
-        .await
-        .map_err(|e| a.err(e))?;
-    let rec = state
-        .store
-        .view_child(a.actor(), &id, now)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
+    let rec = state.store.view_child(a.actor(), &id, now).await?;
     Ok(Json(rec).into_response())
 }
 
@@ -150,8 +139,7 @@ pub async fn list_consultations(
     let page = state
         .store
         .list_consultations(a.actor(), &q, state.clock.now(), store::Via::Api)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(page).into_response())
 }
 
@@ -166,13 +154,8 @@ pub async fn create_consultation(
     let rec = state
         .store
         .record_consultation_linked(a.actor(), &form, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
-    let c = state
-        .store
-        .get_consultation(a.actor(), &rec.id)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
+    let c = state.store.get_consultation(a.actor(), &rec.id).await?;
     // The record plus whether its unregistered person is an earlier one (same normalised
     // name and reading in the center) rather than one created now: the caller learns that
     // the call was linked without a second request.
@@ -198,8 +181,7 @@ pub async fn get_consultation(
     let rec = state
         .store
         .view_consultation(a.actor(), &id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(rec).into_response())
 }
 
@@ -213,11 +195,7 @@ pub async fn patch_consultation(
 ) -> ApiResult {
     let patch = json_object(&a, &body)?;
     let now = state.clock.now();
-    let current = state
-        .store
-        .view_consultation(a.actor(), &id, now)
-        .await
-        .map_err(|e| a.err(e))?;
+    let current = state.store.view_consultation(a.actor(), &id, now).await?;
     let version = match patch.get("version") {
         None | Some(serde_json::Value::Null) => None,
         Some(v) => Some(v.as_i64().ok_or_else(|| {
@@ -258,20 +236,11 @@ pub async fn patch_consultation(
     state
         .store
         .update_consultation(a.actor(), &id, &form, version, now)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     if done == Some(true) {
-        state
-            .store
-            .complete_followup(a.actor(), &id, now)
-            .await
-            .map_err(|e| a.err(e))?;
+        state.store.complete_followup(a.actor(), &id, now).await?;
     }
-    let rec = state
-        .store
-        .view_consultation(a.actor(), &id, now)
-        .await
-        .map_err(|e| a.err(e))?;
+    let rec = state.store.view_consultation(a.actor(), &id, now).await?;
     Ok(Json(rec).into_response())
 }
 
@@ -294,11 +263,7 @@ pub async fn consultation_report(
             errors,
             lang: a.lang,
         })?;
-    let r = state
-        .store
-        .consultation_report(a.actor(), from, to)
-        .await
-        .map_err(|e| a.err(e))?;
+    let r = state.store.consultation_report(a.actor(), from, to).await?;
     Ok(Json(r).into_response())
 }
 
@@ -316,11 +281,7 @@ pub async fn list_organizations(
 ) -> ApiResult {
     let q = query(&a, q)?;
     let kind = (!q.kind.is_empty()).then_some(q.kind.as_str());
-    let list = state
-        .store
-        .list_organizations(a.actor(), kind)
-        .await
-        .map_err(|e| a.err(e))?;
+    let list = state.store.list_organizations(a.actor(), kind).await?;
     Ok(Json(serde_json::json!({ "items": list })).into_response())
 }
 
@@ -335,8 +296,7 @@ pub async fn create_organization(
     let id = state
         .store
         .add_organization(a.actor(), &f, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
 }
 
@@ -358,8 +318,7 @@ pub async fn break_glass(
     let grant = state
         .store
         .open_break_glass(a.actor(), &id, &b.reason, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(grant)).into_response())
 }
 
@@ -368,7 +327,6 @@ pub async fn recent_break_glass(State(state): State<AppState>, a: Authed) -> Api
     let items = state
         .store
         .recent_break_glass(a.actor(), state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(serde_json::json!({ "items": items })).into_response())
 }

@@ -313,8 +313,7 @@ async fn render_page(
     let mut users: Vec<(String, String)> = state
         .store
         .center_users(&a.actor().center_id)
-        .await
-        .map_err(|e| a.err(e))?
+        .await?
         .into_iter()
         .map(|(id, name, role)| (id, format!("{name}（{}）", role.label(a.lang))))
         .collect();
@@ -403,7 +402,7 @@ pub async fn audit_page(
             let errors = errors_of(&e, a.lang);
             render_page(&state, &a, f, None, errors).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -502,7 +501,7 @@ pub async fn audit_export(
             let errors = errors_of(&e, a.lang);
             return render_page(&state, &a, f, None, errors).await;
         }
-        Err(e) => return Err(a.err(e)),
+        Err(e) => return Err(e.into()),
     };
     let filename = format!("audit-log-{}.csv", state.clock.today_jst().format("%Y%m%d"));
     let mut res = csv.bytes.into_response();
@@ -542,7 +541,6 @@ pub async fn api_audit(
     let page = state
         .store
         .audit_search(a.actor(), &f, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(page).into_response())
 }

@@ -113,7 +113,11 @@ pub async fn load_identity(
     if let Some(id) = identity {
         req.extensions_mut().insert(id);
     }
-    next.run(req).await
+    let scope = crate::error::RequestScope {
+        lang,
+        api: req.uri().path().starts_with("/api/"),
+    };
+    scope.run(next.run(req)).await
 }
 
 /// Request context for handlers: language, whether this is an API call, and the caller if any.

@@ -92,8 +92,7 @@ pub async fn children_list(
     let result = state
         .store
         .search_children(a.actor(), &q, state.clock.now(), Via::Page)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let next_link = result
         .next
         .as_ref()
@@ -328,11 +327,7 @@ async fn child_form_page(
     duplicates: Vec<DuplicateCandidate>,
 ) -> Result<ChildFormPage, WebError> {
     let lang = a.lang;
-    let orgs = state
-        .store
-        .list_organizations(a.actor(), None)
-        .await
-        .map_err(|e| a.err(e))?;
+    let orgs = state.store.list_organizations(a.actor(), None).await?;
     let pick = |kinds: &[&str]| -> Vec<(String, String)> {
         orgs.iter()
             .filter(|o| kinds.contains(&o.kind.as_str()))
@@ -344,8 +339,7 @@ async fn child_form_page(
     let coordinators = state
         .store
         .center_coordinators(&a.actor().center_id)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let mut guardian_rows = f.guardians.clone();
     while guardian_rows.len() < 2 {
         guardian_rows.push(GuardianForm::default());
@@ -423,7 +417,7 @@ pub async fn child_create(
             StatusCode::CONFLICT,
             &child_form_page(&state, &a, None, 0, form, FormErrors::default(), d).await?,
         ),
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -531,7 +525,7 @@ pub async fn child_show(
         Err(StoreError::Forbidden) if a.actor().assigned_only() => {
             return break_glass_form(&a, &id, FormErrors::default(), "");
         }
-        Err(e) => return Err(a.err(e)),
+        Err(e) => return Err(e.into()),
     };
     // How the record was opened decides the banner and whether it may be edited.
     let (break_glass_until, referred_from) = match &c.access {
@@ -568,8 +562,7 @@ pub async fn child_show(
             .store
             .break_glass_timeline(a.actor(), &id, TIMELINE_LENGTH, now)
             .await
-    }
-    .map_err(|e| a.err(e))?;
+    }?;
     let timeline_more = timeline.next.is_some();
     let consultations = timeline.items;
     let today = state.clock.today_jst();
@@ -638,7 +631,7 @@ pub async fn break_glass_submit(
         Err(StoreError::Validation(errs)) => {
             break_glass_form(&a, &id, FormErrors::from(&errs, a.lang), &f.reason)
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -651,8 +644,7 @@ pub async fn child_edit(
     let c = state
         .store
         .view_child(a.actor(), &id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     page(
         &child_form_page(
             &state,
@@ -697,6 +689,6 @@ pub async fn child_update(
                 .await?,
             )
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }

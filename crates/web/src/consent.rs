@@ -89,13 +89,8 @@ async fn render_page(
     let overview = state
         .store
         .child_consents(a.actor(), id, state.clock.today_jst(), now)
-        .await
-        .map_err(|e| a.err(e))?;
-    let centers = state
-        .store
-        .other_centers(a.actor())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
+    let centers = state.store.other_centers(a.actor()).await?;
     let lang = a.lang;
     let t = ConsentsPage {
         l: Layout::for_user(a, &format!("/children/{id}/consents")),
@@ -217,7 +212,7 @@ pub async fn create(
             };
             render_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -236,8 +231,7 @@ pub async fn withdraw(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Redirect::to(&format!("/children/{id}/consents?saved=withdrawn")).into_response())
 }
 
@@ -279,7 +273,7 @@ pub async fn refer(
             };
             render_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -295,8 +289,7 @@ pub async fn api_list(
         state
             .store
             .child_consents(a.actor(), &id, state.clock.today_jst(), state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -317,8 +310,7 @@ pub async fn api_create(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": cid }))))
 }
 
@@ -340,7 +332,6 @@ pub async fn api_refer(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": rid }))))
 }

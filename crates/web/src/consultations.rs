@@ -115,8 +115,7 @@ async fn show_page(
     let r = state
         .store
         .view_consultation(a.actor(), id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let course = course.unwrap_or_else(|| CourseForm {
         entry_date: state.clock.today_jst().to_string(),
         body: String::new(),
@@ -162,7 +161,7 @@ pub async fn course_add(
                 &show_page(&state, &a, &id, Some(f), errors, false).await?,
             )
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -244,8 +243,7 @@ async fn staff_choices(
     let mut staff: Vec<(String, String)> = state
         .store
         .center_users(&a.actor().center_id)
-        .await
-        .map_err(|e| a.err(e))?
+        .await?
         .into_iter()
         .filter(|(_, _, r)| crate::access::WRITERS.contains(r))
         .map(|(id, name, _)| (id, name))
@@ -282,8 +280,7 @@ async fn child_label_of(
     Ok(state
         .store
         .child_brief(a.actor(), child_id)
-        .await
-        .map_err(|e| a.err(e))?
+        .await?
         .unwrap_or_default())
 }
 
@@ -338,8 +335,7 @@ pub async fn edit(
     let r = state
         .store
         .view_consultation(a.actor(), &id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let f = form_of(&r.consultation);
     page(&edit_page_for(&state, &a, &r.consultation, f, FormErrors::default(), q.q).await?)
 }
@@ -385,11 +381,7 @@ pub async fn update(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/consultations/{id}?saved=1")).into_response()),
         Err(StoreError::Validation(errs)) => {
-            let saved = state
-                .store
-                .view_consultation(a.actor(), &id, now)
-                .await
-                .map_err(|e| a.err(e))?;
+            let saved = state.store.view_consultation(a.actor(), &id, now).await?;
             let mut f = h;
             if form_version(&f.version).is_err() {
                 f.version = saved.consultation.version.to_string();
@@ -401,17 +393,13 @@ pub async fn update(
             )
         }
         Err(StoreError::Conflict(_)) => {
-            let saved = state
-                .store
-                .view_consultation(a.actor(), &id, now)
-                .await
-                .map_err(|e| a.err(e))?;
+            let saved = state.store.view_consultation(a.actor(), &id, now).await?;
             page_status(
                 StatusCode::CONFLICT,
                 &conflict_page(&state, &a, &saved.consultation, h).await?,
             )
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -587,13 +575,8 @@ pub async fn api_course_add(
     state
         .store
         .add_course_entry(a.actor(), &id, &f, now)
-        .await
-        .map_err(|e| a.err(e))?;
-    let rec = state
-        .store
-        .view_consultation(a.actor(), &id, now)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
+    let rec = state.store.view_consultation(a.actor(), &id, now).await?;
     Ok((StatusCode::CREATED, Json(rec)).into_response())
 }
 
@@ -654,7 +637,7 @@ pub async fn consultations_list(
             items: Vec::new(),
             next: None,
         },
-        Err(e) => return Err(a.err(e)),
+        Err(e) => return Err(e.into()),
     };
     let next_link = result
         .next
@@ -686,8 +669,7 @@ pub async fn consultations_list(
     let staff = state
         .store
         .center_users(&a.actor().center_id)
-        .await
-        .map_err(|e| a.err(e))?
+        .await?
         .into_iter()
         .map(|(id, n, _)| (id, n))
         .collect();
@@ -714,8 +696,7 @@ pub async fn followup_done(
     state
         .store
         .complete_followup(a.actor(), &id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())

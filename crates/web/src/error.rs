@@ -48,6 +48,46 @@ pub enum WebError {
     Internal(String),
 }
 
+tokio::task_local! {
+    /// The request being served, set by `auth::load_identity` around everything inside it, so
+    /// a store error converted with `?` deep in a handler still answers in the caller's
+    /// language and form (a page, or JSON under `/api`).
+    static REQUEST: RequestScope;
+}
+
+/// What an error needs to know of its request.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestScope {
+    /// The caller's language.
+    pub lang: Lang,
+    /// An `/api/…` request: errors as JSON.
+    pub api: bool,
+}
+
+impl RequestScope {
+    /// Run `f` (the rest of the request) with this scope.
+    pub async fn run<F: std::future::Future>(self, f: F) -> F::Output {
+        REQUEST.scope(self, f).await
+    }
+
+    /// The scope of the request being served; outside one (never for a handler), a page in
+    /// Japanese.
+    pub fn current() -> RequestScope {
+        REQUEST.try_with(|r| *r).unwrap_or(RequestScope {
+            lang: Lang::Ja,
+            api: false,
+        })
+    }
+}
+
+/// `?` on a store result in a handler: the error answers for the current request.
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> WebError {
+        let r = RequestScope::current();
+        WebError::from_store(e, r.api, r.lang)
+    }
+}
+
 impl WebError {
     /// Map a store error for an API or page request.
     pub fn from_store(e: StoreError, api: bool, lang: Lang) -> WebError {

@@ -68,18 +68,13 @@ pub async fn home(
             state
                 .store
                 .consultation_summary(actor, fy.start(), fy.end())
-                .await
-                .map_err(|e| a.err(e))?,
+                .await?,
         )
     } else {
         None
     };
     let (followups, recent) = if actor.reads_children() {
-        let f = state
-            .store
-            .my_due_followups(actor, today)
-            .await
-            .map_err(|e| a.err(e))?;
+        let f = state.store.my_due_followups(actor, today).await?;
         let r = state
             .store
             .list_consultations(
@@ -91,8 +86,7 @@ pub async fn home(
                 state.clock.now(),
                 Via::Home,
             )
-            .await
-            .map_err(|e| a.err(e))?;
+            .await?;
         (f, r.items)
     } else {
         (Vec::new(), Vec::new())
@@ -110,8 +104,7 @@ pub async fn home(
         state
             .store
             .recent_break_glass(actor, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?
+            .await?
             .into_iter()
             .map(|g| {
                 let (from, to) = (jst(&g.started_at), jst(&g.expires_at));
@@ -121,21 +114,12 @@ pub async fn home(
     } else {
         Vec::new()
     };
-    let incoming = state
-        .store
-        .incoming_referrals(actor)
-        .await
-        .map_err(|e| a.err(e))?;
-    let overdue_plans = state
-        .store
-        .overdue_plans(actor, today)
-        .await
-        .map_err(|e| a.err(e))?;
+    let incoming = state.store.incoming_referrals(actor).await?;
+    let overdue_plans = state.store.overdue_plans(actor, today).await?;
     let (missing_power, missing_power_total) = state
         .store
         .missing_power_data(actor, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let dispatch = crate::dispatch::home::home_dispatch(&state, &a).await?;
     page(&HomePage {
         l: Layout::for_user(&a, "/"),

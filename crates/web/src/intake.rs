@@ -137,8 +137,7 @@ async fn same_person_offer(
     let Some(m) = state
         .store
         .same_person(a.actor(), name, kana, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?
+        .await?
     else {
         return Ok(SamePersonOffer::default());
     };
@@ -217,15 +216,13 @@ async fn intake_page_for(
         state
             .store
             .child_brief(a.actor(), &f.child_id)
-            .await
-            .map_err(|e| a.err(e))?
+            .await?
             .unwrap_or_default()
     };
     let staff = state
         .store
         .center_users(&a.actor().center_id)
-        .await
-        .map_err(|e| a.err(e))?
+        .await?
         .into_iter()
         .filter(|(_, _, r)| crate::access::WRITERS.contains(r))
         .map(|(id, name, _)| (id, name))
@@ -324,6 +321,6 @@ pub async fn intake_submit(
                 &intake_page_for(&state, &a, h, errors, String::new()).await?,
             )
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }

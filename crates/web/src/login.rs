@@ -113,8 +113,7 @@ pub async fn logout(State(state): State<AppState>, a: Authed, jar: CookieJar) ->
         state
             .store
             .logout(raw, a.actor(), state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?;
+            .await?;
     }
     let jar = jar.add(removal(SESSION_COOKIE, &state));
     Ok((jar, Redirect::to("/login")).into_response())

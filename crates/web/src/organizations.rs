@@ -58,8 +58,7 @@ async fn organizations_page(
     let items = state
         .store
         .list_organizations(a.actor(), (!kind.is_empty()).then_some(kind.as_str()))
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(OrganizationsPage {
         l: Layout::for_user(a, "/organizations"),
         kind,
@@ -119,6 +118,6 @@ pub async fn organization_create(
                 &organizations_page(&state, &a, String::new(), form, errors, false).await?,
             )
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -137,8 +137,7 @@ async fn month_page(
     let o = state
         .store
         .payment_month(a.actor(), month, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let (rates, errors) = rates.unwrap_or_else(|| {
         (
             o.rates.as_ref().map(RatesForm::of).unwrap_or_default(),
@@ -219,7 +218,7 @@ pub async fn rates_update(
             )
             .await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -277,8 +276,7 @@ async fn statement_page(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let t = StatementPage {
         l: Layout::for_user(a, &format!("/payments/{id}")),
         s,
@@ -358,7 +356,7 @@ pub async fn approve(
             )
             .await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -388,8 +386,7 @@ pub async fn statement_csv(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let lang = a.lang;
     let header = [
         lang.pick("区分", "Section"),
@@ -502,8 +499,7 @@ async fn periods_page(
     let periods = state
         .store
         .service_periods(a.actor(), id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let t = PeriodsPage {
         l: Layout::for_user(a, &format!("/children/{id}/services")),
         child_id: id.to_string(),
@@ -557,7 +553,7 @@ pub async fn period_create(
             let errors = FormErrors::from(&errs, a.lang);
             periods_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, f, errors).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -574,8 +570,7 @@ pub async fn api_month(
         state
             .store
             .payment_month(a.actor(), m, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -597,8 +592,7 @@ pub async fn api_statement(
                 state.clock.today_jst(),
                 state.clock.now(),
             )
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -630,8 +624,7 @@ pub async fn api_approve(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": approval })),
@@ -643,13 +636,7 @@ pub async fn api_rates(
     State(state): State<AppState>,
     a: Authed,
 ) -> Result<Json<Option<RawRates>>, WebError> {
-    Ok(Json(
-        state
-            .store
-            .payment_rates(a.actor())
-            .await
-            .map_err(|e| a.err(e))?,
-    ))
+    Ok(Json(state.store.payment_rates(a.actor()).await?))
 }
 
 /// Rates body of the API: whole yen.
@@ -678,8 +665,7 @@ pub async fn api_set_rates(
     state
         .store
         .set_payment_rates(a.actor(), raw, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(raw))
 }
 
@@ -701,8 +687,7 @@ pub async fn api_add_period(
             &f.ended_on,
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": pid }))))
 }
 
@@ -715,7 +700,6 @@ pub async fn api_periods(
     let items = state
         .store
         .service_periods(a.actor(), &id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }

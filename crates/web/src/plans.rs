@@ -124,8 +124,7 @@ async fn plan_page(
     let o = state
         .store
         .plan_overview(a.actor(), id, state.clock.today_jst(), state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let form = extra.form.unwrap_or_else(|| {
         let mut f = o
             .latest
@@ -292,7 +291,7 @@ pub async fn plan_save(
             };
             plan_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -343,7 +342,7 @@ pub async fn drill_create(
             };
             plan_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -383,11 +382,7 @@ pub async fn plan_diff(
     Path(id): Path<String>,
     Query(q): Query<DiffQuery>,
 ) -> PageResult {
-    let changes = state
-        .store
-        .plan_diff(a.actor(), &id, &q.a, &q.b)
-        .await
-        .map_err(|e| a.err(e))?;
+    let changes = state.store.plan_diff(a.actor(), &id, &q.a, &q.b).await?;
     let (x, y) = (
         q.a.trim().parse().unwrap_or(0),
         q.b.trim().parse().unwrap_or(0),
@@ -515,8 +510,7 @@ pub async fn sheet(State(state): State<AppState>, a: Authed, Path(id): Path<Stri
     let sheets = state
         .store
         .emergency_sheets(a.actor(), Some(&id), None, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     page_status(
         StatusCode::OK,
         &SheetsPage {
@@ -554,8 +548,7 @@ pub async fn sheets(
         state
             .store
             .emergency_sheets(a.actor(), None, Some(&q.municipality), state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?
+            .await?
     };
     page_status(
         StatusCode::OK,
@@ -689,8 +682,7 @@ pub async fn sheets_csv_download(
     let sheets = state
         .store
         .emergency_sheets(a.actor(), None, Some(&q.municipality), state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let bytes =
         sheets_csv(&sheets, encoding, a.lang).map_err(|e| a.err(e.to_field_error().into()))?;
     crate::ui::csv_download(
@@ -712,8 +704,7 @@ pub async fn api_plan(
         state
             .store
             .plan_overview(a.actor(), &id, state.clock.today_jst(), state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -734,8 +725,7 @@ pub async fn api_plan_save(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({
@@ -753,11 +743,7 @@ pub async fn api_plan_diff(
     Path(id): Path<String>,
     Query(q): Query<DiffQuery>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let changes = state
-        .store
-        .plan_diff(a.actor(), &id, &q.a, &q.b)
-        .await
-        .map_err(|e| a.err(e))?;
+    let changes = state.store.plan_diff(a.actor(), &id, &q.a, &q.b).await?;
     Ok(Json(serde_json::json!({ "changes": changes })))
 }
 
@@ -778,8 +764,7 @@ pub async fn api_drill(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": did }))))
 }
 
@@ -792,7 +777,6 @@ pub async fn api_sheets(
     let items = state
         .store
         .emergency_sheets(a.actor(), None, Some(&q.municipality), state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }

@@ -278,7 +278,7 @@ pub async fn page(
                 q.from.clone(),
                 q.to.clone(),
             ),
-            Err(e) => return Err(a.err(e)),
+            Err(e) => return Err(e.into()),
         },
         Err(e) => (
             None,
@@ -353,11 +353,7 @@ pub async fn csv(
     let encoding = crate::ui::csv_encoding(&a, &q.encoding)?;
     let (from, to) = parse_period(&q.from, &q.to, state.clock.today_jst())
         .map_err(|e| a.err(StoreError::Validation(e)))?;
-    let r = state
-        .store
-        .consultation_report(a.actor(), from, to)
-        .await
-        .map_err(|e| a.err(e))?;
+    let r = state.store.consultation_report(a.actor(), from, to).await?;
     let bytes =
         report_csv(Tr(a.lang), &r, encoding).map_err(|e| a.err(e.to_field_error().into()))?;
     let filename = format!(

@@ -52,8 +52,7 @@ pub(crate) async fn child_hits(
             state.clock.now(),
             store::Via::Intake,
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let key = domain::kana::normalize_for_search(q);
     let norm = domain::kana::normalize_for_search;
     Ok(page

@@ -27,8 +27,7 @@ pub async fn api_power(
         state
             .store
             .child_power(a.actor(), &id, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -43,14 +42,12 @@ pub async fn api_power_save(
     state
         .store
         .save_child_power(a.actor(), &id, &input, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(
         state
             .store
             .child_power(a.actor(), &id, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -71,8 +68,7 @@ pub async fn api_unit(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": uid }))))
 }
 
@@ -94,8 +90,7 @@ pub async fn api_unit_return(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -104,11 +99,7 @@ pub async fn api_incidents(
     State(state): State<AppState>,
     a: Authed,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let items = state
-        .store
-        .list_incidents(a.actor())
-        .await
-        .map_err(|e| a.err(e))?;
+    let items = state.store.list_incidents(a.actor()).await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }
 
@@ -122,8 +113,7 @@ pub async fn api_incident_open(
     let id = state
         .store
         .open_incident(a.actor(), &input, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -139,8 +129,7 @@ pub async fn api_triage(
         state
             .store
             .triage(a.actor(), &id, page, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -171,8 +160,7 @@ pub async fn api_checkin(
             &f.note,
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -186,7 +174,6 @@ pub async fn api_close(
         state
             .store
             .close_incident(a.actor(), &id, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }

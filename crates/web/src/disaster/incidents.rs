@@ -48,11 +48,7 @@ async fn incidents_page(
     form: IncidentInput,
     errors: FormErrors,
 ) -> PageResult {
-    let items = state
-        .store
-        .list_incidents(a.actor())
-        .await
-        .map_err(|e| a.err(e))?;
+    let items = state.store.list_incidents(a.actor()).await?;
     let areas = form.municipality_codes.join(" ");
     page_status(
         status,
@@ -111,7 +107,7 @@ pub async fn incident_open(
             let errors = FormErrors::from(&errs, a.lang);
             incidents_page(&state, &a, StatusCode::UNPROCESSABLE_ENTITY, input, errors).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -230,8 +226,7 @@ async fn rows_fragment(
     let t = state
         .store
         .triage(a.actor(), id, page, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let lang = a.lang;
     Ok(RowsFragment {
         l: Layout::for_user(a, &format!("/incidents/{id}")),
@@ -257,11 +252,7 @@ async fn incident_page(
 ) -> PageResult {
     let rows = rows_fragment(state, a, id, page, error).await?;
     let report = if rows.t.incident.status == "closed" {
-        state
-            .store
-            .incident_report(a.actor(), id)
-            .await
-            .map_err(|e| a.err(e))?
+        state.store.incident_report(a.actor(), id).await?
     } else {
         None
     };
@@ -342,7 +333,7 @@ pub async fn checkin(
             .map(|e| e.message(a.lang).to_string())
             .collect::<Vec<_>>()
             .join(" "),
-        Err(e) => return Err(a.err(e)),
+        Err(e) => return Err(e.into()),
     };
     match (htmx, error.is_empty()) {
         (true, ok) => {
@@ -406,6 +397,6 @@ pub async fn incident_close(
             )
             .await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -64,8 +64,7 @@ async fn power_page(
     let p = state
         .store
         .child_power(a.actor(), id, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let form = extra.form.unwrap_or_else(|| PowerInput {
         devices: p.devices.iter().map(|d| d.to_input()).collect(),
         portable_wh: if p.portable_wh == 0 {
@@ -219,7 +218,7 @@ pub async fn power_save(
             };
             power_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -256,7 +255,7 @@ pub async fn unit_create(
             };
             power_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -292,7 +291,7 @@ pub async fn unit_return(
             };
             power_page(&state, &a, &id, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 

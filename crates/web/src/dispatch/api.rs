@@ -32,11 +32,7 @@ pub async fn api_roster(
     a: Authed,
     Query(f): Query<RosterFilter>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let items = state
-        .store
-        .list_coordinators(a.actor(), &f)
-        .await
-        .map_err(|e| a.err(e))?;
+    let items = state.store.list_coordinators(a.actor(), &f).await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }
 
@@ -56,8 +52,7 @@ pub async fn api_coordinator_create(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(created(id))
 }
 
@@ -78,15 +73,8 @@ pub async fn api_coordinator_update(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(Json(
-        state
-            .store
-            .get_coordinator(a.actor(), &id)
-            .await
-            .map_err(|e| a.err(e))?,
-    ))
+        .await?;
+    Ok(Json(state.store.get_coordinator(a.actor(), &id).await?))
 }
 
 /// GET /api/v1/dispatch-requests
@@ -98,8 +86,7 @@ pub async fn api_requests(
     let items = state
         .store
         .list_dispatch_requests(a.actor(), &q.status, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }
 
@@ -118,8 +105,7 @@ pub async fn api_request_create(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(created(id))
 }
 
@@ -133,8 +119,7 @@ pub async fn api_request(
         state
             .store
             .dispatch_request_detail(a.actor(), &id, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -148,8 +133,7 @@ pub async fn api_recommendation(
         state
             .store
             .recommend(a.actor(), &id, state.clock.today_jst())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -170,8 +154,7 @@ pub async fn api_propose(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "ids": ids }))))
 }
 
@@ -186,8 +169,7 @@ pub async fn api_advice(
     state
         .store
         .add_advice(a.actor(), &id, &f.text, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -202,8 +184,7 @@ pub async fn api_action(
     let request_id = state
         .store
         .dispatch_action(a.actor(), &id, &f.action, &f.reason, state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(serde_json::json!({ "request_id": request_id })))
 }
 
@@ -224,8 +205,7 @@ pub async fn api_activity(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(created(aid))
 }
 
@@ -237,8 +217,7 @@ pub async fn api_notifications(
     let (items, unread) = state
         .store
         .notifications(a.actor(), state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(
         serde_json::json!({ "items": notice_views(items, a.lang), "unread": unread }),
     ))
@@ -254,8 +233,7 @@ pub async fn api_inbox(
         state
             .store
             .coordinator_home(a.actor(), state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -268,8 +246,7 @@ pub async fn api_pending(
         state
             .store
             .lead_dispatch_home(a.actor(), state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -280,11 +257,5 @@ pub async fn api_figures(
     Query(q): Query<FyQuery>,
 ) -> Result<Json<DispatchFigures>, WebError> {
     let fy = fiscal_year(&q, state.clock.today_jst());
-    Ok(Json(
-        state
-            .store
-            .dispatch_figures(a.actor(), fy)
-            .await
-            .map_err(|e| a.err(e))?,
-    ))
+    Ok(Json(state.store.dispatch_figures(a.actor(), fy).await?))
 }

@@ -82,8 +82,7 @@ async fn batch_page(
     let b = state
         .store
         .batch_proposal(a.actor(), state.clock.today_jst())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     page_status(
         status,
         &BatchPage {
@@ -170,7 +169,7 @@ pub async fn batch_confirm(
             )
             .await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -183,8 +182,7 @@ pub async fn api_batch(
         state
             .store
             .batch_proposal(a.actor(), state.clock.today_jst())
-            .await
-            .map_err(|e| a.err(e))?,
+            .await?,
     ))
 }
 
@@ -210,7 +208,6 @@ pub async fn api_batch_confirm(
             state.clock.today_jst(),
             state.clock.now(),
         )
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Json(serde_json::json!({ "proposed": n })))
 }

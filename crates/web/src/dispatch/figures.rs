@@ -68,11 +68,7 @@ pub async fn figures(
     Query(q): Query<FyQuery>,
 ) -> PageResult {
     let fy = fiscal_year(&q, state.clock.today_jst());
-    let f = state
-        .store
-        .dispatch_figures(a.actor(), fy)
-        .await
-        .map_err(|e| a.err(e))?;
+    let f = state.store.dispatch_figures(a.actor(), fy).await?;
     page_status(
         StatusCode::OK,
         &FiguresPage {

@@ -54,21 +54,9 @@ pub(crate) async fn home_dispatch(state: &AppState, a: &Authed) -> Result<HomeDi
         ..Default::default()
     };
     if a.actor().assigned_only() {
-        home.coordinator = Some(
-            state
-                .store
-                .coordinator_home(a.actor(), now)
-                .await
-                .map_err(|e| a.err(e))?,
-        );
+        home.coordinator = Some(state.store.coordinator_home(a.actor(), now).await?);
     } else if is_lead(a) {
-        home.lead = Some(
-            state
-                .store
-                .lead_dispatch_home(a.actor(), now)
-                .await
-                .map_err(|e| a.err(e))?,
-        );
+        home.lead = Some(state.store.lead_dispatch_home(a.actor(), now).await?);
     }
     Ok(home)
 }

@@ -83,8 +83,7 @@ pub async fn notifications(State(state): State<AppState>, a: Authed) -> PageResu
     let (items, unread) = state
         .store
         .notifications(a.actor(), state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     page_status(
         StatusCode::OK,
         &NotificationsPage {
@@ -100,7 +99,6 @@ pub async fn notifications_read(State(state): State<AppState>, a: Authed) -> Pag
     state
         .store
         .mark_notifications_read(a.actor(), state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     Ok(Redirect::to("/notifications").into_response())
 }

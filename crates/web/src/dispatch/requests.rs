@@ -72,21 +72,13 @@ pub async fn dispatch_list(
 ) -> PageResult {
     let coordinator = a.actor().assigned_only();
     let (requests, inbox) = if coordinator {
-        (
-            Vec::new(),
-            state
-                .store
-                .coordinator_inbox(a.actor())
-                .await
-                .map_err(|e| a.err(e))?,
-        )
+        (Vec::new(), state.store.coordinator_inbox(a.actor()).await?)
     } else {
         (
             state
                 .store
                 .list_dispatch_requests(a.actor(), &q.status, state.clock.now())
-                .await
-                .map_err(|e| a.err(e))?,
+                .await?,
             Vec::new(),
         )
     };
@@ -140,8 +132,7 @@ async fn child_hits(state: &AppState, a: &Authed, q: &str) -> Result<Vec<ChildHi
     Ok(state
         .store
         .dispatch_child_search(a.actor(), q, state.clock.today_jst(), state.clock.now())
-        .await
-        .map_err(|e| a.err(e))?
+        .await?
         .into_iter()
         .map(|c| ChildHit {
             municipality: domain::municipality::lookup(&c.municipality_code)
@@ -202,8 +193,7 @@ async fn new_request_page(
         state
             .store
             .child_name(a.actor(), form.child_id.trim())
-            .await
-            .map_err(|e| a.err(e))?
+            .await?
             .unwrap_or_default()
     };
     let lang = a.lang;
@@ -259,8 +249,7 @@ pub async fn dispatch_new(
         if let Some(c) = state
             .store
             .consultation_for_request(a.actor(), &form.consultation_id, state.clock.now())
-            .await
-            .map_err(|e| a.err(e))?
+            .await?
         {
             if form.child_id.is_empty() {
                 form.child_id = c.child_id.unwrap_or_default();
@@ -322,6 +311,6 @@ pub async fn dispatch_create(
             )
             .await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }

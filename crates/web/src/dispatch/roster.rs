@@ -83,19 +83,14 @@ async fn roster_page(
     weights: Option<(RawWeights, FormErrors)>,
     notice: &str,
 ) -> PageResult {
-    let items = state
-        .store
-        .list_coordinators(a.actor(), &filter)
-        .await
-        .map_err(|e| a.err(e))?;
+    let items = state.store.list_coordinators(a.actor(), &filter).await?;
     let (weights, weight_errors) = match weights {
         Some(w) => w,
         None => (
             state
                 .store
                 .dispatch_weights(&a.actor().center_id)
-                .await
-                .map_err(|e| a.err(e))?
+                .await?
                 .raw(),
             FormErrors::default(),
         ),
@@ -195,11 +190,7 @@ pub async fn coordinator_edit(
     a: Authed,
     Path(id): Path<String>,
 ) -> PageResult {
-    let rec = state
-        .store
-        .get_coordinator(a.actor(), &id)
-        .await
-        .map_err(|e| a.err(e))?;
+    let rec = state.store.get_coordinator(a.actor(), &id).await?;
     page_status(
         StatusCode::OK,
         &coordinator_form(&a, Some(id), rec.to_input(), FormErrors::default()),
@@ -250,7 +241,7 @@ async fn save_coordinator_form(
             StatusCode::UNPROCESSABLE_ENTITY,
             &coordinator_form(a, id, input, FormErrors::from(&errs, a.lang)),
         ),
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -322,6 +313,6 @@ pub async fn weights_update(
             )
             .await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -154,25 +154,14 @@ async fn show_page(
     let d = state
         .store
         .dispatch_request_detail(a.actor(), id, now)
-        .await
-        .map_err(|e| a.err(e))?;
+        .await?;
     let lead = is_lead(a);
     let rec = if lead && !matches!(d.summary.status.as_str(), "completed" | "cancelled") {
-        Some(
-            state
-                .store
-                .recommend(a.actor(), id, today)
-                .await
-                .map_err(|e| a.err(e))?,
-        )
+        Some(state.store.recommend(a.actor(), id, today).await?)
     } else {
         None
     };
-    let my_dispatches = state
-        .store
-        .my_dispatch_ids(a.actor(), id)
-        .await
-        .map_err(|e| a.err(e))?;
+    let my_dispatches = state.store.my_dispatch_ids(a.actor(), id).await?;
     let t = DispatchShowPage {
         l: Layout::for_user(a, &format!("/dispatch/{id}")),
         d,
@@ -259,7 +248,7 @@ async fn after<T>(
             )
             .await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -317,11 +306,7 @@ pub async fn dispatch_action(
     Path(id): Path<String>,
     Form(f): Form<ActionForm>,
 ) -> PageResult {
-    let request_id = state
-        .store
-        .request_of_dispatch(a.actor(), &id)
-        .await
-        .map_err(|e| a.err(e))?;
+    let request_id = state.store.request_of_dispatch(a.actor(), &id).await?;
     let r = state
         .store
         .dispatch_action(a.actor(), &id, &f.action, &f.reason, state.clock.now())
@@ -361,11 +346,7 @@ pub async fn activity_create(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let request_id = state
-        .store
-        .request_of_dispatch(a.actor(), &id)
-        .await
-        .map_err(|e| a.err(e))?;
+    let request_id = state.store.request_of_dispatch(a.actor(), &id).await?;
     let input = activity_input(&Fields(pairs));
     let r = state
         .store
@@ -405,11 +386,7 @@ pub async fn activity_void(
             Ok(Redirect::to(&format!("/dispatch/{rid}?saved=action#activities")).into_response())
         }
         Err(StoreError::Validation(errs)) => {
-            let rid = state
-                .store
-                .request_of_activity(a.actor(), &id)
-                .await
-                .map_err(|e| a.err(e))?;
+            let rid = state.store.request_of_activity(a.actor(), &id).await?;
             show_page(
                 &state,
                 &a,
@@ -423,7 +400,7 @@ pub async fn activity_void(
             )
             .await
         }
-        Err(e) => Err(a.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -57,11 +57,7 @@ pub(crate) async fn center_municipalities(
     state: &AppState,
     a: &Authed,
 ) -> Result<Vec<(String, String)>, WebError> {
-    let center = state
-        .store
-        .center(&a.actor().center_id)
-        .await
-        .map_err(|e| a.err(e))?;
+    let center = state.store.center(&a.actor().center_id).await?;
     Ok(center
         .map(|c| municipality_choices(&c.jurisdiction_code))
         .unwrap_or_default())
