@@ -4,7 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use web::pages::{ChildHtmlForm, IntakeHtmlForm, LoginForm};
+use web::children::ChildHtmlForm;
+use web::login::LoginForm;
+use web::shared::IntakeHtmlForm;
 
 fuzz_target!(|data: &[u8]| {
     let _ = serde_html_form::from_bytes::<ChildHtmlForm>(data);
