@@ -91,14 +91,6 @@ async fn fresh_store(backend: &str) -> (Store, Option<tempfile::TempDir>) {
     }
 }
 
-fn uuid_simple() -> String {
-    store::testing::unique_name("")
-}
-
-fn replace_db(url: &str, name: &str) -> String {
-    store::testing::with_database(url, name)
-}
-
 /// Test clients bring a second rustls crypto backend (ring) next to the server's (aws-lc-rs);
 /// name the process default so clients that rely on it (the WebDriver client) never panic.
 pub fn ensure_crypto_provider() {
@@ -370,7 +362,7 @@ pub async fn database_before_migration(
         }
         _ => {
             let base = std::env::var("TSUNAGU_TEST_DATABASE_URL").unwrap();
-            let name = format!("tsunagu_t_{}", uuid_simple());
+            let name = store::testing::unique_name("tsunagu_t_");
             let admin = AnyPoolOptions::new().connect(&base).await.unwrap();
             sqlx::query(&format!(
                 "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
@@ -379,7 +371,7 @@ pub async fn database_before_migration(
             .await
             .unwrap();
             admin.close().await;
-            (replace_db(&base, &name), None)
+            (store::testing::with_database(&base, &name), None)
         }
     };
     let migrations = format!(
