@@ -133,7 +133,7 @@ impl Store {
                     b.columns.join(", "),
                     tuples.join(",")
                 );
-                let mut q = sqlx::query(&sql);
+                let mut q = crate::db::query(&sql);
                 for cell in chunk.iter().flatten() {
                     q = match cell {
                         Cell::Text(s) => q.bind(s.clone()),
@@ -142,7 +142,7 @@ impl Store {
                         Cell::NullInt => q.bind(None::<i64>),
                     };
                 }
-                written += q.execute(&mut *w.tx).await?.rows_affected();
+                written += q.execute(&mut w.tx).await?.rows_affected();
             }
         }
         // Loaded rows bypass the use cases that keep derived tables in step.
@@ -164,7 +164,7 @@ impl Store {
             crate::Backend::Sqlite => "ANALYZE",
             crate::Backend::Postgres => "VACUUM (ANALYZE)",
         };
-        sqlx::query(sql).execute(self.pool()).await?;
+        crate::db::query(sql).execute(self.pool()).await?;
         Ok(())
     }
 }

@@ -111,7 +111,7 @@ impl Store {
     pub async fn center_profile(&self, actor: &Actor) -> Result<CenterProfile> {
         require_admin(actor)?;
         let row: Option<ProfileRow> =
-            sqlx::query_as(&format!("SELECT {PROFILE_COLS} FROM centers WHERE id = $1"))
+            crate::db::query_as(&format!("SELECT {PROFILE_COLS} FROM centers WHERE id = $1"))
                 .bind(&actor.center_id)
                 .fetch_optional(self.pool())
                 .await?;
@@ -141,9 +141,9 @@ impl Store {
         };
         let mut w = self.begin_write().await?;
         let before: Option<ProfileRow> =
-            sqlx::query_as(&format!("SELECT {PROFILE_COLS} FROM centers WHERE id = $1"))
+            crate::db::query_as(&format!("SELECT {PROFILE_COLS} FROM centers WHERE id = $1"))
                 .bind(&actor.center_id)
-                .fetch_optional(&mut *w.tx)
+                .fetch_optional(&mut w.tx)
                 .await?;
         let Some(before) = before.map(profile) else {
             return Err(StoreError::NotFound);
@@ -162,11 +162,11 @@ impl Store {
         // A coordinator's scope is the children dispatched to them: switching dispatch off
         // while coordinator accounts are active would leave logins that see nothing.
         if before.runs_dispatch && !after.runs_dispatch {
-            let coordinators: i64 = sqlx::query_scalar(
+            let coordinators: i64 = crate::db::query_scalar(
                 "SELECT COUNT(*) FROM users WHERE center_id = $1 AND role = 'coordinator' AND disabled = 0",
             )
             .bind(&actor.center_id)
-            .fetch_one(&mut *w.tx)
+            .fetch_one(&mut w.tx)
             .await?;
             if coordinators > 0 {
                 return Err(domain::FieldError::new(
@@ -178,7 +178,7 @@ impl Store {
                 .into());
             }
         }
-        sqlx::query(
+        crate::db::query(
             "UPDATE centers SET name = $1, contact_phone = $2, contact_email = $3, address = $4, \
              opening_hours = $5, runs_dispatch = $6, runs_payments = $7 WHERE id = $8",
         )
@@ -190,7 +190,7 @@ impl Store {
         .bind(i64::from(after.runs_dispatch))
         .bind(i64::from(after.runs_payments))
         .bind(&actor.center_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         let mut changed = Vec::new();
         let pairs: [(&str, &str, &str); 5] = [
@@ -238,18 +238,18 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut w = self.begin_write().await?;
-        let id: Option<String> = sqlx::query_scalar("SELECT id FROM centers WHERE code = $1")
+        let id: Option<String> = crate::db::query_scalar("SELECT id FROM centers WHERE code = $1")
             .bind(code)
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(&mut w.tx)
             .await?;
         let Some(id) = id else {
             return Err(StoreError::NotFound);
         };
-        sqlx::query("UPDATE centers SET runs_dispatch = $1, runs_payments = $2 WHERE id = $3")
+        crate::db::query("UPDATE centers SET runs_dispatch = $1, runs_payments = $2 WHERE id = $3")
             .bind(i64::from(runs_dispatch))
             .bind(i64::from(runs_payments))
             .bind(&id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         append(
             &mut w.tx,
@@ -270,7 +270,7 @@ impl Store {
     /// The center name, its work and the temporary-password flag of a user (one indexed read
     /// per request, on the pool). `None` for an unknown user.
     pub async fn user_context(&self, user_id: &str) -> Result<Option<UserContext>> {
-        let row: Option<(String, i64, i64, i64)> = sqlx::query_as(
+        let row: Option<(String, i64, i64, i64)> = crate::db::query_as(
             "SELECT c.name, c.runs_dispatch, c.runs_payments, u.must_change_password \
              FROM users u JOIN centers c ON c.id = u.center_id WHERE u.id = $1",
         )

@@ -103,7 +103,7 @@ impl Store {
     /// All centers but the actor's, for the referral form: (code, name).
     pub async fn other_centers(&self, actor: &Actor) -> Result<Vec<(String, String)>> {
         Ok(
-            sqlx::query_as("SELECT code, name FROM centers WHERE id <> $1 ORDER BY code")
+            crate::db::query_as("SELECT code, name FROM centers WHERE id <> $1 ORDER BY code")
                 .bind(&actor.center_id)
                 .fetch_all(self.pool())
                 .await?,
@@ -136,13 +136,13 @@ impl Store {
             Option<String>,
             Option<String>,
             String,
-        )> = sqlx::query_as(
+        )> = crate::db::query_as(
             "SELECT c.id, c.recipient_kind, c.recipient_code, c.recipient_name, c.items, c.given_on, c.given_by, c.method, \
              c.expires_on, c.withdrawn_on, u.display_name FROM consents c JOIN users u ON u.id = c.recorded_by \
              WHERE c.child_id = $1 ORDER BY c.created_at DESC, c.id DESC",
         )
         .bind(child_id)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await?;
         let today_s = today.to_string();
         let consents = rows
@@ -172,14 +172,14 @@ impl Store {
             )
             .collect();
         let referrals: Vec<(String, String, String, Option<String>, Option<String>, String, String, Option<String>)> =
-            sqlx::query_as(
+            crate::db::query_as(
                 "SELECT s.id, c.code, c.name, s.consent_id, s.override_reason, u.display_name, s.created_at, s.ended_at \
                  FROM child_shares s JOIN centers c ON c.id = s.to_center_id JOIN users u ON u.id = s.created_by \
                  WHERE s.child_id = $1 AND s.from_center_id = $2 ORDER BY s.created_at DESC, s.id DESC",
             )
             .bind(child_id)
             .bind(&actor.center_id)
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut conn)
             .await?;
         drop(conn);
         self.audit_event(
@@ -231,9 +231,9 @@ impl Store {
         if draft.recipient_kind == RecipientKind::OtherCenter {
             let code = draft.recipient_code.as_deref().unwrap_or("");
             let center: Option<String> =
-                sqlx::query_scalar("SELECT id FROM centers WHERE code = $1")
+                crate::db::query_scalar("SELECT id FROM centers WHERE code = $1")
                     .bind(code)
-                    .fetch_optional(&mut *w.tx)
+                    .fetch_optional(&mut w.tx)
                     .await?;
             if center.is_none_or(|c| c == actor.center_id) {
                 return Err(FieldError::new(
@@ -247,7 +247,7 @@ impl Store {
         }
         let id = new_id();
         let items: Vec<&str> = draft.items.iter().map(|i| i.code()).collect();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO consents (id, center_id, child_id, recipient_kind, recipient_code, recipient_name, items, given_on, given_by, method, expires_on, recorded_by, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
         )
@@ -264,7 +264,7 @@ impl Store {
         .bind(draft.expires_on.map(|d| d.to_string()))
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,
@@ -301,25 +301,25 @@ impl Store {
         let mut w = self.begin_write().await?;
         self.scoped_child_version(&mut w.tx, actor, child_id)
             .await?;
-        let n = sqlx::query(
+        let n = crate::db::query(
             "UPDATE consents SET withdrawn_on = $1 WHERE id = $2 AND child_id = $3 AND center_id = $4 AND withdrawn_on IS NULL",
         )
         .bind(today.to_string())
         .bind(consent_id)
         .bind(child_id)
         .bind(&actor.center_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?
         .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        let ended = sqlx::query(
+        let ended = crate::db::query(
             "UPDATE child_shares SET ended_at = $1 WHERE consent_id = $2 AND ended_at IS NULL",
         )
         .bind(ts(now))
         .bind(consent_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?
         .rows_affected();
         append(
@@ -355,9 +355,9 @@ impl Store {
         let mut w = self.begin_write().await?;
         self.scoped_child_version(&mut w.tx, actor, child_id)
             .await?;
-        let to: Option<String> = sqlx::query_scalar("SELECT id FROM centers WHERE code = $1")
+        let to: Option<String> = crate::db::query_scalar("SELECT id FROM centers WHERE code = $1")
             .bind(to_center_code.trim())
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(&mut w.tx)
             .await?;
         let Some(to) = to.filter(|c| *c != actor.center_id) else {
             return Err(FieldError::new(
@@ -368,12 +368,12 @@ impl Store {
             )
             .into());
         };
-        let open: Option<String> = sqlx::query_scalar(
+        let open: Option<String> = crate::db::query_scalar(
             "SELECT id FROM child_shares WHERE child_id = $1 AND to_center_id = $2 AND ended_at IS NULL",
         )
         .bind(child_id)
         .bind(&to)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         if open.is_some() {
             return Err(FieldError::new(
@@ -385,7 +385,7 @@ impl Store {
             .into());
         }
         let today_s = today.to_string();
-        let consent: Option<String> = sqlx::query_scalar(
+        let consent: Option<String> = crate::db::query_scalar(
             "SELECT id FROM consents WHERE child_id = $1 AND center_id = $2 AND recipient_kind = 'other_center' \
              AND recipient_code = $3 AND withdrawn_on IS NULL AND given_on <= $4 AND (expires_on IS NULL OR expires_on >= $4) \
              ORDER BY given_on DESC LIMIT 1",
@@ -394,7 +394,7 @@ impl Store {
         .bind(&actor.center_id)
         .bind(to_center_code.trim())
         .bind(&today_s)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         let may_override = OVERRIDE_ROLES.contains(&actor.role);
         let refusal = match (&consent, override_reason.is_empty(), may_override) {
@@ -431,7 +431,7 @@ impl Store {
             return Err(e.into());
         }
         let id = new_id();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO child_shares (id, child_id, from_center_id, to_center_id, consent_id, override_reason, created_by, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
         )
@@ -443,7 +443,7 @@ impl Store {
         .bind(consent.is_none().then_some(override_reason))
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         let (action, detail) = match &consent {
             Some(c) => (
@@ -480,7 +480,7 @@ impl Store {
         if !actor.reads_children() || actor.assigned_only() {
             return Ok(Vec::new());
         }
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String, String, String)> = crate::db::query_as(
             "SELECT s.child_id, ch.family_name, ch.given_name, c.name, s.created_at FROM child_shares s \
              JOIN children ch ON ch.id = s.child_id JOIN centers c ON c.id = s.from_center_id \
              WHERE s.to_center_id = $1 AND s.ended_at IS NULL ORDER BY s.created_at DESC LIMIT 200",
@@ -503,14 +503,14 @@ impl Store {
 /// The running referral that lets `actor`'s center read `child_id`: (share id, referring
 /// center's name).
 pub(crate) async fn share_for(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     child_id: &str,
 ) -> Result<Option<(String, String)>> {
     if !actor.reads_children() || actor.assigned_only() {
         return Ok(None);
     }
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "SELECT s.id, c.name FROM child_shares s JOIN centers c ON c.id = s.from_center_id \
          WHERE s.child_id = $1 AND s.to_center_id = $2 AND s.ended_at IS NULL LIMIT 1",
     )

@@ -14,6 +14,7 @@ pub mod centers;
 pub mod children;
 pub mod consents;
 pub mod consultations;
+pub mod db;
 pub mod disaster;
 pub mod dispatch;
 pub mod error;
@@ -45,8 +46,9 @@ pub use accounts::users;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::Executor;
 use tokio::sync::Mutex;
 
 pub use audit::Via;
@@ -81,7 +83,7 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 /// Handle to the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
+    pool: db::Pool,
     backend: Backend,
     /// SQLite allows one writer; serialising writers in-process avoids SQLITE_BUSY on
     /// read-then-write transactions and keeps the audit chain linear.
@@ -157,7 +159,7 @@ fn start_password_threads(threads: usize) -> std::sync::mpsc::Sender<PasswordJob
 /// A write transaction plus the guard that keeps other writers out until commit.
 pub struct WriteTx<'a> {
     /// The open transaction.
-    pub tx: sqlx::Transaction<'a, sqlx::Any>,
+    pub tx: db::Conn,
     _guard: Option<tokio::sync::MutexGuard<'a, ()>>,
 }
 
@@ -177,7 +179,6 @@ impl Store {
 
     /// [`Store::connect`] with explicit settings.
     pub async fn connect_with(url: &str, settings: ConnectOptions) -> Result<Store> {
-        sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else if url.starts_with("sqlite:") {
@@ -191,12 +192,12 @@ impl Store {
             Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
             _ => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url)?;
         let pool = match backend {
             Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(&url)?;
                 // Readers beyond twice the cores only add context switches (measured: 3 and 8
                 // connections gave the same throughput on 2 cores).
-                AnyPoolOptions::new()
+                db::Pool::Sqlite(SqlitePoolOptions::new()
                     .max_connections(sqlite_readers())
                     // Always hold one connection open: `tsunagu restore` detects a running
                     // server by failing to take an exclusive lock, which an idle pool with no
@@ -213,18 +214,18 @@ impl Store {
                         })
                     })
                     .connect_with(options)
-                    .await?
+                    .await?)
             }
-            Backend::Postgres => {
-                AnyPoolOptions::new()
+            Backend::Postgres => db::Pool::Postgres(
+                PgPoolOptions::new()
                     .max_connections(16)
-                    .connect_with(options)
-                    .await?
-            }
+                    .connect_with(PgConnectOptions::from_str(&url)?)
+                    .await?,
+            ),
         };
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
+        match &pool {
+            db::Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await?,
+            db::Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
         }
         let write_lock = Arc::new(Mutex::new(()));
         let audit_queue = audit::start_group_commit(pool.clone(), backend, write_lock.clone());
@@ -275,7 +276,7 @@ impl Store {
     }
 
     /// The underlying pool, for read queries.
-    pub fn pool(&self) -> &AnyPool {
+    pub fn pool(&self) -> &db::Pool {
         &self.pool
     }
 
@@ -294,10 +295,10 @@ impl Store {
         if self.backend != Backend::Sqlite {
             return Ok(None);
         }
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        let mode: String = crate::db::query_scalar("PRAGMA journal_mode")
             .fetch_one(&self.pool)
             .await?;
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        let sync: i64 = crate::db::query_scalar("PRAGMA synchronous")
             .fetch_one(&self.pool)
             .await?;
         Ok(Some((mode, sync)))
@@ -322,7 +323,7 @@ impl Store {
     pub async fn schema_columns(&self) -> Result<Vec<(String, String)>> {
         let rows: Vec<(String, String)> = match self.backend {
             Backend::Sqlite => {
-                sqlx::query_as(
+                db::query_as(
                     "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
                      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
                      ORDER BY 1, 2",
@@ -331,7 +332,7 @@ impl Store {
                 .await?
             }
             Backend::Postgres => {
-                sqlx::query_as(
+                crate::db::query_as(
                     "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
                      WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' ORDER BY 1, 2",
                 )
@@ -348,14 +349,7 @@ fn sqlite_readers() -> u32 {
     u32::try_from(cores * 2).unwrap_or(8).clamp(4, 32)
 }
 
-/// `$first,$first+1,…` for `n` binds, written out because the Any driver's query builder
-/// emits `?`, which PostgreSQL does not accept.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
+pub(crate) use db::dialect::placeholders;
 
 /// A fresh UUIDv7 as text: sortable by creation time and mergeable across centers.
 pub fn new_id() -> String {

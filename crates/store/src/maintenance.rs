@@ -8,8 +8,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Connection, Executor};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{Connection, Executor, SqliteConnection};
 
 use crate::audit::ChainStatus;
 use crate::{Backend, Result, Store, StoreError};
@@ -58,8 +58,7 @@ impl FileCheck {
 
 /// Open a pool of one connection on an existing SQLite file, without running migrations: the
 /// file under inspection must not be changed by the act of inspecting it.
-async fn open_file_pool(path: &Path) -> Result<AnyPool> {
-    sqlx::any::install_default_drivers();
+async fn open_file_pool(path: &Path) -> Result<SqlitePool> {
     if !path.is_file() {
         return Err(StoreError::Config(format!(
             "no database file at {}",
@@ -67,8 +66,8 @@ async fn open_file_pool(path: &Path) -> Result<AnyPool> {
         )));
     }
     // mode=rw: never create a file that is not there.
-    let options = AnyConnectOptions::from_str(&format!("sqlite://{}?mode=rw", path.display()))?;
-    let pool = AnyPoolOptions::new()
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}?mode=rw", path.display()))?;
+    let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .min_connections(1)
         .after_connect(|conn, _meta| {
@@ -86,7 +85,7 @@ async fn open_file_pool(path: &Path) -> Result<AnyPool> {
 /// A [`Store`] over an existing SQLite file for inspection only: one connection, no migrations,
 /// no password threads. Its `verify_audit` is the same code `tsunagu audit verify` runs.
 pub async fn open_for_checks(path: &Path) -> Result<Store> {
-    let pool = open_file_pool(path).await?;
+    let pool = crate::db::Pool::Sqlite(open_file_pool(path).await?);
     let write_lock = Arc::new(tokio::sync::Mutex::new(()));
     let audit_queue =
         crate::audit::start_group_commit(pool.clone(), Backend::Sqlite, write_lock.clone());
@@ -156,20 +155,20 @@ pub async fn check_sqlite_file(path: &Path) -> Result<FileCheck> {
 }
 
 async fn run_checks(store: &Store, bytes: u64) -> Result<FileCheck> {
-    let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+    let integrity: Vec<String> = crate::db::query_scalar("PRAGMA integrity_check")
         .fetch_all(store.pool())
         .await?;
-    let foreign_key_violations = sqlx::query("PRAGMA foreign_key_check")
+    let foreign_key_violations = crate::db::query("PRAGMA foreign_key_check")
         .fetch_all(store.pool())
         .await?
         .len() as i64;
-    let has_migrations: i64 = sqlx::query_scalar(
+    let has_migrations: i64 = crate::db::query_scalar(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
     )
     .fetch_one(store.pool())
     .await?;
     let schema_version: i64 = if has_migrations > 0 {
-        sqlx::query_scalar(
+        crate::db::query_scalar(
             "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = 1",
         )
         .fetch_one(store.pool())
@@ -204,12 +203,11 @@ async fn run_checks(store: &Store, bytes: u64) -> Result<FileCheck> {
 /// (A server whose pool has closed every idle connection holds no lock and cannot be seen:
 /// callers must still tell operators to stop the server first.)
 pub async fn sqlite_take_offline(path: &Path) -> Result<()> {
-    sqlx::any::install_default_drivers();
     if !path.is_file() {
         return Ok(());
     }
-    let options = AnyConnectOptions::from_str(&format!("sqlite://{}?mode=rw", path.display()))?;
-    let mut conn = sqlx::AnyConnection::connect_with(&options).await?;
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}?mode=rw", path.display()))?;
+    let mut conn = SqliteConnection::connect_with(&options).await?;
     let in_use = || {
         StoreError::Config(format!(
             "{} is in use by another process (is `tsunagu serve` running?); stop the server first",

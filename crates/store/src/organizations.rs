@@ -85,7 +85,7 @@ impl Store {
         };
         let id = new_id();
         let mut w = self.begin_write().await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO organizations (id, center_id, kind, name, municipality_code, address, phone, email, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
         )
         .bind(&id)
@@ -97,7 +97,7 @@ impl Store {
         .bind(&phone)
         .bind(&email)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,
@@ -135,13 +135,13 @@ impl Store {
             Option<String>,
         )> = match kind {
             // Separate statements so each uses its own index (center, kind, name) or (center, name).
-            Some(kind) => sqlx::query_as(
+            Some(kind) => crate::db::query_as(
                 "SELECT id, kind, name, municipality_code, address, phone, email FROM organizations \
                  WHERE center_id = $1 AND kind = $2 ORDER BY name, id LIMIT 1000",
             )
             .bind(&actor.center_id)
             .bind(kind),
-            None => sqlx::query_as(
+            None => crate::db::query_as(
                 "SELECT id, kind, name, municipality_code, address, phone, email FROM organizations \
                  WHERE center_id = $1 ORDER BY name, id LIMIT 1000",
             )

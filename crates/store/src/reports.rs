@@ -361,7 +361,7 @@ impl Store {
         }
         let distinct_people = match (exact_fiscal_year(from, to), coverage) {
             (Some(fy), Coverage::Center(center, _)) => {
-                sqlx::query_scalar(
+                crate::db::query_scalar(
                     "SELECT COUNT(*) FROM consultation_year_subjects WHERE center_id = $1 AND fiscal_year = $2",
                 )
                 .bind(*center)
@@ -370,7 +370,7 @@ impl Store {
                 .await?
             }
             (Some(fy), Coverage::Everything | Coverage::Nothing) => {
-                sqlx::query_scalar(
+                crate::db::query_scalar(
                     "SELECT COUNT(*) FROM consultation_year_subjects WHERE fiscal_year = $1",
                 )
                 .bind(fy)
@@ -521,24 +521,24 @@ fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
 fn rows<'q, T>(
     sql: &'q str,
     binds: &'q [String],
-) -> sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>
+) -> crate::db::QueryAs<'q, T>
 where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    T: crate::db::FromRows,
 {
     binds
         .iter()
-        .fold(sqlx::query_as::<_, T>(sql), |q, b| q.bind(b))
+        .fold(crate::db::query_as::<T>(sql), |q, b| q.bind(b))
 }
 
 /// A `query_scalar` with every bind applied in order.
 fn scalar<'q, T>(
     sql: &'q str,
     binds: &'q [String],
-) -> sqlx::query::QueryScalar<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>
+) -> crate::db::QueryScalar<'q, T>
 where
-    (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    T: crate::db::Decodes + Send + Unpin,
 {
     binds
         .iter()
-        .fold(sqlx::query_scalar::<_, T>(sql), |q, b| q.bind(b))
+        .fold(crate::db::query_scalar::<T>(sql), |q, b| q.bind(b))
 }

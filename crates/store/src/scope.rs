@@ -87,11 +87,11 @@ pub struct DispatchAccess {
 /// or active, else [`DISPATCH_ACCESS_DAYS`] after the day the last one was completed or
 /// cancelled. Called inside every transaction that changes such a dispatch.
 pub(crate) async fn refresh_dispatch_access(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut crate::db::Conn,
     child_id: &str,
     user_id: &str,
 ) -> crate::Result<()> {
-    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(String, Option<String>)> = crate::db::query_as(
         "SELECT d.status, d.closed_at FROM dispatches d \
          JOIN coordinators co ON co.id = d.coordinator_id \
          JOIN dispatch_requests r ON r.id = d.request_id \
@@ -121,7 +121,7 @@ pub(crate) async fn refresh_dispatch_access(
             None => return Ok(()),
         }
     };
-    sqlx::query(
+    crate::db::query(
         "UPDATE child_coordinators SET access_until = $1 \
          WHERE child_id = $2 AND user_id = $3 AND origin = 'dispatch'",
     )
@@ -136,11 +136,11 @@ pub(crate) async fn refresh_dispatch_access(
 /// Gives `user_id` dispatch-origin access to `child_id` on accepting a dispatch: a new row, or
 /// an existing dispatch-origin row made open-ended again. An explicit assignment is left as is.
 pub(crate) async fn grant_dispatch_access(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut crate::db::Conn,
     child_id: &str,
     user_id: &str,
 ) -> crate::Result<()> {
-    let origin: Option<String> = sqlx::query_scalar(
+    let origin: Option<String> = crate::db::query_scalar(
         "SELECT origin FROM child_coordinators WHERE child_id = $1 AND user_id = $2",
     )
     .bind(child_id)
@@ -149,7 +149,7 @@ pub(crate) async fn grant_dispatch_access(
     .await?;
     match origin {
         None => {
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO child_coordinators (child_id, user_id, origin, access_until) \
                  VALUES ($1, $2, 'dispatch', NULL)",
             )
@@ -159,7 +159,7 @@ pub(crate) async fn grant_dispatch_access(
             .await?;
         }
         Some(_) => {
-            sqlx::query(
+            crate::db::query(
                 "UPDATE child_coordinators SET access_until = NULL \
                  WHERE child_id = $1 AND user_id = $2 AND origin = 'dispatch'",
             )
@@ -174,10 +174,10 @@ pub(crate) async fn grant_dispatch_access(
 
 /// The dispatch-origin accesses to a child, by coordinator name.
 pub(crate) async fn dispatch_accesses(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut crate::db::Conn,
     child_id: &str,
 ) -> crate::Result<Vec<DispatchAccess>> {
-    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(String, String, Option<String>)> = crate::db::query_as(
         "SELECT u.id, u.display_name, cc.access_until FROM child_coordinators cc \
          JOIN users u ON u.id = cc.user_id WHERE cc.child_id = $1 AND cc.origin = 'dispatch' \
          ORDER BY u.display_name, u.id",
@@ -214,7 +214,7 @@ impl crate::Store {
         let today = domain::dates::jst_date(now).to_string();
         const DUE: &str = "SELECT child_id, access_until FROM child_coordinators \
              WHERE user_id = $1 AND origin = 'dispatch' AND access_until IS NOT NULL AND access_until < $2";
-        let due: Vec<(String, String)> = sqlx::query_as(DUE)
+        let due: Vec<(String, String)> = crate::db::query_as(DUE)
             .bind(&actor.user_id)
             .bind(&today)
             .fetch_all(self.pool())
@@ -225,16 +225,16 @@ impl crate::Store {
         let mut w = self.begin_write().await?;
         // Read again under the writer lock: a concurrent request may have lapsed them, or an
         // accept may have renewed one.
-        let due: Vec<(String, String)> = sqlx::query_as(DUE)
+        let due: Vec<(String, String)> = crate::db::query_as(DUE)
             .bind(&actor.user_id)
             .bind(&today)
-            .fetch_all(&mut *w.tx)
+            .fetch_all(&mut w.tx)
             .await?;
         for (child_id, until) in &due {
-            sqlx::query("DELETE FROM child_coordinators WHERE child_id = $1 AND user_id = $2")
+            crate::db::query("DELETE FROM child_coordinators WHERE child_id = $1 AND user_id = $2")
                 .bind(child_id)
                 .bind(&actor.user_id)
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
             crate::audit::append(
                 &mut w.tx,
@@ -274,12 +274,12 @@ impl crate::Store {
     /// the caller) for the actor's center but outside their assignment.
     pub(crate) async fn scoped_child_version(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut crate::db::Conn,
         actor: &Actor,
         id: &str,
     ) -> Result<i64> {
         let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT center_id, version FROM children WHERE id = $1")
+            crate::db::query_as("SELECT center_id, version FROM children WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -290,7 +290,7 @@ impl crate::Store {
             return Err(StoreError::NotFound);
         }
         if actor.assigned_only() {
-            let assigned: Option<String> = sqlx::query_scalar(
+            let assigned: Option<String> = crate::db::query_scalar(
                 "SELECT child_id FROM child_coordinators WHERE child_id = $1 AND user_id = $2",
             )
             .bind(id)

@@ -138,7 +138,7 @@ async fn sqlite_template() -> Result<PathBuf> {
     let building = dir.join("t.db");
     let store = Store::connect(&format!("sqlite://{}", building.display())).await?;
     // Fold the WAL into the main file so copying that one file copies everything.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+    crate::db::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(store.pool())
         .await?;
     store.close().await;

@@ -164,7 +164,7 @@ pub async fn prepared(scale: Scale, opts: &RunOptions) -> anyhow::Result<(Store,
         );
         super::seed::seed(&store, scale, opts.seed, |m| println!("  {m}")).await?;
     }
-    let consultations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consultations")
+    let consultations: i64 = store::db::query_scalar("SELECT COUNT(*) FROM consultations")
         .fetch_one(store.pool())
         .await?;
     // A load that stopped half-way leaves a database the runner must not measure.
@@ -467,7 +467,7 @@ async fn scenarios(store: &Store) -> anyhow::Result<Vec<Scenario>> {
         .await?
         .context("the bench center is missing; seed the dataset again")?;
     let child_ids: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM children WHERE center_id = $1 ORDER BY id LIMIT 500")
+        store::db::query_scalar("SELECT id FROM children WHERE center_id = $1 ORDER BY id LIMIT 500")
             .bind(&center.id)
             .fetch_all(store.pool())
             .await?;

@@ -719,20 +719,20 @@ mod tests {
         };
         super::seed(&store, tiny, seed, |_| {}).await.unwrap();
         let children: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, search_kana FROM children ORDER BY id")
+            store::db::query_as("SELECT id, search_kana FROM children ORDER BY id")
                 .fetch_all(store.pool())
                 .await
                 .unwrap();
-        let consultations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consultations")
+        let consultations: i64 = store::db::query_scalar("SELECT COUNT(*) FROM consultations")
             .fetch_one(store.pool())
             .await
             .unwrap();
         let ventilated: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM child_medical_care WHERE code = 'ventilator'")
+            store::db::query_scalar("SELECT COUNT(*) FROM child_medical_care WHERE code = 'ventilator'")
                 .fetch_one(store.pool())
                 .await
                 .unwrap();
-        let last: String = sqlx::query_scalar("SELECT MAX(id) FROM consultations")
+        let last: String = store::db::query_scalar("SELECT MAX(id) FROM consultations")
             .fetch_one(store.pool())
             .await
             .unwrap();

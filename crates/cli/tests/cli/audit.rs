@@ -121,9 +121,8 @@ fn mutate_text(rng: &mut impl Rng, old: Option<&str>) -> Option<String> {
     Some(new)
 }
 
-async fn rows(pool: &sqlx::AnyPool) -> Vec<[Option<String>; 11]> {
-    use sqlx::Row;
-    sqlx::query(
+async fn rows(pool: &store::db::Pool) -> Vec<[Option<String>; 11]> {
+    store::db::query(
         "SELECT CAST(seq AS TEXT), at, center_id, actor_id, actor_login, action, entity, entity_id, \
          detail, prev_hash, hash FROM audit_log ORDER BY seq",
     )
@@ -131,12 +130,12 @@ async fn rows(pool: &sqlx::AnyPool) -> Vec<[Option<String>; 11]> {
     .await
     .unwrap()
     .iter()
-    .map(|r| std::array::from_fn(|i| r.try_get::<Option<String>, _>(i).unwrap()))
+    .map(|r| std::array::from_fn(|i| r.try_get::<Option<String>>(i).unwrap()))
     .collect()
 }
 
-async fn apply(pool: &sqlx::AnyPool, rng: &mut impl Rng, kind: Tamper, n: i64) {
-    let q = |sql: String| async move { sqlx::query(&sql).execute(pool).await.unwrap() };
+async fn apply(pool: &store::db::Pool, rng: &mut impl Rng, kind: Tamper, n: i64) {
+    let q = |sql: String| async move { store::db::query(&sql).execute(pool).await.unwrap() };
     match kind {
         Tamper::Edit => {
             let seq = rng.gen_range(1..=n);
@@ -152,13 +151,13 @@ async fn apply(pool: &sqlx::AnyPool, rng: &mut impl Rng, kind: Tamper, n: i64) {
             }
             let col = COLUMNS[col_i];
             let old: Option<String> =
-                sqlx::query_scalar(&format!("SELECT {col} FROM audit_log WHERE seq = $1"))
+                store::db::query_scalar(&format!("SELECT {col} FROM audit_log WHERE seq = $1"))
                     .bind(seq)
                     .fetch_one(pool)
                     .await
                     .unwrap();
             let new = mutate_text(rng, old.as_deref());
-            sqlx::query(&format!("UPDATE audit_log SET {col} = $1 WHERE seq = $2"))
+            store::db::query(&format!("UPDATE audit_log SET {col} = $1 WHERE seq = $2"))
                 .bind(new)
                 .bind(seq)
                 .execute(pool)
@@ -228,7 +227,7 @@ async fn apply(pool: &sqlx::AnyPool, rng: &mut impl Rng, kind: Tamper, n: i64) {
                 "INSERT OR REPLACE INTO audit_log (seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash) \
                  VALUES {values}"
             );
-            let mut ins = sqlx::query(&sql);
+            let mut ins = store::db::query(&sql);
             for v in tail.iter().flatten() {
                 ins = ins.bind(v.clone());
             }
@@ -264,7 +263,7 @@ async fn audit_tampering_is_always_detected() {
         "DROP TRIGGER audit_log_no_delete",
         "CREATE TABLE pristine AS SELECT * FROM audit_log",
     ] {
-        sqlx::query(q).execute(&pool).await.unwrap();
+        store::db::query(q).execute(&pool).await.unwrap();
     }
     let ChainStatus::Ok {
         rows: n,
@@ -307,11 +306,11 @@ async fn audit_tampering_is_always_detected() {
             "DELETE FROM audit_log",
             "INSERT INTO audit_log SELECT * FROM pristine",
         ] {
-            sqlx::query(q).execute(&pool).await.unwrap();
+            store::db::query(q).execute(&pool).await.unwrap();
         }
         // Every trial starts from the pristine log (checked cheaply in SQL); every tenth the
         // untouched log also goes through the full verification, which must not alarm.
-        let differing: i64 = sqlx::query_scalar(
+        let differing: i64 = store::db::query_scalar(
             "SELECT (SELECT COUNT(*) FROM (SELECT * FROM audit_log EXCEPT SELECT * FROM pristine)) \
                   + (SELECT COUNT(*) FROM audit_log) - (SELECT COUNT(*) FROM pristine)",
         )

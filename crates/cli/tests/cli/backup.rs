@@ -118,11 +118,11 @@ fn page_size_and_root(path: &Path, table: &str) -> (usize, usize) {
     std::thread::spawn(move || {
         rt.block_on(async move {
             let store = store::maintenance::open_for_checks(&path).await.unwrap();
-            let page: i64 = sqlx::query_scalar("PRAGMA page_size")
+            let page: i64 = store::db::query_scalar("PRAGMA page_size")
                 .fetch_one(store.pool())
                 .await
                 .unwrap();
-            let root: i64 = sqlx::query_scalar(
+            let root: i64 = store::db::query_scalar(
                 "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = $1",
             )
             .bind(&table)
@@ -169,7 +169,7 @@ async fn restore_refuses_a_backup_whose_audit_row_was_edited() {
                         "DROP TRIGGER audit_log_no_update",
                         "UPDATE audit_log SET actor_login = 'someone-else' WHERE seq = 1",
                     ] {
-                        sqlx::query(q).execute(store.pool()).await.unwrap();
+                        store::db::query(q).execute(store.pool()).await.unwrap();
                     }
                     store.close().await;
                 })

@@ -109,7 +109,7 @@ async fn demo_loads_the_dataset_and_serves_it() {
     let count = |sql: &'static str| {
         let pool = store.pool().clone();
         async move {
-            sqlx::query_scalar::<_, i64>(sql)
+            store::db::query_scalar::<i64>(sql)
                 .fetch_one(&pool)
                 .await
                 .unwrap()

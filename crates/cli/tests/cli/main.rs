@@ -204,7 +204,7 @@ async fn child_ids(data: &Path) -> HashSet<String> {
     let store = store::maintenance::open_for_checks(&db_file(data))
         .await
         .unwrap();
-    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM children")
+    let ids: Vec<String> = store::db::query_scalar("SELECT id FROM children")
         .fetch_all(store.pool())
         .await
         .unwrap();

@@ -147,11 +147,11 @@ fn new_recovery_code() -> String {
     format!("{}-{}", &s[..5], &s[5..])
 }
 
-type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+type Tx<'c> = crate::db::Conn;
 
 impl Store {
     async fn user_by_login(&self, login: &str) -> Result<Option<(Actor, String, i64)>> {
-        let row: Option<UserRow> = sqlx::query_as(&format!(
+        let row: Option<UserRow> = crate::db::query_as(&format!(
             "SELECT {USER_COLS} FROM users u WHERE u.login = $1"
         ))
         .bind(login)
@@ -187,7 +187,7 @@ impl Store {
     /// Does this user's role require two-factor login in their center?
     pub async fn mfa_required(&self, actor: &Actor) -> Result<bool> {
         let roles: Option<String> =
-            sqlx::query_scalar("SELECT mfa_roles FROM centers WHERE id = $1")
+            crate::db::query_scalar("SELECT mfa_roles FROM centers WHERE id = $1")
                 .bind(&actor.center_id)
                 .fetch_optional(self.pool())
                 .await?;
@@ -239,7 +239,7 @@ impl Store {
         let ok = verified && !locked;
         let totp: Option<String> = match &found {
             Some((a, _, 0)) if ok => {
-                sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
+                crate::db::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
                     .bind(&a.user_id)
                     .fetch_one(self.pool())
                     .await?
@@ -253,23 +253,23 @@ impl Store {
         let mut w = self.begin_write().await?;
         match found {
             Some((actor, _, 0)) if ok => {
-                sqlx::query(
+                crate::db::query(
                     "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
                 )
                 .bind(&actor.user_id)
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
                 if needs_mfa {
                     let purpose = if totp.is_some() { "code" } else { "enroll" };
                     let raw = random_token();
-                    sqlx::query(
+                    crate::db::query(
                         "INSERT INTO login_challenges (id_hash, user_id, purpose, created_at, attempts) VALUES ($1,$2,$3,$4,0)",
                     )
                     .bind(secret_hash(&raw))
                     .bind(&actor.user_id)
                     .bind(purpose)
                     .bind(ts(now))
-                    .execute(&mut *w.tx)
+                    .execute(&mut w.tx)
                     .await?;
                     self.audit_tx(
                         &mut w.tx,
@@ -353,19 +353,19 @@ impl Store {
     ) -> Result<Option<Attempt>> {
         let failures: Option<i64> = if unless_locked {
             // Timestamps are `ts` text (fixed width, UTC), so text order is time order.
-            sqlx::query_scalar(
+            crate::db::query_scalar(
                 "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_logins",
             )
             .bind(user_id)
             .bind(ts(now))
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?
         } else {
-            sqlx::query_scalar(
+            crate::db::query_scalar(
                 "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
             )
             .bind(user_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?
         };
         let Some(failures) = failures else {
@@ -373,10 +373,10 @@ impl Store {
         };
         let locks = if failures >= LOCK_AFTER {
             let until = now + Duration::minutes(lock_minutes(failures));
-            sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+            crate::db::query("UPDATE users SET locked_until = $1 WHERE id = $2")
                 .bind(ts(until))
                 .bind(user_id)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             Some(until)
         } else {
@@ -437,14 +437,14 @@ impl Store {
     ) -> Result<(String, SessionInfo)> {
         let raw = random_token();
         let csrf = random_token();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1,$2,$3,$4,$4)",
         )
         .bind(secret_hash(&raw))
         .bind(&actor.user_id)
         .bind(&csrf)
         .bind(ts(now))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         self.audit_tx(
             tx,
@@ -475,7 +475,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(String, SessionInfo)> {
         let new = Password::parse(new, &[&actor.login, &actor.display_name])?;
-        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        let hash: String = crate::db::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(&actor.user_id)
             .fetch_one(self.pool())
             .await?;
@@ -506,11 +506,11 @@ impl Store {
         }
         let new_hash = self.hash_new_password(new.expose().to_string()).await?;
         let mut w = self.begin_write().await?;
-        sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 0 WHERE id = $3")
+        crate::db::query("UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 0 WHERE id = $3")
             .bind(&new_hash)
             .bind(ts(now))
             .bind(&actor.user_id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         end_sessions_tx(&mut w.tx, &actor.user_id, now).await?;
         self.audit_tx(
@@ -537,18 +537,18 @@ pub(crate) async fn end_sessions_tx(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let n =
-        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+        crate::db::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
             .bind(ts(now))
             .bind(user_id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
-    sqlx::query(
+    crate::db::query(
         "UPDATE login_challenges SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL",
     )
     .bind(ts(now))
     .bind(user_id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(n)
 }

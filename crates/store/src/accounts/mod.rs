@@ -137,10 +137,10 @@ fn summary(row: SummaryRow, now: DateTime<Utc>) -> Option<UserSummary> {
 }
 
 /// Does the actor's center dispatch coordinators? (Read in the caller's transaction.)
-async fn runs_dispatch(tx: &mut sqlx::Transaction<'_, sqlx::Any>, center_id: &str) -> Result<bool> {
-    let d: Option<i64> = sqlx::query_scalar("SELECT runs_dispatch FROM centers WHERE id = $1")
+async fn runs_dispatch(tx: &mut crate::db::Conn, center_id: &str) -> Result<bool> {
+    let d: Option<i64> = crate::db::query_scalar("SELECT runs_dispatch FROM centers WHERE id = $1")
         .bind(center_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
     Ok(d.unwrap_or(0) != 0)
 }
@@ -190,7 +190,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<UserSummary>> {
         require_admin(actor)?;
-        let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        let rows: Vec<SummaryRow> = crate::db::query_as(&format!(
             "SELECT {SUMMARY_COLS} FROM users u WHERE u.center_id = $1 ORDER BY u.disabled, u.role, u.login"
         ))
         .bind(&actor.center_id)
@@ -221,10 +221,10 @@ impl Store {
         }
         let mut w = self.begin_write().await?;
         let target: Option<String> =
-            sqlx::query_scalar("SELECT login FROM users WHERE id = $1 AND center_id = $2")
+            crate::db::query_scalar("SELECT login FROM users WHERE id = $1 AND center_id = $2")
                 .bind(user_id)
                 .bind(&actor.center_id)
-                .fetch_optional(&mut *w.tx)
+                .fetch_optional(&mut w.tx)
                 .await?;
         let Some(login) = target else {
             return Err(StoreError::NotFound);
@@ -232,24 +232,24 @@ impl Store {
         let mut detail = format!("login={login}");
         match action {
             AccountAction::Disable => {
-                sqlx::query("UPDATE users SET disabled = 1 WHERE id = $1")
+                crate::db::query("UPDATE users SET disabled = 1 WHERE id = $1")
                     .bind(user_id)
-                    .execute(&mut *w.tx)
+                    .execute(&mut w.tx)
                     .await?;
                 let n = end_sessions_tx(&mut w.tx, user_id, now).await?;
-                sqlx::query(
+                crate::db::query(
                     "UPDATE api_tokens SET expires_at = $1 WHERE user_id = $2 AND expires_at > $1",
                 )
                 .bind(ts(now))
                 .bind(user_id)
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
                 detail.push_str(&format!(" sessions_ended={n}"));
             }
             AccountAction::Enable => {
-                sqlx::query("UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL WHERE id = $1")
+                crate::db::query("UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL WHERE id = $1")
                     .bind(user_id)
-                    .execute(&mut *w.tx)
+                    .execute(&mut w.tx)
                     .await?;
             }
             AccountAction::EndSessions => {
@@ -257,23 +257,23 @@ impl Store {
                 detail.push_str(&format!(" sessions_ended={n}"));
             }
             AccountAction::Unlock => {
-                sqlx::query(
+                crate::db::query(
                     "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
                 )
                 .bind(user_id)
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
             }
             AccountAction::ResetMfa => {
-                sqlx::query(
+                crate::db::query(
                     "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1",
                 )
                 .bind(user_id)
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
-                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                crate::db::query("DELETE FROM recovery_codes WHERE user_id = $1")
                     .bind(user_id)
-                    .execute(&mut *w.tx)
+                    .execute(&mut w.tx)
                     .await?;
                 // Whoever held the old second factor must not stay logged in with it.
                 let n = end_sessions_tx(&mut w.tx, user_id, now).await?;
@@ -299,7 +299,7 @@ impl Store {
     /// Roles that must use two-factor login in the actor's center.
     pub async fn center_mfa_roles(&self, center_id: &str) -> Result<Vec<Role>> {
         let roles: Option<String> =
-            sqlx::query_scalar("SELECT mfa_roles FROM centers WHERE id = $1")
+            crate::db::query_scalar("SELECT mfa_roles FROM centers WHERE id = $1")
                 .bind(center_id)
                 .fetch_optional(self.pool())
                 .await?;
@@ -326,10 +326,10 @@ impl Store {
         set.dedup();
         let codes: Vec<&str> = set.iter().map(|r| r.code()).collect();
         let mut w = self.begin_write().await?;
-        sqlx::query("UPDATE centers SET mfa_roles = $1 WHERE id = $2")
+        crate::db::query("UPDATE centers SET mfa_roles = $1 WHERE id = $2")
             .bind(codes.join(","))
             .bind(&actor.center_id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         append(
             &mut w.tx,
@@ -399,9 +399,9 @@ impl Store {
         let id = new_id();
         let mut w = self.begin_write().await?;
         role.grantable_by_admin(runs_dispatch(&mut w.tx, &actor.center_id).await?)?;
-        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
+        let taken: Option<String> = crate::db::query_scalar("SELECT id FROM users WHERE login = $1")
             .bind(&login)
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(&mut w.tx)
             .await?;
         if taken.is_some() {
             return Err(FieldError::new(
@@ -412,7 +412,7 @@ impl Store {
             )
             .into());
         }
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO users (id, center_id, login, display_name, role, professions, municipality_codes, password_hash, disabled, failed_logins, created_at, must_change_password) \
              VALUES ($1,$2,$3,$4,$5,'',$6,$7,0,0,$8,1)",
         )
@@ -424,7 +424,7 @@ impl Store {
         .bind(munis.join(","))
         .bind(&hash)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,
@@ -485,12 +485,12 @@ impl Store {
         }
         errs.into_result()?;
         let mut w = self.begin_write().await?;
-        let target: Option<(String, String, String)> = sqlx::query_as(
+        let target: Option<(String, String, String)> = crate::db::query_as(
             "SELECT login, role, municipality_codes FROM users WHERE id = $1 AND center_id = $2",
         )
         .bind(user_id)
         .bind(&actor.center_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         let Some((login, old_role, old_munis)) = target else {
             return Err(StoreError::NotFound);
@@ -508,11 +508,11 @@ impl Store {
         } else {
             return Err(municipalities_required().into());
         };
-        sqlx::query("UPDATE users SET role = $1, municipality_codes = $2 WHERE id = $3")
+        crate::db::query("UPDATE users SET role = $1, municipality_codes = $2 WHERE id = $3")
             .bind(role.code())
             .bind(&munis)
             .bind(user_id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         let n = end_sessions_tx(&mut w.tx, user_id, now).await?;
         append(
@@ -556,7 +556,7 @@ impl Store {
             )
             .into());
         }
-        let target: Option<(String, String, String)> = sqlx::query_as(
+        let target: Option<(String, String, String)> = crate::db::query_as(
             "SELECT login, display_name, role FROM users WHERE id = $1 AND center_id = $2",
         )
         .bind(user_id)
@@ -574,22 +574,22 @@ impl Store {
         let mut w = self.begin_write().await?;
         // The role is read again inside the transaction: it may have changed since.
         let still: Option<String> =
-            sqlx::query_scalar("SELECT role FROM users WHERE id = $1 AND center_id = $2")
+            crate::db::query_scalar("SELECT role FROM users WHERE id = $1 AND center_id = $2")
                 .bind(user_id)
                 .bind(&actor.center_id)
-                .fetch_optional(&mut *w.tx)
+                .fetch_optional(&mut w.tx)
                 .await?;
         match still.as_deref().map(Role::parse) {
             None => return Err(StoreError::NotFound),
             Some(Some(Role::Auditor)) => return Err(auditor_untouchable()),
             Some(_) => {}
         }
-        sqlx::query(
+        crate::db::query(
             "UPDATE users SET password_hash = $1, must_change_password = 1, failed_logins = 0, locked_until = NULL WHERE id = $2",
         )
         .bind(&hash)
         .bind(user_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         let n = end_sessions_tx(&mut w.tx, user_id, now).await?;
         append(
@@ -615,15 +615,15 @@ impl Store {
 
     async fn summary_tx(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut crate::db::Conn,
         user_id: &str,
         now: DateTime<Utc>,
     ) -> Result<UserSummary> {
-        let row: Option<SummaryRow> = sqlx::query_as(&format!(
+        let row: Option<SummaryRow> = crate::db::query_as(&format!(
             "SELECT {SUMMARY_COLS} FROM users u WHERE u.id = $1"
         ))
         .bind(user_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
         row.and_then(|r| summary(r, now))
             .ok_or(StoreError::NotFound)

@@ -239,9 +239,9 @@ impl Store {
         };
         let id = new_id();
         let mut w = self.begin_write().await?;
-        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM centers WHERE code = $1")
+        let exists: Option<String> = crate::db::query_scalar("SELECT id FROM centers WHERE code = $1")
             .bind(code)
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(&mut w.tx)
             .await?;
         if exists.is_some() {
             return Err(FieldError::new(
@@ -252,13 +252,13 @@ impl Store {
             )
             .into());
         }
-        sqlx::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ($1,$2,$3,$4,$5)")
+        crate::db::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ($1,$2,$3,$4,$5)")
             .bind(&id)
             .bind(code)
             .bind(&name)
             .bind(juris.as_str())
             .bind(ts(now))
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         append(
             &mut w.tx,
@@ -285,7 +285,7 @@ impl Store {
     /// Find a center by slug.
     pub async fn center_by_code(&self, code: &str) -> Result<Option<Center>> {
         let row: Option<(String, String, String, String)> =
-            sqlx::query_as("SELECT id, code, name, jurisdiction_code FROM centers WHERE code = $1")
+            crate::db::query_as("SELECT id, code, name, jurisdiction_code FROM centers WHERE code = $1")
                 .bind(code)
                 .fetch_optional(self.pool())
                 .await?;
@@ -300,7 +300,7 @@ impl Store {
     /// Find a center by id.
     pub async fn center(&self, id: &str) -> Result<Option<Center>> {
         let row: Option<(String, String, String, String)> =
-            sqlx::query_as("SELECT id, code, name, jurisdiction_code FROM centers WHERE id = $1")
+            crate::db::query_as("SELECT id, code, name, jurisdiction_code FROM centers WHERE id = $1")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?;
@@ -314,7 +314,7 @@ impl Store {
 
     /// Number of centers (the demo loader only fills an empty database).
     pub async fn center_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM centers")
+        Ok(crate::db::query_scalar("SELECT COUNT(*) FROM centers")
             .fetch_one(self.pool())
             .await?)
     }
@@ -363,9 +363,9 @@ impl Store {
         let id = new_id();
         let display = display.unwrap_or_default();
         let mut w = self.begin_write().await?;
-        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
+        let taken: Option<String> = crate::db::query_scalar("SELECT id FROM users WHERE login = $1")
             .bind(u.login)
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(&mut w.tx)
             .await?;
         if taken.is_some() {
             return Err(FieldError::new(
@@ -376,7 +376,7 @@ impl Store {
             )
             .into());
         }
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO users (id, center_id, login, display_name, role, professions, municipality_codes, password_hash, disabled, failed_logins, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,0,0,$9)",
         )
@@ -389,7 +389,7 @@ impl Store {
         .bind(munis.join(","))
         .bind(&hash)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         let actor = Actor {
             user_id: id.clone(),
@@ -418,7 +418,7 @@ impl Store {
 
     /// Users of a center (for staff pickers), ordered by display name.
     pub async fn center_users(&self, center_id: &str) -> Result<Vec<(String, String, Role)>> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String)> = crate::db::query_as(
             "SELECT id, display_name, role FROM users WHERE center_id = $1 AND disabled = 0 ORDER BY display_name, id",
         )
         .bind(center_id)
@@ -445,7 +445,7 @@ impl Store {
             String,
             String,
             i64,
-        )> = sqlx::query_as(&format!(
+        )> = crate::db::query_as(&format!(
             "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.ended_at, {USER_COLS} \
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
         ))
@@ -473,10 +473,10 @@ impl Store {
         // (seen in the benchmark's write scenario before this).
         if now - seen > Duration::minutes(1) {
             let mut w = self.begin_write().await?;
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            crate::db::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
                 .bind(ts(now))
                 .bind(secret_hash(raw))
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
             w.commit().await?;
         }
@@ -495,10 +495,10 @@ impl Store {
     /// End a session server-side (logout).
     pub async fn logout(&self, raw: &str, actor: &Actor, now: DateTime<Utc>) -> Result<()> {
         let mut w = self.begin_write().await?;
-        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
+        crate::db::query("UPDATE sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
             .bind(ts(now))
             .bind(secret_hash(raw))
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         append(
             &mut w.tx,
@@ -519,7 +519,7 @@ impl Store {
     /// The actor behind an active login, for command-line tools that act as a person (so
     /// their reads are authorized and audited like the person's own).
     pub async fn actor_by_login(&self, login: &str) -> Result<Option<Actor>> {
-        let row: Option<UserRow> = sqlx::query_as(&format!(
+        let row: Option<UserRow> = crate::db::query_as(&format!(
             "SELECT {USER_COLS} FROM users u WHERE u.login = $1 AND u.disabled = 0"
         ))
         .bind(login)
@@ -544,7 +544,7 @@ impl Store {
             )
             .into());
         }
-        let row: Option<UserRow> = sqlx::query_as(&format!(
+        let row: Option<UserRow> = crate::db::query_as(&format!(
             "SELECT {USER_COLS} FROM users u WHERE u.login = $1 AND u.disabled = 0"
         ))
         .bind(login)
@@ -561,14 +561,14 @@ impl Store {
         };
         let raw = format!("tsu_{}", random_token());
         let mut w = self.begin_write().await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1,$2,$3,$4)",
         )
         .bind(secret_hash(&raw))
         .bind(&actor.user_id)
         .bind(ts(now))
         .bind(ts(now + Duration::days(expires_days)))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,
@@ -590,7 +590,7 @@ impl Store {
     /// Resolve a bearer token to its actor, if valid and unexpired.
     pub async fn token_actor(&self, raw: &str, now: DateTime<Utc>) -> Result<Option<Actor>> {
         let row: Option<(String, String, String, String, String, String, String, String, i64)> =
-            sqlx::query_as(&format!(
+            crate::db::query_as(&format!(
                 "SELECT t.expires_at, {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
             ))
             .bind(secret_hash(raw))

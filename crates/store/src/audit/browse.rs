@@ -1,6 +1,5 @@
 //! The auditor's view of the log: filtered search, record names and the CSV export.
 
-use sqlx::Row;
 
 use super::{
     AuditCsv, AuditCsvLayout, AuditEntry, AuditFilter, AuditListRow, AuditPage, AUDIT_ENTITIES,
@@ -227,7 +226,7 @@ impl Store {
             sql.push_str(&format!(" AND a.seq < {b}"));
         }
         sql.push_str(&format!(" ORDER BY a.seq DESC LIMIT {limit}"));
-        let mut query = sqlx::query(&sql);
+        let mut query = crate::db::query(&sql);
         for b in binds {
             query = query.bind(b);
         }
@@ -237,8 +236,8 @@ impl Store {
                 Ok(AuditListRow {
                     seq: r.try_get(0)?,
                     at: r.try_get(1)?,
-                    actor_id: r.try_get::<Option<String>, _>(2)?.filter(|s| !s.is_empty()),
-                    actor_login: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+                    actor_id: r.try_get::<Option<String>>(2)?.filter(|s| !s.is_empty()),
+                    actor_login: r.try_get::<Option<String>>(3)?.unwrap_or_default(),
                     actor_name: r.try_get(4)?,
                     action: r.try_get(5)?,
                     entity: r.try_get(6)?,
@@ -258,7 +257,7 @@ impl Store {
             return Ok(None);
         }
         Ok(
-            sqlx::query_scalar("SELECT id FROM users WHERE id = $1 OR login = $1 LIMIT 1")
+            crate::db::query_scalar("SELECT id FROM users WHERE id = $1 OR login = $1 LIMIT 1")
                 .bind(user)
                 .fetch_optional(self.pool())
                 .await?,
@@ -291,7 +290,8 @@ impl Store {
             return Ok(0);
         }
         let sql = arms.join(" UNION ALL ");
-        let mut query = sqlx::query_as::<_, (String, String, Option<String>, Option<String>)>(&sql);
+        let mut query = crate::db::query_as::<
+(String, String, Option<String>, Option<String>)>(&sql);
         for b in &binds {
             query = query.bind(b);
         }
@@ -331,7 +331,7 @@ impl Store {
             "SELECT COUNT(*) FROM (SELECT 1 FROM audit_log a WHERE {where_sql} LIMIT {}) t",
             AUDIT_EXPORT_CAP + 1
         );
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        let mut query = crate::db::query_scalar::<i64>(&sql);
         for b in binds {
             query = query.bind(b);
         }

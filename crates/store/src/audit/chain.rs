@@ -1,7 +1,6 @@
 //! The hash chain: appending a row inside the caller's transaction, the canonical payload each
 //! hash covers, and verifying the chain.
 
-use sqlx::Row;
 
 use super::AuditEntry;
 use crate::{Actor, Backend, Result, Store};
@@ -68,7 +67,7 @@ pub fn canonical_payload(version: i64, f: &HashedFields<'_>) -> String {
 
 /// Append an audit row inside the caller's transaction (same commit as the change it records).
 pub async fn append(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::db::Conn,
     backend: Backend,
     actor: Option<&Actor>,
     at: chrono::DateTime<chrono::Utc>,
@@ -76,13 +75,13 @@ pub async fn append(
 ) -> Result<()> {
     if backend == Backend::Postgres {
         // Serialises appenders across connections so the chain stays linear.
-        sqlx::query("SELECT CAST(pg_advisory_xact_lock(7470001) AS TEXT)")
-            .execute(&mut **tx)
+        crate::db::query("SELECT CAST(pg_advisory_xact_lock(7470001) AS TEXT)")
+            .execute(&mut *tx)
             .await?;
     }
     let head: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut **tx)
+        crate::db::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
             .await?;
     let (prev_seq, prev_hash) = head.unwrap_or((0, domain::audit::GENESIS_HASH.to_string()));
     let seq = prev_seq + 1;
@@ -107,7 +106,7 @@ pub async fn append(
             },
         ),
     );
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO audit_log (seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash, hash_version) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
@@ -123,7 +122,7 @@ pub async fn append(
     .bind(&prev_hash)
     .bind(&hash)
     .bind(HASH_VERSION)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -161,7 +160,7 @@ impl Store {
     /// a later rewrite of the whole chain cannot reproduce a head recorded outside.
     pub async fn audit_head(&self) -> Result<Option<(i64, String)>> {
         Ok(
-            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            crate::db::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(self.pool())
                 .await?,
         )
@@ -169,7 +168,7 @@ impl Store {
 
     /// Walk the whole chain and report the first row that does not verify.
     pub async fn verify_audit(&self) -> Result<ChainStatus> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash, hash_version \
              FROM audit_log ORDER BY seq",
         )
@@ -240,9 +239,8 @@ impl Store {
 
     /// Audit rows about one entity, newest first (e.g. "who viewed this child").
     pub async fn audit_for_entity(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query_as::<
-            _,
-            (
+        let rows = crate::db::query_as::<
+(
                 i64,
                 String,
                 Option<String>,
@@ -277,7 +275,7 @@ impl Store {
 
     /// Number of audit rows (tests compare before/after to prove a rejected request wrote nothing).
     pub async fn audit_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        Ok(crate::db::query_scalar("SELECT COUNT(*) FROM audit_log")
             .fetch_one(self.pool())
             .await?)
     }

@@ -59,7 +59,7 @@ const MAX_BATCH: usize = 512;
 
 /// Start the group-commit writer; it stops when every [`Store`] clone is dropped.
 pub(crate) fn start_group_commit(
-    pool: sqlx::AnyPool,
+    pool: crate::db::Pool,
     backend: Backend,
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 ) -> tokio::sync::mpsc::Sender<Pending> {
@@ -88,7 +88,7 @@ pub(crate) fn start_group_commit(
 }
 
 async fn write_batch(
-    pool: &sqlx::AnyPool,
+    pool: &crate::db::Pool,
     backend: Backend,
     write_lock: &tokio::sync::Mutex<()>,
     batch: &[Pending],

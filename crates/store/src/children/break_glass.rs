@@ -82,9 +82,9 @@ impl Store {
         }
         let mut w = self.begin_write().await?;
         let child: Option<(String, String, String)> =
-            sqlx::query_as("SELECT center_id, family_name, given_name FROM children WHERE id = $1")
+            crate::db::query_as("SELECT center_id, family_name, given_name FROM children WHERE id = $1")
                 .bind(child_id)
-                .fetch_optional(&mut *w.tx)
+                .fetch_optional(&mut w.tx)
                 .await?;
         let Some((center, family, given)) = child else {
             return Err(StoreError::NotFound);
@@ -92,19 +92,19 @@ impl Store {
         if center != actor.center_id {
             return Err(StoreError::NotFound);
         }
-        let assigned: Option<String> = sqlx::query_scalar(
+        let assigned: Option<String> = crate::db::query_scalar(
             "SELECT child_id FROM child_coordinators WHERE child_id = $1 AND user_id = $2",
         )
         .bind(child_id)
         .bind(&actor.user_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         if assigned.is_some() {
             return Err(not_needed());
         }
         let id = new_id();
         let expires = now + BREAK_GLASS_DURATION;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO break_glass (id, center_id, user_id, child_id, reason, started_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
         )
         .bind(&id)
@@ -114,7 +114,7 @@ impl Store {
         .bind(&reason)
         .bind(ts(now))
         .bind(ts(expires))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,
@@ -165,7 +165,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let rows: Vec<(String, String, String, String, String, String, String, String, String)> =
-            sqlx::query_as(
+            crate::db::query_as(
                 "SELECT b.id, u.login, u.display_name, b.child_id, c.family_name, c.given_name, b.reason, b.started_at, b.expires_at \
                  FROM break_glass b JOIN users u ON u.id = b.user_id JOIN children c ON c.id = b.child_id \
                  WHERE b.center_id = $1 AND b.started_at >= $2 ORDER BY b.started_at DESC LIMIT 200",
@@ -196,12 +196,12 @@ impl Store {
 
 /// The actor's running grant for a child on `conn`: (grant id, UTC expiry).
 pub(crate) async fn running_grant(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     child_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(String, String)>> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "SELECT id, expires_at FROM break_glass WHERE user_id = $1 AND child_id = $2 AND center_id = $3 AND expires_at > $4 \
          ORDER BY expires_at DESC LIMIT 1",
     )

@@ -16,7 +16,7 @@ trait BindChild<'q> {
     fn bind_child(self, d: &'q ChildDraft) -> Self;
 }
 
-impl<'q> BindChild<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+impl<'q> BindChild<'q> for crate::db::Query<'q> {
     fn bind_child(self, d: &'q ChildDraft) -> Self {
         self.bind(&d.family_name)
             .bind(&d.given_name)
@@ -69,7 +69,7 @@ impl Store {
         }
         let id = new_id();
         let now_s = ts(now);
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO children (id, center_id, family_name, given_name, family_name_kana, given_name_kana, search_kana, search_name, \
              search_given_kana, search_given_name, \
              birth_date, sex, municipality_code, address, phone, care_setting, discharged_on, primary_hospital_id, primary_doctor, school_id, \
@@ -80,17 +80,17 @@ impl Store {
         .bind(&actor.center_id)
         .bind_child(&draft)
         .bind(&now_s)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         write_children_parts(&mut w.tx, &id, &draft, actor, now).await?;
         crate::power_estimates::refresh(&mut w.tx, self.backend(), std::slice::from_ref(&id))
             .await?;
         // A coordinator who registers a child keeps it in scope.
         if actor.assigned_only() && !draft.coordinator_ids.contains(&actor.user_id) {
-            sqlx::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
+            crate::db::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
                 .bind(&id)
                 .bind(&actor.user_id)
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
         }
         append(
@@ -139,7 +139,7 @@ impl Store {
             ));
         }
         self.check_references(&mut w.tx, actor, &draft).await?;
-        sqlx::query(
+        crate::db::query(
             "UPDATE children SET family_name=$1, given_name=$2, family_name_kana=$3, given_name_kana=$4, search_kana=$5, search_name=$6, \
              search_given_kana=$7, search_given_name=$8, \
              birth_date=$9, sex=$10, municipality_code=$11, address=$12, phone=$13, care_setting=$14, discharged_on=$15, primary_hospital_id=$16, \
@@ -149,21 +149,21 @@ impl Store {
         .bind_child(&draft)
         .bind(ts(now))
         .bind(id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         for table in ["child_medical_care", "child_welfare_services", "guardians"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE child_id = $1"))
+            crate::db::query(&format!("DELETE FROM {table} WHERE child_id = $1"))
                 .bind(id)
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
         }
         if !actor.assigned_only() {
             // The form lists explicit assignments only; access through a dispatch stays.
-            sqlx::query(
+            crate::db::query(
                 "DELETE FROM child_coordinators WHERE child_id = $1 AND origin = 'assigned'",
             )
             .bind(id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         }
         let mut draft = draft;
@@ -191,7 +191,7 @@ impl Store {
 
     async fn check_references(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut crate::db::Conn,
         actor: &Actor,
         d: &ChildDraft,
     ) -> Result<()> {
@@ -201,12 +201,12 @@ impl Store {
             ("school_id", &d.school_id),
         ] {
             if let Some(org) = org {
-                let found: Option<String> = sqlx::query_scalar(
+                let found: Option<String> = crate::db::query_scalar(
                     "SELECT id FROM organizations WHERE id = $1 AND center_id = $2",
                 )
                 .bind(org)
                 .bind(&actor.center_id)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *tx)
                 .await?;
                 if found.is_none() {
                     errs.push(FieldError::new(
@@ -219,12 +219,12 @@ impl Store {
             }
         }
         for uid in &d.coordinator_ids {
-            let found: Option<String> = sqlx::query_scalar(
+            let found: Option<String> = crate::db::query_scalar(
                 "SELECT id FROM users WHERE id = $1 AND center_id = $2 AND role = 'coordinator'",
             )
             .bind(uid)
             .bind(&actor.center_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
             if found.is_none() {
                 errs.push(FieldError::new(
@@ -241,12 +241,12 @@ impl Store {
 }
 
 async fn find_duplicates(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::db::Conn,
     actor: &Actor,
     d: &ChildDraft,
     exclude: Option<&str>,
 ) -> Result<Vec<DuplicateCandidate>> {
-    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String, String, String)> = crate::db::query_as(
         "SELECT id, family_name, given_name, family_name_kana, given_name_kana, birth_date FROM children \
          WHERE center_id = $1 AND search_kana = $2 AND birth_date = $3 AND id <> $4",
     )
@@ -254,7 +254,7 @@ async fn find_duplicates(
     .bind(d.search_kana())
     .bind(d.birth_date.to_string())
     .bind(exclude.unwrap_or(""))
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     Ok(rows
         .into_iter()
@@ -271,24 +271,24 @@ async fn find_duplicates(
 /// form lists now: a service newly listed starts today, one no longer listed ends yesterday.
 /// Back-dated corrections are made on the child's page (`Store::add_service_period`).
 async fn sync_service_periods(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::db::Conn,
     id: &str,
     d: &ChildDraft,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let today = domain::dates::jst_date(now);
-    let open: Vec<String> = sqlx::query_scalar(
+    let open: Vec<String> = crate::db::query_scalar(
         "SELECT code FROM child_service_periods WHERE child_id = $1 AND (started_on IS NULL OR started_on <= $2) \
          AND (ended_on IS NULL OR ended_on >= $2)",
     )
     .bind(id)
     .bind(today.to_string())
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     for code in &d.welfare_services {
         if !open.iter().any(|c| c == code.as_str()) {
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO child_service_periods (id, child_id, code, started_on, ended_on, created_by, created_at) \
                  VALUES ($1,$2,$3,$4,NULL,$5,$6)",
             )
@@ -298,14 +298,14 @@ async fn sync_service_periods(
             .bind(today.to_string())
             .bind(&actor.user_id)
             .bind(ts(now))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
     }
     let yesterday = today.pred_opt().unwrap_or(today).to_string();
     for code in open {
         if !d.welfare_services.iter().any(|c| c.as_str() == code) {
-            sqlx::query(
+            crate::db::query(
                 "UPDATE child_service_periods SET ended_on = $1 WHERE child_id = $2 AND code = $3 \
                  AND (ended_on IS NULL OR ended_on >= $4)",
             )
@@ -313,7 +313,7 @@ async fn sync_service_periods(
             .bind(id)
             .bind(&code)
             .bind(today.to_string())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
     }
@@ -321,7 +321,7 @@ async fn sync_service_periods(
 }
 
 async fn write_children_parts(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::db::Conn,
     id: &str,
     d: &ChildDraft,
     actor: &Actor,
@@ -329,25 +329,25 @@ async fn write_children_parts(
 ) -> Result<()> {
     sync_service_periods(tx, id, d, actor, now).await?;
     for m in &d.medical_care {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO child_medical_care (child_id, code, detail, watch) VALUES ($1,$2,$3,$4)",
         )
         .bind(id)
         .bind(m.code.as_str())
         .bind(&m.detail)
         .bind(m.watch.map(WatchLevel::code))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     for code in &d.welfare_services {
-        sqlx::query("INSERT INTO child_welfare_services (child_id, code) VALUES ($1,$2)")
+        crate::db::query("INSERT INTO child_welfare_services (child_id, code) VALUES ($1,$2)")
             .bind(id)
             .bind(code.as_str())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     for (i, g) in d.guardians.iter().enumerate() {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO guardians (id, child_id, position, name, name_kana, relation, phone, phone2, email, is_primary) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
         )
@@ -361,20 +361,20 @@ async fn write_children_parts(
         .bind(&g.phone2)
         .bind(&g.email)
         .bind(i64::from(g.is_primary))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     crate::devices::replace(tx, id, &d.devices).await?;
     for uid in &d.coordinator_ids {
         // Ticking a coordinator who has the child through a dispatch makes it an assignment
         // (which never lapses).
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO child_coordinators (child_id, user_id, origin, access_until) VALUES ($1,$2,'assigned',NULL) \
              ON CONFLICT (child_id, user_id) DO UPDATE SET origin = 'assigned', access_until = NULL",
         )
         .bind(id)
         .bind(uid)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())

@@ -32,7 +32,7 @@ impl Store {
         const META_KEY: &str = "search_key_version";
         let version = domain::kana::SEARCH_KEY_VERSION.to_string();
         let stored: Option<String> =
-            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = $1")
+            crate::db::query_scalar("SELECT value FROM store_meta WHERE key = $1")
                 .bind(META_KEY)
                 .fetch_optional(self.pool())
                 .await?;
@@ -51,11 +51,11 @@ impl Store {
             String,
             String,
         );
-        let rows: Vec<KeyRow> = sqlx::query_as(
+        let rows: Vec<KeyRow> = crate::db::query_as(
             "SELECT id, family_name, given_name, family_name_kana, given_name_kana, \
              search_kana, search_name, search_given_kana, search_given_name FROM children",
         )
-        .fetch_all(&mut *w.tx)
+        .fetch_all(&mut w.tx)
         .await?;
         for (id, fam, given, fam_k, given_k, kana, name, given_kana, given_name) in rows {
             let want = (
@@ -65,7 +65,7 @@ impl Store {
                 normalize_for_search(&given),
             );
             if want != (kana, name, given_kana, given_name) {
-                sqlx::query(
+                crate::db::query(
                     "UPDATE children SET search_kana = $1, search_name = $2, search_given_kana = $3, search_given_name = $4 WHERE id = $5",
                 )
                 .bind(want.0)
@@ -73,18 +73,18 @@ impl Store {
                 .bind(want.2)
                 .bind(want.3)
                 .bind(id)
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
             }
         }
         crate::consultations::refresh_person_keys(&mut w.tx).await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO store_meta (key, value) VALUES ($1, $2) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(META_KEY)
         .bind(version)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         w.commit().await
     }
@@ -222,7 +222,7 @@ impl Store {
             " ORDER BY c.search_kana, c.id LIMIT {}",
             limit + 1
         ));
-        let mut query = sqlx::query_as::<_, ChildRow>(&sql);
+        let mut query = crate::db::query_as::<ChildRow>(&sql);
         for b in &binds {
             query = query.bind(b);
         }

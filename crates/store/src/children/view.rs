@@ -84,7 +84,7 @@ impl Store {
 
     /// Coordinators (users with that role) of the actor's center, for the assignment picker.
     pub async fn center_coordinators(&self, center_id: &str) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
+        Ok(crate::db::query_as(
             "SELECT id, display_name FROM users WHERE center_id = $1 AND role = 'coordinator' AND disabled = 0 ORDER BY display_name, id",
         )
         .bind(center_id)
@@ -115,9 +115,8 @@ type FullChildRow = (
     (String, String, i64, Option<String>, i64, String, String),
 );
 
-async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecord> {
-    use sqlx::Row;
-    let r = sqlx::query(
+async fn load_child(tx: &mut crate::db::Conn, id: &str) -> Result<ChildRecord> {
+    let r = crate::db::query(
         "SELECT c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date, c.sex, c.municipality_code, c.address, \
          c.phone, c.care_setting, c.discharged_on, c.primary_hospital_id, c.primary_doctor, c.school_id, \
          c.status, c.status_since, c.version, c.notes, c.uses_no_welfare, c.created_at, c.updated_at, \
@@ -173,26 +172,26 @@ async fn load_child(tx: &mut sqlx::AnyConnection, id: &str) -> Result<ChildRecor
         (phone, care_setting, discharged_on, primary_hospital_id, primary_doctor, school_id),
         (status, status_since, version, notes, no_welfare, created_at, updated_at),
     ) = row;
-    let care: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+    let care: Vec<(String, Option<String>, Option<String>)> = crate::db::query_as(
         "SELECT code, detail, watch FROM child_medical_care WHERE child_id = $1 ORDER BY code",
     )
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    let welfare: Vec<String> = sqlx::query_scalar(
+    let welfare: Vec<String> = crate::db::query_scalar(
         "SELECT code FROM child_welfare_services WHERE child_id = $1 ORDER BY code",
     )
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    let guardians: Vec<(String, Option<String>, String, Option<String>, Option<String>, Option<String>, i64)> = sqlx::query_as(
+    let guardians: Vec<(String, Option<String>, String, Option<String>, Option<String>, Option<String>, i64)> = crate::db::query_as(
         "SELECT name, name_kana, relation, phone, phone2, email, is_primary FROM guardians WHERE child_id = $1 ORDER BY position",
     )
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
     let devices = crate::devices::load(tx, id).await?;
-    let coords: Vec<(String, String)> = sqlx::query_as(
+    let coords: Vec<(String, String)> = crate::db::query_as(
         "SELECT u.id, u.display_name FROM child_coordinators cc JOIN users u ON u.id = cc.user_id \
          WHERE cc.child_id = $1 AND cc.origin = 'assigned' ORDER BY u.display_name",
     )
@@ -273,7 +272,7 @@ impl Store {
         let sql = format!(
             "SELECT c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date FROM children c WHERE c.id = $1 AND {scope}"
         );
-        let mut q = sqlx::query_as::<_, (String, String, String, String, String)>(&sql).bind(id);
+        let mut q = crate::db::query_as::<(String, String, String, String, String)>(&sql).bind(id);
         for b in &binds {
             q = q.bind(b);
         }

@@ -16,7 +16,7 @@ use crate::{new_id, ts, Actor, Result, Store, StoreError};
 /// ([`consultation_scope`]): NotFound when missing or another center's, Forbidden when in the
 /// actor's center but outside their scope (a coordinator's unassigned case).
 pub(super) async fn scoped_consultation_version(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     id: &str,
 ) -> Result<i64> {
@@ -27,7 +27,7 @@ pub(super) async fn scoped_consultation_version(
         "SELECT k.version FROM consultations k WHERE {scope} AND k.id = ${}",
         binds.len()
     );
-    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    let mut query = crate::db::query_scalar::<i64>(&sql);
     for b in &binds {
         query = query.bind(b);
     }
@@ -35,7 +35,7 @@ pub(super) async fn scoped_consultation_version(
         return Ok(v);
     }
     let in_center: Option<String> =
-        sqlx::query_scalar("SELECT id FROM consultations WHERE id = $1 AND center_id = $2")
+        crate::db::query_scalar("SELECT id FROM consultations WHERE id = $1 AND center_id = $2")
             .bind(id)
             .bind(&actor.center_id)
             .fetch_optional(&mut *conn)
@@ -176,7 +176,7 @@ impl Store {
         // Guarded by the version read above: on PostgreSQL a concurrent edit that committed
         // meanwhile leaves no row to update, so neither the record nor the aggregates (whose
         // old contribution was read above) can be overwritten from a stale read.
-        let updated = sqlx::query(
+        let updated = crate::db::query(
             "UPDATE consultations SET occurred_at=$1, occurred_on=$2, channel=$3, requester_kind=$4, requester_name=$5, requester_org=$6, \
              child_id=$7, person_id=$8, summary=$9, response=$10, staff_id=$11, duration_minutes=$12, followup_due=$13, followup_assignee_id=$14, \
              municipality_code=$15, updated_at=$16, version=version+1 WHERE id=$17 AND version=$18",
@@ -199,22 +199,22 @@ impl Store {
         .bind(ts(now))
         .bind(id)
         .bind(version)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
                 "the consultation was changed by someone else".into(),
             ));
         }
-        sqlx::query("DELETE FROM consultation_topics WHERE consultation_id = $1")
+        crate::db::query("DELETE FROM consultation_topics WHERE consultation_id = $1")
             .bind(id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         for t in &d.topics {
-            sqlx::query("INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)")
+            crate::db::query("INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)")
                 .bind(id)
                 .bind(t.as_str())
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
         }
         crate::stats::apply(&mut w.tx, id, 1).await?;
@@ -252,7 +252,7 @@ impl Store {
         scoped_consultation_version(&mut w.tx, actor, id).await?;
         let (date, body) = form.parse(today)?;
         let entry = new_id();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO consultation_course_entries (id, consultation_id, entry_date, body, author_id, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6)",
         )
@@ -262,7 +262,7 @@ impl Store {
         .bind(&body)
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,
@@ -305,10 +305,10 @@ impl Store {
             return Ok(());
         }
         let mut w = self.begin_write().await?;
-        sqlx::query("UPDATE consultations SET followup_done_at = $1, updated_at = $1 WHERE id = $2 AND followup_done_at IS NULL")
+        crate::db::query("UPDATE consultations SET followup_done_at = $1, updated_at = $1 WHERE id = $2 AND followup_done_at IS NULL")
             .bind(ts(now))
             .bind(id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         append(
             &mut w.tx,
@@ -342,7 +342,7 @@ impl Store {
             "{SELECT} WHERE {scope} AND k.followup_assignee_id = ${me} AND k.followup_done_at IS NULL AND k.followup_due <= ${day} \
              ORDER BY k.followup_due, k.id LIMIT 100"
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = crate::db::query(&sql);
         for b in &binds {
             query = query.bind(b);
         }
@@ -358,10 +358,10 @@ impl Store {
 
 /// A consultation's course entries, oldest first (same day: in the order written).
 pub(super) async fn course_entries(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     id: &str,
 ) -> Result<Vec<CourseEntry>> {
-    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String, String, String)> = crate::db::query_as(
         "SELECT e.id, e.entry_date, e.body, e.author_id, u.display_name, e.created_at \
          FROM consultation_course_entries e JOIN users u ON u.id = e.author_id \
          WHERE e.consultation_id = $1 ORDER BY e.entry_date, e.created_at, e.id",

@@ -251,7 +251,7 @@ impl Store {
             .followup_assignee_id
             .clone()
             .or_else(|| d.followup_due.map(|_| staff.clone()));
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO consultations (id, center_id, occurred_at, occurred_on, channel, requester_kind, requester_name, requester_org, \
              child_id, person_id, summary, response, staff_id, duration_minutes, followup_due, followup_assignee_id, municipality_code, created_at, updated_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18)",
@@ -274,13 +274,13 @@ impl Store {
         .bind(&assignee)
         .bind(&municipality)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         for t in &d.topics {
-            sqlx::query("INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)")
+            crate::db::query("INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)")
                 .bind(&id)
                 .bind(t.as_str())
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
         }
         crate::stats::apply(&mut w.tx, &id, 1).await?;
@@ -313,7 +313,7 @@ impl Store {
     /// returns the child's municipality (copied onto the consultation for area figures).
     pub(super) async fn check_consultation_refs(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut crate::db::Conn,
         actor: &Actor,
         d: &ConsultationDraft,
     ) -> Result<Option<String>> {
@@ -321,17 +321,17 @@ impl Store {
         let mut municipality = None;
         if let Some(child) = &d.child_id {
             let row: Option<(String, String)> =
-                sqlx::query_as("SELECT center_id, municipality_code FROM children WHERE id = $1")
+                crate::db::query_as("SELECT center_id, municipality_code FROM children WHERE id = $1")
                     .bind(child)
-                    .fetch_optional(&mut **tx)
+                    .fetch_optional(&mut *tx)
                     .await?;
             match row {
                 Some((center, m)) if center == actor.center_id => {
                     if actor.assigned_only() {
-                        let ok: Option<String> = sqlx::query_scalar("SELECT child_id FROM child_coordinators WHERE child_id = $1 AND user_id = $2")
+                        let ok: Option<String> = crate::db::query_scalar("SELECT child_id FROM child_coordinators WHERE child_id = $1 AND user_id = $2")
                             .bind(child)
                             .bind(&actor.user_id)
-                            .fetch_optional(&mut **tx)
+                            .fetch_optional(&mut *tx)
                             .await?;
                         if ok.is_none() {
                             return Err(StoreError::Forbidden);
@@ -349,10 +349,10 @@ impl Store {
         }
         if let Some(p) = &d.person_id {
             let found: Option<String> =
-                sqlx::query_scalar("SELECT id FROM persons WHERE id = $1 AND center_id = $2")
+                crate::db::query_scalar("SELECT id FROM persons WHERE id = $1 AND center_id = $2")
                     .bind(p)
                     .bind(&actor.center_id)
-                    .fetch_optional(&mut **tx)
+                    .fetch_optional(&mut *tx)
                     .await?;
             if found.is_none() {
                 errs.push(FieldError::new(
@@ -369,10 +369,10 @@ impl Store {
         ] {
             if let Some(uid) = uid {
                 let found: Option<String> =
-                    sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND center_id = $2")
+                    crate::db::query_scalar("SELECT id FROM users WHERE id = $1 AND center_id = $2")
                         .bind(uid)
                         .bind(&actor.center_id)
-                        .fetch_optional(&mut **tx)
+                        .fetch_optional(&mut *tx)
                         .await?;
                 if found.is_none() {
                     errs.push(FieldError::new(

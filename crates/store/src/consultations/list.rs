@@ -134,7 +134,7 @@ impl Store {
             " ORDER BY k.occurred_at DESC, k.id DESC LIMIT {}",
             limit + 1
         ));
-        let mut query = sqlx::query(&sql);
+        let mut query = crate::db::query(&sql);
         for b in &binds {
             query = query.bind(b);
         }
@@ -162,7 +162,7 @@ impl Store {
             "SELECT consultation_id, code FROM consultation_topics WHERE consultation_id IN ({}) ORDER BY code",
             crate::placeholders(1, items.len())
         );
-        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        let mut query = crate::db::query_as::<(String, String)>(&sql);
         for c in items.iter() {
             query = query.bind(&c.id);
         }
@@ -180,7 +180,7 @@ impl Store {
         let scope = consultation_scope(actor, &mut binds)?;
         binds.push(id.to_string());
         let sql = format!("{SELECT} WHERE {scope} AND k.id = ${}", binds.len());
-        let mut query = sqlx::query(&sql);
+        let mut query = crate::db::query(&sql);
         for b in &binds {
             query = query.bind(b);
         }

@@ -180,8 +180,7 @@ const SELECT: &str = "SELECT k.id, k.occurred_at, k.occurred_on, k.channel, k.re
     FROM consultations k LEFT JOIN children c ON c.id = k.child_id LEFT JOIN persons p ON p.id = k.person_id \
     JOIN users s ON s.id = k.staff_id LEFT JOIN users f ON f.id = k.followup_assignee_id";
 
-fn row_to_consultation(r: &sqlx::any::AnyRow) -> Result<Consultation> {
-    use sqlx::Row;
+fn row_to_consultation(r: &crate::db::Row) -> Result<Consultation> {
     Ok(Consultation {
         id: r.try_get(0)?,
         occurred_at: r.try_get(1)?,
@@ -194,7 +193,7 @@ fn row_to_consultation(r: &sqlx::any::AnyRow) -> Result<Consultation> {
         child_name: r.try_get(8)?,
         person_id: r.try_get(9)?,
         person_name: r.try_get(10)?,
-        person_anonymous: r.try_get::<i64, _>(11)? != 0,
+        person_anonymous: r.try_get::<i64>(11)? != 0,
         topics: Vec::new(),
         summary: r.try_get(12)?,
         response: r.try_get(13)?,

@@ -20,7 +20,7 @@ fn person_keys(name: &str, kana: Option<&str>) -> (String, String) {
 
 /// Recomputes every named person's keys ([`person_keys`]) where they differ (start-up, see
 /// `Store::ensure_search_keys`).
-pub(crate) async fn refresh_person_keys(conn: &mut sqlx::AnyConnection) -> Result<()> {
+pub(crate) async fn refresh_person_keys(conn: &mut crate::db::Conn) -> Result<()> {
     type Row = (
         String,
         String,
@@ -28,7 +28,7 @@ pub(crate) async fn refresh_person_keys(conn: &mut sqlx::AnyConnection) -> Resul
         Option<String>,
         Option<String>,
     );
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = crate::db::query_as(
         "SELECT id, name, name_kana, search_name, search_kana FROM persons WHERE anonymous = 0 AND name IS NOT NULL",
     )
     .fetch_all(&mut *conn)
@@ -36,7 +36,7 @@ pub(crate) async fn refresh_person_keys(conn: &mut sqlx::AnyConnection) -> Resul
     for (id, name, kana, search_name, search_kana) in rows {
         let (n, k) = person_keys(&name, kana.as_deref());
         if (Some(&n), Some(&k)) != (search_name.as_ref(), search_kana.as_ref()) {
-            sqlx::query("UPDATE persons SET search_name = $1, search_kana = $2 WHERE id = $3")
+            crate::db::query("UPDATE persons SET search_name = $1, search_kana = $2 WHERE id = $3")
                 .bind(n)
                 .bind(k)
                 .bind(id)
@@ -50,11 +50,11 @@ pub(crate) async fn refresh_person_keys(conn: &mut sqlx::AnyConnection) -> Resul
 /// The earliest named person of the center with these keys (one person is one person: a
 /// later call about them links to the same record, so 実人数 counts them once).
 async fn same_person_in(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     center_id: &str,
     keys: &(String, String),
 ) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
+    Ok(crate::db::query_scalar(
         "SELECT id FROM persons WHERE center_id = $1 AND anonymous = 0 AND search_name = $2 AND search_kana = $3 \
          ORDER BY created_at, id LIMIT 1",
     )
@@ -70,7 +70,7 @@ async fn same_person_in(
 /// normalised name and reading unless the form says it is a different one; otherwise one
 /// created now (inside the caller's transaction, so two calls cannot both create it).
 pub(super) async fn subject_person(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::db::Conn,
     actor: &Actor,
     d: &ConsultationDraft,
     now: DateTime<Utc>,
@@ -88,7 +88,7 @@ pub(super) async fn subject_person(
                 }
             }
             let pid = new_id();
-            sqlx::query("INSERT INTO persons (id, center_id, name, name_kana, anonymous, created_at, search_name, search_kana) \
+            crate::db::query("INSERT INTO persons (id, center_id, name, name_kana, anonymous, created_at, search_name, search_kana) \
                          VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")
                 .bind(&pid)
                 .bind(&actor.center_id)
@@ -98,7 +98,7 @@ pub(super) async fn subject_person(
                 .bind(ts(now))
                 .bind(keys.as_ref().map(|k| k.0.clone()))
                 .bind(keys.as_ref().map(|k| k.1.clone()))
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             (Some(pid), false)
         }
@@ -166,11 +166,11 @@ impl Store {
             "SELECT p.name, p.name_kana, (SELECT MAX(k.occurred_on) FROM consultations k WHERE k.person_id = p.id AND {scope}) \
              FROM persons p WHERE p.id = $1"
         );
-        let mut q = sqlx::query_as::<_, (Option<String>, Option<String>, Option<String>)>(&sql);
+        let mut q = crate::db::query_as::<(Option<String>, Option<String>, Option<String>)>(&sql);
         for b in &binds {
             q = q.bind(b);
         }
-        let row = q.fetch_optional(&mut *conn).await?;
+        let row = q.fetch_optional(&mut conn).await?;
         Ok(row.map(|(name, name_kana, last_on)| PersonMatch {
             id,
             name: name.unwrap_or_default(),
@@ -188,7 +188,7 @@ impl Store {
         if key.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(sqlx::query_as(
+        Ok(crate::db::query_as(
             "SELECT id, name FROM persons WHERE center_id = $1 AND anonymous = 0 AND (name LIKE $2 OR name_kana LIKE $2) ORDER BY name LIMIT 10",
         )
         .bind(&actor.center_id)

@@ -32,9 +32,9 @@ pub(crate) fn fiscal_year_of(day: &str) -> Option<i64> {
 
 /// Add (`sign` = 1) or remove (`sign` = -1) one consultation's contribution to the aggregates,
 /// reading the row as it stands in `conn`'s transaction.
-pub(crate) async fn apply(conn: &mut sqlx::AnyConnection, id: &str, sign: i64) -> Result<()> {
+pub(crate) async fn apply(conn: &mut crate::db::Conn, id: &str, sign: i64) -> Result<()> {
     let row: Option<(String, String, String, String, Option<String>, Option<String>, Option<i64>)> =
-        sqlx::query_as(
+        crate::db::query_as(
             "SELECT k.center_id, k.occurred_on, k.channel, k.requester_kind, k.child_id, k.person_id, p.anonymous \
              FROM consultations k LEFT JOIN persons p ON p.id = k.person_id WHERE k.id = $1",
         )
@@ -45,7 +45,7 @@ pub(crate) async fn apply(conn: &mut sqlx::AnyConnection, id: &str, sign: i64) -
         return Ok(());
     };
     let topics: Vec<String> =
-        sqlx::query_scalar("SELECT code FROM consultation_topics WHERE consultation_id = $1")
+        crate::db::query_scalar("SELECT code FROM consultation_topics WHERE consultation_id = $1")
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
@@ -61,7 +61,7 @@ pub(crate) async fn apply(conn: &mut sqlx::AnyConnection, id: &str, sign: i64) -
         cells.push(("unidentified", String::new()));
     }
     for (dimension, code) in cells {
-        sqlx::query(UPSERT_MONTH)
+        crate::db::query(UPSERT_MONTH)
             .bind(&center)
             .bind(&month)
             .bind(dimension)
@@ -71,7 +71,7 @@ pub(crate) async fn apply(conn: &mut sqlx::AnyConnection, id: &str, sign: i64) -
             .await?;
     }
     if let (Some(subject), Some(fy)) = (subject, fiscal_year_of(&day)) {
-        sqlx::query(UPSERT_SUBJECT)
+        crate::db::query(UPSERT_SUBJECT)
             .bind(&center)
             .bind(fy)
             .bind(&subject)
@@ -81,7 +81,7 @@ pub(crate) async fn apply(conn: &mut sqlx::AnyConnection, id: &str, sign: i64) -
         if sign < 0 {
             // A subject with no consultation left must not count in 実人数; only the row just
             // decremented can have reached zero.
-            sqlx::query(
+            crate::db::query(
                 "DELETE FROM consultation_year_subjects \
                  WHERE center_id = $1 AND fiscal_year = $2 AND subject_id = $3 AND n <= 0",
             )
@@ -93,7 +93,7 @@ pub(crate) async fn apply(conn: &mut sqlx::AnyConnection, id: &str, sign: i64) -
         }
     }
     if sign < 0 {
-        sqlx::query(
+        crate::db::query(
             "DELETE FROM consultation_month_counts WHERE n <= 0 AND center_id = $1 AND month = $2",
         )
         .bind(&center)
@@ -162,7 +162,7 @@ impl Store {
         ];
         let mut w = self.begin_write().await?;
         for sql in &statements {
-            sqlx::query(sql).execute(&mut *w.tx).await?;
+            crate::db::query(sql).execute(&mut w.tx).await?;
         }
         w.commit().await
     }
@@ -170,11 +170,11 @@ impl Store {
     /// Build the aggregates on first start after the upgrade that introduced them.
     pub(crate) async fn ensure_consultation_stats(&self) -> Result<()> {
         let has_records: Option<i64> =
-            sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM consultations LIMIT 1")
+            crate::db::query_scalar("SELECT CAST(1 AS BIGINT) FROM consultations LIMIT 1")
                 .fetch_optional(self.pool())
                 .await?;
         let has_stats: Option<i64> =
-            sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM consultation_month_counts LIMIT 1")
+            crate::db::query_scalar("SELECT CAST(1 AS BIGINT) FROM consultation_month_counts LIMIT 1")
                 .fetch_optional(self.pool())
                 .await?;
         if has_records.is_some() && has_stats.is_none() {

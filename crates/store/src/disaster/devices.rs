@@ -5,7 +5,7 @@
 
 use domain::power::{DeviceDraft, DeviceInput, DeviceKind, Duty, PowerDevice};
 use serde::Serialize;
-use sqlx::AnyConnection;
+use crate::db::Conn;
 
 use crate::{new_id, Result};
 
@@ -120,8 +120,8 @@ impl DeviceRecord {
 }
 
 /// A child's devices in the order of the list.
-pub(crate) async fn load(conn: &mut AnyConnection, child_id: &str) -> Result<Vec<DeviceRecord>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+pub(crate) async fn load(conn: &mut Conn, child_id: &str) -> Result<Vec<DeviceRecord>> {
+    let rows: Vec<Row> = crate::db::query_as(&format!(
         "SELECT {COLUMNS} FROM child_devices WHERE child_id = $1 ORDER BY position"
     ))
     .bind(child_id)
@@ -136,16 +136,16 @@ pub(crate) async fn load(conn: &mut AnyConnection, child_id: &str) -> Result<Vec
 /// Replaces a child's list inside the caller's transaction. The caller recomputes the kept
 /// estimate (`power_estimates::refresh`) in the same transaction.
 pub(crate) async fn replace(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     child_id: &str,
     drafts: &[DeviceDraft],
 ) -> Result<()> {
-    sqlx::query("DELETE FROM child_devices WHERE child_id = $1")
+    crate::db::query("DELETE FROM child_devices WHERE child_id = $1")
         .bind(child_id)
         .execute(&mut *conn)
         .await?;
     for (i, d) in drafts.iter().enumerate() {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO child_devices (id, child_id, position, kind, name, settings, uses_electricity, \
              watts, internal_minutes, spare_count, spare_minutes, minutes_per_hour) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",

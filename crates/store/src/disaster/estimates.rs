@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use domain::power::{
     assess, power_care_codes, DeviceDraft, DeviceKind, Estimate, PowerSources, ESTIMATE_VERSION,
 };
-use sqlx::AnyConnection;
+use crate::db::Conn;
 
 use crate::devices::DeviceRecord;
 use crate::disaster::{decode_rows, json_rows};
@@ -66,7 +66,7 @@ struct EstimateRow {
 
 /// Recomputes the estimates of `child_ids` inside the caller's transaction.
 pub(crate) async fn refresh(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     child_ids: &[String],
 ) -> Result<()> {
@@ -78,7 +78,7 @@ pub(crate) async fn refresh(
             "DELETE FROM child_power_estimates WHERE child_id IN ({})",
             placeholders(1, chunk.len())
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = crate::db::query(&sql);
         for id in chunk {
             q = q.bind(id);
         }
@@ -90,18 +90,18 @@ pub(crate) async fn refresh(
 }
 
 /// Recomputes every estimate and every latest check-in inside the caller's transaction.
-pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+pub(crate) async fn rebuild(conn: &mut Conn, backend: Backend) -> Result<()> {
     // Before touching the rows the kept triage counts derive from (see triage_counts::lock).
     crate::triage_counts::lock(conn, backend).await?;
     let rows = compute(conn, backend, Which::All).await?;
-    sqlx::query("DELETE FROM child_power_estimates")
+    crate::db::query("DELETE FROM child_power_estimates")
         .execute(&mut *conn)
         .await?;
     write(conn, &rows).await?;
-    sqlx::query("DELETE FROM checkin_latest")
+    crate::db::query("DELETE FROM checkin_latest")
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO checkin_latest (incident_id, child_id, checkin_id, status, note, at, by_user, checkin_count) \
          SELECT incident_id, child_id, id, status, note, at, by_user, n FROM (\
            SELECT k.*, \
@@ -111,7 +111,7 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Resul
     )
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO store_meta (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
@@ -138,7 +138,7 @@ impl Store {
     /// this build's (or never made). Runs at start-up.
     pub(crate) async fn ensure_power_estimates(&self) -> Result<()> {
         let stored: Option<String> =
-            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = $1")
+            crate::db::query_scalar("SELECT value FROM store_meta WHERE key = $1")
                 .bind(META_KEY)
                 .fetch_optional(self.pool())
                 .await?;
@@ -149,7 +149,7 @@ impl Store {
     }
 }
 
-async fn write(conn: &mut AnyConnection, rows: &[EstimateRow]) -> Result<()> {
+async fn write(conn: &mut Conn, rows: &[EstimateRow]) -> Result<()> {
     const COLUMNS: usize = 12;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let tuples: Vec<String> = (0..chunk.len())
@@ -161,7 +161,7 @@ async fn write(conn: &mut AnyConnection, rows: &[EstimateRow]) -> Result<()> {
              car_inverter, generator) VALUES {}",
             tuples.join(",")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = crate::db::query(&sql);
         for r in chunk {
             let (class, minutes) = r.estimate.sort_key();
             let json = serde_json::to_string(&r.estimate)
@@ -197,7 +197,7 @@ async fn write(conn: &mut AnyConnection, rows: &[EstimateRow]) -> Result<()> {
 /// Loads the inputs of the chosen children (one JSON-aggregated row per query, see
 /// `json_rows`) and computes their estimates; children not dependent on power are left out.
 async fn compute(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     which: Which<'_>,
 ) -> Result<Vec<EstimateRow>> {
@@ -253,7 +253,7 @@ async fn compute(
     );
     let mut raw = Vec::with_capacity(4);
     for sql in [&children_sql, &devices_sql, &care_sql, &units_sql] {
-        let mut q = sqlx::query_scalar::<_, String>(sql);
+        let mut q = crate::db::query_scalar::<String>(sql);
         for id in ids {
             q = q.bind(id);
         }

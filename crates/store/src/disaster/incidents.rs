@@ -122,7 +122,7 @@ impl Store {
         };
         let id = new_id();
         let mut w = self.begin_write().await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO incidents (id, center_id, kind, title, municipality_codes, started_at, expected_restoration_at, status, opened_by) \
              VALUES ($1,$2,'power_outage',$3,$4,$5,$6,'open',$7)",
         )
@@ -133,7 +133,7 @@ impl Store {
         .bind(ts(started.unwrap_or(now)))
         .bind(restore.map(ts))
         .bind(&actor.user_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         crate::triage_counts::init(&mut w.tx, self.backend(), &id).await?;
         append(
@@ -155,7 +155,7 @@ impl Store {
 
     /// Incidents of the actor's center, open first then newest.
     pub async fn list_incidents(&self, actor: &Actor) -> Result<Vec<IncidentSummary>> {
-        let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
+        let rows: Vec<IncidentRow> = crate::db::query_as(&format!(
             "SELECT {INCIDENT_COLS} FROM incidents WHERE center_id = $1 ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, started_at DESC LIMIT 200"
         ))
         .bind(&actor.center_id)
@@ -176,7 +176,7 @@ impl Store {
     }
 
     pub(super) async fn incident(&self, actor: &Actor, id: &str) -> Result<IncidentSummary> {
-        let row: Option<IncidentRow> = sqlx::query_as(&format!(
+        let row: Option<IncidentRow> = crate::db::query_as(&format!(
             "SELECT {INCIDENT_COLS} FROM incidents WHERE id = $1 AND center_id = $2"
         ))
         .bind(id)
@@ -208,7 +208,7 @@ impl Store {
             .into());
         }
         let started = crate::parse_ts(&triage.incident.started_at).unwrap_or(now);
-        let firsts: Vec<(String, String)> = sqlx::query_as(
+        let firsts: Vec<(String, String)> = crate::db::query_as(
             "SELECT child_id, MIN(at) FROM checkins WHERE incident_id = $1 AND status <> 'unreached' GROUP BY child_id",
         )
         .bind(incident_id)
@@ -259,14 +259,14 @@ impl Store {
         let json = serde_json::to_string(&report)
             .map_err(|e| StoreError::Config(format!("report: {e}")))?;
         let mut w = self.begin_write().await?;
-        let n = sqlx::query(
+        let n = crate::db::query(
             "UPDATE incidents SET status = 'closed', closed_at = $1, closed_by = $2, report = $3 WHERE id = $4 AND status = 'open'",
         )
         .bind(ts(now))
         .bind(&actor.user_id)
         .bind(&json)
         .bind(incident_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?
         .rows_affected();
         if n == 0 {
@@ -299,7 +299,7 @@ impl Store {
         incident_id: &str,
     ) -> Result<Option<IncidentReport>> {
         let raw: Option<Option<String>> =
-            sqlx::query_scalar("SELECT report FROM incidents WHERE id = $1 AND center_id = $2")
+            crate::db::query_scalar("SELECT report FROM incidents WHERE id = $1 AND center_id = $2")
                 .bind(incident_id)
                 .bind(&actor.center_id)
                 .fetch_optional(self.pool())

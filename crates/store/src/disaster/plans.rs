@@ -144,21 +144,21 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         self.scoped_child_version(&mut conn, actor, child_id)
             .await?;
-        let rows: Vec<(i64, String, Option<String>, Option<String>, Option<String>, String, String)> = sqlx::query_as(&format!(
+        let rows: Vec<(i64, String, Option<String>, Option<String>, Option<String>, String, String)> = crate::db::query_as(&format!(
             "SELECT {VERSION_COLS} FROM disaster_plans p JOIN users u ON u.id = p.created_by WHERE p.child_id = $1 ORDER BY p.version DESC"
         ))
         .bind(child_id)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await?;
         let versions: Vec<PlanVersionSummary> = rows.into_iter().map(summary_of).collect();
         let latest = match versions.first() {
             Some(v) => {
-                let (content, warnings): (String, String) = sqlx::query_as(
+                let (content, warnings): (String, String) = crate::db::query_as(
                     "SELECT content, warnings FROM disaster_plans WHERE child_id = $1 AND version = $2",
                 )
                 .bind(child_id)
                 .bind(v.version)
-                .fetch_one(&mut *conn)
+                .fetch_one(&mut conn)
                 .await?;
                 Some(PlanVersion {
                     summary: v.clone(),
@@ -172,20 +172,20 @@ impl Store {
             }
             None => None,
         };
-        let drills: Vec<(String, String, String, String, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+        let drills: Vec<(String, String, String, String, Option<String>, Option<String>, Option<i64>)> = crate::db::query_as(
             "SELECT id, held_on, participants, scenario, worked, problems, plan_version FROM drills WHERE child_id = $1 ORDER BY held_on DESC, created_at DESC",
         )
         .bind(child_id)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await?;
         let today_s = today.to_string();
-        let consent: Option<String> = sqlx::query_scalar(
+        let consent: Option<String> = crate::db::query_scalar(
             "SELECT id FROM consents WHERE child_id = $1 AND recipient_kind = 'municipality_disaster' AND withdrawn_on IS NULL \
              AND given_on <= $2 AND (expires_on IS NULL OR expires_on >= $2) LIMIT 1",
         )
         .bind(child_id)
         .bind(&today_s)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut conn)
         .await?;
         drop(conn);
         self.audit_event(
@@ -247,10 +247,10 @@ impl Store {
         let draft = PlanDraft::parse(input, today)?;
         if !draft.content.drill_id.is_empty() {
             let ok: Option<String> =
-                sqlx::query_scalar("SELECT id FROM drills WHERE id = $1 AND child_id = $2")
+                crate::db::query_scalar("SELECT id FROM drills WHERE id = $1 AND child_id = $2")
                     .bind(&draft.content.drill_id)
                     .bind(child_id)
-                    .fetch_optional(&mut *w.tx)
+                    .fetch_optional(&mut w.tx)
                     .await?;
             if ok.is_none() {
                 return Err(FieldError::new(
@@ -262,15 +262,15 @@ impl Store {
                 .into());
             }
         }
-        let next: i64 = sqlx::query_scalar(
+        let next: i64 = crate::db::query_scalar(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM disaster_plans WHERE child_id = $1",
         )
         .bind(child_id)
-        .fetch_one(&mut *w.tx)
+        .fetch_one(&mut w.tx)
         .await?;
         let content = serde_json::to_string(&draft.content)
             .map_err(|e| StoreError::Config(format!("plan: {e}")))?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO disaster_plans (id, child_id, center_id, version, status, content, warnings, agreed_on, review_due, drill_id, created_by, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
         )
@@ -286,7 +286,7 @@ impl Store {
         .bind((!draft.content.drill_id.is_empty()).then_some(draft.content.drill_id.as_str()))
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,
@@ -329,14 +329,14 @@ impl Store {
             .into());
         };
         let get = |v: i64| {
-            sqlx::query_scalar::<_, String>(
+            crate::db::query_scalar::<String>(
                 "SELECT content FROM disaster_plans WHERE child_id = $1 AND version = $2",
             )
             .bind(child_id.to_string())
             .bind(v)
         };
-        let before: Option<String> = get(a).fetch_optional(&mut *conn).await?;
-        let after: Option<String> = get(b).fetch_optional(&mut *conn).await?;
+        let before: Option<String> = get(a).fetch_optional(&mut conn).await?;
+        let after: Option<String> = get(b).fetch_optional(&mut conn).await?;
         let (Some(before), Some(after)) = (before, after) else {
             return Err(StoreError::NotFound);
         };
@@ -392,12 +392,12 @@ impl Store {
             return Err(FieldError::required("held_on").into());
         };
         let version: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM disaster_plans WHERE child_id = $1")
+            crate::db::query_scalar("SELECT MAX(version) FROM disaster_plans WHERE child_id = $1")
                 .bind(child_id)
-                .fetch_one(&mut *w.tx)
+                .fetch_one(&mut w.tx)
                 .await?;
         let id = new_id();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO drills (id, child_id, center_id, held_on, participants, scenario, worked, problems, plan_version, created_by, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
         )
@@ -412,7 +412,7 @@ impl Store {
         .bind(version)
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,
@@ -443,7 +443,7 @@ impl Store {
              AND p.review_due IS NOT NULL AND p.review_due < ${} ORDER BY p.review_due LIMIT 100",
             binds.len() + 1
         );
-        let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+        let mut q = crate::db::query_as::<(String, String, String)>(&sql);
         for b in &binds {
             q = q.bind(b);
         }

@@ -51,20 +51,20 @@ impl Store {
             return Ok((Vec::new(), 0));
         }
         let mut conn = self.pool().acquire().await?;
-        let total: i64 = sqlx::query_scalar(
+        let total: i64 = crate::db::query_scalar(
             "SELECT COUNT(*) FROM child_power_estimates WHERE center_id = $1 AND sort_class = 0",
         )
         .bind(&actor.center_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(&mut conn)
         .await?;
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String)> = crate::db::query_as(
             "SELECT e.child_id, c.family_name || ' ' || c.given_name, e.estimate \
              FROM child_power_estimates e JOIN children c ON c.id = e.child_id \
              WHERE e.center_id = $1 AND e.sort_class = 0 ORDER BY e.kana, e.child_id LIMIT $2",
         )
         .bind(&actor.center_id)
         .bind(MISSING_POWER_ROWS)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await?;
         drop(conn);
         let list: Vec<MissingPowerData> = rows
@@ -105,25 +105,25 @@ impl Store {
         self.scoped_child_version(&mut conn, actor, child_id)
             .await?;
         let devices = crate::devices::load(&mut conn, child_id).await?;
-        let src: Option<(i64, i64, i64, i64, Option<String>)> = sqlx::query_as(
+        let src: Option<(i64, i64, i64, i64, Option<String>)> = crate::db::query_as(
             "SELECT portable_wh, car_inverter, generator, oxygen_cylinder_hours, notes FROM child_power WHERE child_id = $1",
         )
         .bind(child_id)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut conn)
         .await?;
         let (portable_wh, car, gen, oxygen, notes) = src.clone().unwrap_or((0, 0, 0, 0, None));
         type UnitRow = (String, String, String, i64, Option<String>, Option<String>);
-        let units: Vec<UnitRow> = sqlx::query_as(
+        let units: Vec<UnitRow> = crate::db::query_as(
             "SELECT id, handed_on, model, capacity_wh, serial, returned_on FROM power_units WHERE child_id = $1 \
              ORDER BY CASE WHEN returned_on IS NULL THEN 0 ELSE 1 END, handed_on, id",
         )
         .bind(child_id)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await?;
         let care: Vec<String> =
-            sqlx::query_scalar("SELECT code FROM child_medical_care WHERE child_id = $1")
+            crate::db::query_scalar("SELECT code FROM child_medical_care WHERE child_id = $1")
                 .bind(child_id)
-                .fetch_all(&mut *conn)
+                .fetch_all(&mut conn)
                 .await?;
         drop(conn);
         let units_wh: i64 = units.iter().filter(|u| u.5.is_none()).map(|u| u.3).sum();
@@ -205,11 +205,11 @@ impl Store {
             return Err(FieldError::required("portable_wh").into());
         };
         crate::devices::replace(&mut w.tx, child_id, &drafts).await?;
-        sqlx::query("DELETE FROM child_power WHERE child_id = $1")
+        crate::db::query("DELETE FROM child_power WHERE child_id = $1")
             .bind(child_id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO child_power (child_id, portable_wh, car_inverter, generator, oxygen_cylinder_hours, notes, updated_by, updated_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
         )
@@ -221,7 +221,7 @@ impl Store {
         .bind(notes.as_deref())
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         self.power_changed(
             &mut w.tx,
@@ -239,7 +239,7 @@ impl Store {
     /// estimate the triage list reads is recomputed, and the change audited.
     async fn power_changed(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut crate::db::Conn,
         actor: &Actor,
         child_id: &str,
         action: &'static str,
@@ -296,7 +296,7 @@ impl Store {
             return Err(FieldError::required("model").into());
         };
         let id = new_id();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO power_units (id, center_id, child_id, handed_on, model, capacity_wh, serial, created_by, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
         )
@@ -309,7 +309,7 @@ impl Store {
         .bind(serial.as_deref())
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         self.power_changed(
             &mut w.tx,
@@ -336,13 +336,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut w = self.begin_child_write(actor, child_id).await?;
-        let unit: Option<(String, Option<String>)> = sqlx::query_as(
+        let unit: Option<(String, Option<String>)> = crate::db::query_as(
             "SELECT handed_on, returned_on FROM power_units WHERE id = $1 AND child_id = $2 AND center_id = $3",
         )
         .bind(unit_id)
         .bind(child_id)
         .bind(&actor.center_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         let (handed_on, returned) = unit.ok_or(StoreError::NotFound)?;
         if returned.is_some() {
@@ -364,12 +364,12 @@ impl Store {
             )
             .into());
         }
-        sqlx::query(
+        crate::db::query(
             "UPDATE power_units SET returned_on = $1 WHERE id = $2 AND returned_on IS NULL",
         )
         .bind(returned_on.to_string())
         .bind(unit_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         self.power_changed(
             &mut w.tx,

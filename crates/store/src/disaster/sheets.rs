@@ -71,11 +71,11 @@ impl Store {
                 let sql = format!(
                     "SELECT c.id, c.municipality_code FROM children c WHERE {scope} AND c.status = 'active' ORDER BY c.search_kana, c.id"
                 );
-                let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+                let mut q = crate::db::query_as::<(String, String)>(&sql);
                 for b in &binds {
                     q = q.bind(b);
                 }
-                q.fetch_all(&mut *conn)
+                q.fetch_all(&mut conn)
                     .await?
                     .into_iter()
                     .filter(|(_, cm)| domain::municipality::area_contains(code.as_str(), cm))
@@ -172,11 +172,11 @@ impl Store {
 }
 
 /// Runs `sql` with `ids` bound as `$1…$n` (an `IN` list) and returns every row.
-async fn fetch_in<T>(conn: &mut sqlx::AnyConnection, sql: &str, ids: &[String]) -> Result<Vec<T>>
+async fn fetch_in<T>(conn: &mut crate::db::Conn, sql: &str, ids: &[String]) -> Result<Vec<T>>
 where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    T: crate::db::FromRows,
 {
-    let mut q = sqlx::query_as::<_, T>(sql);
+    let mut q = crate::db::query_as::<T>(sql);
     for id in ids {
         q = q.bind(id);
     }

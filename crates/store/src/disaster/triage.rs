@@ -168,7 +168,7 @@ impl Store {
                 incident_bind + 1,
                 incident_bind + 2
             );
-            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            let mut q = crate::db::query_scalar::<String>(&sql);
             for b in &binds {
                 q = q.bind(b);
             }
@@ -229,7 +229,7 @@ impl Store {
         let sql = format!(
             "SELECT e.sort_class, COUNT(*) FROM child_power_estimates e WHERE {filter} GROUP BY e.sort_class"
         );
-        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+        let mut q = crate::db::query_as::<(i64, i64)>(&sql);
         for b in binds {
             q = q.bind(b);
         }
@@ -245,7 +245,7 @@ impl Store {
              JOIN child_power_estimates e ON e.child_id = l.child_id \
              WHERE l.incident_id = ${incident_bind} AND {filter} GROUP BY l.status"
         );
-        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+        let mut q = crate::db::query_as::<(String, i64)>(&sql);
         for b in binds {
             q = q.bind(b);
         }
@@ -290,7 +290,7 @@ impl Store {
                 ),
                 crate::placeholders(1, chunk.len())
             );
-            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            let mut q = crate::db::query_scalar::<String>(&sql);
             for r in chunk {
                 q = q.bind(&r.child_id);
             }
@@ -340,9 +340,9 @@ impl Store {
         let mut w = self.begin_write().await?;
         self.scoped_child_version(&mut w.tx, actor, child_id)
             .await?;
-        let m: String = sqlx::query_scalar("SELECT municipality_code FROM children WHERE id = $1")
+        let m: String = crate::db::query_scalar("SELECT municipality_code FROM children WHERE id = $1")
             .bind(child_id)
-            .fetch_one(&mut *w.tx)
+            .fetch_one(&mut w.tx)
             .await?;
         if !incident
             .municipality_codes
@@ -374,7 +374,7 @@ impl Store {
             &[child_id.to_string()],
         )
         .await?;
-        sqlx::query("INSERT INTO checkins (id, incident_id, child_id, status, note, at, by_user) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+        crate::db::query("INSERT INTO checkins (id, incident_id, child_id, status, note, at, by_user) VALUES ($1,$2,$3,$4,$5,$6,$7)")
             .bind(&checkin_id)
             .bind(incident_id)
             .bind(child_id)
@@ -382,11 +382,11 @@ impl Store {
             .bind(note.as_deref())
             .bind(ts(now))
             .bind(&actor.user_id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         // The triage list reads each child's state from here. A check-in stamped earlier than
         // the kept one (a clock set back) is counted but does not replace it.
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO checkin_latest (incident_id, child_id, checkin_id, status, note, at, by_user, checkin_count) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,1) \
              ON CONFLICT (incident_id, child_id) DO UPDATE SET \
@@ -404,7 +404,7 @@ impl Store {
         .bind(note.as_deref())
         .bind(ts(now))
         .bind(&actor.user_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         counts.apply(&mut w.tx).await?;
         append(

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::AnyConnection;
+use crate::db::Conn;
 
 use crate::disaster::{area_condition, CheckinStatus, TriageCounts};
 use crate::{placeholders, Backend, Result, Store};
@@ -24,9 +24,9 @@ use crate::{placeholders, Backend, Result, Store};
 /// SQLite every writer already holds the store's write mutex, on PostgreSQL (READ COMMITTED)
 /// this takes the advisory lock every writer takes for its audit row anyway (audit.rs), just
 /// earlier — re-entrant within the transaction, so the audit append later does not wait.
-pub(crate) async fn lock(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+pub(crate) async fn lock(conn: &mut Conn, backend: Backend) -> Result<()> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT CAST(pg_advisory_xact_lock(7470001) AS TEXT)")
+        crate::db::query("SELECT CAST(pg_advisory_xact_lock(7470001) AS TEXT)")
             .execute(&mut *conn)
             .await?;
     }
@@ -45,7 +45,7 @@ type Buckets = HashMap<String, i64>;
 
 /// The counts of `children` (all of the list when `None`) on `inc`'s list, by bucket.
 async fn count(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     inc: &KeptIncident,
     children: Option<&[String]>,
 ) -> Result<Buckets> {
@@ -66,7 +66,7 @@ async fn count(
         binds.extend(ids.iter().cloned());
     }
     sql.push_str(" GROUP BY e.sort_class, l.status");
-    let mut q = sqlx::query_as::<_, (i64, Option<String>, i64)>(&sql);
+    let mut q = crate::db::query_as::<(i64, Option<String>, i64)>(&sql);
     for b in &binds {
         q = q.bind(b);
     }
@@ -94,7 +94,7 @@ fn every_bucket() -> Vec<String> {
 }
 
 async fn kept_incidents(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     children: Option<&[String]>,
 ) -> Result<Vec<KeptIncident>> {
     let mut sql = "SELECT i.id, i.center_id, i.municipality_codes FROM incidents i \
@@ -106,7 +106,7 @@ async fn kept_incidents(
             placeholders(1, ids.len())
         ));
     }
-    let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+    let mut q = crate::db::query_as::<(String, String, String)>(&sql);
     for id in children.unwrap_or_default() {
         q = q.bind(id);
     }
@@ -135,7 +135,7 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     /// Takes the children's current contribution (inside the write transaction).
     pub(crate) async fn take(
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         backend: Backend,
         children: &[String],
     ) -> Result<Snapshot> {
@@ -154,14 +154,14 @@ impl Snapshot {
     }
 
     /// Applies (contribution now − contribution before) to the kept counts.
-    pub(crate) async fn apply(self, conn: &mut AnyConnection) -> Result<()> {
+    pub(crate) async fn apply(self, conn: &mut Conn) -> Result<()> {
         for (inc, before) in self.before {
             let after = count(conn, &inc, Some(&self.children)).await?;
             for bucket in every_bucket() {
                 let delta = after.get(&bucket).copied().unwrap_or(0)
                     - before.get(&bucket).copied().unwrap_or(0);
                 if delta != 0 {
-                    sqlx::query(
+                    crate::db::query(
                         "UPDATE incident_triage_counts SET n = n + $1 WHERE incident_id = $2 AND bucket = $3",
                     )
                     .bind(delta)
@@ -178,12 +178,12 @@ impl Snapshot {
 
 /// Counts an incident's list from the records and keeps the result (replacing kept rows).
 pub(crate) async fn init(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     incident_id: &str,
 ) -> Result<()> {
     lock(conn, backend).await?;
-    let row: Option<(String, String)> = sqlx::query_as(
+    let row: Option<(String, String)> = crate::db::query_as(
         "SELECT center_id, municipality_codes FROM incidents WHERE id = $1 AND status = 'open'",
     )
     .bind(incident_id)
@@ -204,7 +204,7 @@ pub(crate) async fn init(
     };
     let counts = count(conn, &inc, None).await?;
     for bucket in every_bucket() {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO incident_triage_counts (incident_id, bucket, n) VALUES ($1,$2,$3)",
         )
         .bind(incident_id)
@@ -218,12 +218,12 @@ pub(crate) async fn init(
 
 /// Forgets an incident's kept counts (on closing).
 pub(crate) async fn drop_kept(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     incident_id: &str,
 ) -> Result<()> {
     lock(conn, backend).await?;
-    sqlx::query("DELETE FROM incident_triage_counts WHERE incident_id = $1")
+    crate::db::query("DELETE FROM incident_triage_counts WHERE incident_id = $1")
         .bind(incident_id)
         .execute(&mut *conn)
         .await?;
@@ -231,8 +231,8 @@ pub(crate) async fn drop_kept(
 }
 
 /// Recounts every open incident (after a wholesale rebuild of the estimates).
-pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
-    let open: Vec<String> = sqlx::query_scalar("SELECT id FROM incidents WHERE status = 'open'")
+pub(crate) async fn rebuild(conn: &mut Conn, backend: Backend) -> Result<()> {
+    let open: Vec<String> = crate::db::query_scalar("SELECT id FROM incidents WHERE status = 'open'")
         .fetch_all(&mut *conn)
         .await?;
     for id in open {
@@ -243,11 +243,11 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Resul
 
 /// The kept counts of an incident, `None` when none are kept (a closed incident).
 pub(crate) async fn kept(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     incident_id: &str,
 ) -> Result<Option<TriageCounts>> {
     let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT bucket, n FROM incident_triage_counts WHERE incident_id = $1")
+        crate::db::query_as("SELECT bucket, n FROM incident_triage_counts WHERE incident_id = $1")
             .bind(incident_id)
             .fetch_all(&mut *conn)
             .await?;
@@ -281,7 +281,7 @@ impl Store {
             return Err(crate::StoreError::Forbidden);
         }
         let center: Option<String> =
-            sqlx::query_scalar("SELECT center_id FROM incidents WHERE id = $1")
+            crate::db::query_scalar("SELECT center_id FROM incidents WHERE id = $1")
                 .bind(incident_id)
                 .fetch_optional(self.pool())
                 .await?;
@@ -295,7 +295,7 @@ impl Store {
     /// Keeps counts for open incidents that have none (made before the counts were kept).
     /// Runs at start-up.
     pub(crate) async fn ensure_triage_counts(&self) -> Result<()> {
-        let missing: Vec<String> = sqlx::query_scalar(
+        let missing: Vec<String> = crate::db::query_scalar(
             "SELECT id FROM incidents i WHERE status = 'open' AND NOT EXISTS \
              (SELECT 1 FROM incident_triage_counts t WHERE t.incident_id = i.id)",
         )

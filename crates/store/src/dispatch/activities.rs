@@ -24,14 +24,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<String> {
         let mut w = self.begin_write().await?;
-        let row: Option<(String, String, String, Option<String>, String, String, String)> = sqlx::query_as(
+        let row: Option<(String, String, String, Option<String>, String, String, String)> = crate::db::query_as(
             "SELECT d.request_id, d.status, d.coordinator_id, c.user_id, r.child_id, d.proposed_on, d.proposed_by FROM dispatches d \
              JOIN coordinators c ON c.id = d.coordinator_id JOIN dispatch_requests r ON r.id = d.request_id \
              WHERE d.id = $1 AND d.center_id = $2",
         )
         .bind(dispatch_id)
         .bind(&actor.center_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         let (request_id, status, coord, coord_user, child_id, proposed_on, proposed_by) =
             row.ok_or(StoreError::NotFound)?;
@@ -52,7 +52,7 @@ impl Store {
             .into());
         }
         let id = new_id();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO dispatch_activities (id, dispatch_id, center_id, coordinator_id, child_id, kind, on_date, minutes, \
              travel_tenths_km, travel_minutes, notes, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
         )
@@ -69,12 +69,12 @@ impl Store {
         .bind(act.notes.as_deref())
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         if status == DispatchStatus::Accepted {
-            sqlx::query("UPDATE dispatches SET status = 'active' WHERE id = $1")
+            crate::db::query("UPDATE dispatches SET status = 'active' WHERE id = $1")
                 .bind(dispatch_id)
-                .execute(&mut *w.tx)
+                .execute(&mut w.tx)
                 .await?;
             event(
                 &mut w.tx,
@@ -158,13 +158,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<String> {
         let mut w = self.begin_write().await?;
-        let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        let row: Option<(String, Option<String>, Option<String>)> = crate::db::query_as(
             "SELECT d.request_id, c.user_id, a.voided_at FROM dispatch_activities a JOIN dispatches d ON d.id = a.dispatch_id \
              JOIN coordinators c ON c.id = a.coordinator_id WHERE a.id = $1 AND a.center_id = $2",
         )
         .bind(activity_id)
         .bind(&actor.center_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         let (request_id, coord_user, voided) = row.ok_or(StoreError::NotFound)?;
         if !(coord_user.as_deref() == Some(actor.user_id.as_str()) || is_lead(actor)) {
@@ -180,13 +180,13 @@ impl Store {
             )
             .into());
         }
-        sqlx::query(
+        crate::db::query(
             "UPDATE dispatch_activities SET voided_at = $1, void_reason = $2 WHERE id = $3",
         )
         .bind(ts(now))
         .bind(&reason)
         .bind(activity_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         event(
             &mut w.tx,
@@ -248,13 +248,13 @@ impl Store {
             detail: Some(actor.display_name.clone()),
         };
         let recipients: Vec<String> = if lead {
-            sqlx::query_scalar::<_, Option<String>>(&format!(
+            crate::db::query_scalar::<Option<String>>(&format!(
                 "SELECT c.user_id FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
                  WHERE d.request_id = $1 AND d.status IN {}",
                 live_statuses()
             ))
             .bind(request_id)
-            .fetch_all(&mut *w.tx)
+            .fetch_all(&mut w.tx)
             .await?
             .into_iter()
             .flatten()
@@ -398,12 +398,12 @@ fn parse_activity(
 }
 
 pub(super) async fn activities_of(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     cond: &str,
     bind: &str,
 ) -> Result<Vec<ActivityRecord>> {
     let rows: Vec<(String, String, String, String, String, i64, i64, i64, Option<String>, Option<String>, Option<String>)> =
-        sqlx::query_as(&format!(
+        crate::db::query_as(&format!(
             "SELECT a.id, a.dispatch_id, c.name, a.kind, a.on_date, a.minutes, a.travel_tenths_km, a.travel_minutes, a.notes, \
              a.voided_at, a.void_reason FROM dispatch_activities a JOIN coordinators c ON c.id = a.coordinator_id \
              WHERE {cond} ORDER BY a.on_date DESC, a.created_at DESC"

@@ -90,7 +90,7 @@ impl Store {
         center_id: &str,
     ) -> Result<Vec<(DispatchRequest, String, String)>> {
         let rows: Vec<(String, String, String, String, String, String, String, String)> =
-            sqlx::query_as(
+            crate::db::query_as(
                 "SELECT r.id, r.child_id, r.municipality_code, r.topics, r.sides, r.urgency, ch.family_name, ch.given_name \
                  FROM dispatch_requests r JOIN children ch ON ch.id = r.child_id \
                  WHERE r.center_id = $1 AND r.status = 'open' ORDER BY r.created_at, r.id LIMIT 2000",
@@ -325,11 +325,11 @@ impl Store {
         let mut count = 0;
         for (request_id, req, people) in &planned {
             // Another advisor may have proposed it since the page was built.
-            let still_open: Option<String> = sqlx::query_scalar(
+            let still_open: Option<String> = crate::db::query_scalar(
                 "SELECT id FROM dispatch_requests WHERE id = $1 AND status = 'open'",
             )
             .bind(*request_id)
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(&mut w.tx)
             .await?;
             if still_open.is_none() {
                 return Err(StoreError::Conflict(format!(

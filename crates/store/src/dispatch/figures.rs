@@ -15,7 +15,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let (from, to) = (fy.start().to_string(), fy.end().to_string());
-        let rows: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(String, String, String, String, String, Option<String>)> = crate::db::query_as(
             "SELECT c.name, r.municipality_code, r.topics, d.status, r.requested_on, d.responded_on FROM dispatches d \
              JOIN coordinators c ON c.id = d.coordinator_id JOIN dispatch_requests r ON r.id = d.request_id \
              WHERE d.center_id = $1 AND d.proposed_on >= $2 AND d.proposed_on <= $3 AND d.status <> 'withdrawn'",

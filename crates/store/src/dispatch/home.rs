@@ -103,7 +103,7 @@ impl Store {
     /// How many of the actor's notifications are unread (for the menu). One COUNT over the
     /// `notifications_user (user_id, read_at, at)` index; no personal data, so not audited.
     pub async fn unread_notifications(&self, actor: &Actor) -> Result<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(crate::db::query_scalar(
             "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
         )
         .bind(&actor.user_id)
@@ -129,7 +129,7 @@ impl Store {
         } else {
             "1 = 0"
         };
-        let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
+        let rows: Vec<NotificationRow> = crate::db::query_as(&format!(
             "SELECT n.id, n.at, n.text_ja, n.text_en, n.link, n.read_at, n.kind, n.detail, \
              CASE WHEN {visible} THEN r.urgency END, CASE WHEN {visible} THEN r.child_id END, \
              CASE WHEN {visible} THEN ch.family_name END, CASE WHEN {visible} THEN ch.given_name END \
@@ -193,7 +193,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let rows: Vec<(String, String, String, String, String, String, String, String)> =
-            sqlx::query_as(
+            crate::db::query_as(
                 "SELECT d.id, d.request_id, ch.family_name, ch.given_name, r.municipality_code, d.status, r.urgency, d.proposed_on \
                  FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
                  JOIN dispatch_requests r ON r.id = d.request_id JOIN children ch ON ch.id = r.child_id \
@@ -254,11 +254,11 @@ impl Store {
                  ORDER BY CASE r.urgency WHEN 'urgent' THEN 0 WHEN 'soon' THEN 1 ELSE 2 END, r.created_at, r.id LIMIT {HOME_ROWS}"
             )
         };
-        let unassigned: Vec<RequestRow> = sqlx::query_as(&query("r.status = 'open'"))
+        let unassigned: Vec<RequestRow> = crate::db::query_as(&query("r.status = 'open'"))
             .bind(&actor.center_id)
             .fetch_all(self.pool())
             .await?;
-        let urgent: Vec<RequestRow> = sqlx::query_as(&query(
+        let urgent: Vec<RequestRow> = crate::db::query_as(&query(
             "r.urgency = 'urgent' AND r.status IN ('open','proposed','active')",
         ))
         .bind(&actor.center_id)
@@ -341,7 +341,7 @@ impl Store {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
-        let row: Option<(Option<String>, String)> = sqlx::query_as(
+        let row: Option<(Option<String>, String)> = crate::db::query_as(
             "SELECT child_id, summary FROM consultations WHERE id = $1 AND center_id = $2",
         )
         .bind(consultation_id)
@@ -351,7 +351,7 @@ impl Store {
         let Some((child_id, summary)) = row else {
             return Ok(None);
         };
-        let topics: Vec<String> = sqlx::query_scalar(
+        let topics: Vec<String> = crate::db::query_scalar(
             "SELECT code FROM consultation_topics WHERE consultation_id = $1 ORDER BY code",
         )
         .bind(consultation_id)

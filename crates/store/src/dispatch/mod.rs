@@ -510,13 +510,13 @@ pub(crate) struct Notice<'a> {
 /// Adds a notification for `user_id` inside the caller's transaction. `text` is kept as the
 /// plain fallback (for a reader without the request in scope, and for the API's `text`).
 async fn notify(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut crate::db::Conn,
     user_id: &str,
     now: DateTime<Utc>,
     text: Msg,
     notice: &Notice<'_>,
 ) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO notifications (id, user_id, at, text_ja, text_en, link, kind, request_id, detail) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
     )
@@ -535,7 +535,7 @@ async fn notify(
 }
 
 async fn event(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut crate::db::Conn,
     request_id: &str,
     dispatch_id: Option<&str>,
     actor: &Actor,
@@ -543,7 +543,7 @@ async fn event(
     kind: &str,
     body: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO dispatch_events (id, request_id, dispatch_id, at, actor_id, kind, body) VALUES ($1,$2,$3,$4,$5,$6,$7)",
     )
     .bind(new_id())
@@ -560,12 +560,12 @@ async fn event(
 
 /// Recomputes a request's status from its dispatches (cancelled requests stay cancelled).
 async fn refresh_request_status(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut crate::db::Conn,
     request_id: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let statuses: Vec<String> =
-        sqlx::query_scalar("SELECT status FROM dispatches WHERE request_id = $1")
+        crate::db::query_scalar("SELECT status FROM dispatches WHERE request_id = $1")
             .bind(request_id)
             .fetch_all(&mut *tx)
             .await?;
@@ -579,7 +579,7 @@ async fn refresh_request_status(
     } else {
         "open"
     };
-    sqlx::query(
+    crate::db::query(
         "UPDATE dispatch_requests SET status = $1, updated_at = $2 WHERE id = $3 AND status <> 'cancelled'",
     )
     .bind(status)
@@ -591,8 +591,8 @@ async fn refresh_request_status(
 }
 
 /// Lead users of a center (to notify when advice is asked).
-async fn lead_users(tx: &mut sqlx::AnyConnection, center_id: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
+async fn lead_users(tx: &mut crate::db::Conn, center_id: &str) -> Result<Vec<String>> {
+    Ok(crate::db::query_scalar(
         "SELECT id FROM users WHERE center_id = $1 AND role IN ('admin','advisor') AND disabled = 0",
     )
     .bind(center_id)

@@ -10,7 +10,7 @@ impl Store {
     /// A coordinator's proposals and running dispatches.
     pub async fn coordinator_inbox(&self, actor: &Actor) -> Result<Vec<InboxEntry>> {
         let rows: Vec<(String, String, String, String, String, String, String, String)> =
-            sqlx::query_as(&format!(
+            crate::db::query_as(&format!(
                 "SELECT d.id, d.request_id, ch.family_name, ch.given_name, r.municipality_code, d.status, r.urgency, d.proposed_on \
                  FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id JOIN dispatch_requests r ON r.id = d.request_id \
                  JOIN children ch ON ch.id = r.child_id WHERE c.user_id = $1 AND d.center_id = $2 AND d.status IN {} \
@@ -41,12 +41,12 @@ impl Store {
     pub async fn mark_notifications_read(&self, actor: &Actor, now: DateTime<Utc>) -> Result<u64> {
         let w = self.begin_write().await?;
         let mut w = w;
-        let n = sqlx::query(
+        let n = crate::db::query(
             "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
         )
         .bind(ts(now))
         .bind(&actor.user_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?
         .rows_affected();
         w.commit().await?;

@@ -29,7 +29,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Recommendation> {
         deny_unless_lead(actor)?;
-        let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
+        let row: Option<(String, String, String, String, String, String)> = crate::db::query_as(
             "SELECT id, child_id, municipality_code, topics, sides, urgency FROM dispatch_requests WHERE id = $1 AND center_id = $2",
         )
         .bind(request_id)
@@ -38,7 +38,7 @@ impl Store {
         .await?;
         let (id, child, m, topics, sides, urgency) = row.ok_or(StoreError::NotFound)?;
         let req = request_of(&id, &child, &m, &topics, &sides, &urgency)?;
-        let on_it: Vec<String> = sqlx::query_scalar(
+        let on_it: Vec<String> = crate::db::query_scalar(
             "SELECT coordinator_id FROM dispatches WHERE request_id = $1 AND status IN ('proposed','accepted','active','declined')",
         )
         .bind(request_id)
@@ -68,7 +68,7 @@ impl Store {
             }
         };
         // What is still missing on a pair request decides what to recommend.
-        let live_sides: Vec<Option<String>> = sqlx::query_scalar(&format!(
+        let live_sides: Vec<Option<String>> = crate::db::query_scalar(&format!(
             "SELECT side FROM dispatches WHERE request_id = $1 AND status IN {}",
             live_statuses()
         ))
@@ -164,12 +164,12 @@ impl Store {
         let (profiles, records) = self.profiles(&actor.center_id, today).await?;
         let weights = self.dispatch_weights(&actor.center_id).await?;
         let mut w = self.begin_write().await?;
-        let row: Option<(String, String, String, String, String, String, String)> = sqlx::query_as(
+        let row: Option<(String, String, String, String, String, String, String)> = crate::db::query_as(
             "SELECT id, child_id, municipality_code, topics, sides, urgency, status FROM dispatch_requests WHERE id = $1 AND center_id = $2",
         )
         .bind(request_id)
         .bind(&actor.center_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         let (rid, child, m, topics, sides, urgency, status) = row.ok_or(StoreError::NotFound)?;
         if status == "completed" || status == "cancelled" {
@@ -182,12 +182,12 @@ impl Store {
             .into());
         }
         let req = request_of(&rid, &child, &m, &topics, &sides, &urgency)?;
-        let live: Vec<(String, Option<String>)> = sqlx::query_as(&format!(
+        let live: Vec<(String, Option<String>)> = crate::db::query_as(&format!(
             "SELECT coordinator_id, side FROM dispatches WHERE request_id = $1 AND status IN {}",
             live_statuses()
         ))
         .bind(request_id)
-        .fetch_all(&mut *w.tx)
+        .fetch_all(&mut w.tx)
         .await?;
         // Which sides are still open on this request.
         let open_sides: Vec<Side> = match req.sides {
@@ -381,7 +381,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn write_proposals(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut crate::db::Conn,
         actor: &Actor,
         request_id: &str,
         req: &DispatchRequest,
@@ -415,7 +415,7 @@ impl Store {
                 })
                 .unwrap_or_default();
             let did = new_id();
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO dispatches (id, request_id, center_id, coordinator_id, side, status, score, reasons, override_reason, \
                  proposed_by, proposed_at, proposed_on) VALUES ($1,$2,$3,$4,$5,'proposed',$6,$7,$8,$9,$10,$11)",
             )
@@ -430,7 +430,7 @@ impl Store {
             .bind(&actor.user_id)
             .bind(ts(now))
             .bind(today.to_string())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
             let name = rec.map(|r| r.name.as_str()).unwrap_or("");
             event(
@@ -497,10 +497,10 @@ impl Store {
 
     async fn user_of_coordinator(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut crate::db::Conn,
         coordinator_id: &str,
     ) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar::<_, Option<String>>(
+        Ok(crate::db::query_scalar::<Option<String>>(
             "SELECT user_id FROM coordinators WHERE id = $1",
         )
         .bind(coordinator_id)

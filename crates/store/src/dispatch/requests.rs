@@ -24,16 +24,16 @@ impl Store {
             Err(e) => return Err(e),
         }
         let row: Option<(String, String)> =
-            sqlx::query_as("SELECT family_name, given_name FROM children WHERE id = $1")
+            crate::db::query_as("SELECT family_name, given_name FROM children WHERE id = $1")
                 .bind(child_id)
-                .fetch_optional(&mut *conn)
+                .fetch_optional(&mut conn)
                 .await?;
         Ok(row.map(|(f, g)| format!("{f} {g}")))
     }
 
     /// The actor's own dispatches on a request (as a coordinator with a login).
     pub async fn my_dispatch_ids(&self, actor: &Actor, request_id: &str) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
+        Ok(crate::db::query_scalar(
             "SELECT d.id FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
              WHERE d.request_id = $1 AND c.user_id = $2 AND d.center_id = $3",
         )
@@ -46,7 +46,7 @@ impl Store {
 
     /// The request a dispatch of the actor's center belongs to.
     pub async fn request_of_dispatch(&self, actor: &Actor, dispatch_id: &str) -> Result<String> {
-        sqlx::query_scalar("SELECT request_id FROM dispatches WHERE id = $1 AND center_id = $2")
+        crate::db::query_scalar("SELECT request_id FROM dispatches WHERE id = $1 AND center_id = $2")
             .bind(dispatch_id)
             .bind(&actor.center_id)
             .fetch_optional(self.pool())
@@ -56,7 +56,7 @@ impl Store {
 
     /// The request an activity of the actor's center belongs to.
     pub async fn request_of_activity(&self, actor: &Actor, activity_id: &str) -> Result<String> {
-        sqlx::query_scalar(
+        crate::db::query_scalar(
             "SELECT d.request_id FROM dispatch_activities a JOIN dispatches d ON d.id = a.dispatch_id \
              WHERE a.id = $1 AND a.center_id = $2",
         )
@@ -82,9 +82,9 @@ impl Store {
         let draft = RequestDraft::parse(input)?;
         let mut w = self.begin_write().await?;
         let child: Option<(String, String)> =
-            sqlx::query_as("SELECT center_id, municipality_code FROM children WHERE id = $1")
+            crate::db::query_as("SELECT center_id, municipality_code FROM children WHERE id = $1")
                 .bind(&draft.child_id)
-                .fetch_optional(&mut *w.tx)
+                .fetch_optional(&mut w.tx)
                 .await?;
         let Some((_, municipality)) = child.filter(|(c, _)| *c == actor.center_id) else {
             return Err(FieldError::new(
@@ -97,10 +97,10 @@ impl Store {
         };
         if let Some(cid) = &draft.consultation_id {
             let ok: Option<String> =
-                sqlx::query_scalar("SELECT id FROM consultations WHERE id = $1 AND center_id = $2")
+                crate::db::query_scalar("SELECT id FROM consultations WHERE id = $1 AND center_id = $2")
                     .bind(cid)
                     .bind(&actor.center_id)
-                    .fetch_optional(&mut *w.tx)
+                    .fetch_optional(&mut w.tx)
                     .await?;
             if ok.is_none() {
                 return Err(FieldError::new(
@@ -114,7 +114,7 @@ impl Store {
         }
         let id = new_id();
         let topics: Vec<&str> = draft.topics.iter().map(|t| t.as_str()).collect();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO dispatch_requests (id, center_id, child_id, consultation_id, municipality_code, topics, sides, urgency, \
              preferred_dates, note, status, created_by, created_at, requested_on, updated_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'open',$11,$12,$13,$12)",
@@ -132,7 +132,7 @@ impl Store {
         .bind(&actor.user_id)
         .bind(ts(now))
         .bind(today.to_string())
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         event(
             &mut w.tx,
@@ -205,7 +205,7 @@ impl Store {
             _ => "r.status IN ('open','proposed','active')".to_string(),
         };
         let rows: Vec<(String, String, String, String, String, String, String, String, String, String)> =
-            sqlx::query_as(&format!(
+            crate::db::query_as(&format!(
                 "SELECT r.id, r.child_id, ch.family_name, ch.given_name, r.municipality_code, r.topics, r.sides, r.urgency, r.status, r.requested_on \
                  FROM dispatch_requests r JOIN children ch ON ch.id = r.child_id \
                  WHERE r.center_id = $1 AND {cond} ORDER BY r.created_at DESC, r.id DESC LIMIT 500"
@@ -213,7 +213,7 @@ impl Store {
             .bind(&actor.center_id)
             .fetch_all(self.pool())
             .await?;
-        let names: Vec<(String, String)> = sqlx::query_as(&format!(
+        let names: Vec<(String, String)> = crate::db::query_as(&format!(
             "SELECT d.request_id, c.name FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
              WHERE d.center_id = $1 AND d.status IN {} ORDER BY d.proposed_at",
             live_statuses()
@@ -260,7 +260,7 @@ impl Store {
     /// with a dispatch on it. Returns (summary, consultation, preferred, note, as_coordinator).
     pub(super) async fn visible_request(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        conn: &mut crate::db::Conn,
         actor: &Actor,
         id: &str,
     ) -> Result<(
@@ -271,7 +271,7 @@ impl Store {
         bool,
     )> {
         let row: Option<(String, String, String, String, String, String, String, String, String, String, Option<String>, Option<String>, Option<String>)> =
-            sqlx::query_as(
+            crate::db::query_as(
                 "SELECT r.id, r.child_id, ch.family_name, ch.given_name, r.municipality_code, r.topics, r.sides, r.urgency, r.status, \
                  r.requested_on, r.consultation_id, r.preferred_dates, r.note \
                  FROM dispatch_requests r JOIN children ch ON ch.id = r.child_id WHERE r.id = $1 AND r.center_id = $2",
@@ -287,7 +287,7 @@ impl Store {
         };
         let as_coordinator = actor.assigned_only();
         if as_coordinator {
-            let mine: Option<String> = sqlx::query_scalar(
+            let mine: Option<String> = crate::db::query_scalar(
                 "SELECT d.id FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
                  WHERE d.request_id = $1 AND c.user_id = $2 LIMIT 1",
             )
@@ -332,13 +332,13 @@ impl Store {
         let (mut summary, consultation_id, preferred_dates, note, as_coordinator) =
             self.visible_request(&mut conn, actor, id).await?;
         let rows: Vec<(String, String, String, Option<String>, Option<String>, String, Option<i64>, String, Option<String>, Option<String>, String, Option<String>)> =
-            sqlx::query_as(
+            crate::db::query_as(
                 "SELECT d.id, d.coordinator_id, c.name, c.user_id, d.side, d.status, d.score, d.reasons, d.override_reason, \
                  d.decline_reason, d.proposed_on, d.responded_on FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
                  WHERE d.request_id = $1 ORDER BY d.proposed_at DESC, d.id DESC",
             )
             .bind(id)
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut conn)
             .await?;
         let dispatches: Vec<DispatchLine> = rows
             .into_iter()
@@ -367,12 +367,12 @@ impl Store {
             .map(|d| d.coordinator_name.as_str())
             .collect::<Vec<_>>()
             .join("、");
-        let timeline: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+        let timeline: Vec<(String, String, String, Option<String>)> = crate::db::query_as(
             "SELECT e.at, u.display_name, e.kind, e.body FROM dispatch_events e JOIN users u ON u.id = e.actor_id \
              WHERE e.request_id = $1 ORDER BY e.at, e.id",
         )
         .bind(id)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await?;
         let activities = activities_of(
             &mut conn,

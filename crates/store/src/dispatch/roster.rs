@@ -126,7 +126,7 @@ impl Store {
         if !actor.reads_children() || actor.assigned_only() {
             return Err(StoreError::Forbidden);
         }
-        let rows: Vec<CoordRow> = sqlx::query_as(&format!(
+        let rows: Vec<CoordRow> = crate::db::query_as(&format!(
             "SELECT {COORD_COLS} FROM coordinators c LEFT JOIN users u ON u.id = c.user_id \
              WHERE c.center_id = $1 ORDER BY COALESCE(c.name_kana, c.name), c.id"
         ))
@@ -162,7 +162,7 @@ impl Store {
     }
 
     async fn active_case_counts(&self, center_id: &str) -> Result<HashMap<String, i64>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+        let rows: Vec<(String, i64)> = crate::db::query_as(&format!(
             "SELECT coordinator_id, COUNT(*) FROM dispatches WHERE center_id = $1 AND status IN {} GROUP BY coordinator_id",
             live_statuses()
         ))
@@ -177,7 +177,7 @@ impl Store {
         if !actor.reads_children() || actor.assigned_only() {
             return Err(StoreError::Forbidden);
         }
-        let row: Option<CoordRow> = sqlx::query_as(&format!(
+        let row: Option<CoordRow> = crate::db::query_as(&format!(
             "SELECT {COORD_COLS} FROM coordinators c LEFT JOIN users u ON u.id = c.user_id \
              WHERE c.center_id = $1 AND c.id = $2"
         ))
@@ -209,10 +209,10 @@ impl Store {
         let mut w = self.begin_write().await?;
         if let Some(id) = id {
             let exists: Option<String> =
-                sqlx::query_scalar("SELECT id FROM coordinators WHERE id = $1 AND center_id = $2")
+                crate::db::query_scalar("SELECT id FROM coordinators WHERE id = $1 AND center_id = $2")
                     .bind(id)
                     .bind(&actor.center_id)
-                    .fetch_optional(&mut *w.tx)
+                    .fetch_optional(&mut w.tx)
                     .await?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
@@ -223,10 +223,10 @@ impl Store {
             None => None,
             Some(login) => {
                 let uid: Option<String> =
-                    sqlx::query_scalar("SELECT id FROM users WHERE login = $1 AND center_id = $2")
+                    crate::db::query_scalar("SELECT id FROM users WHERE login = $1 AND center_id = $2")
                         .bind(login)
                         .bind(&actor.center_id)
-                        .fetch_optional(&mut *w.tx)
+                        .fetch_optional(&mut w.tx)
                         .await?;
                 let Some(uid) = uid else {
                     return Err(FieldError::new(
@@ -238,9 +238,9 @@ impl Store {
                     .into());
                 };
                 let taken: Option<String> =
-                    sqlx::query_scalar("SELECT id FROM coordinators WHERE user_id = $1")
+                    crate::db::query_scalar("SELECT id FROM coordinators WHERE user_id = $1")
                         .bind(&uid)
-                        .fetch_optional(&mut *w.tx)
+                        .fetch_optional(&mut w.tx)
                         .await?;
                 if taken.is_some_and(|t| Some(t.as_str()) != id) {
                     return Err(FieldError::new(
@@ -278,7 +278,7 @@ impl Store {
                 "coordinator.update",
             ),
         };
-        sqlx::query(sql)
+        crate::db::query(sql)
             .bind(user_id.as_deref())
             .bind(&draft.name)
             .bind(draft.name_kana.as_deref())
@@ -298,7 +298,7 @@ impl Store {
             .bind(ts(now))
             .bind(&new_id_value)
             .bind(&actor.center_id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         append(
             &mut w.tx,
@@ -324,7 +324,7 @@ impl Store {
         center_id: &str,
         today: NaiveDate,
     ) -> Result<(Vec<CoordinatorProfile>, HashMap<String, CoordinatorRecord>)> {
-        let rows: Vec<CoordRow> = sqlx::query_as(&format!(
+        let rows: Vec<CoordRow> = crate::db::query_as(&format!(
             "SELECT {COORD_COLS} FROM coordinators c LEFT JOIN users u ON u.id = c.user_id WHERE c.center_id = $1"
         ))
         .bind(center_id)
@@ -335,7 +335,7 @@ impl Store {
             .checked_sub_months(Months::new(12))
             .unwrap_or(today)
             .to_string();
-        let recent: Vec<(String, i64)> = sqlx::query_as(
+        let recent: Vec<(String, i64)> = crate::db::query_as(
             "SELECT coordinator_id, COUNT(*) FROM dispatches WHERE center_id = $1 AND proposed_on > $2 \
              AND status NOT IN ('declined','withdrawn') GROUP BY coordinator_id",
         )
@@ -344,7 +344,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let recent: HashMap<String, i64> = recent.into_iter().collect();
-        let past: Vec<(String, String, String)> = sqlx::query_as(
+        let past: Vec<(String, String, String)> = crate::db::query_as(
             "SELECT d.coordinator_id, r.child_id, MAX(COALESCE(d.responded_on, d.proposed_on)) FROM dispatches d \
              JOIN dispatch_requests r ON r.id = d.request_id WHERE d.center_id = $1 \
              AND d.status IN ('accepted','active','completed') GROUP BY d.coordinator_id, r.child_id",
@@ -379,7 +379,7 @@ impl Store {
     /// The center's dispatch weights (defaults when never set).
     pub async fn dispatch_weights(&self, center_id: &str) -> Result<Weights> {
         let raw: Option<String> =
-            sqlx::query_scalar("SELECT weights FROM dispatch_settings WHERE center_id = $1")
+            crate::db::query_scalar("SELECT weights FROM dispatch_settings WHERE center_id = $1")
                 .bind(center_id)
                 .fetch_optional(self.pool())
                 .await?;
@@ -401,18 +401,18 @@ impl Store {
         let json = serde_json::to_string(&w.raw())
             .map_err(|e| StoreError::Config(format!("weights: {e}")))?;
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM dispatch_settings WHERE center_id = $1")
+        crate::db::query("DELETE FROM dispatch_settings WHERE center_id = $1")
             .bind(&actor.center_id)
-            .execute(&mut *tx.tx)
+            .execute(&mut tx.tx)
             .await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO dispatch_settings (center_id, weights, updated_by, updated_at) VALUES ($1,$2,$3,$4)",
         )
         .bind(&actor.center_id)
         .bind(&json)
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *tx.tx)
+        .execute(&mut tx.tx)
         .await?;
         append(
             &mut tx.tx,

@@ -25,14 +25,14 @@ impl Store {
     ) -> Result<String> {
         let today = domain::dates::jst_date(now);
         let mut w = self.begin_write().await?;
-        let row: Option<(String, String, String, Option<String>, String, String, String)> = sqlx::query_as(
+        let row: Option<(String, String, String, Option<String>, String, String, String)> = crate::db::query_as(
             "SELECT d.request_id, d.status, d.coordinator_id, c.user_id, r.child_id, d.proposed_by, c.name FROM dispatches d \
              JOIN coordinators c ON c.id = d.coordinator_id JOIN dispatch_requests r ON r.id = d.request_id \
              WHERE d.id = $1 AND d.center_id = $2",
         )
         .bind(dispatch_id)
         .bind(&actor.center_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         let (request_id, status, _coord, coord_user, child_id, proposed_by, coord_name) =
             row.ok_or(StoreError::NotFound)?;
@@ -74,7 +74,7 @@ impl Store {
                 | DispatchStatus::Completed
                 | DispatchStatus::Cancelled
         );
-        sqlx::query(
+        crate::db::query(
             "UPDATE dispatches SET status = $1, responded_at = CASE WHEN $2 = 1 THEN $3 ELSE responded_at END, \
              responded_on = CASE WHEN $2 = 1 THEN $4 ELSE responded_on END, \
              decline_reason = COALESCE($5, decline_reason), closed_at = CASE WHEN $6 = 1 THEN $3 ELSE closed_at END WHERE id = $7",
@@ -86,7 +86,7 @@ impl Store {
         .bind(if action.needs_reason() { reason.as_deref() } else { None })
         .bind(i64::from(closes))
         .bind(dispatch_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         // Accepting gives the coordinator the child (dispatch-origin access); closing their
         // dispatch starts the 30 days after which that access lapses (scope.rs).
@@ -160,12 +160,12 @@ impl Store {
         deny_unless_lead(actor)?;
         let reason = checked_reason("reason", reason, "中止", "cancelling")?;
         let mut w = self.begin_write().await?;
-        let status: Option<String> = sqlx::query_scalar(
+        let status: Option<String> = crate::db::query_scalar(
             "SELECT status FROM dispatch_requests WHERE id = $1 AND center_id = $2",
         )
         .bind(request_id)
         .bind(&actor.center_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(&mut w.tx)
         .await?;
         match status.as_deref() {
             None => return Err(StoreError::NotFound),
@@ -180,34 +180,34 @@ impl Store {
             }
             Some(_) => {}
         }
-        let users: Vec<Option<String>> = sqlx::query_scalar(&format!(
+        let users: Vec<Option<String>> = crate::db::query_scalar(&format!(
             "SELECT c.user_id FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
              WHERE d.request_id = $1 AND d.status IN {}",
             live_statuses()
         ))
         .bind(request_id)
-        .fetch_all(&mut *w.tx)
+        .fetch_all(&mut w.tx)
         .await?;
-        sqlx::query(&format!(
+        crate::db::query(&format!(
             "UPDATE dispatches SET status = CASE WHEN status = 'proposed' THEN 'withdrawn' ELSE 'cancelled' END, closed_at = $1 \
              WHERE request_id = $2 AND status IN {}",
             live_statuses()
         ))
         .bind(ts(now))
         .bind(request_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
-        sqlx::query(
+        crate::db::query(
             "UPDATE dispatch_requests SET status = 'cancelled', updated_at = $1 WHERE id = $2",
         )
         .bind(ts(now))
         .bind(request_id)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         let child_id: String =
-            sqlx::query_scalar("SELECT child_id FROM dispatch_requests WHERE id = $1")
+            crate::db::query_scalar("SELECT child_id FROM dispatch_requests WHERE id = $1")
                 .bind(request_id)
-                .fetch_one(&mut *w.tx)
+                .fetch_one(&mut w.tx)
                 .await?;
         for uid in users.iter().flatten() {
             crate::scope::refresh_dispatch_access(&mut w.tx, &child_id, uid).await?;

@@ -201,7 +201,7 @@ fn approved_lines(rows: Vec<LineRow>) -> HashMap<String, Vec<PayLine>> {
 impl Store {
     /// The center's payment rates, if an admin has set them.
     pub async fn payment_rates(&self, actor: &Actor) -> Result<Option<RawRates>> {
-        let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        let row: Option<(i64, i64, i64, i64)> = crate::db::query_as(
             "SELECT per_visit, per_hour, per_km, per_travel_hour FROM payment_rates WHERE center_id = $1",
         )
         .bind(&actor.center_id)
@@ -231,11 +231,11 @@ impl Store {
         let rates = Rates::parse(raw)?;
         let r = rates.raw();
         let mut w = self.begin_write().await?;
-        sqlx::query("DELETE FROM payment_rates WHERE center_id = $1")
+        crate::db::query("DELETE FROM payment_rates WHERE center_id = $1")
             .bind(&actor.center_id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO payment_rates (center_id, per_visit, per_hour, per_km, per_travel_hour, updated_by, updated_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7)",
         )
@@ -246,7 +246,7 @@ impl Store {
         .bind(r.per_travel_hour)
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,
@@ -277,12 +277,12 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         self.scoped_child_version(&mut conn, actor, child_id)
             .await?;
-        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = crate::db::query_as(
             "SELECT id, code, started_on, ended_on FROM child_service_periods WHERE child_id = $1 \
              ORDER BY COALESCE(started_on, ''), code, id",
         )
         .bind(child_id)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await?;
         drop(conn);
         self.audit_event(
@@ -346,7 +346,7 @@ impl Store {
             return Err(FieldError::required("code").into());
         };
         let id = new_id();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO child_service_periods (id, child_id, code, started_on, ended_on, created_by, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7)",
         )
@@ -357,7 +357,7 @@ impl Store {
         .bind(end.map(|d| d.to_string()))
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         append(
             &mut w.tx,

@@ -32,7 +32,7 @@ impl Store {
         HashMap<String, Vec<ServicePeriod>>,
     )> {
         let rows: Vec<(String, String, String, String, String, String, String, i64, i64, i64, Option<String>, String, String)> =
-            sqlx::query_as(
+            crate::db::query_as(
                 "SELECT a.coordinator_id, a.id, a.dispatch_id, a.child_id, r.municipality_code, a.on_date, a.kind, a.minutes, \
                  a.travel_tenths_km, a.travel_minutes, a.voided_at, ch.family_name, ch.given_name \
                  FROM dispatch_activities a JOIN dispatches d ON d.id = a.dispatch_id JOIN dispatch_requests r ON r.id = d.request_id \
@@ -70,7 +70,7 @@ impl Store {
             ));
         }
         // Every period of the children with activities this month, in one query.
-        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = crate::db::query_as(
             "SELECT p.child_id, p.code, p.started_on, p.ended_on FROM child_service_periods p \
              WHERE p.child_id IN (SELECT a.child_id FROM dispatch_activities a \
              WHERE a.center_id = $1 AND a.on_date >= $2 AND a.on_date <= $3 AND ($4 = '' OR a.coordinator_id = $4))",
@@ -96,12 +96,12 @@ impl Store {
     /// coordinator), in two queries.
     async fn approvals_by_coordinator(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        conn: &mut crate::db::Conn,
         center_id: &str,
         coordinator_id: &str,
         month: YearMonth,
     ) -> Result<HashMap<String, (Vec<ApprovalRecord>, Vec<PayLine>)>> {
-        let approvals: Vec<(String, String, String, i64, String, String)> = sqlx::query_as(
+        let approvals: Vec<(String, String, String, i64, String, String)> = crate::db::query_as(
             "SELECT a.coordinator_id, a.id, a.kind, a.total, u.display_name, a.approved_at FROM payment_approvals a \
              JOIN users u ON u.id = a.approved_by \
              WHERE a.center_id = $1 AND ($2 = '' OR a.coordinator_id = $2) AND a.month = $3 ORDER BY a.approved_at, a.id",
@@ -111,7 +111,7 @@ impl Store {
         .bind(month.to_string())
         .fetch_all(&mut *conn)
         .await?;
-        let lines: Vec<LineRow> = sqlx::query_as(
+        let lines: Vec<LineRow> = crate::db::query_as(
             "SELECT a.coordinator_id, l.activity_id, l.on_date, l.municipality_code, l.activity_kind, l.payable, l.reason, \
              l.visit_yen, l.time_yen, l.travel_yen, l.amount FROM payment_lines l JOIN payment_approvals a ON a.id = l.approval_id \
              WHERE a.center_id = $1 AND ($2 = '' OR a.coordinator_id = $2) AND a.month = $3 ORDER BY a.approved_at, a.id, l.id",
@@ -141,7 +141,7 @@ impl Store {
     /// Approvals and approved lines of one coordinator's month.
     async fn approvals_of(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        conn: &mut crate::db::Conn,
         center_id: &str,
         coordinator_id: &str,
         month: YearMonth,
@@ -164,7 +164,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<StatementView> {
         deny_unless_lead(actor)?;
-        let coord: Option<(String, Option<String>)> = sqlx::query_as(
+        let coord: Option<(String, Option<String>)> = crate::db::query_as(
             "SELECT name, organization FROM coordinators WHERE id = $1 AND center_id = $2",
         )
         .bind(coordinator_id)
@@ -256,7 +256,7 @@ impl Store {
     ) -> Result<String> {
         deny_unless_lead(actor)?;
         let exists: Option<String> =
-            sqlx::query_scalar("SELECT id FROM coordinators WHERE id = $1 AND center_id = $2")
+            crate::db::query_scalar("SELECT id FROM coordinators WHERE id = $1 AND center_id = $2")
                 .bind(coordinator_id)
                 .bind(&actor.center_id)
                 .fetch_optional(self.pool())
@@ -355,7 +355,7 @@ impl Store {
                 ("amendment", lines, total)
             };
         let approval_id = new_id();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO payment_approvals (id, center_id, coordinator_id, month, kind, total, approved_by, approved_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
         )
@@ -367,10 +367,10 @@ impl Store {
         .bind(total.value())
         .bind(&actor.user_id)
         .bind(ts(now))
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?;
         for (l, difference, reason) in &lines {
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO payment_lines (id, approval_id, activity_id, on_date, municipality_code, activity_kind, payable, reason, \
                  visit_yen, time_yen, travel_yen, amount, difference, amendment_reason) \
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
@@ -389,7 +389,7 @@ impl Store {
             .bind(l.amount.value())
             .bind(difference.value())
             .bind(reason.map(|r| r.code()))
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         }
         append(
@@ -441,7 +441,7 @@ impl Store {
         for (c, a) in acts {
             by_coord.entry(c).or_default().push(a);
         }
-        let names: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
+        let names: HashMap<String, String> = crate::db::query_as::<(String, String)>(
             "SELECT id, name FROM coordinators WHERE center_id = $1",
         )
         .bind(&actor.center_id)

@@ -141,7 +141,7 @@ impl Fixture {
     /// Audit rows written by `actor` with this action (the group-commit writer has made them
     /// durable before the use case returned).
     pub async fn audited(&self, actor: &Actor, action: &str) -> i64 {
-        sqlx::query_scalar::<_, i64>(
+        store::db::query_scalar::<i64>(
             "SELECT COUNT(*) FROM audit_log WHERE actor_id = $1 AND action = $2",
         )
         .bind(&actor.user_id)

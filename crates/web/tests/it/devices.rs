@@ -6,8 +6,6 @@
 use domain::Role;
 use reqwest::Method as M;
 use serde_json::json;
-use sqlx::any::AnyPoolOptions;
-use sqlx::Row;
 
 use crate::*;
 
@@ -33,7 +31,7 @@ async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
             ("power_only", "電源"),
             ("both", "両方"),
         ] {
-            sqlx::query(
+            store::db::query(
                 "INSERT INTO children (id, center_id, family_name, given_name, family_name_kana, given_name_kana, \
                  search_kana, search_name, birth_date, sex, municipality_code, care_setting, status, status_since, \
                  uses_no_welfare, version, created_at, updated_at) \
@@ -53,7 +51,7 @@ async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
                       name: &str,
                       elec: i64,
                       battery: Option<i64>| {
-            sqlx::query("INSERT INTO devices (id, child_id, position, name, uses_electricity, battery_minutes) VALUES ($1,$2,$3,$4,$5,$6)")
+            store::db::query("INSERT INTO devices (id, child_id, position, name, uses_electricity, battery_minutes) VALUES ($1,$2,$3,$4,$5,$6)")
                 .bind(id.to_string())
                 .bind(child.to_string())
                 .bind(pos)
@@ -62,7 +60,7 @@ async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
                 .bind(battery)
         };
         let power = |id: &str, child: &str, pos: i64, kind: &str, internal: Option<i64>| {
-            sqlx::query("INSERT INTO power_devices (id, child_id, position, kind, name, watts, internal_minutes, spare_count, spare_minutes, minutes_per_hour, settings) \
+            store::db::query("INSERT INTO power_devices (id, child_id, position, kind, name, watts, internal_minutes, spare_count, spare_minutes, minutes_per_hour, settings) \
                          VALUES ($1,$2,$3,$4,NULL,60,$5,1,90,60,'設定あり')")
                 .bind(id.to_string())
                 .bind(child.to_string())
@@ -94,12 +92,10 @@ async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
 
         // The product's own start-up runs 0017 and recomputes the kept estimates.
         let store = store::Store::connect(&url).await.unwrap();
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
+        let pool = store::db::Pool::connect_unmigrated(&url, 1)
             .await
             .unwrap();
-        let rows = sqlx::query(
+        let rows = store::db::query(
             "SELECT id, child_id, position, kind, name, uses_electricity, internal_minutes, spare_count, spare_minutes, settings \
              FROM child_devices ORDER BY child_id, position",
         )
@@ -110,14 +106,14 @@ async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
             .iter()
             .map(|r| {
                 (
-                    r.get::<String, _>(0),
-                    r.get::<String, _>(1),
-                    r.get::<i64, _>(2),
-                    r.get::<String, _>(3),
-                    r.get::<Option<String>, _>(4),
-                    r.get::<i64, _>(5),
-                    r.get::<Option<i64>, _>(6),
-                    r.get::<i64, _>(7),
+                    r.try_get::<String>(0).unwrap(),
+                    r.try_get::<String>(1).unwrap(),
+                    r.try_get::<i64>(2).unwrap(),
+                    r.try_get::<String>(3).unwrap(),
+                    r.try_get::<Option<String>>(4).unwrap(),
+                    r.try_get::<i64>(5).unwrap(),
+                    r.try_get::<Option<i64>>(6).unwrap(),
+                    r.try_get::<i64>(7).unwrap(),
                 )
             })
             .collect();
@@ -174,7 +170,7 @@ async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
         // The old tables are gone: nothing can read a second list any more.
         for table in ["devices", "power_devices"] {
             assert!(
-                sqlx::query(&format!("SELECT 1 FROM {table}"))
+                store::db::query(&format!("SELECT 1 FROM {table}"))
                     .fetch_optional(&pool)
                     .await
                     .is_err(),
@@ -183,7 +179,7 @@ async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
         }
         // The record's ventilator is now in the kept estimate of the child that had both
         // (503 min ventilator, 30 min suction → the suction limits).
-        let kinds: Vec<(String, String)> = sqlx::query_as(
+        let kinds: Vec<(String, String)> = store::db::query_as(
             "SELECT child_id, device_kinds FROM child_power_estimates ORDER BY child_id",
         )
         .fetch_all(&pool)

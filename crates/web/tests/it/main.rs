@@ -351,9 +351,7 @@ pub async fn database_before_migration(
     backend: &str,
     version: i64,
     now: &str,
-) -> (String, sqlx::AnyPool, Option<tempfile::TempDir>) {
-    use sqlx::any::AnyPoolOptions;
-    sqlx::any::install_default_drivers();
+) -> (String, store::db::Pool, Option<tempfile::TempDir>) {
     let (url, dir) = match backend {
         "sqlite" => {
             let dir = tempfile::tempdir().unwrap();
@@ -363,8 +361,8 @@ pub async fn database_before_migration(
         _ => {
             let base = std::env::var("TSUNAGU_TEST_DATABASE_URL").unwrap();
             let name = store::testing::unique_name("tsunagu_t_");
-            let admin = AnyPoolOptions::new().connect(&base).await.unwrap();
-            sqlx::query(&format!(
+            let admin = store::db::Pool::connect_unmigrated(&base, 1).await.unwrap();
+            store::db::query(&format!(
                 "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
             ))
             .execute(&admin)
@@ -394,13 +392,11 @@ pub async fn database_before_migration(
             .cloned()
             .collect(),
     );
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
+    let pool = store::db::Pool::connect_unmigrated(&url, 1)
+            .await
         .unwrap();
-    before.run(&pool).await.unwrap();
-    sqlx::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ('c1', 'k', '架空センター', '390003', $1)")
+    pool.run_migrator(&before).await.unwrap();
+    store::db::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ('c1', 'k', '架空センター', '390003', $1)")
         .bind(now)
         .execute(&pool)
         .await

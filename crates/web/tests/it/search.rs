@@ -502,7 +502,6 @@ async fn three_calls_about_one_unregistered_person_count_once() {
 
 #[tokio::test]
 async fn migration_0019_fills_the_new_keys_of_existing_rows() {
-    use sqlx::any::AnyPoolOptions;
     let key = domain::kana::normalize_for_search;
     for backend in backends() {
         let now = "2026-11-20T01:00:00Z";
@@ -514,7 +513,7 @@ async fn migration_0019_fills_the_new_keys_of_existing_rows() {
             ("c", "Smith", "Mary", "スミス", "メアリー"),
         ];
         for (id, fam, given, fk, gk) in children {
-            sqlx::query(
+            store::db::query(
                 "INSERT INTO children (id, center_id, family_name, given_name, family_name_kana, given_name_kana, \
                  search_kana, search_name, birth_date, sex, municipality_code, care_setting, status, status_since, \
                  uses_no_welfare, version, created_at, updated_at) \
@@ -538,7 +537,7 @@ async fn migration_0019_fills_the_new_keys_of_existing_rows() {
             ("p2", Some("大野まり"), None, 0),
             ("p3", None, None, 1),
         ] {
-            sqlx::query("INSERT INTO persons (id, center_id, name, name_kana, anonymous, created_at) VALUES ($1, 'c1', $2, $3, $4, $5)")
+            store::db::query("INSERT INTO persons (id, center_id, name, name_kana, anonymous, created_at) VALUES ($1, 'c1', $2, $3, $4, $5)")
                 .bind(id)
                 .bind(name)
                 .bind(kana)
@@ -558,14 +557,15 @@ async fn migration_0019_fills_the_new_keys_of_existing_rows() {
                 "postgres"
             }
         );
-        sqlx::migrate::Migrator::new(std::path::Path::new(&dir))
-            .await
-            .unwrap()
-            .run(&pool)
-            .await
+        pool.run_migrator(
+            &sqlx::migrate::Migrator::new(std::path::Path::new(&dir))
+                .await
+                .unwrap(),
+        )
+        .await
             .unwrap();
-        let keys_of = |pool: sqlx::AnyPool| async move {
-            let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let keys_of = |pool: store::db::Pool| async move {
+            let rows: Vec<(String, String, String)> = store::db::query_as(
                 "SELECT id, search_given_kana, search_given_name FROM children ORDER BY id",
             )
             .fetch_all(&pool)
@@ -587,9 +587,7 @@ async fn migration_0019_fills_the_new_keys_of_existing_rows() {
         // The product's start-up makes every key exact (the persons' names were only
         // stripped of spaces by SQL).
         let store = store::Store::connect(&url).await.unwrap();
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
+        let pool = store::db::Pool::connect_unmigrated(&url, 1)
             .await
             .unwrap();
         assert_eq!(
@@ -598,7 +596,7 @@ async fn migration_0019_fills_the_new_keys_of_existing_rows() {
             "{backend}: after start-up"
         );
         let persons: Vec<(String, Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT id, search_name, search_kana FROM persons ORDER BY id")
+            store::db::query_as("SELECT id, search_name, search_kana FROM persons ORDER BY id")
                 .fetch_all(&pool)
                 .await
                 .unwrap();

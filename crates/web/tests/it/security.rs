@@ -257,7 +257,7 @@ async fn audit_chain_verifies_and_detects_tampering() {
             "UPDATE audit_log SET detail = 'edited' WHERE seq = 3",
             "DELETE FROM audit_log WHERE seq = 3",
         ] {
-            let refused = sqlx::query(sql).execute(w.app.store.pool()).await;
+            let refused = store::db::query(sql).execute(w.app.store.pool()).await;
             assert!(
                 refused
                     .unwrap_err()
@@ -275,11 +275,11 @@ async fn audit_chain_verifies_and_detects_tampering() {
             "sqlite" => "DROP TRIGGER audit_log_no_update",
             _ => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
         };
-        sqlx::query(unprotect)
+        store::db::query(unprotect)
             .execute(w.app.store.pool())
             .await
             .unwrap();
-        sqlx::query("UPDATE audit_log SET detail = 'edited' WHERE seq = 3")
+        store::db::query("UPDATE audit_log SET detail = 'edited' WHERE seq = 3")
             .execute(w.app.store.pool())
             .await
             .unwrap();
@@ -314,7 +314,7 @@ async fn legacy_version_one_rows_still_verify() {
             domain::audit::GENESIS_HASH,
             &store::audit::canonical_payload(1, &fields),
         );
-        sqlx::query(
+        store::db::query(
             "INSERT INTO audit_log (seq, at, center_id, actor_id, actor_login, action, entity, entity_id, detail, prev_hash, hash) \
              VALUES (1, '2025-01-01T00:00:00Z', '', '', '', 'center.create', 'center', 'legacy', 'legacy', $1, $2)",
         )
@@ -328,7 +328,7 @@ async fn legacy_version_one_rows_still_verify() {
             .await
             .unwrap();
         let versions: Vec<i64> =
-            sqlx::query_scalar("SELECT hash_version FROM audit_log ORDER BY seq")
+            store::db::query_scalar("SELECT hash_version FROM audit_log ORDER BY seq")
                 .fetch_all(app.store.pool())
                 .await
                 .unwrap();

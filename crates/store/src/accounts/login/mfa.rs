@@ -15,7 +15,7 @@ impl Store {
     /// The pending second step behind a challenge cookie, if still valid. For enrolment this
     /// also creates (once) the secret to show.
     pub async fn challenge(&self, raw: &str, now: DateTime<Utc>) -> Result<Option<Challenge>> {
-        let row: Option<(String, String, String, i64, Option<String>)> = sqlx::query_as(
+        let row: Option<(String, String, String, i64, Option<String>)> = crate::db::query_as(
             "SELECT user_id, purpose, created_at, attempts, ended_at FROM login_challenges WHERE id_hash = $1",
         )
         .bind(secret_hash(raw))
@@ -29,7 +29,7 @@ impl Store {
             return Ok(None);
         }
         let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+            crate::db::query_as(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
                 .bind(&user_id)
                 .fetch_optional(self.pool())
                 .await?;
@@ -41,7 +41,7 @@ impl Store {
         } else {
             None
         };
-        let center_name: String = sqlx::query_scalar("SELECT name FROM centers WHERE id = $1")
+        let center_name: String = crate::db::query_scalar("SELECT name FROM centers WHERE id = $1")
             .bind(&actor.center_id)
             .fetch_one(self.pool())
             .await?;
@@ -57,7 +57,7 @@ impl Store {
     /// page shows the same QR code.
     async fn pending_secret(&self, actor: &Actor) -> Result<TotpSecret> {
         let existing: Option<String> =
-            sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
+            crate::db::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
                 .bind(&actor.user_id)
                 .fetch_one(self.pool())
                 .await?;
@@ -66,15 +66,15 @@ impl Store {
         }
         let secret = new_totp_secret();
         let mut w = self.begin_write().await?;
-        sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2 AND totp_pending IS NULL")
+        crate::db::query("UPDATE users SET totp_pending = $1 WHERE id = $2 AND totp_pending IS NULL")
             .bind(secret.to_base32())
             .bind(&actor.user_id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         let stored: Option<String> =
-            sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
+            crate::db::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
                 .bind(&actor.user_id)
-                .fetch_one(&mut *w.tx)
+                .fetch_one(&mut w.tx)
                 .await?;
         w.commit().await?;
         Ok(stored
@@ -97,19 +97,19 @@ impl Store {
         };
         let actor = ch.actor.clone();
         let (secret, last_step): (Option<String>, Option<i64>) =
-            sqlx::query_as("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
+            crate::db::query_as("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
                 .bind(&actor.user_id)
                 .fetch_one(self.pool())
                 .await?;
         let unix = now.timestamp();
         let mut w = self.begin_write().await?;
         // Claim the challenge first: two concurrent submissions cannot both succeed.
-        let claimed = sqlx::query(
+        let claimed = crate::db::query(
             "UPDATE login_challenges SET attempts = attempts + 1 WHERE id_hash = $1 AND ended_at IS NULL AND attempts < $2",
         )
         .bind(secret_hash(raw))
         .bind(CHALLENGE_ATTEMPTS)
-        .execute(&mut *w.tx)
+        .execute(&mut w.tx)
         .await?
         .rows_affected();
         if claimed == 0 {
@@ -147,13 +147,13 @@ impl Store {
                 None => {
                     let code = normalize_recovery_code(typed);
                     let used = if code.len() == 10 {
-                        sqlx::query(
+                        crate::db::query(
                             "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
                         )
                         .bind(ts(now))
                         .bind(&actor.user_id)
                         .bind(secret_hash(&code))
-                        .execute(&mut *w.tx)
+                        .execute(&mut w.tx)
                         .await?
                         .rows_affected()
                     } else {
@@ -177,14 +177,14 @@ impl Store {
             w.commit().await?;
             return Ok(SecondStep::WrongCode);
         }
-        sqlx::query("UPDATE login_challenges SET ended_at = $1 WHERE id_hash = $2")
+        crate::db::query("UPDATE login_challenges SET ended_at = $1 WHERE id_hash = $2")
             .bind(ts(now))
             .bind(secret_hash(raw))
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        crate::db::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
             .bind(&actor.user_id)
-            .execute(&mut *w.tx)
+            .execute(&mut w.tx)
             .await?;
         let (raw, info) = self.open_session(&mut w.tx, actor, now, method).await?;
         w.commit().await?;
@@ -202,22 +202,22 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<String>> {
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        crate::db::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(&actor.user_id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         let mut codes = Vec::with_capacity(RECOVERY_CODES);
         for _ in 0..RECOVERY_CODES {
             let code = new_recovery_code();
             // 50 random bits each: a fast hash suffices (nothing to brute-force from a guessable
             // human choice, unlike passwords).
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1,$2,$3)",
             )
             .bind(&actor.user_id)
             .bind(secret_hash(&normalize_recovery_code(&code)))
             .bind(ts(now))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
             codes.push(code);
         }
@@ -227,11 +227,11 @@ impl Store {
     /// Two-factor state of a user.
     pub async fn mfa_status(&self, actor: &Actor) -> Result<MfaStatus> {
         let enabled_at: Option<String> =
-            sqlx::query_scalar("SELECT totp_enabled_at FROM users WHERE id = $1")
+            crate::db::query_scalar("SELECT totp_enabled_at FROM users WHERE id = $1")
                 .bind(&actor.user_id)
                 .fetch_one(self.pool())
                 .await?;
-        let left: i64 = sqlx::query_scalar(
+        let left: i64 = crate::db::query_scalar(
             "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
         )
         .bind(&actor.user_id)
@@ -259,7 +259,7 @@ impl Store {
     ) -> Result<Vec<String>> {
         domain::totp::parse_code(typed)?;
         let pending: Option<String> =
-            sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
+            crate::db::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
                 .bind(&actor.user_id)
                 .fetch_one(self.pool())
                 .await?;
@@ -291,14 +291,14 @@ impl Store {
         step: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<String>>> {
-        let taken = sqlx::query(
+        let taken = crate::db::query(
             "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_enabled_at = $2, totp_last_step = $3 WHERE id = $4 AND totp_pending = $1",
         )
         .bind(secret.to_base32())
         .bind(ts(now))
         .bind(step)
         .bind(&actor.user_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if taken != 1 {
@@ -326,7 +326,7 @@ impl Store {
     ) -> Result<Vec<String>> {
         domain::totp::parse_code(typed)?;
         let (secret, last): (Option<String>, Option<i64>) =
-            sqlx::query_as("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
+            crate::db::query_as("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
                 .bind(&actor.user_id)
                 .fetch_one(self.pool())
                 .await?;
@@ -370,12 +370,12 @@ fn wrong_code() -> StoreError {
 /// UPDATE, so two transactions cannot both pass it (a waiting UPDATE re-checks the committed
 /// row on PostgreSQL; SQLite has one writer at a time).
 async fn use_totp_step(tx: &mut Tx<'_>, user_id: &str, step: i64) -> Result<bool> {
-    let n = sqlx::query(
+    let n = crate::db::query(
         "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
     )
     .bind(step)
     .bind(user_id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     Ok(n == 1)

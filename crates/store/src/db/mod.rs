@@ -1,0 +1,528 @@
+//! The storage seam: the native SQLite and PostgreSQL drivers behind one small query API.
+//!
+//! Use cases write one SQL text (`$1, $2, …` placeholders, which both engines accept) and call
+//! [`query`], [`query_as`] or [`query_scalar`] much as they would sqlx's own functions; the
+//! binds are collected as [`Arg`]s and handed to the native driver of the connection the query
+//! runs on. Rows decode straight from the native row into tuples or `FromRow` structs.
+//!
+//! Why not sqlx's `Any` driver (used until stop 17): it converts every bound value and every
+//! row cell into its own `AnyValue` first (each value copied twice) and forgives integer widths
+//! the native drivers would refuse. Why not one implementation per backend (atuin's way):
+//! the two dialects agree on almost all of our SQL, so two copies of 350 queries would drift.
+//! The dialect differences that remain live in [`dialect`].
+
+pub mod dialect;
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnection, PgPool, PgRow};
+use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
+use sqlx::{Decode, FromRow, Postgres, Sqlite, Transaction, Type};
+
+use crate::Backend;
+
+/// A connection pool on one of the two engines. Cheap to clone.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    /// Embedded SQLite file.
+    Sqlite(SqlitePool),
+    /// PostgreSQL server.
+    Postgres(PgPool),
+}
+
+impl Pool {
+    /// Which engine this pool talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Take a connection from the pool (no transaction).
+    pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
+        Ok(Conn(match self {
+            Pool::Sqlite(p) => ConnInner::Sqlite(p.acquire().await?),
+            Pool::Postgres(p) => ConnInner::Postgres(p.acquire().await?),
+        }))
+    }
+
+    /// Open a transaction on a connection of its own; dropped without [`Conn::commit`], it
+    /// rolls back.
+    pub async fn begin(&self) -> Result<Conn, sqlx::Error> {
+        Ok(Conn(match self {
+            Pool::Sqlite(p) => ConnInner::SqliteTx(p.begin().await?),
+            Pool::Postgres(p) => ConnInner::PostgresTx(p.begin().await?),
+        }))
+    }
+
+    /// A pool on `url` (`sqlite://…` or `postgres://…`) that runs no migrations: for tools and
+    /// tests that must see a database as it is (e.g. one left at an older schema).
+    pub async fn connect_unmigrated(url: &str, max_connections: u32) -> Result<Pool, sqlx::Error> {
+        use std::str::FromStr;
+        if url.starts_with("sqlite:") {
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?.foreign_keys(true);
+            Ok(Pool::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(max_connections)
+                    .connect_with(options)
+                    .await?,
+            ))
+        } else {
+            Ok(Pool::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .connect(url)
+                    .await?,
+            ))
+        }
+    }
+
+    /// Apply `migrator`'s migrations that are not applied yet.
+    pub async fn run_migrator(
+        &self,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Pool::Sqlite(p) => migrator.run(p).await,
+            Pool::Postgres(p) => migrator.run(p).await,
+        }
+    }
+
+    /// Close every connection.
+    pub async fn close(&self) {
+        match self {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// One connection taken from a [`Pool`]: either plain (a run of reads) or inside a transaction.
+/// Use cases pass `&mut Conn` to their helpers whichever it is.
+#[derive(Debug)]
+pub struct Conn(ConnInner);
+
+#[derive(Debug)]
+enum ConnInner {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+    SqliteTx(Transaction<'static, Sqlite>),
+    PostgresTx(Transaction<'static, Postgres>),
+}
+
+impl Conn {
+    /// Which engine this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self.0 {
+            ConnInner::Sqlite(_) | ConnInner::SqliteTx(_) => Backend::Sqlite,
+            ConnInner::Postgres(_) | ConnInner::PostgresTx(_) => Backend::Postgres,
+        }
+    }
+
+    /// Commit the transaction (a plain connection has nothing to commit).
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self.0 {
+            ConnInner::SqliteTx(tx) => tx.commit().await,
+            ConnInner::PostgresTx(tx) => tx.commit().await,
+            ConnInner::Sqlite(_) | ConnInner::Postgres(_) => Ok(()),
+        }
+    }
+}
+
+/// Where a query runs: a pool (any free connection) or one connection.
+pub enum Target<'c> {
+    /// Any connection of a SQLite pool.
+    SqlitePool(&'c SqlitePool),
+    /// Any connection of a PostgreSQL pool.
+    PostgresPool(&'c PgPool),
+    /// One SQLite connection.
+    Sqlite(&'c mut SqliteConnection),
+    /// One PostgreSQL connection.
+    Postgres(&'c mut PgConnection),
+}
+
+impl<'c> From<&'c Pool> for Target<'c> {
+    fn from(pool: &'c Pool) -> Self {
+        match pool {
+            Pool::Sqlite(p) => Target::SqlitePool(p),
+            Pool::Postgres(p) => Target::PostgresPool(p),
+        }
+    }
+}
+
+impl<'c> From<&'c mut Conn> for Target<'c> {
+    fn from(conn: &'c mut Conn) -> Self {
+        match &mut conn.0 {
+            ConnInner::Sqlite(c) => Target::Sqlite(c),
+            ConnInner::Postgres(c) => Target::Postgres(c),
+            ConnInner::SqliteTx(c) => Target::Sqlite(c),
+            ConnInner::PostgresTx(c) => Target::Postgres(c),
+        }
+    }
+}
+
+/// A bound value, kept until the query runs on a known engine.
+#[derive(Clone, Debug)]
+pub enum Arg<'q> {
+    /// TEXT (or NULL).
+    Text(Option<Cow<'q, str>>),
+    /// BIGINT / INTEGER (or NULL).
+    Int(Option<i64>),
+    /// DOUBLE PRECISION / REAL (or NULL).
+    Real(Option<f64>),
+    /// BOOLEAN (or NULL); stored columns are integers, so only literals compare with it.
+    Bool(Option<bool>),
+}
+
+/// A value that can be bound to a `$n` placeholder.
+pub trait Bind<'q> {
+    /// The value as an [`Arg`].
+    fn into_arg(self) -> Arg<'q>;
+}
+
+macro_rules! bind_as {
+    ($variant:ident, $($t:ty => |$v:ident| $e:expr),+ $(,)?) => {
+        $(impl<'q> Bind<'q> for $t {
+            fn into_arg(self) -> Arg<'q> {
+                let $v = self;
+                Arg::$variant($e)
+            }
+        })+
+    };
+}
+
+bind_as!(Text,
+    &'q str => |v| Some(Cow::Borrowed(v)),
+    &'q String => |v| Some(Cow::Borrowed(v.as_str())),
+    String => |v| Some(Cow::Owned(v)),
+    Cow<'q, str> => |v| Some(v),
+    Option<&'q str> => |v| v.map(Cow::Borrowed),
+    Option<String> => |v| v.map(Cow::Owned),
+    &'q Option<String> => |v| v.as_deref().map(Cow::Borrowed),
+);
+bind_as!(Int,
+    i64 => |v| Some(v),
+    i32 => |v| Some(i64::from(v)),
+    u32 => |v| Some(i64::from(v)),
+    Option<i64> => |v| v,
+    Option<i32> => |v| v.map(i64::from),
+    &'q i64 => |v| Some(*v),
+);
+bind_as!(Real,
+    f64 => |v| Some(v),
+    Option<f64> => |v| v,
+);
+bind_as!(Bool,
+    bool => |v| Some(v),
+);
+
+impl<'q> Bind<'q> for Arg<'q> {
+    fn into_arg(self) -> Arg<'q> {
+        self
+    }
+}
+
+/// The outcome of a statement that returns no rows.
+#[derive(Clone, Copy, Debug)]
+pub struct Done {
+    rows_affected: u64,
+}
+
+impl Done {
+    /// Rows inserted, updated or deleted.
+    pub fn rows_affected(&self) -> u64 {
+        self.rows_affected
+    }
+}
+
+/// A row read by [`query`], for code that reads cells by position.
+pub enum Row {
+    /// Row from SQLite.
+    Sqlite(SqliteRow),
+    /// Row from PostgreSQL.
+    Postgres(PgRow),
+}
+
+impl Row {
+    /// The cell at `index` (0-based), decoded as `T`.
+    pub fn try_get<T: Decodes>(&self, index: usize) -> Result<T, sqlx::Error> {
+        use sqlx::Row as _;
+        match self {
+            Row::Sqlite(r) => r.try_get(index),
+            Row::Postgres(r) => r.try_get(index),
+        }
+    }
+}
+
+/// A Rust type both engines can decode a cell into.
+pub trait Decodes:
+    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+impl<T> Decodes for T where
+    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
+/// A row type (tuple or `#[derive(sqlx::FromRow)]` struct) both engines can build.
+pub trait FromRows:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> FromRows for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// A statement with its binds, not yet tied to an engine.
+#[must_use = "a query does nothing until it is executed or fetched"]
+pub struct Query<'q> {
+    sql: &'q str,
+    args: Vec<Arg<'q>>,
+}
+
+/// `sql` with `$1, $2, …` placeholders; bind values in order with [`Query::bind`].
+pub fn query(sql: &str) -> Query<'_> {
+    Query {
+        sql,
+        args: Vec::new(),
+    }
+}
+
+/// Like [`query`], decoding each row into `O`.
+pub fn query_as<'q, O: FromRows>(sql: &'q str) -> QueryAs<'q, O> {
+    QueryAs {
+        inner: query(sql),
+        _row: PhantomData,
+    }
+}
+
+/// Like [`query`], decoding the first column of each row into `O`.
+pub fn query_scalar<'q, O: Decodes + Send + Unpin>(sql: &'q str) -> QueryScalar<'q, O> {
+    QueryScalar {
+        inner: query(sql),
+        _value: PhantomData,
+    }
+}
+
+macro_rules! native {
+    ($db:ty, $q:expr, $make:expr) => {{
+        let mut native = $make($q.sql);
+        for arg in $q.args {
+            native = match arg {
+                Arg::Text(v) => native.bind(v),
+                Arg::Int(v) => native.bind(v),
+                Arg::Real(v) => native.bind(v),
+                Arg::Bool(v) => native.bind(v),
+            };
+        }
+        native
+    }};
+}
+
+/// Run `$method` of a native query built by `$make` on whichever engine `$target` names.
+macro_rules! on_target {
+    ($q:expr, $target:expr, $make:ident, |$n:ident, $e:ident| $body:expr) => {{
+        match $target {
+            Target::SqlitePool($e) => {
+                let $n = native!(Sqlite, $q, sqlx::$make::<Sqlite, _>);
+                $body
+            }
+            Target::Sqlite($e) => {
+                let $n = native!(Sqlite, $q, sqlx::$make::<Sqlite, _>);
+                $body
+            }
+            Target::PostgresPool($e) => {
+                let $n = native!(Postgres, $q, sqlx::$make::<Postgres, _>);
+                $body
+            }
+            Target::Postgres($e) => {
+                let $n = native!(Postgres, $q, sqlx::$make::<Postgres, _>);
+                $body
+            }
+        }
+    }};
+}
+
+impl<'q> Query<'q> {
+    /// Bind the next `$n`.
+    pub fn bind(mut self, value: impl Bind<'q>) -> Self {
+        self.args.push(value.into_arg());
+        self
+    }
+
+    /// Run the statement; returns how many rows it changed.
+    pub async fn execute<'c>(self, on: impl Into<Target<'c>>) -> Result<Done, sqlx::Error> {
+        let rows_affected = match on.into() {
+            Target::SqlitePool(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
+                .execute(e)
+                .await?
+                .rows_affected(),
+            Target::Sqlite(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
+                .execute(e)
+                .await?
+                .rows_affected(),
+            Target::PostgresPool(e) => native!(Postgres, self, sqlx::query::<Postgres>)
+                .execute(e)
+                .await?
+                .rows_affected(),
+            Target::Postgres(e) => native!(Postgres, self, sqlx::query::<Postgres>)
+                .execute(e)
+                .await?
+                .rows_affected(),
+        };
+        Ok(Done { rows_affected })
+    }
+
+    /// All rows.
+    pub async fn fetch_all<'c>(self, on: impl Into<Target<'c>>) -> Result<Vec<Row>, sqlx::Error> {
+        Ok(match on.into() {
+            Target::SqlitePool(e) => wrap(
+                native!(Sqlite, self, sqlx::query::<Sqlite>)
+                    .fetch_all(e)
+                    .await?,
+                Row::Sqlite,
+            ),
+            Target::Sqlite(e) => wrap(
+                native!(Sqlite, self, sqlx::query::<Sqlite>)
+                    .fetch_all(e)
+                    .await?,
+                Row::Sqlite,
+            ),
+            Target::PostgresPool(e) => wrap(
+                native!(Postgres, self, sqlx::query::<Postgres>)
+                    .fetch_all(e)
+                    .await?,
+                Row::Postgres,
+            ),
+            Target::Postgres(e) => wrap(
+                native!(Postgres, self, sqlx::query::<Postgres>)
+                    .fetch_all(e)
+                    .await?,
+                Row::Postgres,
+            ),
+        })
+    }
+
+    /// The first row, if any.
+    pub async fn fetch_optional<'c>(
+        self,
+        on: impl Into<Target<'c>>,
+    ) -> Result<Option<Row>, sqlx::Error> {
+        Ok(match on.into() {
+            Target::SqlitePool(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
+                .fetch_optional(e)
+                .await?
+                .map(Row::Sqlite),
+            Target::Sqlite(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
+                .fetch_optional(e)
+                .await?
+                .map(Row::Sqlite),
+            Target::PostgresPool(e) => native!(Postgres, self, sqlx::query::<Postgres>)
+                .fetch_optional(e)
+                .await?
+                .map(Row::Postgres),
+            Target::Postgres(e) => native!(Postgres, self, sqlx::query::<Postgres>)
+                .fetch_optional(e)
+                .await?
+                .map(Row::Postgres),
+        })
+    }
+
+    /// The first row; [`sqlx::Error::RowNotFound`] if there is none.
+    pub async fn fetch_one<'c>(self, on: impl Into<Target<'c>>) -> Result<Row, sqlx::Error> {
+        self.fetch_optional(on)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+fn wrap<R>(rows: Vec<R>, f: impl Fn(R) -> Row) -> Vec<Row> {
+    rows.into_iter().map(f).collect()
+}
+
+/// A statement whose rows decode into `O` (see [`query_as`]).
+#[must_use = "a query does nothing until it is fetched"]
+pub struct QueryAs<'q, O> {
+    inner: Query<'q>,
+    _row: PhantomData<fn() -> O>,
+}
+
+impl<'q, O: FromRows> QueryAs<'q, O> {
+    /// Bind the next `$n`.
+    pub fn bind(mut self, value: impl Bind<'q>) -> Self {
+        self.inner.args.push(value.into_arg());
+        self
+    }
+
+    /// All rows.
+    pub async fn fetch_all<'c>(self, on: impl Into<Target<'c>>) -> Result<Vec<O>, sqlx::Error> {
+        let q = self.inner;
+        on_target!(q, on.into(), query_as, |n, e| n.fetch_all(e).await)
+    }
+
+    /// The first row, if any.
+    pub async fn fetch_optional<'c>(
+        self,
+        on: impl Into<Target<'c>>,
+    ) -> Result<Option<O>, sqlx::Error> {
+        let q = self.inner;
+        on_target!(q, on.into(), query_as, |n, e| n.fetch_optional(e).await)
+    }
+
+    /// The first row; [`sqlx::Error::RowNotFound`] if there is none.
+    pub async fn fetch_one<'c>(self, on: impl Into<Target<'c>>) -> Result<O, sqlx::Error> {
+        let q = self.inner;
+        on_target!(q, on.into(), query_as, |n, e| n.fetch_one(e).await)
+    }
+}
+
+/// A statement whose first column decodes into `O` (see [`query_scalar`]).
+#[must_use = "a query does nothing until it is fetched"]
+pub struct QueryScalar<'q, O> {
+    inner: Query<'q>,
+    _value: PhantomData<fn() -> O>,
+}
+
+impl<'q, O: Decodes + Send + Unpin> QueryScalar<'q, O> {
+    /// Bind the next `$n`.
+    pub fn bind(mut self, value: impl Bind<'q>) -> Self {
+        self.inner.args.push(value.into_arg());
+        self
+    }
+
+    /// The first column of every row.
+    pub async fn fetch_all<'c>(self, on: impl Into<Target<'c>>) -> Result<Vec<O>, sqlx::Error> {
+        let q = self.inner;
+        on_target!(q, on.into(), query_scalar, |n, e| n.fetch_all(e).await)
+    }
+
+    /// The first column of the first row, if any.
+    pub async fn fetch_optional<'c>(
+        self,
+        on: impl Into<Target<'c>>,
+    ) -> Result<Option<O>, sqlx::Error> {
+        let q = self.inner;
+        on_target!(q, on.into(), query_scalar, |n, e| n.fetch_optional(e).await)
+    }
+
+    /// The first column of the first row; [`sqlx::Error::RowNotFound`] if there is none.
+    pub async fn fetch_one<'c>(self, on: impl Into<Target<'c>>) -> Result<O, sqlx::Error> {
+        let q = self.inner;
+        on_target!(q, on.into(), query_scalar, |n, e| n.fetch_one(e).await)
+    }
+}
+
+/// Run several statements in one round trip (no binds), e.g. a migration-time rebuild.
+pub async fn execute_script<'c>(on: impl Into<Target<'c>>, sql: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Executor as _;
+    match on.into() {
+        Target::SqlitePool(e) => e.execute(sql).await.map(drop),
+        Target::Sqlite(e) => e.execute(sql).await.map(drop),
+        Target::PostgresPool(e) => e.execute(sql).await.map(drop),
+        Target::Postgres(e) => e.execute(sql).await.map(drop),
+    }
+}
