@@ -213,7 +213,6 @@ impl Store {
         }
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -253,7 +252,6 @@ impl Store {
             .await?;
         append(
             &mut w.tx,
-            self.backend(),
             None,
             now,
             AuditEntry {

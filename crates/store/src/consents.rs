@@ -268,7 +268,6 @@ impl Store {
         .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -324,7 +323,6 @@ impl Store {
         .rows_affected();
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -416,7 +414,6 @@ impl Store {
         if let Some(e) = refusal {
             append(
                 &mut w.tx,
-                self.backend(),
                 Some(actor),
                 now,
                 AuditEntry {
@@ -460,7 +457,6 @@ impl Store {
         };
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

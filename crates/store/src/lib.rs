@@ -171,6 +171,28 @@ impl WriteTx<'_> {
     }
 }
 
+/// Open a write transaction holding the writers' lock until it commits or rolls back: the
+/// store's mutex on SQLite (one writer at a time, so no SQLITE_BUSY on read-then-write), the
+/// advisory lock of [`db::dialect::writer_lock`] on PostgreSQL. Every write appends to the
+/// audit hash chain, which must stay linear, and the kept counts are differences that only
+/// hold when no other writer changes the same rows in between: both rely on this lock, so it
+/// is taken here once rather than by each of them.
+pub(crate) async fn open_write<'a>(
+    pool: &db::Pool,
+    write_lock: &'a Mutex<()>,
+) -> Result<WriteTx<'a>> {
+    let guard = match pool.backend() {
+        Backend::Sqlite => Some(write_lock.lock().await),
+        Backend::Postgres => None,
+    };
+    let mut tx = pool.begin().await?;
+    if let Some(sql) = db::dialect::writer_lock(pool.backend()) {
+        db::query(sql).execute(&mut tx).await?;
+    }
+    tx.set_write_locked();
+    Ok(WriteTx { tx, _guard: guard })
+}
+
 impl Store {
     /// Connect to `url` (`sqlite://path` or `postgres://…`) and run the matching migrations.
     pub async fn connect(url: &str) -> Result<Store> {
@@ -228,7 +250,7 @@ impl Store {
             db::Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
         }
         let write_lock = Arc::new(Mutex::new(()));
-        let audit_queue = audit::start_group_commit(pool.clone(), backend, write_lock.clone());
+        let audit_queue = audit::start_group_commit(pool.clone(), write_lock.clone());
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let store = Store {
             pool,
@@ -280,14 +302,9 @@ impl Store {
         &self.pool
     }
 
-    /// Open a write transaction (serialised with other writers on SQLite).
+    /// Open a write transaction: the only way to start one.
     pub async fn begin_write(&self) -> Result<WriteTx<'_>> {
-        let guard = match self.backend {
-            Backend::Sqlite => Some(self.write_lock.lock().await),
-            Backend::Postgres => None,
-        };
-        let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _guard: guard })
+        open_write(&self.pool, &self.write_lock).await
     }
 
     /// Read back the SQLite durability settings (journal mode, synchronous level) for the start-up log.

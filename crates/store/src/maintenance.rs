@@ -88,7 +88,7 @@ pub async fn open_for_checks(path: &Path) -> Result<Store> {
     let pool = crate::db::Pool::Sqlite(open_file_pool(path).await?);
     let write_lock = Arc::new(tokio::sync::Mutex::new(()));
     let audit_queue =
-        crate::audit::start_group_commit(pool.clone(), Backend::Sqlite, write_lock.clone());
+        crate::audit::start_group_commit(pool.clone(), write_lock.clone());
     Ok(Store {
         pool,
         backend: Backend::Sqlite,

@@ -101,7 +101,6 @@ impl Store {
         .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

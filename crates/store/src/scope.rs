@@ -172,29 +172,6 @@ pub(crate) async fn grant_dispatch_access(
     Ok(())
 }
 
-/// The dispatch-origin accesses to a child, by coordinator name.
-pub(crate) async fn dispatch_accesses(
-    tx: &mut crate::db::Conn,
-    child_id: &str,
-) -> crate::Result<Vec<DispatchAccess>> {
-    let rows: Vec<(String, String, Option<String>)> = crate::db::query_as(
-        "SELECT u.id, u.display_name, cc.access_until FROM child_coordinators cc \
-         JOIN users u ON u.id = cc.user_id WHERE cc.child_id = $1 AND cc.origin = 'dispatch' \
-         ORDER BY u.display_name, u.id",
-    )
-    .bind(child_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(user_id, name, until)| DispatchAccess {
-            user_id,
-            name,
-            until,
-        })
-        .collect())
-}
-
 impl crate::Store {
     /// Ends a coordinator's dispatch-origin accesses whose last day is before `now`'s day
     /// (Japan time): removes the rows and audits each once as `child.access.lapsed`.
@@ -238,7 +215,6 @@ impl crate::Store {
                 .await?;
             crate::audit::append(
                 &mut w.tx,
-                self.backend(),
                 Some(actor),
                 now,
                 crate::audit::AuditEntry {

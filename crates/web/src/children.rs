@@ -10,7 +10,7 @@ use domain::vocab::VocabKind;
 use domain::{CareSetting, ChildStatus, Sex};
 use serde::Deserialize;
 use store::children::{ChildAccess, ChildForm, ChildPage, ChildQuery, ChildRecord, GuardianForm};
-use store::consultations::{Consultation, ConsultationQuery};
+use store::consultations::Consultation;
 use store::error::DuplicateCandidate;
 use store::{StoreError, Via};
 
@@ -519,8 +519,12 @@ pub async fn child_show(
     Path(id): Path<String>,
 ) -> PageResult {
     let now = state.clock.now();
-    let c = match state.store.view_child(a.actor(), &id, now).await {
-        Ok(c) => c,
+    let store::children::ChildView { record: c, timeline } = match state
+        .store
+        .child_page(a.actor(), &id, TIMELINE_LENGTH, now)
+        .await
+    {
+        Ok(p) => p,
         // Same center, outside the coordinator's assignments: offer break-the-glass.
         Err(StoreError::Forbidden) if a.actor().assigned_only() => {
             return break_glass_form(&a, &id, FormErrors::default(), "");
@@ -543,26 +547,6 @@ pub async fn child_show(
         ChildAccess::Referral { from_center } => (String::new(), from_center.clone()),
     };
     // The latest consultations; the full history is the consultation list filtered by child.
-    let timeline = if !matches!(c.access, ChildAccess::BreakGlass { .. }) {
-        state
-            .store
-            .list_consultations(
-                a.actor(),
-                &ConsultationQuery {
-                    child_id: id.clone(),
-                    limit: Some(TIMELINE_LENGTH),
-                    ..Default::default()
-                },
-                now,
-                Via::ChildPage,
-            )
-            .await
-    } else {
-        state
-            .store
-            .break_glass_timeline(a.actor(), &id, TIMELINE_LENGTH, now)
-            .await
-    }?;
     let timeline_more = timeline.next.is_some();
     let consultations = timeline.items;
     let today = state.clock.today_jst();

@@ -171,7 +171,6 @@ impl Store {
     ) -> Result<()> {
         append(
             tx,
-            self.backend(),
             actor,
             now,
             AuditEntry {
@@ -414,7 +413,6 @@ impl Store {
     ) -> Result<()> {
         append(
             tx,
-            self.backend(),
             None,
             now,
             AuditEntry {

@@ -282,7 +282,6 @@ impl Store {
         }
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -333,7 +332,6 @@ impl Store {
             .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -428,7 +426,6 @@ impl Store {
         .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -517,7 +514,6 @@ impl Store {
         let n = end_sessions_tx(&mut w.tx, user_id, now).await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -594,7 +590,6 @@ impl Store {
         let n = end_sessions_tx(&mut w.tx, user_id, now).await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

@@ -262,7 +262,6 @@ impl Store {
             .await?;
         append(
             &mut w.tx,
-            self.backend(),
             None,
             now,
             AuditEntry {
@@ -401,7 +400,6 @@ impl Store {
         };
         append(
             &mut w.tx,
-            self.backend(),
             None,
             now,
             AuditEntry {
@@ -502,7 +500,6 @@ impl Store {
             .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -572,7 +569,6 @@ impl Store {
         .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(&actor),
             now,
             AuditEntry {

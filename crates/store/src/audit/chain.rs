@@ -3,7 +3,7 @@
 
 
 use super::AuditEntry;
-use crate::{Actor, Backend, Result, Store};
+use crate::{Actor, Result, Store};
 
 /// Payload version written by [`append`].
 pub const HASH_VERSION: i64 = 2;
@@ -68,17 +68,13 @@ pub fn canonical_payload(version: i64, f: &HashedFields<'_>) -> String {
 /// Append an audit row inside the caller's transaction (same commit as the change it records).
 pub async fn append(
     tx: &mut crate::db::Conn,
-    backend: Backend,
     actor: Option<&Actor>,
     at: chrono::DateTime<chrono::Utc>,
     entry: AuditEntry<'_>,
 ) -> Result<()> {
-    if backend == Backend::Postgres {
-        // Serialises appenders across connections so the chain stays linear.
-        crate::db::query("SELECT CAST(pg_advisory_xact_lock(7470001) AS TEXT)")
-            .execute(&mut *tx)
-            .await?;
-    }
+    // The chain stays linear only if no other writer appends between reading the head and
+    // committing: the write-transaction opener holds that lock (crate::open_write).
+    crate::db::require_write_lock(tx)?;
     let head: Option<(i64, String)> =
         crate::db::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)

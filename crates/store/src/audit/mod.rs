@@ -59,18 +59,19 @@ impl crate::Store {
         via: Via,
         detail: String,
     ) -> crate::Result<()> {
-        let detail = format!("{}{detail}", via.prefix());
-        self.audit_event(
-            Some(actor),
-            now,
-            AuditEntry {
-                action,
-                entity: "list",
-                entity_id: None,
-                detail: detail.chars().take(200).collect(),
-            },
-        )
-        .await
+        self.audit_event(Some(actor), now, list_read_entry(action, via, &detail))
+            .await
+    }
+}
+
+/// The audit row of a list read (see [`Store::audit_list_read`]).
+pub(crate) fn list_read_entry<'a>(action: &'a str, via: Via, detail: &str) -> AuditEntry<'a> {
+    let detail = format!("{}{detail}", via.prefix());
+    AuditEntry {
+        action,
+        entity: "list",
+        entity_id: None,
+        detail: detail.chars().take(200).collect(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::chain::append;
 use super::AuditEntry;
-use crate::{Actor, Backend, Result, Store, StoreError};
+use crate::{Actor, Result, Store, StoreError};
 
 impl Store {
     /// Record an event that has no write of its own (a view, a search, a list) and return once
@@ -20,14 +20,30 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
         entry: AuditEntry<'_>,
     ) -> Result<()> {
+        self.audit_events(actor, now, vec![entry]).await
+    }
+
+    /// [`Store::audit_event`] for a use case that reads several things at once (the child's
+    /// page: the record and its consultations): every row lands in the same commit.
+    pub async fn audit_events(
+        &self,
+        actor: Option<&Actor>,
+        now: chrono::DateTime<chrono::Utc>,
+        entries: Vec<AuditEntry<'_>>,
+    ) -> Result<()> {
         let (done, wait) = tokio::sync::oneshot::channel();
         let pending = Pending {
             actor: actor.cloned(),
             at: now,
-            action: entry.action.to_string(),
-            entity: entry.entity.to_string(),
-            entity_id: entry.entity_id.map(str::to_string),
-            detail: entry.detail,
+            entries: entries
+                .into_iter()
+                .map(|e| QueuedEntry {
+                    action: e.action.to_string(),
+                    entity: e.entity.to_string(),
+                    entity_id: e.entity_id.map(str::to_string),
+                    detail: e.detail,
+                })
+                .collect(),
             done,
         };
         let unavailable = || StoreError::Config("the audit writer has stopped".into());
@@ -43,15 +59,20 @@ impl Store {
     }
 }
 
-/// An audit entry waiting for the next group commit.
+/// A request's audit entries waiting for the next group commit (committed together).
 pub(crate) struct Pending {
     actor: Option<Actor>,
     at: chrono::DateTime<chrono::Utc>,
+    entries: Vec<QueuedEntry>,
+    done: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
+}
+
+/// One row of a [`Pending`].
+struct QueuedEntry {
     action: String,
     entity: String,
     entity_id: Option<String>,
     detail: String,
-    done: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
 }
 
 /// Entries per group commit at most (bounds the transaction and the wait of the first caller).
@@ -60,7 +81,6 @@ const MAX_BATCH: usize = 512;
 /// Start the group-commit writer; it stops when every [`Store`] clone is dropped.
 pub(crate) fn start_group_commit(
     pool: crate::db::Pool,
-    backend: Backend,
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 ) -> tokio::sync::mpsc::Sender<Pending> {
     let (queue, mut rx) = tokio::sync::mpsc::channel::<Pending>(4 * MAX_BATCH);
@@ -73,7 +93,7 @@ pub(crate) fn start_group_commit(
                     Err(_) => break,
                 }
             }
-            let outcome = write_batch(&pool, backend, &write_lock, &batch)
+            let outcome = write_batch(&pool, &write_lock, &batch)
                 .await
                 .map_err(|e| {
                     tracing::error!(error = %e, entries = batch.len(), "audit group commit failed");
@@ -89,30 +109,26 @@ pub(crate) fn start_group_commit(
 
 async fn write_batch(
     pool: &crate::db::Pool,
-    backend: Backend,
     write_lock: &tokio::sync::Mutex<()>,
     batch: &[Pending],
 ) -> Result<()> {
-    let _guard = match backend {
-        Backend::Sqlite => Some(write_lock.lock().await),
-        Backend::Postgres => None,
-    };
-    let mut tx = pool.begin().await?;
+    let mut w = crate::open_write(pool, write_lock).await?;
     for p in batch {
-        append(
-            &mut tx,
-            backend,
-            p.actor.as_ref(),
-            p.at,
-            AuditEntry {
-                action: &p.action,
-                entity: &p.entity,
-                entity_id: p.entity_id.as_deref(),
-                detail: p.detail.clone(),
-            },
-        )
-        .await?;
+        for e in &p.entries {
+            append(
+                &mut w.tx,
+                p.actor.as_ref(),
+                p.at,
+                AuditEntry {
+                    action: &e.action,
+                    entity: &e.entity,
+                    entity_id: e.entity_id.as_deref(),
+                    detail: e.detail.clone(),
+                },
+            )
+            .await?;
+        }
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }

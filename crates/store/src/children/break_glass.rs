@@ -8,7 +8,7 @@
 //! another center's records except through a consented referral).
 
 use chrono::{DateTime, Duration, Utc};
-use domain::{FieldError, Role};
+use domain::FieldError;
 
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
@@ -118,7 +118,6 @@ impl Store {
         .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -211,36 +210,4 @@ pub(crate) async fn running_grant(
     .bind(ts(now))
     .fetch_optional(&mut *conn)
     .await?)
-}
-
-impl Store {
-    /// The child's consultations for someone holding a running grant: the grant opens the
-    /// whole record, its history included (a crisis call needs it), for this child only.
-    pub async fn break_glass_timeline(
-        &self,
-        actor: &Actor,
-        child_id: &str,
-        limit: i64,
-        now: DateTime<Utc>,
-    ) -> Result<crate::consultations::ConsultationPage> {
-        if self
-            .active_break_glass(actor, child_id, now)
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::Forbidden);
-        }
-        // Center-wide read, narrowed to this one child by the query.
-        let mut reader = actor.clone();
-        reader.role = Role::Viewer;
-        self.find_consultations(
-            &reader,
-            &crate::consultations::ConsultationQuery {
-                child_id: child_id.to_string(),
-                limit: Some(limit),
-                ..Default::default()
-            },
-        )
-        .await
-    }
 }

@@ -5,6 +5,7 @@ mod form;
 mod register;
 mod search;
 mod view;
+pub use view::ChildView;
 
 use domain::care_score::CareScore;
 use serde::{Deserialize, Serialize};

@@ -95,7 +95,6 @@ impl Store {
         }
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -175,7 +174,6 @@ impl Store {
         crate::power_estimates::refresh(&mut w.tx, self.backend(), &[id.to_string()]).await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

@@ -138,10 +138,11 @@ impl Store {
              c.municipality_code, c.status, c.search_kana, c.uses_no_welfare, \
              COALESCE((SELECT {agg} FROM child_medical_care m WHERE m.child_id = c.id), '') \
              FROM children c WHERE {scope}",
-            agg = match self.backend() {
-                crate::Backend::Sqlite => "group_concat(m.code || ':' || COALESCE(m.watch, ''), ',')",
-                crate::Backend::Postgres => "string_agg(m.code || ':' || COALESCE(m.watch, ''), ',')",
-            }
+            agg = crate::db::dialect::string_agg(
+                self.backend(),
+                "m.code || ':' || COALESCE(m.watch, '')",
+                "','"
+            )
         );
         let push = |sql: &mut String, binds: &mut Vec<String>, cond: &str, v: String| {
             binds.push(v);
@@ -154,10 +155,7 @@ impl Store {
             // pattern does not (measured: 3× slower searches at national scale). SQLite
             // compares BINARY; on PostgreSQL the text_pattern_ops operators compare bytes too.
             // U+10FFFF sorts after every character a normalised name contains.
-            let (ge, lt) = match self.backend() {
-                crate::Backend::Sqlite => (">=", "<"),
-                crate::Backend::Postgres => ("~>=~", "~<~"),
-            };
+            let (ge, lt) = crate::db::dialect::byte_range_operators(self.backend());
             binds.push(key.clone());
             let lo = binds.len();
             binds.push(format!("{key}\u{10FFFF}"));

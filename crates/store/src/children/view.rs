@@ -6,7 +6,17 @@ use super::form::{ChildForm, GuardianForm};
 use super::{ChildAccess, ChildRecord};
 use crate::audit::AuditEntry;
 use crate::devices::DeviceRecord;
+use crate::disaster::decode_rows;
 use crate::{Actor, Result, Store, StoreError};
+
+/// What the child's page shows: the record and its latest consultations.
+#[derive(Clone, Debug)]
+pub struct ChildView {
+    /// The record.
+    pub record: ChildRecord,
+    /// The latest consultations about the child, newest first.
+    pub timeline: crate::consultations::ConsultationPage,
+}
 
 impl Store {
     /// Open a child's record. Every successful view is audited (`child.view`); a coordinator
@@ -17,69 +27,104 @@ impl Store {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<ChildRecord> {
+        let (record, detail) = self.read_child(actor, id, now).await?;
+        self.audit_event(Some(actor), now, child_view_entry(id, detail))
+            .await?;
+        Ok(record)
+    }
+
+    /// The child's page: [`Store::view_child`] plus the latest `timeline_length`
+    /// consultations — two queries on the pool and one audit commit (`child.view`, and
+    /// `consultation.list` for the timeline unless a break-the-glass grant opened the record:
+    /// its `child.view` covers the history the grant opens).
+    pub async fn child_page(
+        &self,
+        actor: &Actor,
+        id: &str,
+        timeline_length: i64,
+        now: DateTime<Utc>,
+    ) -> Result<ChildView> {
+        let (record, detail) = self.read_child(actor, id, now).await?;
+        let query = crate::consultations::ConsultationQuery {
+            child_id: id.to_string(),
+            limit: Some(timeline_length),
+            ..Default::default()
+        };
+        let mut entries = vec![child_view_entry(id, detail)];
+        let timeline = if let ChildAccess::BreakGlass { .. } = record.access {
+            // The grant opens this child's whole record, its history included (a crisis call
+            // needs it): a center-wide read, narrowed to this child by the query.
+            let mut reader = actor.clone();
+            reader.role = domain::Role::Viewer;
+            self.find_consultations(&reader, &query).await?
+        } else {
+            let page = self.find_consultations(actor, &query).await?;
+            entries.push(crate::audit::list_read_entry(
+                "consultation.list",
+                crate::Via::ChildPage,
+                &format!("results={}", page.items.len()),
+            ));
+            page
+        };
+        self.audit_events(Some(actor), now, entries).await?;
+        Ok(ChildView { record, timeline })
+    }
+
+    /// Read a child's record and say how it was reached (the audit row's detail), without the
+    /// `child.view` row, which the caller writes. One query when the child is in scope; a
+    /// denial is audited here (`child.view.denied`).
+    async fn read_child(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(ChildRecord, String)> {
         if !actor.reads_children() {
             return Err(StoreError::Forbidden);
         }
-        // Read on the pool (concurrently with other readers), then release the record only
-        // after its audit row — or the denial's — is committed.
+        // Read on the pool (concurrently with other readers); the caller releases the record
+        // only after its audit row — or the denial's — is committed.
         let mut conn = self.pool().acquire().await?;
-        let scoped = self.scoped_child_version(&mut conn, actor, id).await;
-        let mut detail = String::new();
-        let record = match scoped {
-            Err(StoreError::Forbidden) => {
-                // Outside the actor's scope: only a running break-the-glass grant opens it.
-                match crate::break_glass::running_grant(&mut conn, actor, id, now).await? {
-                    Some((grant, until)) => {
-                        detail = format!("break_glass={grant}");
-                        let mut r = load_child(&mut conn, id).await?;
-                        r.access = ChildAccess::BreakGlass { until };
-                        r
-                    }
-                    None => {
-                        drop(conn);
-                        self.audit_event(
-                            Some(actor),
-                            now,
-                            AuditEntry {
-                                action: "child.view.denied",
-                                entity: "child",
-                                entity_id: Some(id),
-                                detail: "outside scope".into(),
-                            },
-                        )
-                        .await?;
-                        return Err(StoreError::Forbidden);
-                    }
-                }
-            }
-            Err(StoreError::NotFound) => {
-                // Another center's child: readable only through a running referral.
-                match crate::consents::share_for(&mut conn, actor, id).await? {
-                    Some((share, from_center)) => {
-                        detail = format!("referral={share}");
-                        let mut r = load_child(&mut conn, id).await?;
-                        r.access = ChildAccess::Referral { from_center };
-                        r
-                    }
-                    None => return Err(StoreError::NotFound),
-                }
-            }
-            Err(e) => return Err(e),
-            Ok(_) => load_child(&mut conn, id).await?,
+        let Some(loaded) = load_child(&mut conn, actor, id).await? else {
+            return Err(StoreError::NotFound);
         };
-        drop(conn);
-        self.audit_event(
-            Some(actor),
-            now,
-            AuditEntry {
-                action: "child.view",
-                entity: "child",
-                entity_id: Some(id),
-                detail,
-            },
-        )
-        .await?;
-        Ok(record)
+        if loaded.center_id != actor.center_id {
+            // Another center's child: readable only through a running referral.
+            return match crate::consents::share_for(&mut conn, actor, id).await? {
+                Some((share, from_center)) => {
+                    let mut r = loaded.record;
+                    r.access = ChildAccess::Referral { from_center };
+                    Ok((r, format!("referral={share}")))
+                }
+                None => Err(StoreError::NotFound),
+            };
+        }
+        if actor.assigned_only() && !loaded.assigned {
+            // Outside the actor's scope: only a running break-the-glass grant opens it.
+            return match crate::break_glass::running_grant(&mut conn, actor, id, now).await? {
+                Some((grant, until)) => {
+                    let mut r = loaded.record;
+                    r.access = ChildAccess::BreakGlass { until };
+                    Ok((r, format!("break_glass={grant}")))
+                }
+                None => {
+                    drop(conn);
+                    self.audit_event(
+                        Some(actor),
+                        now,
+                        AuditEntry {
+                            action: "child.view.denied",
+                            entity: "child",
+                            entity_id: Some(id),
+                            detail: "outside scope".into(),
+                        },
+                    )
+                    .await?;
+                    Err(StoreError::Forbidden)
+                }
+            };
+        }
+        Ok((loaded.record, String::new()))
     }
 
     /// Coordinators (users with that role) of the actor's center, for the assignment picker.
@@ -93,128 +138,129 @@ impl Store {
     }
 }
 
-type FullChildRow = (
-    (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-    ),
-    (
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ),
-    (String, String, i64, Option<String>, i64, String, String),
-);
+fn child_view_entry(id: &str, detail: String) -> AuditEntry<'_> {
+    AuditEntry {
+        action: "child.view",
+        entity: "child",
+        entity_id: Some(id),
+        detail,
+    }
+}
 
-async fn load_child(tx: &mut crate::db::Conn, id: &str) -> Result<ChildRecord> {
-    let r = crate::db::query(
-        "SELECT c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date, c.sex, c.municipality_code, c.address, \
+/// A child's record as stored, with what its scope check needs.
+struct LoadedChild {
+    record: ChildRecord,
+    center_id: String,
+    /// The actor is one of the child's coordinators (assigned or through a dispatch).
+    assigned: bool,
+}
+
+/// The child's record in one query: the row, its names of places, and every list the record
+/// holds (care items, welfare services, guardians, devices, coordinators, dispatch accesses)
+/// as JSON arrays — one round trip instead of eight. `None` if no child has this id.
+async fn load_child(
+    conn: &mut crate::db::Conn,
+    actor: &Actor,
+    id: &str,
+) -> Result<Option<LoadedChild>> {
+    let backend = conn.backend();
+    let list = |columns: &str, from: &str, order: &str| {
+        format!(
+            "(SELECT {} FROM {from})",
+            crate::db::dialect::json_rows_ordered(backend, columns, order)
+        )
+    };
+    let sql = format!(
+        "SELECT c.center_id, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM child_coordinators a WHERE a.child_id = c.id AND a.user_id = $2) THEN 1 ELSE 0 END AS BIGINT), \
+         c.family_name, c.given_name, c.family_name_kana, c.given_name_kana, c.birth_date, c.sex, c.municipality_code, c.address, \
          c.phone, c.care_setting, c.discharged_on, c.primary_hospital_id, c.primary_doctor, c.school_id, \
          c.status, c.status_since, c.version, c.notes, c.uses_no_welfare, c.created_at, c.updated_at, \
-         h.name, s.name FROM children c LEFT JOIN organizations h ON h.id = c.primary_hospital_id \
+         h.name, s.name, {care}, {welfare}, {guardians}, {devices}, {coordinators}, {dispatch} \
+         FROM children c LEFT JOIN organizations h ON h.id = c.primary_hospital_id \
          LEFT JOIN organizations s ON s.id = c.school_id WHERE c.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let row: FullChildRow = (
-        (
-            r.try_get(0)?,
-            r.try_get(1)?,
-            r.try_get(2)?,
-            r.try_get(3)?,
-            r.try_get(4)?,
-            r.try_get(5)?,
-            r.try_get(6)?,
-            r.try_get(7)?,
+        care = list(
+            "m.code, m.detail, m.watch",
+            "child_medical_care m WHERE m.child_id = c.id",
+            "m.code"
         ),
-        (
-            r.try_get(8)?,
-            r.try_get(9)?,
-            r.try_get(10)?,
-            r.try_get(11)?,
-            r.try_get(12)?,
-            r.try_get(13)?,
+        welfare = list(
+            "w.code",
+            "child_welfare_services w WHERE w.child_id = c.id",
+            "w.code"
         ),
-        (
-            r.try_get(14)?,
-            r.try_get(15)?,
-            r.try_get(16)?,
-            r.try_get(17)?,
-            r.try_get(18)?,
-            r.try_get(19)?,
-            r.try_get(20)?,
+        guardians = list(
+            "g.name, g.name_kana, g.relation, g.phone, g.phone2, g.email, g.is_primary",
+            "guardians g WHERE g.child_id = c.id",
+            "g.position"
+        ),
+        devices = list(
+            &crate::devices::COLUMNS
+                .split(',')
+                .map(|col| format!("d.{}", col.trim()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            "child_devices d WHERE d.child_id = c.id",
+            "d.position"
+        ),
+        coordinators = list(
+            "u.id, u.display_name",
+            "child_coordinators cc JOIN users u ON u.id = cc.user_id \
+             WHERE cc.child_id = c.id AND cc.origin = 'assigned'",
+            "u.display_name, u.id"
+        ),
+        dispatch = list(
+            "u.id, u.display_name, cc.access_until",
+            "child_coordinators cc JOIN users u ON u.id = cc.user_id \
+             WHERE cc.child_id = c.id AND cc.origin = 'dispatch'",
+            "u.display_name, u.id"
         ),
     );
-    let hospital_name: Option<String> = r.try_get(21)?;
-    let school_name: Option<String> = r.try_get(22)?;
-    let (
-        (
-            family_name,
-            given_name,
-            family_name_kana,
-            given_name_kana,
-            birth_date,
-            sex,
-            municipality_code,
-            address,
-        ),
-        (phone, care_setting, discharged_on, primary_hospital_id, primary_doctor, school_id),
-        (status, status_since, version, notes, no_welfare, created_at, updated_at),
-    ) = row;
-    let care: Vec<(String, Option<String>, Option<String>)> = crate::db::query_as(
-        "SELECT code, detail, watch FROM child_medical_care WHERE child_id = $1 ORDER BY code",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let welfare: Vec<String> = crate::db::query_scalar(
-        "SELECT code FROM child_welfare_services WHERE child_id = $1 ORDER BY code",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let guardians: Vec<(String, Option<String>, String, Option<String>, Option<String>, Option<String>, i64)> = crate::db::query_as(
-        "SELECT name, name_kana, relation, phone, phone2, email, is_primary FROM guardians WHERE child_id = $1 ORDER BY position",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let devices = crate::devices::load(tx, id).await?;
-    let coords: Vec<(String, String)> = crate::db::query_as(
-        "SELECT u.id, u.display_name FROM child_coordinators cc JOIN users u ON u.id = cc.user_id \
-         WHERE cc.child_id = $1 AND cc.origin = 'assigned' ORDER BY u.display_name",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let Some(r) = crate::db::query(&sql)
+        .bind(id)
+        .bind(&actor.user_id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let json = |i: usize| -> Result<String> { Ok(r.try_get::<String>(i)?) };
+    let care: Vec<(String, Option<String>, Option<String>)> = decode_rows(&json(25)?)?;
+    let welfare: Vec<(String,)> = decode_rows(&json(26)?)?;
+    let guardians: Vec<(
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+    )> = decode_rows(&json(27)?)?;
+    let devices: Vec<DeviceRecord> = decode_rows::<crate::devices::Row>(&json(28)?)?
+        .into_iter()
+        .filter_map(DeviceRecord::from_row)
+        .collect();
+    let coords: Vec<(String, String)> = decode_rows(&json(29)?)?;
+    let dispatch: Vec<(String, String, Option<String>)> = decode_rows(&json(30)?)?;
+    let text = |i: usize| -> Result<String> { Ok(r.try_get::<String>(i)?) };
+    let opt = |i: usize| -> Result<Option<String>> { Ok(r.try_get::<Option<String>>(i)?) };
     let form = ChildForm {
-        family_name,
-        given_name,
-        family_name_kana,
-        given_name_kana,
-        birth_date,
-        sex,
-        municipality_code,
-        address: address.unwrap_or_default(),
-        phone: phone.unwrap_or_default(),
-        care_setting,
-        discharged_on: discharged_on.unwrap_or_default(),
-        primary_hospital_id: primary_hospital_id.unwrap_or_default(),
-        primary_doctor: primary_doctor.unwrap_or_default(),
-        school_id: school_id.unwrap_or_default(),
-        status,
-        status_since,
+        family_name: text(2)?,
+        given_name: text(3)?,
+        family_name_kana: text(4)?,
+        given_name_kana: text(5)?,
+        birth_date: text(6)?,
+        sex: text(7)?,
+        municipality_code: text(8)?,
+        address: opt(9)?.unwrap_or_default(),
+        phone: opt(10)?.unwrap_or_default(),
+        care_setting: text(11)?,
+        discharged_on: opt(12)?.unwrap_or_default(),
+        primary_hospital_id: opt(13)?.unwrap_or_default(),
+        primary_doctor: opt(14)?.unwrap_or_default(),
+        school_id: opt(15)?.unwrap_or_default(),
+        status: text(16)?,
+        status_since: text(17)?,
         medical_care: care.iter().map(|(c, _, _)| c.clone()).collect(),
         medical_care_details: care
             .iter()
@@ -224,7 +270,7 @@ async fn load_child(tx: &mut crate::db::Conn, id: &str) -> Result<ChildRecord> {
             .iter()
             .filter_map(|(c, _, w)| w.clone().map(|w| (c.clone(), w)))
             .collect(),
-        welfare_services: welfare,
+        welfare_services: welfare.into_iter().map(|(code,)| code).collect(),
         guardians: guardians
             .into_iter()
             .map(
@@ -241,24 +287,35 @@ async fn load_child(tx: &mut crate::db::Conn, id: &str) -> Result<ChildRecord> {
             .collect(),
         devices: devices.iter().map(DeviceRecord::to_input).collect(),
         coordinator_ids: coords.iter().map(|(id, _)| id.clone()).collect(),
-        notes: notes.unwrap_or_default(),
+        notes: opt(19)?.unwrap_or_default(),
     };
     let care_score = form.care_score();
-    let dispatch_access = crate::scope::dispatch_accesses(tx, id).await?;
-    Ok(ChildRecord {
+    let record = ChildRecord {
         id: id.to_string(),
         form,
-        version,
-        uses_no_welfare: no_welfare != 0,
-        primary_hospital_name: hospital_name,
-        school_name,
+        version: r.try_get(18)?,
+        uses_no_welfare: r.try_get::<i64>(20)? != 0,
+        primary_hospital_name: opt(23)?,
+        school_name: opt(24)?,
         coordinator_names: coords.into_iter().map(|(_, n)| n).collect(),
         care_score,
-        dispatch_access,
-        created_at,
-        updated_at,
+        dispatch_access: dispatch
+            .into_iter()
+            .map(|(user_id, name, until)| crate::scope::DispatchAccess {
+                user_id,
+                name,
+                until,
+            })
+            .collect(),
+        created_at: text(21)?,
+        updated_at: text(22)?,
         access: ChildAccess::Scope,
-    })
+    };
+    Ok(Some(LoadedChild {
+        record,
+        center_id: text(0)?,
+        assigned: r.try_get::<i64>(1)? != 0,
+    }))
 }
 
 impl Store {

@@ -7,7 +7,7 @@ use domain::{FieldError, ValidationErrors};
 use super::persons::subject_person;
 use super::{
     consultation_scope, row_to_consultation, Consultation, ConsultationForm, CourseEntry,
-    CourseForm, SELECT,
+    CourseForm, select_sql,
 };
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
@@ -220,7 +220,6 @@ impl Store {
         crate::stats::apply(&mut w.tx, id, 1).await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -266,7 +265,6 @@ impl Store {
         .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -312,7 +310,6 @@ impl Store {
             .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -339,20 +336,16 @@ impl Store {
         binds.push(today.to_string());
         let day = binds.len();
         let sql = format!(
-            "{SELECT} WHERE {scope} AND k.followup_assignee_id = ${me} AND k.followup_done_at IS NULL AND k.followup_due <= ${day} \
-             ORDER BY k.followup_due, k.id LIMIT 100"
+            "{select} WHERE {scope} AND k.followup_assignee_id = ${me} AND k.followup_done_at IS NULL AND k.followup_due <= ${day} \
+             ORDER BY k.followup_due, k.id LIMIT 100",
+            select = select_sql(self.backend()),
         );
         let mut query = crate::db::query(&sql);
         for b in &binds {
             query = query.bind(b);
         }
         let rows = query.fetch_all(self.pool()).await?;
-        let mut items = rows
-            .iter()
-            .map(row_to_consultation)
-            .collect::<Result<Vec<_>>>()?;
-        self.attach_topics(&mut items).await?;
-        Ok(items)
+        rows.iter().map(row_to_consultation).collect()
     }
 }
 

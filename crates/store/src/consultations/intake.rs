@@ -286,7 +286,6 @@ impl Store {
         crate::stats::apply(&mut w.tx, &id, 1).await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

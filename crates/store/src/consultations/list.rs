@@ -6,7 +6,7 @@ use domain::ValidationErrors;
 use super::edit::{course_entries, scoped_consultation_version};
 use super::{
     consultation_scope, row_to_consultation, Consultation, ConsultationPage, ConsultationQuery,
-    ConsultationRecord, SELECT,
+    ConsultationRecord, select_sql,
 };
 use crate::audit::AuditEntry;
 use crate::{ts, Actor, Result, Store, StoreError, Via};
@@ -51,7 +51,7 @@ impl Store {
     ) -> Result<ConsultationPage> {
         let mut binds = Vec::new();
         let scope = consultation_scope(actor, &mut binds)?;
-        let mut sql = format!("{SELECT} WHERE {scope}");
+        let mut sql = format!("{select} WHERE {scope}", select = select_sql(self.backend()));
         let mut errs = ValidationErrors::new();
         let cond = |sql: &mut String, binds: &mut Vec<String>, template: &str, v: String| {
             binds.push(v);
@@ -149,29 +149,7 @@ impl Store {
         } else {
             None
         };
-        self.attach_topics(&mut items).await?;
         Ok(ConsultationPage { items, next })
-    }
-
-    pub(super) async fn attach_topics(&self, items: &mut [Consultation]) -> Result<()> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        // One query for the whole page instead of one per row.
-        let sql = format!(
-            "SELECT consultation_id, code FROM consultation_topics WHERE consultation_id IN ({}) ORDER BY code",
-            crate::placeholders(1, items.len())
-        );
-        let mut query = crate::db::query_as::<(String, String)>(&sql);
-        for c in items.iter() {
-            query = query.bind(&c.id);
-        }
-        for (cid, code) in query.fetch_all(self.pool()).await? {
-            if let Some(c) = items.iter_mut().find(|c| c.id == cid) {
-                c.topics.push(code);
-            }
-        }
-        Ok(())
     }
 
     /// One consultation, if visible to the actor.
@@ -179,7 +157,7 @@ impl Store {
         let mut binds = Vec::new();
         let scope = consultation_scope(actor, &mut binds)?;
         binds.push(id.to_string());
-        let sql = format!("{SELECT} WHERE {scope} AND k.id = ${}", binds.len());
+        let sql = format!("{select} WHERE {scope} AND k.id = ${}", binds.len(), select = select_sql(self.backend()));
         let mut query = crate::db::query(&sql);
         for b in &binds {
             query = query.bind(b);
@@ -188,9 +166,7 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound)?;
-        let mut items = vec![row_to_consultation(&row)?];
-        self.attach_topics(&mut items).await?;
-        items.pop().ok_or(StoreError::NotFound)
+        row_to_consultation(&row)
     }
 
     /// Open a consultation: the record, its follow-up and its course. Every view is audited

@@ -174,11 +174,19 @@ pub struct ConsultationPage {
     pub next: Option<String>,
 }
 
-const SELECT: &str = "SELECT k.id, k.occurred_at, k.occurred_on, k.channel, k.requester_kind, k.requester_name, k.requester_org, \
-    k.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END, k.person_id, p.name, COALESCE(p.anonymous, 0), \
-    k.summary, k.response, k.staff_id, s.display_name, k.duration_minutes, k.followup_due, k.followup_assignee_id, f.display_name, k.followup_done_at, k.version \
-    FROM consultations k LEFT JOIN children c ON c.id = k.child_id LEFT JOIN persons p ON p.id = k.person_id \
-    JOIN users s ON s.id = k.staff_id LEFT JOIN users f ON f.id = k.followup_assignee_id";
+/// `SELECT … FROM consultations k …` for [`row_to_consultation`]; each row carries its topic
+/// codes joined by commas, so a page of consultations is one query.
+pub(super) fn select_sql(backend: crate::Backend) -> String {
+    format!(
+        "SELECT k.id, k.occurred_at, k.occurred_on, k.channel, k.requester_kind, k.requester_name, k.requester_org, \
+         k.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END, k.person_id, p.name, COALESCE(p.anonymous, 0), \
+         k.summary, k.response, k.staff_id, s.display_name, k.duration_minutes, k.followup_due, k.followup_assignee_id, f.display_name, k.followup_done_at, k.version, \
+         (SELECT {topics} FROM consultation_topics t WHERE t.consultation_id = k.id) \
+         FROM consultations k LEFT JOIN children c ON c.id = k.child_id LEFT JOIN persons p ON p.id = k.person_id \
+         JOIN users s ON s.id = k.staff_id LEFT JOIN users f ON f.id = k.followup_assignee_id",
+        topics = crate::db::dialect::string_agg_ordered(backend, "t.code", "','", "t.code"),
+    )
+}
 
 fn row_to_consultation(r: &crate::db::Row) -> Result<Consultation> {
     Ok(Consultation {
@@ -194,7 +202,10 @@ fn row_to_consultation(r: &crate::db::Row) -> Result<Consultation> {
         person_id: r.try_get(9)?,
         person_name: r.try_get(10)?,
         person_anonymous: r.try_get::<i64>(11)? != 0,
-        topics: Vec::new(),
+        topics: r
+            .try_get::<Option<String>>(22)?
+            .map(|t| t.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
         summary: r.try_get(12)?,
         response: r.try_get(13)?,
         staff_id: r.try_get(14)?,

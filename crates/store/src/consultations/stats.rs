@@ -12,7 +12,7 @@
 //! these tables, any other period is computed from the records themselves. A test proves both
 //! paths give the same figures after arbitrary writes.
 
-use crate::{Backend, Result, Store};
+use crate::{Result, Store};
 
 const UPSERT_MONTH: &str =
     "INSERT INTO consultation_month_counts (center_id, month, dimension, code, n) \
@@ -104,26 +104,11 @@ pub(crate) async fn apply(conn: &mut crate::db::Conn, id: &str, sign: i64) -> Re
     Ok(())
 }
 
-fn fiscal_year_sql(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => {
-            "CASE WHEN CAST(SUBSTR(k.occurred_on, 6, 2) AS INTEGER) >= 4 \
-             THEN CAST(SUBSTR(k.occurred_on, 1, 4) AS INTEGER) \
-             ELSE CAST(SUBSTR(k.occurred_on, 1, 4) AS INTEGER) - 1 END"
-        }
-        Backend::Postgres => {
-            "CASE WHEN CAST(SUBSTR(k.occurred_on, 6, 2) AS BIGINT) >= 4 \
-             THEN CAST(SUBSTR(k.occurred_on, 1, 4) AS BIGINT) \
-             ELSE CAST(SUBSTR(k.occurred_on, 1, 4) AS BIGINT) - 1 END"
-        }
-    }
-}
-
 impl Store {
     /// Recompute both aggregate tables from the records (after a bulk load, or when upgrading a
     /// database that has consultations but no aggregates yet). One transaction.
     pub async fn rebuild_consultation_stats(&self) -> Result<()> {
-        let fy = fiscal_year_sql(self.backend());
+        let fy = crate::db::dialect::fiscal_year(self.backend(), "k.occurred_on");
         let month = "SUBSTR(k.occurred_on, 1, 7)";
         let identified =
             "(k.child_id IS NOT NULL OR (k.person_id IS NOT NULL AND p.anonymous = 0))";

@@ -43,19 +43,28 @@ impl Pool {
 
     /// Take a connection from the pool (no transaction).
     pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
-        Ok(Conn(match self {
+        let inner = match self {
             Pool::Sqlite(p) => ConnInner::Sqlite(p.acquire().await?),
             Pool::Postgres(p) => ConnInner::Postgres(p.acquire().await?),
-        }))
+        };
+        Ok(Conn {
+            inner,
+            write_locked: false,
+        })
     }
 
     /// Open a transaction on a connection of its own; dropped without [`Conn::commit`], it
-    /// rolls back.
-    pub async fn begin(&self) -> Result<Conn, sqlx::Error> {
-        Ok(Conn(match self {
+    /// rolls back. Writes go through [`crate::Store::begin_write`], which also takes the
+    /// writers' lock.
+    pub(crate) async fn begin(&self) -> Result<Conn, sqlx::Error> {
+        let inner = match self {
             Pool::Sqlite(p) => ConnInner::SqliteTx(p.begin().await?),
             Pool::Postgres(p) => ConnInner::PostgresTx(p.begin().await?),
-        }))
+        };
+        Ok(Conn {
+            inner,
+            write_locked: false,
+        })
     }
 
     /// A pool on `url` (`sqlite://…` or `postgres://…`) that runs no migrations: for tools and
@@ -103,7 +112,12 @@ impl Pool {
 /// One connection taken from a [`Pool`]: either plain (a run of reads) or inside a transaction.
 /// Use cases pass `&mut Conn` to their helpers whichever it is.
 #[derive(Debug)]
-pub struct Conn(ConnInner);
+pub struct Conn {
+    inner: ConnInner,
+    /// Set by the write-transaction opener ([`crate::Store::begin_write`]) once it holds the
+    /// writers' lock; the audit chain and the kept counts refuse to write without it.
+    write_locked: bool,
+}
 
 #[derive(Debug)]
 enum ConnInner {
@@ -116,7 +130,7 @@ enum ConnInner {
 impl Conn {
     /// Which engine this connection talks to.
     pub fn backend(&self) -> Backend {
-        match self.0 {
+        match self.inner {
             ConnInner::Sqlite(_) | ConnInner::SqliteTx(_) => Backend::Sqlite,
             ConnInner::Postgres(_) | ConnInner::PostgresTx(_) => Backend::Postgres,
         }
@@ -124,11 +138,32 @@ impl Conn {
 
     /// Commit the transaction (a plain connection has nothing to commit).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self.0 {
+        match self.inner {
             ConnInner::SqliteTx(tx) => tx.commit().await,
             ConnInner::PostgresTx(tx) => tx.commit().await,
             ConnInner::Sqlite(_) | ConnInner::Postgres(_) => Ok(()),
         }
+    }
+
+    /// Whether this is a write transaction holding the writers' lock.
+    pub fn write_locked(&self) -> bool {
+        self.write_locked
+    }
+
+    pub(crate) fn set_write_locked(&mut self) {
+        self.write_locked = true;
+    }
+}
+
+/// Refuse to go on unless `conn` is a write transaction from [`crate::Store::begin_write`]:
+/// for code whose correctness depends on the writers' lock (the audit chain, kept counts).
+pub(crate) fn require_write_lock(conn: &Conn) -> crate::Result<()> {
+    if conn.write_locked() {
+        Ok(())
+    } else {
+        Err(crate::StoreError::Config(
+            "a write ran outside a write transaction (Store::begin_write)".into(),
+        ))
     }
 }
 
@@ -155,7 +190,7 @@ impl<'c> From<&'c Pool> for Target<'c> {
 
 impl<'c> From<&'c mut Conn> for Target<'c> {
     fn from(conn: &'c mut Conn) -> Self {
-        match &mut conn.0 {
+        match &mut conn.inner {
             ConnInner::Sqlite(c) => Target::Sqlite(c),
             ConnInner::Postgres(c) => Target::Postgres(c),
             ConnInner::SqliteTx(c) => Target::Sqlite(c),

@@ -72,7 +72,7 @@ pub(crate) async fn refresh(
 ) -> Result<()> {
     for chunk in child_ids.chunks(CHUNK) {
         // Open incidents keep their triage counts: these children's part out, then in again.
-        let counts = crate::triage_counts::Snapshot::take(conn, backend, chunk).await?;
+        let counts = crate::triage_counts::Snapshot::take(conn, chunk).await?;
         let rows = compute(conn, backend, Which::Ids(chunk)).await?;
         let sql = format!(
             "DELETE FROM child_power_estimates WHERE child_id IN ({})",
@@ -91,8 +91,8 @@ pub(crate) async fn refresh(
 
 /// Recomputes every estimate and every latest check-in inside the caller's transaction.
 pub(crate) async fn rebuild(conn: &mut Conn, backend: Backend) -> Result<()> {
-    // Before touching the rows the kept triage counts derive from (see triage_counts::lock).
-    crate::triage_counts::lock(conn, backend).await?;
+    // The kept triage counts derive from these rows (see triage_counts::lock).
+    crate::db::require_write_lock(conn)?;
     let rows = compute(conn, backend, Which::All).await?;
     crate::db::query("DELETE FROM child_power_estimates")
         .execute(&mut *conn)
@@ -119,7 +119,7 @@ pub(crate) async fn rebuild(conn: &mut Conn, backend: Backend) -> Result<()> {
     .bind(ESTIMATE_VERSION.to_string())
     .execute(&mut *conn)
     .await?;
-    crate::triage_counts::rebuild(conn, backend).await?;
+    crate::triage_counts::rebuild(conn).await?;
     Ok(())
 }
 

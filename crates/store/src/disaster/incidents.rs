@@ -135,10 +135,9 @@ impl Store {
         .bind(&actor.user_id)
         .execute(&mut w.tx)
         .await?;
-        crate::triage_counts::init(&mut w.tx, self.backend(), &id).await?;
+        crate::triage_counts::init(&mut w.tx, &id).await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -274,10 +273,9 @@ impl Store {
                 "the incident was closed meanwhile".into(),
             ));
         }
-        crate::triage_counts::drop_kept(&mut w.tx, self.backend(), incident_id).await?;
+        crate::triage_counts::drop_kept(&mut w.tx, incident_id).await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

@@ -314,23 +314,11 @@ fn deny_unless(actor: &Actor, roles: &[Role]) -> Result<()> {
     }
 }
 
-/// `SELECT {json_rows(…)} FROM …` answers one row holding every matching row as a JSON array of
-/// arrays. The drivers hand each result row from the database thread to the async task on its
-/// own (on SQLite a thread switch per row), which dominated the triage of a large center: one
-/// row per query instead of one per child, device or guardian made the 20,000-children list
-/// about ten times faster. The order of the array is not relied on.
-pub(crate) fn json_rows(backend: crate::Backend, columns: &str) -> String {
-    match backend {
-        crate::Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
-        crate::Backend::Postgres => {
-            format!("COALESCE(json_agg(json_build_array({columns}))::text, '[]')")
-        }
-    }
-}
+pub(crate) use crate::db::dialect::json_rows;
 
 /// Decodes the single row of a [`json_rows`] query.
 pub(crate) fn decode_rows<T: serde::de::DeserializeOwned>(raw: &str) -> Result<Vec<T>> {
-    serde_json::from_str(raw).map_err(|e| StoreError::Config(format!("triage rows: {e}")))
+    serde_json::from_str(raw).map_err(|e| StoreError::Config(format!("JSON rows: {e}")))
 }
 
 /// Which part of the triage list to return: staff work it from the top, and a page keeps the

@@ -249,7 +249,6 @@ impl Store {
         crate::power_estimates::refresh(tx, self.backend(), &[child_id.to_string()]).await?;
         append(
             tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

@@ -370,7 +370,6 @@ impl Store {
         let checkin_id = new_id();
         let counts = crate::triage_counts::Snapshot::take(
             &mut w.tx,
-            self.backend(),
             &[child_id.to_string()],
         )
         .await?;
@@ -409,7 +408,6 @@ impl Store {
         counts.apply(&mut w.tx).await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

@@ -17,20 +17,13 @@ use std::collections::HashMap;
 use crate::db::Conn;
 
 use crate::disaster::{area_condition, CheckinStatus, TriageCounts};
-use crate::{placeholders, Backend, Result, Store};
+use crate::{placeholders, Result, Store};
 
-/// Serialises the transactions that maintain the kept counts. A difference is only right when
-/// no other transaction changes the same children's rows between "before" and "after"; on
-/// SQLite every writer already holds the store's write mutex, on PostgreSQL (READ COMMITTED)
-/// this takes the advisory lock every writer takes for its audit row anyway (audit.rs), just
-/// earlier — re-entrant within the transaction, so the audit append later does not wait.
-pub(crate) async fn lock(conn: &mut Conn, backend: Backend) -> Result<()> {
-    if backend == Backend::Postgres {
-        crate::db::query("SELECT CAST(pg_advisory_xact_lock(7470001) AS TEXT)")
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+/// The kept counts are differences, only right when no other transaction changes the same
+/// children's rows between "before" and "after": the write-transaction opener
+/// (`crate::open_write`) holds the writers' lock for the whole transaction; this checks it.
+fn lock(conn: &mut Conn) -> Result<()> {
+    crate::db::require_write_lock(conn)
 }
 
 /// An open incident whose counts are kept.
@@ -136,12 +129,11 @@ impl Snapshot {
     /// Takes the children's current contribution (inside the write transaction).
     pub(crate) async fn take(
         conn: &mut Conn,
-        backend: Backend,
         children: &[String],
     ) -> Result<Snapshot> {
         let mut before = Vec::new();
         if !children.is_empty() {
-            lock(conn, backend).await?;
+            lock(conn)?;
             for inc in kept_incidents(conn, Some(children)).await? {
                 let b = count(conn, &inc, Some(children)).await?;
                 before.push((inc, b));
@@ -179,17 +171,16 @@ impl Snapshot {
 /// Counts an incident's list from the records and keeps the result (replacing kept rows).
 pub(crate) async fn init(
     conn: &mut Conn,
-    backend: Backend,
     incident_id: &str,
 ) -> Result<()> {
-    lock(conn, backend).await?;
+    lock(conn)?;
     let row: Option<(String, String)> = crate::db::query_as(
         "SELECT center_id, municipality_codes FROM incidents WHERE id = $1 AND status = 'open'",
     )
     .bind(incident_id)
     .fetch_optional(&mut *conn)
     .await?;
-    drop_kept(conn, backend, incident_id).await?;
+    drop_kept(conn, incident_id).await?;
     let Some((center_id, codes)) = row else {
         return Ok(());
     };
@@ -219,10 +210,9 @@ pub(crate) async fn init(
 /// Forgets an incident's kept counts (on closing).
 pub(crate) async fn drop_kept(
     conn: &mut Conn,
-    backend: Backend,
     incident_id: &str,
 ) -> Result<()> {
-    lock(conn, backend).await?;
+    lock(conn)?;
     crate::db::query("DELETE FROM incident_triage_counts WHERE incident_id = $1")
         .bind(incident_id)
         .execute(&mut *conn)
@@ -231,12 +221,12 @@ pub(crate) async fn drop_kept(
 }
 
 /// Recounts every open incident (after a wholesale rebuild of the estimates).
-pub(crate) async fn rebuild(conn: &mut Conn, backend: Backend) -> Result<()> {
+pub(crate) async fn rebuild(conn: &mut Conn) -> Result<()> {
     let open: Vec<String> = crate::db::query_scalar("SELECT id FROM incidents WHERE status = 'open'")
         .fetch_all(&mut *conn)
         .await?;
     for id in open {
-        init(conn, backend, &id).await?;
+        init(conn, &id).await?;
     }
     Ok(())
 }
@@ -306,7 +296,7 @@ impl Store {
         }
         let mut w = self.begin_write().await?;
         for id in missing {
-            init(&mut w.tx, self.backend(), &id).await?;
+            init(&mut w.tx, &id).await?;
         }
         w.commit().await
     }

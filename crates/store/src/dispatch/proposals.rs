@@ -330,7 +330,6 @@ impl Store {
                 // The refusal itself is part of the record of who tried what.
                 append(
                     &mut w.tx,
-                    self.backend(),
                     Some(actor),
                     now,
                     AuditEntry {
@@ -465,7 +464,6 @@ impl Store {
             }
             append(
                 tx,
-                self.backend(),
                 Some(actor),
                 now,
                 AuditEntry {

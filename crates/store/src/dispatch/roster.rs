@@ -302,7 +302,6 @@ impl Store {
             .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -416,7 +415,6 @@ impl Store {
         .await?;
         append(
             &mut tx.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

@@ -129,7 +129,6 @@ impl Store {
         refresh_request_status(&mut w.tx, &request_id, now).await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -243,7 +242,6 @@ impl Store {
         }
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

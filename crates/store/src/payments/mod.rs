@@ -250,7 +250,6 @@ impl Store {
         .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
@@ -361,7 +360,6 @@ impl Store {
         .await?;
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {

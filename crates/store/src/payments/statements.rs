@@ -394,7 +394,6 @@ impl Store {
         }
         append(
             &mut w.tx,
-            self.backend(),
             Some(actor),
             now,
             AuditEntry {
