@@ -472,7 +472,7 @@ impl Store {
     }
 
     /// Children referred to the actor's center and still shared.
-    pub async fn incoming_referrals(&self, actor: &Actor) -> Result<Vec<IncomingReferral>> {
+    pub(crate) async fn incoming_referrals(&self, actor: &Actor) -> Result<Vec<IncomingReferral>> {
         if !actor.reads_children() || actor.assigned_only() {
             return Ok(Vec::new());
         }

@@ -18,6 +18,7 @@ pub mod db;
 pub mod disaster;
 pub mod dispatch;
 pub mod error;
+pub mod home;
 pub mod maintenance;
 pub mod organizations;
 pub mod payments;
@@ -219,35 +220,37 @@ impl Store {
                 let options = SqliteConnectOptions::from_str(&url)?;
                 // Readers beyond twice the cores only add context switches (measured: 3 and 8
                 // connections gave the same throughput on 2 cores).
-                db::Pool::Sqlite(SqlitePoolOptions::new()
-                    .max_connections(sqlite_readers())
-                    // Always hold one connection open: `tsunagu restore` detects a running
-                    // server by failing to take an exclusive lock, which an idle pool with no
-                    // connections would not prevent.
-                    .min_connections(1)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                db::Pool::sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(sqlite_readers())
+                        // Always hold one connection open: `tsunagu restore` detects a running
+                        // server by failing to take an exclusive lock, which an idle pool with no
+                        // connections would not prevent.
+                        .min_connections(1)
+                        .after_connect(|conn, _meta| {
+                            Box::pin(async move {
+                                conn.execute(
+                                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
                                  PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
-                            )
-                            .await?;
-                            Ok(())
+                                )
+                                .await?;
+                                Ok(())
+                            })
                         })
-                    })
-                    .connect_with(options)
-                    .await?)
+                        .connect_with(options)
+                        .await?,
+                )
             }
-            Backend::Postgres => db::Pool::Postgres(
+            Backend::Postgres => db::Pool::postgres(
                 PgPoolOptions::new()
                     .max_connections(16)
                     .connect_with(PgConnectOptions::from_str(&url)?)
                     .await?,
             ),
         };
-        match &pool {
-            db::Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await?,
-            db::Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
+        match backend {
+            Backend::Sqlite => pool.run_migrator(&SQLITE_MIGRATOR).await?,
+            Backend::Postgres => pool.run_migrator(&POSTGRES_MIGRATOR).await?,
         }
         let write_lock = Arc::new(Mutex::new(()));
         let audit_queue = audit::start_group_commit(pool.clone(), write_lock.clone());

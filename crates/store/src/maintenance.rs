@@ -85,10 +85,9 @@ async fn open_file_pool(path: &Path) -> Result<SqlitePool> {
 /// A [`Store`] over an existing SQLite file for inspection only: one connection, no migrations,
 /// no password threads. Its `verify_audit` is the same code `tsunagu audit verify` runs.
 pub async fn open_for_checks(path: &Path) -> Result<Store> {
-    let pool = crate::db::Pool::Sqlite(open_file_pool(path).await?);
+    let pool = crate::db::Pool::sqlite(open_file_pool(path).await?);
     let write_lock = Arc::new(tokio::sync::Mutex::new(()));
-    let audit_queue =
-        crate::audit::start_group_commit(pool.clone(), write_lock.clone());
+    let audit_queue = crate::audit::start_group_commit(pool.clone(), write_lock.clone());
     Ok(Store {
         pool,
         backend: Backend::Sqlite,

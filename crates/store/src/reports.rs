@@ -518,10 +518,7 @@ fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
 }
 
 /// A `query_as` with every bind applied in order.
-fn rows<'q, T>(
-    sql: &'q str,
-    binds: &'q [String],
-) -> crate::db::QueryAs<'q, T>
+fn rows<'q, T>(sql: &'q str, binds: &'q [String]) -> crate::db::QueryAs<'q, T>
 where
     T: crate::db::FromRows,
 {
@@ -531,10 +528,7 @@ where
 }
 
 /// A `query_scalar` with every bind applied in order.
-fn scalar<'q, T>(
-    sql: &'q str,
-    binds: &'q [String],
-) -> crate::db::QueryScalar<'q, T>
+fn scalar<'q, T>(sql: &'q str, binds: &'q [String]) -> crate::db::QueryScalar<'q, T>
 where
     T: crate::db::Decodes + Send + Unpin,
 {

@@ -524,15 +524,12 @@ pub async fn api_user_action(
 ) -> Result<Json<UserSummary>, WebError> {
     let body: ActionBody = crate::ui::json_body(&a, &body)?;
     let Some(action) = AccountAction::parse(&body.action) else {
-        return Err(a.err(
-            domain::FieldError::new(
-                "action",
-                "unknown_action",
-                "操作は disable, enable, end_sessions, unlock, reset_mfa のいずれかです",
-                "action must be one of disable, enable, end_sessions, unlock, reset_mfa",
-            )
-            .into(),
-        ));
+        return Err(WebError::store(domain::FieldError::new(
+            "action",
+            "unknown_action",
+            "操作は disable, enable, end_sessions, unlock, reset_mfa のいずれかです",
+            "action must be one of disable, enable, end_sessions, unlock, reset_mfa",
+        )));
     };
     let now = state.clock.now();
     state
@@ -544,5 +541,5 @@ pub async fn api_user_action(
         .into_iter()
         .find(|u| u.id == id)
         .map(Json)
-        .ok_or_else(|| a.err(StoreError::NotFound))
+        .ok_or_else(|| WebError::from(StoreError::NotFound))
 }

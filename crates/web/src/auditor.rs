@@ -45,6 +45,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "child.power_unit",
     "child.power_unit.return",
     "child.power.missing.list",
+    "home.view",
     "child.access.lapsed",
     "child.plan.view",
     "child.plan.save",

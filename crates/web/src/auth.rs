@@ -166,10 +166,6 @@ impl Authed {
     pub fn actor(&self) -> &Actor {
         &self.id.actor
     }
-    /// Map a store error for this request.
-    pub fn err(&self, e: store::StoreError) -> WebError {
-        WebError::from_store(e, self.api, self.lang)
-    }
 }
 
 impl FromRequestParts<AppState> for Authed {

@@ -519,7 +519,10 @@ pub async fn child_show(
     Path(id): Path<String>,
 ) -> PageResult {
     let now = state.clock.now();
-    let store::children::ChildView { record: c, timeline } = match state
+    let store::children::ChildView {
+        record: c,
+        timeline,
+    } = match state
         .store
         .child_page(a.actor(), &id, TIMELINE_LENGTH, now)
         .await

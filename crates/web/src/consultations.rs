@@ -279,7 +279,7 @@ async fn child_label_of(
     }
     Ok(state
         .store
-        .child_brief(a.actor(), child_id)
+        .child_brief(a.actor(), child_id, state.clock.now())
         .await?
         .unwrap_or_default())
 }

@@ -89,6 +89,12 @@ impl From<StoreError> for WebError {
 }
 
 impl WebError {
+    /// A store error (or anything that becomes one, such as a `FieldError`) answered in the
+    /// current request's language and shape (see [`RequestScope`]).
+    pub fn store(e: impl Into<StoreError>) -> WebError {
+        WebError::from(e.into())
+    }
+
     /// Map a store error for an API or page request.
     pub fn from_store(e: StoreError, api: bool, lang: Lang) -> WebError {
         match e {

@@ -6,9 +6,8 @@ use axum::extract::State;
 use axum_extra::extract::Query;
 use domain::dates::FiscalYear;
 use serde::Deserialize;
-use store::consultations::{Consultation, ConsultationQuery};
+use store::consultations::Consultation;
 use store::reports::ConsultationReport;
-use store::Via;
 
 use crate::auth::Authed;
 use crate::ui::{page, Layout, PageResult};
@@ -73,66 +72,37 @@ pub async fn home(
     } else {
         None
     };
-    let (followups, recent) = if actor.reads_children() {
-        let f = state.store.my_due_followups(actor, today).await?;
-        let r = state
-            .store
-            .list_consultations(
-                actor,
-                &ConsultationQuery {
-                    limit: Some(10),
-                    ..Default::default()
-                },
-                state.clock.now(),
-                Via::Home,
-            )
-            .await?;
-        (f, r.items)
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let break_glass = if crate::access::LEADS.contains(&actor.role) {
-        let jst = |t: &str| {
-            store::parse_ts(t)
-                .map(|t| {
-                    t.with_timezone(&domain::dates::jst())
-                        .format("%m/%d %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default()
-        };
-        state
-            .store
-            .recent_break_glass(actor, state.clock.now())
-            .await?
-            .into_iter()
-            .map(|g| {
-                let (from, to) = (jst(&g.started_at), jst(&g.expires_at));
-                (g, from, to)
+    let home = state.store.home(actor, today, state.clock.now()).await?;
+    let jst = |t: &str| {
+        store::parse_ts(t)
+            .map(|t| {
+                t.with_timezone(&domain::dates::jst())
+                    .format("%m/%d %H:%M")
+                    .to_string()
             })
-            .collect()
-    } else {
-        Vec::new()
+            .unwrap_or_default()
     };
-    let incoming = state.store.incoming_referrals(actor).await?;
-    let overdue_plans = state.store.overdue_plans(actor, today).await?;
-    let (missing_power, missing_power_total) = state
-        .store
-        .missing_power_data(actor, state.clock.now())
-        .await?;
+    let break_glass = home
+        .break_glass
+        .into_iter()
+        .map(|g| {
+            let (from, to) = (jst(&g.started_at), jst(&g.expires_at));
+            (g, from, to)
+        })
+        .collect();
     let dispatch = crate::dispatch::home::home_dispatch(&state, &a).await?;
     page(&HomePage {
         l: Layout::for_user(&a, "/"),
         dispatch,
         break_glass,
-        incoming,
-        overdue_plans,
-        missing_power,
-        missing_power_total,
+        incoming: home.incoming,
+        overdue_plans: home.overdue_plans,
+        missing_power: home.missing_power,
+        missing_power_total: home.missing_power_total,
         fiscal_year: fy.label(a.lang),
         report,
-        followups,
-        recent,
+        followups: home.followups,
+        recent: home.recent,
         saved: q.saved == "1",
         today: today.to_string(),
     })

@@ -215,7 +215,7 @@ async fn intake_page_for(
     } else {
         state
             .store
-            .child_brief(a.actor(), &f.child_id)
+            .child_brief(a.actor(), &f.child_id, state.clock.now())
             .await?
             .unwrap_or_default()
     };

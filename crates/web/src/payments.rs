@@ -31,13 +31,13 @@ fn money(y: &Yen, lang: Lang) -> String {
 }
 
 /// `month` from a query or form; empty = the previous month (the one usually approved).
-fn month_of(a: &Authed, raw: &str, today: chrono::NaiveDate) -> Result<YearMonth, WebError> {
+fn month_of(raw: &str, today: chrono::NaiveDate) -> Result<YearMonth, WebError> {
     if raw.trim().is_empty() {
         return YearMonth::of(today)
             .and_then(|m| m.prev())
             .ok_or_else(|| WebError::Internal("month out of range".into()));
     }
-    YearMonth::parse("month", raw).map_err(|e| a.err(e.into()))
+    YearMonth::parse("month", raw).map_err(WebError::store)
 }
 
 #[derive(Deserialize, Default)]
@@ -179,7 +179,7 @@ pub async fn month(
     a: Authed,
     Query(q): Query<MonthQuery>,
 ) -> PageResult {
-    let m = month_of(&a, &q.month, state.clock.today_jst())?;
+    let m = month_of(&q.month, state.clock.today_jst())?;
     let notice = if q.saved == "rates" {
         "payment.rates_saved"
     } else {
@@ -194,7 +194,7 @@ pub async fn rates_update(
     a: Authed,
     Form(f): Form<RatesForm>,
 ) -> PageResult {
-    let m = month_of(&a, "", state.clock.today_jst())?;
+    let m = month_of("", state.clock.today_jst())?;
     let result = match f.parse() {
         Ok(raw) => {
             state
@@ -297,7 +297,7 @@ pub async fn statement(
     Path(id): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> PageResult {
-    let m = month_of(&a, &q.month, state.clock.today_jst())?;
+    let m = month_of(&q.month, state.clock.today_jst())?;
     let notice = if q.saved == "approved" {
         "payment.approved_done"
     } else {
@@ -329,7 +329,7 @@ pub async fn approve(
     Path(id): Path<String>,
     Form(f): Form<ApproveForm>,
 ) -> PageResult {
-    let m = month_of(&a, &f.month, state.clock.today_jst())?;
+    let m = month_of(&f.month, state.clock.today_jst())?;
     match state
         .store
         .approve_payment_month(
@@ -375,8 +375,8 @@ pub async fn statement_csv(
     Path(id): Path<String>,
     Query(q): Query<CsvQuery>,
 ) -> Result<Response, WebError> {
-    let m = month_of(&a, &q.month, state.clock.today_jst())?;
-    let encoding = crate::ui::csv_encoding(&a, &q.encoding)?;
+    let m = month_of(&q.month, state.clock.today_jst())?;
+    let encoding = crate::ui::csv_encoding(&q.encoding)?;
     let s = state
         .store
         .payment_statement(
@@ -400,7 +400,8 @@ pub async fn statement_csv(
         lang.pick("金額", "Amount"),
         lang.pick("支払対象外の理由", "Not paid because"),
     ];
-    let export_err = |e: domain::export::ExportError| a.err(e.to_field_error().into());
+    let export_err =
+        |e: domain::export::ExportError| WebError::from(StoreError::from(e.to_field_error()));
     let mut w = CsvWriter::new(encoding, &header).map_err(export_err)?;
     for l in &s.lines {
         let p = &l.line;
@@ -565,7 +566,7 @@ pub async fn api_month(
     a: Authed,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<MonthOverview>, WebError> {
-    let m = month_of(&a, &q.month, state.clock.today_jst())?;
+    let m = month_of(&q.month, state.clock.today_jst())?;
     Ok(Json(
         state
             .store
@@ -581,7 +582,7 @@ pub async fn api_statement(
     Path(id): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<StatementView>, WebError> {
-    let m = month_of(&a, &q.month, state.clock.today_jst())?;
+    let m = month_of(&q.month, state.clock.today_jst())?;
     Ok(Json(
         state
             .store
@@ -612,9 +613,9 @@ pub async fn api_approve(
 ) -> Result<impl IntoResponse, WebError> {
     let f: ApproveBody = crate::ui::json_body(&a, &body)?;
     if f.month.trim().is_empty() {
-        return Err(a.err(FieldError::required("month").into()));
+        return Err(WebError::store(FieldError::required("month")));
     }
-    let m = month_of(&a, &f.month, state.clock.today_jst())?;
+    let m = month_of(&f.month, state.clock.today_jst())?;
     let approval = state
         .store
         .approve_payment_month(

@@ -678,13 +678,13 @@ pub async fn sheets_csv_download(
     a: Authed,
     Query(q): Query<SheetsQuery>,
 ) -> Result<Response, WebError> {
-    let encoding = crate::ui::csv_encoding(&a, &q.encoding)?;
+    let encoding = crate::ui::csv_encoding(&q.encoding)?;
     let sheets = state
         .store
         .emergency_sheets(a.actor(), None, Some(&q.municipality), state.clock.now())
         .await?;
     let bytes =
-        sheets_csv(&sheets, encoding, a.lang).map_err(|e| a.err(e.to_field_error().into()))?;
+        sheets_csv(&sheets, encoding, a.lang).map_err(|e| WebError::store(e.to_field_error()))?;
     crate::ui::csv_download(
         bytes,
         encoding,

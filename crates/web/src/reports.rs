@@ -350,12 +350,12 @@ pub async fn csv(
     a: Authed,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
-    let encoding = crate::ui::csv_encoding(&a, &q.encoding)?;
+    let encoding = crate::ui::csv_encoding(&q.encoding)?;
     let (from, to) = parse_period(&q.from, &q.to, state.clock.today_jst())
-        .map_err(|e| a.err(StoreError::Validation(e)))?;
+        .map_err(|e| WebError::store(StoreError::Validation(e)))?;
     let r = state.store.consultation_report(a.actor(), from, to).await?;
     let bytes =
-        report_csv(Tr(a.lang), &r, encoding).map_err(|e| a.err(e.to_field_error().into()))?;
+        report_csv(Tr(a.lang), &r, encoding).map_err(|e| WebError::store(e.to_field_error()))?;
     let filename = format!(
         "consultations-{}-{}.csv",
         from.format("%Y%m%d"),

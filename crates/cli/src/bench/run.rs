@@ -466,11 +466,12 @@ async fn scenarios(store: &Store) -> anyhow::Result<Vec<Scenario>> {
         .center_by_code(&format!("pref{}", &BENCH_PREFECTURE[..2]))
         .await?
         .context("the bench center is missing; seed the dataset again")?;
-    let child_ids: Vec<String> =
-        store::db::query_scalar("SELECT id FROM children WHERE center_id = $1 ORDER BY id LIMIT 500")
-            .bind(&center.id)
-            .fetch_all(store.pool())
-            .await?;
+    let child_ids: Vec<String> = store::db::query_scalar(
+        "SELECT id FROM children WHERE center_id = $1 ORDER BY id LIMIT 500",
+    )
+    .bind(&center.id)
+    .fetch_all(store.pool())
+    .await?;
     if child_ids.is_empty() {
         bail!("the bench center has no children");
     }

@@ -727,11 +727,12 @@ mod tests {
             .fetch_one(store.pool())
             .await
             .unwrap();
-        let ventilated: i64 =
-            store::db::query_scalar("SELECT COUNT(*) FROM child_medical_care WHERE code = 'ventilator'")
-                .fetch_one(store.pool())
-                .await
-                .unwrap();
+        let ventilated: i64 = store::db::query_scalar(
+            "SELECT COUNT(*) FROM child_medical_care WHERE code = 'ventilator'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
         let last: String = store::db::query_scalar("SELECT MAX(id) FROM consultations")
             .fetch_one(store.pool())
             .await

@@ -534,13 +534,14 @@ pub(crate) async fn end_sessions_tx(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    let n =
-        crate::db::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
-            .bind(ts(now))
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    let n = crate::db::query(
+        "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL",
+    )
+    .bind(ts(now))
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     crate::db::query(
         "UPDATE login_challenges SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL",
     )

@@ -397,10 +397,11 @@ impl Store {
         let id = new_id();
         let mut w = self.begin_write().await?;
         role.grantable_by_admin(runs_dispatch(&mut w.tx, &actor.center_id).await?)?;
-        let taken: Option<String> = crate::db::query_scalar("SELECT id FROM users WHERE login = $1")
-            .bind(&login)
-            .fetch_optional(&mut w.tx)
-            .await?;
+        let taken: Option<String> =
+            crate::db::query_scalar("SELECT id FROM users WHERE login = $1")
+                .bind(&login)
+                .fetch_optional(&mut w.tx)
+                .await?;
         if taken.is_some() {
             return Err(FieldError::new(
                 "login",

@@ -239,10 +239,11 @@ impl Store {
         };
         let id = new_id();
         let mut w = self.begin_write().await?;
-        let exists: Option<String> = crate::db::query_scalar("SELECT id FROM centers WHERE code = $1")
-            .bind(code)
-            .fetch_optional(&mut w.tx)
-            .await?;
+        let exists: Option<String> =
+            crate::db::query_scalar("SELECT id FROM centers WHERE code = $1")
+                .bind(code)
+                .fetch_optional(&mut w.tx)
+                .await?;
         if exists.is_some() {
             return Err(FieldError::new(
                 "code",
@@ -283,11 +284,12 @@ impl Store {
 
     /// Find a center by slug.
     pub async fn center_by_code(&self, code: &str) -> Result<Option<Center>> {
-        let row: Option<(String, String, String, String)> =
-            crate::db::query_as("SELECT id, code, name, jurisdiction_code FROM centers WHERE code = $1")
-                .bind(code)
-                .fetch_optional(self.pool())
-                .await?;
+        let row: Option<(String, String, String, String)> = crate::db::query_as(
+            "SELECT id, code, name, jurisdiction_code FROM centers WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(row.map(|(id, code, name, jurisdiction_code)| Center {
             id,
             code,
@@ -298,11 +300,12 @@ impl Store {
 
     /// Find a center by id.
     pub async fn center(&self, id: &str) -> Result<Option<Center>> {
-        let row: Option<(String, String, String, String)> =
-            crate::db::query_as("SELECT id, code, name, jurisdiction_code FROM centers WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?;
+        let row: Option<(String, String, String, String)> = crate::db::query_as(
+            "SELECT id, code, name, jurisdiction_code FROM centers WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(row.map(|(id, code, name, jurisdiction_code)| Center {
             id,
             code,
@@ -362,10 +365,11 @@ impl Store {
         let id = new_id();
         let display = display.unwrap_or_default();
         let mut w = self.begin_write().await?;
-        let taken: Option<String> = crate::db::query_scalar("SELECT id FROM users WHERE login = $1")
-            .bind(u.login)
-            .fetch_optional(&mut w.tx)
-            .await?;
+        let taken: Option<String> =
+            crate::db::query_scalar("SELECT id FROM users WHERE login = $1")
+                .bind(u.login)
+                .fetch_optional(&mut w.tx)
+                .await?;
         if taken.is_some() {
             return Err(FieldError::new(
                 "login",
@@ -493,11 +497,13 @@ impl Store {
     /// End a session server-side (logout).
     pub async fn logout(&self, raw: &str, actor: &Actor, now: DateTime<Utc>) -> Result<()> {
         let mut w = self.begin_write().await?;
-        crate::db::query("UPDATE sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
-            .bind(ts(now))
-            .bind(secret_hash(raw))
-            .execute(&mut w.tx)
-            .await?;
+        crate::db::query(
+            "UPDATE sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(secret_hash(raw))
+        .execute(&mut w.tx)
+        .await?;
         append(
             &mut w.tx,
             Some(actor),

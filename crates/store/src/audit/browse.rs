@@ -1,6 +1,5 @@
 //! The auditor's view of the log: filtered search, record names and the CSV export.
 
-
 use super::{
     AuditCsv, AuditCsvLayout, AuditEntry, AuditFilter, AuditListRow, AuditPage, AUDIT_ENTITIES,
     AUDIT_EXPORT_CAP, AUDIT_PAGE_SIZE,
@@ -290,8 +289,8 @@ impl Store {
             return Ok(0);
         }
         let sql = arms.join(" UNION ALL ");
-        let mut query = crate::db::query_as::<
-(String, String, Option<String>, Option<String>)>(&sql);
+        let mut query =
+            crate::db::query_as::<(String, String, Option<String>, Option<String>)>(&sql);
         for b in &binds {
             query = query.bind(b);
         }

@@ -1,7 +1,6 @@
 //! The hash chain: appending a row inside the caller's transaction, the canonical payload each
 //! hash covers, and verifying the chain.
 
-
 use super::AuditEntry;
 use crate::{Actor, Result, Store};
 
@@ -235,17 +234,15 @@ impl Store {
 
     /// Audit rows about one entity, newest first (e.g. "who viewed this child").
     pub async fn audit_for_entity(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditRow>> {
-        let rows = crate::db::query_as::<
-(
-                i64,
-                String,
-                Option<String>,
-                String,
-                String,
-                Option<String>,
-                String,
-            ),
-        >(
+        let rows = crate::db::query_as::<(
+            i64,
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            String,
+        )>(
             "SELECT seq, at, actor_login, action, entity, entity_id, detail FROM audit_log \
              WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC",
         )

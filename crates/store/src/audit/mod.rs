@@ -28,8 +28,6 @@ pub enum Via {
     Page,
     /// The intake form's lookup.
     Intake,
-    /// The home page's summary.
-    Home,
     /// The child page's timeline.
     ChildPage,
     /// The JSON API.
@@ -41,7 +39,6 @@ impl Via {
         match self {
             Via::Page => "",
             Via::Intake => "intake ",
-            Via::Home => "home ",
             Via::ChildPage => "child ",
             Via::Api => "api ",
         }

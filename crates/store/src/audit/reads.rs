@@ -93,12 +93,10 @@ pub(crate) fn start_group_commit(
                     Err(_) => break,
                 }
             }
-            let outcome = write_batch(&pool, &write_lock, &batch)
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, entries = batch.len(), "audit group commit failed");
-                    e.to_string()
-                });
+            let outcome = write_batch(&pool, &write_lock, &batch).await.map_err(|e| {
+                tracing::error!(error = %e, entries = batch.len(), "audit group commit failed");
+                e.to_string()
+            });
             for p in batch {
                 let _ = p.done.send(outcome.clone());
             }

@@ -81,11 +81,12 @@ impl Store {
             return Err(not_needed());
         }
         let mut w = self.begin_write().await?;
-        let child: Option<(String, String, String)> =
-            crate::db::query_as("SELECT center_id, family_name, given_name FROM children WHERE id = $1")
-                .bind(child_id)
-                .fetch_optional(&mut w.tx)
-                .await?;
+        let child: Option<(String, String, String)> = crate::db::query_as(
+            "SELECT center_id, family_name, given_name FROM children WHERE id = $1",
+        )
+        .bind(child_id)
+        .fetch_optional(&mut w.tx)
+        .await?;
         let Some((center, family, given)) = child else {
             return Err(StoreError::NotFound);
         };

@@ -320,8 +320,13 @@ async fn load_child(
 
 impl Store {
     /// Name, kana and birth date of a child in the actor's scope, for labels (e.g. the intake
-    /// form's selected child). Not a record view: the full record is audited by [`Store::view_child`].
-    pub async fn child_brief(&self, actor: &Actor, id: &str) -> Result<Option<String>> {
+    /// form's selected child). Audited as a `child.view` of this child with detail `brief`.
+    pub async fn child_brief(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>> {
         if !actor.reads_children() {
             return Err(StoreError::Forbidden);
         }
@@ -333,8 +338,11 @@ impl Store {
         for b in &binds {
             q = q.bind(b);
         }
-        Ok(q.fetch_optional(self.pool())
-            .await?
-            .map(|(f, g, fk, gk, b)| format!("{f} {g}（{fk} {gk}）{b}")))
+        let Some((f, g, fk, gk, b)) = q.fetch_optional(self.pool()).await? else {
+            return Ok(None);
+        };
+        self.audit_event(Some(actor), now, child_view_entry(id, "brief".into()))
+            .await?;
+        Ok(Some(format!("{f} {g}（{fk} {gk}）{b}")))
     }
 }

@@ -6,8 +6,8 @@ use domain::{FieldError, ValidationErrors};
 
 use super::persons::subject_person;
 use super::{
-    consultation_scope, row_to_consultation, Consultation, ConsultationForm, CourseEntry,
-    CourseForm, select_sql,
+    consultation_scope, row_to_consultation, select_sql, Consultation, ConsultationForm,
+    CourseEntry, CourseForm,
 };
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
@@ -211,11 +211,13 @@ impl Store {
             .execute(&mut w.tx)
             .await?;
         for t in &d.topics {
-            crate::db::query("INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)")
-                .bind(id)
-                .bind(t.as_str())
-                .execute(&mut w.tx)
-                .await?;
+            crate::db::query(
+                "INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)",
+            )
+            .bind(id)
+            .bind(t.as_str())
+            .execute(&mut w.tx)
+            .await?;
         }
         crate::stats::apply(&mut w.tx, id, 1).await?;
         append(
@@ -324,7 +326,7 @@ impl Store {
     }
 
     /// The actor's open follow-ups due on or before `today` (overdue first).
-    pub async fn my_due_followups(
+    pub(crate) async fn my_due_followups(
         &self,
         actor: &Actor,
         today: NaiveDate,

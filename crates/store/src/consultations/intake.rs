@@ -277,11 +277,13 @@ impl Store {
         .execute(&mut w.tx)
         .await?;
         for t in &d.topics {
-            crate::db::query("INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)")
-                .bind(&id)
-                .bind(t.as_str())
-                .execute(&mut w.tx)
-                .await?;
+            crate::db::query(
+                "INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)",
+            )
+            .bind(&id)
+            .bind(t.as_str())
+            .execute(&mut w.tx)
+            .await?;
         }
         crate::stats::apply(&mut w.tx, &id, 1).await?;
         append(
@@ -319,11 +321,12 @@ impl Store {
         let mut errs = ValidationErrors::new();
         let mut municipality = None;
         if let Some(child) = &d.child_id {
-            let row: Option<(String, String)> =
-                crate::db::query_as("SELECT center_id, municipality_code FROM children WHERE id = $1")
-                    .bind(child)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let row: Option<(String, String)> = crate::db::query_as(
+                "SELECT center_id, municipality_code FROM children WHERE id = $1",
+            )
+            .bind(child)
+            .fetch_optional(&mut *tx)
+            .await?;
             match row {
                 Some((center, m)) if center == actor.center_id => {
                     if actor.assigned_only() {
@@ -367,12 +370,13 @@ impl Store {
             ("followup_assignee_id", &d.followup_assignee_id),
         ] {
             if let Some(uid) = uid {
-                let found: Option<String> =
-                    crate::db::query_scalar("SELECT id FROM users WHERE id = $1 AND center_id = $2")
-                        .bind(uid)
-                        .bind(&actor.center_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let found: Option<String> = crate::db::query_scalar(
+                    "SELECT id FROM users WHERE id = $1 AND center_id = $2",
+                )
+                .bind(uid)
+                .bind(&actor.center_id)
+                .fetch_optional(&mut *tx)
+                .await?;
                 if found.is_none() {
                     errs.push(FieldError::new(
                         field,

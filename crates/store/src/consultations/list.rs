@@ -5,8 +5,8 @@ use domain::ValidationErrors;
 
 use super::edit::{course_entries, scoped_consultation_version};
 use super::{
-    consultation_scope, row_to_consultation, Consultation, ConsultationPage, ConsultationQuery,
-    ConsultationRecord, select_sql,
+    consultation_scope, row_to_consultation, select_sql, Consultation, ConsultationPage,
+    ConsultationQuery, ConsultationRecord,
 };
 use crate::audit::AuditEntry;
 use crate::{ts, Actor, Result, Store, StoreError, Via};
@@ -51,7 +51,10 @@ impl Store {
     ) -> Result<ConsultationPage> {
         let mut binds = Vec::new();
         let scope = consultation_scope(actor, &mut binds)?;
-        let mut sql = format!("{select} WHERE {scope}", select = select_sql(self.backend()));
+        let mut sql = format!(
+            "{select} WHERE {scope}",
+            select = select_sql(self.backend())
+        );
         let mut errs = ValidationErrors::new();
         let cond = |sql: &mut String, binds: &mut Vec<String>, template: &str, v: String| {
             binds.push(v);
@@ -157,7 +160,11 @@ impl Store {
         let mut binds = Vec::new();
         let scope = consultation_scope(actor, &mut binds)?;
         binds.push(id.to_string());
-        let sql = format!("{select} WHERE {scope} AND k.id = ${}", binds.len(), select = select_sql(self.backend()));
+        let sql = format!(
+            "{select} WHERE {scope} AND k.id = ${}",
+            binds.len(),
+            select = select_sql(self.backend())
+        );
         let mut query = crate::db::query(&sql);
         for b in &binds {
             query = query.bind(b);

@@ -178,22 +178,4 @@ impl Store {
             last_on,
         }))
     }
-
-    /// Search unregistered persons by name/kana for the intake form.
-    pub async fn search_persons(&self, actor: &Actor, q: &str) -> Result<Vec<(String, String)>> {
-        if !actor.reads_children() {
-            return Err(StoreError::Forbidden);
-        }
-        let key = q.trim();
-        if key.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(crate::db::query_as(
-            "SELECT id, name FROM persons WHERE center_id = $1 AND anonymous = 0 AND (name LIKE $2 OR name_kana LIKE $2) ORDER BY name LIMIT 10",
-        )
-        .bind(&actor.center_id)
-        .bind(format!("{key}%"))
-        .fetch_all(self.pool())
-        .await?)
-    }
 }

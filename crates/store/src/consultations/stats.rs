@@ -158,10 +158,11 @@ impl Store {
             crate::db::query_scalar("SELECT CAST(1 AS BIGINT) FROM consultations LIMIT 1")
                 .fetch_optional(self.pool())
                 .await?;
-        let has_stats: Option<i64> =
-            crate::db::query_scalar("SELECT CAST(1 AS BIGINT) FROM consultation_month_counts LIMIT 1")
-                .fetch_optional(self.pool())
-                .await?;
+        let has_stats: Option<i64> = crate::db::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM consultation_month_counts LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
         if has_records.is_some() && has_stats.is_none() {
             self.rebuild_consultation_stats().await?;
         }

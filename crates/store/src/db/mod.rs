@@ -15,6 +15,8 @@ pub mod dialect;
 
 use std::borrow::Cow;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
@@ -25,31 +27,77 @@ use crate::Backend;
 
 /// A connection pool on one of the two engines. Cheap to clone.
 #[derive(Clone, Debug)]
-pub enum Pool {
-    /// Embedded SQLite file.
+pub struct Pool {
+    engine: Engine,
+    stats: Arc<Stats>,
+}
+
+#[derive(Clone, Debug)]
+enum Engine {
     Sqlite(SqlitePool),
-    /// PostgreSQL server.
     Postgres(PgPool),
 }
 
+/// How much a pool has been asked to do, for tests and the benchmark: the cost of a use
+/// case in round trips, which no timing can show reliably.
+#[derive(Debug, Default)]
+pub struct Stats {
+    reads: AtomicU64,
+    write_commits: AtomicU64,
+}
+
+/// A reading of a pool's [`Stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatsReading {
+    /// Statements run outside transactions (each one round trip).
+    pub reads: u64,
+    /// Write transactions committed (each its statements plus one commit).
+    pub write_commits: u64,
+}
+
 impl Pool {
+    /// A pool over a native SQLite pool.
+    pub fn sqlite(pool: SqlitePool) -> Pool {
+        Pool {
+            engine: Engine::Sqlite(pool),
+            stats: Arc::default(),
+        }
+    }
+
+    /// A pool over a native PostgreSQL pool.
+    pub fn postgres(pool: PgPool) -> Pool {
+        Pool {
+            engine: Engine::Postgres(pool),
+            stats: Arc::default(),
+        }
+    }
+
     /// Which engine this pool talks to.
     pub fn backend(&self) -> Backend {
-        match self {
-            Pool::Sqlite(_) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
+        match self.engine {
+            Engine::Sqlite(_) => Backend::Sqlite,
+            Engine::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// What this pool (and every clone of it) has done so far.
+    pub fn stats(&self) -> StatsReading {
+        StatsReading {
+            reads: self.stats.reads.load(Ordering::Relaxed),
+            write_commits: self.stats.write_commits.load(Ordering::Relaxed),
         }
     }
 
     /// Take a connection from the pool (no transaction).
     pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
-        let inner = match self {
-            Pool::Sqlite(p) => ConnInner::Sqlite(p.acquire().await?),
-            Pool::Postgres(p) => ConnInner::Postgres(p.acquire().await?),
+        let inner = match &self.engine {
+            Engine::Sqlite(p) => ConnInner::Sqlite(p.acquire().await?),
+            Engine::Postgres(p) => ConnInner::Postgres(p.acquire().await?),
         };
         Ok(Conn {
             inner,
             write_locked: false,
+            stats: self.stats.clone(),
         })
     }
 
@@ -57,13 +105,14 @@ impl Pool {
     /// rolls back. Writes go through [`crate::Store::begin_write`], which also takes the
     /// writers' lock.
     pub(crate) async fn begin(&self) -> Result<Conn, sqlx::Error> {
-        let inner = match self {
-            Pool::Sqlite(p) => ConnInner::SqliteTx(p.begin().await?),
-            Pool::Postgres(p) => ConnInner::PostgresTx(p.begin().await?),
+        let inner = match &self.engine {
+            Engine::Sqlite(p) => ConnInner::SqliteTx(p.begin().await?),
+            Engine::Postgres(p) => ConnInner::PostgresTx(p.begin().await?),
         };
         Ok(Conn {
             inner,
             write_locked: false,
+            stats: self.stats.clone(),
         })
     }
 
@@ -73,14 +122,14 @@ impl Pool {
         use std::str::FromStr;
         if url.starts_with("sqlite:") {
             let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?.foreign_keys(true);
-            Ok(Pool::Sqlite(
+            Ok(Pool::sqlite(
                 sqlx::sqlite::SqlitePoolOptions::new()
                     .max_connections(max_connections)
                     .connect_with(options)
                     .await?,
             ))
         } else {
-            Ok(Pool::Postgres(
+            Ok(Pool::postgres(
                 sqlx::postgres::PgPoolOptions::new()
                     .max_connections(max_connections)
                     .connect(url)
@@ -94,17 +143,17 @@ impl Pool {
         &self,
         migrator: &sqlx::migrate::Migrator,
     ) -> Result<(), sqlx::migrate::MigrateError> {
-        match self {
-            Pool::Sqlite(p) => migrator.run(p).await,
-            Pool::Postgres(p) => migrator.run(p).await,
+        match &self.engine {
+            Engine::Sqlite(p) => migrator.run(p).await,
+            Engine::Postgres(p) => migrator.run(p).await,
         }
     }
 
     /// Close every connection.
     pub async fn close(&self) {
-        match self {
-            Pool::Sqlite(p) => p.close().await,
-            Pool::Postgres(p) => p.close().await,
+        match &self.engine {
+            Engine::Sqlite(p) => p.close().await,
+            Engine::Postgres(p) => p.close().await,
         }
     }
 }
@@ -117,6 +166,7 @@ pub struct Conn {
     /// Set by the write-transaction opener ([`crate::Store::begin_write`]) once it holds the
     /// writers' lock; the audit chain and the kept counts refuse to write without it.
     write_locked: bool,
+    stats: Arc<Stats>,
 }
 
 #[derive(Debug)]
@@ -138,6 +188,9 @@ impl Conn {
 
     /// Commit the transaction (a plain connection has nothing to commit).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
+        if self.write_locked {
+            self.stats.write_commits.fetch_add(1, Ordering::Relaxed);
+        }
         match self.inner {
             ConnInner::SqliteTx(tx) => tx.commit().await,
             ConnInner::PostgresTx(tx) => tx.commit().await,
@@ -168,7 +221,22 @@ pub(crate) fn require_write_lock(conn: &Conn) -> crate::Result<()> {
 }
 
 /// Where a query runs: a pool (any free connection) or one connection.
-pub enum Target<'c> {
+pub struct Target<'c> {
+    on: On<'c>,
+    /// Counts the statement as a read (`None` inside a transaction).
+    reads: Option<&'c AtomicU64>,
+}
+
+impl<'c> Target<'c> {
+    fn counted(self) -> On<'c> {
+        if let Some(reads) = self.reads {
+            reads.fetch_add(1, Ordering::Relaxed);
+        }
+        self.on
+    }
+}
+
+enum On<'c> {
     /// Any connection of a SQLite pool.
     SqlitePool(&'c SqlitePool),
     /// Any connection of a PostgreSQL pool.
@@ -181,21 +249,31 @@ pub enum Target<'c> {
 
 impl<'c> From<&'c Pool> for Target<'c> {
     fn from(pool: &'c Pool) -> Self {
-        match pool {
-            Pool::Sqlite(p) => Target::SqlitePool(p),
-            Pool::Postgres(p) => Target::PostgresPool(p),
+        let on = match &pool.engine {
+            Engine::Sqlite(p) => On::SqlitePool(p),
+            Engine::Postgres(p) => On::PostgresPool(p),
+        };
+        Target {
+            on,
+            reads: Some(&pool.stats.reads),
         }
     }
 }
 
 impl<'c> From<&'c mut Conn> for Target<'c> {
     fn from(conn: &'c mut Conn) -> Self {
-        match &mut conn.inner {
-            ConnInner::Sqlite(c) => Target::Sqlite(c),
-            ConnInner::Postgres(c) => Target::Postgres(c),
-            ConnInner::SqliteTx(c) => Target::Sqlite(c),
-            ConnInner::PostgresTx(c) => Target::Postgres(c),
-        }
+        let in_transaction = matches!(
+            conn.inner,
+            ConnInner::SqliteTx(_) | ConnInner::PostgresTx(_)
+        );
+        let reads = (!in_transaction).then_some(&conn.stats.reads);
+        let on = match &mut conn.inner {
+            ConnInner::Sqlite(c) => On::Sqlite(c),
+            ConnInner::Postgres(c) => On::Postgres(c),
+            ConnInner::SqliteTx(c) => On::Sqlite(c),
+            ConnInner::PostgresTx(c) => On::Postgres(c),
+        };
+        Target { on, reads }
     }
 }
 
@@ -362,19 +440,19 @@ macro_rules! native {
 macro_rules! on_target {
     ($q:expr, $target:expr, $make:ident, |$n:ident, $e:ident| $body:expr) => {{
         match $target {
-            Target::SqlitePool($e) => {
+            On::SqlitePool($e) => {
                 let $n = native!(Sqlite, $q, sqlx::$make::<Sqlite, _>);
                 $body
             }
-            Target::Sqlite($e) => {
+            On::Sqlite($e) => {
                 let $n = native!(Sqlite, $q, sqlx::$make::<Sqlite, _>);
                 $body
             }
-            Target::PostgresPool($e) => {
+            On::PostgresPool($e) => {
                 let $n = native!(Postgres, $q, sqlx::$make::<Postgres, _>);
                 $body
             }
-            Target::Postgres($e) => {
+            On::Postgres($e) => {
                 let $n = native!(Postgres, $q, sqlx::$make::<Postgres, _>);
                 $body
             }
@@ -391,20 +469,20 @@ impl<'q> Query<'q> {
 
     /// Run the statement; returns how many rows it changed.
     pub async fn execute<'c>(self, on: impl Into<Target<'c>>) -> Result<Done, sqlx::Error> {
-        let rows_affected = match on.into() {
-            Target::SqlitePool(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
+        let rows_affected = match on.into().counted() {
+            On::SqlitePool(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
                 .execute(e)
                 .await?
                 .rows_affected(),
-            Target::Sqlite(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
+            On::Sqlite(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
                 .execute(e)
                 .await?
                 .rows_affected(),
-            Target::PostgresPool(e) => native!(Postgres, self, sqlx::query::<Postgres>)
+            On::PostgresPool(e) => native!(Postgres, self, sqlx::query::<Postgres>)
                 .execute(e)
                 .await?
                 .rows_affected(),
-            Target::Postgres(e) => native!(Postgres, self, sqlx::query::<Postgres>)
+            On::Postgres(e) => native!(Postgres, self, sqlx::query::<Postgres>)
                 .execute(e)
                 .await?
                 .rows_affected(),
@@ -414,26 +492,26 @@ impl<'q> Query<'q> {
 
     /// All rows.
     pub async fn fetch_all<'c>(self, on: impl Into<Target<'c>>) -> Result<Vec<Row>, sqlx::Error> {
-        Ok(match on.into() {
-            Target::SqlitePool(e) => wrap(
+        Ok(match on.into().counted() {
+            On::SqlitePool(e) => wrap(
                 native!(Sqlite, self, sqlx::query::<Sqlite>)
                     .fetch_all(e)
                     .await?,
                 Row::Sqlite,
             ),
-            Target::Sqlite(e) => wrap(
+            On::Sqlite(e) => wrap(
                 native!(Sqlite, self, sqlx::query::<Sqlite>)
                     .fetch_all(e)
                     .await?,
                 Row::Sqlite,
             ),
-            Target::PostgresPool(e) => wrap(
+            On::PostgresPool(e) => wrap(
                 native!(Postgres, self, sqlx::query::<Postgres>)
                     .fetch_all(e)
                     .await?,
                 Row::Postgres,
             ),
-            Target::Postgres(e) => wrap(
+            On::Postgres(e) => wrap(
                 native!(Postgres, self, sqlx::query::<Postgres>)
                     .fetch_all(e)
                     .await?,
@@ -447,20 +525,20 @@ impl<'q> Query<'q> {
         self,
         on: impl Into<Target<'c>>,
     ) -> Result<Option<Row>, sqlx::Error> {
-        Ok(match on.into() {
-            Target::SqlitePool(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
+        Ok(match on.into().counted() {
+            On::SqlitePool(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
                 .fetch_optional(e)
                 .await?
                 .map(Row::Sqlite),
-            Target::Sqlite(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
+            On::Sqlite(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
                 .fetch_optional(e)
                 .await?
                 .map(Row::Sqlite),
-            Target::PostgresPool(e) => native!(Postgres, self, sqlx::query::<Postgres>)
+            On::PostgresPool(e) => native!(Postgres, self, sqlx::query::<Postgres>)
                 .fetch_optional(e)
                 .await?
                 .map(Row::Postgres),
-            Target::Postgres(e) => native!(Postgres, self, sqlx::query::<Postgres>)
+            On::Postgres(e) => native!(Postgres, self, sqlx::query::<Postgres>)
                 .fetch_optional(e)
                 .await?
                 .map(Row::Postgres),
@@ -496,7 +574,9 @@ impl<'q, O: FromRows> QueryAs<'q, O> {
     /// All rows.
     pub async fn fetch_all<'c>(self, on: impl Into<Target<'c>>) -> Result<Vec<O>, sqlx::Error> {
         let q = self.inner;
-        on_target!(q, on.into(), query_as, |n, e| n.fetch_all(e).await)
+        on_target!(q, on.into().counted(), query_as, |n, e| n
+            .fetch_all(e)
+            .await)
     }
 
     /// The first row, if any.
@@ -505,13 +585,17 @@ impl<'q, O: FromRows> QueryAs<'q, O> {
         on: impl Into<Target<'c>>,
     ) -> Result<Option<O>, sqlx::Error> {
         let q = self.inner;
-        on_target!(q, on.into(), query_as, |n, e| n.fetch_optional(e).await)
+        on_target!(q, on.into().counted(), query_as, |n, e| n
+            .fetch_optional(e)
+            .await)
     }
 
     /// The first row; [`sqlx::Error::RowNotFound`] if there is none.
     pub async fn fetch_one<'c>(self, on: impl Into<Target<'c>>) -> Result<O, sqlx::Error> {
         let q = self.inner;
-        on_target!(q, on.into(), query_as, |n, e| n.fetch_one(e).await)
+        on_target!(q, on.into().counted(), query_as, |n, e| n
+            .fetch_one(e)
+            .await)
     }
 }
 
@@ -532,7 +616,9 @@ impl<'q, O: Decodes + Send + Unpin> QueryScalar<'q, O> {
     /// The first column of every row.
     pub async fn fetch_all<'c>(self, on: impl Into<Target<'c>>) -> Result<Vec<O>, sqlx::Error> {
         let q = self.inner;
-        on_target!(q, on.into(), query_scalar, |n, e| n.fetch_all(e).await)
+        on_target!(q, on.into().counted(), query_scalar, |n, e| n
+            .fetch_all(e)
+            .await)
     }
 
     /// The first column of the first row, if any.
@@ -541,23 +627,16 @@ impl<'q, O: Decodes + Send + Unpin> QueryScalar<'q, O> {
         on: impl Into<Target<'c>>,
     ) -> Result<Option<O>, sqlx::Error> {
         let q = self.inner;
-        on_target!(q, on.into(), query_scalar, |n, e| n.fetch_optional(e).await)
+        on_target!(q, on.into().counted(), query_scalar, |n, e| n
+            .fetch_optional(e)
+            .await)
     }
 
     /// The first column of the first row; [`sqlx::Error::RowNotFound`] if there is none.
     pub async fn fetch_one<'c>(self, on: impl Into<Target<'c>>) -> Result<O, sqlx::Error> {
         let q = self.inner;
-        on_target!(q, on.into(), query_scalar, |n, e| n.fetch_one(e).await)
-    }
-}
-
-/// Run several statements in one round trip (no binds), e.g. a migration-time rebuild.
-pub async fn execute_script<'c>(on: impl Into<Target<'c>>, sql: &str) -> Result<(), sqlx::Error> {
-    use sqlx::Executor as _;
-    match on.into() {
-        Target::SqlitePool(e) => e.execute(sql).await.map(drop),
-        Target::Sqlite(e) => e.execute(sql).await.map(drop),
-        Target::PostgresPool(e) => e.execute(sql).await.map(drop),
-        Target::Postgres(e) => e.execute(sql).await.map(drop),
+        on_target!(q, on.into().counted(), query_scalar, |n, e| n
+            .fetch_one(e)
+            .await)
     }
 }

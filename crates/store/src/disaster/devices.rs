@@ -3,9 +3,9 @@
 //! pack and the API all read and write. One fact, one place: there is no second list to fall
 //! out of step with (see migration 0017).
 
+use crate::db::Conn;
 use domain::power::{DeviceDraft, DeviceInput, DeviceKind, Duty, PowerDevice};
 use serde::Serialize;
-use crate::db::Conn;
 
 use crate::{new_id, Result};
 
@@ -135,11 +135,7 @@ pub(crate) async fn load(conn: &mut Conn, child_id: &str) -> Result<Vec<DeviceRe
 
 /// Replaces a child's list inside the caller's transaction. The caller recomputes the kept
 /// estimate (`power_estimates::refresh`) in the same transaction.
-pub(crate) async fn replace(
-    conn: &mut Conn,
-    child_id: &str,
-    drafts: &[DeviceDraft],
-) -> Result<()> {
+pub(crate) async fn replace(conn: &mut Conn, child_id: &str, drafts: &[DeviceDraft]) -> Result<()> {
     crate::db::query("DELETE FROM child_devices WHERE child_id = $1")
         .bind(child_id)
         .execute(&mut *conn)

@@ -14,10 +14,10 @@
 
 use std::collections::HashMap;
 
+use crate::db::Conn;
 use domain::power::{
     assess, power_care_codes, DeviceDraft, DeviceKind, Estimate, PowerSources, ESTIMATE_VERSION,
 };
-use crate::db::Conn;
 
 use crate::devices::DeviceRecord;
 use crate::disaster::{decode_rows, json_rows};
@@ -65,11 +65,7 @@ struct EstimateRow {
 }
 
 /// Recomputes the estimates of `child_ids` inside the caller's transaction.
-pub(crate) async fn refresh(
-    conn: &mut Conn,
-    backend: Backend,
-    child_ids: &[String],
-) -> Result<()> {
+pub(crate) async fn refresh(conn: &mut Conn, backend: Backend, child_ids: &[String]) -> Result<()> {
     for chunk in child_ids.chunks(CHUNK) {
         // Open incidents keep their triage counts: these children's part out, then in again.
         let counts = crate::triage_counts::Snapshot::take(conn, chunk).await?;
@@ -196,11 +192,7 @@ async fn write(conn: &mut Conn, rows: &[EstimateRow]) -> Result<()> {
 
 /// Loads the inputs of the chosen children (one JSON-aggregated row per query, see
 /// `json_rows`) and computes their estimates; children not dependent on power are left out.
-async fn compute(
-    conn: &mut Conn,
-    backend: Backend,
-    which: Which<'_>,
-) -> Result<Vec<EstimateRow>> {
+async fn compute(conn: &mut Conn, backend: Backend, which: Which<'_>) -> Result<Vec<EstimateRow>> {
     let ids: &[String] = match which {
         Which::Ids([]) => return Ok(Vec::new()),
         Which::Ids(ids) => ids,

@@ -296,12 +296,13 @@ impl Store {
         actor: &Actor,
         incident_id: &str,
     ) -> Result<Option<IncidentReport>> {
-        let raw: Option<Option<String>> =
-            crate::db::query_scalar("SELECT report FROM incidents WHERE id = $1 AND center_id = $2")
-                .bind(incident_id)
-                .bind(&actor.center_id)
-                .fetch_optional(self.pool())
-                .await?;
+        let raw: Option<Option<String>> = crate::db::query_scalar(
+            "SELECT report FROM incidents WHERE id = $1 AND center_id = $2",
+        )
+        .bind(incident_id)
+        .bind(&actor.center_id)
+        .fetch_optional(self.pool())
+        .await?;
         let raw = raw.ok_or(StoreError::NotFound)?;
         Ok(raw.and_then(|j| serde_json::from_str(&j).ok()))
     }

@@ -430,7 +430,11 @@ impl Store {
     }
 
     /// Plans whose review date has passed, for the home page (children in the actor's scope).
-    pub async fn overdue_plans(&self, actor: &Actor, today: NaiveDate) -> Result<Vec<OverduePlan>> {
+    pub(crate) async fn overdue_plans(
+        &self,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<Vec<OverduePlan>> {
         if !actor.reads_children() {
             return Ok(Vec::new());
         }

@@ -47,6 +47,29 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<(Vec<MissingPowerData>, i64)> {
+        let (list, total) = self.find_missing_power_data(actor).await?;
+        if !list.is_empty() {
+            self.audit_event(
+                Some(actor),
+                now,
+                AuditEntry {
+                    action: "child.power.missing.list",
+                    entity: "list",
+                    entity_id: None,
+                    detail: format!("rows={} total={total}", list.len()),
+                },
+            )
+            .await?;
+        }
+        Ok((list, total))
+    }
+
+    /// [`Store::missing_power_data`] without its audit row, for a use case that audits the
+    /// read under its own name (the home page).
+    pub(crate) async fn find_missing_power_data(
+        &self,
+        actor: &Actor,
+    ) -> Result<(Vec<MissingPowerData>, i64)> {
         if !crate::dispatch::LEAD_ROLES.contains(&actor.role) {
             return Ok((Vec::new(), 0));
         }
@@ -78,19 +101,6 @@ impl Store {
                 },
             })
             .collect();
-        if !list.is_empty() {
-            self.audit_event(
-                Some(actor),
-                now,
-                AuditEntry {
-                    action: "child.power.missing.list",
-                    entity: "list",
-                    entity_id: None,
-                    detail: format!("rows={} total={total}", list.len()),
-                },
-            )
-            .await?;
-        }
         Ok((list, total))
     }
 

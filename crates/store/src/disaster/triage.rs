@@ -340,10 +340,11 @@ impl Store {
         let mut w = self.begin_write().await?;
         self.scoped_child_version(&mut w.tx, actor, child_id)
             .await?;
-        let m: String = crate::db::query_scalar("SELECT municipality_code FROM children WHERE id = $1")
-            .bind(child_id)
-            .fetch_one(&mut w.tx)
-            .await?;
+        let m: String =
+            crate::db::query_scalar("SELECT municipality_code FROM children WHERE id = $1")
+                .bind(child_id)
+                .fetch_one(&mut w.tx)
+                .await?;
         if !incident
             .municipality_codes
             .iter()
@@ -368,11 +369,8 @@ impl Store {
         };
         let note = domain::text::optional_text("note", note, 1000)?;
         let checkin_id = new_id();
-        let counts = crate::triage_counts::Snapshot::take(
-            &mut w.tx,
-            &[child_id.to_string()],
-        )
-        .await?;
+        let counts =
+            crate::triage_counts::Snapshot::take(&mut w.tx, &[child_id.to_string()]).await?;
         crate::db::query("INSERT INTO checkins (id, incident_id, child_id, status, note, at, by_user) VALUES ($1,$2,$3,$4,$5,$6,$7)")
             .bind(&checkin_id)
             .bind(incident_id)

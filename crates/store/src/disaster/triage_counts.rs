@@ -86,10 +86,7 @@ fn every_bucket() -> Vec<String> {
     v
 }
 
-async fn kept_incidents(
-    conn: &mut Conn,
-    children: Option<&[String]>,
-) -> Result<Vec<KeptIncident>> {
+async fn kept_incidents(conn: &mut Conn, children: Option<&[String]>) -> Result<Vec<KeptIncident>> {
     let mut sql = "SELECT i.id, i.center_id, i.municipality_codes FROM incidents i \
                    WHERE i.status = 'open' AND EXISTS (SELECT 1 FROM incident_triage_counts t WHERE t.incident_id = i.id)"
         .to_string();
@@ -127,10 +124,7 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     /// Takes the children's current contribution (inside the write transaction).
-    pub(crate) async fn take(
-        conn: &mut Conn,
-        children: &[String],
-    ) -> Result<Snapshot> {
+    pub(crate) async fn take(conn: &mut Conn, children: &[String]) -> Result<Snapshot> {
         let mut before = Vec::new();
         if !children.is_empty() {
             lock(conn)?;
@@ -169,10 +163,7 @@ impl Snapshot {
 }
 
 /// Counts an incident's list from the records and keeps the result (replacing kept rows).
-pub(crate) async fn init(
-    conn: &mut Conn,
-    incident_id: &str,
-) -> Result<()> {
+pub(crate) async fn init(conn: &mut Conn, incident_id: &str) -> Result<()> {
     lock(conn)?;
     let row: Option<(String, String)> = crate::db::query_as(
         "SELECT center_id, municipality_codes FROM incidents WHERE id = $1 AND status = 'open'",
@@ -208,10 +199,7 @@ pub(crate) async fn init(
 }
 
 /// Forgets an incident's kept counts (on closing).
-pub(crate) async fn drop_kept(
-    conn: &mut Conn,
-    incident_id: &str,
-) -> Result<()> {
+pub(crate) async fn drop_kept(conn: &mut Conn, incident_id: &str) -> Result<()> {
     lock(conn)?;
     crate::db::query("DELETE FROM incident_triage_counts WHERE incident_id = $1")
         .bind(incident_id)
@@ -222,9 +210,10 @@ pub(crate) async fn drop_kept(
 
 /// Recounts every open incident (after a wholesale rebuild of the estimates).
 pub(crate) async fn rebuild(conn: &mut Conn) -> Result<()> {
-    let open: Vec<String> = crate::db::query_scalar("SELECT id FROM incidents WHERE status = 'open'")
-        .fetch_all(&mut *conn)
-        .await?;
+    let open: Vec<String> =
+        crate::db::query_scalar("SELECT id FROM incidents WHERE status = 'open'")
+            .fetch_all(&mut *conn)
+            .await?;
     for id in open {
         init(conn, &id).await?;
     }
@@ -232,10 +221,7 @@ pub(crate) async fn rebuild(conn: &mut Conn) -> Result<()> {
 }
 
 /// The kept counts of an incident, `None` when none are kept (a closed incident).
-pub(crate) async fn kept(
-    conn: &mut Conn,
-    incident_id: &str,
-) -> Result<Option<TriageCounts>> {
+pub(crate) async fn kept(conn: &mut Conn, incident_id: &str) -> Result<Option<TriageCounts>> {
     let rows: Vec<(String, i64)> =
         crate::db::query_as("SELECT bucket, n FROM incident_triage_counts WHERE incident_id = $1")
             .bind(incident_id)

@@ -46,12 +46,14 @@ impl Store {
 
     /// The request a dispatch of the actor's center belongs to.
     pub async fn request_of_dispatch(&self, actor: &Actor, dispatch_id: &str) -> Result<String> {
-        crate::db::query_scalar("SELECT request_id FROM dispatches WHERE id = $1 AND center_id = $2")
-            .bind(dispatch_id)
-            .bind(&actor.center_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)
+        crate::db::query_scalar(
+            "SELECT request_id FROM dispatches WHERE id = $1 AND center_id = $2",
+        )
+        .bind(dispatch_id)
+        .bind(&actor.center_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// The request an activity of the actor's center belongs to.
@@ -96,12 +98,13 @@ impl Store {
             .into());
         };
         if let Some(cid) = &draft.consultation_id {
-            let ok: Option<String> =
-                crate::db::query_scalar("SELECT id FROM consultations WHERE id = $1 AND center_id = $2")
-                    .bind(cid)
-                    .bind(&actor.center_id)
-                    .fetch_optional(&mut w.tx)
-                    .await?;
+            let ok: Option<String> = crate::db::query_scalar(
+                "SELECT id FROM consultations WHERE id = $1 AND center_id = $2",
+            )
+            .bind(cid)
+            .bind(&actor.center_id)
+            .fetch_optional(&mut w.tx)
+            .await?;
             if ok.is_none() {
                 return Err(FieldError::new(
                     "consultation_id",

@@ -208,12 +208,13 @@ impl Store {
         deny_unless_lead(actor)?;
         let mut w = self.begin_write().await?;
         if let Some(id) = id {
-            let exists: Option<String> =
-                crate::db::query_scalar("SELECT id FROM coordinators WHERE id = $1 AND center_id = $2")
-                    .bind(id)
-                    .bind(&actor.center_id)
-                    .fetch_optional(&mut w.tx)
-                    .await?;
+            let exists: Option<String> = crate::db::query_scalar(
+                "SELECT id FROM coordinators WHERE id = $1 AND center_id = $2",
+            )
+            .bind(id)
+            .bind(&actor.center_id)
+            .fetch_optional(&mut w.tx)
+            .await?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
@@ -222,12 +223,13 @@ impl Store {
         let user_id = match &draft.login {
             None => None,
             Some(login) => {
-                let uid: Option<String> =
-                    crate::db::query_scalar("SELECT id FROM users WHERE login = $1 AND center_id = $2")
-                        .bind(login)
-                        .bind(&actor.center_id)
-                        .fetch_optional(&mut w.tx)
-                        .await?;
+                let uid: Option<String> = crate::db::query_scalar(
+                    "SELECT id FROM users WHERE login = $1 AND center_id = $2",
+                )
+                .bind(login)
+                .bind(&actor.center_id)
+                .fetch_optional(&mut w.tx)
+                .await?;
                 let Some(uid) = uid else {
                     return Err(FieldError::new(
                         "login",

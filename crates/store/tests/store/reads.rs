@@ -70,6 +70,8 @@ async fn every_read_of_personal_data_leaves_its_audit_row() {
         walked.push(("child.sheet.view", sheets.len()));
         let (missing, _) = s.missing_power_data(advisor, now()).await.unwrap();
         walked.push(("child.power.missing.list", missing.len() + 1));
+        let home = s.home(advisor, today(), now()).await.unwrap();
+        walked.push(("home.view", home.recent.len()));
 
         for (action, returned) in walked {
             assert!(
@@ -109,5 +111,30 @@ async fn a_refused_read_is_audited_and_releases_nothing() {
             .await
             .unwrap();
         assert!(page.items.is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn the_intake_label_of_a_child_is_audited_as_a_view() {
+    for backend in backends() {
+        let f = Fixture::new(backend).await;
+        let child = f.child("高知", "コウチ").await;
+        let advisor = f.user(Role::Advisor);
+        let label = f.store.child_brief(advisor, &child, now()).await.unwrap();
+        assert_eq!(
+            label.as_deref(),
+            Some("高知 花子（コウチ ハナコ）2022-05-01"),
+            "{backend}"
+        );
+        assert_eq!(f.audited(advisor, "child.view").await, 1, "{backend}");
+        // Outside the actor's scope nothing is shown and nothing is recorded as seen.
+        let coordinator = f.user(Role::Coordinator);
+        let none = f
+            .store
+            .child_brief(coordinator, &child, now())
+            .await
+            .unwrap();
+        assert_eq!(none, None, "{backend}");
+        assert_eq!(f.audited(coordinator, "child.view").await, 0, "{backend}");
     }
 }

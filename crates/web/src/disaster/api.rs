@@ -124,7 +124,7 @@ pub async fn api_triage(
     Path(id): Path<String>,
     q: Result<Query<PageQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<Triage>, WebError> {
-    let page = crate::ui::query(&a, q)?.page(&a)?;
+    let page = crate::ui::query(&a, q)?.page()?;
     Ok(Json(
         state
             .store

@@ -211,8 +211,9 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    pub(super) fn page(&self, a: &Authed) -> Result<TriagePage, WebError> {
-        TriagePage::parse(&self.offset, &self.limit).map_err(|e| a.err(StoreError::Validation(e)))
+    pub(super) fn page(&self) -> Result<TriagePage, WebError> {
+        TriagePage::parse(&self.offset, &self.limit)
+            .map_err(|e| WebError::store(StoreError::Validation(e)))
     }
 }
 
@@ -275,7 +276,7 @@ pub async fn incident(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
-    let page = q.page(&a)?;
+    let page = q.page()?;
     incident_page(&state, &a, &id, page, StatusCode::OK, String::new()).await
 }
 
@@ -286,7 +287,7 @@ pub async fn incident_rows(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
-    let page = q.page(&a)?;
+    let page = q.page()?;
     let f = rows_fragment(&state, &a, &id, page, String::new()).await?;
     Ok(Html(render(&f)?).into_response())
 }

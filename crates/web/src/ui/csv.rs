@@ -2,24 +2,20 @@
 
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::Authed;
 use crate::error::WebError;
 
 /// The `encoding` of a CSV download: empty = CP932 (for Excel), else `cp932` or `utf8`.
-pub(crate) fn csv_encoding(a: &Authed, raw: &str) -> Result<domain::export::CsvEncoding, WebError> {
+pub(crate) fn csv_encoding(raw: &str) -> Result<domain::export::CsvEncoding, WebError> {
     if raw.trim().is_empty() {
         return Ok(domain::export::CsvEncoding::Cp932);
     }
     domain::export::CsvEncoding::parse(raw).ok_or_else(|| {
-        a.err(
-            domain::FieldError::new(
-                "encoding",
-                "unknown_code",
-                "文字コードは cp932 または utf8 を指定してください",
-                "The encoding must be cp932 or utf8.",
-            )
-            .into(),
-        )
+        WebError::from(store::StoreError::from(domain::FieldError::new(
+            "encoding",
+            "unknown_code",
+            "文字コードは cp932 または utf8 を指定してください",
+            "The encoding must be cp932 or utf8.",
+        )))
     })
 }
 

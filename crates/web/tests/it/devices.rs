@@ -92,9 +92,7 @@ async fn the_merge_into_one_list_keeps_every_row_of_both_lists() {
 
         // The product's own start-up runs 0017 and recomputes the kept estimates.
         let store = store::Store::connect(&url).await.unwrap();
-        let pool = store::db::Pool::connect_unmigrated(&url, 1)
-            .await
-            .unwrap();
+        let pool = store::db::Pool::connect_unmigrated(&url, 1).await.unwrap();
         let rows = store::db::query(
             "SELECT id, child_id, position, kind, name, uses_electricity, internal_minutes, spare_count, spare_minutes, settings \
              FROM child_devices ORDER BY child_id, position",

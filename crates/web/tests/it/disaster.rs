@@ -653,7 +653,10 @@ async fn estimates_are_recomputed_at_start_up_when_the_rules_change() {
         "DELETE FROM child_power_estimates",
         "UPDATE store_meta SET value = '0' WHERE key = 'power_estimates'",
     ] {
-        store::db::query(sql).execute(w.app.store.pool()).await.unwrap();
+        store::db::query(sql)
+            .execute(w.app.store.pool())
+            .await
+            .unwrap();
     }
     // The rows are gone (the kept counts of the open incident, a cache like the estimates,
     // are recounted at start-up too).

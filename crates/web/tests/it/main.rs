@@ -392,9 +392,7 @@ pub async fn database_before_migration(
             .cloned()
             .collect(),
     );
-    let pool = store::db::Pool::connect_unmigrated(&url, 1)
-            .await
-        .unwrap();
+    let pool = store::db::Pool::connect_unmigrated(&url, 1).await.unwrap();
     pool.run_migrator(&before).await.unwrap();
     store::db::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ('c1', 'k', '架空センター', '390003', $1)")
         .bind(now)

@@ -563,7 +563,7 @@ async fn migration_0019_fills_the_new_keys_of_existing_rows() {
                 .unwrap(),
         )
         .await
-            .unwrap();
+        .unwrap();
         let keys_of = |pool: store::db::Pool| async move {
             let rows: Vec<(String, String, String)> = store::db::query_as(
                 "SELECT id, search_given_kana, search_given_name FROM children ORDER BY id",
@@ -587,9 +587,7 @@ async fn migration_0019_fills_the_new_keys_of_existing_rows() {
         // The product's start-up makes every key exact (the persons' names were only
         // stripped of spaces by SQL).
         let store = store::Store::connect(&url).await.unwrap();
-        let pool = store::db::Pool::connect_unmigrated(&url, 1)
-            .await
-            .unwrap();
+        let pool = store::db::Pool::connect_unmigrated(&url, 1).await.unwrap();
         assert_eq!(
             keys_of(pool.clone()).await,
             want,

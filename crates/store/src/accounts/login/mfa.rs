@@ -66,11 +66,13 @@ impl Store {
         }
         let secret = new_totp_secret();
         let mut w = self.begin_write().await?;
-        crate::db::query("UPDATE users SET totp_pending = $1 WHERE id = $2 AND totp_pending IS NULL")
-            .bind(secret.to_base32())
-            .bind(&actor.user_id)
-            .execute(&mut w.tx)
-            .await?;
+        crate::db::query(
+            "UPDATE users SET totp_pending = $1 WHERE id = $2 AND totp_pending IS NULL",
+        )
+        .bind(secret.to_base32())
+        .bind(&actor.user_id)
+        .execute(&mut w.tx)
+        .await?;
         let stored: Option<String> =
             crate::db::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
                 .bind(&actor.user_id)
