@@ -530,7 +530,7 @@ where
 /// A `query_scalar` with every bind applied in order.
 fn scalar<'q, T>(sql: &'q str, binds: &'q [String]) -> crate::db::QueryScalar<'q, T>
 where
-    T: crate::db::Decodes + Send + Unpin,
+    (T,): crate::db::FromRows,
 {
     binds
         .iter()

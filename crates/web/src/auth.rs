@@ -37,6 +37,8 @@ pub struct Identity {
     pub session: Option<String>,
     /// The center's name and work, and whether the password must change first.
     pub context: UserContext,
+    /// Unread notifications for the menu, when the session lookup read them already.
+    pub unread: Option<i64>,
 }
 
 /// The caller's language.
@@ -68,6 +70,7 @@ pub async fn load_identity(
                 csrf: None,
                 session: None,
                 context: UserContext::default(),
+                unread: None,
             }),
             Err(e) => {
                 return axum::response::IntoResponse::into_response(WebError::Internal(
@@ -78,10 +81,11 @@ pub async fn load_identity(
     } else if let Some(raw) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
         match state.store.session(&raw, now).await {
             Ok(s) => s.map(|s| Identity {
-                actor: s.actor,
-                csrf: Some(s.csrf_token),
+                actor: s.info.actor,
+                csrf: Some(s.info.csrf_token),
                 session: Some(raw),
-                context: UserContext::default(),
+                context: s.context,
+                unread: Some(s.unread),
             }),
             Err(e) => {
                 return axum::response::IntoResponse::into_response(WebError::Internal(
@@ -92,9 +96,11 @@ pub async fn load_identity(
     } else {
         None
     };
-    // The center's name and work and the temporary-password flag are read per request (one
-    // indexed read) so an admin's change applies to the next page, not the next login.
+    // The center's name and work and the temporary-password flag are read per request (with
+    // the session, or one indexed read for a token) so an admin's change applies to the next
+    // page, not the next login.
     let identity = match identity {
+        Some(id) if id.session.is_some() => Some(id),
         Some(mut id) => match state.store.user_context(&id.actor.user_id).await {
             Ok(Some(c)) => {
                 id.context = c;
@@ -184,6 +190,8 @@ impl FromRequestParts<AppState> for Authed {
             parts.headers.contains_key("hx-request") && !parts.headers.contains_key("hx-boosted");
         let unread = if ctx.api || id.csrf.is_none() || fragment {
             0
+        } else if let Some(n) = id.unread {
+            n
         } else {
             state
                 .store

@@ -37,6 +37,39 @@ pub struct SessionInfo {
     pub csrf_token: String,
 }
 
+/// A live session as a request resolves it: who, and what every page needs about them — read
+/// in one query (the user, the center's name and work, the unread notifications).
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The actor and the CSRF token.
+    pub info: SessionInfo,
+    /// The center's name and work, the temporary-password flag.
+    pub context: crate::centers::UserContext,
+    /// Unread notifications, for the menu.
+    pub unread: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    csrf_token: String,
+    created_at: String,
+    last_seen_at: String,
+    ended_at: Option<String>,
+    id: String,
+    login: String,
+    display_name: String,
+    center_id: String,
+    role: String,
+    municipality_codes: String,
+    password_hash: String,
+    disabled: i64,
+    center_name: String,
+    runs_dispatch: i64,
+    runs_payments: i64,
+    must_change_password: i64,
+    unread: i64,
+}
+
 /// Hash a secret (session id, API token) for storage; the raw value never touches the database.
 pub fn secret_hash(raw: &str) -> String {
     hex::encode(Sha256::digest(raw.as_bytes()))
@@ -433,37 +466,27 @@ impl Store {
     }
 
     /// Resolve a session cookie. Enforces idle and absolute timeouts and refreshes last-seen.
-    pub async fn session(&self, raw: &str, now: DateTime<Utc>) -> Result<Option<SessionInfo>> {
-        let row: Option<(
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            i64,
-        )> = crate::db::query_as(&format!(
-            "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.ended_at, {USER_COLS} \
-                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
+    pub async fn session(&self, raw: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+        let row: Option<SessionRow> = crate::db::query_as(&format!(
+            "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.ended_at, {USER_COLS}, \
+             c.name AS center_name, c.runs_dispatch, c.runs_payments, u.must_change_password, \
+             (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread \
+             FROM sessions s JOIN users u ON u.id = s.user_id JOIN centers c ON c.id = u.center_id \
+             WHERE s.id_hash = $1"
         ))
         .bind(secret_hash(raw))
         .fetch_optional(self.pool())
         .await?;
-        let Some((csrf, created, seen, ended, id, login, dn, center, role, munis, hash, disabled)) =
-            row
-        else {
+        let Some(r) = row else {
             return Ok(None);
         };
-        if ended.is_some() || disabled != 0 {
+        if r.ended_at.is_some() || r.disabled != 0 {
             return Ok(None);
         }
-        let (Some(created), Some(seen)) = (crate::parse_ts(&created), crate::parse_ts(&seen))
-        else {
+        let (Some(created), Some(seen)) = (
+            crate::parse_ts(&r.created_at),
+            crate::parse_ts(&r.last_seen_at),
+        ) else {
             return Ok(None);
         };
         if now - created > SESSION_ABSOLUTE || now - seen > SESSION_IDLE {
@@ -482,15 +505,33 @@ impl Store {
                 .await?;
             w.commit().await?;
         }
-        let Some((actor, _, _)) = actor_from((id, login, dn, center, role, munis, hash, disabled))
-        else {
+        let context = crate::centers::UserContext {
+            center_name: r.center_name,
+            runs_dispatch: r.runs_dispatch != 0,
+            runs_payments: r.runs_payments != 0,
+            must_change_password: r.must_change_password != 0,
+        };
+        let Some((actor, _, _)) = actor_from((
+            r.id,
+            r.login,
+            r.display_name,
+            r.center_id,
+            r.role,
+            r.municipality_codes,
+            r.password_hash,
+            r.disabled,
+        )) else {
             return Ok(None);
         };
         // Scope as of this request: a coordinator's expired dispatch access ends here.
         self.lapse_dispatch_access(&actor, now).await?;
-        Ok(Some(SessionInfo {
-            actor,
-            csrf_token: csrf,
+        Ok(Some(Session {
+            info: SessionInfo {
+                actor,
+                csrf_token: r.csrf_token,
+            },
+            context,
+            unread: r.unread,
         }))
     }
 

@@ -1,7 +1,7 @@
 //! Group commit for audit events outside a use case's transaction (mostly reads, e.g. a record
 //! viewed): entries are queued and a writer task appends them in batches.
 
-use super::chain::append;
+use super::chain::{append_rows, NewRow};
 use super::AuditEntry;
 use crate::{Actor, Result, Store, StoreError};
 
@@ -111,22 +111,22 @@ async fn write_batch(
     batch: &[Pending],
 ) -> Result<()> {
     let mut w = crate::open_write(pool, write_lock).await?;
-    for p in batch {
-        for e in &p.entries {
-            append(
-                &mut w.tx,
-                p.actor.as_ref(),
-                p.at,
-                AuditEntry {
+    let rows = batch
+        .iter()
+        .flat_map(|p| {
+            p.entries.iter().map(|e| NewRow {
+                actor: p.actor.as_ref(),
+                at: p.at,
+                entry: AuditEntry {
                     action: &e.action,
                     entity: &e.entity,
                     entity_id: e.entity_id.as_deref(),
                     detail: e.detail.clone(),
                 },
-            )
-            .await?;
-        }
-    }
+            })
+        })
+        .collect();
+    append_rows(&mut w.tx, rows).await?;
     w.commit().await?;
     Ok(())
 }

@@ -414,10 +414,12 @@ pub fn query_as<'q, O: FromRows>(sql: &'q str) -> QueryAs<'q, O> {
 }
 
 /// Like [`query`], decoding the first column of each row into `O`.
-pub fn query_scalar<'q, O: Decodes + Send + Unpin>(sql: &'q str) -> QueryScalar<'q, O> {
+pub fn query_scalar<'q, O>(sql: &'q str) -> QueryScalar<'q, O>
+where
+    (O,): FromRows,
+{
     QueryScalar {
-        inner: query(sql),
-        _value: PhantomData,
+        inner: query_as(sql),
     }
 }
 
@@ -599,26 +601,28 @@ impl<'q, O: FromRows> QueryAs<'q, O> {
     }
 }
 
-/// A statement whose first column decodes into `O` (see [`query_scalar`]).
+/// A statement whose first column decodes into `O` (see [`query_scalar`]): a [`QueryAs`] of
+/// one-column rows.
 #[must_use = "a query does nothing until it is fetched"]
 pub struct QueryScalar<'q, O> {
-    inner: Query<'q>,
-    _value: PhantomData<fn() -> O>,
+    inner: QueryAs<'q, (O,)>,
 }
 
-impl<'q, O: Decodes + Send + Unpin> QueryScalar<'q, O> {
+impl<'q, O> QueryScalar<'q, O>
+where
+    (O,): FromRows,
+{
     /// Bind the next `$n`.
-    pub fn bind(mut self, value: impl Bind<'q>) -> Self {
-        self.inner.args.push(value.into_arg());
-        self
+    pub fn bind(self, value: impl Bind<'q>) -> Self {
+        QueryScalar {
+            inner: self.inner.bind(value),
+        }
     }
 
     /// The first column of every row.
     pub async fn fetch_all<'c>(self, on: impl Into<Target<'c>>) -> Result<Vec<O>, sqlx::Error> {
-        let q = self.inner;
-        on_target!(q, on.into().counted(), query_scalar, |n, e| n
-            .fetch_all(e)
-            .await)
+        let rows = self.inner.fetch_all(on).await?;
+        Ok(rows.into_iter().map(|(v,)| v).collect())
     }
 
     /// The first column of the first row, if any.
@@ -626,17 +630,11 @@ impl<'q, O: Decodes + Send + Unpin> QueryScalar<'q, O> {
         self,
         on: impl Into<Target<'c>>,
     ) -> Result<Option<O>, sqlx::Error> {
-        let q = self.inner;
-        on_target!(q, on.into().counted(), query_scalar, |n, e| n
-            .fetch_optional(e)
-            .await)
+        Ok(self.inner.fetch_optional(on).await?.map(|(v,)| v))
     }
 
     /// The first column of the first row; [`sqlx::Error::RowNotFound`] if there is none.
     pub async fn fetch_one<'c>(self, on: impl Into<Target<'c>>) -> Result<O, sqlx::Error> {
-        let q = self.inner;
-        on_target!(q, on.into().counted(), query_scalar, |n, e| n
-            .fetch_one(e)
-            .await)
+        Ok(self.inner.fetch_one(on).await?.0)
     }
 }
