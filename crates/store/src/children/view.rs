@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use super::form::{ChildForm, GuardianForm};
 use super::{ChildAccess, ChildRecord};
 use crate::audit::AuditEntry;
+use crate::db::decode_rows;
 use crate::devices::DeviceRecord;
-use crate::disaster::decode_rows;
 use crate::{Actor, Result, Store, StoreError};
 
 /// What the child's page shows: the record and its latest consultations.

@@ -208,6 +208,11 @@ impl Conn {
     }
 }
 
+/// Decodes the single value of a [`dialect::json_rows`] query: an array of row arrays.
+pub(crate) fn decode_rows<T: serde::de::DeserializeOwned>(raw: &str) -> crate::Result<Vec<T>> {
+    serde_json::from_str(raw).map_err(|e| crate::StoreError::Config(format!("JSON rows: {e}")))
+}
+
 /// Refuse to go on unless `conn` is a write transaction from [`crate::Store::begin_write`]:
 /// for code whose correctness depends on the writers' lock (the audit chain, kept counts).
 pub(crate) fn require_write_lock(conn: &Conn) -> crate::Result<()> {

@@ -316,10 +316,7 @@ fn deny_unless(actor: &Actor, roles: &[Role]) -> Result<()> {
 
 pub(crate) use crate::db::dialect::json_rows;
 
-/// Decodes the single row of a [`json_rows`] query.
-pub(crate) fn decode_rows<T: serde::de::DeserializeOwned>(raw: &str) -> Result<Vec<T>> {
-    serde_json::from_str(raw).map_err(|e| StoreError::Config(format!("JSON rows: {e}")))
-}
+pub(crate) use crate::db::decode_rows;
 
 /// Which part of the triage list to return: staff work it from the top, and a page keeps the
 /// self-refreshing view light however many children the outage covers.
