@@ -64,7 +64,7 @@ impl Store {
                 .items;
         }
         if actor.may(domain::Action::LeadCenter) {
-            home.break_glass = self.recent_break_glass(actor, now).await?;
+            home.break_glass = self.find_recent_break_glass(actor, now).await?;
         }
         home.incoming = self.incoming_referrals(actor).await?;
         home.overdue_plans = self.overdue_plans(actor, today).await?;

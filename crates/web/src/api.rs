@@ -326,7 +326,7 @@ pub async fn break_glass(
 pub async fn recent_break_glass(State(state): State<AppState>, a: Authed) -> ApiResult {
     let items = state
         .store
-        .recent_break_glass(a.actor(), state.clock.now())
+        .recent_break_glass(a.actor(), state.clock.now(), store::Via::Api)
         .await?;
     Ok(Json(serde_json::json!({ "items": items })).into_response())
 }

@@ -35,6 +35,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "child.create",
     "child.update",
     "child.break_glass",
+    "child.break_glass.list",
     "child.refer",
     "child.refer.override",
     "child.refer.refused",

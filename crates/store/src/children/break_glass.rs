@@ -155,8 +155,29 @@ impl Store {
     }
 
     /// Grants of the actor's center started in the last [`RECENT_DAYS`] days, newest first
-    /// (advisors and admins: the people who answer for access in the center).
+    /// (advisors and admins: the people who answer for access in the center). The list names
+    /// children and the reasons given, so the read is audited (`child.break_glass.list`).
     pub async fn recent_break_glass(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        via: crate::Via,
+    ) -> Result<Vec<BreakGlass>> {
+        let grants = self.find_recent_break_glass(actor, now).await?;
+        self.audit_list_read(
+            actor,
+            now,
+            "child.break_glass.list",
+            via,
+            format!("results={}", grants.len()),
+        )
+        .await?;
+        Ok(grants)
+    }
+
+    /// [`Store::recent_break_glass`] without its audit row, for the home page, which audits
+    /// its lists as one `home.view` row.
+    pub(crate) async fn find_recent_break_glass(
         &self,
         actor: &Actor,
         now: DateTime<Utc>,
