@@ -262,21 +262,32 @@ impl crate::Store {
         let Some((center, version)) = row else {
             return Err(StoreError::NotFound);
         };
-        if center != actor.center_id {
-            return Err(StoreError::NotFound);
-        }
-        if actor.assigned_only() {
-            let assigned: Option<String> = crate::db::query_scalar(
+        // Only a coordinator's scope depends on assignment; skip that read for everyone else.
+        let assigned = actor.assigned_only()
+            && center == actor.center_id
+            && crate::db::query_scalar::<String>(
                 "SELECT child_id FROM child_coordinators WHERE child_id = $1 AND user_id = $2",
             )
             .bind(id)
             .bind(&actor.user_id)
             .fetch_optional(&mut *tx)
-            .await?;
-            if assigned.is_none() {
-                return Err(StoreError::Forbidden);
-            }
-        }
+            .await?
+            .is_some();
+        child_in_scope(actor, &center, assigned)?;
         Ok(version)
     }
+}
+
+/// The one rule for whether a child is in the actor's scope, given the child's center and
+/// whether the actor is one of its coordinators: another center's child is
+/// [`StoreError::NotFound`] (its existence is not revealed), an unassigned child of the center
+/// is [`StoreError::Forbidden`] for roles that see only their assignments.
+pub(crate) fn child_in_scope(actor: &Actor, center_id: &str, assigned: bool) -> Result<()> {
+    if center_id != actor.center_id {
+        return Err(StoreError::NotFound);
+    }
+    if actor.assigned_only() && !assigned {
+        return Err(StoreError::Forbidden);
+    }
+    Ok(())
 }

@@ -88,43 +88,46 @@ impl Store {
         let Some(loaded) = load_child(&mut conn, actor, id).await? else {
             return Err(StoreError::NotFound);
         };
-        if loaded.center_id != actor.center_id {
+        match crate::scope::child_in_scope(actor, &loaded.center_id, loaded.assigned) {
+            Ok(()) => Ok((loaded.record, String::new())),
             // Another center's child: readable only through a running referral.
-            return match crate::consents::share_for(&mut conn, actor, id).await? {
-                Some((share, from_center)) => {
-                    let mut r = loaded.record;
-                    r.access = ChildAccess::Referral { from_center };
-                    Ok((r, format!("referral={share}")))
+            Err(StoreError::NotFound) => {
+                match crate::consents::share_for(&mut conn, actor, id).await? {
+                    Some((share, from_center)) => {
+                        let mut r = loaded.record;
+                        r.access = ChildAccess::Referral { from_center };
+                        Ok((r, format!("referral={share}")))
+                    }
+                    None => Err(StoreError::NotFound),
                 }
-                None => Err(StoreError::NotFound),
-            };
-        }
-        if actor.assigned_only() && !loaded.assigned {
+            }
             // Outside the actor's scope: only a running break-the-glass grant opens it.
-            return match crate::break_glass::running_grant(&mut conn, actor, id, now).await? {
-                Some((grant, until)) => {
-                    let mut r = loaded.record;
-                    r.access = ChildAccess::BreakGlass { until };
-                    Ok((r, format!("break_glass={grant}")))
+            Err(StoreError::Forbidden) => {
+                match crate::break_glass::running_grant(&mut conn, actor, id, now).await? {
+                    Some((grant, until)) => {
+                        let mut r = loaded.record;
+                        r.access = ChildAccess::BreakGlass { until };
+                        Ok((r, format!("break_glass={grant}")))
+                    }
+                    None => {
+                        drop(conn);
+                        self.audit_event(
+                            Some(actor),
+                            now,
+                            AuditEntry {
+                                action: "child.view.denied",
+                                entity: "child",
+                                entity_id: Some(id),
+                                detail: "outside scope".into(),
+                            },
+                        )
+                        .await?;
+                        Err(StoreError::Forbidden)
+                    }
                 }
-                None => {
-                    drop(conn);
-                    self.audit_event(
-                        Some(actor),
-                        now,
-                        AuditEntry {
-                            action: "child.view.denied",
-                            entity: "child",
-                            entity_id: Some(id),
-                            detail: "outside scope".into(),
-                        },
-                    )
-                    .await?;
-                    Err(StoreError::Forbidden)
-                }
-            };
+            }
+            Err(e) => Err(e),
         }
-        Ok((loaded.record, String::new()))
     }
 
     /// Coordinators (users with that role) of the actor's center, for the assignment picker.

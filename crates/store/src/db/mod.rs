@@ -428,8 +428,9 @@ where
     }
 }
 
+/// `$q`'s SQL as a native query built by `$make`, with every bind applied in order.
 macro_rules! native {
-    ($db:ty, $q:expr, $make:expr) => {{
+    ($q:expr, $make:expr) => {{
         let mut native = $make($q.sql);
         for arg in $q.args {
             native = match arg {
@@ -443,24 +444,25 @@ macro_rules! native {
     }};
 }
 
-/// Run `$method` of a native query built by `$make` on whichever engine `$target` names.
+/// Build `$q` with `$sqlite` or `$postgres` (the native constructors) for whichever engine
+/// `$target` names, and evaluate `$body` with the query as `$n` and the executor as `$e`.
 macro_rules! on_target {
-    ($q:expr, $target:expr, $make:ident, |$n:ident, $e:ident| $body:expr) => {{
+    ($q:expr, $target:expr, $sqlite:expr, $postgres:expr, |$n:ident, $e:ident| $body:expr) => {{
         match $target {
             On::SqlitePool($e) => {
-                let $n = native!(Sqlite, $q, sqlx::$make::<Sqlite, _>);
+                let $n = native!($q, $sqlite);
                 $body
             }
             On::Sqlite($e) => {
-                let $n = native!(Sqlite, $q, sqlx::$make::<Sqlite, _>);
+                let $n = native!($q, $sqlite);
                 $body
             }
             On::PostgresPool($e) => {
-                let $n = native!(Postgres, $q, sqlx::$make::<Postgres, _>);
+                let $n = native!($q, $postgres);
                 $body
             }
             On::Postgres($e) => {
-                let $n = native!(Postgres, $q, sqlx::$make::<Postgres, _>);
+                let $n = native!($q, $postgres);
                 $body
             }
         }
@@ -476,55 +478,25 @@ impl<'q> Query<'q> {
 
     /// Run the statement; returns how many rows it changed.
     pub async fn execute<'c>(self, on: impl Into<Target<'c>>) -> Result<Done, sqlx::Error> {
-        let rows_affected = match on.into().counted() {
-            On::SqlitePool(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
-                .execute(e)
-                .await?
-                .rows_affected(),
-            On::Sqlite(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
-                .execute(e)
-                .await?
-                .rows_affected(),
-            On::PostgresPool(e) => native!(Postgres, self, sqlx::query::<Postgres>)
-                .execute(e)
-                .await?
-                .rows_affected(),
-            On::Postgres(e) => native!(Postgres, self, sqlx::query::<Postgres>)
-                .execute(e)
-                .await?
-                .rows_affected(),
-        };
+        let rows_affected = on_target!(
+            self,
+            on.into().counted(),
+            sqlx::query::<Sqlite>,
+            sqlx::query::<Postgres>,
+            |n, e| n.execute(e).await?.rows_affected()
+        );
         Ok(Done { rows_affected })
     }
 
     /// All rows.
     pub async fn fetch_all<'c>(self, on: impl Into<Target<'c>>) -> Result<Vec<Row>, sqlx::Error> {
-        Ok(match on.into().counted() {
-            On::SqlitePool(e) => wrap(
-                native!(Sqlite, self, sqlx::query::<Sqlite>)
-                    .fetch_all(e)
-                    .await?,
-                Row::Sqlite,
-            ),
-            On::Sqlite(e) => wrap(
-                native!(Sqlite, self, sqlx::query::<Sqlite>)
-                    .fetch_all(e)
-                    .await?,
-                Row::Sqlite,
-            ),
-            On::PostgresPool(e) => wrap(
-                native!(Postgres, self, sqlx::query::<Postgres>)
-                    .fetch_all(e)
-                    .await?,
-                Row::Postgres,
-            ),
-            On::Postgres(e) => wrap(
-                native!(Postgres, self, sqlx::query::<Postgres>)
-                    .fetch_all(e)
-                    .await?,
-                Row::Postgres,
-            ),
-        })
+        Ok(on_target!(
+            self,
+            on.into().counted(),
+            sqlx::query::<Sqlite>,
+            sqlx::query::<Postgres>,
+            |n, e| n.fetch_all(e).await?.into_iter().map(Row::from).collect()
+        ))
     }
 
     /// The first row, if any.
@@ -532,24 +504,13 @@ impl<'q> Query<'q> {
         self,
         on: impl Into<Target<'c>>,
     ) -> Result<Option<Row>, sqlx::Error> {
-        Ok(match on.into().counted() {
-            On::SqlitePool(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
-                .fetch_optional(e)
-                .await?
-                .map(Row::Sqlite),
-            On::Sqlite(e) => native!(Sqlite, self, sqlx::query::<Sqlite>)
-                .fetch_optional(e)
-                .await?
-                .map(Row::Sqlite),
-            On::PostgresPool(e) => native!(Postgres, self, sqlx::query::<Postgres>)
-                .fetch_optional(e)
-                .await?
-                .map(Row::Postgres),
-            On::Postgres(e) => native!(Postgres, self, sqlx::query::<Postgres>)
-                .fetch_optional(e)
-                .await?
-                .map(Row::Postgres),
-        })
+        Ok(on_target!(
+            self,
+            on.into().counted(),
+            sqlx::query::<Sqlite>,
+            sqlx::query::<Postgres>,
+            |n, e| n.fetch_optional(e).await?.map(Row::from)
+        ))
     }
 
     /// The first row; [`sqlx::Error::RowNotFound`] if there is none.
@@ -560,8 +521,16 @@ impl<'q> Query<'q> {
     }
 }
 
-fn wrap<R>(rows: Vec<R>, f: impl Fn(R) -> Row) -> Vec<Row> {
-    rows.into_iter().map(f).collect()
+impl From<SqliteRow> for Row {
+    fn from(row: SqliteRow) -> Row {
+        Row::Sqlite(row)
+    }
+}
+
+impl From<PgRow> for Row {
+    fn from(row: PgRow) -> Row {
+        Row::Postgres(row)
+    }
 }
 
 /// A statement whose rows decode into `O` (see [`query_as`]).
@@ -581,9 +550,13 @@ impl<'q, O: FromRows> QueryAs<'q, O> {
     /// All rows.
     pub async fn fetch_all<'c>(self, on: impl Into<Target<'c>>) -> Result<Vec<O>, sqlx::Error> {
         let q = self.inner;
-        on_target!(q, on.into().counted(), query_as, |n, e| n
-            .fetch_all(e)
-            .await)
+        on_target!(
+            q,
+            on.into().counted(),
+            sqlx::query_as::<Sqlite, _>,
+            sqlx::query_as::<Postgres, _>,
+            |n, e| n.fetch_all(e).await
+        )
     }
 
     /// The first row, if any.
@@ -592,17 +565,25 @@ impl<'q, O: FromRows> QueryAs<'q, O> {
         on: impl Into<Target<'c>>,
     ) -> Result<Option<O>, sqlx::Error> {
         let q = self.inner;
-        on_target!(q, on.into().counted(), query_as, |n, e| n
-            .fetch_optional(e)
-            .await)
+        on_target!(
+            q,
+            on.into().counted(),
+            sqlx::query_as::<Sqlite, _>,
+            sqlx::query_as::<Postgres, _>,
+            |n, e| n.fetch_optional(e).await
+        )
     }
 
     /// The first row; [`sqlx::Error::RowNotFound`] if there is none.
     pub async fn fetch_one<'c>(self, on: impl Into<Target<'c>>) -> Result<O, sqlx::Error> {
         let q = self.inner;
-        on_target!(q, on.into().counted(), query_as, |n, e| n
-            .fetch_one(e)
-            .await)
+        on_target!(
+            q,
+            on.into().counted(),
+            sqlx::query_as::<Sqlite, _>,
+            sqlx::query_as::<Postgres, _>,
+            |n, e| n.fetch_one(e).await
+        )
     }
 }
 
