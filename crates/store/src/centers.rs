@@ -264,22 +264,4 @@ impl Store {
         .await?;
         w.commit().await
     }
-
-    /// The center name, its work and the temporary-password flag of a user (one indexed read
-    /// per request, on the pool). `None` for an unknown user.
-    pub async fn user_context(&self, user_id: &str) -> Result<Option<UserContext>> {
-        let row: Option<(String, i64, i64, i64)> = crate::db::query_as(
-            "SELECT c.name, c.runs_dispatch, c.runs_payments, u.must_change_password \
-             FROM users u JOIN centers c ON c.id = u.center_id WHERE u.id = $1",
-        )
-        .bind(user_id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(|(center_name, d, p, m)| UserContext {
-            center_name,
-            runs_dispatch: d != 0,
-            runs_payments: p != 0,
-            must_change_password: m != 0,
-        }))
-    }
 }

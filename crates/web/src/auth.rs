@@ -65,11 +65,11 @@ pub async fn load_identity(
         .map(str::to_string);
     let identity = if let Some(token) = bearer {
         match state.store.token_actor(&token, now).await {
-            Ok(a) => a.map(|actor| Identity {
+            Ok(a) => a.map(|(actor, context)| Identity {
                 actor,
                 csrf: None,
                 session: None,
-                context: UserContext::default(),
+                context,
                 unread: None,
             }),
             Err(e) => {
@@ -96,25 +96,9 @@ pub async fn load_identity(
     } else {
         None
     };
-    // The center's name and work and the temporary-password flag are read per request (with
-    // the session, or one indexed read for a token) so an admin's change applies to the next
-    // page, not the next login.
-    let identity = match identity {
-        Some(id) if id.session.is_some() => Some(id),
-        Some(mut id) => match state.store.user_context(&id.actor.user_id).await {
-            Ok(Some(c)) => {
-                id.context = c;
-                Some(id)
-            }
-            Ok(None) => None,
-            Err(e) => {
-                return axum::response::IntoResponse::into_response(WebError::Internal(
-                    e.to_string(),
-                ))
-            }
-        },
-        None => None,
-    };
+    // The center's name and work and the temporary-password flag are read per request, in
+    // the same query as the session or token, so an admin's change applies to the next page,
+    // not the next login.
     req.extensions_mut().insert(ReqLang(lang));
     if let Some(id) = identity {
         req.extensions_mut().insert(id);

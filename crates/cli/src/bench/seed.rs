@@ -561,7 +561,10 @@ pub async fn seed(
             let n = left.min(BATCH);
             left -= n;
             let mut consultations = Rows::new("consultations", CONSULTATION_COLUMNS);
-            let mut topic_rows = Rows::new("consultation_topics", &["consultation_id", "code"]);
+            let mut topic_rows = Rows::new(
+                "consultation_topics",
+                &["consultation_id", "code", "center_id", "occurred_at"],
+            );
             let mut persons = Rows::new(
                 "persons",
                 &[
@@ -635,7 +638,12 @@ pub async fn seed(
                     }
                 }
                 for t in chosen {
-                    topic_rows.push(vec![id.clone().into(), t.into()]);
+                    topic_rows.push(vec![
+                        id.clone().into(),
+                        t.into(),
+                        c.id.clone().into(),
+                        store::ts(at).into(),
+                    ]);
                 }
                 consultations.push(vec![
                     id.into(),

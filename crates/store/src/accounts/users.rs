@@ -630,16 +630,38 @@ impl Store {
         Ok(raw)
     }
 
-    /// Resolve a bearer token to its actor, if valid and unexpired.
-    pub async fn token_actor(&self, raw: &str, now: DateTime<Utc>) -> Result<Option<Actor>> {
-        let row: Option<(String, String, String, String, String, String, String, String, i64)> =
+    /// Resolve an API token to its user and the user's center context, in one query. `None`
+    /// for an unknown, expired or disabled token.
+    pub async fn token_actor(
+        &self,
+        raw: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Actor, crate::centers::UserContext)>> {
+        let row: Option<(String, String, String, String, String, String, String, String, i64, String, i64, i64, i64)> =
             crate::db::query_as(&format!(
-                "SELECT t.expires_at, {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+                "SELECT t.expires_at, {USER_COLS}, c.name, c.runs_dispatch, c.runs_payments, u.must_change_password \
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN centers c ON c.id = u.center_id \
+                 WHERE t.token_hash = $1"
             ))
             .bind(secret_hash(raw))
             .fetch_optional(self.pool())
             .await?;
-        let Some((exp, id, login, dn, center, role, munis, hash, disabled)) = row else {
+        let Some((
+            exp,
+            id,
+            login,
+            dn,
+            center,
+            role,
+            munis,
+            hash,
+            disabled,
+            name,
+            dispatch,
+            payments,
+            must_change,
+        )) = row
+        else {
             return Ok(None);
         };
         if disabled != 0 || crate::parse_ts(&exp).is_none_or(|e| e <= now) {
@@ -649,9 +671,15 @@ impl Store {
         else {
             return Ok(None);
         };
+        let context = crate::centers::UserContext {
+            center_name: name,
+            runs_dispatch: dispatch != 0,
+            runs_payments: payments != 0,
+            must_change_password: must_change != 0,
+        };
         // Scope as of this request: a coordinator's expired dispatch access ends here.
         self.lapse_dispatch_access(&actor, now).await?;
-        Ok(Some(actor))
+        Ok(Some((actor, context)))
     }
 }
 

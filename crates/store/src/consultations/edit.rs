@@ -6,8 +6,8 @@ use domain::{FieldError, ValidationErrors};
 
 use super::persons::subject_person;
 use super::{
-    consultation_scope, row_to_consultation, select_sql, Consultation, ConsultationForm,
-    CourseEntry, CourseForm,
+    consultation_scope, fetch_consultations, Consultation, ConsultationForm, CourseEntry,
+    CourseForm,
 };
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
@@ -206,19 +206,7 @@ impl Store {
                 "the consultation was changed by someone else".into(),
             ));
         }
-        crate::db::query("DELETE FROM consultation_topics WHERE consultation_id = $1")
-            .bind(id)
-            .execute(&mut w.tx)
-            .await?;
-        for t in &d.topics {
-            crate::db::query(
-                "INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)",
-            )
-            .bind(id)
-            .bind(t.as_str())
-            .execute(&mut w.tx)
-            .await?;
-        }
+        super::write_topics(&mut w.tx, id, &d.topics).await?;
         crate::stats::apply(&mut w.tx, id, 1).await?;
         append(
             &mut w.tx,
@@ -338,16 +326,10 @@ impl Store {
         binds.push(today.to_string());
         let day = binds.len();
         let sql = format!(
-            "{select} WHERE {scope} AND k.followup_assignee_id = ${me} AND k.followup_done_at IS NULL AND k.followup_due <= ${day} \
+            "WHERE {scope} AND k.followup_assignee_id = ${me} AND k.followup_done_at IS NULL AND k.followup_due <= ${day} \
              ORDER BY k.followup_due, k.id LIMIT 100",
-            select = select_sql(self.backend()),
         );
-        let mut query = crate::db::query(&sql);
-        for b in &binds {
-            query = query.bind(b);
-        }
-        let rows = query.fetch_all(self.pool()).await?;
-        rows.iter().map(row_to_consultation).collect()
+        fetch_consultations(self, "consultations k", &sql, "x.c17, x.c0", &binds).await
     }
 }
 

@@ -276,15 +276,7 @@ impl Store {
         .bind(ts(now))
         .execute(&mut w.tx)
         .await?;
-        for t in &d.topics {
-            crate::db::query(
-                "INSERT INTO consultation_topics (consultation_id, code) VALUES ($1,$2)",
-            )
-            .bind(&id)
-            .bind(t.as_str())
-            .execute(&mut w.tx)
-            .await?;
-        }
+        super::write_topics(&mut w.tx, &id, &d.topics).await?;
         crate::stats::apply(&mut w.tx, &id, 1).await?;
         append(
             &mut w.tx,

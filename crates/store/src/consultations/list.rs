@@ -5,8 +5,8 @@ use domain::ValidationErrors;
 
 use super::edit::{course_entries, scoped_consultation_version};
 use super::{
-    consultation_scope, row_to_consultation, select_sql, Consultation, ConsultationPage,
-    ConsultationQuery, ConsultationRecord,
+    consultation_scope, fetch_consultations, row_to_consultation, select_sql, Consultation,
+    ConsultationPage, ConsultationQuery, ConsultationRecord,
 };
 use crate::audit::AuditEntry;
 use crate::{ts, Actor, Result, Store, StoreError, Via};
@@ -51,10 +51,33 @@ impl Store {
     ) -> Result<ConsultationPage> {
         let mut binds = Vec::new();
         let scope = consultation_scope(actor, &mut binds)?;
-        let mut sql = format!(
-            "{select} WHERE {scope}",
-            select = select_sql(self.backend())
-        );
+        let topic = q.topic.trim();
+        // With a topic, the page is read off the topic rows' (center, code, time) index, which
+        // carries each consultation's time; otherwise off the consultations' (center, time).
+        // `CROSS JOIN` keeps SQLite from starting at the consultations instead (PostgreSQL
+        // treats it as an inner join and plans it on its own).
+        let (from, mut sql, at, id) = if topic.is_empty() {
+            (
+                "consultations k",
+                format!("WHERE {scope}"),
+                "k.occurred_at",
+                "k.id",
+            )
+        } else {
+            binds.push(actor.center_id.clone());
+            let center = binds.len();
+            binds.push(topic.to_string());
+            let code = binds.len();
+            (
+                "consultation_topics tp CROSS JOIN consultations k",
+                format!(
+                    "WHERE tp.center_id = ${center} AND tp.code = ${code} \
+                     AND k.id = tp.consultation_id AND {scope}"
+                ),
+                "tp.occurred_at",
+                "tp.consultation_id",
+            )
+        };
         let mut errs = ValidationErrors::new();
         let cond = |sql: &mut String, binds: &mut Vec<String>, template: &str, v: String| {
             binds.push(v);
@@ -68,7 +91,7 @@ impl Store {
                 cond(
                     &mut sql,
                     &mut binds,
-                    " AND k.occurred_at >= $?",
+                    &format!(" AND {at} >= $?"),
                     jst_day_start(d),
                 );
             }
@@ -79,7 +102,7 @@ impl Store {
                 cond(
                     &mut sql,
                     &mut binds,
-                    " AND k.occurred_at < $?",
+                    &format!(" AND {at} < $?"),
                     jst_day_start(next),
                 );
             }
@@ -99,9 +122,6 @@ impl Store {
                 " AND k.requester_kind = $?",
                 q.requester_kind.trim().to_string(),
             );
-        }
-        if !q.topic.trim().is_empty() {
-            cond(&mut sql, &mut binds, " AND EXISTS (SELECT 1 FROM consultation_topics t WHERE t.consultation_id = k.id AND t.code = $?)", q.topic.trim().to_string());
         }
         if !q.staff.trim().is_empty() {
             cond(
@@ -123,29 +143,22 @@ impl Store {
             sql.push_str(" AND k.followup_due IS NOT NULL AND k.followup_done_at IS NULL");
         }
         errs.into_result()?;
-        if let Some((at, id)) = q.before.split_once('|') {
-            binds.push(at.to_string());
+        if let Some((cursor_at, cursor_id)) = q.before.split_once('|') {
+            binds.push(cursor_at.to_string());
             let a = binds.len();
-            binds.push(id.to_string());
+            binds.push(cursor_id.to_string());
             let b = binds.len();
             sql.push_str(&format!(
-                " AND (k.occurred_at < ${a} OR (k.occurred_at = ${a} AND k.id < ${b}))"
+                " AND ({at} < ${a} OR ({at} = ${a} AND {id} < ${b}))"
             ));
         }
         let limit = q.limit.unwrap_or(50).clamp(1, 200);
         sql.push_str(&format!(
-            " ORDER BY k.occurred_at DESC, k.id DESC LIMIT {}",
+            " ORDER BY {at} DESC, {id} DESC LIMIT {}",
             limit + 1
         ));
-        let mut query = crate::db::query(&sql);
-        for b in &binds {
-            query = query.bind(b);
-        }
-        let rows = query.fetch_all(self.pool()).await?;
-        let mut items = rows
-            .iter()
-            .map(row_to_consultation)
-            .collect::<Result<Vec<_>>>()?;
+        let mut items =
+            fetch_consultations(self, from, &sql, "x.c1 DESC, x.c0 DESC", &binds).await?;
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|c| format!("{}|{}", c.occurred_at, c.id))

@@ -8,6 +8,7 @@
 mod audit;
 mod child_page;
 mod reads;
+mod topic_list;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use domain::Role;

@@ -15,7 +15,8 @@ async fn seeding_lists_every_child_with_some_unknown_estimates() {
         .token_actor(&seeded.token, Utc::now())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .0;
     let t = store
         .triage(
             &actor,
