@@ -92,11 +92,7 @@ pub async fn code_page(
     let Some(raw) = jar.get(MFA_COOKIE).map(|c| c.value().to_string()) else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let ch = state
-        .store
-        .challenge(&raw, state.clock.now())
-        .await
-        .map_err(|e| WebError::from_store(e, false, ctx.lang))?;
+    let ch = state.store.challenge(&raw, ctx.now).await?;
     let Some(ch) = ch else {
         return Ok(Redirect::to("/login?expired=1").into_response());
     };
@@ -144,18 +140,13 @@ pub async fn code_submit(
     jar: CookieJar,
     Form(f): Form<CodeForm>,
 ) -> PageResult {
-    let now = state.clock.now();
+    let now = ctx.now;
     let (jar, token) = pre_token(jar, &state);
     let Some(raw) = jar.get(MFA_COOKIE).map(|c| c.value().to_string()) else {
         return Ok(Redirect::to("/login?expired=1").into_response());
     };
-    let store_err = |e| WebError::from_store(e, false, ctx.lang);
     let next = safe_next(&f.next);
-    let outcome = state
-        .store
-        .complete_challenge(&raw, &f.code, now)
-        .await
-        .map_err(store_err)?;
+    let outcome = state.store.complete_challenge(&raw, &f.code, now).await?;
     match outcome {
         SecondStep::Session {
             raw,
@@ -182,7 +173,7 @@ pub async fn code_submit(
             Ok((jar, Html(render(&t)?)).into_response())
         }
         SecondStep::WrongCode => {
-            let ch = state.store.challenge(&raw, now).await.map_err(store_err)?;
+            let ch = state.store.challenge(&raw, now).await?;
             match ch {
                 Some(ch) => {
                     let msg = Tr(ctx.lang).t("mfa.wrong").to_string();
@@ -307,7 +298,7 @@ pub async fn change_password(
         let t = account_page(&state, &a, false, FormErrors::from(&errs, a.lang), "").await?;
         return page_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     }
-    let now = state.clock.now();
+    let now = a.now;
     match state
         .store
         .change_password(a.actor(), &f.current_password, &f.new_password, now)
@@ -344,7 +335,7 @@ pub async fn confirm_mfa(
         true,
         state
             .store
-            .confirm_mfa_setup(a.actor(), &f.code, state.clock.now())
+            .confirm_mfa_setup(a.actor(), &f.code, a.now)
             .await,
     )
     .await
@@ -362,7 +353,7 @@ pub async fn regenerate_codes(
         false,
         state
             .store
-            .regenerate_recovery_codes(a.actor(), &f.code, state.clock.now())
+            .regenerate_recovery_codes(a.actor(), &f.code, a.now)
             .await,
     )
     .await
@@ -414,7 +405,7 @@ pub async fn admin_users(
     a: Authed,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let now = state.clock.now();
+    let now = a.now;
     let users = state.store.list_accounts(a.actor(), now).await?;
     let required = state.store.center_mfa_roles(&a.actor().center_id).await?;
     let mfa_roles = Role::all()
@@ -456,11 +447,11 @@ pub async fn admin_user_action(
     Path((id, action)): Path<(String, String)>,
 ) -> PageResult {
     let Some(action) = AccountAction::parse(&action) else {
-        return Err(WebError::from_store(StoreError::NotFound, a.api, a.lang));
+        return Err(WebError::store(StoreError::NotFound));
     };
     state
         .store
-        .account_action(a.actor(), &id, action, state.clock.now())
+        .account_action(a.actor(), &id, action, a.now)
         .await?;
     Ok(Redirect::to(&format!("/admin/users?done={}", action_code(action))).into_response())
 }
@@ -488,7 +479,7 @@ pub async fn admin_mfa_roles(
         .collect();
     state
         .store
-        .set_center_mfa_roles(a.actor(), &roles, state.clock.now())
+        .set_center_mfa_roles(a.actor(), &roles, a.now)
         .await?;
     Ok(Redirect::to("/admin/users?done=mfa_roles").into_response())
 }
@@ -500,12 +491,7 @@ pub async fn api_users(
     State(state): State<AppState>,
     a: Authed,
 ) -> Result<Json<Vec<UserSummary>>, WebError> {
-    Ok(Json(
-        state
-            .store
-            .list_accounts(a.actor(), state.clock.now())
-            .await?,
-    ))
+    Ok(Json(state.store.list_accounts(a.actor(), a.now).await?))
 }
 
 /// Body of `POST /api/v1/users/{id}/actions`.
@@ -531,7 +517,7 @@ pub async fn api_user_action(
             "action must be one of disable, enable, end_sessions, unlock, reset_mfa",
         )));
     };
-    let now = state.clock.now();
+    let now = a.now;
     state
         .store
         .account_action(a.actor(), &id, action, now)

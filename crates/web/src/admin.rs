@@ -87,11 +87,7 @@ pub async fn user_create(
     a: Authed,
     Form(f): Form<NewAccount>,
 ) -> PageResult {
-    match state
-        .store
-        .create_account(a.actor(), &f, state.clock.now())
-        .await
-    {
+    match state.store.create_account(a.actor(), &f, a.now).await {
         Ok(t) => page_status(StatusCode::CREATED, &temp_password_page(&a, true, t)),
         Err(StoreError::Validation(errs)) => page_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -120,13 +116,7 @@ pub async fn user_role(
 ) -> PageResult {
     state
         .store
-        .set_role(
-            a.actor(),
-            &id,
-            &f.role,
-            &f.municipalities,
-            state.clock.now(),
-        )
+        .set_role(a.actor(), &id, &f.role, &f.municipalities, a.now)
         .await?;
     Ok(Redirect::to("/admin/users?done=role").into_response())
 }
@@ -137,10 +127,7 @@ pub async fn user_reset_password(
     a: Authed,
     Path(id): Path<String>,
 ) -> PageResult {
-    let t = state
-        .store
-        .reset_password(a.actor(), &id, state.clock.now())
-        .await?;
+    let t = state.store.reset_password(a.actor(), &id, a.now).await?;
     page(&temp_password_page(&a, false, t))
 }
 
@@ -209,11 +196,7 @@ pub async fn center_save(
         runs_dispatch: !f.runs_dispatch.is_empty(),
         runs_payments: !f.runs_payments.is_empty(),
     };
-    match state
-        .store
-        .update_center(a.actor(), &form, state.clock.now())
-        .await
-    {
+    match state.store.update_center(a.actor(), &form, a.now).await {
         Ok(_) => Ok(Redirect::to("/admin/center?saved=1").into_response()),
         Err(StoreError::Validation(errs)) => {
             let current = state.store.center_profile(a.actor()).await?;
@@ -253,10 +236,7 @@ pub async fn api_user_create(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<TemporaryPassword>), WebError> {
     let f: NewAccount = crate::ui::json_body(&a, &body)?;
-    let t = state
-        .store
-        .create_account(a.actor(), &f, state.clock.now())
-        .await?;
+    let t = state.store.create_account(a.actor(), &f, a.now).await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
 
@@ -279,13 +259,7 @@ pub async fn api_user_role(
     Ok(Json(
         state
             .store
-            .set_role(
-                a.actor(),
-                &id,
-                &b.role,
-                &b.municipalities,
-                state.clock.now(),
-            )
+            .set_role(a.actor(), &id, &b.role, &b.municipalities, a.now)
             .await?,
     ))
 }
@@ -298,10 +272,7 @@ pub async fn api_user_reset_password(
     Path(id): Path<String>,
 ) -> Result<Json<TemporaryPassword>, WebError> {
     Ok(Json(
-        state
-            .store
-            .reset_password(a.actor(), &id, state.clock.now())
-            .await?,
+        state.store.reset_password(a.actor(), &id, a.now).await?,
     ))
 }
 
@@ -347,9 +318,6 @@ pub async fn api_center_save(
         runs_payments: b.runs_payments,
     };
     Ok(Json(
-        state
-            .store
-            .update_center(a.actor(), &form, state.clock.now())
-            .await?,
+        state.store.update_center(a.actor(), &form, a.now).await?,
     ))
 }

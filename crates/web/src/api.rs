@@ -35,7 +35,7 @@ pub async fn list_children(
     let q = query(&a, q)?;
     let page = state
         .store
-        .search_children(a.actor(), &q, state.clock.now(), store::Via::Api)
+        .search_children(a.actor(), &q, a.now, store::Via::Api)
         .await?;
     Ok(Json(page).into_response())
 }
@@ -52,7 +52,7 @@ pub async fn create_child(State(state): State<AppState>, a: Authed, body: Bytes)
     let m = json_object(&a, &body)?;
     let flags: CreateChildFlags = from_object(&a, m.clone())?;
     let form: ChildForm = from_object(&a, m)?;
-    let now = state.clock.now();
+    let now = a.now;
     match state.store.register_child(a.actor(), &form, flags.confirm_duplicate, now).await {
         Ok(id) => {
             let rec = state.store.view_child(a.actor(), &id, now).await?;
@@ -79,10 +79,7 @@ pub async fn get_child(
     a: Authed,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let rec = state
-        .store
-        .view_child(a.actor(), &id, state.clock.now())
-        .await?;
+    let rec = state.store.view_child(a.actor(), &id, a.now).await?;
     Ok(Json(rec).into_response())
 }
 
@@ -94,7 +91,7 @@ pub async fn patch_child(
     body: Bytes,
 ) -> ApiResult {
     let patch = json_object(&a, &body)?;
-    let now = state.clock.now();
+    let now = a.now;
     let current = state.store.view_child(a.actor(), &id, now).await?;
     let version = match patch.get("version") {
         None | Some(serde_json::Value::Null) => None,
@@ -138,7 +135,7 @@ pub async fn list_consultations(
     let q = query(&a, q)?;
     let page = state
         .store
-        .list_consultations(a.actor(), &q, state.clock.now(), store::Via::Api)
+        .list_consultations(a.actor(), &q, a.now, store::Via::Api)
         .await?;
     Ok(Json(page).into_response())
 }
@@ -153,7 +150,7 @@ pub async fn create_consultation(
     let form: store::consultations::ConsultationForm = from_object(&a, m)?;
     let rec = state
         .store
-        .record_consultation_linked(a.actor(), &form, state.clock.now())
+        .record_consultation_linked(a.actor(), &form, a.now)
         .await?;
     let c = state.store.get_consultation(a.actor(), &rec.id).await?;
     // The record plus whether its unregistered person is an earlier one (same normalised
@@ -178,10 +175,7 @@ pub async fn get_consultation(
     a: Authed,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let rec = state
-        .store
-        .view_consultation(a.actor(), &id, state.clock.now())
-        .await?;
+    let rec = state.store.view_consultation(a.actor(), &id, a.now).await?;
     Ok(Json(rec).into_response())
 }
 
@@ -194,7 +188,7 @@ pub async fn patch_consultation(
     body: Bytes,
 ) -> ApiResult {
     let patch = json_object(&a, &body)?;
-    let now = state.clock.now();
+    let now = a.now;
     let current = state.store.view_consultation(a.actor(), &id, now).await?;
     let version = match patch.get("version") {
         None | Some(serde_json::Value::Null) => None,
@@ -258,11 +252,12 @@ pub async fn consultation_report(
     q: Result<Query<PeriodParams>, axum_extra::extract::QueryRejection>,
 ) -> ApiResult {
     let q = query(&a, q)?;
-    let (from, to) = crate::reports::parse_period(&q.from, &q.to, state.clock.today_jst())
-        .map_err(|errors| WebError::Invalid {
+    let (from, to) = crate::reports::parse_period(&q.from, &q.to, a.today()).map_err(|errors| {
+        WebError::Invalid {
             errors,
             lang: a.lang,
-        })?;
+        }
+    })?;
     let r = state.store.consultation_report(a.actor(), from, to).await?;
     Ok(Json(r).into_response())
 }
@@ -293,10 +288,7 @@ pub async fn create_organization(
 ) -> ApiResult {
     let m = json_object(&a, &body)?;
     let f: OrganizationForm = from_object(&a, m)?;
-    let id = state
-        .store
-        .add_organization(a.actor(), &f, state.clock.now())
-        .await?;
+    let id = state.store.add_organization(a.actor(), &f, a.now).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
 }
 
@@ -317,7 +309,7 @@ pub async fn break_glass(
     let b: BreakGlassBody = json_body(&a, &body)?;
     let grant = state
         .store
-        .open_break_glass(a.actor(), &id, &b.reason, state.clock.now())
+        .open_break_glass(a.actor(), &id, &b.reason, a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(grant)).into_response())
 }
@@ -326,7 +318,7 @@ pub async fn break_glass(
 pub async fn recent_break_glass(State(state): State<AppState>, a: Authed) -> ApiResult {
     let items = state
         .store
-        .recent_break_glass(a.actor(), state.clock.now(), store::Via::Api)
+        .recent_break_glass(a.actor(), a.now, store::Via::Api)
         .await?;
     Ok(Json(serde_json::json!({ "items": items })).into_response())
 }

@@ -394,11 +394,7 @@ pub async fn audit_page(
             return render_page(&state, &a, AuditFilter::default(), None, errors).await;
         }
     };
-    match state
-        .store
-        .audit_search(a.actor(), &f, state.clock.now())
-        .await
-    {
+    match state.store.audit_search(a.actor(), &f, a.now).await {
         Ok(page) => render_page(&state, &a, f, Some(page), Vec::new()).await,
         Err(StoreError::Validation(e)) => {
             let errors = errors_of(&e, a.lang);
@@ -482,7 +478,7 @@ pub async fn audit_export(
         return render_page(&state, &a, f, None, errors).await;
     };
     let tr = Tr(a.lang);
-    let now = state.clock.now();
+    let now = a.now;
     let csv = match state
         .store
         .audit_export_csv(
@@ -505,7 +501,7 @@ pub async fn audit_export(
         }
         Err(e) => return Err(e.into()),
     };
-    let filename = format!("audit-log-{}.csv", state.clock.today_jst().format("%Y%m%d"));
+    let filename = format!("audit-log-{}.csv", a.today().format("%Y%m%d"));
     let mut res = csv.bytes.into_response();
     let headers = res.headers_mut();
     let value = |s: String| {
@@ -540,9 +536,6 @@ pub async fn api_audit(
             })
         }
     };
-    let page = state
-        .store
-        .audit_search(a.actor(), &f, state.clock.now())
-        .await?;
+    let page = state.store.audit_search(a.actor(), &f, a.now).await?;
     Ok(Json(page).into_response())
 }

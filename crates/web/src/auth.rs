@@ -45,6 +45,11 @@ pub struct Identity {
 #[derive(Clone, Copy, Debug)]
 pub struct ReqLang(pub Lang);
 
+/// The request's instant: read from the clock once, when the identity is loaded, so the
+/// session check, the use case and its audit row see the same time.
+#[derive(Clone, Copy, Debug)]
+pub struct ReqNow(pub DateTime<Utc>);
+
 /// Resolve cookie or bearer token into an [`Identity`] and the language into [`ReqLang`].
 pub async fn load_identity(
     State(state): State<AppState>,
@@ -100,6 +105,7 @@ pub async fn load_identity(
     // the same query as the session or token, so an admin's change applies to the next page,
     // not the next login.
     req.extensions_mut().insert(ReqLang(lang));
+    req.extensions_mut().insert(ReqNow(now));
     if let Some(id) = identity {
         req.extensions_mut().insert(id);
     }
@@ -113,6 +119,8 @@ pub async fn load_identity(
 /// Request context for handlers: language, whether this is an API call, and the caller if any.
 #[derive(Clone, Debug)]
 pub struct Ctx {
+    /// The request's instant ([`ReqNow`]).
+    pub now: DateTime<Utc>,
     /// Page language.
     pub lang: Lang,
     /// `/api/…` request: errors as JSON.
@@ -121,10 +129,17 @@ pub struct Ctx {
     pub identity: Option<Identity>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+impl FromRequestParts<AppState> for Ctx {
     type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Ctx {
+            now: parts
+                .extensions
+                .get::<ReqNow>()
+                .map_or_else(|| state.clock.now(), |n| n.0),
             lang: parts
                 .extensions
                 .get::<ReqLang>()
@@ -136,10 +151,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// Context for handlers that require a logged-in caller (the policy layer has already checked
-/// the role; this just hands over the actor).
+/// The request context of a handler that requires a logged-in caller: who (the policy layer
+/// has already checked the role), when, in which language, and whether the answer is a page or
+/// JSON (`api`). Handlers take their time from here, not from the clock.
 #[derive(Clone, Debug)]
 pub struct Authed {
+    /// The request's instant ([`ReqNow`]).
+    pub now: DateTime<Utc>,
     /// Page language.
     pub lang: Lang,
     /// `/api/…` request.
@@ -155,6 +173,11 @@ impl Authed {
     /// The acting user.
     pub fn actor(&self) -> &Actor {
         &self.id.actor
+    }
+
+    /// The request's day in Japan.
+    pub fn today(&self) -> chrono::NaiveDate {
+        domain::dates::jst_date(self.now)
     }
 }
 
@@ -177,13 +200,10 @@ impl FromRequestParts<AppState> for Authed {
         } else if let Some(n) = id.unread {
             n
         } else {
-            state
-                .store
-                .unread_notifications(&id.actor)
-                .await
-                .map_err(|e| WebError::from_store(e, ctx.api, ctx.lang))?
+            state.store.unread_notifications(&id.actor).await?
         };
         Ok(Authed {
+            now: ctx.now,
             lang: ctx.lang,
             api: ctx.api,
             id,

@@ -91,7 +91,7 @@ pub async fn children_list(
 ) -> PageResult {
     let result = state
         .store
-        .search_children(a.actor(), &q, state.clock.now(), Via::Page)
+        .search_children(a.actor(), &q, a.now, Via::Page)
         .await?;
     let next_link = result
         .next
@@ -402,7 +402,7 @@ pub async fn child_create(
     let (form, confirm, _) = ChildHtmlForm::parse(&pairs);
     match state
         .store
-        .register_child(a.actor(), &form, confirm, state.clock.now())
+        .register_child(a.actor(), &form, confirm, a.now)
         .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
@@ -518,7 +518,7 @@ pub async fn child_show(
     a: Authed,
     Path(id): Path<String>,
 ) -> PageResult {
-    let now = state.clock.now();
+    let now = a.now;
     let store::children::ChildView {
         record: c,
         timeline,
@@ -552,7 +552,7 @@ pub async fn child_show(
     // The latest consultations; the full history is the consultation list filtered by child.
     let timeline_more = timeline.next.is_some();
     let consultations = timeline.items;
-    let today = state.clock.today_jst();
+    let today = a.today();
     let birth = chrono::NaiveDate::parse_from_str(&c.form.birth_date, "%Y-%m-%d").unwrap_or(today);
     page(&ChildShowPage {
         l: Layout::for_user(&a, &format!("/children/{id}")),
@@ -611,7 +611,7 @@ pub async fn break_glass_submit(
 ) -> PageResult {
     match state
         .store
-        .open_break_glass(a.actor(), &id, &f.reason, state.clock.now())
+        .open_break_glass(a.actor(), &id, &f.reason, a.now)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
@@ -628,10 +628,7 @@ pub async fn child_edit(
     a: Authed,
     Path(id): Path<String>,
 ) -> PageResult {
-    let c = state
-        .store
-        .view_child(a.actor(), &id, state.clock.now())
-        .await?;
+    let c = state.store.view_child(a.actor(), &id, a.now).await?;
     page(
         &child_form_page(
             &state,
@@ -656,7 +653,7 @@ pub async fn child_update(
     let (form, _, version) = ChildHtmlForm::parse(&pairs);
     match state
         .store
-        .update_child(a.actor(), &id, &form, version, state.clock.now())
+        .update_child(a.actor(), &id, &form, version, a.now)
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),

@@ -85,10 +85,10 @@ async fn render_page(
     status: StatusCode,
     extra: Extra,
 ) -> PageResult {
-    let now = state.clock.now();
+    let now = a.now;
     let overview = state
         .store
-        .child_consents(a.actor(), id, state.clock.today_jst(), now)
+        .child_consents(a.actor(), id, a.today(), now)
         .await?;
     let centers = state.store.other_centers(a.actor()).await?;
     let lang = a.lang;
@@ -192,13 +192,7 @@ pub async fn create(
     let input = consent_input(&pairs);
     match state
         .store
-        .record_consent(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .record_consent(a.actor(), &id, &input, a.today(), a.now)
         .await
     {
         Ok(_) => {
@@ -224,13 +218,7 @@ pub async fn withdraw(
 ) -> PageResult {
     state
         .store
-        .withdraw_consent(
-            a.actor(),
-            &id,
-            &consent_id,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .withdraw_consent(a.actor(), &id, &consent_id, a.today(), a.now)
         .await?;
     Ok(Redirect::to(&format!("/children/{id}/consents?saved=withdrawn")).into_response())
 }
@@ -257,8 +245,8 @@ pub async fn refer(
             &id,
             &f.to_center,
             &f.override_reason,
-            state.clock.today_jst(),
-            state.clock.now(),
+            a.today(),
+            a.now,
         )
         .await
     {
@@ -288,7 +276,7 @@ pub async fn api_list(
     Ok(Json(
         state
             .store
-            .child_consents(a.actor(), &id, state.clock.today_jst(), state.clock.now())
+            .child_consents(a.actor(), &id, a.today(), a.now)
             .await?,
     ))
 }
@@ -303,13 +291,7 @@ pub async fn api_create(
     let input: ConsentInput = crate::ui::json_body(&a, &body)?;
     let cid = state
         .store
-        .record_consent(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .record_consent(a.actor(), &id, &input, a.today(), a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": cid }))))
 }
@@ -329,8 +311,8 @@ pub async fn api_refer(
             &id,
             &f.to_center,
             &f.override_reason,
-            state.clock.today_jst(),
-            state.clock.now(),
+            a.today(),
+            a.now,
         )
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": rid }))))

@@ -112,12 +112,9 @@ async fn show_page(
     errors: FormErrors,
     saved: bool,
 ) -> Result<ShowPage, WebError> {
-    let r = state
-        .store
-        .view_consultation(a.actor(), id, state.clock.now())
-        .await?;
+    let r = state.store.view_consultation(a.actor(), id, a.now).await?;
     let course = course.unwrap_or_else(|| CourseForm {
-        entry_date: state.clock.today_jst().to_string(),
+        entry_date: a.today().to_string(),
         body: String::new(),
     });
     Ok(ShowPage {
@@ -150,7 +147,7 @@ pub async fn course_add(
 ) -> PageResult {
     match state
         .store
-        .add_course_entry(a.actor(), &id, &f, state.clock.now())
+        .add_course_entry(a.actor(), &id, &f, a.now)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/consultations/{id}#course")).into_response()),
@@ -279,7 +276,7 @@ async fn child_label_of(
     }
     Ok(state
         .store
-        .child_brief(a.actor(), child_id, state.clock.now())
+        .child_brief(a.actor(), child_id, a.now)
         .await?
         .unwrap_or_default())
 }
@@ -332,10 +329,7 @@ pub async fn edit(
     Path(id): Path<String>,
     Query(q): Query<EditQuery>,
 ) -> PageResult {
-    let r = state
-        .store
-        .view_consultation(a.actor(), &id, state.clock.now())
-        .await?;
+    let r = state.store.view_consultation(a.actor(), &id, a.now).await?;
     let f = form_of(&r.consultation);
     page(&edit_page_for(&state, &a, &r.consultation, f, FormErrors::default(), q.q).await?)
 }
@@ -364,7 +358,7 @@ pub async fn update(
     Path(id): Path<String>,
     Form(h): Form<IntakeHtmlForm>,
 ) -> PageResult {
-    let now = state.clock.now();
+    let now = a.now;
     let result = match (form_version(&h.version), h.parse()) {
         (Ok(version), Ok(form)) => {
             state
@@ -571,7 +565,7 @@ pub async fn api_course_add(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: CourseForm = crate::ui::json_body(&a, &body)?;
-    let now = state.clock.now();
+    let now = a.now;
     state
         .store
         .add_course_entry(a.actor(), &id, &f, now)
@@ -629,7 +623,7 @@ pub async fn consultations_list(
 ) -> PageResult {
     let listed = state
         .store
-        .list_consultations(a.actor(), &q, state.clock.now(), Via::Page)
+        .list_consultations(a.actor(), &q, a.now, Via::Page)
         .await;
     let result = match listed {
         Ok(r) => r,
@@ -693,10 +687,7 @@ pub async fn followup_done(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> PageResult {
-    state
-        .store
-        .complete_followup(a.actor(), &id, state.clock.now())
-        .await?;
+    state.store.complete_followup(a.actor(), &id, a.now).await?;
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())

@@ -59,7 +59,7 @@ pub async fn home(
     a: Authed,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let today = state.clock.today_jst();
+    let today = a.today();
     let fy = FiscalYear::of(today);
     let actor = a.actor();
     let report = if crate::access::REPORTERS.contains(&actor.role) {
@@ -72,7 +72,7 @@ pub async fn home(
     } else {
         None
     };
-    let home = state.store.home(actor, today, state.clock.now()).await?;
+    let home = state.store.home(actor, today, a.now).await?;
     let jst = |t: &str| {
         store::parse_ts(t)
             .map(|t| {

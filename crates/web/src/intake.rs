@@ -136,7 +136,7 @@ async fn same_person_offer(
 ) -> Result<SamePersonOffer, WebError> {
     let Some(m) = state
         .store
-        .same_person(a.actor(), name, kana, state.clock.now())
+        .same_person(a.actor(), name, kana, a.now)
         .await?
     else {
         return Ok(SamePersonOffer::default());
@@ -215,7 +215,7 @@ async fn intake_page_for(
     } else {
         state
             .store
-            .child_brief(a.actor(), &f.child_id, state.clock.now())
+            .child_brief(a.actor(), &f.child_id, a.now)
             .await?
             .unwrap_or_default()
     };
@@ -263,7 +263,7 @@ pub async fn intake_page(
     a: Authed,
     Query(q): Query<IntakeQuery>,
 ) -> PageResult {
-    let now = state.clock.now().with_timezone(&domain::dates::jst());
+    let now = a.now.with_timezone(&domain::dates::jst());
     let f = IntakeHtmlForm {
         occurred_at: now.format("%Y-%m-%dT%H:%M").to_string(),
         channel: "phone".into(),
@@ -300,13 +300,13 @@ pub async fn intake_submit(
         Ok(form) => {
             state
                 .store
-                .record_consultation(a.actor(), &form, state.clock.now())
+                .record_consultation(a.actor(), &form, a.now)
                 .await
         }
         Err(mut errs) => {
             // Report the rest of the form's problems in the same answer, not one round at a
             // time.
-            if let Err(more) = h.to_form().check(state.clock.now()) {
+            if let Err(more) = h.to_form().check(a.now) {
                 errs.0.extend(more.0);
             }
             Err(StoreError::Validation(errs))

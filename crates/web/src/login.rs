@@ -63,7 +63,7 @@ pub async fn login_submit(
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> PageResult {
-    let now = state.clock.now();
+    let now = ctx.now;
     let login = f.login.trim().to_string();
     let (jar, token) = pre_token(jar, &state);
     let fail = |jar: CookieJar, status: StatusCode, key: &str| -> PageResult {
@@ -110,10 +110,7 @@ pub async fn login_submit(
 /// POST /logout — ends the session server-side.
 pub async fn logout(State(state): State<AppState>, a: Authed, jar: CookieJar) -> PageResult {
     if let Some(raw) = &a.id.session {
-        state
-            .store
-            .logout(raw, a.actor(), state.clock.now())
-            .await?;
+        state.store.logout(raw, a.actor(), a.now).await?;
     }
     let jar = jar.add(removal(SESSION_COOKIE, &state));
     Ok((jar, Redirect::to("/login")).into_response())

@@ -105,11 +105,7 @@ pub async fn organization_create(
     a: Authed,
     Form(form): Form<store::organizations::OrganizationForm>,
 ) -> PageResult {
-    match state
-        .store
-        .add_organization(a.actor(), &form, state.clock.now())
-        .await
-    {
+    match state.store.add_organization(a.actor(), &form, a.now).await {
         Ok(_) => Ok(Redirect::to("/organizations?saved=1").into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);

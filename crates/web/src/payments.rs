@@ -134,10 +134,7 @@ async fn month_page(
     rates: Option<(RatesForm, FormErrors)>,
     notice: &str,
 ) -> PageResult {
-    let o = state
-        .store
-        .payment_month(a.actor(), month, state.clock.now())
-        .await?;
+    let o = state.store.payment_month(a.actor(), month, a.now).await?;
     let (rates, errors) = rates.unwrap_or_else(|| {
         (
             o.rates.as_ref().map(RatesForm::of).unwrap_or_default(),
@@ -147,7 +144,7 @@ async fn month_page(
     // Links stay between April 2021 (the 2021 law created the centers) and this month: the
     // months a statement can exist for.
     let first = YearMonth::new(2021, 4);
-    let this_month = YearMonth::of(state.clock.today_jst());
+    let this_month = YearMonth::of(a.today());
     let t = MonthPage {
         l: Layout::for_user(a, "/payments"),
         prev: month
@@ -179,7 +176,7 @@ pub async fn month(
     a: Authed,
     Query(q): Query<MonthQuery>,
 ) -> PageResult {
-    let m = month_of(&q.month, state.clock.today_jst())?;
+    let m = month_of(&q.month, a.today())?;
     let notice = if q.saved == "rates" {
         "payment.rates_saved"
     } else {
@@ -194,14 +191,9 @@ pub async fn rates_update(
     a: Authed,
     Form(f): Form<RatesForm>,
 ) -> PageResult {
-    let m = month_of("", state.clock.today_jst())?;
+    let m = month_of("", a.today())?;
     let result = match f.parse() {
-        Ok(raw) => {
-            state
-                .store
-                .set_payment_rates(a.actor(), raw, state.clock.now())
-                .await
-        }
+        Ok(raw) => state.store.set_payment_rates(a.actor(), raw, a.now).await,
         Err(e) => Err(StoreError::Validation(e)),
     };
     match result {
@@ -269,13 +261,7 @@ async fn statement_page(
 ) -> PageResult {
     let s = state
         .store
-        .payment_statement(
-            a.actor(),
-            id,
-            month,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .payment_statement(a.actor(), id, month, a.today(), a.now)
         .await?;
     let t = StatementPage {
         l: Layout::for_user(a, &format!("/payments/{id}")),
@@ -297,7 +283,7 @@ pub async fn statement(
     Path(id): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> PageResult {
-    let m = month_of(&q.month, state.clock.today_jst())?;
+    let m = month_of(&q.month, a.today())?;
     let notice = if q.saved == "approved" {
         "payment.approved_done"
     } else {
@@ -329,16 +315,10 @@ pub async fn approve(
     Path(id): Path<String>,
     Form(f): Form<ApproveForm>,
 ) -> PageResult {
-    let m = month_of(&f.month, state.clock.today_jst())?;
+    let m = month_of(&f.month, a.today())?;
     match state
         .store
-        .approve_payment_month(
-            a.actor(),
-            &id,
-            m,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .approve_payment_month(a.actor(), &id, m, a.today(), a.now)
         .await
     {
         Ok(_) => {
@@ -375,17 +355,11 @@ pub async fn statement_csv(
     Path(id): Path<String>,
     Query(q): Query<CsvQuery>,
 ) -> Result<Response, WebError> {
-    let m = month_of(&q.month, state.clock.today_jst())?;
+    let m = month_of(&q.month, a.today())?;
     let encoding = crate::ui::csv_encoding(&q.encoding)?;
     let s = state
         .store
-        .payment_statement(
-            a.actor(),
-            &id,
-            m,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .payment_statement(a.actor(), &id, m, a.today(), a.now)
         .await?;
     let lang = a.lang;
     let header = [
@@ -497,10 +471,7 @@ async fn periods_page(
     form: PeriodForm,
     errors: FormErrors,
 ) -> PageResult {
-    let periods = state
-        .store
-        .service_periods(a.actor(), id, state.clock.now())
-        .await?;
+    let periods = state.store.service_periods(a.actor(), id, a.now).await?;
     let t = PeriodsPage {
         l: Layout::for_user(a, &format!("/children/{id}/services")),
         child_id: id.to_string(),
@@ -539,14 +510,7 @@ pub async fn period_create(
 ) -> PageResult {
     match state
         .store
-        .add_service_period(
-            a.actor(),
-            &id,
-            &f.code,
-            &f.started_on,
-            &f.ended_on,
-            state.clock.now(),
-        )
+        .add_service_period(a.actor(), &id, &f.code, &f.started_on, &f.ended_on, a.now)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/children/{id}/services")).into_response()),
@@ -566,13 +530,8 @@ pub async fn api_month(
     a: Authed,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<MonthOverview>, WebError> {
-    let m = month_of(&q.month, state.clock.today_jst())?;
-    Ok(Json(
-        state
-            .store
-            .payment_month(a.actor(), m, state.clock.now())
-            .await?,
-    ))
+    let m = month_of(&q.month, a.today())?;
+    Ok(Json(state.store.payment_month(a.actor(), m, a.now).await?))
 }
 
 /// GET /api/v1/payments/statements/{coordinator}?month=
@@ -582,17 +541,11 @@ pub async fn api_statement(
     Path(id): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<StatementView>, WebError> {
-    let m = month_of(&q.month, state.clock.today_jst())?;
+    let m = month_of(&q.month, a.today())?;
     Ok(Json(
         state
             .store
-            .payment_statement(
-                a.actor(),
-                &id,
-                m,
-                state.clock.today_jst(),
-                state.clock.now(),
-            )
+            .payment_statement(a.actor(), &id, m, a.today(), a.now)
             .await?,
     ))
 }
@@ -615,16 +568,10 @@ pub async fn api_approve(
     if f.month.trim().is_empty() {
         return Err(WebError::store(FieldError::required("month")));
     }
-    let m = month_of(&f.month, state.clock.today_jst())?;
+    let m = month_of(&f.month, a.today())?;
     let approval = state
         .store
-        .approve_payment_month(
-            a.actor(),
-            &id,
-            m,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .approve_payment_month(a.actor(), &id, m, a.today(), a.now)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -663,10 +610,7 @@ pub async fn api_set_rates(
         per_km: b.per_km,
         per_travel_hour: b.per_travel_hour,
     };
-    state
-        .store
-        .set_payment_rates(a.actor(), raw, state.clock.now())
-        .await?;
+    state.store.set_payment_rates(a.actor(), raw, a.now).await?;
     Ok(Json(raw))
 }
 
@@ -680,14 +624,7 @@ pub async fn api_add_period(
     let f: PeriodBody = crate::ui::json_body(&a, &body)?;
     let pid = state
         .store
-        .add_service_period(
-            a.actor(),
-            &id,
-            &f.code,
-            &f.started_on,
-            &f.ended_on,
-            state.clock.now(),
-        )
+        .add_service_period(a.actor(), &id, &f.code, &f.started_on, &f.ended_on, a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": pid }))))
 }
@@ -698,9 +635,6 @@ pub async fn api_periods(
     a: Authed,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let items = state
-        .store
-        .service_periods(a.actor(), &id, state.clock.now())
-        .await?;
+    let items = state.store.service_periods(a.actor(), &id, a.now).await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }

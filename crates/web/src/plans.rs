@@ -123,7 +123,7 @@ async fn plan_page(
 ) -> PageResult {
     let o = state
         .store
-        .plan_overview(a.actor(), id, state.clock.today_jst(), state.clock.now())
+        .plan_overview(a.actor(), id, a.today(), a.now)
         .await?;
     let form = extra.form.unwrap_or_else(|| {
         let mut f = o
@@ -269,13 +269,7 @@ pub async fn plan_save(
     let input = plan_input(&pairs);
     match state
         .store
-        .save_plan(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .save_plan(a.actor(), &id, &input, a.today(), a.now)
         .await
     {
         Ok((_, warnings)) => Ok(Redirect::to(&format!(
@@ -322,13 +316,7 @@ pub async fn drill_create(
     };
     match state
         .store
-        .record_drill(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .record_drill(a.actor(), &id, &input, a.today(), a.now)
         .await
     {
         Ok(_) => {
@@ -509,7 +497,7 @@ pub fn offline_pack_html(
 pub async fn sheet(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
     let sheets = state
         .store
-        .emergency_sheets(a.actor(), Some(&id), None, state.clock.now())
+        .emergency_sheets(a.actor(), Some(&id), None, a.now)
         .await?;
     page_status(
         StatusCode::OK,
@@ -517,7 +505,7 @@ pub async fn sheet(State(state): State<AppState>, a: Authed, Path(id): Path<Stri
             l: Layout::for_user(&a, &format!("/children/{id}/sheet")),
             h: SheetHelpers {
                 lang: a.lang,
-                printed_on: state.clock.today_jst().to_string(),
+                printed_on: a.today().to_string(),
             },
             sheets,
             municipality: String::new(),
@@ -547,7 +535,7 @@ pub async fn sheets(
     } else {
         state
             .store
-            .emergency_sheets(a.actor(), None, Some(&q.municipality), state.clock.now())
+            .emergency_sheets(a.actor(), None, Some(&q.municipality), a.now)
             .await?
     };
     page_status(
@@ -556,7 +544,7 @@ pub async fn sheets(
             l: Layout::for_user(&a, "/sheets"),
             h: SheetHelpers {
                 lang: a.lang,
-                printed_on: state.clock.today_jst().to_string(),
+                printed_on: a.today().to_string(),
             },
             sheets,
             municipality: q.municipality,
@@ -681,7 +669,7 @@ pub async fn sheets_csv_download(
     let encoding = crate::ui::csv_encoding(&q.encoding)?;
     let sheets = state
         .store
-        .emergency_sheets(a.actor(), None, Some(&q.municipality), state.clock.now())
+        .emergency_sheets(a.actor(), None, Some(&q.municipality), a.now)
         .await?;
     let bytes =
         sheets_csv(&sheets, encoding, a.lang).map_err(|e| WebError::store(e.to_field_error()))?;
@@ -703,7 +691,7 @@ pub async fn api_plan(
     Ok(Json(
         state
             .store
-            .plan_overview(a.actor(), &id, state.clock.today_jst(), state.clock.now())
+            .plan_overview(a.actor(), &id, a.today(), a.now)
             .await?,
     ))
 }
@@ -718,13 +706,7 @@ pub async fn api_plan_save(
     let input: PlanInput = crate::ui::json_body(&a, &body)?;
     let (version, warnings) = state
         .store
-        .save_plan(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .save_plan(a.actor(), &id, &input, a.today(), a.now)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -757,13 +739,7 @@ pub async fn api_drill(
     let input: DrillInput = crate::ui::json_body(&a, &body)?;
     let did = state
         .store
-        .record_drill(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .record_drill(a.actor(), &id, &input, a.today(), a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": did }))))
 }
@@ -776,7 +752,7 @@ pub async fn api_sheets(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let items = state
         .store
-        .emergency_sheets(a.actor(), None, Some(&q.municipality), state.clock.now())
+        .emergency_sheets(a.actor(), None, Some(&q.municipality), a.now)
         .await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }

@@ -268,7 +268,7 @@ pub async fn page(
     a: Authed,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let today = state.clock.today_jst();
+    let today = a.today();
     let (report, errors, from, to) = match parse_period(&q.from, &q.to, today) {
         Ok((f, t)) => match state.store.consultation_report(a.actor(), f, t).await {
             Ok(r) => (Some(r), FormErrors::default(), f.to_string(), t.to_string()),
@@ -351,7 +351,7 @@ pub async fn csv(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
     let encoding = crate::ui::csv_encoding(&q.encoding)?;
-    let (from, to) = parse_period(&q.from, &q.to, state.clock.today_jst())
+    let (from, to) = parse_period(&q.from, &q.to, a.today())
         .map_err(|e| WebError::store(StoreError::Validation(e)))?;
     let r = state.store.consultation_report(a.actor(), from, to).await?;
     let bytes =

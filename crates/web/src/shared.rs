@@ -49,7 +49,7 @@ pub(crate) async fn child_hits(
                 limit: Some(8),
                 ..Default::default()
             },
-            state.clock.now(),
+            a.now,
             store::Via::Intake,
         )
         .await?;

@@ -23,12 +23,7 @@ pub async fn api_power(
     a: Authed,
     Path(id): Path<String>,
 ) -> Result<Json<ChildPower>, WebError> {
-    Ok(Json(
-        state
-            .store
-            .child_power(a.actor(), &id, state.clock.now())
-            .await?,
-    ))
+    Ok(Json(state.store.child_power(a.actor(), &id, a.now).await?))
 }
 
 /// PUT /api/v1/children/{id}/power — replace devices and sources.
@@ -41,14 +36,9 @@ pub async fn api_power_save(
     let input: PowerInput = crate::ui::json_body(&a, &body)?;
     state
         .store
-        .save_child_power(a.actor(), &id, &input, state.clock.now())
+        .save_child_power(a.actor(), &id, &input, a.now)
         .await?;
-    Ok(Json(
-        state
-            .store
-            .child_power(a.actor(), &id, state.clock.now())
-            .await?,
-    ))
+    Ok(Json(state.store.child_power(a.actor(), &id, a.now).await?))
 }
 
 /// POST /api/v1/children/{id}/power-units
@@ -61,13 +51,7 @@ pub async fn api_unit(
     let input: PowerUnitInput = crate::ui::json_body(&a, &body)?;
     let uid = state
         .store
-        .add_power_unit(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .add_power_unit(a.actor(), &id, &input, a.today(), a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": uid }))))
 }
@@ -82,14 +66,7 @@ pub async fn api_unit_return(
     let input: UnitReturnInput = crate::ui::json_body(&a, &body)?;
     state
         .store
-        .return_power_unit(
-            a.actor(),
-            &id,
-            &unit_id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .return_power_unit(a.actor(), &id, &unit_id, &input, a.today(), a.now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -110,10 +87,7 @@ pub async fn api_incident_open(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: IncidentInput = crate::ui::json_body(&a, &body)?;
-    let id = state
-        .store
-        .open_incident(a.actor(), &input, state.clock.now())
-        .await?;
+    let id = state.store.open_incident(a.actor(), &input, a.now).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -125,12 +99,7 @@ pub async fn api_triage(
     q: Result<Query<PageQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<Triage>, WebError> {
     let page = crate::ui::query(&a, q)?.page()?;
-    Ok(Json(
-        state
-            .store
-            .triage(a.actor(), &id, page, state.clock.now())
-            .await?,
-    ))
+    Ok(Json(state.store.triage(a.actor(), &id, page, a.now).await?))
 }
 
 /// Check-in body of the API.
@@ -152,14 +121,7 @@ pub async fn api_checkin(
     let f: CheckinBody = crate::ui::json_body(&a, &body)?;
     state
         .store
-        .check_in(
-            a.actor(),
-            &id,
-            &f.child_id,
-            &f.status,
-            &f.note,
-            state.clock.now(),
-        )
+        .check_in(a.actor(), &id, &f.child_id, &f.status, &f.note, a.now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -171,9 +133,6 @@ pub async fn api_close(
     Path(id): Path<String>,
 ) -> Result<Json<IncidentReport>, WebError> {
     Ok(Json(
-        state
-            .store
-            .close_incident(a.actor(), &id, state.clock.now())
-            .await?,
+        state.store.close_incident(a.actor(), &id, a.now).await?,
     ))
 }

@@ -97,11 +97,7 @@ pub async fn incident_open(
         started_at: f.started_at,
         expected_restoration_at: f.expected_restoration_at,
     };
-    match state
-        .store
-        .open_incident(a.actor(), &input, state.clock.now())
-        .await
-    {
+    match state.store.open_incident(a.actor(), &input, a.now).await {
         Ok(id) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);
@@ -224,10 +220,7 @@ async fn rows_fragment(
     page: TriagePage,
     error: String,
 ) -> Result<RowsFragment, WebError> {
-    let t = state
-        .store
-        .triage(a.actor(), id, page, state.clock.now())
-        .await?;
+    let t = state.store.triage(a.actor(), id, page, a.now).await?;
     let lang = a.lang;
     Ok(RowsFragment {
         l: Layout::for_user(a, &format!("/incidents/{id}")),
@@ -318,14 +311,7 @@ pub async fn checkin(
     let page = TriagePage::parse(&f.offset, &f.limit).unwrap_or_else(|_| TriagePage::first());
     let result = state
         .store
-        .check_in(
-            a.actor(),
-            &id,
-            &f.child_id,
-            &f.status,
-            &f.note,
-            state.clock.now(),
-        )
+        .check_in(a.actor(), &id, &f.child_id, &f.status, &f.note, a.now)
         .await;
     let error = match result {
         Ok(()) => String::new(),
@@ -376,11 +362,7 @@ pub async fn incident_close(
     a: Authed,
     Path(id): Path<String>,
 ) -> PageResult {
-    match state
-        .store
-        .close_incident(a.actor(), &id, state.clock.now())
-        .await
-    {
+    match state.store.close_incident(a.actor(), &id, a.now).await {
         Ok(_) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let msg = errs

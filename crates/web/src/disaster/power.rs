@@ -61,10 +61,7 @@ async fn power_page(
     status: StatusCode,
     extra: PowerExtra,
 ) -> PageResult {
-    let p = state
-        .store
-        .child_power(a.actor(), id, state.clock.now())
-        .await?;
+    let p = state.store.child_power(a.actor(), id, a.now).await?;
     let form = extra.form.unwrap_or_else(|| PowerInput {
         devices: p.devices.iter().map(|d| d.to_input()).collect(),
         portable_wh: if p.portable_wh == 0 {
@@ -94,7 +91,7 @@ async fn power_page(
         unit: extra.unit,
         unit_errors: extra.unit_errors,
         can_write: a.actor().writes_records(),
-        today: state.clock.today_jst().to_string(),
+        today: a.today().to_string(),
         notice: if extra.notice.is_empty() {
             String::new()
         } else {
@@ -206,7 +203,7 @@ pub async fn power_save(
     let input = power_input(&pairs);
     match state
         .store
-        .save_child_power(a.actor(), &id, &input, state.clock.now())
+        .save_child_power(a.actor(), &id, &input, a.now)
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/children/{id}/power?saved=power")).into_response()),
@@ -237,13 +234,7 @@ pub async fn unit_create(
     };
     match state
         .store
-        .add_power_unit(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .add_power_unit(a.actor(), &id, &input, a.today(), a.now)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/children/{id}/power?saved=unit")).into_response()),
@@ -271,14 +262,7 @@ pub async fn unit_return(
     };
     match state
         .store
-        .return_power_unit(
-            a.actor(),
-            &id,
-            &unit_id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .return_power_unit(a.actor(), &id, &unit_id, &input, a.today(), a.now)
         .await
     {
         Ok(()) => {

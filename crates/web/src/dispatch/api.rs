@@ -45,13 +45,7 @@ pub async fn api_coordinator_create(
     let input: CoordinatorInput = crate::ui::json_body(&a, &body)?;
     let id = state
         .store
-        .save_coordinator(
-            a.actor(),
-            None,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .save_coordinator(a.actor(), None, &input, a.today(), a.now)
         .await?;
     Ok(created(id))
 }
@@ -66,13 +60,7 @@ pub async fn api_coordinator_update(
     let input: CoordinatorInput = crate::ui::json_body(&a, &body)?;
     state
         .store
-        .save_coordinator(
-            a.actor(),
-            Some(&id),
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .save_coordinator(a.actor(), Some(&id), &input, a.today(), a.now)
         .await?;
     Ok(Json(state.store.get_coordinator(a.actor(), &id).await?))
 }
@@ -85,7 +73,7 @@ pub async fn api_requests(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let items = state
         .store
-        .list_dispatch_requests(a.actor(), &q.status, state.clock.now())
+        .list_dispatch_requests(a.actor(), &q.status, a.now)
         .await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }
@@ -99,12 +87,7 @@ pub async fn api_request_create(
     let input: RequestInput = crate::ui::json_body(&a, &body)?;
     let id = state
         .store
-        .create_dispatch_request(
-            a.actor(),
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .create_dispatch_request(a.actor(), &input, a.today(), a.now)
         .await?;
     Ok(created(id))
 }
@@ -118,7 +101,7 @@ pub async fn api_request(
     Ok(Json(
         state
             .store
-            .dispatch_request_detail(a.actor(), &id, state.clock.now())
+            .dispatch_request_detail(a.actor(), &id, a.now)
             .await?,
     ))
 }
@@ -130,10 +113,7 @@ pub async fn api_recommendation(
     Path(id): Path<String>,
 ) -> Result<Json<Recommendation>, WebError> {
     Ok(Json(
-        state
-            .store
-            .recommend(a.actor(), &id, state.clock.today_jst())
-            .await?,
+        state.store.recommend(a.actor(), &id, a.today()).await?,
     ))
 }
 
@@ -147,13 +127,7 @@ pub async fn api_propose(
     let input: ProposalInput = crate::ui::json_body(&a, &body)?;
     let ids = state
         .store
-        .propose_dispatch(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .propose_dispatch(a.actor(), &id, &input, a.today(), a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "ids": ids }))))
 }
@@ -168,7 +142,7 @@ pub async fn api_advice(
     let f: AdviceBody = crate::ui::json_body(&a, &body)?;
     state
         .store
-        .add_advice(a.actor(), &id, &f.text, state.clock.now())
+        .add_advice(a.actor(), &id, &f.text, a.now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -183,7 +157,7 @@ pub async fn api_action(
     let f: ActionBody = crate::ui::json_body(&a, &body)?;
     let request_id = state
         .store
-        .dispatch_action(a.actor(), &id, &f.action, &f.reason, state.clock.now())
+        .dispatch_action(a.actor(), &id, &f.action, &f.reason, a.now)
         .await?;
     Ok(Json(serde_json::json!({ "request_id": request_id })))
 }
@@ -198,13 +172,7 @@ pub async fn api_activity(
     let input: ActivityInput = crate::ui::json_body(&a, &body)?;
     let aid = state
         .store
-        .record_activity(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .record_activity(a.actor(), &id, &input, a.today(), a.now)
         .await?;
     Ok(created(aid))
 }
@@ -214,10 +182,7 @@ pub async fn api_notifications(
     State(state): State<AppState>,
     a: Authed,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let (items, unread) = state
-        .store
-        .notifications(a.actor(), state.clock.now())
-        .await?;
+    let (items, unread) = state.store.notifications(a.actor(), a.now).await?;
     Ok(Json(
         serde_json::json!({ "items": notice_views(items, a.lang), "unread": unread }),
     ))
@@ -229,12 +194,7 @@ pub async fn api_inbox(
     State(state): State<AppState>,
     a: Authed,
 ) -> Result<Json<CoordinatorHome>, WebError> {
-    Ok(Json(
-        state
-            .store
-            .coordinator_home(a.actor(), state.clock.now())
-            .await?,
-    ))
+    Ok(Json(state.store.coordinator_home(a.actor(), a.now).await?))
 }
 
 /// GET /api/v1/dispatch-pending — requests without a coordinator (未派遣) and urgent ones (至急).
@@ -243,10 +203,7 @@ pub async fn api_pending(
     a: Authed,
 ) -> Result<Json<LeadHome>, WebError> {
     Ok(Json(
-        state
-            .store
-            .lead_dispatch_home(a.actor(), state.clock.now())
-            .await?,
+        state.store.lead_dispatch_home(a.actor(), a.now).await?,
     ))
 }
 
@@ -256,6 +213,6 @@ pub async fn api_figures(
     a: Authed,
     Query(q): Query<FyQuery>,
 ) -> Result<Json<DispatchFigures>, WebError> {
-    let fy = fiscal_year(&q, state.clock.today_jst());
+    let fy = fiscal_year(&q, a.today());
     Ok(Json(state.store.dispatch_figures(a.actor(), fy).await?))
 }

@@ -79,10 +79,7 @@ async fn batch_page(
     errors: FormErrors,
     edited: Vec<EditedPick>,
 ) -> PageResult {
-    let b = state
-        .store
-        .batch_proposal(a.actor(), state.clock.today_jst())
-        .await?;
+    let b = state.store.batch_proposal(a.actor(), a.today()).await?;
     page_status(
         status,
         &BatchPage {
@@ -150,12 +147,7 @@ pub async fn batch_confirm(
     let (picks, edited) = batch_picks(&pairs);
     match state
         .store
-        .confirm_batch(
-            a.actor(),
-            &picks,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .confirm_batch(a.actor(), &picks, a.today(), a.now)
         .await
     {
         Ok(n) => Ok(Redirect::to(&format!("/dispatch?status=proposed&batch={n}")).into_response()),
@@ -179,10 +171,7 @@ pub async fn api_batch(
     a: Authed,
 ) -> Result<Json<store::dispatch::BatchView>, WebError> {
     Ok(Json(
-        state
-            .store
-            .batch_proposal(a.actor(), state.clock.today_jst())
-            .await?,
+        state.store.batch_proposal(a.actor(), a.today()).await?,
     ))
 }
 
@@ -202,12 +191,7 @@ pub async fn api_batch_confirm(
     let b: BatchBody = crate::ui::json_body(&a, &body)?;
     let n = state
         .store
-        .confirm_batch(
-            a.actor(),
-            &b.lines,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .confirm_batch(a.actor(), &b.lines, a.today(), a.now)
         .await?;
     Ok(Json(serde_json::json!({ "proposed": n })))
 }

@@ -67,7 +67,7 @@ pub async fn figures(
     a: Authed,
     Query(q): Query<FyQuery>,
 ) -> PageResult {
-    let fy = fiscal_year(&q, state.clock.today_jst());
+    let fy = fiscal_year(&q, a.today());
     let f = state.store.dispatch_figures(a.actor(), fy).await?;
     page_status(
         StatusCode::OK,
@@ -75,7 +75,7 @@ pub async fn figures(
             l: Layout::for_user(&a, "/dispatch/figures"),
             fy_label: fy.label(a.lang),
             prev: (fy.0 > FIRST_FISCAL_YEAR).then(|| fy.prev().0),
-            next: (fy < FiscalYear::of(state.clock.today_jst())).then(|| fy.next().0),
+            next: (fy < FiscalYear::of(a.today())).then(|| fy.next().0),
             f,
         },
     )

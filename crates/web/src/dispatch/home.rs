@@ -48,7 +48,7 @@ impl HomeDispatch {
 
 /// What the home page shows of dispatch for the caller (audited in the store).
 pub(crate) async fn home_dispatch(state: &AppState, a: &Authed) -> Result<HomeDispatch, WebError> {
-    let now = state.clock.now();
+    let now = a.now;
     let mut home = HomeDispatch {
         lang: a.lang,
         ..Default::default()

@@ -80,10 +80,7 @@ impl NotificationsPage {
 
 /// GET /notifications
 pub async fn notifications(State(state): State<AppState>, a: Authed) -> PageResult {
-    let (items, unread) = state
-        .store
-        .notifications(a.actor(), state.clock.now())
-        .await?;
+    let (items, unread) = state.store.notifications(a.actor(), a.now).await?;
     page_status(
         StatusCode::OK,
         &NotificationsPage {
@@ -98,7 +95,7 @@ pub async fn notifications(State(state): State<AppState>, a: Authed) -> PageResu
 pub async fn notifications_read(State(state): State<AppState>, a: Authed) -> PageResult {
     state
         .store
-        .mark_notifications_read(a.actor(), state.clock.now())
+        .mark_notifications_read(a.actor(), a.now)
         .await?;
     Ok(Redirect::to("/notifications").into_response())
 }

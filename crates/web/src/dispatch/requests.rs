@@ -77,7 +77,7 @@ pub async fn dispatch_list(
         (
             state
                 .store
-                .list_dispatch_requests(a.actor(), &q.status, state.clock.now())
+                .list_dispatch_requests(a.actor(), &q.status, a.now)
                 .await?,
             Vec::new(),
         )
@@ -131,7 +131,7 @@ struct ChildResults {
 async fn child_hits(state: &AppState, a: &Authed, q: &str) -> Result<Vec<ChildHit>, WebError> {
     Ok(state
         .store
-        .dispatch_child_search(a.actor(), q, state.clock.today_jst(), state.clock.now())
+        .dispatch_child_search(a.actor(), q, a.today(), a.now)
         .await?
         .into_iter()
         .map(|c| ChildHit {
@@ -248,7 +248,7 @@ pub async fn dispatch_new(
     if !form.consultation_id.is_empty() {
         if let Some(c) = state
             .store
-            .consultation_for_request(a.actor(), &form.consultation_id, state.clock.now())
+            .consultation_for_request(a.actor(), &form.consultation_id, a.now)
             .await?
         {
             if form.child_id.is_empty() {
@@ -291,12 +291,7 @@ pub async fn dispatch_create(
     let input = request_input(&fields);
     match state
         .store
-        .create_dispatch_request(
-            a.actor(),
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .create_dispatch_request(a.actor(), &input, a.today(), a.now)
         .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/dispatch/{id}?saved=created")).into_response()),

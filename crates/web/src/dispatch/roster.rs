@@ -227,13 +227,7 @@ async fn save_coordinator_form(
     let input = coordinator_input(&Fields(pairs));
     match state
         .store
-        .save_coordinator(
-            a.actor(),
-            id.as_deref(),
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .save_coordinator(a.actor(), id.as_deref(), &input, a.today(), a.now)
         .await
     {
         Ok(_) => Ok(Redirect::to("/coordinators?saved=coordinator").into_response()),
@@ -298,7 +292,7 @@ pub async fn weights_update(
     };
     match state
         .store
-        .set_dispatch_weights(a.actor(), raw, state.clock.now())
+        .set_dispatch_weights(a.actor(), raw, a.now)
         .await
     {
         Ok(()) => Ok(Redirect::to("/coordinators?saved=weights").into_response()),

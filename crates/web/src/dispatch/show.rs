@@ -149,8 +149,8 @@ async fn show_page(
     status: StatusCode,
     extra: ShowExtra,
 ) -> PageResult {
-    let now = state.clock.now();
-    let today = state.clock.today_jst();
+    let now = a.now;
+    let today = a.today();
     let d = state
         .store
         .dispatch_request_detail(a.actor(), id, now)
@@ -272,13 +272,7 @@ pub async fn propose(
     };
     let r = state
         .store
-        .propose_dispatch(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .propose_dispatch(a.actor(), &id, &input, a.today(), a.now)
         .await;
     after(&state, &a, &id, r, "proposed", "propose", None).await
 }
@@ -309,7 +303,7 @@ pub async fn dispatch_action(
     let request_id = state.store.request_of_dispatch(a.actor(), &id).await?;
     let r = state
         .store
-        .dispatch_action(a.actor(), &id, &f.action, &f.reason, state.clock.now())
+        .dispatch_action(a.actor(), &id, &f.action, &f.reason, a.now)
         .await;
     after(&state, &a, &request_id, r, "action", "dispatches", None).await
 }
@@ -323,7 +317,7 @@ pub async fn request_cancel(
 ) -> PageResult {
     let r = state
         .store
-        .cancel_dispatch_request(a.actor(), &id, &f.reason, state.clock.now())
+        .cancel_dispatch_request(a.actor(), &id, &f.reason, a.now)
         .await;
     after(&state, &a, &id, r, "action", "dispatches", None).await
 }
@@ -350,13 +344,7 @@ pub async fn activity_create(
     let input = activity_input(&Fields(pairs));
     let r = state
         .store
-        .record_activity(
-            a.actor(),
-            &id,
-            &input,
-            state.clock.today_jst(),
-            state.clock.now(),
-        )
+        .record_activity(a.actor(), &id, &input, a.today(), a.now)
         .await;
     after(
         &state,
@@ -379,7 +367,7 @@ pub async fn activity_void(
 ) -> PageResult {
     match state
         .store
-        .void_activity(a.actor(), &id, &f.reason, state.clock.now())
+        .void_activity(a.actor(), &id, &f.reason, a.now)
         .await
     {
         Ok(rid) => {
@@ -425,9 +413,6 @@ pub async fn advice(
     Path(id): Path<String>,
     Form(f): Form<AdviceForm>,
 ) -> PageResult {
-    let r = state
-        .store
-        .add_advice(a.actor(), &id, &f.text, state.clock.now())
-        .await;
+    let r = state.store.add_advice(a.actor(), &id, &f.text, a.now).await;
     after(&state, &a, &id, r, "advice", "advice", None).await
 }
