@@ -90,15 +90,6 @@ impl Rows {
     }
 }
 
-/// Bind parameters per statement on PostgreSQL: below its limit of 65,535.
-const MAX_BINDS_POSTGRES: usize = 30_000;
-
-/// Bind parameters per statement on SQLite. Far below its limit of 32,766 because sqlx's
-/// SQLite driver looks up every parameter's name (`sqlite3_bind_parameter_name`, a linear walk
-/// of the statement's name list), which makes binding quadratic in the count: at 30,000 binds
-/// a statement the national seed spent three quarters of its time there and ran 8× slower.
-const MAX_BINDS_SQLITE: usize = 1_000;
-
 impl Store {
     /// Insert every row of each table in `batches`, in order, in one transaction.
     pub async fn bulk_insert(&self, batches: &[&Rows]) -> Result<u64> {
@@ -127,11 +118,8 @@ impl Store {
             if b.rows.is_empty() {
                 continue;
             }
-            let max_binds = match self.backend {
-                crate::Backend::Sqlite => MAX_BINDS_SQLITE,
-                crate::Backend::Postgres => MAX_BINDS_POSTGRES,
-            };
-            let per_statement = (max_binds / b.columns.len()).max(1);
+            let per_statement =
+                (crate::db::dialect::max_binds(self.backend) / b.columns.len()).max(1);
             for chunk in b.rows.chunks(per_statement) {
                 let width = b.columns.len();
                 let tuples: Vec<String> = (0..chunk.len())

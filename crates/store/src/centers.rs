@@ -66,6 +66,28 @@ pub struct UserContext {
     pub must_change_password: bool,
 }
 
+/// The columns [`UserContext::from_columns`] takes, in order, for a query that joins the user
+/// as `u` and their center as `c` (the session and the API token lookups).
+pub(crate) const USER_CONTEXT_COLS: &str =
+    "c.name AS center_name, c.runs_dispatch, c.runs_payments, u.must_change_password";
+
+impl UserContext {
+    /// From the values of [`USER_CONTEXT_COLS`] (flags stored as 0/1).
+    pub(crate) fn from_columns(
+        center_name: String,
+        runs_dispatch: i64,
+        runs_payments: i64,
+        must_change_password: i64,
+    ) -> UserContext {
+        UserContext {
+            center_name,
+            runs_dispatch: runs_dispatch != 0,
+            runs_payments: runs_payments != 0,
+            must_change_password: must_change_password != 0,
+        }
+    }
+}
+
 /// Longest opening-hours text (a few lines: weekdays, Saturdays, holidays).
 pub const MAX_HOURS: usize = 500;
 

@@ -68,6 +68,9 @@ pub async fn load_identity(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
+    // The center's name and work and the temporary-password flag are read per request, in
+    // the same query as the session or token, so an admin's change applies to the next page,
+    // not the next login.
     let identity = if let Some(token) = bearer {
         match state.store.token_actor(&token, now).await {
             Ok(a) => a.map(|(actor, context)| Identity {
@@ -101,9 +104,6 @@ pub async fn load_identity(
     } else {
         None
     };
-    // The center's name and work and the temporary-password flag are read per request, in
-    // the same query as the session or token, so an admin's change applies to the next page,
-    // not the next login.
     req.extensions_mut().insert(ReqLang(lang));
     req.extensions_mut().insert(ReqNow(now));
     if let Some(id) = identity {

@@ -469,10 +469,11 @@ impl Store {
     pub async fn session(&self, raw: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
         let row: Option<SessionRow> = crate::db::query_as(&format!(
             "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.ended_at, {USER_COLS}, \
-             c.name AS center_name, c.runs_dispatch, c.runs_payments, u.must_change_password, \
+             {context_cols}, \
              (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN centers c ON c.id = u.center_id \
-             WHERE s.id_hash = $1"
+             WHERE s.id_hash = $1",
+            context_cols = crate::centers::USER_CONTEXT_COLS,
         ))
         .bind(secret_hash(raw))
         .fetch_optional(self.pool())
@@ -505,12 +506,12 @@ impl Store {
                 .await?;
             w.commit().await?;
         }
-        let context = crate::centers::UserContext {
-            center_name: r.center_name,
-            runs_dispatch: r.runs_dispatch != 0,
-            runs_payments: r.runs_payments != 0,
-            must_change_password: r.must_change_password != 0,
-        };
+        let context = crate::centers::UserContext::from_columns(
+            r.center_name,
+            r.runs_dispatch,
+            r.runs_payments,
+            r.must_change_password,
+        );
         let Some((actor, _, _)) = actor_from((
             r.id,
             r.login,
@@ -639,9 +640,10 @@ impl Store {
     ) -> Result<Option<(Actor, crate::centers::UserContext)>> {
         let row: Option<(String, String, String, String, String, String, String, String, i64, String, i64, i64, i64)> =
             crate::db::query_as(&format!(
-                "SELECT t.expires_at, {USER_COLS}, c.name, c.runs_dispatch, c.runs_payments, u.must_change_password \
+                "SELECT t.expires_at, {USER_COLS}, {context_cols} \
                  FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN centers c ON c.id = u.center_id \
-                 WHERE t.token_hash = $1"
+                 WHERE t.token_hash = $1",
+                context_cols = crate::centers::USER_CONTEXT_COLS,
             ))
             .bind(secret_hash(raw))
             .fetch_optional(self.pool())
@@ -671,12 +673,8 @@ impl Store {
         else {
             return Ok(None);
         };
-        let context = crate::centers::UserContext {
-            center_name: name,
-            runs_dispatch: dispatch != 0,
-            runs_payments: payments != 0,
-            must_change_password: must_change != 0,
-        };
+        let context =
+            crate::centers::UserContext::from_columns(name, dispatch, payments, must_change);
         // Scope as of this request: a coordinator's expired dispatch access ends here.
         self.lapse_dispatch_access(&actor, now).await?;
         Ok(Some((actor, context)))

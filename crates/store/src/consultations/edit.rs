@@ -329,7 +329,7 @@ impl Store {
             "WHERE {scope} AND k.followup_assignee_id = ${me} AND k.followup_done_at IS NULL AND k.followup_due <= ${day} \
              ORDER BY k.followup_due, k.id LIMIT 100",
         );
-        fetch_consultations(self, "consultations k", &sql, "x.c17, x.c0", &binds).await
+        fetch_consultations(self, "consultations k", &sql, &binds).await
     }
 }
 

@@ -157,8 +157,7 @@ impl Store {
             " ORDER BY {at} DESC, {id} DESC LIMIT {}",
             limit + 1
         ));
-        let mut items =
-            fetch_consultations(self, from, &sql, "x.c1 DESC, x.c0 DESC", &binds).await?;
+        let mut items = fetch_consultations(self, from, &sql, &binds).await?;
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|c| format!("{}|{}", c.occurred_at, c.id))

@@ -175,8 +175,7 @@ pub struct ConsultationPage {
 }
 
 /// `SELECT … FROM consultations k …` for [`row_to_consultation`]; each row carries its topic
-/// codes joined by commas, so a page of consultations is one query. The columns are named
-/// `c0`…`c22` so [`fetch_consultations`] can aggregate them from outside.
+/// codes joined by commas, so a page of consultations is one query.
 pub(super) fn select_sql(backend: crate::Backend) -> String {
     select_from_sql(backend, "consultations k")
 }
@@ -184,108 +183,31 @@ pub(super) fn select_sql(backend: crate::Backend) -> String {
 /// [`select_sql`] reading `from`, a table expression that names the consultations `k`.
 fn select_from_sql(backend: crate::Backend, from: &str) -> String {
     format!(
-        "SELECT k.id AS c0, k.occurred_at AS c1, k.occurred_on AS c2, k.channel AS c3, k.requester_kind AS c4, \
-         k.requester_name AS c5, k.requester_org AS c6, k.child_id AS c7, \
-         CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END AS c8, \
-         k.person_id AS c9, p.name AS c10, COALESCE(p.anonymous, 0) AS c11, k.summary AS c12, k.response AS c13, \
-         k.staff_id AS c14, s.display_name AS c15, k.duration_minutes AS c16, k.followup_due AS c17, \
-         k.followup_assignee_id AS c18, f.display_name AS c19, k.followup_done_at AS c20, k.version AS c21, \
-         (SELECT {topics} FROM consultation_topics t WHERE t.consultation_id = k.id) AS c22 \
+        "SELECT k.id, k.occurred_at, k.occurred_on, k.channel, k.requester_kind, k.requester_name, k.requester_org, \
+         k.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END, k.person_id, p.name, COALESCE(p.anonymous, 0), \
+         k.summary, k.response, k.staff_id, s.display_name, k.duration_minutes, k.followup_due, k.followup_assignee_id, f.display_name, k.followup_done_at, k.version, \
+         (SELECT {topics} FROM consultation_topics t WHERE t.consultation_id = k.id) \
          FROM {from} LEFT JOIN children c ON c.id = k.child_id LEFT JOIN persons p ON p.id = k.person_id \
          JOIN users s ON s.id = k.staff_id LEFT JOIN users f ON f.id = k.followup_assignee_id",
         topics = crate::db::dialect::string_agg_ordered(backend, "t.code", "','", "t.code"),
     )
 }
 
-/// The columns of [`select_sql`] as seen from an enclosing query (`x`).
-const OUTER_COLUMNS: &str = "x.c0, x.c1, x.c2, x.c3, x.c4, x.c5, x.c6, x.c7, x.c8, x.c9, x.c10, \
-     x.c11, x.c12, x.c13, x.c14, x.c15, x.c16, x.c17, x.c18, x.c19, x.c20, x.c21, x.c22";
-
 /// Runs `{select_sql} {rest}` over `from` (see [`select_from_sql`]; `rest` is a
-/// `WHERE … ORDER BY … LIMIT …` over the `$n` in `binds`) as one JSON-array row, ordered by
-/// `order` (over `x.c0`…`x.c22`). One row instead of one per
-/// consultation: the SQLite driver hands every result row from its thread to the async task
-/// (a thread switch and a copy of each value), which cost more than the query on a page of 50.
+/// `WHERE … ORDER BY … LIMIT …` over the `$n` in `binds`) on the pool.
 async fn fetch_consultations(
     store: &crate::Store,
     from: &str,
     rest: &str,
-    order: &str,
     binds: &[String],
 ) -> Result<Vec<Consultation>> {
-    let backend = store.backend();
-    let sql = format!(
-        "SELECT {rows} FROM ({select} {rest}) x",
-        rows = crate::db::dialect::json_rows_ordered(backend, OUTER_COLUMNS, order),
-        select = select_from_sql(backend, from),
-    );
-    let mut query = crate::db::query_scalar::<String>(&sql);
+    let sql = format!("{} {rest}", select_from_sql(store.backend(), from));
+    let mut query = crate::db::query(&sql);
     for b in binds {
         query = query.bind(b);
     }
-    let raw = query.fetch_one(store.pool()).await?;
-    Ok(crate::db::decode_rows::<ConsultationJson>(&raw)?
-        .into_iter()
-        .map(Consultation::from)
-        .collect())
-}
-
-/// One element of [`fetch_consultations`]' array, in [`select_sql`]'s column order.
-#[derive(Deserialize)]
-struct ConsultationJson(
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-    Option<String>,
-);
-
-impl From<ConsultationJson> for Consultation {
-    fn from(r: ConsultationJson) -> Self {
-        Consultation {
-            id: r.0,
-            occurred_at: r.1,
-            occurred_on: r.2,
-            channel: r.3,
-            requester_kind: r.4,
-            requester_name: r.5,
-            requester_org: r.6,
-            child_id: r.7,
-            child_name: r.8,
-            person_id: r.9,
-            person_name: r.10,
-            person_anonymous: r.11 != 0,
-            topics: split_topics(r.22),
-            summary: r.12,
-            response: r.13,
-            staff_id: r.14,
-            staff_name: r.15,
-            duration_minutes: r.16,
-            followup_due: r.17,
-            followup_assignee_id: r.18,
-            followup_assignee_name: r.19,
-            followup_done_at: r.20,
-            version: r.21,
-        }
-    }
+    let rows = query.fetch_all(store.pool()).await?;
+    rows.iter().map(row_to_consultation).collect()
 }
 
 /// Replace a consultation's topic rows with `topics`. Runs after the consultation row is
@@ -313,12 +235,6 @@ pub(super) async fn write_topics(
     Ok(())
 }
 
-fn split_topics(joined: Option<String>) -> Vec<String> {
-    joined
-        .map(|t| t.split(',').map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
 fn row_to_consultation(r: &crate::db::Row) -> Result<Consultation> {
     Ok(Consultation {
         id: r.try_get(0)?,
@@ -333,7 +249,10 @@ fn row_to_consultation(r: &crate::db::Row) -> Result<Consultation> {
         person_id: r.try_get(9)?,
         person_name: r.try_get(10)?,
         person_anonymous: r.try_get::<i64>(11)? != 0,
-        topics: split_topics(r.try_get::<Option<String>>(22)?),
+        topics: r
+            .try_get::<Option<String>>(22)?
+            .map(|t| t.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
         summary: r.try_get(12)?,
         response: r.try_get(13)?,
         staff_id: r.try_get(14)?,
