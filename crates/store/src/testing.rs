@@ -147,3 +147,42 @@ async fn sqlite_template() -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&dir);
     Ok(file)
 }
+
+/// A test fixture's form parsed as the page and the API parse it, at `now` (JST today for
+/// the child form, no home prefecture). A fixture is valid by construction, so an invalid one
+/// is a broken test and panics with the field errors.
+pub trait Draft {
+    /// The parsed draft the store takes.
+    type Out;
+    /// Parses at `now`.
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out;
+}
+
+#[allow(clippy::panic)]
+fn fixture<T>(r: std::result::Result<T, domain::ValidationErrors>) -> T {
+    match r {
+        Ok(d) => d,
+        Err(e) => panic!("invalid test fixture: {e:?}"),
+    }
+}
+
+impl Draft for domain::child::ChildForm {
+    type Out = domain::child::ChildDraft;
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse(domain::dates::jst_date(now), None))
+    }
+}
+
+impl Draft for domain::consultation::ConsultationForm {
+    type Out = domain::consultation::ConsultationDraft;
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse(now))
+    }
+}
+
+impl Draft for domain::consultation::CourseForm {
+    type Out = domain::consultation::CourseDraft;
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse(domain::dates::jst_date(now)))
+    }
+}

@@ -52,8 +52,9 @@ pub async fn create_child(State(state): State<AppState>, a: Authed, body: Bytes)
     let m = json_object(&a, &body)?;
     let flags: CreateChildFlags = from_object(&a, m.clone())?;
     let form: ChildForm = from_object(&a, m)?;
+    let draft = crate::children::parse_child(&state, &a, &form).await?;
     let now = a.now;
-    match state.store.register_child(a.actor(), &form, flags.confirm_duplicate, now).await {
+    match state.store.register_child(a.actor(), &draft, flags.confirm_duplicate, now).await {
         Ok(id) => {
             let rec = state.store.view_child(a.actor(), &id, now).await?;
             Ok((StatusCode::CREATED, Json(rec)).into_response())
@@ -118,9 +119,10 @@ pub async fn patch_child(
         }
     }
     let form: ChildForm = from_object(&a, merged)?;
+    let draft = crate::children::parse_child(&state, &a, &form).await?;
     state
         .store
-        .update_child(a.actor(), &id, &form, version, now)
+        .update_child(a.actor(), &id, &draft, version, now)
         .await?;
     let rec = state.store.view_child(a.actor(), &id, now).await?;
     Ok(Json(rec).into_response())
@@ -148,9 +150,10 @@ pub async fn create_consultation(
 ) -> ApiResult {
     let m = json_object(&a, &body)?;
     let form: store::consultations::ConsultationForm = from_object(&a, m)?;
+    let draft = form.parse(a.now)?;
     let rec = state
         .store
-        .record_consultation_linked(a.actor(), &form, a.now)
+        .record_consultation_linked(a.actor(), &draft, a.now)
         .await?;
     let c = state.store.get_consultation(a.actor(), &rec.id).await?;
     // The record plus whether its unregistered person is an earlier one (same normalised
@@ -227,9 +230,10 @@ pub async fn patch_consultation(
         }
     }
     let form: store::consultations::ConsultationForm = from_object(&a, merged)?;
+    let draft = form.parse(now)?;
     state
         .store
-        .update_consultation(a.actor(), &id, &form, version, now)
+        .update_consultation(a.actor(), &id, &draft, version, now)
         .await?;
     if done == Some(true) {
         state.store.complete_followup(a.actor(), &id, now).await?;

@@ -9,7 +9,9 @@ use domain::dates::AgeBand;
 use domain::vocab::VocabKind;
 use domain::{CareSetting, ChildStatus, Sex};
 use serde::Deserialize;
-use store::children::{ChildAccess, ChildForm, ChildPage, ChildQuery, ChildRecord, GuardianForm};
+use store::children::{
+    ChildAccess, ChildDraft, ChildForm, ChildPage, ChildQuery, ChildRecord, GuardianForm,
+};
 use store::consultations::Consultation;
 use store::error::DuplicateCandidate;
 use store::{StoreError, Via};
@@ -393,6 +395,17 @@ pub async fn child_new(State(state): State<AppState>, a: Authed) -> PageResult {
     page(&child_form_page(&state, &a, None, 0, f, FormErrors::default(), Vec::new()).await?)
 }
 
+/// The one parse of a child's record, for the page and the API alike: the form against today
+/// (JST) and the center's prefecture (where a municipality typed by name is looked for first).
+pub(crate) async fn parse_child(
+    state: &AppState,
+    a: &Authed,
+    form: &ChildForm,
+) -> Result<ChildDraft, StoreError> {
+    let home = state.store.home_prefecture(a.actor()).await?;
+    Ok(form.parse(a.today(), home.as_deref())?)
+}
+
 /// POST /children — register; re-renders with inline errors or a duplicate warning.
 pub async fn child_create(
     State(state): State<AppState>,
@@ -400,11 +413,16 @@ pub async fn child_create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let (form, confirm, _) = ChildHtmlForm::parse(&pairs);
-    match state
-        .store
-        .register_child(a.actor(), &form, confirm, a.now)
-        .await
-    {
+    let registered = match parse_child(&state, &a, &form).await {
+        Ok(draft) => {
+            state
+                .store
+                .register_child(a.actor(), &draft, confirm, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match registered {
         Ok(id) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);
@@ -651,11 +669,16 @@ pub async fn child_update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let (form, _, version) = ChildHtmlForm::parse(&pairs);
-    match state
-        .store
-        .update_child(a.actor(), &id, &form, version, a.now)
-        .await
-    {
+    let updated = match parse_child(&state, &a, &form).await {
+        Ok(draft) => {
+            state
+                .store
+                .update_child(a.actor(), &id, &draft, version, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match updated {
         Ok(()) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::{Form, Query};
 use domain::vocab::VocabKind;
-use domain::{FieldError, ValidationErrors};
+use domain::ValidationErrors;
 use serde::Deserialize;
 use store::consultations::{Consultation, ConsultationQuery, ConsultationRecord, CourseForm};
 use store::{StoreError, Via};
@@ -145,11 +145,16 @@ pub async fn course_add(
     Path(id): Path<String>,
     Form(f): Form<CourseForm>,
 ) -> PageResult {
-    match state
-        .store
-        .add_course_entry(a.actor(), &id, &f, a.now)
-        .await
-    {
+    let added = match f.parse(a.today()) {
+        Ok(entry) => {
+            state
+                .store
+                .add_course_entry(a.actor(), &id, &entry, a.now)
+                .await
+        }
+        Err(errs) => Err(StoreError::Validation(errs)),
+    };
+    match added {
         Ok(_) => Ok(Redirect::to(&format!("/consultations/{id}#course")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);
@@ -340,14 +345,9 @@ fn form_version(raw: &str) -> Result<Option<i64>, ValidationErrors> {
     if raw.is_empty() {
         return Ok(None);
     }
-    raw.parse::<i64>().map(Some).map_err(|_| {
-        ValidationErrors(vec![FieldError::new(
-            "version",
-            "invalid",
-            "フォームの版が正しくありません。画面を開き直してください",
-            "The form's version is not valid; reload the page",
-        )])
-    })
+    raw.parse::<i64>()
+        .map(Some)
+        .map_err(|_| ValidationErrors(vec![domain::messages::consultation::form_version_invalid()]))
 }
 
 /// POST /consultations/{id} — save the edit if the record is still at the form's version;
@@ -359,11 +359,11 @@ pub async fn update(
     Form(h): Form<IntakeHtmlForm>,
 ) -> PageResult {
     let now = a.now;
-    let result = match (form_version(&h.version), h.parse()) {
-        (Ok(version), Ok(form)) => {
+    let result = match (form_version(&h.version), h.parse(now)) {
+        (Ok(version), Ok(draft)) => {
             state
                 .store
-                .update_consultation(a.actor(), &id, &form, version, now)
+                .update_consultation(a.actor(), &id, &draft, version, now)
                 .await
         }
         (Err(mut e), Err(more)) => {
@@ -566,9 +566,10 @@ pub async fn api_course_add(
 ) -> Result<Response, WebError> {
     let f: CourseForm = crate::ui::json_body(&a, &body)?;
     let now = a.now;
+    let entry = f.parse(a.today())?;
     state
         .store
-        .add_course_entry(a.actor(), &id, &f, now)
+        .add_course_entry(a.actor(), &id, &entry, now)
         .await?;
     let rec = state.store.view_consultation(a.actor(), &id, now).await?;
     Ok((StatusCode::CREATED, Json(rec)).into_response())

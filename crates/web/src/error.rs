@@ -88,6 +88,14 @@ impl From<StoreError> for WebError {
     }
 }
 
+/// `?` on a parse in a handler (`form.parse(…)?`): the field errors answer for the current
+/// request, as the store's own validation errors do.
+impl From<domain::ValidationErrors> for WebError {
+    fn from(e: domain::ValidationErrors) -> WebError {
+        WebError::from(StoreError::Validation(e))
+    }
+}
+
 impl WebError {
     /// A store error (or anything that becomes one, such as a `FieldError`) answered in the
     /// current request's language and shape (see [`RequestScope`]).

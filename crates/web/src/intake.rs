@@ -296,21 +296,14 @@ pub async fn intake_submit(
     a: Authed,
     Form(h): Form<IntakeHtmlForm>,
 ) -> PageResult {
-    let result = match h.parse() {
-        Ok(form) => {
+    let result = match h.parse(a.now) {
+        Ok(draft) => {
             state
                 .store
-                .record_consultation(a.actor(), &form, a.now)
+                .record_consultation(a.actor(), &draft, a.now)
                 .await
         }
-        Err(mut errs) => {
-            // Report the rest of the form's problems in the same answer, not one round at a
-            // time.
-            if let Err(more) = h.to_form().check(a.now) {
-                errs.0.extend(more.0);
-            }
-            Err(StoreError::Validation(errs))
-        }
+        Err(errs) => Err(StoreError::Validation(errs)),
     };
     match result {
         Ok(_) => Ok(Redirect::to("/?saved=1").into_response()),

@@ -2,10 +2,12 @@
 //! form as the browser posts it (the intake and the consultation edit page parse it alike),
 //! the child search behind both pages' picker.
 
+use chrono::{DateTime, Utc};
+use domain::consultation::{ConsultationDraft, ConsultationForm, PersonForm};
+use domain::messages::consultation as msg;
 use domain::ValidationErrors;
 use serde::Deserialize;
 use store::children::ChildQuery;
-use store::consultations::{ConsultationForm, PersonForm};
 
 use crate::auth::Authed;
 use crate::error::WebError;
@@ -144,51 +146,38 @@ impl IntakeHtmlForm {
         }
     }
 
-    /// The browser's fields as the store's form, with the checks only a browser form needs
-    /// (minutes typed as text, a subject chosen but not picked). Shared by the intake and the
-    /// consultation edit page so both validate alike; the store validates the rest.
-    pub(crate) fn parse(&self) -> Result<ConsultationForm, ValidationErrors> {
+    /// The browser's fields parsed into a draft: the checks only a browser form needs
+    /// (minutes typed as text, a subject chosen but not picked) and then the one parse every
+    /// consultation input goes through ([`ConsultationForm::parse`]), all problems reported
+    /// together. Shared by the intake and the consultation edit page so both validate alike.
+    pub(crate) fn parse(&self, now: DateTime<Utc>) -> Result<ConsultationDraft, ValidationErrors> {
         let mut form = self.to_form();
         let mut errs = ValidationErrors::new();
         let d = self.duration_minutes.trim();
         if !d.is_empty() {
             match d.parse::<i64>() {
                 Ok(m) => form.duration_minutes = Some(m),
-                Err(_) => errs.push(domain::FieldError::new(
-                    "duration_minutes",
-                    "not_a_number",
-                    "所要時間は分単位の数字で入力してください",
-                    "Duration must be a number of minutes",
-                )),
+                Err(_) => errs.push(msg::duration_not_a_number()),
             }
         }
         match self.subject.as_str() {
-            "child" if self.child_id.trim().is_empty() => errs.push(domain::FieldError::new(
-                "child_id",
-                "required",
-                "児童を検索して選ぶか、「登録外の人」「匿名」を選んでください",
-                "Search and pick a child, or choose \"unregistered person\" or \"anonymous\"",
-            )),
-            "existing" if self.person_id.trim().is_empty() => errs.push(domain::FieldError::new(
-                "child_id",
-                "required",
-                "相談の対象を選んでください",
-                "Choose who the consultation is about",
-            )),
-            // An unregistered person needs at least a name (the store treats an empty person
+            "child" if self.child_id.trim().is_empty() => errs.push(msg::child_not_picked()),
+            "existing" if self.person_id.trim().is_empty() => errs.push(msg::person_not_picked()),
+            // An unregistered person needs at least a name (the parser treats an empty person
             // as "nobody").
             "person" if self.person_name.trim().is_empty() => {
                 errs.push(domain::FieldError::required("person.name"))
             }
             "child" | "existing" | "person" | "anonymous" => {}
-            _ => errs.push(domain::FieldError::new(
-                "subject",
-                "required",
-                "児童・登録外の人・匿名のいずれかを選んでください",
-                "Choose a registered child, an unregistered person or anonymous",
-            )),
+            _ => errs.push(msg::subject_required()),
         }
-        errs.into_result()?;
-        Ok(form)
+        match form.parse(now) {
+            Ok(draft) if errs.is_empty() => Ok(draft),
+            Ok(_) => Err(errs),
+            Err(more) => {
+                errs.0.extend(more.0);
+                Err(errs)
+            }
+        }
     }
 }

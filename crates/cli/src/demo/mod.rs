@@ -281,7 +281,14 @@ pub async fn load(
                 },
                 ..Default::default()
             };
-            let id = store.register_child(&lead, &form, true, now).await?;
+            let id = store
+                .register_child(
+                    &lead,
+                    &form.parse(domain::dates::jst_date(now), None)?,
+                    true,
+                    now,
+                )
+                .await?;
             children.push((id, age_days));
         }
         // Consultations over the current and two previous fiscal years.
@@ -345,7 +352,9 @@ pub async fn load(
                 followup_due: followup,
                 ..Default::default()
             };
-            store.record_consultation(staff, &form, now).await?;
+            store
+                .record_consultation(staff, &form.parse(now)?, now)
+                .await?;
         }
         if let Some(admin) = actors
             .iter()

@@ -1,7 +1,6 @@
 //! The child registry: registration, editing, search and the child's page.
 
 pub mod break_glass;
-mod form;
 mod register;
 mod search;
 mod view;
@@ -10,7 +9,7 @@ pub use view::ChildView;
 use domain::care_score::CareScore;
 use serde::{Deserialize, Serialize};
 
-pub use form::{ChildDraft, ChildForm, Guardian, GuardianForm};
+pub use domain::child::{ChildDraft, ChildForm, Guardian, GuardianForm};
 
 /// One row of the children list.
 #[derive(Clone, Debug, Serialize)]

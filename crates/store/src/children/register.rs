@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::care_score::WatchLevel;
-use domain::{FieldError, ValidationErrors};
+use domain::child::ChildDraft;
+use domain::messages::child as msg;
+use domain::ValidationErrors;
 
-use super::form::{ChildDraft, ChildForm};
 use crate::audit::{append, AuditEntry};
 use crate::error::DuplicateCandidate;
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
@@ -33,9 +34,9 @@ impl<'q> BindChild<'q> for crate::db::Query<'q> {
             .bind(&d.phone)
             .bind(d.care_setting.code())
             .bind(d.discharged_on.map(|x| x.to_string()))
-            .bind(&d.primary_hospital_id)
+            .bind(d.primary_hospital_id.map(|o| o.to_string()))
             .bind(&d.primary_doctor)
-            .bind(&d.school_id)
+            .bind(d.school_id.map(|o| o.to_string()))
             .bind(d.status.code())
             .bind(d.status_since.to_string())
             .bind(i64::from(d.welfare_services.is_empty()))
@@ -44,25 +45,24 @@ impl<'q> BindChild<'q> for crate::db::Query<'q> {
 }
 
 impl Store {
-    /// Register a child. Returns [`StoreError::PossibleDuplicate`] when a child with the same
-    /// normalised kana and birth date exists, unless `confirm_duplicate`.
+    /// Register a child from a parsed form ([`domain::child::ChildForm::parse`]). Returns
+    /// [`StoreError::PossibleDuplicate`] when a child with the same normalised kana and birth
+    /// date exists, unless `confirm_duplicate`; a validation error when a referenced hospital,
+    /// school or coordinator is not the center's.
     pub async fn register_child(
         &self,
         actor: &Actor,
-        form: &ChildForm,
+        draft: &ChildDraft,
         confirm_duplicate: bool,
         now: DateTime<Utc>,
     ) -> Result<String> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
-        let today = now.with_timezone(&domain::dates::jst()).date_naive();
-        let home = self.home_prefecture(actor).await?;
-        let draft = form.parse(today, home.as_deref())?;
         let mut w = self.begin_write().await?;
-        self.check_references(&mut w.tx, actor, &draft).await?;
+        self.check_references(&mut w.tx, actor, draft).await?;
         if !confirm_duplicate {
-            let dups = find_duplicates(&mut w.tx, actor, &draft, None).await?;
+            let dups = find_duplicates(&mut w.tx, actor, draft, None).await?;
             if !dups.is_empty() {
                 return Err(StoreError::PossibleDuplicate(dups));
             }
@@ -78,15 +78,20 @@ impl Store {
         )
         .bind(&id)
         .bind(&actor.center_id)
-        .bind_child(&draft)
+        .bind_child(draft)
         .bind(&now_s)
         .execute(&mut w.tx)
         .await?;
-        write_children_parts(&mut w.tx, &id, &draft, actor, now).await?;
+        write_children_parts(&mut w.tx, &id, &draft.coordinator_ids, draft, actor, now).await?;
         crate::power_estimates::refresh(&mut w.tx, self.backend(), std::slice::from_ref(&id))
             .await?;
         // A coordinator who registers a child keeps it in scope.
-        if actor.assigned_only() && !draft.coordinator_ids.contains(&actor.user_id) {
+        if actor.assigned_only()
+            && !draft
+                .coordinator_ids
+                .iter()
+                .any(|c| c.to_string() == actor.user_id)
+        {
             crate::db::query("INSERT INTO child_coordinators (child_id, user_id) VALUES ($1,$2)")
                 .bind(&id)
                 .bind(&actor.user_id)
@@ -113,31 +118,28 @@ impl Store {
         Ok(id)
     }
 
-    /// Replace a child's editable fields. `expected_version` guards against overwriting a
-    /// change made by someone else since the form was opened.
+    /// Replace a child's editable fields with a parsed form. `expected_version` guards
+    /// against overwriting a change made by someone else since the form was opened.
     pub async fn update_child(
         &self,
         actor: &Actor,
         id: &str,
-        form: &ChildForm,
+        draft: &ChildDraft,
         expected_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
-        let today = now.with_timezone(&domain::dates::jst()).date_naive();
-        let home = self.home_prefecture(actor).await?;
         let mut w = self.begin_write().await?;
-        // Scope before validation: an out-of-scope caller learns nothing about the record.
+        // Scope before the references: an out-of-scope caller learns nothing about the record.
         let version = self.scoped_child_version(&mut w.tx, actor, id).await?;
-        let draft = form.parse(today, home.as_deref())?;
         if expected_version.is_some_and(|v| v != version) {
             return Err(StoreError::Conflict(
                 "the record was changed by someone else".into(),
             ));
         }
-        self.check_references(&mut w.tx, actor, &draft).await?;
+        self.check_references(&mut w.tx, actor, draft).await?;
         crate::db::query(
             "UPDATE children SET family_name=$1, given_name=$2, family_name_kana=$3, given_name_kana=$4, search_kana=$5, search_name=$6, \
              search_given_kana=$7, search_given_name=$8, \
@@ -145,7 +147,7 @@ impl Store {
              primary_doctor=$17, school_id=$18, status=$19, status_since=$20, uses_no_welfare=$21, notes=$22, version=version+1, updated_at=$23 \
              WHERE id=$24",
         )
-        .bind_child(&draft)
+        .bind_child(draft)
         .bind(ts(now))
         .bind(id)
         .execute(&mut w.tx)
@@ -165,12 +167,13 @@ impl Store {
             .execute(&mut w.tx)
             .await?;
         }
-        let mut draft = draft;
-        if actor.assigned_only() {
-            // Coordinators cannot change who is assigned.
-            draft.coordinator_ids.clear();
-        }
-        write_children_parts(&mut w.tx, id, &draft, actor, now).await?;
+        // Coordinators cannot change who is assigned.
+        let assigned: &[domain::ids::UserId] = if actor.assigned_only() {
+            &[]
+        } else {
+            &draft.coordinator_ids
+        };
+        write_children_parts(&mut w.tx, id, assigned, draft, actor, now).await?;
         crate::power_estimates::refresh(&mut w.tx, self.backend(), &[id.to_string()]).await?;
         append(
             &mut w.tx,
@@ -202,17 +205,12 @@ impl Store {
                 let found: Option<String> = crate::db::query_scalar(
                     "SELECT id FROM organizations WHERE id = $1 AND center_id = $2",
                 )
-                .bind(org)
+                .bind(org.to_string())
                 .bind(&actor.center_id)
                 .fetch_optional(&mut *tx)
                 .await?;
                 if found.is_none() {
-                    errs.push(FieldError::new(
-                        field,
-                        "unknown_organization",
-                        "その機関は登録されていません",
-                        "No such organization",
-                    ));
+                    errs.push(msg::unknown_organization(field));
                 }
             }
         }
@@ -220,17 +218,12 @@ impl Store {
             let found: Option<String> = crate::db::query_scalar(
                 "SELECT id FROM users WHERE id = $1 AND center_id = $2 AND role = 'coordinator'",
             )
-            .bind(uid)
+            .bind(uid.to_string())
             .bind(&actor.center_id)
             .fetch_optional(&mut *tx)
             .await?;
             if found.is_none() {
-                errs.push(FieldError::new(
-                    "coordinator_ids",
-                    "unknown_coordinator",
-                    "そのコーディネーターは登録されていません",
-                    "No such coordinator",
-                ));
+                errs.push(msg::unknown_coordinator());
             }
         }
         errs.into_result()?;
@@ -318,9 +311,12 @@ async fn sync_service_periods(
     Ok(())
 }
 
+/// Writes the child's dependent rows; `assigned` are the coordinators to assign (the draft's,
+/// or none when the actor may not change assignments).
 async fn write_children_parts(
     tx: &mut crate::db::Conn,
     id: &str,
+    assigned: &[domain::ids::UserId],
     d: &ChildDraft,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -363,7 +359,7 @@ async fn write_children_parts(
         .await?;
     }
     crate::devices::replace(tx, id, &d.devices).await?;
-    for uid in &d.coordinator_ids {
+    for uid in assigned {
         // Ticking a coordinator who has the child through a dispatch makes it an assignment
         // (which never lapses).
         crate::db::query(
@@ -371,7 +367,7 @@ async fn write_children_parts(
              ON CONFLICT (child_id, user_id) DO UPDATE SET origin = 'assigned', access_until = NULL",
         )
         .bind(id)
-        .bind(uid)
+        .bind(uid.to_string())
         .execute(&mut *tx)
         .await?;
     }

@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::form::{ChildForm, GuardianForm};
 use super::{ChildAccess, ChildRecord};
 use crate::audit::AuditEntry;
 use crate::db::decode_rows;
 use crate::devices::DeviceRecord;
 use crate::{Actor, Result, Store, StoreError};
+use domain::child::{ChildForm, GuardianForm};
 
 /// What the child's page shows: the record and its latest consultations.
 #[derive(Clone, Debug)]

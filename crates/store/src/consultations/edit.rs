@@ -1,14 +1,11 @@
 //! Editing a consultation and its course (経過): update, course entries and follow-ups.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::text::optional_text;
-use domain::{FieldError, ValidationErrors};
+use domain::consultation::{ConsultationDraft, CourseDraft};
+use domain::messages::consultation as msg;
 
 use super::persons::subject_person;
-use super::{
-    consultation_scope, fetch_consultations, Consultation, ConsultationForm, CourseEntry,
-    CourseForm,
-};
+use super::{consultation_scope, fetch_consultations, Consultation, ConsultationForm, CourseEntry};
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
@@ -47,78 +44,6 @@ pub(super) async fn scoped_consultation_version(
     })
 }
 
-impl CourseForm {
-    /// Every message names the field: the course form sits on a page full of other dates.
-    fn parse(
-        &self,
-        today: NaiveDate,
-    ) -> std::result::Result<(NaiveDate, String), ValidationErrors> {
-        let mut e = ValidationErrors::new();
-        let date = if self.entry_date.trim().is_empty() {
-            e.push(FieldError::new(
-                "entry_date",
-                "required",
-                "経過の日付を入力してください",
-                "Enter the date of the course entry.",
-            ));
-            None
-        } else {
-            match domain::dates::parse_date("entry_date", &self.entry_date) {
-                Ok(d) if d > today => {
-                    e.push(FieldError::new(
-                        "entry_date",
-                        "future_date",
-                        "経過の日付に未来の日付は入力できません",
-                        "The date of the course entry cannot be in the future.",
-                    ));
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(err) => {
-                    e.push(FieldError::new(
-                        "entry_date",
-                        err.code,
-                        "経過の日付は「2026-11-20」の形式で、実在する日付を入力してください",
-                        "The date of the course entry must be a real date like 2026-11-20.",
-                    ));
-                    None
-                }
-            }
-        };
-        let body = match optional_text("body", &self.body, domain::text::MAX_TEXT) {
-            Ok(Some(b)) => Some(b),
-            Ok(None) => {
-                e.push(FieldError::new(
-                    "body",
-                    "required",
-                    "経過の内容を入力してください",
-                    "Enter what happened (course entry).",
-                ));
-                None
-            }
-            Err(err) => {
-                e.push(FieldError::new(
-                    "body",
-                    err.code,
-                    format!("経過の内容: {}", err.ja),
-                    format!("Course entry: {}", err.en),
-                ));
-                None
-            }
-        };
-        e.into_result()?;
-        match (date, body) {
-            (Some(d), Some(b)) => Ok((d, b)),
-            _ => Err(ValidationErrors(vec![FieldError::new(
-                "form",
-                "invalid",
-                "入力内容を確認してください",
-                "Please check the form",
-            )])),
-        }
-    }
-}
-
 impl Store {
     /// The stored consultation in form shape (for PATCH: overlay changed keys, re-parse).
     pub fn consultation_form(c: &Consultation) -> ConsultationForm {
@@ -149,7 +74,7 @@ impl Store {
         &self,
         actor: &Actor,
         id: &str,
-        form: &ConsultationForm,
+        d: &ConsultationDraft,
         expected_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -157,21 +82,16 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let mut w = self.begin_write().await?;
-        // Scope before validation: an out-of-scope caller learns nothing about the record.
+        // Scope before the references: an out-of-scope caller learns nothing about the record.
         let version = scoped_consultation_version(&mut w.tx, actor, id).await?;
-        let d = form.parse(now)?;
         if expected_version.is_some_and(|v| v != version) {
             return Err(StoreError::Conflict(
                 "the consultation was changed by someone else".into(),
             ));
         }
-        let municipality = self.check_consultation_refs(&mut w.tx, actor, &d).await?;
-        let (person_id, _) = subject_person(&mut w.tx, actor, &d, now).await?;
-        let staff = d.staff_id.clone().unwrap_or_else(|| actor.user_id.clone());
-        let assignee = d
-            .followup_assignee_id
-            .clone()
-            .or_else(|| d.followup_due.map(|_| staff.clone()));
+        let municipality = self.check_consultation_refs(&mut w.tx, actor, d).await?;
+        let (person_id, _) = subject_person(&mut w.tx, actor, d, now).await?;
+        let (staff, assignee) = super::staff_and_assignee(actor, d);
         crate::stats::apply(&mut w.tx, id, -1).await?;
         // Guarded by the version read above: on PostgreSQL a concurrent edit that committed
         // meanwhile leaves no row to update, so neither the record nor the aggregates (whose
@@ -187,7 +107,7 @@ impl Store {
         .bind(d.requester_kind.as_str())
         .bind(&d.requester_name)
         .bind(&d.requester_org)
-        .bind(&d.child_id)
+        .bind(d.child_id.map(|c| c.to_string()))
         .bind(&person_id)
         .bind(&d.summary)
         .bind(&d.response)
@@ -229,17 +149,15 @@ impl Store {
         &self,
         actor: &Actor,
         id: &str,
-        form: &CourseForm,
+        entry_draft: &CourseDraft,
         now: DateTime<Utc>,
     ) -> Result<String> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
-        let today = domain::dates::jst_date(now);
         let mut w = self.begin_write().await?;
-        // Scope before validation: an out-of-scope caller learns nothing about the record.
         scoped_consultation_version(&mut w.tx, actor, id).await?;
-        let (date, body) = form.parse(today)?;
+        let (date, body) = (entry_draft.entry_date, &entry_draft.body);
         let entry = new_id();
         crate::db::query(
             "INSERT INTO consultation_course_entries (id, consultation_id, entry_date, body, author_id, created_at) \
@@ -248,7 +166,7 @@ impl Store {
         .bind(&entry)
         .bind(id)
         .bind(date.to_string())
-        .bind(&body)
+        .bind(body)
         .bind(&actor.user_id)
         .bind(ts(now))
         .execute(&mut w.tx)
@@ -281,13 +199,7 @@ impl Store {
         }
         let c = self.get_consultation(actor, id).await?;
         if c.followup_due.is_none() {
-            return Err(FieldError::new(
-                "followup",
-                "no_followup",
-                "この相談にはフォローアップがありません",
-                "This consultation has no follow-up",
-            )
-            .into());
+            return Err(msg::no_followup().into());
         }
         if c.followup_done_at.is_some() {
             return Ok(());

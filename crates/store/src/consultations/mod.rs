@@ -10,58 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Actor, Result, StoreError};
 
+pub use domain::consultation::{
+    ConsultationDraft, ConsultationForm, CourseDraft, CourseForm, PersonDraft, PersonForm,
+};
 pub(crate) use persons::refresh_person_keys;
-
-/// The person a consultation is about when no child is registered (lightweight record).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct PersonForm {
-    /// 氏名 (may be empty when anonymous).
-    pub name: String,
-    /// フリガナ.
-    pub name_kana: String,
-    /// 匿名: the caller did not give a name.
-    pub anonymous: bool,
-    /// A different person from an earlier one of the same name and reading: record a new
-    /// person instead of linking to that one (the intake's 「別の方です」).
-    pub distinct: bool,
-}
-
-/// A consultation as typed by the user or sent to the API (unparsed).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct ConsultationForm {
-    /// When it happened: "YYYY-MM-DDTHH:MM" in Japan time or RFC 3339; empty = now.
-    pub occurred_at: String,
-    /// Channel code (電話, メール, …).
-    pub channel: String,
-    /// Requester kind code.
-    pub requester_kind: String,
-    /// 相談者氏名.
-    pub requester_name: String,
-    /// 相談者の所属.
-    pub requester_org: String,
-    /// The registered child it is about, if any.
-    pub child_id: String,
-    /// An existing unregistered person it is about, if any.
-    pub person_id: String,
-    /// Or a new unregistered person.
-    pub person: Option<PersonForm>,
-    /// Topic codes (one or more).
-    pub topics: Vec<String>,
-    /// 相談内容.
-    pub summary: String,
-    /// 対応・支援内容.
-    pub response: String,
-    /// Staff user id; empty = the current user.
-    pub staff_id: String,
-    /// 所要時間 (minutes).
-    pub duration_minutes: Option<i64>,
-    /// Follow-up due date (YYYY-MM-DD).
-    pub followup_due: String,
-    /// Follow-up assignee user id; empty = the staff member when a due date is set.
-    pub followup_assignee_id: String,
-}
 
 /// What [`Store::record_consultation_linked`] wrote.
 #[derive(Clone, Debug, Serialize)]
@@ -302,16 +254,6 @@ pub struct CourseEntry {
     pub created_at: String,
 }
 
-/// A course entry as typed or sent to the API (unparsed).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CourseForm {
-    /// YYYY-MM-DD, not after today.
-    pub entry_date: String,
-    /// What happened.
-    pub body: String,
-}
-
 /// A consultation as opened on its page or through the API: the record (its follow-up
 /// included) and its course.
 #[derive(Clone, Debug, Serialize)]
@@ -321,4 +263,17 @@ pub struct ConsultationRecord {
     pub consultation: Consultation,
     /// 経過, oldest first.
     pub course: Vec<CourseEntry>,
+}
+
+/// The staff member a consultation is recorded for (the actor unless named) and its follow-up
+/// assignee (the staff member when a due date is set and nobody is named).
+fn staff_and_assignee(actor: &Actor, d: &ConsultationDraft) -> (String, Option<String>) {
+    let staff = d
+        .staff_id
+        .map_or_else(|| actor.user_id.clone(), |s| s.to_string());
+    let assignee = d
+        .followup_assignee_id
+        .map(|a| a.to_string())
+        .or_else(|| d.followup_due.map(|_| staff.clone()));
+    (staff, assignee)
 }

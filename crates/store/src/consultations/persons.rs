@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use domain::kana::{normalize_for_search, KanaName};
 
-use super::intake::ConsultationDraft;
 use super::{consultation_scope, PersonMatch};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
+use domain::consultation::{ConsultationDraft, PersonDraft};
 
 /// The search keys that make two unregistered persons one (name, reading): each normalised
 /// ([`normalize_for_search`]: width, spaces, hiragana/katakana, variant kanji), the reading
@@ -76,12 +76,15 @@ pub(super) async fn subject_person(
     now: DateTime<Utc>,
 ) -> Result<(Option<String>, bool)> {
     Ok(match (&d.person_id, &d.person) {
-        (Some(p), _) => (Some(p.clone()), false),
-        (None, Some((name, kana, anonymous))) => {
-            let keys = match name {
-                Some(n) if !*anonymous => Some(person_keys(n, kana.as_deref())),
-                _ => None,
+        (Some(p), _) => (Some(p.to_string()), false),
+        (None, Some(person)) => {
+            let (name, kana, anonymous) = match person {
+                PersonDraft::Anonymous => (None, None, true),
+                PersonDraft::Named { name, name_kana } => {
+                    (Some(name.as_str()), name_kana.as_deref(), false)
+                }
             };
+            let keys = name.map(|n| person_keys(n, kana));
             if let Some(k) = keys.as_ref().filter(|_| !d.person_distinct) {
                 if let Some(found) = same_person_in(tx, &actor.center_id, k).await? {
                     return Ok((Some(found), true));
@@ -94,7 +97,7 @@ pub(super) async fn subject_person(
                 .bind(&actor.center_id)
                 .bind(name)
                 .bind(kana)
-                .bind(i64::from(*anonymous))
+                .bind(i64::from(anonymous))
                 .bind(ts(now))
                 .bind(keys.as_ref().map(|k| k.0.clone()))
                 .bind(keys.as_ref().map(|k| k.1.clone()))

@@ -4,6 +4,7 @@
 use domain::power::DeviceInput;
 use domain::Role;
 use store::children::{ChildForm, GuardianForm};
+use store::testing::Draft;
 
 use crate::{backends, now, Fixture};
 
@@ -48,7 +49,7 @@ async fn the_child_page_reads_in_two_statements_and_audits_in_one_commit() {
         };
         let child = f
             .store
-            .register_child(advisor, &form, false, now())
+            .register_child(advisor, &form.draft(now()), false, now())
             .await
             .unwrap();
         f.consultation(Some(&child)).await;

@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use domain::Role;
 use store::children::ChildForm;
 use store::consultations::{ConsultationForm, PersonForm};
+use store::testing::Draft;
 use store::users::NewUser;
 use store::{Actor, ConnectOptions, PasswordCost, Store};
 
@@ -115,7 +116,7 @@ impl Fixture {
             ..Default::default()
         };
         self.store
-            .register_child(self.user(Role::Advisor), &form, false, now())
+            .register_child(self.user(Role::Advisor), &form.draft(now()), false, now())
             .await
             .unwrap()
     }
@@ -136,7 +137,7 @@ impl Fixture {
             ..Default::default()
         };
         self.store
-            .record_consultation(self.user(Role::Advisor), &form, now())
+            .record_consultation(self.user(Role::Advisor), &form.draft(now()), now())
             .await
             .unwrap()
     }

@@ -5,6 +5,7 @@
 
 use domain::Role;
 use store::consultations::{Consultation, ConsultationForm, ConsultationQuery};
+use store::testing::Draft;
 use store::users::NewUser;
 use store::{Actor, Store};
 
@@ -20,7 +21,7 @@ async fn record(store: &Store, actor: &Actor, day: u32, topics: &[&str]) -> Stri
         ..Default::default()
     };
     store
-        .record_consultation(actor, &form, now())
+        .record_consultation(actor, &form.draft(now()), now())
         .await
         .unwrap()
 }
@@ -137,7 +138,7 @@ async fn a_topic_list_pages_like_the_whole_list_filtered_by_hand_after_edits() {
             form.occurred_at = format!("2026-11-{day:02} 10:00");
             form.topics = topics.iter().map(|t| t.to_string()).collect();
             f.store
-                .update_consultation(advisor, &ids[i], &form, Some(c.version), now())
+                .update_consultation(advisor, &ids[i], &form.draft(now()), Some(c.version), now())
                 .await
                 .unwrap();
         }

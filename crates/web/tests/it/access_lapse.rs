@@ -5,6 +5,7 @@
 use chrono::Duration;
 use domain::Role;
 use serde_json::json;
+use store::testing::Draft;
 
 use crate::*;
 
@@ -33,7 +34,12 @@ async fn dispatch_access_lapses_thirty_days_after_the_last_dispatch() {
         let child = w
             .app
             .store
-            .register_child(w.user(Role::Advisor), &form, true, test_now())
+            .register_child(
+                w.user(Role::Advisor),
+                &form.draft(test_now()),
+                true,
+                test_now(),
+            )
             .await
             .unwrap();
         // A second child explicitly assigned to her: never lapses.
@@ -43,7 +49,12 @@ async fn dispatch_access_lapses_thirty_days_after_the_last_dispatch() {
         let assigned = w
             .app
             .store
-            .register_child(w.user(Role::Advisor), &assigned_form, true, test_now())
+            .register_child(
+                w.user(Role::Advisor),
+                &assigned_form.draft(test_now()),
+                true,
+                test_now(),
+            )
             .await
             .unwrap();
 

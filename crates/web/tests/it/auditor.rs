@@ -4,6 +4,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use domain::Role;
 use store::audit::{AuditEntry, AuditFilter};
+use store::testing::Draft;
 
 use crate::*;
 
@@ -13,7 +14,7 @@ async fn child_of(w: &World, advisor: &store::Actor, family: &str, kana: &str) -
         serde_json::from_value(child_json(family, kana)).unwrap();
     w.app
         .store
-        .register_child(advisor, &form, true, test_now())
+        .register_child(advisor, &form.draft(test_now()), true, test_now())
         .await
         .unwrap()
 }

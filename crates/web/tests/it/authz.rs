@@ -5,6 +5,7 @@
 
 use domain::Role;
 use reqwest::Method;
+use store::testing::Draft;
 use web::policy::{
     specs, Policy, ADMINS, DISPATCH_ACTORS, LEADS, READERS, REPORTERS, REQUESTERS, STAFF, WRITERS,
 };
@@ -217,7 +218,7 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
     let child = w
         .app
         .store
-        .register_child(advisor, &form, true, now)
+        .register_child(advisor, &form.draft(now), true, now)
         .await
         .unwrap();
     let consultation = w
@@ -225,11 +226,11 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
         .store
         .record_consultation(
             advisor,
-            &serde_json::from_value(serde_json::json!({
+            &serde_json::from_value::<store::consultations::ConsultationForm>(serde_json::json!({
                 "channel": "phone", "requester_kind": "family", "child_id": child, "topics": ["medical_care"],
                 "summary": "テスト相談", "followup_due": "2026-11-25"
             }))
-            .unwrap(),
+            .unwrap().draft(now),
             now,
         )
         .await
@@ -507,7 +508,13 @@ async fn coordinator_outside_scope_is_refused_and_audited() {
         form.coordinator_ids = vec![coord.user_id.clone()];
         w.app
             .store
-            .update_child(w.user(Role::Advisor), &ids.child, &form, None, test_now())
+            .update_child(
+                w.user(Role::Advisor),
+                &ids.child,
+                &form.draft(test_now()),
+                None,
+                test_now(),
+            )
             .await
             .unwrap();
         let res = b
@@ -552,14 +559,14 @@ async fn municipal_users_see_only_their_area_figures() {
         let other_child = w
             .app
             .store
-            .register_child(adv, &form, true, test_now())
+            .register_child(adv, &form.draft(test_now()), true, test_now())
             .await
             .unwrap();
         w.app
             .store
             .record_consultation(
                 adv,
-                &serde_json::from_value(serde_json::json!({"channel":"phone","requester_kind":"family","child_id": other_child,"topics":["health"],"summary":"x"})).unwrap(),
+                &serde_json::from_value::<store::consultations::ConsultationForm>(serde_json::json!({"channel":"phone","requester_kind":"family","child_id": other_child,"topics":["health"],"summary":"x"})).unwrap().draft(test_now()),
                 test_now(),
             )
             .await

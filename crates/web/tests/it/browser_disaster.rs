@@ -16,6 +16,7 @@
 //! municipality).
 
 use std::time::{Duration, Instant};
+use store::testing::Draft;
 
 use base64::Engine;
 use domain::Role;
@@ -70,7 +71,12 @@ async fn setup(w: &World) -> Setup {
         let id = w
             .app
             .store
-            .register_child(w.user(Role::Advisor), &form, true, test_now())
+            .register_child(
+                w.user(Role::Advisor),
+                &form.draft(test_now()),
+                true,
+                test_now(),
+            )
             .await
             .unwrap();
         let watts = if device == "suction" { "30" } else { "60" };

@@ -14,6 +14,7 @@
 //! written to `/tmp/dispatch_flow.png`.
 
 use std::time::{Duration, Instant};
+use store::testing::Draft;
 
 use domain::Role;
 use fantoccini::key::Key;
@@ -127,7 +128,7 @@ async fn setup(w: &World) -> Setup {
     let child_id = w
         .app
         .store
-        .register_child(w.user(Role::Advisor), &form, true, now)
+        .register_child(w.user(Role::Advisor), &form.draft(now), true, now)
         .await
         .unwrap();
     let api = client();

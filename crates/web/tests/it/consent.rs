@@ -2,6 +2,7 @@
 //! rests on a consent in force naming it (or an audited override by an advisor or admin).
 
 use domain::Role;
+use store::testing::Draft;
 
 use crate::*;
 
@@ -23,7 +24,7 @@ async fn referral_needs_consent_then_the_other_center_reads_until_withdrawal() {
         let child = w
             .app
             .store
-            .register_child(adv, &form, true, test_now())
+            .register_child(adv, &form.draft(test_now()), true, test_now())
             .await
             .unwrap();
         let consultant = token_for(&w.app, &w.user(Role::Consultant).login).await;
@@ -208,7 +209,7 @@ async fn consent_form_shows_inline_errors_and_keeps_input() {
     let child = w
         .app
         .store
-        .register_child(adv, &form, true, test_now())
+        .register_child(adv, &form.draft(test_now()), true, test_now())
         .await
         .unwrap();
     let b = login(&w.app, &w.user(Role::Consultant).login).await;

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use domain::Role;
 use reqwest::Method;
 use serde_json::json;
+use store::testing::Draft;
 
 use crate::*;
 
@@ -17,7 +18,7 @@ async fn seed(w: &World) -> (String, String) {
     let child = w
         .app
         .store
-        .register_child(adv, &form, true, test_now())
+        .register_child(adv, &form.draft(test_now()), true, test_now())
         .await
         .unwrap();
     let id = w
@@ -25,12 +26,12 @@ async fn seed(w: &World) -> (String, String) {
         .store
         .record_consultation(
             adv,
-            &serde_json::from_value(json!({
+            &serde_json::from_value::<store::consultations::ConsultationForm>(json!({
                 "occurred_at": "2026-11-18T14:30", "channel": "phone", "requester_kind": "family",
                 "child_id": child, "topics": ["medical_care"], "summary": "吸引器の使い方について母親から相談",
                 "response": "訪問看護に確認すると伝えた", "duration_minutes": 20, "followup_due": "2026-11-25"
             }))
-            .unwrap(),
+            .unwrap().draft(test_now()),
             test_now(),
         )
         .await

@@ -6,6 +6,7 @@
 use domain::Role;
 use reqwest::Method as M;
 use serde_json::json;
+use store::testing::Draft;
 
 use crate::*;
 
@@ -363,7 +364,12 @@ async fn browser_a_ventilator_entered_on_the_child_form_is_on_the_sheet() {
     let id = w
         .app
         .store
-        .register_child(w.user(Role::Advisor), &form, true, test_now())
+        .register_child(
+            w.user(Role::Advisor),
+            &form.draft(test_now()),
+            true,
+            test_now(),
+        )
         .await
         .unwrap();
     let driver = start_driver().await;

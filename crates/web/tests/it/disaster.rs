@@ -6,6 +6,7 @@
 use domain::Role;
 use reqwest::Method as M;
 use serde_json::{json, Value};
+use store::testing::Draft;
 
 use crate::*;
 
@@ -41,7 +42,12 @@ async fn child_with_care(
     let form: store::children::ChildForm = serde_json::from_value(j).unwrap();
     w.app
         .store
-        .register_child(w.user(Role::Advisor), &form, true, test_now())
+        .register_child(
+            w.user(Role::Advisor),
+            &form.draft(test_now()),
+            true,
+            test_now(),
+        )
         .await
         .unwrap()
 }
@@ -478,7 +484,13 @@ async fn triage_follows_record_changes_and_pages_with_whole_list_counts() {
         let form: store::children::ChildForm = serde_json::from_value(form).unwrap();
         w.app
             .store
-            .update_child(w.user(Role::Advisor), &later, &form, None, test_now())
+            .update_child(
+                w.user(Role::Advisor),
+                &later,
+                &form.draft(test_now()),
+                None,
+                test_now(),
+            )
             .await
             .unwrap();
         // A unit handed out adds 500 Wh × 0.85 at 60 W: 240 + 425 minutes.
@@ -581,7 +593,13 @@ async fn triage_follows_record_changes_and_pages_with_whole_list_counts() {
         let form: store::children::ChildForm = serde_json::from_value(form).unwrap();
         w.app
             .store
-            .update_child(w.user(Role::Advisor), &record, &form, None, test_now())
+            .update_child(
+                w.user(Role::Advisor),
+                &record,
+                &form.draft(test_now()),
+                None,
+                test_now(),
+            )
             .await
             .unwrap();
         let (_, before) = call(&w, &cons, M::GET, &triage, None).await;

@@ -5,6 +5,7 @@
 
 use domain::Role;
 use serde_json::{json, Value};
+use store::testing::Draft;
 
 use crate::*;
 
@@ -117,7 +118,12 @@ async fn advisor_dispatches_coordinator_accepts_records_activities_and_asks_advi
         let child = w
             .app
             .store
-            .register_child(w.user(Role::Advisor), &form, true, test_now())
+            .register_child(
+                w.user(Role::Advisor),
+                &form.draft(test_now()),
+                true,
+                test_now(),
+            )
             .await
             .unwrap();
         let (s, v) = consultant
@@ -435,7 +441,12 @@ async fn pair_request_recommends_a_medical_and_welfare_pair_jointly() {
         let child = w
             .app
             .store
-            .register_child(w.user(Role::Advisor), &form, true, test_now())
+            .register_child(
+                w.user(Role::Advisor),
+                &form.draft(test_now()),
+                true,
+                test_now(),
+            )
             .await
             .unwrap();
         let (_, v) = advisor
@@ -511,7 +522,12 @@ async fn batch_proposal_respects_capacity_and_can_be_changed_before_confirming()
             let child = w
                 .app
                 .store
-                .register_child(w.user(Role::Advisor), &form, true, test_now())
+                .register_child(
+                    w.user(Role::Advisor),
+                    &form.draft(test_now()),
+                    true,
+                    test_now(),
+                )
                 .await
                 .unwrap();
             let (_, v) = advisor

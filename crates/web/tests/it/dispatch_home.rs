@@ -5,6 +5,7 @@
 
 use domain::Role;
 use serde_json::{json, Value};
+use store::testing::Draft;
 
 use crate::*;
 
@@ -29,7 +30,12 @@ async fn child(w: &World, family: &str, kana: &str) -> String {
         serde_json::from_value(child_json(family, kana)).unwrap();
     w.app
         .store
-        .register_child(w.user(Role::Advisor), &form, true, test_now())
+        .register_child(
+            w.user(Role::Advisor),
+            &form.draft(test_now()),
+            true,
+            test_now(),
+        )
         .await
         .unwrap()
 }

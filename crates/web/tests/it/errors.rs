@@ -3,6 +3,7 @@
 //! reports every missing field in one answer.
 
 use crate::*;
+use store::testing::Draft;
 
 /// (status, content type, body) of a GET in the browser's session.
 async fn fetch(b: &Browser, path: &str) -> (u16, String, String) {
@@ -254,7 +255,12 @@ async fn a_conflict_on_a_page_is_a_page_with_a_way_back() {
         let child = w
             .app
             .store
-            .register_child(w.user(domain::Role::Advisor), &form, true, test_now())
+            .register_child(
+                w.user(domain::Role::Advisor),
+                &form.draft(test_now()),
+                true,
+                test_now(),
+            )
             .await
             .unwrap();
         let b = login(&w.app, "kochi.consultant").await;

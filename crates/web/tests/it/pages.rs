@@ -2,6 +2,7 @@
 //! home page figures — through real HTTP with cookies and CSRF tokens.
 
 use domain::Role;
+use store::testing::Draft;
 
 use crate::*;
 
@@ -506,7 +507,12 @@ async fn intake_records_a_consultation_and_home_counts_change() {
             serde_json::from_value(child_json("渡辺", "ワタナベ")).unwrap();
         w.app
             .store
-            .register_child(w.user(Role::Consultant), &form, false, test_now())
+            .register_child(
+                w.user(Role::Consultant),
+                &form.draft(test_now()),
+                false,
+                test_now(),
+            )
             .await
             .unwrap();
         let part = b

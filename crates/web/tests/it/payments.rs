@@ -4,6 +4,7 @@
 
 use domain::Role;
 use serde_json::json;
+use store::testing::Draft;
 
 use crate::*;
 
@@ -33,7 +34,12 @@ async fn statement_follows_service_history_locks_on_approval_and_amends_after() 
         let child = w
             .app
             .store
-            .register_child(w.user(Role::Advisor), &form, true, test_now())
+            .register_child(
+                w.user(Role::Advisor),
+                &form.draft(test_now()),
+                true,
+                test_now(),
+            )
             .await
             .unwrap();
         let (_, v) = call(
@@ -259,13 +265,13 @@ async fn child_form_services_open_and_close_dated_periods() {
         let child = w
             .app
             .store
-            .register_child(adv, &form, true, test_now())
+            .register_child(adv, &form.draft(test_now()), true, test_now())
             .await
             .unwrap();
         form.welfare_services = vec!["after_school_day".into()];
         w.app
             .store
-            .update_child(adv, &child, &form, None, test_now())
+            .update_child(adv, &child, &form.draft(test_now()), None, test_now())
             .await
             .unwrap();
         let p = w
@@ -281,7 +287,7 @@ async fn child_form_services_open_and_close_dated_periods() {
         let later = test_now() + chrono::Duration::days(10);
         w.app
             .store
-            .update_child(adv, &child, &form, None, later)
+            .update_child(adv, &child, &form.draft(later), None, later)
             .await
             .unwrap();
         let p = w

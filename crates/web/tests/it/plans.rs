@@ -6,6 +6,7 @@
 use domain::Role;
 use reqwest::Method as M;
 use serde_json::json;
+use store::testing::Draft;
 
 use crate::*;
 
@@ -19,7 +20,12 @@ async fn plan_versions_drafts_drills_overdue_and_sheets() {
         let child = w
             .app
             .store
-            .register_child(w.user(Role::Advisor), &form, true, test_now())
+            .register_child(
+                w.user(Role::Advisor),
+                &form.draft(test_now()),
+                true,
+                test_now(),
+            )
             .await
             .unwrap();
         let plan = format!("/api/v1/children/{child}/plan");

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use domain::Role;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
+use store::testing::Draft;
 
 use crate::*;
 
@@ -45,10 +46,10 @@ async fn aggregated_figures_equal_scanned_figures_after_inserts_and_edits() {
         for (i, kana) in ["アイダ", "イノウエ", "ウエダ"].iter().enumerate() {
             let mut f = child_json("試験", kana);
             f["municipality_code"] = json!(if i == 0 { "392014" } else { "392022" });
-            let form = serde_json::from_value(f).unwrap();
+            let form: store::children::ChildForm = serde_json::from_value(f).unwrap();
             children.push(
                 store
-                    .register_child(advisor, &form, true, now)
+                    .register_child(advisor, &form.draft(now), true, now)
                     .await
                     .unwrap(),
             );
@@ -76,10 +77,11 @@ async fn aggregated_figures_equal_scanned_figures_after_inserts_and_edits() {
             for (k, v) in subject.as_object().unwrap() {
                 body[k] = v.clone();
             }
-            let form = serde_json::from_value(body).unwrap();
+            let form: store::consultations::ConsultationForm =
+                serde_json::from_value(body).unwrap();
             ids.push(
                 store
-                    .record_consultation(advisor, &form, now)
+                    .record_consultation(advisor, &form.draft(now), now)
                     .await
                     .unwrap(),
             );
@@ -104,9 +106,10 @@ async fn aggregated_figures_equal_scanned_figures_after_inserts_and_edits() {
                 "person": if n % 8 == 0 { json!({ "anonymous": true }) } else { serde_json::Value::Null },
                 "child_id": if n % 8 == 0 { json!("") } else { json!(children[0]) },
             });
-            let form = serde_json::from_value(body).unwrap();
+            let form: store::consultations::ConsultationForm =
+                serde_json::from_value(body).unwrap();
             store
-                .update_consultation(advisor, id, &form, None, now)
+                .update_consultation(advisor, id, &form.draft(now), None, now)
                 .await
                 .unwrap();
         }
@@ -168,9 +171,9 @@ async fn subject_fixture(w: &World) {
         f["birth_date"] = json!(birth);
         f["municipality_code"] = json!(municipality);
         f["medical_care"] = json!(care);
-        let form = serde_json::from_value(f).unwrap();
+        let form: store::children::ChildForm = serde_json::from_value(f).unwrap();
         let child = store
-            .register_child(advisor, &form, true, now)
+            .register_child(advisor, &form.draft(now), true, now)
             .await
             .unwrap();
         let c = json!({
@@ -178,9 +181,9 @@ async fn subject_fixture(w: &World) {
             "requester_kind": "family", "topics": ["school"], "summary": "年齢区分の検証",
             "child_id": child,
         });
-        let form = serde_json::from_value(c).unwrap();
+        let form: store::consultations::ConsultationForm = serde_json::from_value(c).unwrap();
         store
-            .record_consultation(advisor, &form, now)
+            .record_consultation(advisor, &form.draft(now), now)
             .await
             .unwrap();
     }
@@ -193,9 +196,9 @@ async fn subject_fixture(w: &World) {
             "requester_kind": "family", "topics": ["other"], "summary": "児童以外",
             "person": person,
         });
-        let form = serde_json::from_value(c).unwrap();
+        let form: store::consultations::ConsultationForm = serde_json::from_value(c).unwrap();
         store
-            .record_consultation(advisor, &form, now)
+            .record_consultation(advisor, &form.draft(now), now)
             .await
             .unwrap();
     }

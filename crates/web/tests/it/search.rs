@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use domain::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
+use store::testing::Draft;
 
 use crate::*;
 
@@ -171,11 +172,11 @@ async fn intake_shows_namesakes_and_preselects_none() {
         let w = world(backend).await;
         let advisor = w.user(Role::Advisor);
         for birth in ["2021-04-01", "2023-09-09"] {
-            let form =
+            let form: store::children::ChildForm =
                 serde_json::from_value(child("森", "こはる", "モリ", "コハル", birth)).unwrap();
             w.app
                 .store
-                .register_child(advisor, &form, true, test_now())
+                .register_child(advisor, &form.draft(test_now()), true, test_now())
                 .await
                 .unwrap();
         }
@@ -194,11 +195,11 @@ async fn intake_shows_namesakes_and_preselects_none() {
             assert_eq!(chosen_hits(&html), 0, "{backend}: nothing chosen: {url}");
         }
         // One exact hit may be chosen in advance; a partial one may not.
-        let form =
+        let form: store::children::ChildForm =
             serde_json::from_value(child("林", "一花", "ハヤシ", "イチカ", "2022-02-02")).unwrap();
         w.app
             .store
-            .register_child(advisor, &form, true, test_now())
+            .register_child(advisor, &form.draft(test_now()), true, test_now())
             .await
             .unwrap();
         let exact = get_text(

@@ -2,6 +2,7 @@
 //! tamper-evident audit chain.
 
 use domain::Role;
+use store::testing::Draft;
 
 use crate::*;
 
@@ -232,7 +233,12 @@ async fn audit_chain_verifies_and_detects_tampering() {
         let id = w
             .app
             .store
-            .register_child(w.user(Role::Consultant), &form, false, test_now())
+            .register_child(
+                w.user(Role::Consultant),
+                &form.draft(test_now()),
+                false,
+                test_now(),
+            )
             .await
             .unwrap();
         w.app

@@ -5,6 +5,7 @@
 use domain::Role;
 use reqwest::Method as M;
 use serde_json::{json, Value};
+use store::testing::Draft;
 
 use crate::*;
 
@@ -17,7 +18,12 @@ async fn new_child(w: &World, family: &str, kana: &str, battery: Option<&str>) -
     let form: store::children::ChildForm = serde_json::from_value(j).unwrap();
     w.app
         .store
-        .register_child(w.user(Role::Advisor), &form, true, test_now())
+        .register_child(
+            w.user(Role::Advisor),
+            &form.draft(test_now()),
+            true,
+            test_now(),
+        )
         .await
         .unwrap()
 }
@@ -180,7 +186,7 @@ async fn kept_triage_counts_equal_a_recount_after_every_change() {
         let form: store::children::ChildForm = serde_json::from_value(j).unwrap();
         w.app
             .store
-            .update_child(&advisor, &b, &form, None, test_now())
+            .update_child(&advisor, &b, &form.draft(test_now()), None, test_now())
             .await
             .unwrap();
         let c = check("moved out").await;

@@ -3,6 +3,9 @@
 use crate::Lang;
 use serde::{Deserialize, Serialize};
 
+pub mod form;
+pub use form::{CareItemDraft, ChildDraft, ChildForm, Guardian, GuardianForm};
+
 macro_rules! code_enum_impl {
     ($ty:ident, $n:literal, [$($v:ident => $code:literal, $ja:literal, $en:literal;)*]) => {
         impl $ty {

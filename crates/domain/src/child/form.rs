@@ -1,14 +1,20 @@
-//! The child form as typed and its parsing into a [`ChildDraft`] (validation, vocabularies, dates).
+//! The child form (児童の登録・編集) as typed or sent to the API, and its one parse into a
+//! [`ChildDraft`]: the page and the API both call [`ChildForm::parse`], and the store takes
+//! only the draft.
 
 use chrono::NaiveDate;
-use domain::care_score::{CareScore, WatchLevel};
-use domain::kana::{normalize_for_search, KanaName};
-use domain::municipality::MunicipalityCode;
-use domain::power::{DeviceDraft, DeviceInput};
-use domain::text::{optional_email, optional_line, optional_phone, optional_text, required_line};
-use domain::vocab::{VocabCode, VocabKind};
-use domain::{CareSetting, ChildStatus, FieldError, Sex, ValidationErrors};
 use serde::{Deserialize, Serialize};
+
+use super::{CareSetting, ChildStatus, Sex};
+use crate::care_score::{CareScore, WatchLevel};
+use crate::ids::{OrganizationId, UserId};
+use crate::kana::{normalize_for_search, KanaName};
+use crate::messages::child as msg;
+use crate::municipality::MunicipalityCode;
+use crate::power::{DeviceDraft, DeviceInput};
+use crate::text::{optional_email, optional_line, optional_phone, optional_text, required_line};
+use crate::vocab::{VocabCode, VocabKind};
+use crate::ValidationErrors;
 
 /// A guardian as typed by the user (unparsed).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -88,61 +94,93 @@ pub struct ChildForm {
     pub notes: String,
 }
 
-/// A parsed, valid child record ready to store.
+/// A parsed, valid child record ready to store: built only by [`ChildForm::parse`], so every
+/// field holds a checked value (kana is kana, the municipality exists, ids are well formed).
 #[derive(Clone, Debug)]
 pub struct ChildDraft {
-    pub(super) family_name: String,
-    pub(super) given_name: String,
-    pub(super) family_name_kana: KanaName,
-    pub(super) given_name_kana: KanaName,
-    pub(super) birth_date: NaiveDate,
-    pub(super) sex: Sex,
-    pub(super) municipality: MunicipalityCode,
-    pub(super) address: Option<String>,
-    pub(super) phone: Option<String>,
-    pub(super) care_setting: CareSetting,
-    pub(super) discharged_on: Option<NaiveDate>,
-    pub(super) primary_hospital_id: Option<String>,
-    pub(super) primary_doctor: Option<String>,
-    pub(super) school_id: Option<String>,
-    pub(super) status: ChildStatus,
-    pub(super) status_since: NaiveDate,
-    pub(super) medical_care: Vec<CareItemDraft>,
-    pub(super) welfare_services: Vec<VocabCode>,
-    pub(super) guardians: Vec<Guardian>,
-    pub(super) devices: Vec<DeviceDraft>,
-    pub(super) coordinator_ids: Vec<String>,
-    pub(super) notes: Option<String>,
+    /// 姓
+    pub family_name: String,
+    /// 名
+    pub given_name: String,
+    /// セイ
+    pub family_name_kana: KanaName,
+    /// メイ
+    pub given_name_kana: KanaName,
+    /// 生年月日
+    pub birth_date: NaiveDate,
+    /// 性別
+    pub sex: Sex,
+    /// 住所地の市町村
+    pub municipality: MunicipalityCode,
+    /// 住所
+    pub address: Option<String>,
+    /// 電話
+    pub phone: Option<String>,
+    /// 療養の場
+    pub care_setting: CareSetting,
+    /// NICU/hospital discharge date.
+    pub discharged_on: Option<NaiveDate>,
+    /// Primary hospital (must be one of the center's organizations: the store checks).
+    pub primary_hospital_id: Option<OrganizationId>,
+    /// 主治医
+    pub primary_doctor: Option<String>,
+    /// School or nursery (one of the center's organizations).
+    pub school_id: Option<OrganizationId>,
+    /// 支援の状況
+    pub status: ChildStatus,
+    /// Date the status took effect.
+    pub status_since: NaiveDate,
+    /// Medical-care items with their detail and watch level.
+    pub medical_care: Vec<CareItemDraft>,
+    /// Welfare services in use.
+    pub welfare_services: Vec<VocabCode>,
+    /// Guardians in display order.
+    pub guardians: Vec<Guardian>,
+    /// Equipment list (使用している医療機器).
+    pub devices: Vec<DeviceDraft>,
+    /// Assigned coordinators (the store checks they are the center's coordinators).
+    pub coordinator_ids: Vec<UserId>,
+    /// 備考
+    pub notes: Option<String>,
+    _parsed: Parsed,
 }
+
+/// Private marker: a draft cannot be written as a literal outside this module.
+#[derive(Clone, Copy, Debug)]
+struct Parsed;
 
 impl ChildDraft {
     /// Normalised search key over the フリガナ.
-    pub(super) fn search_kana(&self) -> String {
+    pub fn search_kana(&self) -> String {
         normalize_for_search(&format!(
             "{}{}",
             self.family_name_kana.as_str(),
             self.given_name_kana.as_str()
         ))
     }
-    pub(super) fn search_name(&self) -> String {
+    /// Normalised search key over the name.
+    pub fn search_name(&self) -> String {
         normalize_for_search(&format!("{}{}", self.family_name, self.given_name))
     }
     /// Search key over the given name's フリガナ (「こはる」 finds 〇〇 こはる).
-    pub(super) fn search_given_kana(&self) -> String {
+    pub fn search_given_kana(&self) -> String {
         normalize_for_search(self.given_name_kana.as_str())
     }
     /// Search key over the given name (「花子」 finds 山田 花子).
-    pub(super) fn search_given_name(&self) -> String {
+    pub fn search_given_name(&self) -> String {
         normalize_for_search(&self.given_name)
     }
 }
 
 /// One medical care item of a parsed child record.
 #[derive(Clone, Debug)]
-pub(super) struct CareItemDraft {
-    pub(super) code: VocabCode,
-    pub(super) detail: Option<String>,
-    pub(super) watch: Option<WatchLevel>,
+pub struct CareItemDraft {
+    /// Medical-care item code.
+    pub code: VocabCode,
+    /// Free-text detail.
+    pub detail: Option<String>,
+    /// 見守りスコアの区分, when entered.
+    pub watch: Option<WatchLevel>,
 }
 
 /// A stored guardian.
@@ -174,23 +212,13 @@ fn parse_enum<T>(
     let raw = raw.trim();
     if raw.is_empty() {
         if default.is_none() {
-            errs.push(FieldError::new(
-                field,
-                "required",
-                "選択してください",
-                "Please choose a value",
-            ));
+            errs.push(crate::messages::choose_value(field));
         }
         return default;
     }
     let v = parse(raw);
     if v.is_none() {
-        errs.push(FieldError::new(
-            field,
-            "unknown_code",
-            format!("「{raw}」は選択肢にありません"),
-            format!("\"{raw}\" is not one of the choices"),
-        ));
+        errs.push(crate::messages::not_a_choice(field, raw));
     }
     v
 }
@@ -199,20 +227,28 @@ fn opt_date(errs: &mut ValidationErrors, field: &str, raw: &str) -> Option<Naive
     if raw.trim().is_empty() {
         None
     } else {
-        errs.check(domain::dates::parse_date(field, raw))
+        errs.check(crate::dates::parse_date(field, raw))
     }
 }
 
-fn opt_id(raw: &str) -> Option<String> {
-    let t = raw.trim();
-    (!t.is_empty()).then(|| t.to_string())
+/// An optional organization id: blank is none; a malformed one names no organization, and
+/// says so as the store's reference check would.
+fn opt_org(errs: &mut ValidationErrors, field: &str, raw: &str) -> Option<OrganizationId> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    let id = OrganizationId::parse(raw);
+    if id.is_none() {
+        errs.push(msg::unknown_organization(field));
+    }
+    id
 }
 
 impl ChildForm {
     /// 医療的ケアスコア（参考） of the ticked items with their watch levels (a level that does
     /// not parse counts as not entered; stored records only hold valid levels).
     pub fn care_score(&self) -> CareScore {
-        domain::care_score::score(self.medical_care.iter().map(|c| {
+        crate::care_score::score(self.medical_care.iter().map(|c| {
             let level = self
                 .medical_care_watch
                 .get(c)
@@ -234,16 +270,16 @@ impl ChildForm {
         let family_name = e.check(required_line(
             "family_name",
             &self.family_name,
-            domain::text::MAX_NAME,
+            crate::text::MAX_NAME,
         ));
         let given_name = e.check(required_line(
             "given_name",
             &self.given_name,
-            domain::text::MAX_NAME,
+            crate::text::MAX_NAME,
         ));
         let family_name_kana = e.check(KanaName::parse("family_name_kana", &self.family_name_kana));
         let given_name_kana = e.check(KanaName::parse("given_name_kana", &self.given_name_kana));
-        let birth_date = e.check(domain::dates::parse_birth_date(
+        let birth_date = e.check(crate::dates::parse_birth_date(
             "birth_date",
             &self.birth_date,
             today,
@@ -257,7 +293,7 @@ impl ChildForm {
         let address = e.check(optional_line(
             "address",
             &self.address,
-            domain::text::MAX_LINE,
+            crate::text::MAX_LINE,
         ));
         let phone = e.check(optional_phone("phone", &self.phone));
         let care_setting = parse_enum(
@@ -270,18 +306,13 @@ impl ChildForm {
         let discharged_on = opt_date(&mut e, "discharged_on", &self.discharged_on);
         if let (Some(d), Some(b)) = (discharged_on, birth_date) {
             if d < b || d > today {
-                e.push(FieldError::new(
-                    "discharged_on",
-                    "date_out_of_range",
-                    "退院日は生年月日以降、今日以前の日付にしてください",
-                    "Discharge date must be between the birth date and today",
-                ));
+                e.push(msg::discharge_out_of_range());
             }
         }
         let primary_doctor = e.check(optional_line(
             "primary_doctor",
             &self.primary_doctor,
-            domain::text::MAX_NAME,
+            crate::text::MAX_NAME,
         ));
         let status = parse_enum(
             &mut e,
@@ -293,18 +324,10 @@ impl ChildForm {
         let status_since = if self.status_since.trim().is_empty() {
             Some(today)
         } else {
-            e.check(domain::dates::parse_date(
-                "status_since",
-                &self.status_since,
-            ))
+            e.check(crate::dates::parse_date("status_since", &self.status_since))
         };
         if status_since.is_some_and(|d| d > today) {
-            e.push(FieldError::new(
-                "status_since",
-                "future_date",
-                "状態の開始日に未来の日付は入力できません",
-                "The status date cannot be in the future",
-            ));
+            e.push(msg::status_since_in_future());
         }
         let mut medical_care = Vec::new();
         for code in dedup(&self.medical_care) {
@@ -322,7 +345,7 @@ impl ChildForm {
                     .check(optional_line(
                         "medical_care_details",
                         detail,
-                        domain::text::MAX_LINE,
+                        crate::text::MAX_LINE,
                     ))
                     .flatten();
                 let watch = self
@@ -331,7 +354,7 @@ impl ChildForm {
                     .map(String::as_str)
                     .unwrap_or("");
                 let watch = e
-                    .check(domain::care_score::parse_watch(
+                    .check(crate::care_score::parse_watch(
                         "medical_care_watch",
                         &code,
                         watch,
@@ -346,12 +369,7 @@ impl ChildForm {
         }
         for (code, level) in &self.medical_care_watch {
             if !self.medical_care.contains(code) && !level.trim().is_empty() {
-                e.push(FieldError::new(
-                    "medical_care_watch",
-                    "watch_without_item",
-                    "見守りを選んだ医療的ケアにチェックを入れてください",
-                    "Tick the medical-care item whose watch level you chose",
-                ));
+                e.push(msg::watch_without_item());
                 break;
             }
         }
@@ -359,12 +377,7 @@ impl ChildForm {
             if !self.medical_care.contains(code)
                 && !self.medical_care_details[code].trim().is_empty()
             {
-                e.push(FieldError::new(
-                    "medical_care_details",
-                    "detail_without_item",
-                    "詳細を書いた医療的ケアにチェックを入れてください",
-                    "Tick the medical-care item you described",
-                ));
+                e.push(msg::detail_without_item());
                 break;
             }
         }
@@ -379,12 +392,7 @@ impl ChildForm {
             }
         }
         if self.guardians.len() > 10 || self.coordinator_ids.len() > 10 {
-            e.push(FieldError::new(
-                "guardians",
-                "too_many",
-                "登録できる件数を超えています",
-                "Too many entries",
-            ));
+            e.push(crate::messages::too_many_entries("guardians"));
         }
         let mut guardians = Vec::new();
         for g in &self.guardians {
@@ -394,7 +402,7 @@ impl ChildForm {
             let name = e.check(required_line(
                 "guardians.name",
                 &g.name,
-                domain::text::MAX_NAME,
+                crate::text::MAX_NAME,
             ));
             let name_kana = if g.name_kana.trim().is_empty() {
                 None
@@ -420,8 +428,17 @@ impl ChildForm {
                 });
             }
         }
-        let devices = domain::power::parse_devices(&self.devices, &mut e);
-        let notes = e.check(optional_text("notes", &self.notes, domain::text::MAX_TEXT));
+        let devices = crate::power::parse_devices(&self.devices, &mut e);
+        let notes = e.check(optional_text("notes", &self.notes, crate::text::MAX_TEXT));
+        let primary_hospital_id = opt_org(&mut e, "primary_hospital_id", &self.primary_hospital_id);
+        let school_id = opt_org(&mut e, "school_id", &self.school_id);
+        let mut coordinator_ids = Vec::new();
+        for raw in dedup(&self.coordinator_ids) {
+            match UserId::parse(&raw) {
+                Some(id) => coordinator_ids.push(id),
+                None => e.push(msg::unknown_coordinator()),
+            }
+        }
         e.into_result()?;
         match (
             family_name,
@@ -466,24 +483,20 @@ impl ChildForm {
                 phone,
                 care_setting,
                 discharged_on,
-                primary_hospital_id: opt_id(&self.primary_hospital_id),
+                primary_hospital_id,
                 primary_doctor,
-                school_id: opt_id(&self.school_id),
+                school_id,
                 status,
                 status_since,
                 medical_care,
                 welfare_services,
                 guardians,
                 devices,
-                coordinator_ids: dedup(&self.coordinator_ids),
+                coordinator_ids,
                 notes,
+                _parsed: Parsed,
             }),
-            _ => Err(ValidationErrors(vec![FieldError::new(
-                "form",
-                "invalid",
-                "入力内容を確認してください",
-                "Please check the form",
-            )])),
+            _ => Err(ValidationErrors(vec![crate::messages::check_the_form()])),
         }
     }
 }
