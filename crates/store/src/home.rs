@@ -1,6 +1,8 @@
 //! The home page's lists as one use case (ホーム): the reads that name children or people are
 //! made on the pool and audited in one row, `home.view`, before any of them is released —
 //! one commit for the page instead of one per list, and none of its lists left unaudited.
+//! The dispatch lists (a coordinator's offers and cases, a lead's unassigned and urgent
+//! requests) are part of it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -9,6 +11,7 @@ use crate::children::break_glass::BreakGlass;
 use crate::consents::IncomingReferral;
 use crate::consultations::{Consultation, ConsultationQuery};
 use crate::disaster::MissingPowerData;
+use crate::dispatch::home::{CoordinatorHome, LeadHome};
 use crate::plans::OverduePlan;
 use crate::{Actor, Result, Store};
 
@@ -32,6 +35,10 @@ pub struct Home {
     pub missing_power: Vec<MissingPowerData>,
     /// How many children lack power data in all.
     pub missing_power_total: i64,
+    /// A coordinator's dispatch offers and running cases (coordinators only).
+    pub coordinator: Option<CoordinatorHome>,
+    /// A lead's unassigned and urgent dispatch requests (advisors and admins only).
+    pub lead: Option<LeadHome>,
 }
 
 impl Home {
@@ -42,6 +49,8 @@ impl Home {
             + self.incoming.len()
             + self.overdue_plans.len()
             + self.missing_power.len()
+            + self.coordinator.as_ref().map_or(0, CoordinatorHome::rows)
+            + self.lead.as_ref().map_or(0, LeadHome::rows)
     }
 }
 
@@ -70,8 +79,13 @@ impl Store {
         home.overdue_plans = self.overdue_plans(actor, today).await?;
         (home.missing_power, home.missing_power_total) =
             self.find_missing_power_data(actor).await?;
+        if actor.assigned_only() {
+            home.coordinator = Some(self.find_coordinator_home(actor).await?);
+        } else if actor.may(domain::Action::LeadCenter) {
+            home.lead = Some(self.find_lead_dispatch_home(actor).await?);
+        }
         if home.rows() > 0 {
-            let detail = format!(
+            let mut detail = format!(
                 "followups={} recent={} break_glass={} referrals={} overdue_plans={} missing_power={}",
                 home.followups.len(),
                 home.recent.len(),
@@ -80,6 +94,16 @@ impl Store {
                 home.overdue_plans.len(),
                 home.missing_power.len(),
             );
+            for part in [
+                home.coordinator.as_ref().map(CoordinatorHome::audit_detail),
+                home.lead.as_ref().map(LeadHome::audit_detail),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                detail.push(' ');
+                detail.push_str(&part);
+            }
             self.audit_event(
                 Some(actor),
                 now,

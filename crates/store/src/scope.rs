@@ -246,6 +246,20 @@ impl crate::Store {
         Ok(w)
     }
 
+    /// Refuses as a write of this child would (Forbidden for a reader; NotFound or Forbidden
+    /// out of scope). A handler asks only when the form it is about to refuse has errors:
+    /// an out-of-scope caller learns nothing about the record, not even that their form was
+    /// wrong. The write itself checks again inside its transaction.
+    pub async fn check_child_writable(&self, actor: &Actor, id: &str) -> Result<()> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut conn = self.pool().acquire().await?;
+        self.scoped_child_version(&mut conn, actor, id)
+            .await
+            .map(|_| ())
+    }
+
     /// Version of a child the actor may see; NotFound for other centers, Forbidden (audited by
     /// the caller) for the actor's center but outside their assignment.
     pub(crate) async fn scoped_child_version(

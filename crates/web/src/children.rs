@@ -669,7 +669,12 @@ pub async fn child_update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let (form, _, version) = ChildHtmlForm::parse(&pairs);
-    let updated = match parse_child(&state, &a, &form).await {
+    let parsed = crate::shared::scope_before_errors(
+        parse_child(&state, &a, &form).await,
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let updated = match parsed {
         Ok(draft) => {
             state
                 .store

@@ -145,14 +145,19 @@ pub async fn course_add(
     Path(id): Path<String>,
     Form(f): Form<CourseForm>,
 ) -> PageResult {
-    let added = match f.parse(a.today()) {
+    let parsed = crate::shared::scope_before_errors(
+        f.parse(a.today()).map_err(StoreError::Validation),
+        state.store.check_consultation_writable(a.actor(), &id),
+    )
+    .await;
+    let added = match parsed {
         Ok(entry) => {
             state
                 .store
                 .add_course_entry(a.actor(), &id, &entry, a.now)
                 .await
         }
-        Err(errs) => Err(StoreError::Validation(errs)),
+        Err(e) => Err(e),
     };
     match added {
         Ok(_) => Ok(Redirect::to(&format!("/consultations/{id}#course")).into_response()),
@@ -566,7 +571,11 @@ pub async fn api_course_add(
 ) -> Result<Response, WebError> {
     let f: CourseForm = crate::ui::json_body(&a, &body)?;
     let now = a.now;
-    let entry = f.parse(a.today())?;
+    let entry = crate::shared::scope_before_errors(
+        f.parse(a.today()).map_err(StoreError::Validation),
+        state.store.check_consultation_writable(a.actor(), &id),
+    )
+    .await?;
     state
         .store
         .add_course_entry(a.actor(), &id, &entry, now)

@@ -90,7 +90,7 @@ pub async fn home(
             (g, from, to)
         })
         .collect();
-    let dispatch = crate::dispatch::home::home_dispatch(&state, &a).await?;
+    let dispatch = crate::dispatch::home::home_dispatch(a.lang, home.coordinator, home.lead);
     page(&HomePage {
         l: Layout::for_user(&a, "/"),
         dispatch,

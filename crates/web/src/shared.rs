@@ -181,3 +181,20 @@ impl IntakeHtmlForm {
         }
     }
 }
+
+/// A write's form errors, told only to a caller who may write the record: when `parsed`
+/// failed validation, `scope` (e.g. [`store::Store::check_child_writable`]) runs first, and
+/// its refusal answers instead. A valid form goes on to the write, which checks the scope
+/// inside its own transaction, so the check costs nothing on the way to a save.
+pub(crate) async fn scope_before_errors<T>(
+    parsed: Result<T, store::StoreError>,
+    scope: impl std::future::Future<Output = Result<(), store::StoreError>>,
+) -> Result<T, store::StoreError> {
+    match parsed {
+        Err(store::StoreError::Validation(errs)) => {
+            scope.await?;
+            Err(store::StoreError::Validation(errs))
+        }
+        other => other,
+    }
+}

@@ -45,6 +45,17 @@ pub(super) async fn scoped_consultation_version(
 }
 
 impl Store {
+    /// Refuses as a write of this consultation would; see [`Store::check_child_writable`].
+    pub async fn check_consultation_writable(&self, actor: &Actor, id: &str) -> Result<()> {
+        if !actor.writes_records() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut conn = self.pool().acquire().await?;
+        scoped_consultation_version(&mut conn, actor, id)
+            .await
+            .map(|_| ())
+    }
+
     /// The stored consultation in form shape (for PATCH: overlay changed keys, re-parse).
     pub fn consultation_form(c: &Consultation) -> ConsultationForm {
         ConsultationForm {

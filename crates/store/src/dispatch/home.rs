@@ -37,6 +37,32 @@ pub struct LeadHome {
     pub urgent: Vec<RequestSummary>,
 }
 
+impl CoordinatorHome {
+    /// Rows that name a child.
+    pub fn rows(&self) -> usize {
+        self.offers.len() + self.active.len()
+    }
+    /// How many rows each list released, for the audit row.
+    pub(crate) fn audit_detail(&self) -> String {
+        format!("offers={} active={}", self.offers.len(), self.active.len())
+    }
+}
+
+impl LeadHome {
+    /// Rows that name a child.
+    pub fn rows(&self) -> usize {
+        self.unassigned.len() + self.urgent.len()
+    }
+    /// How many rows each list released, for the audit row.
+    pub(crate) fn audit_detail(&self) -> String {
+        format!(
+            "unassigned={} urgent={}",
+            self.unassigned.len(),
+            self.urgent.len()
+        )
+    }
+}
+
 /// What a request made from a consultation starts with.
 #[derive(Clone, Debug, Serialize)]
 pub struct ConsultationForRequest {
@@ -184,11 +210,31 @@ impl Store {
     }
 
     /// A coordinator's home lists: offers awaiting their answer and running cases (audited).
+    /// The home page reads them through [`Store::home`], in its one audit row.
     pub async fn coordinator_home(
         &self,
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<CoordinatorHome> {
+        let home = self.find_coordinator_home(actor).await?;
+        if home.rows() > 0 {
+            self.audit_event(
+                Some(actor),
+                now,
+                AuditEntry {
+                    action: "dispatch.home",
+                    entity: "dispatch_request",
+                    entity_id: None,
+                    detail: home.audit_detail(),
+                },
+            )
+            .await?;
+        }
+        Ok(home)
+    }
+
+    /// [`Store::coordinator_home`] unaudited: the caller audits.
+    pub(crate) async fn find_coordinator_home(&self, actor: &Actor) -> Result<CoordinatorHome> {
         if !actor.assigned_only() {
             return Err(StoreError::Forbidden);
         }
@@ -224,7 +270,14 @@ impl Store {
                 home.active.push(entry);
             }
         }
-        if !home.offers.is_empty() || !home.active.is_empty() {
+        Ok(home)
+    }
+
+    /// A lead's home lists: requests without a coordinator (未派遣) and live urgent ones (至急),
+    /// of the actor's center (audited). The home page reads them through [`Store::home`].
+    pub async fn lead_dispatch_home(&self, actor: &Actor, now: DateTime<Utc>) -> Result<LeadHome> {
+        let home = self.find_lead_dispatch_home(actor).await?;
+        if home.rows() > 0 {
             self.audit_event(
                 Some(actor),
                 now,
@@ -232,7 +285,7 @@ impl Store {
                     action: "dispatch.home",
                     entity: "dispatch_request",
                     entity_id: None,
-                    detail: format!("offers={} active={}", home.offers.len(), home.active.len()),
+                    detail: home.audit_detail(),
                 },
             )
             .await?;
@@ -240,9 +293,8 @@ impl Store {
         Ok(home)
     }
 
-    /// A lead's home lists: requests without a coordinator (未派遣) and live urgent ones (至急),
-    /// of the actor's center (audited).
-    pub async fn lead_dispatch_home(&self, actor: &Actor, now: DateTime<Utc>) -> Result<LeadHome> {
+    /// [`Store::lead_dispatch_home`] unaudited: the caller audits.
+    pub(crate) async fn find_lead_dispatch_home(&self, actor: &Actor) -> Result<LeadHome> {
         if !LEAD_ROLES.contains(&actor.role) {
             return Err(StoreError::Forbidden);
         }
@@ -264,28 +316,10 @@ impl Store {
         .bind(&actor.center_id)
         .fetch_all(self.pool())
         .await?;
-        let home = LeadHome {
+        Ok(LeadHome {
             unassigned: unassigned.into_iter().map(summary_of).collect(),
             urgent: urgent.into_iter().map(summary_of).collect(),
-        };
-        if !home.unassigned.is_empty() || !home.urgent.is_empty() {
-            self.audit_event(
-                Some(actor),
-                now,
-                AuditEntry {
-                    action: "dispatch.home",
-                    entity: "dispatch_request",
-                    entity_id: None,
-                    detail: format!(
-                        "unassigned={} urgent={}",
-                        home.unassigned.len(),
-                        home.urgent.len()
-                    ),
-                },
-            )
-            .await?;
-        }
-        Ok(home)
+        })
     }
 
     /// The request form's child search: children in the actor's scope whose name or kana

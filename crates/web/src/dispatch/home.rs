@@ -4,11 +4,7 @@ use domain::dispatch::{DispatchStatus, Urgency};
 use domain::Lang;
 use store::dispatch_home::{CoordinatorHome, LeadHome};
 
-use crate::auth::Authed;
-use crate::error::WebError;
-use crate::AppState;
-
-use super::{area_labels, is_lead, request_status_label};
+use super::{area_labels, request_status_label};
 
 /// The dispatch part of the home page: a coordinator's offers awaiting their answer and their
 /// running cases; a lead's requests without a coordinator (未派遣) and the urgent ones (至急).
@@ -46,17 +42,16 @@ impl HomeDispatch {
     }
 }
 
-/// What the home page shows of dispatch for the caller (audited in the store).
-pub(crate) async fn home_dispatch(state: &AppState, a: &Authed) -> Result<HomeDispatch, WebError> {
-    let now = a.now;
-    let mut home = HomeDispatch {
-        lang: a.lang,
-        ..Default::default()
-    };
-    if a.actor().assigned_only() {
-        home.coordinator = Some(state.store.coordinator_home(a.actor(), now).await?);
-    } else if is_lead(a) {
-        home.lead = Some(state.store.lead_dispatch_home(a.actor(), now).await?);
+/// What the home page shows of dispatch for the caller: the lists [`store::Store::home`]
+/// read and audited with the rest of the page.
+pub(crate) fn home_dispatch(
+    lang: Lang,
+    coordinator: Option<CoordinatorHome>,
+    lead: Option<LeadHome>,
+) -> HomeDispatch {
+    HomeDispatch {
+        lang,
+        coordinator,
+        lead,
     }
-    Ok(home)
 }
