@@ -25,6 +25,7 @@ pub mod export;
 pub mod ids;
 pub mod kana;
 pub mod lang;
+pub mod messages;
 pub mod municipality;
 pub mod password;
 pub mod payment;
