@@ -19,7 +19,7 @@ mod power;
 mod triage;
 
 use domain::power::{DeviceInput, DeviceKind, Estimate};
-use domain::{FieldError, Lang, Role, ValidationErrors};
+use domain::{messages, Lang, Role, ValidationErrors};
 use serde::Serialize;
 
 use crate::devices::DeviceRecord;
@@ -361,12 +361,7 @@ impl TriagePage {
             "Limit",
         ));
         if limit == Some(Some(0)) {
-            errs.push(FieldError::new(
-                "limit",
-                "out_of_range",
-                "件数は1〜1000で指定してください",
-                "The limit must be between 1 and 1000.",
-            ));
+            errs.push(messages::common::limit_out_of_range());
         }
         errs.into_result()?;
         Ok(TriagePage {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::power::{assess, parse_devices, Estimate, PowerSources, MAX_PORTABLE_WH};
-use domain::{FieldError, ValidationErrors};
+use domain::{messages, FieldError, ValidationErrors};
 use serde::Serialize;
 
 use super::{ChildPower, PowerInput, PowerUnitInput, PowerUnitRecord, UnitReturnInput};
@@ -355,23 +355,11 @@ impl Store {
         .await?;
         let (handed_on, returned) = unit.ok_or(StoreError::NotFound)?;
         if returned.is_some() {
-            return Err(FieldError::new(
-                "returned_on",
-                "already_returned",
-                "この蓄電池は返却済みです",
-                "This unit has already been returned.",
-            )
-            .into());
+            return Err(messages::disaster::unit_already_returned().into());
         }
         let returned_on = domain::dates::parse_past_date("returned_on", &input.returned_on, today)?;
         if returned_on.to_string() < handed_on {
-            return Err(FieldError::new(
-                "returned_on",
-                "before_handed_on",
-                "返却日は貸与日より前にできません",
-                "The return cannot be before the unit was handed out.",
-            )
-            .into());
+            return Err(messages::disaster::returned_before_handed_on().into());
         }
         crate::db::query(
             "UPDATE power_units SET returned_on = $1 WHERE id = $2 AND returned_on IS NULL",
