@@ -1,5 +1,6 @@
 //! Messages shared by several contexts: the whole form, records that are gone, list limits.
 
+use super::Label;
 use crate::FieldError;
 
 /// 入力内容を確認してください: a form that could not be read at all (field `form`).
@@ -53,6 +54,18 @@ pub fn limit_out_of_range() -> FieldError {
     )
 }
 
+/// 開始位置: the offset of a page of a list.
+pub const OFFSET: Label = Label {
+    ja: "開始位置",
+    en: "Offset",
+};
+
+/// 件数: the number of rows on a page of a list.
+pub const LIMIT: Label = Label {
+    ja: "件数",
+    en: "Limit",
+};
+
 /// One output of every function above, for the catalogue's tests.
 #[cfg(test)]
 pub(super) fn all() -> Vec<FieldError> {
@@ -63,4 +76,10 @@ pub(super) fn all() -> Vec<FieldError> {
         period_reversed(),
         limit_out_of_range(),
     ]
+}
+
+/// Every label above, for the catalogue's tests.
+#[cfg(test)]
+pub(super) fn labels() -> Vec<Label> {
+    vec![OFFSET, LIMIT]
 }

@@ -1,6 +1,7 @@
 //! Messages for disaster preparedness: individual plans and drills, power supplies, and
 //! power-cut incidents with their check-ins (停電時の安否確認).
 
+use super::Label;
 use crate::FieldError;
 
 /// この児童の訓練記録が見つかりません (field `drill_id`).
@@ -123,6 +124,24 @@ pub fn checkin_status_required() -> FieldError {
     )
 }
 
+/// ポータブル電源の容量(Wh): a child's portable power station.
+pub const PORTABLE_WH: Label = Label {
+    ja: "ポータブル電源の容量(Wh)",
+    en: "Portable capacity (Wh)",
+};
+
+/// 酸素ボンベの時間: how long a child's oxygen cylinders last.
+pub const OXYGEN_CYLINDER_HOURS: Label = Label {
+    ja: "酸素ボンベの時間",
+    en: "Oxygen cylinder hours",
+};
+
+/// 容量(Wh): a lendable battery unit's capacity.
+pub const CAPACITY_WH: Label = Label {
+    ja: "容量(Wh)",
+    en: "Capacity (Wh)",
+};
+
 /// One output of every function above, for the catalogue's tests.
 #[cfg(test)]
 pub(super) fn all() -> Vec<FieldError> {
@@ -140,4 +159,10 @@ pub(super) fn all() -> Vec<FieldError> {
         child_not_in_area(),
         checkin_status_required(),
     ]
+}
+
+/// Every label above, for the catalogue's tests.
+#[cfg(test)]
+pub(super) fn labels() -> Vec<Label> {
+    vec![PORTABLE_WH, OXYGEN_CYLINDER_HOURS, CAPACITY_WH]
 }

@@ -3,6 +3,7 @@
 
 use std::fmt::Display;
 
+use super::Label;
 use crate::dispatch::{DispatchAction, DispatchStatus, Exclusion, Side};
 use crate::{FieldError, Lang};
 
@@ -293,6 +294,12 @@ pub fn activity_before_dispatch(since: impl Display) -> FieldError {
     )
 }
 
+/// 分数: minutes of an activity or of travel.
+pub const MINUTES: Label = Label {
+    ja: "分数",
+    en: "Minutes",
+};
+
 /// One output of every function above, for the catalogue's tests.
 #[cfg(test)]
 pub(super) fn all() -> Vec<FieldError> {
@@ -324,4 +331,10 @@ pub(super) fn all() -> Vec<FieldError> {
         activity_in_future(),
         activity_before_dispatch("2026-04-01"),
     ]
+}
+
+/// Every label above, for the catalogue's tests.
+#[cfg(test)]
+pub(super) fn labels() -> Vec<Label> {
+    vec![MINUTES]
 }

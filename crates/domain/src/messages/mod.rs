@@ -24,6 +24,16 @@ pub mod disaster;
 pub mod dispatch;
 pub mod payments;
 
+/// What a number means, in both languages, for messages phrased around it (e.g. the
+/// `too_large` message of [`crate::text::whole_number`]: 「件数は1000以下で入力してください」).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Label {
+    /// Japanese, e.g. 「件数」.
+    pub ja: &'static str,
+    /// English, e.g. "Limit".
+    pub en: &'static str,
+}
+
 #[cfg(test)]
 mod tests {
     use crate::FieldError;
@@ -40,6 +50,16 @@ mod tests {
             super::disaster::all(),
             super::dispatch::all(),
             super::payments::all(),
+        ]
+        .concat()
+    }
+
+    /// Every [`super::Label`] of the catalogue.
+    fn every_label() -> Vec<super::Label> {
+        [
+            super::common::labels(),
+            super::disaster::labels(),
+            super::dispatch::labels(),
         ]
         .concat()
     }
@@ -63,6 +83,15 @@ mod tests {
             assert!(!e.en.trim().is_empty(), "{e:?}: empty en");
             assert!(has_japanese(&e.ja), "{e:?}: ja has no Japanese");
             assert!(!has_japanese(e.code), "{e:?}: Japanese in code");
+        }
+    }
+
+    #[test]
+    fn every_label_is_complete_in_both_languages() {
+        for l in every_label() {
+            assert!(has_japanese(l.ja), "{l:?}: ja has no Japanese");
+            assert!(!l.en.trim().is_empty(), "{l:?}: empty en");
+            assert!(!has_japanese(l.en), "{l:?}: Japanese in en");
         }
     }
 

@@ -350,15 +350,15 @@ impl TriagePage {
             "offset",
             offset,
             100_000_000,
-            "開始位置",
-            "Offset",
+            messages::common::OFFSET.ja,
+            messages::common::OFFSET.en,
         ));
         let limit = errs.check(domain::text::whole_number(
             "limit",
             limit,
             u32::try_from(Self::MAX_LIMIT).unwrap_or(1000),
-            "件数",
-            "Limit",
+            messages::common::LIMIT.ja,
+            messages::common::LIMIT.en,
         ));
         if limit == Some(Some(0)) {
             errs.push(messages::common::limit_out_of_range());

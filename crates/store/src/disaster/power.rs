@@ -16,10 +16,9 @@ fn small(
     field: &str,
     raw: &str,
     max: u32,
-    ja: &str,
-    en: &str,
+    what: messages::Label,
 ) -> std::result::Result<u32, FieldError> {
-    domain::text::whole_number(field, raw, max, ja, en).map(|n| n.unwrap_or(0))
+    domain::text::whole_number(field, raw, max, what.ja, what.en).map(|n| n.unwrap_or(0))
 }
 
 /// A child whose power data is missing (電源情報未登録 or a device's figure not recorded):
@@ -199,15 +198,13 @@ impl Store {
             "portable_wh",
             &input.portable_wh,
             MAX_PORTABLE_WH,
-            "ポータブル電源の容量(Wh)",
-            "Portable capacity (Wh)",
+            messages::disaster::PORTABLE_WH,
         ));
         let oxygen = errs.check(small(
             "oxygen_cylinder_hours",
             &input.oxygen_cylinder_hours,
             720,
-            "酸素ボンベの時間",
-            "Oxygen cylinder hours",
+            messages::disaster::OXYGEN_CYLINDER_HOURS,
         ));
         let notes = errs.check(domain::text::optional_text("notes", &input.notes, 2000));
         errs.into_result()?;
@@ -292,8 +289,7 @@ impl Store {
             "capacity_wh",
             &input.capacity_wh,
             10_000,
-            "容量(Wh)",
-            "Capacity (Wh)",
+            messages::disaster::CAPACITY_WH,
         ));
         if wh == Some(0) {
             errs.push(FieldError::required("capacity_wh"));

@@ -292,7 +292,8 @@ struct ParsedActivity {
 
 /// Minutes in 0‥1440 (one day); empty is 0 unless `required`.
 fn minutes_field(field: &str, raw: &str, required: bool) -> std::result::Result<u32, FieldError> {
-    match domain::text::whole_number(field, raw, 1440, "分数", "Minutes")? {
+    use messages::dispatch::MINUTES;
+    match domain::text::whole_number(field, raw, 1440, MINUTES.ja, MINUTES.en)? {
         Some(n) => Ok(n),
         None if required => Err(FieldError::required(field)),
         None => Ok(0),
