@@ -316,7 +316,9 @@ impl ConsultationForm {
                 followup_assignee_id,
                 _parsed: Parsed,
             }),
-            _ => Err(ValidationErrors(vec![crate::messages::check_the_form()])),
+            _ => Err(ValidationErrors(vec![
+                crate::messages::common::check_the_form(),
+            ])),
         }
     }
 }
@@ -367,7 +369,9 @@ impl CourseForm {
                 body,
                 _parsed: Parsed,
             }),
-            _ => Err(ValidationErrors(vec![crate::messages::check_the_form()])),
+            _ => Err(ValidationErrors(vec![
+                crate::messages::common::check_the_form(),
+            ])),
         }
     }
 }

@@ -17,11 +17,16 @@ pub struct FieldError {
     pub ja: String,
     /// English message.
     pub en: String,
+    /// Keeps other crates from writing an error as a literal: messages come from
+    /// [`crate::messages`].
+    #[serde(skip)]
+    sealed: (),
 }
 
 impl FieldError {
-    /// Creates an error for `field` with the given reason code and messages.
-    pub fn new(
+    /// Creates an error for `field` with the given reason code and messages. Private to this
+    /// crate: other crates take their messages from [`crate::messages`], the one catalogue.
+    pub(crate) fn new(
         field: &str,
         code: &'static str,
         ja: impl Into<String>,
@@ -32,6 +37,7 @@ impl FieldError {
             code,
             ja: ja.into(),
             en: en.into(),
+            sealed: (),
         }
     }
 

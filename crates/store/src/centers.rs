@@ -4,6 +4,7 @@
 //! that work do not see its menus, pages or terms.
 
 use chrono::{DateTime, Utc};
+use domain::messages;
 use domain::text::{optional_email, optional_line, optional_phone, optional_text, required_line};
 
 use crate::audit::{append, AuditEntry};
@@ -191,13 +192,7 @@ impl Store {
             .fetch_one(&mut w.tx)
             .await?;
             if coordinators > 0 {
-                return Err(domain::FieldError::new(
-                    "runs_dispatch",
-                    "coordinators_active",
-                    format!("コーディネーターの利用者が{coordinators}人います。先に権限を変えるか利用停止にしてください"),
-                    format!("{coordinators} coordinator accounts are active; change their role or disable them first"),
-                )
-                .into());
+                return Err(messages::accounts::coordinators_still_active(coordinators).into());
             }
         }
         crate::db::query(

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::consent::{ConsentDraft, ConsentInput, ConsentMethod, RecipientKind, SharedItem};
-use domain::{FieldError, Role};
+use domain::{messages, Role};
 
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
@@ -236,13 +236,7 @@ impl Store {
                     .fetch_optional(&mut w.tx)
                     .await?;
             if center.is_none_or(|c| c == actor.center_id) {
-                return Err(FieldError::new(
-                    "recipient_code",
-                    "unknown_center",
-                    "紹介先のセンターが見つかりません（自センターは選べません）",
-                    "No such receiving center (your own center cannot be chosen)",
-                )
-                .into());
+                return Err(messages::consent::unknown_recipient_center().into());
             }
         }
         let id = new_id();
@@ -358,13 +352,7 @@ impl Store {
             .fetch_optional(&mut w.tx)
             .await?;
         let Some(to) = to.filter(|c| *c != actor.center_id) else {
-            return Err(FieldError::new(
-                "to_center",
-                "unknown_center",
-                "紹介先のセンターを選んでください",
-                "Choose the receiving center",
-            )
-            .into());
+            return Err(messages::consent::choose_receiving_center().into());
         };
         let open: Option<String> = crate::db::query_scalar(
             "SELECT id FROM child_shares WHERE child_id = $1 AND to_center_id = $2 AND ended_at IS NULL",
@@ -374,13 +362,7 @@ impl Store {
         .fetch_optional(&mut w.tx)
         .await?;
         if open.is_some() {
-            return Err(FieldError::new(
-                "to_center",
-                "already_referred",
-                "このセンターには既に紹介しています",
-                "This child is already referred to that center",
-            )
-            .into());
+            return Err(messages::consent::already_referred().into());
         }
         let today_s = today.to_string();
         let consent: Option<String> = crate::db::query_scalar(
@@ -398,18 +380,8 @@ impl Store {
         let refusal = match (&consent, override_reason.is_empty(), may_override) {
             (Some(_), _, _) => None,
             (None, false, true) if override_reason.chars().count() >= 10 => None,
-            (None, false, true) => Some(FieldError::new(
-                "override_reason",
-                "reason_too_short",
-                "同意なしで紹介する理由を10文字以上で具体的に書いてください",
-                "Give a specific reason of at least 10 characters for referring without consent",
-            )),
-            (None, _, _) => Some(FieldError::new(
-                "to_center",
-                "no_consent",
-                "この紹介先への情報提供の同意が記録されていません。先に同意を記録してください",
-                "No consent in force names this center; record the family's consent first",
-            )),
+            (None, false, true) => Some(messages::consent::override_reason_too_short()),
+            (None, _, _) => Some(messages::consent::no_consent()),
         };
         if let Some(e) = refusal {
             append(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use domain::dates::ReportAgeBand;
 use domain::vocab::{self, VocabKind};
-use domain::{FieldError, Role};
+use domain::{messages, Role};
 use serde::Serialize;
 
 use crate::{Actor, Result, Store, StoreError};
@@ -506,13 +506,7 @@ fn record_scope(coverage: &Coverage<'_>, from: NaiveDate, to: NaiveDate) -> (Str
 
 fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
     if to < from {
-        return Err(FieldError::new(
-            "to",
-            "range_reversed",
-            "終了日は開始日以降にしてください",
-            "The end date must not be before the start date",
-        )
-        .into());
+        return Err(messages::common::period_reversed().into());
     }
     Ok(())
 }

@@ -289,12 +289,7 @@ pub async fn change_password(
     Form(f): Form<PasswordForm>,
 ) -> PageResult {
     if f.new_password != f.confirm_password {
-        let errs = domain::ValidationErrors(vec![domain::FieldError::new(
-            "confirm_password",
-            "mismatch",
-            "確認用のパスワードが一致しません",
-            "The two new passwords differ",
-        )]);
+        let errs = domain::ValidationErrors(vec![domain::messages::accounts::passwords_differ()]);
         let t = account_page(&state, &a, false, FormErrors::from(&errs, a.lang), "").await?;
         return page_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     }
@@ -510,12 +505,9 @@ pub async fn api_user_action(
 ) -> Result<Json<UserSummary>, WebError> {
     let body: ActionBody = crate::ui::json_body(&a, &body)?;
     let Some(action) = AccountAction::parse(&body.action) else {
-        return Err(WebError::store(domain::FieldError::new(
-            "action",
-            "unknown_action",
-            "操作は disable, enable, end_sessions, unlock, reset_mfa のいずれかです",
-            "action must be one of disable, enable, end_sessions, unlock, reset_mfa",
-        )));
+        return Err(WebError::store(
+            domain::messages::accounts::unknown_account_action(),
+        ));
     };
     let now = a.now;
     state

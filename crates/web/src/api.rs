@@ -96,14 +96,10 @@ pub async fn patch_child(
     let current = state.store.view_child(a.actor(), &id, now).await?;
     let version = match patch.get("version") {
         None | Some(serde_json::Value::Null) => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| {
-            invalid(
-                &a,
-                "version",
-                "version は整数です",
-                "version must be an integer",
-            )
-        })?),
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| invalid(&a, domain::messages::api::version_not_integer()))?,
+        ),
     };
     let mut merged = match serde_json::to_value(&current.form) {
         Ok(serde_json::Value::Object(m)) => m,
@@ -195,14 +191,10 @@ pub async fn patch_consultation(
     let current = state.store.view_consultation(a.actor(), &id, now).await?;
     let version = match patch.get("version") {
         None | Some(serde_json::Value::Null) => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| {
-            invalid(
-                &a,
-                "version",
-                "version は整数です",
-                "version must be an integer",
-            )
-        })?),
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| invalid(&a, domain::messages::api::version_not_integer()))?,
+        ),
     };
     let mut merged = match serde_json::to_value(Store::consultation_form(&current.consultation)) {
         Ok(serde_json::Value::Object(m)) => m,
@@ -215,14 +207,10 @@ pub async fn patch_consultation(
     // A mistyped flag must not be ignored: the caller would believe the follow-up closed.
     let done = match patch.get("followup_done") {
         None | Some(serde_json::Value::Null) => None,
-        Some(v) => Some(v.as_bool().ok_or_else(|| {
-            invalid(
-                &a,
-                "followup_done",
-                "followup_done は true または false です",
-                "followup_done must be true or false",
-            )
-        })?),
+        Some(v) => Some(
+            v.as_bool()
+                .ok_or_else(|| invalid(&a, domain::messages::api::followup_done_not_bool()))?,
+        ),
     };
     for (k, v) in patch {
         if merged.contains_key(&k) {

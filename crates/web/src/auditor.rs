@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::{Query, QueryRejection};
 use domain::export::CsvEncoding;
-use domain::{FieldError, Lang, Role, ValidationErrors};
+use domain::{messages, Lang, Role, ValidationErrors};
 use serde::Deserialize;
 use store::audit::{AuditCsvLayout, AuditFilter, AuditListRow, AuditPage, AUDIT_ENTITIES};
 use store::StoreError;
@@ -296,12 +296,7 @@ fn errors_of(e: &ValidationErrors, lang: Lang) -> Vec<(String, String)> {
 
 /// A query string that does not even parse (e.g. broken percent-encoding).
 fn query_error() -> ValidationErrors {
-    ValidationErrors(vec![FieldError::new(
-        "query",
-        "invalid",
-        "検索条件が正しくありません",
-        "The search conditions are invalid.",
-    )])
+    ValidationErrors(vec![messages::api::query_unreadable()])
 }
 
 async fn render_page(

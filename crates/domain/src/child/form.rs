@@ -212,13 +212,13 @@ fn parse_enum<T>(
     let raw = raw.trim();
     if raw.is_empty() {
         if default.is_none() {
-            errs.push(crate::messages::choose_value(field));
+            errs.push(crate::messages::common::choose_value(field));
         }
         return default;
     }
     let v = parse(raw);
     if v.is_none() {
-        errs.push(crate::messages::not_a_choice(field, raw));
+        errs.push(crate::messages::common::not_a_choice(field, raw));
     }
     v
 }
@@ -392,7 +392,7 @@ impl ChildForm {
             }
         }
         if self.guardians.len() > 10 || self.coordinator_ids.len() > 10 {
-            e.push(crate::messages::too_many_entries("guardians"));
+            e.push(crate::messages::common::too_many_entries("guardians"));
         }
         let mut guardians = Vec::new();
         for g in &self.guardians {
@@ -496,7 +496,9 @@ impl ChildForm {
                 notes,
                 _parsed: Parsed,
             }),
-            _ => Err(ValidationErrors(vec![crate::messages::check_the_form()])),
+            _ => Err(ValidationErrors(vec![
+                crate::messages::common::check_the_form(),
+            ])),
         }
     }
 }

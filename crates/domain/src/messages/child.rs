@@ -63,20 +63,13 @@ pub fn unknown_coordinator() -> FieldError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::tests::assert_well_formed;
-
-    #[test]
-    fn child_messages_are_well_formed() {
-        for e in [
-            super::discharge_out_of_range(),
-            super::status_since_in_future(),
-            super::watch_without_item(),
-            super::detail_without_item(),
-            super::unknown_organization("school_id"),
-            super::unknown_coordinator(),
-        ] {
-            assert_well_formed(&e);
-        }
-    }
+pub(super) fn all() -> Vec<FieldError> {
+    vec![
+        discharge_out_of_range(),
+        status_since_in_future(),
+        watch_without_item(),
+        detail_without_item(),
+        unknown_organization("school_id"),
+        unknown_coordinator(),
+    ]
 }

@@ -10,9 +10,9 @@ mod mfa;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use domain::messages;
 use domain::password::Password;
 use domain::totp::TotpSecret;
-use domain::FieldError;
 use rand::RngCore;
 
 use crate::audit::{append, AuditEntry};
@@ -483,24 +483,12 @@ impl Store {
             .password_work(move || verify_password(&current, &hash))
             .await?
         {
-            return Err(FieldError::new(
-                "current_password",
-                "wrong_password",
-                "現在のパスワードが違います",
-                "The current password is not correct",
-            )
-            .into());
+            return Err(messages::accounts::wrong_current_password().into());
         }
         // A temporary password was seen by the admin who set it: keeping it is not a change.
         let reused = current_again == new.expose();
         if reused {
-            return Err(FieldError::new(
-                "password",
-                "same_password",
-                "新しいパスワードは現在のものと違うものにしてください",
-                "The new password must differ from the current one",
-            )
-            .into());
+            return Err(messages::accounts::same_password().into());
         }
         let new_hash = self.hash_new_password(new.expose().to_string()).await?;
         let mut w = self.begin_write().await?;

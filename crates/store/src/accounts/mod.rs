@@ -6,7 +6,7 @@ pub mod login;
 pub mod users;
 
 use chrono::{DateTime, Utc};
-use domain::{FieldError, Role};
+use domain::{messages, Role};
 
 use crate::audit::{append, AuditEntry};
 use crate::login::end_sessions_tx;
@@ -146,16 +146,7 @@ async fn runs_dispatch(tx: &mut crate::db::Conn, center_id: &str) -> Result<bool
 }
 
 fn unknown_role() -> StoreError {
-    unknown_role_error().into()
-}
-
-fn unknown_role_error() -> FieldError {
-    FieldError::new(
-        "role",
-        "unknown_role",
-        "権限は admin, advisor, consultant, coordinator, municipal, viewer のいずれかです",
-        "role must be one of admin, advisor, consultant, coordinator, municipal, viewer",
-    )
+    messages::accounts::unknown_role().into()
 }
 
 /// Municipality codes typed as one field (spaces, commas or 、 between them).
@@ -163,15 +154,6 @@ fn split_codes(raw: &str) -> Vec<&str> {
     raw.split(|c: char| c.is_whitespace() || c == ',' || c == '、')
         .filter(|s| !s.is_empty())
         .collect()
-}
-
-fn municipalities_required() -> FieldError {
-    FieldError::new(
-        "municipalities",
-        "required",
-        "市町村担当には担当する市町村コードを入力してください",
-        "A municipal officer needs the municipality codes they cover",
-    )
 }
 
 fn require_admin(actor: &Actor) -> Result<()> {
@@ -211,13 +193,7 @@ impl Store {
     ) -> Result<()> {
         require_admin(actor)?;
         if action == AccountAction::Disable && user_id == actor.user_id {
-            return Err(FieldError::new(
-                "user",
-                "self_disable",
-                "自分自身を利用停止にはできません",
-                "You cannot disable your own account",
-            )
-            .into());
+            return Err(messages::accounts::cannot_disable_self().into());
         }
         let mut w = self.begin_write().await?;
         let target: Option<String> =
@@ -371,7 +347,7 @@ impl Store {
         ));
         let role = Role::parse(&f.role);
         if role.is_none() {
-            errs.push(unknown_role_error());
+            errs.push(messages::accounts::unknown_role());
         }
         let mut munis = Vec::new();
         for m in split_codes(&f.municipalities) {
@@ -383,7 +359,7 @@ impl Store {
             }
         }
         if role == Some(Role::Municipal) && split_codes(&f.municipalities).is_empty() {
-            errs.push(municipalities_required());
+            errs.push(messages::accounts::municipalities_required());
         }
         errs.into_result()?;
         let (Some(display), Some(role)) = (display, role) else {
@@ -403,13 +379,7 @@ impl Store {
                 .fetch_optional(&mut w.tx)
                 .await?;
         if taken.is_some() {
-            return Err(FieldError::new(
-                "login",
-                "duplicate",
-                "このログイン名は既に使われています",
-                "This login name is already in use",
-            )
-            .into());
+            return Err(messages::accounts::login_taken().into());
         }
         crate::db::query(
             "INSERT INTO users (id, center_id, login, display_name, role, professions, municipality_codes, password_hash, disabled, failed_logins, created_at, must_change_password) \
@@ -463,13 +433,7 @@ impl Store {
             return Err(unknown_role());
         };
         if user_id == actor.user_id {
-            return Err(FieldError::new(
-                "role",
-                "self_role",
-                "自分自身の権限は変更できません",
-                "You cannot change your own role",
-            )
-            .into());
+            return Err(messages::accounts::cannot_change_own_role().into());
         }
         let mut errs = domain::ValidationErrors::new();
         let mut munis = Vec::new();
@@ -504,7 +468,7 @@ impl Store {
         } else if !old_munis.is_empty() {
             old_munis
         } else {
-            return Err(municipalities_required().into());
+            return Err(messages::accounts::municipalities_required().into());
         };
         crate::db::query("UPDATE users SET role = $1, municipality_codes = $2 WHERE id = $3")
             .bind(role.code())
@@ -545,13 +509,7 @@ impl Store {
     ) -> Result<TemporaryPassword> {
         require_admin(actor)?;
         if user_id == actor.user_id {
-            return Err(FieldError::new(
-                "user",
-                "self_reset",
-                "自分のパスワードは「アカウント」の画面で変更してください",
-                "Change your own password on your account page",
-            )
-            .into());
+            return Err(messages::accounts::reset_own_password_elsewhere().into());
         }
         let target: Option<(String, String, String)> = crate::db::query_as(
             "SELECT login, display_name, role FROM users WHERE id = $1 AND center_id = $2",
@@ -627,11 +585,5 @@ impl Store {
 }
 
 fn auditor_untouchable() -> StoreError {
-    FieldError::new(
-        "user",
-        "auditor_account",
-        "監査担当の権限やパスワードは管理者には変更できません（運用担当者が行います）",
-        "Administrators cannot change an auditor's role or password (the operator does)",
-    )
-    .into()
+    messages::accounts::auditor_untouchable().into()
 }

@@ -3,7 +3,7 @@
 use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chrono::{DateTime, Duration, Utc};
-use domain::{FieldError, Role};
+use domain::{messages, FieldError, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -180,14 +180,7 @@ pub(crate) fn login_error(login: &str) -> Option<FieldError> {
         && login
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    (!ok).then(|| {
-        FieldError::new(
-            "login",
-            "invalid_login",
-            "ログイン名は英数字と . _ - で64文字以内で入力してください",
-            "Login names use up to 64 letters, digits and . _ -",
-        )
-    })
+    (!ok).then(messages::accounts::invalid_login)
 }
 
 /// Input for [`Store::add_user`].
@@ -250,12 +243,7 @@ impl Store {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !slug_ok {
-            errs.push(FieldError::new(
-                "code",
-                "invalid_slug",
-                "センターコードは英小文字・数字・ハイフンで入力してください",
-                "Center code must use lowercase letters, digits and hyphens",
-            ));
+            errs.push(messages::accounts::invalid_center_code());
         }
         let name = errs.check(domain::text::required_line(
             "name",
@@ -278,13 +266,7 @@ impl Store {
                 .fetch_optional(&mut w.tx)
                 .await?;
         if exists.is_some() {
-            return Err(FieldError::new(
-                "code",
-                "duplicate",
-                "このセンターコードは既に使われています",
-                "This center code is already in use",
-            )
-            .into());
+            return Err(messages::accounts::center_code_taken().into());
         }
         crate::db::query("INSERT INTO centers (id, code, name, jurisdiction_code, created_at) VALUES ($1,$2,$3,$4,$5)")
             .bind(&id)
@@ -386,14 +368,10 @@ impl Store {
             ));
         }
         errs.into_result()?;
-        let center = self.center_by_code(u.center_code).await?.ok_or_else(|| {
-            StoreError::from(FieldError::new(
-                "center",
-                "unknown_center",
-                "そのセンターは登録されていません",
-                "No such center",
-            ))
-        })?;
+        let center = self
+            .center_by_code(u.center_code)
+            .await?
+            .ok_or_else(|| StoreError::from(messages::accounts::unknown_center()))?;
         let hash = self.hash_new_password(u.password.to_string()).await?;
         let id = new_id();
         let display = display.unwrap_or_default();
@@ -404,13 +382,7 @@ impl Store {
                 .fetch_optional(&mut w.tx)
                 .await?;
         if taken.is_some() {
-            return Err(FieldError::new(
-                "login",
-                "duplicate",
-                "このログイン名は既に使われています",
-                "This login name is already in use",
-            )
-            .into());
+            return Err(messages::accounts::login_taken().into());
         }
         crate::db::query(
             "INSERT INTO users (id, center_id, login, display_name, role, professions, municipality_codes, password_hash, disabled, failed_logins, created_at) \
@@ -581,13 +553,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<String> {
         if !(1..=3650).contains(&expires_days) {
-            return Err(FieldError::new(
-                "expires_days",
-                "out_of_range",
-                "有効日数は1〜3650日で指定してください",
-                "Expiry must be between 1 and 3650 days",
-            )
-            .into());
+            return Err(messages::accounts::expiry_out_of_range().into());
         }
         let row: Option<UserRow> = crate::db::query_as(&format!(
             "SELECT {USER_COLS} FROM users u WHERE u.login = $1 AND u.disabled = 0"
@@ -596,13 +562,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some((actor, _, _)) = row.and_then(actor_from) else {
-            return Err(FieldError::new(
-                "login",
-                "unknown_login",
-                "そのログイン名の利用者はいません",
-                "No active user with that login",
-            )
-            .into());
+            return Err(messages::accounts::unknown_login().into());
         };
         let raw = format!("tsu_{}", random_token());
         let mut w = self.begin_write().await?;

@@ -68,7 +68,7 @@ fn audit_where(
     user_id: Option<&str>,
     binds: &mut Vec<String>,
 ) -> Result<String, domain::ValidationErrors> {
-    use domain::FieldError;
+    use domain::{messages, FieldError};
     let mut errs = domain::ValidationErrors::new();
     binds.push(actor.center_id.clone());
     let c = binds.len();
@@ -98,12 +98,7 @@ fn audit_where(
     let to = date(&mut errs, "to", &f.to);
     if let (Some(from), Some(to)) = (from, to) {
         if from > to {
-            errs.push(FieldError::new(
-                "to",
-                "range",
-                "終了日は開始日と同じ日か、それより後の日付にしてください",
-                "The end date must be on or after the start date.",
-            ));
+            errs.push(messages::audit::period_reversed());
         }
     }
     if let Some(d) = from {
@@ -142,12 +137,7 @@ fn audit_where(
                 format!("{}%", like_escape(action)),
             );
         } else {
-            errs.push(FieldError::new(
-                "action",
-                "invalid",
-                "操作の種類は英小文字・数字・「.」「_」で入力してください（例: child.view）",
-                "Actions use lower-case letters, digits, “.” and “_” (e.g. child.view).",
-            ));
+            errs.push(messages::audit::invalid_action());
         }
     }
     let entity = f.entity.trim();
@@ -155,15 +145,7 @@ fn audit_where(
         if AUDIT_ENTITIES.contains(&entity) {
             cond(&mut sql, " AND a.entity = $?", entity.to_string());
         } else {
-            errs.push(FieldError::new(
-                "entity",
-                "invalid",
-                format!(
-                    "対象の種類は次のいずれかです: {}",
-                    AUDIT_ENTITIES.join(", ")
-                ),
-                format!("The entity must be one of: {}", AUDIT_ENTITIES.join(", ")),
-            ));
+            errs.push(messages::audit::unknown_entity(AUDIT_ENTITIES));
         }
     }
     let entity_id = f.entity_id.trim();
@@ -184,12 +166,7 @@ fn audit_where(
     }
     let before = f.before.trim();
     if !before.is_empty() && !before.parse::<i64>().is_ok_and(|n| n > 0) {
-        errs.push(FieldError::new(
-            "before",
-            "invalid",
-            "ページの指定が正しくありません",
-            "The page cursor is invalid.",
-        ));
+        errs.push(messages::audit::invalid_cursor());
     }
     errs.into_result()?;
     Ok(sql)

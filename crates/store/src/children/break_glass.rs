@@ -8,7 +8,7 @@
 //! another center's records except through a consented referral).
 
 use chrono::{DateTime, Duration, Utc};
-use domain::FieldError;
+use domain::messages;
 
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
@@ -44,13 +44,7 @@ pub struct BreakGlass {
 }
 
 fn not_needed() -> StoreError {
-    FieldError::new(
-        "reason",
-        "not_needed",
-        "この児童は通常の権限で閲覧できます",
-        "You can already open this child's record",
-    )
-    .into()
+    messages::access::break_glass_not_needed().into()
 }
 
 impl Store {
@@ -69,13 +63,7 @@ impl Store {
         }
         let reason = domain::text::required_line("reason", reason, 500)?;
         if reason.chars().count() < MIN_REASON_CHARS {
-            return Err(FieldError::new(
-                "reason",
-                "reason_too_short",
-                "理由は10文字以上で具体的に書いてください（例: 担当コーディネーター不在中に家族から緊急の相談）",
-                "Give a specific reason of at least 10 characters",
-            )
-            .into());
+            return Err(messages::access::break_glass_reason_too_short().into());
         }
         if !actor.assigned_only() {
             return Err(not_needed());

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use domain::municipality::{area_contains, MunicipalityCode};
-use domain::{FieldError, Role, ValidationErrors};
+use domain::{messages, FieldError, Role, ValidationErrors};
 
 use super::{
     deny_unless, IncidentInput, IncidentReport, IncidentSummary, TriagePage, RESPONDER_ROLES,
@@ -25,12 +25,7 @@ fn jst_datetime(field: &str, raw: &str) -> std::result::Result<Option<DateTime<U
             .and_local_timezone(domain::dates::jst())
             .single()
             .map(|t| t.with_timezone(&Utc))),
-        Err(_) => Err(FieldError::new(
-            field,
-            "datetime_format",
-            "日時は「2026-09-01T14:30」の形で入力してください",
-            "Enter the date and time as 2026-09-01T14:30.",
-        )),
+        Err(_) => Err(messages::disaster::datetime_format(field)),
     }
 }
 
@@ -84,12 +79,7 @@ impl Store {
             }
         }
         if codes.is_empty() && errs.for_field("municipality_codes").is_none() {
-            errs.push(FieldError::new(
-                "municipality_codes",
-                "required",
-                "停電している市町村を1つ以上入力してください",
-                "Enter at least one affected municipality.",
-            ));
+            errs.push(messages::disaster::affected_municipalities_required());
         }
         let started = errs.check(jst_datetime("started_at", &input.started_at));
         let restore = errs.check(jst_datetime(
@@ -98,22 +88,12 @@ impl Store {
         ));
         if let (Some(Some(s)), Some(Some(r))) = (started, restore) {
             if r < s {
-                errs.push(FieldError::new(
-                    "expected_restoration_at",
-                    "before_start",
-                    "復旧見込みは発生より後にしてください",
-                    "Expected restoration must be after the start.",
-                ));
+                errs.push(messages::disaster::restoration_before_start());
             }
         }
         if let Some(Some(s)) = started {
             if s > now {
-                errs.push(FieldError::new(
-                    "started_at",
-                    "future_date",
-                    "発生日時に未来は入力できません",
-                    "The start cannot be in the future.",
-                ));
+                errs.push(messages::disaster::start_in_future());
             }
         }
         errs.into_result()?;
@@ -198,13 +178,7 @@ impl Store {
             .triage(actor, incident_id, TriagePage::everything(), now)
             .await?;
         if triage.incident.status != "open" {
-            return Err(FieldError::new(
-                "incident",
-                "closed",
-                "既に終了しています",
-                "Already closed.",
-            )
-            .into());
+            return Err(messages::disaster::incident_already_closed().into());
         }
         let started = crate::parse_ts(&triage.incident.started_at).unwrap_or(now);
         let firsts: Vec<(String, String)> = crate::db::query_as(

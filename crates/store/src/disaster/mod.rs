@@ -19,7 +19,7 @@ mod power;
 mod triage;
 
 use domain::power::{DeviceInput, DeviceKind, Estimate};
-use domain::{FieldError, Lang, Role, ValidationErrors};
+use domain::{messages, Lang, Role, ValidationErrors};
 use serde::Serialize;
 
 use crate::devices::DeviceRecord;
@@ -350,23 +350,18 @@ impl TriagePage {
             "offset",
             offset,
             100_000_000,
-            "開始位置",
-            "Offset",
+            messages::common::OFFSET.ja,
+            messages::common::OFFSET.en,
         ));
         let limit = errs.check(domain::text::whole_number(
             "limit",
             limit,
             u32::try_from(Self::MAX_LIMIT).unwrap_or(1000),
-            "件数",
-            "Limit",
+            messages::common::LIMIT.ja,
+            messages::common::LIMIT.en,
         ));
         if limit == Some(Some(0)) {
-            errs.push(FieldError::new(
-                "limit",
-                "out_of_range",
-                "件数は1〜1000で指定してください",
-                "The limit must be between 1 and 1000.",
-            ));
+            errs.push(messages::common::limit_out_of_range());
         }
         errs.into_result()?;
         Ok(TriagePage {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::plan::{diff, Change, PlanDraft, PlanInput};
-use domain::{FieldError, ValidationErrors};
+use domain::{messages, FieldError, ValidationErrors};
 use serde::Serialize;
 
 use crate::audit::{append, AuditEntry};
@@ -253,13 +253,7 @@ impl Store {
                     .fetch_optional(&mut w.tx)
                     .await?;
             if ok.is_none() {
-                return Err(FieldError::new(
-                    "drill_id",
-                    "not_found",
-                    "この児童の訓練記録が見つかりません",
-                    "No such drill for this child.",
-                )
-                .into());
+                return Err(messages::disaster::drill_not_found().into());
             }
         }
         let next: i64 = crate::db::query_scalar(
@@ -319,13 +313,7 @@ impl Store {
         self.scoped_child_version(&mut conn, actor, child_id)
             .await?;
         let (Ok(a), Ok(b)) = (a.trim().parse::<i64>(), b.trim().parse::<i64>()) else {
-            return Err(FieldError::new(
-                "a",
-                "required",
-                "比べる版を2つ指定してください",
-                "Give the two versions to compare.",
-            )
-            .into());
+            return Err(messages::disaster::two_versions_needed().into());
         };
         let get = |v: i64| {
             crate::db::query_scalar::<String>(

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::power::{assess, parse_devices, Estimate, PowerSources, MAX_PORTABLE_WH};
-use domain::{FieldError, ValidationErrors};
+use domain::{messages, FieldError, ValidationErrors};
 use serde::Serialize;
 
 use super::{ChildPower, PowerInput, PowerUnitInput, PowerUnitRecord, UnitReturnInput};
@@ -16,10 +16,9 @@ fn small(
     field: &str,
     raw: &str,
     max: u32,
-    ja: &str,
-    en: &str,
+    what: messages::Label,
 ) -> std::result::Result<u32, FieldError> {
-    domain::text::whole_number(field, raw, max, ja, en).map(|n| n.unwrap_or(0))
+    domain::text::whole_number(field, raw, max, what.ja, what.en).map(|n| n.unwrap_or(0))
 }
 
 /// A child whose power data is missing (電源情報未登録 or a device's figure not recorded):
@@ -199,15 +198,13 @@ impl Store {
             "portable_wh",
             &input.portable_wh,
             MAX_PORTABLE_WH,
-            "ポータブル電源の容量(Wh)",
-            "Portable capacity (Wh)",
+            messages::disaster::PORTABLE_WH,
         ));
         let oxygen = errs.check(small(
             "oxygen_cylinder_hours",
             &input.oxygen_cylinder_hours,
             720,
-            "酸素ボンベの時間",
-            "Oxygen cylinder hours",
+            messages::disaster::OXYGEN_CYLINDER_HOURS,
         ));
         let notes = errs.check(domain::text::optional_text("notes", &input.notes, 2000));
         errs.into_result()?;
@@ -292,8 +289,7 @@ impl Store {
             "capacity_wh",
             &input.capacity_wh,
             10_000,
-            "容量(Wh)",
-            "Capacity (Wh)",
+            messages::disaster::CAPACITY_WH,
         ));
         if wh == Some(0) {
             errs.push(FieldError::required("capacity_wh"));
@@ -355,23 +351,11 @@ impl Store {
         .await?;
         let (handed_on, returned) = unit.ok_or(StoreError::NotFound)?;
         if returned.is_some() {
-            return Err(FieldError::new(
-                "returned_on",
-                "already_returned",
-                "この蓄電池は返却済みです",
-                "This unit has already been returned.",
-            )
-            .into());
+            return Err(messages::disaster::unit_already_returned().into());
         }
         let returned_on = domain::dates::parse_past_date("returned_on", &input.returned_on, today)?;
         if returned_on.to_string() < handed_on {
-            return Err(FieldError::new(
-                "returned_on",
-                "before_handed_on",
-                "返却日は貸与日より前にできません",
-                "The return cannot be before the unit was handed out.",
-            )
-            .into());
+            return Err(messages::disaster::returned_before_handed_on().into());
         }
         crate::db::query(
             "UPDATE power_units SET returned_on = $1 WHERE id = $2 AND returned_on IS NULL",

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use domain::municipality::area_contains;
 use domain::power::{DeviceKind, Estimate};
-use domain::{FieldError, Role};
+use domain::{messages, Role};
 
 use super::{
     area_condition, decode_rows, json_rows, CheckinStatus, Contact, LatestCheckin, Triage,
@@ -329,13 +329,7 @@ impl Store {
         }
         let incident = self.incident(actor, incident_id).await?;
         if incident.status != "open" {
-            return Err(FieldError::new(
-                "incident",
-                "closed",
-                "この停電対応は終了しています。安否確認は記録できません",
-                "This incident is closed; check-ins cannot be recorded.",
-            )
-            .into());
+            return Err(messages::disaster::incident_closed_for_checkins().into());
         }
         let mut w = self.begin_write().await?;
         self.scoped_child_version(&mut w.tx, actor, child_id)
@@ -350,22 +344,10 @@ impl Store {
             .iter()
             .any(|a| area_contains(a, &m))
         {
-            return Err(FieldError::new(
-                "child_id",
-                "not_in_area",
-                "この児童は停電地域の一覧にありません",
-                "This child is not on the incident's list.",
-            )
-            .into());
+            return Err(messages::disaster::child_not_in_area().into());
         }
         let Some(status) = CheckinStatus::parse(status) else {
-            return Err(FieldError::new(
-                "status",
-                "required",
-                "確認結果を選んでください",
-                "Choose the result.",
-            )
-            .into());
+            return Err(messages::disaster::checkin_status_required().into());
         };
         let note = domain::text::optional_text("note", note, 1000)?;
         let checkin_id = new_id();

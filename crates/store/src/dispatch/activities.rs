@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::dispatch::DispatchStatus;
-use domain::{FieldError, Lang, ValidationErrors};
+use domain::{messages, FieldError, ValidationErrors};
 
 use super::{
     checked_reason, event, is_lead, lead_users, live_statuses, notify, refresh_request_status,
@@ -43,13 +43,7 @@ impl Store {
         let act = parse_activity(input, since, today)?;
         let status = DispatchStatus::parse(&status).unwrap_or(DispatchStatus::Cancelled);
         if !matches!(status, DispatchStatus::Accepted | DispatchStatus::Active) {
-            return Err(FieldError::new(
-                "dispatch",
-                "not_active",
-                format!("「{}」の派遣には活動を記録できません（受諾後に記録します）", status.label(Lang::Ja)),
-                format!("Activities can only be recorded on an accepted or active dispatch (this one is {}).", status.label(Lang::En).to_lowercase()),
-            )
-            .into());
+            return Err(messages::dispatch::dispatch_not_active(status).into());
         }
         let id = new_id();
         crate::db::query(
@@ -169,15 +163,9 @@ impl Store {
         if !(coord_user.as_deref() == Some(actor.user_id.as_str()) || is_lead(actor)) {
             return Err(StoreError::Forbidden);
         }
-        let reason = checked_reason("reason", reason, "取り消し", "voiding")?;
+        let reason = checked_reason("reason", reason, messages::dispatch::void_reason_too_short)?;
         if voided.is_some() {
-            return Err(FieldError::new(
-                "activity",
-                "already_voided",
-                "この活動は既に取り消されています",
-                "This activity is already voided.",
-            )
-            .into());
+            return Err(messages::dispatch::activity_already_voided().into());
         }
         crate::db::query(
             "UPDATE dispatch_activities SET voided_at = $1, void_reason = $2 WHERE id = $3",
@@ -230,14 +218,8 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         // Scope before input: an out-of-scope caller learns nothing from field errors.
-        let body = domain::text::optional_text("text", text, 4000)?.ok_or_else(|| {
-            FieldError::new(
-                "text",
-                "required",
-                "内容を入力してください",
-                "Enter the text.",
-            )
-        })?;
+        let body = domain::text::optional_text("text", text, 4000)?
+            .ok_or_else(messages::dispatch::advice_text_required)?;
         let kind = if lead { "advice_given" } else { "advice_asked" };
         event(&mut w.tx, request_id, None, actor, now, kind, Some(&body)).await?;
         let notice = Notice {
@@ -310,7 +292,8 @@ struct ParsedActivity {
 
 /// Minutes in 0‥1440 (one day); empty is 0 unless `required`.
 fn minutes_field(field: &str, raw: &str, required: bool) -> std::result::Result<u32, FieldError> {
-    match domain::text::whole_number(field, raw, 1440, "分数", "Minutes")? {
+    use messages::dispatch::MINUTES;
+    match domain::text::whole_number(field, raw, 1440, MINUTES.ja, MINUTES.en)? {
         Some(n) => Ok(n),
         None if required => Err(FieldError::required(field)),
         None => Ok(0),
@@ -333,30 +316,15 @@ fn parse_activity(
     let mut errs = ValidationErrors::new();
     let kind = domain::payment::ActivityKind::parse(&input.kind).map(|k| k.code());
     if kind.is_none() {
-        errs.push(FieldError::new(
-            "kind",
-            "required",
-            "活動の種類（訪問・電話・会議）を選んでください",
-            "Choose the kind of activity (visit, call, meeting).",
-        ));
+        errs.push(messages::dispatch::activity_kind_required());
     }
     let on = match domain::dates::parse_date("on_date", &input.on_date) {
         Ok(d) if d > today => {
-            errs.push(FieldError::new(
-                "on_date",
-                "future_date",
-                "未来の日付の活動は記録できません",
-                "An activity cannot be dated in the future.",
-            ));
+            errs.push(messages::dispatch::activity_in_future());
             None
         }
         Ok(d) if d < since => {
-            errs.push(FieldError::new(
-                "on_date",
-                "before_dispatch",
-                format!("派遣の打診日（{since}）より前の日付は記録できません"),
-                format!("The date is before the dispatch was proposed ({since})."),
-            ));
+            errs.push(messages::dispatch::activity_before_dispatch(since));
             None
         }
         Ok(d) => Some(d),

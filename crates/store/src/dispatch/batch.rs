@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::dispatch::{CoordinatorProfile, DispatchRequest, Side, SidesNeeded, Urgency};
 use domain::ids::CoordinatorId;
-use domain::{dispatch, FieldError, Lang, ValidationErrors};
+use domain::{dispatch, messages, ValidationErrors};
 use serde::Serialize;
 
 use super::{deny_unless_lead, request_of, Msg};
@@ -236,12 +236,7 @@ impl Store {
                 continue;
             }
             let Some(req) = by_id.get(pick.request_id.as_str()).copied() else {
-                errs.push(FieldError::new(
-                    &field,
-                    "not_open",
-                    "この依頼は既に打診済みか、見つかりません",
-                    "This request is no longer open or was not found.",
-                ));
+                errs.push(messages::dispatch::request_not_open(&field));
                 continue;
             };
             let needed: Vec<Side> = match req.sides.single() {
@@ -249,32 +244,17 @@ impl Store {
                 None => vec![Side::Medical, Side::Welfare],
             };
             if wanted.iter().map(|(s, _)| *s).collect::<Vec<_>>() != needed {
-                errs.push(FieldError::new(
-                    &field,
-                    "sides",
-                    "必要な職種の人を選んでください（両方必要な依頼は医療と福祉の2人）",
-                    "Choose the side(s) the request needs (two people for both).",
-                ));
+                errs.push(messages::dispatch::sides_mismatch(&field));
                 continue;
             }
             if wanted.len() == 2 && wanted[0].1.trim() == wanted[1].1.trim() {
-                errs.push(FieldError::new(
-                    &field,
-                    "same_person",
-                    "医療と福祉には別の人を選んでください",
-                    "Choose two different people.",
-                ));
+                errs.push(messages::dispatch::same_person_twice(&field));
                 continue;
             }
             let mut people = Vec::new();
             for (side, id) in wanted {
                 let Some(p) = find(id) else {
-                    errs.push(FieldError::new(
-                        &field,
-                        "unknown_coordinator",
-                        "名簿にないコーディネーターです",
-                        "No such coordinator on the roster.",
-                    ));
+                    errs.push(messages::dispatch::unknown_coordinator(&field));
                     continue;
                 };
                 let mut one = req.clone();
@@ -289,12 +269,7 @@ impl Store {
                         .get(&p.id.to_string())
                         .map(|r| r.name.as_str())
                         .unwrap_or("");
-                    errs.push(FieldError::new(
-                        &field,
-                        "hard_rule",
-                        format!("{n}さんには派遣できません: {}", rule.message(Lang::Ja)),
-                        format!("{n} cannot be dispatched: {}", rule.message(Lang::En)),
-                    ));
+                    errs.push(messages::dispatch::hard_rule(&field, n, rule));
                     continue;
                 }
                 *used.entry(p.id.to_string()).or_default() += 1;
@@ -306,17 +281,10 @@ impl Store {
             if let Some(p) = find(id) {
                 if *n > p.remaining_capacity() {
                     let name = records.get(id).map(|r| r.name.as_str()).unwrap_or("");
-                    errs.push(FieldError::new(
-                        "batch",
-                        "capacity",
-                        format!(
-                            "{name}さんに{n}件割り当てていますが、空きは{}件です",
-                            p.remaining_capacity()
-                        ),
-                        format!(
-                            "{name} is given {n} requests but has room for {}.",
-                            p.remaining_capacity()
-                        ),
+                    errs.push(messages::dispatch::over_capacity(
+                        name,
+                        *n,
+                        p.remaining_capacity(),
                     ));
                 }
             }

@@ -453,19 +453,16 @@ pub(crate) fn deny_unless_lead(actor: &Actor) -> Result<()> {
     }
 }
 
-fn reason_error(field: &str, what_ja: &str, what_en: &str) -> FieldError {
-    FieldError::new(
-        field,
-        "reason_too_short",
-        format!("{what_ja}の理由を{MIN_REASON_CHARS}文字以上で具体的に書いてください"),
-        format!("Give a specific reason of at least {MIN_REASON_CHARS} characters for {what_en}."),
-    )
-}
-
-fn checked_reason(field: &str, raw: &str, what_ja: &str, what_en: &str) -> Result<String> {
+/// `raw` as a reason of at least [`MIN_REASON_CHARS`] characters; `too_short` phrases the
+/// refusal (from `domain::messages::dispatch`) for the field and the minimum.
+fn checked_reason(
+    field: &str,
+    raw: &str,
+    too_short: impl FnOnce(&str, usize) -> FieldError,
+) -> Result<String> {
     let r = domain::text::optional_text(field, raw, 1000)?.unwrap_or_default();
     if r.chars().count() < MIN_REASON_CHARS {
-        return Err(reason_error(field, what_ja, what_en).into());
+        return Err(too_short(field, MIN_REASON_CHARS).into());
     }
     Ok(r)
 }

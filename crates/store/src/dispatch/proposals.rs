@@ -8,7 +8,7 @@ use domain::dispatch::{
     CoordinatorProfile, DispatchRequest, Exclusion, Side, SidesNeeded, Weights,
 };
 use domain::ids::CoordinatorId;
-use domain::{dispatch, FieldError, Lang, ValidationErrors};
+use domain::{dispatch, messages, Lang, ValidationErrors};
 
 use super::{
     deny_unless_lead, event, live_statuses, notify, refresh_request_status, request_of,
@@ -153,13 +153,7 @@ impl Store {
             .collect();
         ids.dedup();
         if ids.is_empty() || ids.len() > 2 {
-            return Err(FieldError::new(
-                "coordinator_ids",
-                "required",
-                "派遣するコーディネーターを1人（両方必要な依頼は2人まで）選んでください",
-                "Choose one coordinator (two at most for a request needing both sides).",
-            )
-            .into());
+            return Err(messages::dispatch::coordinators_required().into());
         }
         let (profiles, records) = self.profiles(&actor.center_id, today).await?;
         let weights = self.dispatch_weights(&actor.center_id).await?;
@@ -173,13 +167,7 @@ impl Store {
         .await?;
         let (rid, child, m, topics, sides, urgency, status) = row.ok_or(StoreError::NotFound)?;
         if status == "completed" || status == "cancelled" {
-            return Err(FieldError::new(
-                "request",
-                "closed",
-                "完了または中止した依頼には派遣できません",
-                "This request is completed or cancelled.",
-            )
-            .into());
+            return Err(messages::dispatch::request_closed_for_proposals().into());
         }
         let req = request_of(&rid, &child, &m, &topics, &sides, &urgency)?;
         let live: Vec<(String, Option<String>)> = crate::db::query_as(&format!(
@@ -205,44 +193,20 @@ impl Store {
                 .collect(),
         };
         if open_sides.is_empty() {
-            return Err(FieldError::new(
-                "coordinator_ids",
-                "already_proposed",
-                "この依頼には既にコーディネーターが決まっています（打診中を含む）。変更するには先に取り下げてください",
-                "This request already has its coordinator(s), including pending offers; withdraw one first.",
-            )
-            .into());
+            return Err(messages::dispatch::already_proposed().into());
         }
         if ids.len() > open_sides.len() {
-            return Err(FieldError::new(
-                "coordinator_ids",
-                "too_many",
-                format!("あと{}人まで選べます", open_sides.len()),
-                format!("You can choose {} more at most.", open_sides.len()),
-            )
-            .into());
+            return Err(messages::dispatch::too_many_coordinators(open_sides.len()).into());
         }
         let mut chosen: Vec<&CoordinatorProfile> = Vec::new();
         for id in &ids {
             if live.iter().any(|(c, _)| c == id) {
-                return Err(FieldError::new(
-                    "coordinator_ids",
-                    "already_on_request",
-                    "このコーディネーターは既にこの依頼を担当しています",
-                    "This coordinator is already on this request.",
-                )
-                .into());
+                return Err(messages::dispatch::already_on_request().into());
             }
             match profiles.iter().find(|p| p.id.to_string() == *id) {
                 Some(p) => chosen.push(p),
                 None => {
-                    return Err(FieldError::new(
-                        "coordinator_ids",
-                        "unknown_coordinator",
-                        "名簿にないコーディネーターです",
-                        "No such coordinator on the roster.",
-                    )
-                    .into())
+                    return Err(messages::dispatch::unknown_coordinator("coordinator_ids").into())
                 }
             }
         }
@@ -265,21 +229,7 @@ impl Store {
             })
         });
         let Some(assigned) = assigned else {
-            let need: Vec<&str> = open_sides.iter().map(|s| s.label(Lang::Ja)).collect();
-            let need_en: Vec<&str> = open_sides.iter().map(|s| s.label(Lang::En)).collect();
-            return Err(FieldError::new(
-                "coordinator_ids",
-                "missing_side",
-                format!(
-                    "選んだ人の職種では必要な側（{}）を担当できません",
-                    need.join("・")
-                ),
-                format!(
-                    "The chosen people's professions do not cover the side needed ({}).",
-                    need_en.join(", ")
-                ),
-            )
-            .into());
+            return Err(messages::dispatch::missing_side(&open_sides).into());
         };
         // Hard rules, per person, on the side they take.
         let mut overrides: Vec<String> = Vec::new();
@@ -299,11 +249,10 @@ impl Store {
                 if overridable(&rule) {
                     overrides.push(format!("{name}: {}", rule.message(Lang::Ja)));
                 } else {
-                    refusals.push(FieldError::new(
+                    refusals.push(messages::dispatch::hard_rule(
                         "coordinator_ids",
-                        "hard_rule",
-                        format!("{name}さんには派遣できません: {}", rule.message(Lang::Ja)),
-                        format!("{name} cannot be dispatched: {}", rule.message(Lang::En)),
+                        name,
+                        &rule,
                     ));
                 }
             }
@@ -315,17 +264,9 @@ impl Store {
             let reason = input.override_reason.trim();
             if reason.chars().count() < MIN_REASON_CHARS {
                 let mut errs = ValidationErrors::new();
-                errs.push(FieldError::new(
-                    "override_reason",
-                    "override_needed",
-                    format!(
-                        "派遣の条件を満たしていません（{}）。それでも派遣する場合は理由を{MIN_REASON_CHARS}文字以上で書いてください",
-                        overrides.join("、")
-                    ),
-                    format!(
-                        "A dispatch rule is not met ({}). To dispatch anyway, give a reason of at least {MIN_REASON_CHARS} characters.",
-                        overrides.join("; ")
-                    ),
+                errs.push(messages::dispatch::override_needed(
+                    &overrides,
+                    MIN_REASON_CHARS,
                 ));
                 // The refusal itself is part of the record of who tried what.
                 append(

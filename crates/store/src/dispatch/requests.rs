@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::dispatch::{DispatchStatus, RequestDraft, RequestInput};
-use domain::FieldError;
+use domain::messages;
 
 use super::activities::activities_of;
 use super::{
@@ -89,13 +89,7 @@ impl Store {
                 .fetch_optional(&mut w.tx)
                 .await?;
         let Some((_, municipality)) = child.filter(|(c, _)| *c == actor.center_id) else {
-            return Err(FieldError::new(
-                "child_id",
-                "not_found",
-                "対象の児童が見つかりません",
-                "The child was not found.",
-            )
-            .into());
+            return Err(messages::common::child_not_found().into());
         };
         if let Some(cid) = &draft.consultation_id {
             let ok: Option<String> = crate::db::query_scalar(
@@ -106,13 +100,7 @@ impl Store {
             .fetch_optional(&mut w.tx)
             .await?;
             if ok.is_none() {
-                return Err(FieldError::new(
-                    "consultation_id",
-                    "not_found",
-                    "元の相談記録が見つかりません",
-                    "The consultation was not found.",
-                )
-                .into());
+                return Err(messages::common::consultation_not_found().into());
             }
         }
         let id = new_id();

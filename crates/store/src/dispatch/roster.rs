@@ -9,9 +9,9 @@ use domain::dispatch::{
     TopicCode, Weights,
 };
 use domain::ids::{ChildId, CoordinatorId};
+use domain::messages;
 use domain::municipality::MunicipalityCode;
 use domain::vocab::{VocabCode, VocabKind};
-use domain::FieldError;
 
 use super::{deny_unless_lead, join, live_statuses, split, CoordinatorRecord, RosterFilter};
 use crate::audit::{append, AuditEntry};
@@ -231,13 +231,7 @@ impl Store {
                 .fetch_optional(&mut w.tx)
                 .await?;
                 let Some(uid) = uid else {
-                    return Err(FieldError::new(
-                        "login",
-                        "unknown_user",
-                        format!("このセンターに「{login}」という利用者はいません"),
-                        format!("This center has no user \"{login}\"."),
-                    )
-                    .into());
+                    return Err(messages::dispatch::unknown_user(login).into());
                 };
                 let taken: Option<String> =
                     crate::db::query_scalar("SELECT id FROM coordinators WHERE user_id = $1")
@@ -245,13 +239,7 @@ impl Store {
                         .fetch_optional(&mut w.tx)
                         .await?;
                 if taken.is_some_and(|t| Some(t.as_str()) != id) {
-                    return Err(FieldError::new(
-                        "login",
-                        "already_on_roster",
-                        "この利用者は既に名簿に登録されています",
-                        "This user is already on the roster.",
-                    )
-                    .into());
+                    return Err(messages::dispatch::already_on_roster().into());
                 }
                 Some(uid)
             }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::dispatch::{DispatchAction, DispatchStatus};
-use domain::{FieldError, Lang};
+use domain::messages;
 
 use super::{
     checked_reason, deny_unless_lead, event, is_lead, live_statuses, notify,
@@ -40,14 +40,7 @@ impl Store {
         if !(own || is_lead(actor)) {
             return Err(StoreError::Forbidden);
         }
-        let action = DispatchAction::parse(action).ok_or_else(|| {
-            FieldError::new(
-                "action",
-                "unknown_code",
-                "操作を選んでください",
-                "Choose an action.",
-            )
-        })?;
+        let action = DispatchAction::parse(action).ok_or_else(messages::dispatch::choose_action)?;
         if !is_lead(actor) && action == DispatchAction::Withdraw {
             return Err(StoreError::Forbidden);
         }
@@ -57,12 +50,9 @@ impl Store {
             return Err(status.refusal(action).into());
         };
         let reason = if action.needs_reason() {
-            Some(checked_reason(
-                "reason",
-                reason,
-                action.label(Lang::Ja),
-                action.code(),
-            )?)
+            Some(checked_reason("reason", reason, |f, min| {
+                messages::dispatch::action_reason_too_short(f, action, min)
+            })?)
         } else {
             domain::text::optional_text("reason", reason, 1000)?
         };
@@ -157,7 +147,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         deny_unless_lead(actor)?;
-        let reason = checked_reason("reason", reason, "中止", "cancelling")?;
+        let reason = checked_reason(
+            "reason",
+            reason,
+            messages::dispatch::cancel_reason_too_short,
+        )?;
         let mut w = self.begin_write().await?;
         let status: Option<String> = crate::db::query_scalar(
             "SELECT status FROM dispatch_requests WHERE id = $1 AND center_id = $2",
@@ -169,13 +163,7 @@ impl Store {
         match status.as_deref() {
             None => return Err(StoreError::NotFound),
             Some("completed" | "cancelled") => {
-                return Err(FieldError::new(
-                    "request",
-                    "closed",
-                    "この依頼は既に完了または中止しています",
-                    "This request is already completed or cancelled.",
-                )
-                .into())
+                return Err(messages::dispatch::request_already_closed().into())
             }
             Some(_) => {}
         }

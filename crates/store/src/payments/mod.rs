@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::payment::{ActivityKind, Amendment, PayLine, Rates, RawRates, YearMonth, Yen};
 use domain::vocab::{VocabCode, VocabKind};
-use domain::FieldError;
+use domain::{messages, FieldError};
 use serde::Serialize;
 
 use crate::audit::{append, AuditEntry};
@@ -134,13 +134,7 @@ pub struct ServicePeriodRecord {
 }
 
 fn rates_missing() -> StoreError {
-    FieldError::new(
-        "rates",
-        "rates_missing",
-        "このセンターの支払単価が設定されていないため、明細を作れません。管理者が「支払単価」を設定してください",
-        "This center has no payment rates, so no statement can be made. An administrator must set the rates first.",
-    )
-    .into()
+    messages::payments::rates_missing().into()
 }
 
 fn yen(v: i64) -> Yen {
@@ -332,12 +326,7 @@ impl Store {
         let end = errs.check(opt_date("ended_on", ended_on));
         if let (Some(Some(s)), Some(Some(e))) = (start, end) {
             if e < s {
-                errs.push(FieldError::new(
-                    "ended_on",
-                    "before_start",
-                    "終了日は開始日より後にしてください",
-                    "The end must not be before the start.",
-                ));
+                errs.push(messages::payments::ends_before_start());
             }
         }
         errs.into_result()?;

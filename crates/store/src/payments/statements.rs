@@ -8,7 +8,7 @@ use domain::payment::{
     ActivityForPay, ActivityKind, AmendmentReason, PayLine, Rates, ServicePeriod, Statement,
     YearMonth, Yen,
 };
-use domain::{payment, FieldError};
+use domain::{messages, payment};
 
 use super::{
     approved_lines, date, rates_missing, ApprovalRecord, LineRow, MonthOverview, MonthRow,
@@ -265,13 +265,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         if month.last_day() >= today {
-            return Err(FieldError::new(
-                "month",
-                "month_not_over",
-                "月が終わるまで承認できません",
-                "A month can be approved only after it has ended.",
-            )
-            .into());
+            return Err(messages::payments::month_not_over().into());
         }
         let raw = self.payment_rates(actor).await?.ok_or_else(rates_missing)?;
         let rates = Rates::parse(raw)?;
@@ -295,13 +289,7 @@ impl Store {
         let (kind, lines, total): (&str, Vec<(PayLine, Yen, Option<AmendmentReason>)>, Yen) =
             if first {
                 if st.lines.is_empty() {
-                    return Err(FieldError::new(
-                        "month",
-                        "no_activities",
-                        "この月の活動記録がありません",
-                        "There are no activities in this month.",
-                    )
-                    .into());
+                    return Err(messages::payments::no_activities().into());
                 }
                 (
                     "original",
@@ -314,13 +302,7 @@ impl Store {
             } else {
                 let changes = payment::amendments(&approved, &st.lines);
                 if changes.is_empty() {
-                    return Err(FieldError::new(
-                    "month",
-                    "already_approved",
-                    "この月は承認済みで、その後の変更もありません。承認済みの明細は編集できません",
-                    "This month is approved and nothing changed since; an approved statement cannot be edited.",
-                )
-                .into());
+                    return Err(messages::payments::already_approved().into());
                 }
                 let current: HashMap<&str, &PayLine> = st
                     .lines

@@ -10,12 +10,9 @@ pub(crate) fn csv_encoding(raw: &str) -> Result<domain::export::CsvEncoding, Web
         return Ok(domain::export::CsvEncoding::Cp932);
     }
     domain::export::CsvEncoding::parse(raw).ok_or_else(|| {
-        WebError::from(store::StoreError::from(domain::FieldError::new(
-            "encoding",
-            "unknown_code",
-            "文字コードは cp932 または utf8 を指定してください",
-            "The encoding must be cp932 or utf8.",
-        )))
+        WebError::from(store::StoreError::from(
+            domain::messages::api::unknown_csv_encoding(),
+        ))
     })
 }
 

@@ -3,15 +3,16 @@
 
 use axum::body::Bytes;
 use axum_extra::extract::Query;
-use domain::{FieldError, ValidationErrors};
+use domain::{messages, FieldError, ValidationErrors};
 use serde::de::DeserializeOwned;
 
 use crate::auth::Authed;
 use crate::error::WebError;
 
-pub(crate) fn invalid(a: &Authed, field: &str, ja: &str, en: &str) -> WebError {
+/// A 422 for one field error (from `domain::messages`), in the caller's language.
+pub(crate) fn invalid(a: &Authed, e: FieldError) -> WebError {
     WebError::Invalid {
-        errors: ValidationErrors(vec![FieldError::new(field, "invalid", ja, en)]),
+        errors: ValidationErrors(vec![e]),
         lang: a.lang,
     }
 }
@@ -22,12 +23,7 @@ pub(crate) fn json_object(
 ) -> Result<serde_json::Map<String, serde_json::Value>, WebError> {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(serde_json::Value::Object(m)) => Ok(m),
-        _ => Err(invalid(
-            a,
-            "body",
-            "JSONオブジェクトを送ってください",
-            "Send a JSON object",
-        )),
+        _ => Err(invalid(a, messages::api::body_not_object())),
     }
 }
 
@@ -42,12 +38,7 @@ pub(crate) fn from_object<T: DeserializeOwned>(
 ) -> Result<T, WebError> {
     serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| {
         let msg = e.to_string();
-        invalid(
-            a,
-            "body",
-            &format!("項目の型が正しくありません: {msg}"),
-            &format!("A field has the wrong type: {msg}"),
-        )
+        invalid(a, messages::api::body_wrong_type(&msg))
     })
 }
 
@@ -58,11 +49,6 @@ pub(crate) fn query<T: DeserializeOwned + Default>(
 ) -> Result<T, WebError> {
     q.map(|Query(v)| v).map_err(|e| {
         let msg = e.body_text();
-        invalid(
-            a,
-            "query",
-            &format!("検索条件が正しくありません: {msg}"),
-            &format!("Invalid query: {msg}"),
-        )
+        invalid(a, messages::api::query_malformed(&msg))
     })
 }

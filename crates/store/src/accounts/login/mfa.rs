@@ -1,8 +1,8 @@
 //! The second factor: the login challenge (TOTP or a recovery code), TOTP enrolment and recovery codes.
 
 use chrono::{DateTime, Utc};
+use domain::messages;
 use domain::totp::{normalize_recovery_code, TotpSecret};
-use domain::FieldError;
 
 use super::{
     new_recovery_code, new_totp_secret, Challenge, MfaStatus, SecondStep, Tx, CHALLENGE_ATTEMPTS,
@@ -358,13 +358,7 @@ impl Store {
 }
 
 fn wrong_code() -> StoreError {
-    FieldError::new(
-        "code",
-        "totp_wrong",
-        "確認コードが違います。認証アプリの最新のコードを入力してください",
-        "That code is not correct; enter the current code from your authenticator app",
-    )
-    .into()
+    messages::accounts::wrong_totp_code().into()
 }
 
 /// Mark a TOTP step used, in the caller's transaction, if it is later than the last one used.
