@@ -90,6 +90,7 @@ pub enum PersonDraft {
 /// A parsed, valid consultation ready to store: built only by [`ConsultationForm::parse`].
 /// At most one subject is set (child, existing person or new person).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ConsultationDraft {
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
@@ -123,22 +124,17 @@ pub struct ConsultationDraft {
     pub followup_due: Option<NaiveDate>,
     /// Follow-up assignee; none = the staff member when a due date is set.
     pub followup_assignee_id: Option<UserId>,
-    _parsed: Parsed,
 }
 
 /// A parsed course entry (経過): its date (not after today) and what happened.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct CourseDraft {
     /// 経過の日付
     pub entry_date: NaiveDate,
     /// 経過の内容
     pub body: String,
-    _parsed: Parsed,
 }
-
-/// Private marker: a draft cannot be written as a literal outside this module.
-#[derive(Clone, Copy, Debug)]
-struct Parsed;
 
 /// An optional id: blank is none; a malformed one names nothing, and the error says so as the
 /// store's reference check would for a well-formed id it cannot find.
@@ -314,7 +310,6 @@ impl ConsultationForm {
                 duration_minutes,
                 followup_due,
                 followup_assignee_id,
-                _parsed: Parsed,
             }),
             _ => Err(ValidationErrors(vec![
                 crate::messages::common::check_the_form(),
@@ -364,11 +359,7 @@ impl CourseForm {
         };
         e.into_result()?;
         match (date, body) {
-            (Some(entry_date), Some(body)) => Ok(CourseDraft {
-                entry_date,
-                body,
-                _parsed: Parsed,
-            }),
+            (Some(entry_date), Some(body)) => Ok(CourseDraft { entry_date, body }),
             _ => Err(ValidationErrors(vec![
                 crate::messages::common::check_the_form(),
             ])),

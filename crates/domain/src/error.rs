@@ -7,7 +7,11 @@ use serde::Serialize;
 ///
 /// `field` is the form/API field name (e.g. `"family_name"`), `code` a stable machine-readable
 /// reason (e.g. `"required"`, `"too_long"`, `"check_digit"`).
+///
+/// `non_exhaustive` keeps other crates from writing one as a literal: their messages come
+/// from [`crate::messages`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct FieldError {
     /// Field name as used in the form or API.
     pub field: String,
@@ -17,10 +21,6 @@ pub struct FieldError {
     pub ja: String,
     /// English message.
     pub en: String,
-    /// Keeps other crates from writing an error as a literal: messages come from
-    /// [`crate::messages`].
-    #[serde(skip)]
-    sealed: (),
 }
 
 impl FieldError {
@@ -37,7 +37,6 @@ impl FieldError {
             code,
             ja: ja.into(),
             en: en.into(),
-            sealed: (),
         }
     }
 

@@ -186,3 +186,34 @@ impl Draft for domain::consultation::CourseForm {
         fixture(self.parse(domain::dates::jst_date(now)))
     }
 }
+
+impl Draft for domain::dispatch::CoordinatorInput {
+    type Out = domain::dispatch::CoordinatorDraft;
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(domain::dispatch::CoordinatorDraft::parse(
+            self,
+            domain::dates::jst_date(now),
+        ))
+    }
+}
+
+impl Draft for domain::dispatch::RequestInput {
+    type Out = domain::dispatch::RequestDraft;
+    fn draft(&self, _now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(domain::dispatch::RequestDraft::parse(self))
+    }
+}
+
+impl Draft for domain::dispatch::proposal::ProposalInput {
+    type Out = domain::dispatch::proposal::ProposalDraft;
+    fn draft(&self, _now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse())
+    }
+}
+
+impl Draft for domain::dispatch::activity::ActivityInput {
+    type Out = domain::dispatch::activity::ActivityDraft;
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse(domain::dates::jst_date(now)))
+    }
+}

@@ -14,7 +14,7 @@ pub(super) async fn demo_dispatch(
     children: &[(String, i64)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    use domain::dispatch::{CoordinatorInput, RequestInput};
+    use domain::dispatch::{CoordinatorDraft, CoordinatorInput, RequestDraft, RequestInput};
     let today = domain::dates::jst_date(now);
     let topics = [
         "tube_feeding_gastric",
@@ -54,7 +54,7 @@ pub(super) async fn demo_dispatch(
         };
         roster.push(
             store
-                .save_coordinator(lead, None, &input, today, now)
+                .save_coordinator(lead, None, &CoordinatorDraft::parse(&input, today)?, now)
                 .await?,
         );
     }
@@ -81,7 +81,7 @@ pub(super) async fn demo_dispatch(
         };
         roster.push(
             store
-                .save_coordinator(lead, None, &input, today, now)
+                .save_coordinator(lead, None, &CoordinatorDraft::parse(&input, today)?, now)
                 .await?,
         );
     }
@@ -103,14 +103,14 @@ pub(super) async fn demo_dispatch(
         let request = store
             .create_dispatch_request(
                 lead,
-                &RequestInput {
+                &RequestDraft::parse(&RequestInput {
                     child_id: child.clone(),
                     topics: vec![topics[i % topics.len()].to_string()],
                     sides: ["medical", "welfare", "both", "medical"][i].to_string(),
                     urgency: ["routine", "soon", "routine", "urgent"][i].to_string(),
                     note: "退院後の在宅生活の立ち上げを支援してほしい（デモ）".into(),
                     ..Default::default()
-                },
+                })?,
                 today,
                 now,
             )
@@ -129,7 +129,8 @@ pub(super) async fn demo_dispatch(
                 &store::dispatch::ProposalInput {
                     coordinator_ids: vec![best.coordinator_id.clone()],
                     override_reason: String::new(),
-                },
+                }
+                .parse()?,
                 today,
                 now,
             )
@@ -148,8 +149,8 @@ pub(super) async fn demo_dispatch(
                             travel_km: "8.5".into(),
                             travel_minutes: "20".into(),
                             notes: "初回訪問。ご家族と支援の方針を確認（デモ）".into(),
-                        },
-                        today,
+                        }
+                        .parse(today)?,
                         now,
                     )
                     .await?;

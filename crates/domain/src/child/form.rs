@@ -97,6 +97,7 @@ pub struct ChildForm {
 /// A parsed, valid child record ready to store: built only by [`ChildForm::parse`], so every
 /// field holds a checked value (kana is kana, the municipality exists, ids are well formed).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ChildDraft {
     /// 姓
     pub family_name: String,
@@ -142,12 +143,7 @@ pub struct ChildDraft {
     pub coordinator_ids: Vec<UserId>,
     /// 備考
     pub notes: Option<String>,
-    _parsed: Parsed,
 }
-
-/// Private marker: a draft cannot be written as a literal outside this module.
-#[derive(Clone, Copy, Debug)]
-struct Parsed;
 
 impl ChildDraft {
     /// Normalised search key over the フリガナ.
@@ -494,7 +490,6 @@ impl ChildForm {
                 devices,
                 coordinator_ids,
                 notes,
-                _parsed: Parsed,
             }),
             _ => Err(ValidationErrors(vec![
                 crate::messages::common::check_the_form(),

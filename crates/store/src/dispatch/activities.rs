@@ -1,46 +1,52 @@
 //! Activities and advice (活動記録・助言) on a dispatch.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::dispatch::activity::ActivityDraft;
 use domain::dispatch::DispatchStatus;
-use domain::{messages, FieldError, ValidationErrors};
+use domain::messages;
 
 use super::{
     checked_reason, event, is_lead, lead_users, live_statuses, notify, refresh_request_status,
-    ActivityInput, ActivityRecord, Msg, Notice,
+    ActivityRecord, Msg, Notice,
 };
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 impl Store {
-    /// Records a visit, call or meeting on a dispatch (the coordinator, or a lead for them).
-    /// Dated on or after the proposal, not in the future; the first activity starts an
-    /// accepted dispatch.
+    /// Refuses as [`Store::record_activity`] would before it looks at the activity (NotFound
+    /// for another center's dispatch, Forbidden unless the actor is its coordinator or a
+    /// lead): asked by a handler whose form failed, so an outsider learns nothing.
+    pub async fn check_activity_recordable(&self, actor: &Actor, dispatch_id: &str) -> Result<()> {
+        let mut conn = self.pool().acquire().await?;
+        dispatch_for_activity(&mut conn, actor, dispatch_id)
+            .await
+            .map(|_| ())
+    }
+
+    /// Records a parsed visit, call or meeting on a dispatch (the coordinator, or a lead for
+    /// them). Not dated before the proposal ([`ActivityDraft::check_since`]); the first
+    /// activity starts an accepted dispatch.
     pub async fn record_activity(
         &self,
         actor: &Actor,
         dispatch_id: &str,
-        input: &ActivityInput,
-        today: NaiveDate,
+        act: &ActivityDraft,
         now: DateTime<Utc>,
     ) -> Result<String> {
         let mut w = self.begin_write().await?;
-        let row: Option<(String, String, String, Option<String>, String, String, String)> = crate::db::query_as(
-            "SELECT d.request_id, d.status, d.coordinator_id, c.user_id, r.child_id, d.proposed_on, d.proposed_by FROM dispatches d \
-             JOIN coordinators c ON c.id = d.coordinator_id JOIN dispatch_requests r ON r.id = d.request_id \
-             WHERE d.id = $1 AND d.center_id = $2",
-        )
-        .bind(dispatch_id)
-        .bind(&actor.center_id)
-        .fetch_optional(&mut w.tx)
-        .await?;
-        let (request_id, status, coord, coord_user, child_id, proposed_on, proposed_by) =
-            row.ok_or(StoreError::NotFound)?;
-        let own = coord_user.as_deref() == Some(actor.user_id.as_str());
-        if !(own || is_lead(actor)) {
-            return Err(StoreError::Forbidden);
+        let ActivityDispatch {
+            request_id,
+            status,
+            coordinator_id: coord,
+            coordinator_user: coord_user,
+            child_id,
+            proposed_on,
+            proposed_by,
+            own,
+        } = dispatch_for_activity(&mut w.tx, actor, dispatch_id).await?;
+        if let Ok(since) = proposed_on.parse::<NaiveDate>() {
+            act.check_since(since)?;
         }
-        let since = proposed_on.parse::<NaiveDate>().unwrap_or(today);
-        let act = parse_activity(input, since, today)?;
         let status = DispatchStatus::parse(&status).unwrap_or(DispatchStatus::Cancelled);
         if !matches!(status, DispatchStatus::Accepted | DispatchStatus::Active) {
             return Err(messages::dispatch::dispatch_not_active(status).into());
@@ -55,7 +61,7 @@ impl Store {
         .bind(&actor.center_id)
         .bind(&coord)
         .bind(&child_id)
-        .bind(act.kind)
+        .bind(act.kind.code())
         .bind(act.on.to_string())
         .bind(i64::from(act.minutes))
         .bind(i64::from(act.travel_tenths_km))
@@ -90,7 +96,7 @@ impl Store {
             coord_user.clone()
         };
         if let Some(uid) = notice_to {
-            let (on, kind) = (act.on, act.kind);
+            let (on, kind) = (act.on, act.kind.code());
             notify(
                 &mut w.tx,
                 &uid,
@@ -281,85 +287,51 @@ impl Store {
     }
 }
 
-struct ParsedActivity {
-    kind: &'static str,
-    on: NaiveDate,
-    minutes: u32,
-    travel_tenths_km: u32,
-    travel_minutes: u32,
-    notes: Option<String>,
+/// The dispatch an activity is recorded on, as [`dispatch_for_activity`] reads it.
+struct ActivityDispatch {
+    request_id: String,
+    status: String,
+    coordinator_id: String,
+    coordinator_user: Option<String>,
+    child_id: String,
+    proposed_on: String,
+    proposed_by: String,
+    /// The actor is the dispatch's coordinator.
+    own: bool,
 }
 
-/// Minutes in 0‥1440 (one day); empty is 0 unless `required`.
-fn minutes_field(field: &str, raw: &str, required: bool) -> std::result::Result<u32, FieldError> {
-    use messages::dispatch::MINUTES;
-    match domain::text::whole_number(field, raw, 1440, MINUTES.ja, MINUTES.en)? {
-        Some(n) => Ok(n),
-        None if required => Err(FieldError::required(field)),
-        None => Ok(0),
+/// The dispatch of the actor's center, if the actor may record on it (its coordinator or a
+/// lead): NotFound or Forbidden otherwise.
+async fn dispatch_for_activity(
+    conn: &mut crate::db::Conn,
+    actor: &Actor,
+    dispatch_id: &str,
+) -> Result<ActivityDispatch> {
+    let row: Option<(String, String, String, Option<String>, String, String, String)> = crate::db::query_as(
+        "SELECT d.request_id, d.status, d.coordinator_id, c.user_id, r.child_id, d.proposed_on, d.proposed_by FROM dispatches d \
+         JOIN coordinators c ON c.id = d.coordinator_id JOIN dispatch_requests r ON r.id = d.request_id \
+         WHERE d.id = $1 AND d.center_id = $2",
+    )
+    .bind(dispatch_id)
+    .bind(&actor.center_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (request_id, status, coordinator_id, coordinator_user, child_id, proposed_on, proposed_by) =
+        row.ok_or(StoreError::NotFound)?;
+    let own = coordinator_user.as_deref() == Some(actor.user_id.as_str());
+    if !(own || is_lead(actor)) {
+        return Err(StoreError::Forbidden);
     }
-}
-
-/// Travel distance "12.5" (km, one decimal) → tenths of a km; empty = no travel.
-fn tenths_km(field: &str, raw: &str) -> std::result::Result<u32, FieldError> {
-    if raw.trim().is_empty() {
-        return Ok(0);
-    }
-    domain::payment::Distance::parse(field, raw).map(|d| d.tenths())
-}
-
-fn parse_activity(
-    input: &ActivityInput,
-    since: NaiveDate,
-    today: NaiveDate,
-) -> Result<ParsedActivity> {
-    let mut errs = ValidationErrors::new();
-    let kind = domain::payment::ActivityKind::parse(&input.kind).map(|k| k.code());
-    if kind.is_none() {
-        errs.push(messages::dispatch::activity_kind_required());
-    }
-    let on = match domain::dates::parse_date("on_date", &input.on_date) {
-        Ok(d) if d > today => {
-            errs.push(messages::dispatch::activity_in_future());
-            None
-        }
-        Ok(d) if d < since => {
-            errs.push(messages::dispatch::activity_before_dispatch(since));
-            None
-        }
-        Ok(d) => Some(d),
-        Err(e) => {
-            errs.push(e);
-            None
-        }
-    };
-    let minutes = errs.check(minutes_field("minutes", &input.minutes, true));
-    let travel = errs.check(tenths_km("travel_km", &input.travel_km));
-    let travel_minutes = errs.check(minutes_field(
-        "travel_minutes",
-        &input.travel_minutes,
-        false,
-    ));
-    let notes = errs.check(domain::text::optional_text("notes", &input.notes, 4000));
-    errs.into_result()?;
-    match (kind, on, minutes, travel, travel_minutes, notes) {
-        (
-            Some(kind),
-            Some(on),
-            Some(minutes),
-            Some(travel_tenths_km),
-            Some(travel_minutes),
-            Some(notes),
-        ) => Ok(ParsedActivity {
-            kind,
-            on,
-            minutes,
-            travel_tenths_km,
-            travel_minutes,
-            notes,
-        }),
-        _ => Err(FieldError::required("kind").into()),
-    }
+    Ok(ActivityDispatch {
+        request_id,
+        status,
+        coordinator_id,
+        coordinator_user,
+        child_id,
+        proposed_on,
+        proposed_by,
+        own,
+    })
 }
 
 pub(super) async fn activities_of(
@@ -394,25 +366,4 @@ pub(super) async fn activities_of(
             },
         )
         .collect())
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distance_parsing() {
-        assert_eq!(tenths_km("d", "12.5"), Ok(125));
-        assert_eq!(tenths_km("d", "１２"), Ok(120));
-        assert_eq!(tenths_km("d", ""), Ok(0));
-        assert_eq!(tenths_km("d", "-3").unwrap_err().code, "negative");
-        assert_eq!(
-            tenths_km("d", "1.25").unwrap_err().code,
-            "too_many_decimals"
-        );
-        assert_eq!(tenths_km("d", "1000.1").unwrap_err().code, "too_large");
-        assert_eq!(minutes_field("m", "-5", true).unwrap_err().code, "negative");
-        assert_eq!(minutes_field("m", "", true).unwrap_err().code, "required");
-    }
 }

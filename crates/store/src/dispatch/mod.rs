@@ -332,16 +332,7 @@ pub struct Recommendation {
     pub weights: RawWeights,
 }
 
-/// A proposal: one coordinator, or two for a pair; an override reason when a hard rule is
-/// broken.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ProposalInput {
-    /// Roster ids (one, or two for a pair request).
-    pub coordinator_ids: Vec<String>,
-    /// Why a hard rule is overridden (advisor/admin, 10+ characters).
-    pub override_reason: String,
-}
+pub use domain::dispatch::proposal::{ProposalDraft, ProposalInput};
 
 /// An entry of a coordinator's inbox.
 #[derive(Clone, Debug, Serialize)]
@@ -388,23 +379,7 @@ pub struct Notification {
     pub child_name: Option<String>,
 }
 
-/// An activity as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ActivityInput {
-    /// `visit`, `call`, `meeting`.
-    pub kind: String,
-    /// YYYY-MM-DD.
-    pub on_date: String,
-    /// Minutes spent.
-    pub minutes: String,
-    /// Travel distance in km ("12.5").
-    pub travel_km: String,
-    /// Travel minutes.
-    pub travel_minutes: String,
-    /// Notes.
-    pub notes: String,
-}
+pub use domain::dispatch::activity::ActivityInput;
 
 /// Dispatch figures for one fiscal year.
 #[derive(Clone, Debug, Serialize)]

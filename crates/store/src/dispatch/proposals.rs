@@ -12,7 +12,7 @@ use domain::{dispatch, messages, Lang, ValidationErrors};
 
 use super::{
     deny_unless_lead, event, live_statuses, notify, refresh_request_status, request_of,
-    CandidateView, CoordinatorRecord, ExcludedView, Msg, Notice, PairView, ProposalInput,
+    CandidateView, CoordinatorRecord, ExcludedView, Msg, Notice, PairView, ProposalDraft,
     Recommendation, MIN_REASON_CHARS,
 };
 use crate::audit::{append, AuditEntry};
@@ -140,21 +140,16 @@ impl Store {
         &self,
         actor: &Actor,
         request_id: &str,
-        input: &ProposalInput,
+        input: &ProposalDraft,
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Vec<String>> {
         deny_unless_lead(actor)?;
-        let mut ids: Vec<String> = input
+        let ids: Vec<String> = input
             .coordinator_ids
             .iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
+            .map(ToString::to_string)
             .collect();
-        ids.dedup();
-        if ids.is_empty() || ids.len() > 2 {
-            return Err(messages::dispatch::coordinators_required().into());
-        }
         let (profiles, records) = self.profiles(&actor.center_id, today).await?;
         let weights = self.dispatch_weights(&actor.center_id).await?;
         let mut w = self.begin_write().await?;
@@ -261,7 +256,7 @@ impl Store {
         let override_reason = if overrides.is_empty() {
             None
         } else {
-            let reason = input.override_reason.trim();
+            let reason = input.override_reason.as_deref().unwrap_or("");
             if reason.chars().count() < MIN_REASON_CHARS {
                 let mut errs = ValidationErrors::new();
                 errs.push(messages::dispatch::override_needed(
@@ -288,7 +283,7 @@ impl Store {
                 w.commit().await?;
                 return Err(StoreError::Validation(errs));
             }
-            Some(domain::text::optional_text("override_reason", reason, 1000)?.unwrap_or_default())
+            Some(reason.to_string())
         };
         let people: Vec<(&CoordinatorProfile, Side)> = chosen
             .iter()

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::dispatch::{DispatchStatus, RequestDraft, RequestInput};
+use domain::dispatch::{DispatchStatus, RequestDraft};
 use domain::messages;
 
 use super::activities::activities_of;
@@ -74,14 +74,13 @@ impl Store {
     pub async fn create_dispatch_request(
         &self,
         actor: &Actor,
-        input: &RequestInput,
+        draft: &RequestDraft,
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<String> {
         if !actor.writes_records() || actor.assigned_only() {
             return Err(StoreError::Forbidden);
         }
-        let draft = RequestDraft::parse(input)?;
         let mut w = self.begin_write().await?;
         let child: Option<(String, String)> =
             crate::db::query_as("SELECT center_id, municipality_code FROM children WHERE id = $1")

@@ -5,8 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use domain::dispatch::{
-    Availability, CoordinatorDraft, CoordinatorInput, CoordinatorProfile, PastFamily, RawWeights,
-    TopicCode, Weights,
+    Availability, CoordinatorDraft, CoordinatorProfile, PastFamily, RawWeights, TopicCode, Weights,
 };
 use domain::ids::{ChildId, CoordinatorId};
 use domain::messages;
@@ -195,31 +194,32 @@ impl Store {
         Ok(coord_record(row, active))
     }
 
+    /// Refuses as [`Store::save_coordinator`] would before it looks at the form (Forbidden
+    /// unless a lead, NotFound for an entry not on the center's roster): asked by a handler
+    /// whose form failed, so an outsider learns nothing.
+    pub async fn check_coordinator_editable(&self, actor: &Actor, id: Option<&str>) -> Result<()> {
+        deny_unless_lead(actor)?;
+        if let Some(id) = id {
+            let mut conn = self.pool().acquire().await?;
+            roster_entry_exists(&mut conn, actor, id).await?;
+        }
+        Ok(())
+    }
+
     /// Adds (`id = None`) or replaces a roster entry. Advisors and admins only. The linked
     /// login, when given, must be a user of the center not yet on the roster.
     pub async fn save_coordinator(
         &self,
         actor: &Actor,
         id: Option<&str>,
-        input: &CoordinatorInput,
-        today: NaiveDate,
+        draft: &CoordinatorDraft,
         now: DateTime<Utc>,
     ) -> Result<String> {
         deny_unless_lead(actor)?;
         let mut w = self.begin_write().await?;
         if let Some(id) = id {
-            let exists: Option<String> = crate::db::query_scalar(
-                "SELECT id FROM coordinators WHERE id = $1 AND center_id = $2",
-            )
-            .bind(id)
-            .bind(&actor.center_id)
-            .fetch_optional(&mut w.tx)
-            .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound);
-            }
+            roster_entry_exists(&mut w.tx, actor, id).await?;
         }
-        let draft = CoordinatorDraft::parse(input, today)?;
         let user_id = match &draft.login {
             None => None,
             Some(login) => {
@@ -417,4 +417,15 @@ impl Store {
         .await?;
         tx.commit().await
     }
+}
+
+/// NotFound unless `id` is an entry of the actor's center's roster.
+async fn roster_entry_exists(conn: &mut crate::db::Conn, actor: &Actor, id: &str) -> Result<()> {
+    let exists: Option<String> =
+        crate::db::query_scalar("SELECT id FROM coordinators WHERE id = $1 AND center_id = $2")
+            .bind(id)
+            .bind(&actor.center_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    exists.map(|_| ()).ok_or(StoreError::NotFound)
 }

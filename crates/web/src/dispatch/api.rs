@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use axum_extra::extract::Query;
-use domain::dispatch::{CoordinatorInput, RequestInput};
+use domain::dispatch::{CoordinatorDraft, CoordinatorInput, RequestDraft, RequestInput};
 use store::dispatch::{
     ActivityInput, CoordinatorRecord, DispatchFigures, ProposalInput, Recommendation,
     RequestDetail, RosterFilter,
@@ -43,9 +43,14 @@ pub async fn api_coordinator_create(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: CoordinatorInput = crate::ui::json_body(&a, &body)?;
+    let draft = crate::shared::scope_before_errors(
+        CoordinatorDraft::parse(&input, a.today()).map_err(store::StoreError::Validation),
+        state.store.check_coordinator_editable(a.actor(), None),
+    )
+    .await?;
     let id = state
         .store
-        .save_coordinator(a.actor(), None, &input, a.today(), a.now)
+        .save_coordinator(a.actor(), None, &draft, a.now)
         .await?;
     Ok(created(id))
 }
@@ -58,9 +63,14 @@ pub async fn api_coordinator_update(
     body: Bytes,
 ) -> Result<Json<CoordinatorRecord>, WebError> {
     let input: CoordinatorInput = crate::ui::json_body(&a, &body)?;
+    let draft = crate::shared::scope_before_errors(
+        CoordinatorDraft::parse(&input, a.today()).map_err(store::StoreError::Validation),
+        state.store.check_coordinator_editable(a.actor(), Some(&id)),
+    )
+    .await?;
     state
         .store
-        .save_coordinator(a.actor(), Some(&id), &input, a.today(), a.now)
+        .save_coordinator(a.actor(), Some(&id), &draft, a.now)
         .await?;
     Ok(Json(state.store.get_coordinator(a.actor(), &id).await?))
 }
@@ -85,9 +95,10 @@ pub async fn api_request_create(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: RequestInput = crate::ui::json_body(&a, &body)?;
+    let draft = RequestDraft::parse(&input)?;
     let id = state
         .store
-        .create_dispatch_request(a.actor(), &input, a.today(), a.now)
+        .create_dispatch_request(a.actor(), &draft, a.today(), a.now)
         .await?;
     Ok(created(id))
 }
@@ -125,9 +136,10 @@ pub async fn api_propose(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: ProposalInput = crate::ui::json_body(&a, &body)?;
+    let draft = input.parse()?;
     let ids = state
         .store
-        .propose_dispatch(a.actor(), &id, &input, a.today(), a.now)
+        .propose_dispatch(a.actor(), &id, &draft, a.today(), a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "ids": ids }))))
 }
@@ -170,9 +182,16 @@ pub async fn api_activity(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: ActivityInput = crate::ui::json_body(&a, &body)?;
+    let act = crate::shared::scope_before_errors(
+        input
+            .parse(a.today())
+            .map_err(store::StoreError::Validation),
+        state.store.check_activity_recordable(a.actor(), &id),
+    )
+    .await?;
     let aid = state
         .store
-        .record_activity(a.actor(), &id, &input, a.today(), a.now)
+        .record_activity(a.actor(), &id, &act, a.now)
         .await?;
     Ok(created(aid))
 }

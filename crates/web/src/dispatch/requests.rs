@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::{Form, Query};
-use domain::dispatch::{DispatchStatus, RequestInput, SidesNeeded, Urgency};
+use domain::dispatch::{DispatchStatus, RequestDraft, RequestInput, SidesNeeded, Urgency};
 use serde::Deserialize;
 use store::dispatch::{InboxEntry, RequestSummary};
 use store::StoreError;
@@ -289,11 +289,16 @@ pub async fn dispatch_create(
 ) -> PageResult {
     let fields = Fields(pairs);
     let input = request_input(&fields);
-    match state
-        .store
-        .create_dispatch_request(a.actor(), &input, a.today(), a.now)
-        .await
-    {
+    let created = match RequestDraft::parse(&input) {
+        Ok(draft) => {
+            state
+                .store
+                .create_dispatch_request(a.actor(), &draft, a.today(), a.now)
+                .await
+        }
+        Err(errs) => Err(StoreError::Validation(errs)),
+    };
+    match created {
         Ok(id) => Ok(Redirect::to(&format!("/dispatch/{id}?saved=created")).into_response()),
         Err(StoreError::Validation(errs)) => {
             new_request_page(

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::{Form, Query};
-use domain::dispatch::{CoordinatorInput, RawWeights};
+use domain::dispatch::{CoordinatorDraft, CoordinatorInput, RawWeights};
 use domain::vocab::VocabKind;
 use domain::Lang;
 use serde::Deserialize;
@@ -225,11 +225,23 @@ async fn save_coordinator_form(
     pairs: Vec<(String, String)>,
 ) -> PageResult {
     let input = coordinator_input(&Fields(pairs));
-    match state
-        .store
-        .save_coordinator(a.actor(), id.as_deref(), &input, a.today(), a.now)
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        CoordinatorDraft::parse(&input, a.today()).map_err(StoreError::Validation),
+        state
+            .store
+            .check_coordinator_editable(a.actor(), id.as_deref()),
+    )
+    .await;
+    let saved = match parsed {
+        Ok(draft) => {
+            state
+                .store
+                .save_coordinator(a.actor(), id.as_deref(), &draft, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(_) => Ok(Redirect::to("/coordinators?saved=coordinator").into_response()),
         Err(StoreError::Validation(errs)) => page_status(
             StatusCode::UNPROCESSABLE_ENTITY,

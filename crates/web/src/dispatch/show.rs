@@ -270,10 +270,15 @@ pub async fn propose(
         coordinator_ids: ids,
         override_reason: f.get("override_reason"),
     };
-    let r = state
-        .store
-        .propose_dispatch(a.actor(), &id, &input, a.today(), a.now)
-        .await;
+    let r = match input.parse() {
+        Ok(draft) => {
+            state
+                .store
+                .propose_dispatch(a.actor(), &id, &draft, a.today(), a.now)
+                .await
+        }
+        Err(errs) => Err(StoreError::Validation(errs)),
+    };
     after(&state, &a, &id, r, "proposed", "propose", None).await
 }
 
@@ -342,10 +347,20 @@ pub async fn activity_create(
 ) -> PageResult {
     let request_id = state.store.request_of_dispatch(a.actor(), &id).await?;
     let input = activity_input(&Fields(pairs));
-    let r = state
-        .store
-        .record_activity(a.actor(), &id, &input, a.today(), a.now)
-        .await;
+    let parsed = crate::shared::scope_before_errors(
+        input.parse(a.today()).map_err(StoreError::Validation),
+        state.store.check_activity_recordable(a.actor(), &id),
+    )
+    .await;
+    let r = match parsed {
+        Ok(act) => {
+            state
+                .store
+                .record_activity(a.actor(), &id, &act, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
     after(
         &state,
         &a,

@@ -519,8 +519,8 @@ async fn audit_page_reads_in_words_names_records_and_every_link_answers() {
             .save_coordinator(
                 advisor,
                 None,
-                &coordinator_input("392014"),
-                today,
+                &domain::dispatch::CoordinatorDraft::parse(&coordinator_input("392014"), today)
+                    .unwrap(),
                 test_now(),
             )
             .await

@@ -240,7 +240,13 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
     let coordinator = w
         .app
         .store
-        .save_coordinator(advisor, None, &coordinator_input("392014"), today, now)
+        .save_coordinator(
+            advisor,
+            None,
+            &domain::dispatch::CoordinatorDraft::parse(&coordinator_input("392014"), today)
+                .unwrap(),
+            now,
+        )
         .await
         .unwrap();
     let request = w
@@ -248,11 +254,12 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
         .store
         .create_dispatch_request(
             advisor,
-            &domain::dispatch::RequestInput {
+            &domain::dispatch::RequestDraft::parse(&domain::dispatch::RequestInput {
                 child_id: child.clone(),
                 sides: "medical".into(),
                 ..Default::default()
-            },
+            })
+            .unwrap(),
             today,
             now,
         )
@@ -267,7 +274,9 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
             &store::dispatch::ProposalInput {
                 coordinator_ids: vec![coordinator.clone()],
                 override_reason: "試験のため担当地域外でも派遣する".into(),
-            },
+            }
+            .parse()
+            .unwrap(),
             today,
             now,
         )
@@ -290,8 +299,9 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
                 on_date: today.to_string(),
                 minutes: "15".into(),
                 ..Default::default()
-            },
-            today,
+            }
+            .parse(today)
+            .unwrap(),
             now,
         )
         .await

@@ -119,7 +119,12 @@ async fn setup(w: &World) -> Setup {
     input.login = w.user(Role::Coordinator).login.clone();
     w.app
         .store
-        .save_coordinator(w.user(Role::Advisor), None, &input, today, now)
+        .save_coordinator(
+            w.user(Role::Advisor),
+            None,
+            &domain::dispatch::CoordinatorDraft::parse(&input, today).unwrap(),
+            now,
+        )
         .await
         .unwrap();
     // A child in 高知市 on tube feeding, and a phone consultation about them.
