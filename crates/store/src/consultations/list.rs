@@ -5,7 +5,7 @@ use domain::ValidationErrors;
 
 use super::edit::{course_entries, scoped_consultation_version};
 use super::{
-    consultation_scope, fetch_consultations, row_to_consultation, select_sql, Consultation,
+    consultation_scope, fetch_consultations, select_sql, Consultation,
     ConsultationPage, ConsultationQuery, ConsultationRecord,
 };
 use crate::audit::AuditEntry;
@@ -177,7 +177,7 @@ impl Store {
             binds.len(),
             select = select_sql(self.backend())
         );
-        let mut query = crate::db::query(&sql);
+        let mut query = crate::db::query_as::<super::ConsultationRow>(&sql);
         for b in &binds {
             query = query.bind(b);
         }
@@ -185,7 +185,7 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound)?;
-        row_to_consultation(&row)
+        Ok(row.into())
     }
 
     /// Open a consultation: the record, its follow-up and its course. Every view is audited

@@ -126,7 +126,7 @@ pub struct ConsultationPage {
     pub next: Option<String>,
 }
 
-/// `SELECT … FROM consultations k …` for [`row_to_consultation`]; each row carries its topic
+/// `SELECT … FROM consultations k …` as [`ConsultationRow`]s; each row carries its topic
 /// codes joined by commas, so a page of consultations is one query.
 pub(super) fn select_sql(backend: crate::Backend) -> String {
     select_from_sql(backend, "consultations k")
@@ -136,13 +136,77 @@ pub(super) fn select_sql(backend: crate::Backend) -> String {
 fn select_from_sql(backend: crate::Backend, from: &str) -> String {
     format!(
         "SELECT k.id, k.occurred_at, k.occurred_on, k.channel, k.requester_kind, k.requester_name, k.requester_org, \
-         k.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END, k.person_id, p.name, COALESCE(p.anonymous, 0), \
-         k.summary, k.response, k.staff_id, s.display_name, k.duration_minutes, k.followup_due, k.followup_assignee_id, f.display_name, k.followup_done_at, k.version, \
-         (SELECT {topics} FROM consultation_topics t WHERE t.consultation_id = k.id) \
+         k.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END AS child_name, \
+         k.person_id, p.name AS person_name, COALESCE(p.anonymous, 0) AS person_anonymous, \
+         k.summary, k.response, k.staff_id, s.display_name AS staff_name, k.duration_minutes, k.followup_due, \
+         k.followup_assignee_id, f.display_name AS followup_assignee_name, k.followup_done_at, k.version, \
+         (SELECT {topics} FROM consultation_topics t WHERE t.consultation_id = k.id) AS topics \
          FROM {from} LEFT JOIN children c ON c.id = k.child_id LEFT JOIN persons p ON p.id = k.person_id \
          JOIN users s ON s.id = k.staff_id LEFT JOIN users f ON f.id = k.followup_assignee_id",
         topics = crate::db::dialect::string_agg_ordered(backend, "t.code", "','", "t.code"),
     )
+}
+
+/// One row of [`select_sql`], by column name.
+#[derive(sqlx::FromRow)]
+struct ConsultationRow {
+    id: String,
+    occurred_at: String,
+    occurred_on: String,
+    channel: String,
+    requester_kind: String,
+    requester_name: Option<String>,
+    requester_org: Option<String>,
+    child_id: Option<String>,
+    child_name: Option<String>,
+    person_id: Option<String>,
+    person_name: Option<String>,
+    person_anonymous: i64,
+    summary: String,
+    response: Option<String>,
+    staff_id: String,
+    staff_name: String,
+    duration_minutes: Option<i64>,
+    followup_due: Option<String>,
+    followup_assignee_id: Option<String>,
+    followup_assignee_name: Option<String>,
+    followup_done_at: Option<String>,
+    version: i64,
+    /// Topic codes joined by commas.
+    topics: Option<String>,
+}
+
+impl From<ConsultationRow> for Consultation {
+    fn from(r: ConsultationRow) -> Consultation {
+        Consultation {
+            id: r.id,
+            occurred_at: r.occurred_at,
+            occurred_on: r.occurred_on,
+            channel: r.channel,
+            requester_kind: r.requester_kind,
+            requester_name: r.requester_name,
+            requester_org: r.requester_org,
+            child_id: r.child_id,
+            child_name: r.child_name,
+            person_id: r.person_id,
+            person_name: r.person_name,
+            person_anonymous: r.person_anonymous != 0,
+            topics: r
+                .topics
+                .map(|t| t.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
+            summary: r.summary,
+            response: r.response,
+            staff_id: r.staff_id,
+            staff_name: r.staff_name,
+            duration_minutes: r.duration_minutes,
+            followup_due: r.followup_due,
+            followup_assignee_id: r.followup_assignee_id,
+            followup_assignee_name: r.followup_assignee_name,
+            followup_done_at: r.followup_done_at,
+            version: r.version,
+        }
+    }
 }
 
 /// Runs `{select_sql} {rest}` over `from` (see [`select_from_sql`]; `rest` is a
@@ -154,12 +218,12 @@ async fn fetch_consultations(
     binds: &[String],
 ) -> Result<Vec<Consultation>> {
     let sql = format!("{} {rest}", select_from_sql(store.backend(), from));
-    let mut query = crate::db::query(&sql);
+    let mut query = crate::db::query_as::<ConsultationRow>(&sql);
     for b in binds {
         query = query.bind(b);
     }
     let rows = query.fetch_all(store.pool()).await?;
-    rows.iter().map(row_to_consultation).collect()
+    Ok(rows.into_iter().map(Consultation::from).collect())
 }
 
 /// Replace a consultation's topic rows with `topics`. Runs after the consultation row is
@@ -185,37 +249,6 @@ pub(super) async fn write_topics(
         .await?;
     }
     Ok(())
-}
-
-fn row_to_consultation(r: &crate::db::Row) -> Result<Consultation> {
-    Ok(Consultation {
-        id: r.try_get(0)?,
-        occurred_at: r.try_get(1)?,
-        occurred_on: r.try_get(2)?,
-        channel: r.try_get(3)?,
-        requester_kind: r.try_get(4)?,
-        requester_name: r.try_get(5)?,
-        requester_org: r.try_get(6)?,
-        child_id: r.try_get(7)?,
-        child_name: r.try_get(8)?,
-        person_id: r.try_get(9)?,
-        person_name: r.try_get(10)?,
-        person_anonymous: r.try_get::<i64>(11)? != 0,
-        topics: r
-            .try_get::<Option<String>>(22)?
-            .map(|t| t.split(',').map(str::to_string).collect())
-            .unwrap_or_default(),
-        summary: r.try_get(12)?,
-        response: r.try_get(13)?,
-        staff_id: r.try_get(14)?,
-        staff_name: r.try_get(15)?,
-        duration_minutes: r.try_get(16)?,
-        followup_due: r.try_get(17)?,
-        followup_assignee_id: r.try_get(18)?,
-        followup_assignee_name: r.try_get(19)?,
-        followup_done_at: r.try_get(20)?,
-        version: r.try_get(21)?,
-    })
 }
 
 /// SQL restricting consultations (alias k, children alias c) to the actor's scope.
