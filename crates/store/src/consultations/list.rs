@@ -5,8 +5,8 @@ use domain::ValidationErrors;
 
 use super::edit::{course_entries, scoped_consultation_version};
 use super::{
-    consultation_scope, fetch_consultations, select_sql, Consultation,
-    ConsultationPage, ConsultationQuery, ConsultationRecord,
+    consultation_scope, fetch_consultations, select_sql, Consultation, ConsultationPage,
+    ConsultationQuery, ConsultationRecord,
 };
 use crate::audit::AuditEntry;
 use crate::{ts, Actor, Result, Store, StoreError, Via};

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::audit::AuditEntry;
 use crate::children::{ChildQuery, ChildSummary};
+use crate::dispatch::notifications::{InboxRow, INBOX_COLUMNS, INBOX_FROM};
 use crate::dispatch::{InboxEntry, Msg, Notification, RequestSummary, LEAD_ROLES};
 use crate::{Actor, Result, Store, StoreError};
 
@@ -238,32 +239,18 @@ impl Store {
         if !actor.assigned_only() {
             return Err(StoreError::Forbidden);
         }
-        let rows: Vec<(String, String, String, String, String, String, String, String)> =
-            crate::db::query_as(
-                "SELECT d.id, d.request_id, ch.family_name, ch.given_name, r.municipality_code, d.status, r.urgency, d.proposed_on \
-                 FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
-                 JOIN dispatch_requests r ON r.id = d.request_id JOIN children ch ON ch.id = r.child_id \
-                 WHERE c.user_id = $1 AND d.center_id = $2 AND d.status IN ('proposed','accepted','active') \
-                 ORDER BY CASE r.urgency WHEN 'urgent' THEN 0 WHEN 'soon' THEN 1 ELSE 2 END, d.proposed_at DESC, d.id",
-            )
-            .bind(&actor.user_id)
-            .bind(&actor.center_id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<InboxRow> = crate::db::query_as(&format!(
+            "SELECT {INBOX_COLUMNS} {INBOX_FROM} \
+             WHERE c.user_id = $1 AND d.center_id = $2 AND d.status IN ('proposed','accepted','active') \
+             ORDER BY CASE r.urgency WHEN 'urgent' THEN 0 WHEN 'soon' THEN 1 ELSE 2 END, d.proposed_at DESC, d.id"
+        ))
+        .bind(&actor.user_id)
+        .bind(&actor.center_id)
+        .fetch_all(self.pool())
+        .await?;
         let mut home = CoordinatorHome::default();
-        for (did, rid, f, g, m, status, urgency, on) in rows {
-            let Some(status) = DispatchStatus::parse(&status) else {
-                continue;
-            };
-            let entry = InboxEntry {
-                dispatch_id: did,
-                request_id: rid,
-                child_name: format!("{f} {g}"),
-                municipality_code: m,
-                status,
-                urgency,
-                proposed_on: on,
-            };
+        for entry in rows.into_iter().filter_map(InboxRow::into_entry) {
+            let status = entry.status;
             if status == DispatchStatus::Proposed {
                 home.offers.push(entry);
             } else {

@@ -9,32 +9,16 @@ use crate::{ts, Actor, Result, Store};
 impl Store {
     /// A coordinator's proposals and running dispatches.
     pub async fn coordinator_inbox(&self, actor: &Actor) -> Result<Vec<InboxEntry>> {
-        let rows: Vec<(String, String, String, String, String, String, String, String)> =
-            crate::db::query_as(&format!(
-                "SELECT d.id, d.request_id, ch.family_name, ch.given_name, r.municipality_code, d.status, r.urgency, d.proposed_on \
-                 FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id JOIN dispatch_requests r ON r.id = d.request_id \
-                 JOIN children ch ON ch.id = r.child_id WHERE c.user_id = $1 AND d.center_id = $2 AND d.status IN {} \
-                 ORDER BY CASE d.status WHEN 'proposed' THEN 0 ELSE 1 END, d.proposed_at DESC",
-                live_statuses()
-            ))
-            .bind(&actor.user_id)
-            .bind(&actor.center_id)
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(did, rid, f, g, m, status, urgency, on)| {
-                Some(InboxEntry {
-                    dispatch_id: did,
-                    request_id: rid,
-                    child_name: format!("{f} {g}"),
-                    municipality_code: m,
-                    status: DispatchStatus::parse(&status)?,
-                    urgency,
-                    proposed_on: on,
-                })
-            })
-            .collect())
+        let rows: Vec<InboxRow> = crate::db::query_as(&format!(
+            "SELECT {INBOX_COLUMNS} {INBOX_FROM} WHERE c.user_id = $1 AND d.center_id = $2 AND d.status IN {} \
+             ORDER BY CASE d.status WHEN 'proposed' THEN 0 ELSE 1 END, d.proposed_at DESC",
+            live_statuses()
+        ))
+        .bind(&actor.user_id)
+        .bind(&actor.center_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().filter_map(InboxRow::into_entry).collect())
     }
 
     /// Marks every notification of the actor read.
@@ -51,5 +35,44 @@ impl Store {
         .rows_affected();
         w.commit().await?;
         Ok(n)
+    }
+}
+
+/// The columns of an [`InboxRow`], over [`INBOX_FROM`].
+pub(super) const INBOX_COLUMNS: &str =
+    "d.id AS dispatch_id, d.request_id, ch.family_name, ch.given_name, \
+     r.municipality_code, d.status, r.urgency, d.proposed_on";
+
+/// A coordinator's dispatches (`d`) with their request (`r`), roster entry (`c`) and child
+/// (`ch`).
+pub(super) const INBOX_FROM: &str =
+    "FROM dispatches d JOIN coordinators c ON c.id = d.coordinator_id \
+     JOIN dispatch_requests r ON r.id = d.request_id JOIN children ch ON ch.id = r.child_id";
+
+/// One dispatch in a coordinator's inbox or home lists, by column name.
+#[derive(sqlx::FromRow)]
+pub(super) struct InboxRow {
+    dispatch_id: String,
+    request_id: String,
+    family_name: String,
+    given_name: String,
+    municipality_code: String,
+    status: String,
+    urgency: String,
+    proposed_on: String,
+}
+
+impl InboxRow {
+    /// The entry; none for a status this version does not know.
+    pub(super) fn into_entry(self) -> Option<InboxEntry> {
+        Some(InboxEntry {
+            dispatch_id: self.dispatch_id,
+            request_id: self.request_id,
+            child_name: format!("{} {}", self.family_name, self.given_name),
+            municipality_code: self.municipality_code,
+            status: DispatchStatus::parse(&self.status)?,
+            urgency: self.urgency,
+            proposed_on: self.proposed_on,
+        })
     }
 }
