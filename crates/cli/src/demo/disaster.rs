@@ -12,9 +12,9 @@ pub(super) async fn demo_disaster(
     areas: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    use domain::disaster::{DrillInput, IncidentInput, PowerInput, PowerUnitInput};
     use domain::plan::{Destination, Person, PlanInput};
     use domain::power::DeviceInput;
-    use store::disaster::{IncidentInput, PowerInput, PowerUnitInput};
     let today = domain::dates::jst_date(now);
     let area = areas[0].clone();
     let sheets = store.emergency_sheets(lead, None, Some(&area), now).await?;
@@ -69,7 +69,8 @@ pub(super) async fn demo_disaster(
                         String::new()
                     },
                     ..Default::default()
-                },
+                }
+                .parse()?,
                 now,
             )
             .await?;
@@ -85,8 +86,8 @@ pub(super) async fn demo_disaster(
                         model: "ポータブル電源 1000Wh（デモ）".into(),
                         capacity_wh: "1000".into(),
                         serial: "DEMO-0001".into(),
-                    },
-                    domain::dates::jst_date(now),
+                    }
+                    .parse(today)?,
                     now,
                 )
                 .await?;
@@ -143,14 +144,14 @@ pub(super) async fn demo_disaster(
             .record_drill(
                 lead,
                 &first.child_id,
-                &store::plans::DrillInput {
+                &DrillInput {
                     held_on: (today - Duration::days(14)).to_string(),
                     participants: "家族、訪問看護師、センター職員（デモ）".into(),
                     scenario: "夜間の停電（デモ）".into(),
                     worked: "ポータブル電源への切り替えは5分でできた".into(),
                     problems: "吸引器の予備バッテリーがない".into(),
-                },
-                today,
+                }
+                .parse(today)?,
                 now,
             )
             .await?;
@@ -162,7 +163,8 @@ pub(super) async fn demo_disaster(
                 title: "（デモ）台風による停電".into(),
                 municipality_codes: vec![area],
                 ..Default::default()
-            },
+            }
+            .parse(now)?,
             now,
         )
         .await?;
