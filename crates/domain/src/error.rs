@@ -8,6 +8,8 @@ use serde::Serialize;
 /// `field` is the form/API field name (e.g. `"family_name"`), `code` a stable machine-readable
 /// reason (e.g. `"required"`, `"too_long"`, `"check_digit"`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+// The private `sealed` field is deliberate (see its doc); clippy's suggestion is another way.
+#[allow(clippy::manual_non_exhaustive)]
 pub struct FieldError {
     /// Field name as used in the form or API.
     pub field: String,
