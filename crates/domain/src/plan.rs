@@ -160,7 +160,12 @@ pub struct PlanDraft {
     pub review_due: Option<NaiveDate>,
     /// Warnings shown with a draft (e.g. 「連絡先が1人も登録されていません」).
     pub warnings: Vec<String>,
+    _parsed: Parsed,
 }
+
+/// Private marker: a [`PlanDraft`] can only be built by [`PlanDraft::parse`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Parsed;
 
 fn person_list(errs: &mut ValidationErrors, field: &str, people: &[Person]) -> Vec<Person> {
     let mut out = Vec::new();
@@ -424,6 +429,7 @@ impl PlanDraft {
             agreed_on,
             review_due,
             warnings,
+            _parsed: Parsed,
         })
     }
 }

@@ -98,42 +98,44 @@ pub(super) async fn demo_disaster(
                 .save_plan(
                     lead,
                     &s.child_id,
-                    &PlanInput {
-                        hazards: vec!["flood".into(), "power_outage".into()],
-                        floor: "2".into(),
-                        primary: Destination {
-                            kind: "welfare_shelter".into(),
-                            name: "市立福祉避難所（デモ）".into(),
-                            detail: String::new(),
+                    &domain::plan::PlanDraft::parse(
+                        &PlanInput {
+                            hazards: vec!["flood".into(), "power_outage".into()],
+                            floor: "2".into(),
+                            primary: Destination {
+                                kind: "welfare_shelter".into(),
+                                name: "市立福祉避難所（デモ）".into(),
+                                detail: String::new(),
+                            },
+                            secondary: Destination {
+                                kind: "hospital".into(),
+                                name: "県立総合病院（デモ）".into(),
+                                detail: String::new(),
+                            },
+                            transport: "自家用車".into(),
+                            contacts: guardian
+                                .map(|(relation, name, phone)| {
+                                    vec![Person {
+                                        name,
+                                        relation,
+                                        phone: phone.unwrap_or_default(),
+                                    }]
+                                })
+                                .unwrap_or_default(),
+                            diagnoses: "（デモ）慢性呼吸不全".into(),
+                            medicines: "（デモ）去痰薬".into(),
+                            allergies: "なし".into(),
+                            medicine_days: "7".into(),
+                            // The second plan was agreed over a year ago: it shows as overdue.
+                            agreed_on: if i == 0 {
+                                (today - Duration::days(30)).to_string()
+                            } else {
+                                (today - Duration::days(400)).to_string()
+                            },
+                            ..Default::default()
                         },
-                        secondary: Destination {
-                            kind: "hospital".into(),
-                            name: "県立総合病院（デモ）".into(),
-                            detail: String::new(),
-                        },
-                        transport: "自家用車".into(),
-                        contacts: guardian
-                            .map(|(relation, name, phone)| {
-                                vec![Person {
-                                    name,
-                                    relation,
-                                    phone: phone.unwrap_or_default(),
-                                }]
-                            })
-                            .unwrap_or_default(),
-                        diagnoses: "（デモ）慢性呼吸不全".into(),
-                        medicines: "（デモ）去痰薬".into(),
-                        allergies: "なし".into(),
-                        medicine_days: "7".into(),
-                        // The second plan was agreed over a year ago: it shows as overdue.
-                        agreed_on: if i == 0 {
-                            (today - Duration::days(30)).to_string()
-                        } else {
-                            (today - Duration::days(400)).to_string()
-                        },
-                        ..Default::default()
-                    },
-                    today,
+                        today,
+                    )?,
                     now,
                 )
                 .await?;

@@ -73,7 +73,7 @@ fn an_incident_defaults_its_start_and_refuses_the_future() {
         .unwrap_or_default();
     let d = IncidentInput {
         title: "台風".into(),
-        municipality_codes: vec!["13101, 13101".into()],
+        municipality_codes: vec!["392014, 392014".into()],
         ..Default::default()
     }
     .parse(now);
@@ -81,7 +81,7 @@ fn an_incident_defaults_its_start_and_refuses_the_future() {
         panic!("parses");
     };
     assert_eq!(d.started_at, now);
-    assert_eq!(d.area_codes(), vec!["13101".to_string()]);
+    assert_eq!(d.area_codes(), vec!["392014".to_string()]);
     let e = IncidentInput {
         title: "台風".into(),
         municipality_codes: vec![],

@@ -224,12 +224,10 @@ impl Store {
         &self,
         actor: &Actor,
         child_id: &str,
-        input: &PlanInput,
-        today: NaiveDate,
+        draft: &PlanDraft,
         now: DateTime<Utc>,
     ) -> Result<(i64, Vec<String>)> {
         let mut w = self.begin_child_write(actor, child_id).await?;
-        let draft = PlanDraft::parse(input, today)?;
         if !draft.content.drill_id.is_empty() {
             let ok: Option<String> =
                 crate::db::query_scalar("SELECT id FROM drills WHERE id = $1 AND child_id = $2")
@@ -283,7 +281,7 @@ impl Store {
         )
         .await?;
         w.commit().await?;
-        Ok((next, draft.warnings))
+        Ok((next, draft.warnings.clone()))
     }
 
     /// Two versions' differences, field by field (scope checked before the version numbers).
