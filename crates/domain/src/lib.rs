@@ -20,6 +20,7 @@ pub mod child;
 pub mod consent;
 pub mod consultation;
 pub mod dates;
+pub mod disaster;
 pub mod dispatch;
 pub mod error;
 pub mod export;

@@ -149,6 +149,7 @@ pub struct PlanInput {
 
 /// A validated plan version, ready to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PlanDraft {
     /// The normalised fields (what is stored and compared).
     pub content: PlanInput,

@@ -217,3 +217,38 @@ impl Draft for domain::dispatch::activity::ActivityInput {
         fixture(self.parse(domain::dates::jst_date(now)))
     }
 }
+
+impl Draft for domain::disaster::PowerInput {
+    type Out = domain::disaster::PowerDraft;
+    fn draft(&self, _now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse())
+    }
+}
+
+impl Draft for domain::disaster::PowerUnitInput {
+    type Out = domain::disaster::PowerUnitDraft;
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse(domain::dates::jst_date(now)))
+    }
+}
+
+impl Draft for domain::disaster::UnitReturnInput {
+    type Out = domain::disaster::UnitReturnDraft;
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse(domain::dates::jst_date(now)))
+    }
+}
+
+impl Draft for domain::disaster::IncidentInput {
+    type Out = domain::disaster::IncidentDraft;
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse(now))
+    }
+}
+
+impl Draft for domain::disaster::DrillInput {
+    type Out = domain::disaster::DrillDraft;
+    fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
+        fixture(self.parse(domain::dates::jst_date(now)))
+    }
+}

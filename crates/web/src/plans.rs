@@ -8,13 +8,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::{Form, Query};
+use domain::disaster::DrillInput;
 use domain::export::{CsvEncoding, CsvWriter};
-use domain::plan::{warning_message, Change, Destination, DestinationKind, Person, PlanInput};
+use domain::plan::{
+    warning_message, Change, Destination, DestinationKind, Person, PlanDraft, PlanInput,
+};
 use domain::power::DeviceKind;
 use domain::vocab::VocabKind;
 use domain::Lang;
 use serde::Deserialize;
-use store::plans::{DrillInput, EmergencySheet, PlanOverview};
+use store::plans::{EmergencySheet, PlanOverview};
 use store::StoreError;
 
 use crate::auth::Authed;
@@ -267,11 +270,16 @@ pub async fn plan_save(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let input = plan_input(&pairs);
-    match state
-        .store
-        .save_plan(a.actor(), &id, &input, a.today(), a.now)
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        PlanDraft::parse(&input, a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let saved = match parsed {
+        Ok(draft) => state.store.save_plan(a.actor(), &id, &draft, a.now).await,
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok((_, warnings)) => Ok(Redirect::to(&format!(
             "/children/{id}/plan?saved=plan&warnings={}",
             warnings.join(",")
@@ -314,11 +322,21 @@ pub async fn drill_create(
         worked: f.worked,
         problems: f.problems,
     };
-    match state
-        .store
-        .record_drill(a.actor(), &id, &input, a.today(), a.now)
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        input.parse(a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let recorded = match parsed {
+        Ok(drill) => {
+            state
+                .store
+                .record_drill(a.actor(), &id, &drill, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match recorded {
         Ok(_) => {
             Ok(Redirect::to(&format!("/children/{id}/plan?saved=drill#drills")).into_response())
         }
@@ -704,10 +722,12 @@ pub async fn api_plan_save(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: PlanInput = crate::ui::json_body(&a, &body)?;
-    let (version, warnings) = state
-        .store
-        .save_plan(a.actor(), &id, &input, a.today(), a.now)
-        .await?;
+    let draft = crate::shared::scope_before_errors(
+        PlanDraft::parse(&input, a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await?;
+    let (version, warnings) = state.store.save_plan(a.actor(), &id, &draft, a.now).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({
@@ -737,9 +757,14 @@ pub async fn api_drill(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: DrillInput = crate::ui::json_body(&a, &body)?;
+    let drill = crate::shared::scope_before_errors(
+        input.parse(a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await?;
     let did = state
         .store
-        .record_drill(a.actor(), &id, &input, a.today(), a.now)
+        .record_drill(a.actor(), &id, &drill, a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": did }))))
 }

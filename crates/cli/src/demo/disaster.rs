@@ -12,9 +12,9 @@ pub(super) async fn demo_disaster(
     areas: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    use domain::disaster::{DrillInput, IncidentInput, PowerInput, PowerUnitInput};
     use domain::plan::{Destination, Person, PlanInput};
     use domain::power::DeviceInput;
-    use store::disaster::{IncidentInput, PowerInput, PowerUnitInput};
     let today = domain::dates::jst_date(now);
     let area = areas[0].clone();
     let sheets = store.emergency_sheets(lead, None, Some(&area), now).await?;
@@ -69,7 +69,8 @@ pub(super) async fn demo_disaster(
                         String::new()
                     },
                     ..Default::default()
-                },
+                }
+                .parse()?,
                 now,
             )
             .await?;
@@ -85,8 +86,8 @@ pub(super) async fn demo_disaster(
                         model: "ポータブル電源 1000Wh（デモ）".into(),
                         capacity_wh: "1000".into(),
                         serial: "DEMO-0001".into(),
-                    },
-                    domain::dates::jst_date(now),
+                    }
+                    .parse(today)?,
                     now,
                 )
                 .await?;
@@ -97,42 +98,44 @@ pub(super) async fn demo_disaster(
                 .save_plan(
                     lead,
                     &s.child_id,
-                    &PlanInput {
-                        hazards: vec!["flood".into(), "power_outage".into()],
-                        floor: "2".into(),
-                        primary: Destination {
-                            kind: "welfare_shelter".into(),
-                            name: "市立福祉避難所（デモ）".into(),
-                            detail: String::new(),
+                    &domain::plan::PlanDraft::parse(
+                        &PlanInput {
+                            hazards: vec!["flood".into(), "power_outage".into()],
+                            floor: "2".into(),
+                            primary: Destination {
+                                kind: "welfare_shelter".into(),
+                                name: "市立福祉避難所（デモ）".into(),
+                                detail: String::new(),
+                            },
+                            secondary: Destination {
+                                kind: "hospital".into(),
+                                name: "県立総合病院（デモ）".into(),
+                                detail: String::new(),
+                            },
+                            transport: "自家用車".into(),
+                            contacts: guardian
+                                .map(|(relation, name, phone)| {
+                                    vec![Person {
+                                        name,
+                                        relation,
+                                        phone: phone.unwrap_or_default(),
+                                    }]
+                                })
+                                .unwrap_or_default(),
+                            diagnoses: "（デモ）慢性呼吸不全".into(),
+                            medicines: "（デモ）去痰薬".into(),
+                            allergies: "なし".into(),
+                            medicine_days: "7".into(),
+                            // The second plan was agreed over a year ago: it shows as overdue.
+                            agreed_on: if i == 0 {
+                                (today - Duration::days(30)).to_string()
+                            } else {
+                                (today - Duration::days(400)).to_string()
+                            },
+                            ..Default::default()
                         },
-                        secondary: Destination {
-                            kind: "hospital".into(),
-                            name: "県立総合病院（デモ）".into(),
-                            detail: String::new(),
-                        },
-                        transport: "自家用車".into(),
-                        contacts: guardian
-                            .map(|(relation, name, phone)| {
-                                vec![Person {
-                                    name,
-                                    relation,
-                                    phone: phone.unwrap_or_default(),
-                                }]
-                            })
-                            .unwrap_or_default(),
-                        diagnoses: "（デモ）慢性呼吸不全".into(),
-                        medicines: "（デモ）去痰薬".into(),
-                        allergies: "なし".into(),
-                        medicine_days: "7".into(),
-                        // The second plan was agreed over a year ago: it shows as overdue.
-                        agreed_on: if i == 0 {
-                            (today - Duration::days(30)).to_string()
-                        } else {
-                            (today - Duration::days(400)).to_string()
-                        },
-                        ..Default::default()
-                    },
-                    today,
+                        today,
+                    )?,
                     now,
                 )
                 .await?;
@@ -143,14 +146,14 @@ pub(super) async fn demo_disaster(
             .record_drill(
                 lead,
                 &first.child_id,
-                &store::plans::DrillInput {
+                &DrillInput {
                     held_on: (today - Duration::days(14)).to_string(),
                     participants: "家族、訪問看護師、センター職員（デモ）".into(),
                     scenario: "夜間の停電（デモ）".into(),
                     worked: "ポータブル電源への切り替えは5分でできた".into(),
                     problems: "吸引器の予備バッテリーがない".into(),
-                },
-                today,
+                }
+                .parse(today)?,
                 now,
             )
             .await?;
@@ -162,7 +165,8 @@ pub(super) async fn demo_disaster(
                 title: "（デモ）台風による停電".into(),
                 municipality_codes: vec![area],
                 ..Default::default()
-            },
+            }
+            .parse(now)?,
             now,
         )
         .await?;

@@ -3,31 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use domain::municipality::{area_contains, MunicipalityCode};
-use domain::{messages, FieldError, Role, ValidationErrors};
+use domain::disaster::IncidentDraft;
+use domain::municipality::area_contains;
+use domain::{messages, Role};
 
-use super::{
-    deny_unless, IncidentInput, IncidentReport, IncidentSummary, TriagePage, RESPONDER_ROLES,
-};
+use super::{deny_unless, IncidentReport, IncidentSummary, TriagePage, RESPONDER_ROLES};
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
-
-/// `YYYY-MM-DDTHH:MM` (JST, as `<input type=datetime-local>` sends it) → UTC.
-fn jst_datetime(field: &str, raw: &str) -> std::result::Result<Option<DateTime<Utc>>, FieldError> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    let parsed = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"));
-    match parsed {
-        Ok(t) => Ok(t
-            .and_local_timezone(domain::dates::jst())
-            .single()
-            .map(|t| t.with_timezone(&Utc))),
-        Err(_) => Err(messages::disaster::datetime_format(field)),
-    }
-}
 
 const INCIDENT_COLS: &str =
     "id, title, municipality_codes, started_at, expected_restoration_at, status, closed_at";
@@ -60,46 +42,16 @@ fn incident_of(r: IncidentRow) -> IncidentSummary {
 }
 
 impl Store {
-    /// Opens a power-outage incident for areas of the center (advisors, admins, consultants).
+    /// Opens a power-outage incident for areas of the center (advisors, admins, consultants),
+    /// as parsed by `IncidentInput::parse`.
     pub async fn open_incident(
         &self,
         actor: &Actor,
-        input: &IncidentInput,
+        incident: &IncidentDraft,
         now: DateTime<Utc>,
     ) -> Result<String> {
         deny_unless(actor, RESPONDER_ROLES)?;
-        let mut errs = ValidationErrors::new();
-        let title = errs.check(domain::text::required_line("title", &input.title, 200));
-        let mut codes: Vec<String> = Vec::new();
-        for c in domain::dispatch::roster::split_list(&input.municipality_codes) {
-            if let Some(code) = errs.check(MunicipalityCode::parse("municipality_codes", &c)) {
-                if !codes.iter().any(|x| x == code.as_str()) {
-                    codes.push(code.as_str().to_string());
-                }
-            }
-        }
-        if codes.is_empty() && errs.for_field("municipality_codes").is_none() {
-            errs.push(messages::disaster::affected_municipalities_required());
-        }
-        let started = errs.check(jst_datetime("started_at", &input.started_at));
-        let restore = errs.check(jst_datetime(
-            "expected_restoration_at",
-            &input.expected_restoration_at,
-        ));
-        if let (Some(Some(s)), Some(Some(r))) = (started, restore) {
-            if r < s {
-                errs.push(messages::disaster::restoration_before_start());
-            }
-        }
-        if let Some(Some(s)) = started {
-            if s > now {
-                errs.push(messages::disaster::start_in_future());
-            }
-        }
-        errs.into_result()?;
-        let (Some(title), Some(started), Some(restore)) = (title, started, restore) else {
-            return Err(FieldError::required("title").into());
-        };
+        let codes = incident.area_codes();
         let id = new_id();
         let mut w = self.begin_write().await?;
         crate::db::query(
@@ -108,10 +60,10 @@ impl Store {
         )
         .bind(&id)
         .bind(&actor.center_id)
-        .bind(&title)
+        .bind(&incident.title)
         .bind(codes.join(","))
-        .bind(ts(started.unwrap_or(now)))
-        .bind(restore.map(ts))
+        .bind(ts(incident.started_at))
+        .bind(incident.expected_restoration_at.map(ts))
         .bind(&actor.user_id)
         .execute(&mut w.tx)
         .await?;
@@ -130,6 +82,13 @@ impl Store {
         .await?;
         w.commit().await?;
         Ok(id)
+    }
+
+    /// Refuses as [`Store::open_incident`] would before it looks at the form (only
+    /// responders open incidents): a handler asks only when the form it is about to refuse
+    /// has errors, so a caller who may not open one learns that first.
+    pub fn check_may_open_incident(&self, actor: &Actor) -> Result<()> {
+        deny_unless(actor, RESPONDER_ROLES)
     }
 
     /// Incidents of the actor's center, open first then newest.

@@ -18,7 +18,7 @@ mod incidents;
 mod power;
 mod triage;
 
-use domain::power::{DeviceInput, DeviceKind, Estimate};
+use domain::power::{DeviceKind, Estimate};
 use domain::{messages, Lang, Role, ValidationErrors};
 use serde::Serialize;
 
@@ -47,14 +47,6 @@ pub struct PowerUnitRecord {
     pub returned_on: Option<String>,
 }
 
-/// A unit's return as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct UnitReturnInput {
-    /// 返却日, YYYY-MM-DD.
-    pub returned_on: String,
-}
-
 /// A child's power picture.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChildPower {
@@ -77,38 +69,6 @@ pub struct ChildPower {
     pub units: Vec<PowerUnitRecord>,
     /// The estimate with everything above.
     pub estimate: Estimate,
-}
-
-/// The power form / API body.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PowerInput {
-    /// Devices (empty rows are ignored).
-    pub devices: Vec<DeviceInput>,
-    /// Own portable power stations, Wh.
-    pub portable_wh: String,
-    /// Car inverter.
-    pub car_inverter: bool,
-    /// Generator.
-    pub generator: bool,
-    /// Oxygen cylinders, hours in total.
-    pub oxygen_cylinder_hours: String,
-    /// Notes.
-    pub notes: String,
-}
-
-/// A handed-out unit as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PowerUnitInput {
-    /// YYYY-MM-DD.
-    pub handed_on: String,
-    /// 機種.
-    pub model: String,
-    /// Wh.
-    pub capacity_wh: String,
-    /// 製造番号.
-    pub serial: String,
 }
 
 /// Safety check-in states (安否確認).
@@ -290,20 +250,6 @@ pub struct IncidentReport {
     /// when never reached).
     #[serde(default)]
     pub reach: Vec<(String, String, Option<i64>)>,
-}
-
-/// An incident as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct IncidentInput {
-    /// 名称 (e.g. 「台風10号による停電」).
-    pub title: String,
-    /// Affected municipality codes (or a prefecture code).
-    pub municipality_codes: Vec<String>,
-    /// Start, `YYYY-MM-DDTHH:MM` in JST (empty = now).
-    pub started_at: String,
-    /// Expected restoration, same format (optional).
-    pub expected_restoration_at: String,
 }
 
 fn deny_unless(actor: &Actor, roles: &[Role]) -> Result<()> {

@@ -3,8 +3,9 @@
 //! a whole municipality (also the offline pack: `tsunagu disaster pack`).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::disaster::DrillDraft;
+use domain::messages;
 use domain::plan::{diff, Change, PlanDraft, PlanInput};
-use domain::{messages, FieldError, ValidationErrors};
 use serde::Serialize;
 
 use crate::audit::{append, AuditEntry};
@@ -63,22 +64,6 @@ pub struct DrillRecord {
     pub plan_version: Option<i64>,
     /// Versions saved as a result of this drill.
     pub led_to: Vec<i64>,
-}
-
-/// A drill as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DrillInput {
-    /// YYYY-MM-DD.
-    pub held_on: String,
-    /// 参加者.
-    pub participants: String,
-    /// 想定.
-    pub scenario: String,
-    /// うまくいったこと.
-    pub worked: String,
-    /// 課題.
-    pub problems: String,
 }
 
 /// A child's plans and drills.
@@ -239,12 +224,10 @@ impl Store {
         &self,
         actor: &Actor,
         child_id: &str,
-        input: &PlanInput,
-        today: NaiveDate,
+        draft: &PlanDraft,
         now: DateTime<Utc>,
     ) -> Result<(i64, Vec<String>)> {
         let mut w = self.begin_child_write(actor, child_id).await?;
-        let draft = PlanDraft::parse(input, today)?;
         if !draft.content.drill_id.is_empty() {
             let ok: Option<String> =
                 crate::db::query_scalar("SELECT id FROM drills WHERE id = $1 AND child_id = $2")
@@ -298,7 +281,7 @@ impl Store {
         )
         .await?;
         w.commit().await?;
-        Ok((next, draft.warnings))
+        Ok((next, draft.warnings.clone()))
     }
 
     /// Two versions' differences, field by field (scope checked before the version numbers).
@@ -331,53 +314,16 @@ impl Store {
         Ok(diff(&parse(&before), &parse(&after)))
     }
 
-    /// Records a drill (writers in scope): date not in the future, participants and scenario
-    /// required.
+    /// Records a drill (writers in scope), as parsed by `DrillInput::parse`.
     pub async fn record_drill(
         &self,
         actor: &Actor,
         child_id: &str,
-        input: &DrillInput,
-        today: NaiveDate,
+        drill: &DrillDraft,
         now: DateTime<Utc>,
     ) -> Result<String> {
         let mut w = self.begin_child_write(actor, child_id).await?;
-        let mut errs = ValidationErrors::new();
-        let held_on = errs.check(domain::dates::parse_past_date(
-            "held_on",
-            &input.held_on,
-            today,
-        ));
-        let participants = errs.check(domain::text::required_line(
-            "participants",
-            &input.participants,
-            500,
-        ));
-        let scenario = errs
-            .check(domain::text::optional_text(
-                "scenario",
-                &input.scenario,
-                2000,
-            ))
-            .flatten();
-        if scenario.is_none() && errs.for_field("scenario").is_none() {
-            errs.push(FieldError::required("scenario"));
-        }
-        let worked = errs
-            .check(domain::text::optional_text("worked", &input.worked, 4000))
-            .flatten();
-        let problems = errs
-            .check(domain::text::optional_text(
-                "problems",
-                &input.problems,
-                4000,
-            ))
-            .flatten();
-        errs.into_result()?;
-        let (Some(held_on), Some(participants), Some(scenario)) = (held_on, participants, scenario)
-        else {
-            return Err(FieldError::required("held_on").into());
-        };
+        let held_on = drill.held_on;
         let version: Option<i64> =
             crate::db::query_scalar("SELECT MAX(version) FROM disaster_plans WHERE child_id = $1")
                 .bind(child_id)
@@ -392,10 +338,10 @@ impl Store {
         .bind(child_id)
         .bind(&actor.center_id)
         .bind(held_on.to_string())
-        .bind(&participants)
-        .bind(&scenario)
-        .bind(worked.as_deref())
-        .bind(problems.as_deref())
+        .bind(&drill.participants)
+        .bind(&drill.scenario)
+        .bind(drill.worked.as_deref())
+        .bind(drill.problems.as_deref())
         .bind(version)
         .bind(&actor.user_id)
         .bind(ts(now))

@@ -2,24 +2,15 @@
 //! out; the list of children whose power data is missing.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::power::{assess, parse_devices, Estimate, PowerSources, MAX_PORTABLE_WH};
-use domain::{messages, FieldError, ValidationErrors};
+use domain::disaster::{PowerDraft, PowerUnitDraft, UnitReturnDraft};
+use domain::messages;
+use domain::power::{assess, Estimate, PowerSources};
 use serde::Serialize;
 
-use super::{ChildPower, PowerInput, PowerUnitInput, PowerUnitRecord, UnitReturnInput};
+use super::{ChildPower, PowerUnitRecord};
 use crate::audit::{append, AuditEntry};
 use crate::devices::DeviceRecord;
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
-
-/// A whole number in `0..=max`; empty is 0 (see `domain::text::whole_number`).
-fn small(
-    field: &str,
-    raw: &str,
-    max: u32,
-    what: messages::Label,
-) -> std::result::Result<u32, FieldError> {
-    domain::text::whole_number(field, raw, max, what.ja, what.en).map(|n| n.unwrap_or(0))
-}
 
 /// A child whose power data is missing (電源情報未登録 or a device's figure not recorded):
 /// the triage list would put them first with "unknown". Shown on a lead's home page so the
@@ -182,36 +173,19 @@ impl Store {
         })
     }
 
-    /// Replaces a child's devices and sources (writers in scope). Every row is validated
-    /// first; errors name `devices.N.field`.
+    /// Replaces a child's devices and sources (writers in scope) with a parsed
+    /// [`PowerDraft`] (`PowerInput::parse`).
     pub async fn save_child_power(
         &self,
         actor: &Actor,
         child_id: &str,
-        input: &PowerInput,
+        draft: &PowerDraft,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut w = self.begin_child_write(actor, child_id).await?;
-        let mut errs = ValidationErrors::new();
-        let drafts = parse_devices(&input.devices, &mut errs);
-        let portable = errs.check(small(
-            "portable_wh",
-            &input.portable_wh,
-            MAX_PORTABLE_WH,
-            messages::disaster::PORTABLE_WH,
-        ));
-        let oxygen = errs.check(small(
-            "oxygen_cylinder_hours",
-            &input.oxygen_cylinder_hours,
-            720,
-            messages::disaster::OXYGEN_CYLINDER_HOURS,
-        ));
-        let notes = errs.check(domain::text::optional_text("notes", &input.notes, 2000));
-        errs.into_result()?;
-        let (Some(portable), Some(oxygen), Some(notes)) = (portable, oxygen, notes) else {
-            return Err(FieldError::required("portable_wh").into());
-        };
-        crate::devices::replace(&mut w.tx, child_id, &drafts).await?;
+        let drafts = &draft.devices;
+        let (portable, oxygen) = (draft.portable_wh, draft.oxygen_cylinder_hours);
+        crate::devices::replace(&mut w.tx, child_id, drafts).await?;
         crate::db::query("DELETE FROM child_power WHERE child_id = $1")
             .bind(child_id)
             .execute(&mut w.tx)
@@ -222,10 +196,10 @@ impl Store {
         )
         .bind(child_id)
         .bind(i64::from(portable))
-        .bind(i64::from(input.car_inverter))
-        .bind(i64::from(input.generator))
+        .bind(i64::from(draft.car_inverter))
+        .bind(i64::from(draft.generator))
         .bind(i64::from(oxygen))
-        .bind(notes.as_deref())
+        .bind(draft.notes.as_deref())
         .bind(&actor.user_id)
         .bind(ts(now))
         .execute(&mut w.tx)
@@ -268,38 +242,17 @@ impl Store {
         .await
     }
 
-    /// Records a portable power unit handed out by the center (writers in scope).
+    /// Records a portable power unit handed out by the center (writers in scope), as parsed
+    /// by `PowerUnitInput::parse`.
     pub async fn add_power_unit(
         &self,
         actor: &Actor,
         child_id: &str,
-        input: &PowerUnitInput,
-        today: NaiveDate,
+        unit: &PowerUnitDraft,
         now: DateTime<Utc>,
     ) -> Result<String> {
         let mut w = self.begin_child_write(actor, child_id).await?;
-        let mut errs = ValidationErrors::new();
-        let handed_on = errs.check(domain::dates::parse_past_date(
-            "handed_on",
-            &input.handed_on,
-            today,
-        ));
-        let model = errs.check(domain::text::required_line("model", &input.model, 100));
-        let wh = errs.check(small(
-            "capacity_wh",
-            &input.capacity_wh,
-            10_000,
-            messages::disaster::CAPACITY_WH,
-        ));
-        if wh == Some(0) {
-            errs.push(FieldError::required("capacity_wh"));
-        }
-        let serial = errs.check(domain::text::optional_line("serial", &input.serial, 100));
-        errs.into_result()?;
-        let (Some(handed_on), Some(model), Some(wh), Some(serial)) = (handed_on, model, wh, serial)
-        else {
-            return Err(FieldError::required("model").into());
-        };
+        let wh = unit.capacity_wh;
         let id = new_id();
         crate::db::query(
             "INSERT INTO power_units (id, center_id, child_id, handed_on, model, capacity_wh, serial, created_by, created_at) \
@@ -308,10 +261,10 @@ impl Store {
         .bind(&id)
         .bind(&actor.center_id)
         .bind(child_id)
-        .bind(handed_on.to_string())
-        .bind(&model)
+        .bind(unit.handed_on.to_string())
+        .bind(&unit.model)
         .bind(i64::from(wh))
-        .bind(serial.as_deref())
+        .bind(unit.serial.as_deref())
         .bind(&actor.user_id)
         .bind(ts(now))
         .execute(&mut w.tx)
@@ -329,34 +282,22 @@ impl Store {
         Ok(id)
     }
 
-    /// Records that a handed-out unit came back (writers in scope): from that day it no
-    /// longer counts in the child's estimate or on the triage list.
+    /// Records that a handed-out unit came back (writers in scope), on the date parsed by
+    /// `UnitReturnInput::parse`: from that day it no longer counts in the child's estimate or
+    /// on the triage list. The unit must be this child's and still out, and the date not
+    /// before its hand-out ([`UnitReturnDraft::check_handed_on`]).
     pub async fn return_power_unit(
         &self,
         actor: &Actor,
         child_id: &str,
         unit_id: &str,
-        input: &UnitReturnInput,
-        today: NaiveDate,
+        draft: &UnitReturnDraft,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut w = self.begin_child_write(actor, child_id).await?;
-        let unit: Option<(String, Option<String>)> = crate::db::query_as(
-            "SELECT handed_on, returned_on FROM power_units WHERE id = $1 AND child_id = $2 AND center_id = $3",
-        )
-        .bind(unit_id)
-        .bind(child_id)
-        .bind(&actor.center_id)
-        .fetch_optional(&mut w.tx)
-        .await?;
-        let (handed_on, returned) = unit.ok_or(StoreError::NotFound)?;
-        if returned.is_some() {
-            return Err(messages::disaster::unit_already_returned().into());
-        }
-        let returned_on = domain::dates::parse_past_date("returned_on", &input.returned_on, today)?;
-        if returned_on.to_string() < handed_on {
-            return Err(messages::disaster::returned_before_handed_on().into());
-        }
+        let handed_on = returnable_unit(&mut w.tx, actor, child_id, unit_id).await?;
+        draft.check_handed_on(handed_on)?;
+        let returned_on = draft.returned_on;
         crate::db::query(
             "UPDATE power_units SET returned_on = $1 WHERE id = $2 AND returned_on IS NULL",
         )
@@ -375,4 +316,46 @@ impl Store {
         .await?;
         w.commit().await
     }
+
+    /// Refuses as [`Store::return_power_unit`] would before it looks at the date: a reader,
+    /// a child out of scope, a unit that is not this child's (NotFound) or already back. A
+    /// handler asks only when the return date it is about to refuse has errors, so the answer
+    /// is the same as before the date was parsed at the edge.
+    pub async fn check_power_unit_returnable(
+        &self,
+        actor: &Actor,
+        child_id: &str,
+        unit_id: &str,
+    ) -> Result<()> {
+        self.check_child_writable(actor, child_id).await?;
+        let mut conn = self.pool().acquire().await?;
+        returnable_unit(&mut conn, actor, child_id, unit_id)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// A unit of this child and center that is still out, and its hand-out date; NotFound for
+/// another's unit, the catalogue's error for one already returned.
+async fn returnable_unit(
+    conn: &mut crate::db::Conn,
+    actor: &Actor,
+    child_id: &str,
+    unit_id: &str,
+) -> Result<NaiveDate> {
+    let unit: Option<(String, Option<String>)> = crate::db::query_as(
+        "SELECT handed_on, returned_on FROM power_units WHERE id = $1 AND child_id = $2 AND center_id = $3",
+    )
+    .bind(unit_id)
+    .bind(child_id)
+    .bind(&actor.center_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (handed_on, returned) = unit.ok_or(StoreError::NotFound)?;
+    if returned.is_some() {
+        return Err(messages::disaster::unit_already_returned().into());
+    }
+    handed_on
+        .parse::<NaiveDate>()
+        .map_err(|e| StoreError::Config(format!("power_units.handed_on {handed_on:?}: {e}")))
 }

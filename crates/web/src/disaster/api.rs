@@ -6,10 +6,10 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use axum_extra::extract::Query;
+use domain::disaster::{IncidentInput, PowerInput, PowerUnitInput, UnitReturnInput};
 use serde::Deserialize;
-use store::disaster::{
-    ChildPower, IncidentInput, IncidentReport, PowerInput, PowerUnitInput, Triage, UnitReturnInput,
-};
+use store::disaster::{ChildPower, IncidentReport, Triage};
+use store::StoreError;
 
 use crate::auth::Authed;
 use crate::error::WebError;
@@ -34,9 +34,14 @@ pub async fn api_power_save(
     body: Bytes,
 ) -> Result<Json<ChildPower>, WebError> {
     let input: PowerInput = crate::ui::json_body(&a, &body)?;
+    let draft = crate::shared::scope_before_errors(
+        input.parse().map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await?;
     state
         .store
-        .save_child_power(a.actor(), &id, &input, a.now)
+        .save_child_power(a.actor(), &id, &draft, a.now)
         .await?;
     Ok(Json(state.store.child_power(a.actor(), &id, a.now).await?))
 }
@@ -49,9 +54,14 @@ pub async fn api_unit(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: PowerUnitInput = crate::ui::json_body(&a, &body)?;
+    let unit = crate::shared::scope_before_errors(
+        input.parse(a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await?;
     let uid = state
         .store
-        .add_power_unit(a.actor(), &id, &input, a.today(), a.now)
+        .add_power_unit(a.actor(), &id, &unit, a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": uid }))))
 }
@@ -64,9 +74,16 @@ pub async fn api_unit_return(
     body: Bytes,
 ) -> Result<StatusCode, WebError> {
     let input: UnitReturnInput = crate::ui::json_body(&a, &body)?;
+    let draft = crate::shared::scope_before_errors(
+        input.parse(a.today()).map_err(StoreError::Validation),
+        state
+            .store
+            .check_power_unit_returnable(a.actor(), &id, &unit_id),
+    )
+    .await?;
     state
         .store
-        .return_power_unit(a.actor(), &id, &unit_id, &input, a.today(), a.now)
+        .return_power_unit(a.actor(), &id, &unit_id, &draft, a.now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -87,7 +104,15 @@ pub async fn api_incident_open(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: IncidentInput = crate::ui::json_body(&a, &body)?;
-    let id = state.store.open_incident(a.actor(), &input, a.now).await?;
+    let incident = crate::shared::scope_before_errors(
+        input.parse(a.now).map_err(StoreError::Validation),
+        std::future::ready(state.store.check_may_open_incident(a.actor())),
+    )
+    .await?;
+    let id = state
+        .store
+        .open_incident(a.actor(), &incident, a.now)
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 

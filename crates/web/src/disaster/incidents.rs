@@ -6,11 +6,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect};
 use axum_extra::extract::{Form, Query};
+use domain::disaster::IncidentInput;
 use domain::power::Estimate;
 use serde::Deserialize;
 use store::disaster::{
-    CheckinStatus, IncidentInput, IncidentReport, IncidentSummary, Triage, TriagePage, TriageRow,
-    RESPONDER_ROLES,
+    CheckinStatus, IncidentReport, IncidentSummary, Triage, TriagePage, TriageRow, RESPONDER_ROLES,
 };
 use store::StoreError;
 
@@ -97,7 +97,16 @@ pub async fn incident_open(
         started_at: f.started_at,
         expected_restoration_at: f.expected_restoration_at,
     };
-    match state.store.open_incident(a.actor(), &input, a.now).await {
+    let parsed = crate::shared::scope_before_errors(
+        input.parse(a.now).map_err(StoreError::Validation),
+        std::future::ready(state.store.check_may_open_incident(a.actor())),
+    )
+    .await;
+    let opened = match parsed {
+        Ok(incident) => state.store.open_incident(a.actor(), &incident, a.now).await,
+        Err(e) => Err(e),
+    };
+    match opened {
         Ok(id) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);

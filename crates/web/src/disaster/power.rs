@@ -6,10 +6,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::Form;
+use domain::disaster::{PowerInput, PowerUnitInput, UnitReturnInput};
 use domain::power::{DeviceInput, DeviceKind};
 use domain::Lang;
 use serde::Deserialize;
-use store::disaster::{ChildPower, PowerInput, PowerUnitInput, UnitReturnInput};
+use store::disaster::ChildPower;
 use store::StoreError;
 
 use crate::auth::Authed;
@@ -201,11 +202,21 @@ pub async fn power_save(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let input = power_input(&pairs);
-    match state
-        .store
-        .save_child_power(a.actor(), &id, &input, a.now)
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        input.parse().map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let saved = match parsed {
+        Ok(draft) => {
+            state
+                .store
+                .save_child_power(a.actor(), &id, &draft, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(()) => Ok(Redirect::to(&format!("/children/{id}/power?saved=power")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let extra = PowerExtra {
@@ -232,11 +243,21 @@ pub async fn unit_create(
         capacity_wh: f.capacity_wh,
         serial: f.serial,
     };
-    match state
-        .store
-        .add_power_unit(a.actor(), &id, &input, a.today(), a.now)
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        input.parse(a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let added = match parsed {
+        Ok(unit) => {
+            state
+                .store
+                .add_power_unit(a.actor(), &id, &unit, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match added {
         Ok(_) => Ok(Redirect::to(&format!("/children/{id}/power?saved=unit")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let extra = PowerExtra {
@@ -260,11 +281,23 @@ pub async fn unit_return(
     let input = UnitReturnInput {
         returned_on: input.returned_on,
     };
-    match state
-        .store
-        .return_power_unit(a.actor(), &id, &unit_id, &input, a.today(), a.now)
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        input.parse(a.today()).map_err(StoreError::Validation),
+        state
+            .store
+            .check_power_unit_returnable(a.actor(), &id, &unit_id),
+    )
+    .await;
+    let returned = match parsed {
+        Ok(draft) => {
+            state
+                .store
+                .return_power_unit(a.actor(), &id, &unit_id, &draft, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match returned {
         Ok(()) => {
             Ok(Redirect::to(&format!("/children/{id}/power?saved=unit_return")).into_response())
         }

@@ -311,11 +311,12 @@ async fn seed(w: &World, advisor: &store::Actor) -> Ids {
         .store
         .open_incident(
             advisor,
-            &store::disaster::IncidentInput {
+            &domain::disaster::IncidentInput {
                 title: "試験停電".into(),
                 municipality_codes: vec!["392014".into()],
                 ..Default::default()
-            },
+            }
+            .draft(now),
             now,
         )
         .await

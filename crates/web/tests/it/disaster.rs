@@ -278,11 +278,12 @@ async fn triage_page_lists_in_order_and_records_a_checkin_without_javascript() {
         .store
         .open_incident(
             w.user(Role::Consultant),
-            &store::disaster::IncidentInput {
+            &domain::disaster::IncidentInput {
                 title: "落雷による停電".into(),
                 municipality_codes: vec!["390003".into()],
                 ..Default::default()
-            },
+            }
+            .draft(test_now()),
             test_now(),
         )
         .await
@@ -362,13 +363,13 @@ async fn triage_page_lists_in_order_and_records_a_checkin_without_javascript() {
         .add_power_unit(
             w.user(Role::Consultant),
             &id,
-            &store::disaster::PowerUnitInput {
+            &domain::disaster::PowerUnitInput {
                 handed_on: "2026-11-01".into(),
                 model: "蓄電池 300".into(),
                 capacity_wh: "300".into(),
                 serial: String::new(),
-            },
-            test_now().date_naive(),
+            }
+            .draft(test_now()),
             test_now(),
         )
         .await

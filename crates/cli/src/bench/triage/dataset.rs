@@ -4,12 +4,13 @@
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, Utc};
+use domain::disaster::IncidentInput;
 use domain::kana::normalize_for_search;
 use domain::Role;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use store::bulk::{Cell, Rows};
-use store::disaster::{CheckinStatus, IncidentInput};
+use store::disaster::CheckinStatus;
 use store::Store;
 
 use crate::demo::{areas, FAMILY, GIVEN, PARENT};
@@ -404,7 +405,9 @@ pub(super) async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<S
                 municipality_codes: vec![TRIAGE_PREFECTURE.into()],
                 started_at: start.format("%Y-%m-%dT%H:%M").to_string(),
                 expected_restoration_at: String::new(),
-            },
+            }
+            .parse(now)
+            .map_err(|e| crate::print_store_error(e.into()))?,
             now,
         )
         .await
