@@ -26,6 +26,7 @@ pub mod ids;
 pub mod kana;
 pub mod lang;
 pub mod municipality;
+pub mod openapi;
 pub mod password;
 pub mod payment;
 pub mod plan;

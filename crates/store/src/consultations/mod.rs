@@ -13,8 +13,9 @@ use crate::{Actor, Result, StoreError};
 pub(crate) use persons::refresh_person_keys;
 
 /// The person a consultation is about when no child is registered (lightweight record).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
+#[schema(as = Person)]
 pub struct PersonForm {
     /// 氏名 (may be empty when anonymous).
     pub name: String,
@@ -28,14 +29,17 @@ pub struct PersonForm {
 }
 
 /// A consultation as typed by the user or sent to the API (unparsed).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
+#[schema(as = ConsultationInput)]
 pub struct ConsultationForm {
     /// When it happened: "YYYY-MM-DDTHH:MM" in Japan time or RFC 3339; empty = now.
     pub occurred_at: String,
     /// Channel code (電話, メール, …).
+    #[schema(schema_with = domain::openapi::channel_code, required = true)]
     pub channel: String,
     /// Requester kind code.
+    #[schema(schema_with = domain::openapi::requester_kind_code, required = true)]
     pub requester_kind: String,
     /// 相談者氏名.
     pub requester_name: String,
@@ -48,8 +52,10 @@ pub struct ConsultationForm {
     /// Or a new unregistered person.
     pub person: Option<PersonForm>,
     /// Topic codes (one or more).
+    #[schema(schema_with = domain::openapi::topic_codes, required = true)]
     pub topics: Vec<String>,
     /// 相談内容.
+    #[schema(min_length = 1, required = true)]
     pub summary: String,
     /// 対応・支援内容.
     pub response: String,
@@ -58,6 +64,7 @@ pub struct ConsultationForm {
     /// 所要時間 (minutes).
     pub duration_minutes: Option<i64>,
     /// Follow-up due date (YYYY-MM-DD).
+    #[schema(schema_with = domain::openapi::date_or_blank)]
     pub followup_due: String,
     /// Follow-up assignee user id; empty = the staff member when a due date is set.
     pub followup_assignee_id: String,
@@ -89,7 +96,7 @@ pub struct PersonMatch {
 }
 
 /// One consultation as listed and returned by the API.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Consultation {
     /// consultations.id
     pub id: String,
@@ -140,12 +147,15 @@ pub struct Consultation {
 }
 
 /// Filters for the consultation list.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(utoipa::IntoParams, Clone, Debug, Default, Deserialize)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ConsultationQuery {
     /// From date (JST, inclusive).
+    #[param(schema_with = domain::openapi::date_or_blank)]
     pub from: String,
     /// To date (JST, inclusive).
+    #[param(schema_with = domain::openapi::date_or_blank)]
     pub to: String,
     /// Channel code.
     pub channel: String,
@@ -162,11 +172,12 @@ pub struct ConsultationQuery {
     /// Keyset cursor ("occurred_at|id") of the last row of the previous page.
     pub before: String,
     /// Page size (default 50, max 200).
+    #[param(schema_with = domain::openapi::limit)]
     pub limit: Option<i64>,
 }
 
 /// A page of consultations, newest first.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ConsultationPage {
     /// Rows.
     pub items: Vec<Consultation>,
@@ -286,7 +297,7 @@ fn consultation_scope(actor: &Actor, binds: &mut Vec<String>) -> Result<String> 
 }
 
 /// One entry of a consultation's course (経過).
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct CourseEntry {
     /// consultation_course_entries.id
     pub id: String,
@@ -303,18 +314,22 @@ pub struct CourseEntry {
 }
 
 /// A course entry as typed or sent to the API (unparsed).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize)]
 #[serde(default)]
+#[schema(as = CourseEntryInput)]
 pub struct CourseForm {
     /// YYYY-MM-DD, not after today.
+    /// YYYY-MM-DD, not after today (Japan time)
+    #[schema(format = Date, required = true)]
     pub entry_date: String,
     /// What happened.
+    #[schema(min_length = 1, required = true)]
     pub body: String,
 }
 
 /// A consultation as opened on its page or through the API: the record (its follow-up
 /// included) and its course.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ConsultationRecord {
     /// The consultation's fields, flattened into the JSON object.
     #[serde(flatten)]

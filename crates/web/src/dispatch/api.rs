@@ -18,7 +18,7 @@ use crate::error::WebError;
 use crate::AppState;
 
 use super::figures::{fiscal_year, FyQuery};
-use super::notifications::notice_views;
+use super::notifications::{notice_views, NoticeView};
 use super::requests::StatusQuery;
 use super::show::{ActionBody, AdviceBody};
 
@@ -27,6 +27,9 @@ fn created(id: String) -> impl IntoResponse {
 }
 
 /// GET /api/v1/coordinators
+#[utoipa::path(get, path = "/api/v1/coordinators", operation_id = "listCoordinators",
+    summary = "The center's coordinator roster (コーディネーター名簿), filtered",
+    params(store::dispatch::RosterFilter), responses((status = 200, description = "Roster", body = crate::api_schema::Items<store::dispatch::CoordinatorRecord>)))]
 pub async fn api_roster(
     State(state): State<AppState>,
     a: Authed,
@@ -37,6 +40,9 @@ pub async fn api_roster(
 }
 
 /// POST /api/v1/coordinators
+#[utoipa::path(post, path = "/api/v1/coordinators", operation_id = "createCoordinator",
+    summary = "Add a coordinator to the roster (advisors, admins; audited)",
+    request_body = domain::dispatch::CoordinatorInput, responses((status = 201, description = "Added", body = crate::api_schema::Created)))]
 pub async fn api_coordinator_create(
     State(state): State<AppState>,
     a: Authed,
@@ -51,6 +57,9 @@ pub async fn api_coordinator_create(
 }
 
 /// PUT /api/v1/coordinators/{id}
+#[utoipa::path(put, path = "/api/v1/coordinators/{id}", operation_id = "replaceCoordinator",
+    summary = "Replace a roster entry (advisors, admins; audited)",
+    params(("id" = String, Path)), request_body = domain::dispatch::CoordinatorInput, responses((status = 200, description = "The entry", body = store::dispatch::CoordinatorRecord)))]
 pub async fn api_coordinator_update(
     State(state): State<AppState>,
     a: Authed,
@@ -66,6 +75,9 @@ pub async fn api_coordinator_update(
 }
 
 /// GET /api/v1/dispatch-requests
+#[utoipa::path(get, path = "/api/v1/dispatch-requests", operation_id = "listDispatchRequests",
+    summary = "Dispatch requests (派遣依頼) of the center; without status: those in progress",
+    params(super::requests::StatusQuery), responses((status = 200, description = "Requests", body = crate::api_schema::Items<store::dispatch::RequestSummary>)))]
 pub async fn api_requests(
     State(state): State<AppState>,
     a: Authed,
@@ -79,6 +91,9 @@ pub async fn api_requests(
 }
 
 /// POST /api/v1/dispatch-requests
+#[utoipa::path(post, path = "/api/v1/dispatch-requests", operation_id = "createDispatchRequest",
+    summary = "Ask for a coordinator for a child (the municipality comes from the child)",
+    request_body = domain::dispatch::RequestInput, responses((status = 201, description = "Created", body = crate::api_schema::Created)))]
 pub async fn api_request_create(
     State(state): State<AppState>,
     a: Authed,
@@ -93,6 +108,9 @@ pub async fn api_request_create(
 }
 
 /// GET /api/v1/dispatch-requests/{id}
+#[utoipa::path(get, path = "/api/v1/dispatch-requests/{id}", operation_id = "getDispatchRequest",
+    summary = "A request with its dispatches, timeline and activities (audited)",
+    params(("id" = String, Path)), responses((status = 200, description = "The request", body = store::dispatch::RequestDetail)))]
 pub async fn api_request(
     State(state): State<AppState>,
     a: Authed,
@@ -107,6 +125,9 @@ pub async fn api_request(
 }
 
 /// GET /api/v1/dispatch-requests/{id}/recommendation
+#[utoipa::path(get, path = "/api/v1/dispatch-requests/{id}/recommendation", operation_id = "recommendCoordinators",
+    summary = "Ranked candidates with reasons, best pairs for a request needing both sides, and who breaks which rule (advisors, admins)",
+    params(("id" = String, Path)), responses((status = 200, description = "Recommendation", body = store::dispatch::Recommendation)))]
 pub async fn api_recommendation(
     State(state): State<AppState>,
     a: Authed,
@@ -118,6 +139,9 @@ pub async fn api_recommendation(
 }
 
 /// POST /api/v1/dispatch-requests/{id}/proposals
+#[utoipa::path(post, path = "/api/v1/dispatch-requests/{id}/proposals", operation_id = "proposeDispatch",
+    summary = "Propose the request to one coordinator (two for a pair); a broken rule needs override_reason (audited)",
+    params(("id" = String, Path)), request_body = store::dispatch::ProposalInput, responses((status = 201, description = "Proposed", body = crate::api_schema::ProposalIds)))]
 pub async fn api_propose(
     State(state): State<AppState>,
     a: Authed,
@@ -133,6 +157,9 @@ pub async fn api_propose(
 }
 
 /// POST /api/v1/dispatch-requests/{id}/advice
+#[utoipa::path(post, path = "/api/v1/dispatch-requests/{id}/advice", operation_id = "addAdvice",
+    summary = "A coordinator on the request asks for advice; an advisor or admin gives it (助言)",
+    params(("id" = String, Path)), request_body = super::show::AdviceBody, responses((status = 204, description = "Added to the timeline")))]
 pub async fn api_advice(
     State(state): State<AppState>,
     a: Authed,
@@ -148,6 +175,9 @@ pub async fn api_advice(
 }
 
 /// POST /api/v1/dispatches/{id}/actions
+#[utoipa::path(post, path = "/api/v1/dispatches/{id}/actions", operation_id = "dispatchAction",
+    summary = "Accept, decline (reason), withdraw, start, complete or cancel (reason) one dispatch",
+    params(("id" = String, Path)), request_body = super::show::ActionBody, responses((status = 200, description = "Done", body = crate::api_schema::ActionAnswer)))]
 pub async fn api_action(
     State(state): State<AppState>,
     a: Authed,
@@ -163,6 +193,9 @@ pub async fn api_action(
 }
 
 /// POST /api/v1/dispatches/{id}/activities
+#[utoipa::path(post, path = "/api/v1/dispatches/{id}/activities", operation_id = "recordActivity",
+    summary = "Record a visit, call or meeting on an accepted or active dispatch",
+    params(("id" = String, Path)), request_body = store::dispatch::ActivityInput, responses((status = 201, description = "Recorded", body = crate::api_schema::Created)))]
 pub async fn api_activity(
     State(state): State<AppState>,
     a: Authed,
@@ -177,7 +210,20 @@ pub async fn api_activity(
     Ok(created(aid))
 }
 
+/// The caller's notifications (`dispatch::api::api_notifications`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // the document's view of the answer built with `json!`
+pub(crate) struct Notifications {
+    /// Latest 50.
+    pub items: Vec<NoticeView>,
+    /// Unread count.
+    pub unread: i64,
+}
+
 /// GET /api/v1/notifications
+#[utoipa::path(get, path = "/api/v1/notifications", operation_id = "listNotifications",
+    summary = "The caller's latest 50 notifications (naming the child and the urgency where the caller may see the request; audited then) and the unread count",
+    responses((status = 200, description = "Notifications", body = Notifications)))]
 pub async fn api_notifications(
     State(state): State<AppState>,
     a: Authed,
@@ -190,6 +236,9 @@ pub async fn api_notifications(
 
 /// GET /api/v1/dispatch-inbox — a coordinator's offers awaiting their answer and running
 /// cases.
+#[utoipa::path(get, path = "/api/v1/dispatch-inbox", operation_id = "dispatchInbox",
+    summary = "A coordinator's dispatch offers awaiting their answer (most urgent first) and running cases (coordinators; audited)",
+    responses((status = 200, description = "Offers and cases", body = store::dispatch_home::CoordinatorHome)))]
 pub async fn api_inbox(
     State(state): State<AppState>,
     a: Authed,
@@ -198,6 +247,9 @@ pub async fn api_inbox(
 }
 
 /// GET /api/v1/dispatch-pending — requests without a coordinator (未派遣) and urgent ones (至急).
+#[utoipa::path(get, path = "/api/v1/dispatch-pending", operation_id = "dispatchPending",
+    summary = "Requests of the center without a coordinator (未派遣) and urgent ones (至急) still in progress, at most 20 each (advisors, admins; audited)",
+    responses((status = 200, description = "Requests", body = store::dispatch_home::LeadHome)))]
 pub async fn api_pending(
     State(state): State<AppState>,
     a: Authed,
@@ -208,6 +260,9 @@ pub async fn api_pending(
 }
 
 /// GET /api/v1/reports/dispatch?fy=2026
+#[utoipa::path(get, path = "/api/v1/reports/dispatch", operation_id = "dispatchFigures",
+    summary = "Dispatch figures of a fiscal year: per coordinator, municipality and topic; median days to acceptance; declined share",
+    params(super::figures::FyQuery), responses((status = 200, description = "Figures", body = store::dispatch::DispatchFigures)))]
 pub async fn api_figures(
     State(state): State<AppState>,
     a: Authed,
