@@ -19,7 +19,7 @@ pub struct OrganizationForm {
     #[schema(schema_with = domain::openapi::organization_kind_code, required = true)]
     pub kind: String,
     /// 名称.
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub name: String,
     /// Municipality code (optional).
     pub municipality_code: String,

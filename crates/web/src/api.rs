@@ -340,7 +340,11 @@ pub async fn create_organization(
 #[derive(utoipa::ToSchema, Deserialize)]
 #[schema(as = BreakGlassInput)]
 struct BreakGlassBody {
-    #[schema(min_length = 10, max_length = 500)]
+    #[schema(
+        min_length = 10,
+        max_length = 500,
+        pattern = "^[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]{8,}[^\\s\\x00-\\x1f\\x7f]$"
+    )]
     reason: String,
 }
 

@@ -538,8 +538,9 @@ pub async fn period_create(
 pub async fn api_month(
     State(state): State<AppState>,
     a: Authed,
-    Query(q): Query<MonthQuery>,
+    q: Result<Query<MonthQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<MonthOverview>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let m = month_of(&q.month, a.today())?;
     Ok(Json(state.store.payment_month(a.actor(), m, a.now).await?))
 }
@@ -552,8 +553,9 @@ pub async fn api_statement(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Query(q): Query<MonthQuery>,
+    q: Result<Query<MonthQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<StatementView>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let m = month_of(&q.month, a.today())?;
     Ok(Json(
         state

@@ -360,7 +360,11 @@ impl DiffPage {
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct DiffQuery {
+    /// The earlier version number.
+    #[param(pattern = "^[0-9]{1,9}$", required = true)]
     a: String,
+    /// The later version number.
+    #[param(pattern = "^[0-9]{1,9}$", required = true)]
     b: String,
 }
 
@@ -736,8 +740,9 @@ pub async fn api_plan_diff(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Query(q): Query<DiffQuery>,
+    q: Result<Query<DiffQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let changes = state.store.plan_diff(a.actor(), &id, &q.a, &q.b).await?;
     Ok(Json(serde_json::json!({ "changes": changes })))
 }
@@ -767,8 +772,9 @@ pub async fn api_drill(
 pub async fn api_sheets(
     State(state): State<AppState>,
     a: Authed,
-    Query(q): Query<SheetsQuery>,
+    q: Result<Query<SheetsQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let items = state
         .store
         .emergency_sheets(a.actor(), None, Some(&q.municipality), a.now)

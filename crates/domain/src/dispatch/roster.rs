@@ -23,7 +23,7 @@ pub struct CoordinatorInput {
     /// Login of the center user this coordinator is, or empty for an external person.
     pub login: String,
     /// 氏名.
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub name: String,
     /// フリガナ.
     pub name_kana: String,
@@ -45,7 +45,7 @@ pub struct CoordinatorInput {
     pub followup_trainings: String,
     /// 最大担当件数.
     /// 最大担当件数, 1-200
-    #[schema(pattern = "\\S", required = true)]
+    #[schema(pattern = "^([1-9][0-9]?|1[0-9]{2}|200)$", required = true)]
     pub max_active_cases: String,
     /// `active`, `on_leave` or `inactive`.
     #[schema(schema_with = availability_schema)]

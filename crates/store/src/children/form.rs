@@ -39,16 +39,16 @@ pub struct GuardianForm {
 #[schema(as = ChildInput)]
 pub struct ChildForm {
     /// 姓
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub family_name: String,
     /// 名
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub given_name: String,
     /// セイ
-    #[schema(min_length = 1, required = true)]
+    #[schema(pattern = "^[ぁ-ゖァ-ヺ・ーヽヾ]{1,50}$", required = true)]
     pub family_name_kana: String,
     /// メイ
-    #[schema(min_length = 1, required = true)]
+    #[schema(pattern = "^[ぁ-ゖァ-ヺ・ーヽヾ]{1,50}$", required = true)]
     pub given_name_kana: String,
     /// YYYY-MM-DD
     /// YYYY-MM-DD, from 1900 and not in the future

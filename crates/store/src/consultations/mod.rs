@@ -55,7 +55,7 @@ pub struct ConsultationForm {
     #[schema(schema_with = domain::openapi::topic_codes, required = true)]
     pub topics: Vec<String>,
     /// 相談内容.
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub summary: String,
     /// 対応・支援内容.
     pub response: String,
@@ -323,7 +323,7 @@ pub struct CourseForm {
     #[schema(format = Date, required = true)]
     pub entry_date: String,
     /// What happened.
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub body: String,
 }
 

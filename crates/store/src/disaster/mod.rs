@@ -109,11 +109,11 @@ pub struct PowerUnitInput {
     #[schema(format = Date, required = true)]
     pub handed_on: String,
     /// 機種.
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub model: String,
     /// Wh.
     /// Wh, a whole number
-    #[schema(pattern = "\\S", required = true)]
+    #[schema(pattern = "^([1-9][0-9]{0,3}|10000)$", required = true)]
     pub capacity_wh: String,
     /// 製造番号.
     pub serial: String,
@@ -311,7 +311,7 @@ pub struct IncidentReport {
 #[serde(default, deny_unknown_fields)]
 pub struct IncidentInput {
     /// 名称 (e.g. 「台風10号による停電」).
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub title: String,
     /// Affected municipality codes (or a prefecture code).
     #[schema(min_items = 1, required = true)]

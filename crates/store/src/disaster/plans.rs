@@ -74,10 +74,10 @@ pub struct DrillInput {
     #[schema(format = Date, required = true)]
     pub held_on: String,
     /// 参加者.
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub participants: String,
     /// 想定.
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub scenario: String,
     /// うまくいったこと.
     pub worked: String,

@@ -408,11 +408,15 @@ pub struct ActivityInput {
     pub on_date: String,
     /// Minutes spent.
     /// Minutes spent, 0-1440
-    #[schema(pattern = "\\S", required = true)]
+    #[schema(
+        pattern = "^([0-9]{1,3}|1[0-3][0-9]{2}|14[0-3][0-9]|1440)$",
+        required = true
+    )]
     pub minutes: String,
     /// Travel distance in km ("12.5").
     pub travel_km: String,
     /// Travel minutes.
+    #[schema(pattern = "^([0-9]{1,3}|1[0-3][0-9]{2}|14[0-3][0-9]|1440)?$")]
     pub travel_minutes: String,
     /// Notes.
     pub notes: String,

@@ -33,8 +33,9 @@ fn created(id: String) -> impl IntoResponse {
 pub async fn api_roster(
     State(state): State<AppState>,
     a: Authed,
-    Query(f): Query<RosterFilter>,
+    f: Result<Query<RosterFilter>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, WebError> {
+    let f = crate::ui::query(&a, f)?;
     let items = state.store.list_coordinators(a.actor(), &f).await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }
@@ -81,8 +82,9 @@ pub async fn api_coordinator_update(
 pub async fn api_requests(
     State(state): State<AppState>,
     a: Authed,
-    Query(q): Query<StatusQuery>,
+    q: Result<Query<StatusQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let items = state
         .store
         .list_dispatch_requests(a.actor(), &q.status, a.now)
@@ -266,8 +268,9 @@ pub async fn api_pending(
 pub async fn api_figures(
     State(state): State<AppState>,
     a: Authed,
-    Query(q): Query<FyQuery>,
+    q: Result<Query<FyQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<DispatchFigures>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let fy = fiscal_year(&q, a.today());
     Ok(Json(state.store.dispatch_figures(a.actor(), fy).await?))
 }

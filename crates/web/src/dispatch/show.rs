@@ -406,7 +406,7 @@ pub struct AdviceForm {
 #[serde(default, deny_unknown_fields)]
 #[schema(as = AdviceInput)]
 pub struct AdviceBody {
-    #[schema(min_length = 1, required = true)]
+    #[schema(min_length = 1, pattern = "\\S", required = true)]
     pub(super) text: String,
 }
 
