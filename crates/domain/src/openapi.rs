@@ -66,12 +66,18 @@ pub fn date_or_blank() -> OneOfBuilder {
     )
 }
 
-/// A string with a non-space character somewhere (the parsers trim, so a required text needs
-/// one).
+/// Characters the text parsers never accept (`domain::text`): control characters and the
+/// bidirectional overrides, as a regular-expression class body.
+const FORBIDDEN_CHARS: &str = "\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069";
+
+/// A text the parsers accept as required: a non-space character somewhere (they trim) and no
+/// forbidden character.
 pub fn nonblank() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some("\\S"))
+        .pattern(Some(format!(
+            "^[^{FORBIDDEN_CHARS}]*[^\\s{FORBIDDEN_CHARS}][^{FORBIDDEN_CHARS}]*$"
+        )))
 }
 
 /// 医療的ケア item codes.
@@ -155,7 +161,12 @@ pub fn watch_levels() -> ObjectBuilder {
 /// range.
 pub fn limit() -> OneOfBuilder {
     OneOfBuilder::new()
-        .item(ObjectBuilder::new().schema_type(Type::Integer))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(i64::MIN))
+                .maximum(Some(i64::MAX)),
+        )
         .item(
             ObjectBuilder::new()
                 .schema_type(Type::String)
@@ -175,4 +186,12 @@ pub fn grantable_role() -> ObjectBuilder {
             .filter(|r| *r != crate::Role::Auditor)
             .map(|r| r.code()),
     )
+}
+
+/// Dispatch topic codes: a consultation topic or a medical-care item (`TopicCode`).
+pub fn dispatch_topic_codes() -> ArrayBuilder {
+    let codes = [VocabKind::ConsultationTopic, VocabKind::MedicalCareItem]
+        .into_iter()
+        .flat_map(|k| vocab::entries(k).iter().map(|e| e.code.as_str()));
+    ArrayBuilder::new().items(one_of(codes))
 }

@@ -19,9 +19,14 @@ pub struct OrganizationForm {
     #[schema(schema_with = domain::openapi::organization_kind_code, required = true)]
     pub kind: String,
     /// 名称.
-    #[schema(min_length = 1, pattern = "\\S", required = true)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub name: String,
     /// Municipality code (optional).
+    #[schema(pattern = "^([0-9]{6})?$")]
     pub municipality_code: String,
     /// 所在地.
     pub address: String,

@@ -571,7 +571,10 @@ pub async fn api_statement(
 #[schema(as = ApproveInput)]
 pub struct ApproveBody {
     /// YYYY-MM
-    #[schema(pattern = "^[0-9]{4}-(0?[1-9]|1[0-2])$", required = true)]
+    #[schema(
+        pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-(0?[1-9]|1[0-2])$",
+        required = true
+    )]
     month: String,
 }
 

@@ -524,7 +524,7 @@ pub async fn sheet(State(state): State<AppState>, a: Authed, Path(id): Path<Stri
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct SheetsQuery {
-    #[param(pattern = "\\S", required = true)]
+    #[param(pattern = "^[0-9]{6}$", required = true)]
     municipality: String,
     #[param(ignore)]
     encoding: String,

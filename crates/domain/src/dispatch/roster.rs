@@ -23,7 +23,11 @@ pub struct CoordinatorInput {
     /// Login of the center user this coordinator is, or empty for an external person.
     pub login: String,
     /// 氏名.
-    #[schema(min_length = 1, pattern = "\\S", required = true)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub name: String,
     /// フリガナ.
     pub name_kana: String,
@@ -38,6 +42,7 @@ pub struct CoordinatorInput {
     #[schema(min_items = 1, required = true)]
     pub covers: Vec<String>,
     /// Topic codes (相談内容 or 医療的ケア).
+    #[schema(schema_with = crate::openapi::dispatch_topic_codes)]
     pub topics: Vec<String>,
     /// 養成研修 completed in (fiscal) year, e.g. "2021".
     pub training_year: String,
@@ -297,7 +302,8 @@ pub struct RequestInput {
     pub child_id: String,
     /// The consultation it comes from, if any.
     pub consultation_id: String,
-    /// Topic codes.
+    /// Topic codes (相談内容 or 医療的ケア).
+    #[schema(schema_with = crate::openapi::dispatch_topic_codes)]
     pub topics: Vec<String>,
     /// `medical`, `welfare` or `both`.
     #[schema(schema_with = sides_schema, required = true)]

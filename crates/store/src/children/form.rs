@@ -39,10 +39,18 @@ pub struct GuardianForm {
 #[schema(as = ChildInput)]
 pub struct ChildForm {
     /// 姓
-    #[schema(min_length = 1, pattern = "\\S", required = true)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub family_name: String,
     /// 名
-    #[schema(min_length = 1, pattern = "\\S", required = true)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub given_name: String,
     /// セイ
     #[schema(pattern = "^[ぁ-ゖァ-ヺ・ーヽヾ]{1,50}$", required = true)]

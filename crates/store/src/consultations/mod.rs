@@ -55,13 +55,18 @@ pub struct ConsultationForm {
     #[schema(schema_with = domain::openapi::topic_codes, required = true)]
     pub topics: Vec<String>,
     /// 相談内容.
-    #[schema(min_length = 1, pattern = "\\S", required = true)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub summary: String,
     /// 対応・支援内容.
     pub response: String,
     /// Staff user id; empty = the current user.
     pub staff_id: String,
     /// 所要時間 (minutes).
+    #[schema(minimum = 0, maximum = 1440)]
     pub duration_minutes: Option<i64>,
     /// Follow-up due date (YYYY-MM-DD).
     #[schema(schema_with = domain::openapi::date_or_blank)]
@@ -323,7 +328,11 @@ pub struct CourseForm {
     #[schema(format = Date, required = true)]
     pub entry_date: String,
     /// What happened.
-    #[schema(min_length = 1, pattern = "\\S", required = true)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub body: String,
 }
 

@@ -89,12 +89,14 @@ pub struct PowerInput {
     #[schema(max_items = 20)]
     pub devices: Vec<DeviceInput>,
     /// Own portable power stations, Wh.
+    #[schema(pattern = "^[0-9]{0,4}$")]
     pub portable_wh: String,
     /// Car inverter.
     pub car_inverter: bool,
     /// Generator.
     pub generator: bool,
     /// Oxygen cylinders, hours in total.
+    #[schema(pattern = "^([0-9]{1,2}|[1-6][0-9]{2}|7[01][0-9]|720)?$")]
     pub oxygen_cylinder_hours: String,
     /// Notes.
     pub notes: String,
@@ -109,7 +111,11 @@ pub struct PowerUnitInput {
     #[schema(format = Date, required = true)]
     pub handed_on: String,
     /// 機種.
-    #[schema(min_length = 1, pattern = "\\S", required = true)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub model: String,
     /// Wh.
     /// Wh, a whole number
@@ -311,7 +317,11 @@ pub struct IncidentReport {
 #[serde(default, deny_unknown_fields)]
 pub struct IncidentInput {
     /// 名称 (e.g. 「台風10号による停電」).
-    #[schema(min_length = 1, pattern = "\\S", required = true)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub title: String,
     /// Affected municipality codes (or a prefecture code).
     #[schema(min_items = 1, required = true)]

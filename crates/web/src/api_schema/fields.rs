@@ -5,8 +5,8 @@
 use domain::openapi::one_of;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
 
-/// `YYYY-MM` (a one-digit month too), as `YearMonth::parse` reads it.
-pub const MONTH_PATTERN: &str = "^[0-9]{4}-(0?[1-9]|1[0-2])$";
+/// `YYYY-MM` (a one-digit month too, years 1900-9999), as `YearMonth::parse` reads it.
+pub const MONTH_PATTERN: &str = "^(19[0-9]{2}|[2-9][0-9]{3})-(0?[1-9]|1[0-2])$";
 
 /// An admin's action on a user.
 pub fn user_action() -> ObjectBuilder {

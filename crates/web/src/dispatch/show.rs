@@ -406,7 +406,11 @@ pub struct AdviceForm {
 #[serde(default, deny_unknown_fields)]
 #[schema(as = AdviceInput)]
 pub struct AdviceBody {
-    #[schema(min_length = 1, pattern = "\\S", required = true)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub(super) text: String,
 }
 
