@@ -4,9 +4,10 @@
 //! document lists exactly the codes the parsers accept (taken from the same lists).
 
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat,
-    Type,
+    AdditionalProperties, AllOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder,
+    SchemaFormat, Type,
 };
+use utoipa::openapi::{Ref, RefOr, Schema};
 
 use crate::vocab::{self, VocabKind};
 
@@ -194,4 +195,58 @@ pub fn dispatch_topic_codes() -> ArrayBuilder {
         .into_iter()
         .flat_map(|k| vocab::entries(k).iter().map(|e| e.code.as_str()));
     ArrayBuilder::new().items(one_of(codes))
+}
+
+/// 全国地方公共団体コード: the six-digit code of a prefecture, municipality or ward in the
+/// reference list (`data/local_government_codes.csv`) that the parsers look codes up in. One
+/// component schema (the list is long), referenced by every field that takes a code.
+pub struct MunicipalityCode;
+
+impl utoipa::PartialSchema for MunicipalityCode {
+    fn schema() -> RefOr<Schema> {
+        one_of(crate::municipality::all().iter().map(|g| g.code.as_str()))
+            .description(Some(
+                "全国地方公共団体コード (six digits with the check digit) of a prefecture, \
+                 municipality or ward",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for MunicipalityCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("MunicipalityCode")
+    }
+}
+
+fn municipality_ref() -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name("MunicipalityCode"))
+}
+
+/// A municipality code, or empty (optional).
+pub fn municipality_code_or_empty() -> OneOfBuilder {
+    OneOfBuilder::new().item(municipality_ref()).item(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(0)),
+    )
+}
+
+/// At least one municipality (or prefecture) code.
+pub fn municipality_codes() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(municipality_ref())
+        .min_items(Some(1))
+}
+
+/// A child's municipality: documented as a code; the parser also takes the municipality's name
+/// (世田谷区, 高知県高知市, こうちし) when exactly one place of the center's prefecture has it.
+pub fn child_municipality() -> AllOfBuilder {
+    AllOfBuilder::new()
+        .item(municipality_ref())
+        .description(Some(
+        "6-digit 全国地方公共団体コード. The parser also takes the municipality's name (世田谷区, \
+         高知県高知市, こうちし): a name several places share is taken when exactly one of them is \
+         in the center's prefecture, otherwise refused (422, ambiguous_municipality) listing them",
+    ))
 }

@@ -26,7 +26,7 @@ pub struct OrganizationForm {
     )]
     pub name: String,
     /// Municipality code (optional).
-    #[schema(pattern = "^([0-9]{6})?$")]
+    #[schema(schema_with = domain::openapi::municipality_code_or_empty)]
     pub municipality_code: String,
     /// 所在地.
     pub address: String,

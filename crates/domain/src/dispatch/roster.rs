@@ -39,7 +39,7 @@ pub struct CoordinatorInput {
     #[schema(schema_with = crate::openapi::profession_codes, required = true)]
     pub professions: Vec<String>,
     /// Areas covered: municipality codes, or a prefecture code for the whole prefecture.
-    #[schema(min_items = 1, required = true)]
+    #[schema(schema_with = crate::openapi::municipality_codes, required = true)]
     pub covers: Vec<String>,
     /// Topic codes (相談内容 or 医療的ケア).
     #[schema(schema_with = crate::openapi::dispatch_topic_codes)]

@@ -66,10 +66,7 @@ pub struct ChildForm {
     #[schema(schema_with = domain::openapi::sex)]
     pub sex: String,
     /// 全国地方公共団体コード (6 digits)
-    /// Or the municipality's name (世田谷区, 高知県高知市, こうちし): a name several places
-    /// share is taken when exactly one of them is in the center's prefecture, otherwise refused
-    /// (422, ambiguous_municipality) listing them.
-    #[schema(pattern = "\\S", required = true)]
+    #[schema(schema_with = domain::openapi::child_municipality, required = true)]
     pub municipality_code: String,
     /// 住所
     pub address: String,

@@ -324,7 +324,7 @@ pub struct IncidentInput {
     )]
     pub title: String,
     /// Affected municipality codes (or a prefecture code).
-    #[schema(min_items = 1, required = true)]
+    #[schema(schema_with = domain::openapi::municipality_codes, required = true)]
     pub municipality_codes: Vec<String>,
     /// Start, `YYYY-MM-DDTHH:MM` in JST (empty = now).
     pub started_at: String,

@@ -98,7 +98,7 @@ use crate::{
         payments::api_periods,
         payments::api_add_period,
     ),
-    components(schemas(api_schema::ApiError, api_schema::ChildPatch, api_schema::ConsultationPatch)),
+    components(schemas(domain::openapi::MunicipalityCode, api_schema::ApiError, api_schema::ChildPatch, api_schema::ConsultationPatch)),
     modifiers(&BearerScheme, &PublicOperations, &ErrorResponses, &PatchSchemas)
 )]
 pub struct ApiDoc;
