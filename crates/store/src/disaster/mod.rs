@@ -31,7 +31,7 @@ pub use power::MissingPowerData;
 pub const RESPONDER_ROLES: &[Role] = domain::Action::RespondToOutage.roles();
 
 /// A portable power unit handed out by the center.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PowerUnitRecord {
     /// power_units.id
     pub id: String,
@@ -48,15 +48,17 @@ pub struct PowerUnitRecord {
 }
 
 /// A unit's return as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, serde::Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UnitReturnInput {
     /// 返却日, YYYY-MM-DD.
+    /// 返却日, YYYY-MM-DD, not in the future
+    #[schema(format = Date, required = true)]
     pub returned_on: String,
 }
 
 /// A child's power picture.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ChildPower {
     /// The child's equipment list (the same list as on the child record).
     pub devices: Vec<DeviceRecord>,
@@ -80,39 +82,53 @@ pub struct ChildPower {
 }
 
 /// The power form / API body.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, serde::Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PowerInput {
     /// Devices (empty rows are ignored).
+    #[schema(max_items = 20)]
     pub devices: Vec<DeviceInput>,
     /// Own portable power stations, Wh.
+    #[schema(pattern = "^[0-9]{0,4}$")]
     pub portable_wh: String,
     /// Car inverter.
     pub car_inverter: bool,
     /// Generator.
     pub generator: bool,
     /// Oxygen cylinders, hours in total.
+    #[schema(pattern = "^([0-9]{1,2}|[1-6][0-9]{2}|7[01][0-9]|720)?$")]
     pub oxygen_cylinder_hours: String,
     /// Notes.
     pub notes: String,
 }
 
 /// A handed-out unit as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, serde::Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PowerUnitInput {
     /// YYYY-MM-DD.
+    /// YYYY-MM-DD, not in the future
+    #[schema(format = Date, required = true)]
     pub handed_on: String,
     /// 機種.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub model: String,
     /// Wh.
+    /// Wh, a whole number
+    #[schema(pattern = "^([1-9][0-9]{0,3}|10000)$", required = true)]
     pub capacity_wh: String,
     /// 製造番号.
     pub serial: String,
 }
 
 /// Safety check-in states (安否確認).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckinStatus {
     /// 未確認.
@@ -166,7 +182,8 @@ impl CheckinStatus {
 }
 
 /// An incident in lists.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = Incident)]
 pub struct IncidentSummary {
     /// incidents.id
     pub id: String,
@@ -185,7 +202,7 @@ pub struct IncidentSummary {
 }
 
 /// One guardian's phone on the triage list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Contact {
     /// 続柄.
     pub relation: String,
@@ -198,7 +215,7 @@ pub struct Contact {
 }
 
 /// The latest check-in of a child.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct LatestCheckin {
     /// State.
     pub status: CheckinStatus,
@@ -213,7 +230,7 @@ pub struct LatestCheckin {
 }
 
 /// One child on the triage list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct TriageRow {
     /// Child id.
     pub child_id: String,
@@ -240,20 +257,21 @@ pub struct TriageRow {
 }
 
 /// Counts per check-in state.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize)]
 pub struct TriageCounts {
     /// Children on the list.
     pub total: i64,
     /// Not called yet.
     pub not_called: i64,
     /// Per state: (code, count).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub by_status: Vec<(String, i64)>,
     /// Estimate unknown.
     pub unknown: i64,
 }
 
 /// The triage list of an incident.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Triage {
     /// The incident.
     pub incident: IncidentSummary,
@@ -270,7 +288,7 @@ pub struct Triage {
 }
 
 /// The closing report.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize, serde::Deserialize)]
 pub struct IncidentReport {
     /// Children on the list at closing.
     pub children: i64,
@@ -279,6 +297,7 @@ pub struct IncidentReport {
     /// Never reached.
     pub never_reached: i64,
     /// Latest state counts: (code, count).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub by_status: Vec<(String, i64)>,
     /// Minutes from the start to the first contact, per reached child (sorted).
     pub minutes_to_reach: Vec<i64>,
@@ -289,16 +308,23 @@ pub struct IncidentReport {
     /// Per child in triage order: (child id, name, minutes to the first contact, or `None`
     /// when never reached).
     #[serde(default)]
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub reach: Vec<(String, String, Option<i64>)>,
 }
 
 /// An incident as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, serde::Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IncidentInput {
     /// 名称 (e.g. 「台風10号による停電」).
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub title: String,
     /// Affected municipality codes (or a prefecture code).
+    #[schema(schema_with = domain::openapi::municipality_codes, required = true)]
     pub municipality_codes: Vec<String>,
     /// Start, `YYYY-MM-DDTHH:MM` in JST (empty = now).
     pub started_at: String,

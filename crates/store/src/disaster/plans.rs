@@ -14,7 +14,7 @@ use crate::{new_id, ts, Actor, Result, Store, StoreError};
 pub use super::sheets::EmergencySheet;
 
 /// One version in the list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PlanVersionSummary {
     /// Version number (1, 2, …).
     pub version: i64,
@@ -33,7 +33,7 @@ pub struct PlanVersionSummary {
 }
 
 /// One version in full.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PlanVersion {
     /// Summary.
     #[serde(flatten)]
@@ -45,7 +45,7 @@ pub struct PlanVersion {
 }
 
 /// A drill.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct DrillRecord {
     /// drills.id
     pub id: String,
@@ -66,14 +66,26 @@ pub struct DrillRecord {
 }
 
 /// A drill as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, serde::Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DrillInput {
     /// YYYY-MM-DD.
+    /// YYYY-MM-DD, not in the future
+    #[schema(format = Date, required = true)]
     pub held_on: String,
     /// 参加者.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub participants: String,
     /// 想定.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub scenario: String,
     /// うまくいったこと.
     pub worked: String,
@@ -82,7 +94,7 @@ pub struct DrillInput {
 }
 
 /// A child's plans and drills.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PlanOverview {
     /// The newest version.
     pub latest: Option<PlanVersion>,
