@@ -129,7 +129,7 @@ pub fn parse_watch(field: &str, code: &str, raw: &str) -> Result<Option<WatchLev
 }
 
 /// The computed score.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
 pub struct CareScore {
     /// Total points.
     pub total: u32,

@@ -94,24 +94,31 @@ pub struct ConsentDraft {
 }
 
 /// Raw input for [`ConsentDraft::parse`].
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ConsentInput {
     /// [`RecipientKind`] code.
+    #[schema(schema_with = recipient_kind_schema, required = true)]
     pub recipient_kind: String,
     /// Center or municipality code.
     pub recipient_code: String,
     /// Receiving body's name.
+    #[schema(schema_with = crate::openapi::nonblank, required = true)]
     pub recipient_name: String,
     /// [`SharedItem`] codes.
+    #[schema(schema_with = shared_items_schema, required = true)]
     pub items: Vec<String>,
     /// YYYY-MM-DD.
+    #[schema(format = Date, required = true)]
     pub given_on: String,
     /// Who gave consent.
+    #[schema(schema_with = crate::openapi::nonblank, required = true)]
     pub given_by: String,
     /// [`ConsentMethod`] code.
+    #[schema(schema_with = consent_method_schema, required = true)]
     pub method: String,
     /// YYYY-MM-DD or empty.
+    #[schema(schema_with = crate::openapi::date_or_blank)]
     pub expires_on: String,
 }
 
@@ -246,6 +253,35 @@ impl ConsentDraft {
             _ => Err(errs),
         }
     }
+}
+
+/// The kind of body a consent names.
+pub fn recipient_kind_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::openapi::one_of(
+        crate::consent::RecipientKind::all()
+            .into_iter()
+            .map(|k| k.code()),
+    )
+}
+
+/// The items a consent covers, at least one.
+pub fn shared_items_schema() -> utoipa::openapi::schema::ArrayBuilder {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(crate::openapi::one_of(
+            crate::consent::SharedItem::all()
+                .into_iter()
+                .map(|k| k.code()),
+        ))
+        .min_items(Some(1))
+}
+
+/// How the consent was given.
+pub fn consent_method_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::openapi::one_of(
+        crate::consent::ConsentMethod::all()
+            .into_iter()
+            .map(|k| k.code()),
+    )
 }
 
 #[cfg(test)]

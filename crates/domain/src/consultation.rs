@@ -13,8 +13,9 @@ use crate::vocab::{VocabCode, VocabKind};
 use crate::{FieldError, ValidationErrors};
 
 /// The person a consultation is about when no child is registered (lightweight record).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
+#[schema(as = Person)]
 pub struct PersonForm {
     /// 氏名 (may be empty when anonymous).
     pub name: String,
@@ -28,14 +29,17 @@ pub struct PersonForm {
 }
 
 /// A consultation as typed by the user or sent to the API (unparsed).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
+#[schema(as = ConsultationInput)]
 pub struct ConsultationForm {
     /// When it happened: "YYYY-MM-DDTHH:MM" in Japan time or RFC 3339; empty = now.
     pub occurred_at: String,
     /// Channel code (電話, メール, …).
+    #[schema(schema_with = crate::openapi::channel_code, required = true)]
     pub channel: String,
     /// Requester kind code.
+    #[schema(schema_with = crate::openapi::requester_kind_code, required = true)]
     pub requester_kind: String,
     /// 相談者氏名.
     pub requester_name: String,
@@ -48,28 +52,44 @@ pub struct ConsultationForm {
     /// Or a new unregistered person.
     pub person: Option<PersonForm>,
     /// Topic codes (one or more).
+    #[schema(schema_with = crate::openapi::topic_codes, required = true)]
     pub topics: Vec<String>,
     /// 相談内容.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub summary: String,
     /// 対応・支援内容.
     pub response: String,
     /// Staff user id; empty = the current user.
     pub staff_id: String,
     /// 所要時間 (minutes).
+    #[schema(minimum = 0, maximum = 1440)]
     pub duration_minutes: Option<i64>,
     /// Follow-up due date (YYYY-MM-DD).
+    #[schema(schema_with = crate::openapi::date_or_blank)]
     pub followup_due: String,
     /// Follow-up assignee user id; empty = the staff member when a due date is set.
     pub followup_assignee_id: String,
 }
 
 /// A course entry as typed or sent to the API (unparsed).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize)]
 #[serde(default)]
+#[schema(as = CourseEntryInput)]
 pub struct CourseForm {
     /// YYYY-MM-DD, not after today.
+    /// YYYY-MM-DD, not after today (Japan time)
+    #[schema(format = Date, required = true)]
     pub entry_date: String,
     /// What happened.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub body: String,
 }
 

@@ -29,6 +29,7 @@ pub mod kana;
 pub mod lang;
 pub mod messages;
 pub mod municipality;
+pub mod openapi;
 pub mod password;
 pub mod payment;
 pub mod plan;

@@ -70,8 +70,9 @@ impl DestinationKind {
 }
 
 /// A person to call or who helps (避難支援者・緊急連絡先).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = PersonInput)]
 pub struct Person {
     /// 氏名.
     pub name: String,
@@ -82,10 +83,12 @@ pub struct Person {
 }
 
 /// An evacuation destination.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = DestinationInput)]
 pub struct Destination {
     /// Kind code (empty = not decided).
+    #[schema(schema_with = destination_kind_schema)]
     pub kind: String,
     /// 名称.
     pub name: String,
@@ -94,10 +97,11 @@ pub struct Destination {
 }
 
 /// A plan as typed (and as stored: the validated, normalised form of the same fields).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlanInput {
     /// Hazard codes at home (hazards.csv).
+    #[schema(schema_with = crate::openapi::hazard_codes)]
     pub hazards: Vec<String>,
     /// 居室の階.
     pub floor: String,
@@ -112,6 +116,7 @@ pub struct PlanInput {
     /// 運転・搬送する人.
     pub driver: String,
     /// 避難支援者.
+    #[schema(max_items = 20)]
     pub supporters: Vec<Person>,
     /// 連絡する病院.
     pub hospital: String,
@@ -124,6 +129,7 @@ pub struct PlanInput {
     /// 衛生材料・消耗品の備蓄（日分）.
     pub consumable_days: String,
     /// 緊急連絡先.
+    #[schema(max_items = 20)]
     pub contacts: Vec<Person>,
     /// 診断名 (for the emergency sheet).
     pub diagnoses: String,
@@ -140,8 +146,10 @@ pub struct PlanInput {
     /// 備考.
     pub notes: String,
     /// 家族の同意日 (YYYY-MM-DD).
+    #[schema(schema_with = crate::openapi::date_or_blank)]
     pub agreed_on: String,
     /// 見直し期限 (YYYY-MM-DD; empty = a year after agreement).
+    #[schema(schema_with = crate::openapi::date_or_blank)]
     pub review_due: String,
     /// The drill (避難訓練) this version follows from, if any.
     pub drill_id: String,
@@ -445,7 +453,7 @@ pub fn warning_message(code: &str, lang: Lang) -> &'static str {
 }
 
 /// One changed field between two versions.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Change {
     /// Field name (e.g. `primary.name`, `contacts`).
     pub field: String,
@@ -506,6 +514,17 @@ pub fn diff(before: &PlanInput, after: &PlanInput) -> Vec<Change> {
             after: a,
         })
         .collect()
+}
+
+/// An evacuation destination kind, or empty (not decided).
+pub fn destination_kind_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::openapi::one_of(
+        std::iter::once("").chain(
+            crate::plan::DestinationKind::all()
+                .into_iter()
+                .map(|k| k.code()),
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -42,7 +42,19 @@ const PORTABLE_EFFICIENCY_PERCENT: u64 = 85;
 
 /// Kinds of device (機器の種類). Ordered as displayed, which also breaks ties between devices
 /// that stop at the same minute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     /// 人工呼吸器.
@@ -197,10 +209,11 @@ pub struct PowerDevice {
 
 /// A device as typed in the form or sent to the API: one row of the child's one equipment
 /// list (使用している医療機器), edited on the child form and on the power page alike.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeviceInput {
     /// Kind code ("" = read from the name when it states a kind exactly, else その他).
+    #[schema(schema_with = device_kind_schema)]
     pub kind: String,
     /// 名称・型番.
     pub name: String,
@@ -208,15 +221,15 @@ pub struct DeviceInput {
     pub uses_electricity: bool,
     /// Watts ("" = unknown).
     pub watts: String,
-    /// Internal battery minutes ("" = unknown). `battery_minutes` is accepted for the record
-    /// API's earlier name of the same fact.
+    /// Internal battery minutes, 0-4320 (72 h); "" = unknown. `battery_minutes` is accepted for
+    /// the record API's earlier name of the same fact.
     #[serde(alias = "battery_minutes")]
     pub internal_minutes: String,
     /// Spare batteries ("" = none).
     pub spare_count: String,
     /// Minutes per spare battery.
     pub spare_minutes: String,
-    /// Minutes used per hour: "" or "60" = continuous.
+    /// Minutes used per hour, 1-60: "" or "60" = continuous.
     pub minutes_per_hour: String,
     /// Settings (設定: mode, rate, flow…), shown on the emergency sheet.
     pub settings: String,
@@ -443,7 +456,9 @@ pub struct PowerSources {
 }
 
 /// Why an estimate cannot be made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "device")]
 pub enum Missing {
     /// The child's medical care needs electric devices ([`care_device`]) but neither a
@@ -480,7 +495,7 @@ impl Missing {
 pub const ESTIMATE_VERSION: u32 = 2;
 
 /// How long a child can go without mains power.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum Estimate {
     /// No device needs electricity.
@@ -662,6 +677,17 @@ pub fn format_minutes(minutes: u32, lang: Lang) -> String {
         (_, Lang::Ja) => format!("{h}時間{m}分"),
         (_, Lang::En) => format!("{h} h {m} min"),
     }
+}
+
+/// A device kind, or empty (read the kind from the name).
+pub fn device_kind_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::openapi::one_of(
+        std::iter::once("").chain(
+            crate::power::DeviceKind::all()
+                .into_iter()
+                .map(|k| k.code()),
+        ),
+    )
 }
 
 #[cfg(test)]

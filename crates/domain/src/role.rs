@@ -4,7 +4,7 @@ use crate::Lang;
 use serde::{Deserialize, Serialize};
 
 /// A user's role. Serialized in snake_case (`"admin"`, `"advisor"`, …).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 管理者 — system administrator of a center.

@@ -11,7 +11,8 @@ use crate::audit::{append, AuditEntry};
 use crate::{Actor, Result, Store, StoreError};
 
 /// A center as its admin sees and edits it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
+#[schema(as = Center)]
 pub struct CenterProfile {
     /// centers.id
     pub id: String,

@@ -16,23 +16,27 @@ use crate::{new_id, ts, Actor, Result, Store, StoreError};
 pub const OVERRIDE_ROLES: &[Role] = domain::Action::LeadCenter.roles();
 
 /// One consent as pages and the API show it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
+#[schema(as = Consent)]
 pub struct ConsentRecord {
     /// consents.id
     pub id: String,
     /// Who receives.
+    #[schema(value_type = String)]
     pub recipient_kind: RecipientKind,
     /// Center or municipality code.
     pub recipient_code: Option<String>,
     /// Receiving body.
     pub recipient_name: String,
     /// What may be shared.
+    #[schema(value_type = Vec<String>)]
     pub items: Vec<SharedItem>,
     /// YYYY-MM-DD.
     pub given_on: String,
     /// Who gave it.
     pub given_by: String,
     /// How.
+    #[schema(value_type = String)]
     pub method: ConsentMethod,
     /// Last day, if limited.
     pub expires_on: Option<String>,
@@ -45,7 +49,7 @@ pub struct ConsentRecord {
 }
 
 /// One referral of the child to another center.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
 pub struct Referral {
     /// child_shares.id
     pub id: String,
@@ -66,7 +70,7 @@ pub struct Referral {
 }
 
 /// Consents and referrals of one child.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
 pub struct ConsentOverview {
     /// Newest first.
     pub consents: Vec<ConsentRecord>,

@@ -11,14 +11,22 @@ use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 /// An organization as typed (unparsed).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[schema(as = OrganizationInput)]
 pub struct OrganizationForm {
     /// Organization kind code.
+    #[schema(schema_with = domain::openapi::organization_kind_code, required = true)]
     pub kind: String,
     /// 名称.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub name: String,
     /// Municipality code (optional).
+    #[schema(schema_with = domain::openapi::municipality_code_or_empty)]
     pub municipality_code: String,
     /// 所在地.
     pub address: String,
@@ -29,7 +37,7 @@ pub struct OrganizationForm {
 }
 
 /// A stored organization.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Organization {
     /// organizations.id
     pub id: String,

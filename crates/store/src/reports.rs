@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::{Actor, Result, Store, StoreError};
 
 /// One labelled count.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Count {
     /// Code (vocabulary code or "YYYY-MM").
     pub key: String,
@@ -20,7 +20,7 @@ pub struct Count {
 }
 
 /// Consultation figures over a period of Japan-time calendar days.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ConsultationReport {
     /// First day (inclusive).
     pub from: String,

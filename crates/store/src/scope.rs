@@ -71,7 +71,7 @@ impl Actor {
 pub const DISPATCH_ACCESS_DAYS: i64 = 30;
 
 /// A coordinator's access to a child that rests on dispatches rather than an assignment.
-#[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize, PartialEq, Eq)]
 pub struct DispatchAccess {
     /// users.id of the coordinator.
     pub user_id: String,

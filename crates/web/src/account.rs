@@ -482,6 +482,9 @@ pub async fn admin_mfa_roles(
 // ---------------------------------------------------------------- API
 
 /// GET /api/v1/users — the center's users and their security state (admin).
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "listUsers",
+    summary = "Users of the admin's center with their security state (admin)",
+    responses((status = 200, description = "Users", body = Vec<store::accounts::UserSummary>)))]
 pub async fn api_users(
     State(state): State<AppState>,
     a: Authed,
@@ -490,13 +493,18 @@ pub async fn api_users(
 }
 
 /// Body of `POST /api/v1/users/{id}/actions`.
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
+#[schema(as = UserAction)]
 pub struct ActionBody {
+    #[schema(schema_with = crate::api_schema::fields::user_action)]
     action: String,
 }
 
 /// POST /api/v1/users/{id}/actions — `{"action": "disable" | "enable" | "end_sessions" |
 /// "unlock" | "reset_mfa"}`; answers the user's new state.
+#[utoipa::path(post, path = "/api/v1/users/{id}/actions", operation_id = "userAction",
+    summary = "Disable, enable, end sessions, unlock or reset two-factor login of a user (admin, audited)",
+    params(("id" = String, Path)), request_body = ActionBody, responses((status = 200, description = "The user's new state", body = store::accounts::UserSummary)))]
 pub async fn api_user_action(
     State(state): State<AppState>,
     a: Authed,

@@ -230,6 +230,9 @@ pub async fn center_save(
 /// POST /api/v1/users — `{"login", "display_name", "role", "municipalities"?}`; answers 201
 /// with the user and `temporary_password` (shown this once; the user must change it at first
 /// login).
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "createUser",
+    summary = "Add a user to the admin's center with a temporary password, shown in this answer only; the user must change it at first login (admin, audited). 422: bad or duplicate login, empty or too long name, unknown role, a role the admin may not grant (auditor) or the center does not use (coordinator without dispatch), missing municipality codes of a municipal officer",
+    request_body = store::accounts::NewAccount, responses((status = 201, description = "Added; temporary_password is shown once", body = store::accounts::TemporaryPassword)))]
 pub async fn api_user_create(
     State(state): State<AppState>,
     a: Authed,
@@ -241,14 +244,19 @@ pub async fn api_user_create(
 }
 
 /// Body of `PUT /api/v1/users/{id}/role`.
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
+#[schema(as = RoleInput)]
 pub struct RoleBody {
+    #[schema(schema_with = domain::openapi::grantable_role)]
     role: String,
     #[serde(default)]
     municipalities: String,
 }
 
 /// PUT /api/v1/users/{id}/role — `{"role", "municipalities"?}`; answers the user.
+#[utoipa::path(put, path = "/api/v1/users/{id}/role", operation_id = "setUserRole",
+    summary = "Change a user's role; the user's sessions end (admin, audited). 422 for one's own role, an auditor's, or a role the admin may not grant; 404 for another center's user",
+    params(("id" = String, Path)), request_body = RoleBody, responses((status = 200, description = "The user", body = store::accounts::UserSummary)))]
 pub async fn api_user_role(
     State(state): State<AppState>,
     a: Authed,
@@ -266,6 +274,9 @@ pub async fn api_user_role(
 
 /// POST /api/v1/users/{id}/password-reset — a new temporary password (shown this once); the
 /// user's sessions end.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", operation_id = "resetUserPassword",
+    summary = "Give a user a new temporary password (shown in this answer only; must be changed at next login); their sessions end (admin, audited). 422 for one's own or an auditor's password",
+    params(("id" = String, Path)), responses((status = 200, description = "The user and the temporary password", body = store::accounts::TemporaryPassword)))]
 pub async fn api_user_reset_password(
     State(state): State<AppState>,
     a: Authed,
@@ -277,6 +288,9 @@ pub async fn api_user_reset_password(
 }
 
 /// GET /api/v1/center — the caller's center.
+#[utoipa::path(get, path = "/api/v1/center", operation_id = "getCenter",
+    summary = "The admin's center: details and the work it runs (admin)",
+    responses((status = 200, description = "The center", body = store::centers::CenterProfile)))]
 pub async fn api_center(
     State(state): State<AppState>,
     a: Authed,
@@ -286,22 +300,29 @@ pub async fn api_center(
 
 /// Body of `PUT /api/v1/center`: the whole center, so a missing work flag is an error rather
 /// than silently switching that work off.
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
+#[schema(as = CenterInput)]
 pub struct CenterBody {
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     #[serde(default)]
     contact_phone: String,
     #[serde(default)]
     contact_email: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     address: String,
     #[serde(default)]
+    #[schema(max_length = 500)]
     opening_hours: String,
     runs_dispatch: bool,
     runs_payments: bool,
 }
 
 /// PUT /api/v1/center — replace the center's details and work; answers the center.
+#[utoipa::path(put, path = "/api/v1/center", operation_id = "replaceCenter",
+    summary = "Replace the center's details and work (admin, audited). Centers that do not run coordinator dispatch or prefecture-paid statements do not show those menus and their routes answer 404. 422: empty or too long name, bad phone or email, dispatch switched off while coordinator accounts are active",
+    request_body = CenterBody, responses((status = 200, description = "The center", body = store::centers::CenterProfile)))]
 pub async fn api_center_save(
     State(state): State<AppState>,
     a: Authed,

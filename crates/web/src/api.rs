@@ -21,12 +21,10 @@ use crate::AppState;
 
 type ApiResult = Result<Response, WebError>;
 
-/// GET /api/v1/openapi.json
-pub async fn openapi() -> Response {
-    Json(crate::openapi::document()).into_response()
-}
-
 /// GET /api/v1/children
+#[utoipa::path(get, path = "/api/v1/children", operation_id = "listChildren",
+    summary = "Search children (keyset paginated)",
+    params(store::children::ChildQuery), responses((status = 200, description = "A page of children", body = store::children::ChildPage)))]
 pub async fn list_children(
     State(state): State<AppState>,
     a: Authed,
@@ -40,14 +38,29 @@ pub async fn list_children(
     Ok(Json(page).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 #[serde(default)]
-struct CreateChildFlags {
+pub(crate) struct CreateChildFlags {
     confirm_duplicate: bool,
+}
+
+/// The body of `POST /api/v1/children`: the child's fields and the creation-only flag, both
+/// decoded from the one object (`api::create_child`).
+#[derive(utoipa::ToSchema)]
+#[schema(as = ChildCreate)]
+#[allow(dead_code)] // the document's view of the body; decoded as its two parts
+pub(crate) struct ChildCreate {
+    #[serde(flatten)]
+    form: store::children::ChildForm,
+    #[serde(flatten)]
+    flags: CreateChildFlags,
 }
 
 /// POST /api/v1/children — 201 with the record; 409 with candidates for a possible duplicate
 /// unless `confirm_duplicate: true`.
+#[utoipa::path(post, path = "/api/v1/children", operation_id = "createChild",
+    summary = "Register a child",
+    request_body = ChildCreate, responses((status = 201, description = "Registered", body = store::children::ChildRecord), (status = 409, description = "Possible duplicate (same kana and birth date); resend with confirm_duplicate", body = crate::api_schema::ApiError)))]
 pub async fn create_child(State(state): State<AppState>, a: Authed, body: Bytes) -> ApiResult {
     let m = json_object(&a, &body)?;
     let flags: CreateChildFlags = from_object(&a, m.clone())?;
@@ -75,6 +88,9 @@ pub async fn create_child(State(state): State<AppState>, a: Authed, body: Bytes)
 }
 
 /// GET /api/v1/children/{id} (audited view)
+#[utoipa::path(get, path = "/api/v1/children/{id}", operation_id = "getChild",
+    summary = "A child's record (audited)",
+    params(("id" = String, Path)), responses((status = 200, description = "The child", body = store::children::ChildRecord)))]
 pub async fn get_child(
     State(state): State<AppState>,
     a: Authed,
@@ -85,6 +101,9 @@ pub async fn get_child(
 }
 
 /// PATCH /api/v1/children/{id} — send only the fields to change (plus optional `version`).
+#[utoipa::path(patch, path = "/api/v1/children/{id}", operation_id = "patchChild",
+    summary = "Change some fields of a child",
+    params(("id" = String, Path)), request_body = crate::api_schema::ChildPatch, responses((status = 200, description = "Updated", body = store::children::ChildRecord), (status = 409, description = "Changed by someone else since `version`", body = crate::api_schema::ApiError)))]
 pub async fn patch_child(
     State(state): State<AppState>,
     a: Authed,
@@ -125,6 +144,9 @@ pub async fn patch_child(
 }
 
 /// GET /api/v1/consultations
+#[utoipa::path(get, path = "/api/v1/consultations", operation_id = "listConsultations",
+    summary = "List consultations, newest first",
+    params(store::consultations::ConsultationQuery), responses((status = 200, description = "A page of consultations", body = store::consultations::ConsultationPage)))]
 pub async fn list_consultations(
     State(state): State<AppState>,
     a: Authed,
@@ -139,6 +161,9 @@ pub async fn list_consultations(
 }
 
 /// POST /api/v1/consultations — 201 with the stored consultation.
+#[utoipa::path(post, path = "/api/v1/consultations", operation_id = "createConsultation",
+    summary = "Record a consultation",
+    request_body = store::consultations::ConsultationForm, responses((status = 201, description = "Recorded. An unregistered `person` whose normalised name and reading (width, spaces, hiragana/katakana) match an earlier person of the center is linked to that person (`person_linked`: true, `person_id` is theirs) unless `person.distinct` is true", body = crate::api_schema::ConsultationCreated)))]
 pub async fn create_consultation(
     State(state): State<AppState>,
     a: Authed,
@@ -169,6 +194,9 @@ pub async fn create_consultation(
 }
 
 /// GET /api/v1/consultations/{id} — the record with its follow-up and course (audited view).
+#[utoipa::path(get, path = "/api/v1/consultations/{id}", operation_id = "getConsultation",
+    summary = "One consultation with its follow-up and course (audited)",
+    params(("id" = String, Path)), responses((status = 200, description = "The consultation", body = store::consultations::ConsultationRecord)))]
 pub async fn get_consultation(
     State(state): State<AppState>,
     a: Authed,
@@ -180,6 +208,9 @@ pub async fn get_consultation(
 
 /// PATCH /api/v1/consultations/{id} — send only the fields to change (plus optional
 /// `version`: 409 when the record changed since).
+#[utoipa::path(patch, path = "/api/v1/consultations/{id}", operation_id = "patchConsultation",
+    summary = "Change some fields; `followup_done: true` closes the follow-up",
+    params(("id" = String, Path)), request_body = crate::api_schema::ConsultationPatch, responses((status = 200, description = "Updated", body = store::consultations::ConsultationRecord), (status = 409, description = "Changed by someone else since `version`", body = crate::api_schema::ApiError)))]
 pub async fn patch_consultation(
     State(state): State<AppState>,
     a: Authed,
@@ -230,14 +261,20 @@ pub async fn patch_consultation(
     Ok(Json(rec).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::IntoParams, Deserialize, Default)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodParams {
+    #[param(schema_with = domain::openapi::date_or_blank)]
     from: String,
+    #[param(schema_with = domain::openapi::date_or_blank)]
     to: String,
 }
 
 /// GET /api/v1/reports/consultations?from=YYYY-MM-DD&to=YYYY-MM-DD (default: this fiscal year)
+#[utoipa::path(get, path = "/api/v1/reports/consultations", operation_id = "consultationReport",
+    summary = "延べ件数・実人数 and breakdowns for a period (default: current fiscal year)",
+    params(PeriodParams), responses((status = 200, description = "Figures", body = store::reports::ConsultationReport)))]
 pub async fn consultation_report(
     State(state): State<AppState>,
     a: Authed,
@@ -254,13 +291,17 @@ pub async fn consultation_report(
     Ok(Json(r).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::IntoParams, Deserialize, Default)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct OrgQuery {
     kind: String,
 }
 
 /// GET /api/v1/organizations?kind=
+#[utoipa::path(get, path = "/api/v1/organizations", operation_id = "listOrganizations",
+    summary = "Organizations of the center",
+    params(OrgQuery), responses((status = 200, description = "Organizations", body = crate::api_schema::Items<store::organizations::Organization>)))]
 pub async fn list_organizations(
     State(state): State<AppState>,
     a: Authed,
@@ -273,6 +314,9 @@ pub async fn list_organizations(
 }
 
 /// POST /api/v1/organizations
+#[utoipa::path(post, path = "/api/v1/organizations", operation_id = "createOrganization",
+    summary = "Register an organization",
+    request_body = store::organizations::OrganizationForm, responses((status = 201, description = "Registered", body = crate::api_schema::Created)))]
 pub async fn create_organization(
     State(state): State<AppState>,
     a: Authed,
@@ -285,13 +329,22 @@ pub async fn create_organization(
 }
 
 /// Body of `POST /api/v1/children/{id}/break-glass`.
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
+#[schema(as = BreakGlassInput)]
 struct BreakGlassBody {
+    #[schema(
+        min_length = 10,
+        max_length = 500,
+        pattern = "^[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]{8,}[^\\s\\x00-\\x1f\\x7f]$"
+    )]
     reason: String,
 }
 
 /// POST /api/v1/children/{id}/break-glass — open a child outside one's scope for three hours,
 /// stating why (audited; shown to the center's advisors).
+#[utoipa::path(post, path = "/api/v1/children/{id}/break-glass", operation_id = "breakGlass",
+    summary = "Open a child outside one's scope for 3 hours, stating why (coordinators; audited, shown to advisors)",
+    params(("id" = String, Path)), request_body = BreakGlassBody, responses((status = 201, description = "Granted", body = store::break_glass::BreakGlass)))]
 pub async fn break_glass(
     State(state): State<AppState>,
     a: Authed,
@@ -307,6 +360,9 @@ pub async fn break_glass(
 }
 
 /// GET /api/v1/break-glass — the center's break-the-glass grants of the last seven days.
+#[utoipa::path(get, path = "/api/v1/break-glass", operation_id = "listBreakGlass",
+    summary = "Break-the-glass grants of the center in the last 7 days (advisors, admins)",
+    responses((status = 200, description = "Grants", body = crate::api_schema::Items<store::break_glass::BreakGlass>)))]
 pub async fn recent_break_glass(State(state): State<AppState>, a: Authed) -> ApiResult {
     let items = state
         .store

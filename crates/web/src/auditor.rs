@@ -517,6 +517,9 @@ pub async fn audit_export(
 
 /// GET /api/v1/audit — the same search as JSON: `{ items, next, total }`; pass `next` back
 /// as `before` for the next page. Audited as `audit.search`.
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "searchAudit",
+    summary = "Audit log of the caller's center, newest first, 100 a page (auditors only; the search is itself audited)",
+    params(store::audit::AuditFilter), responses((status = 200, description = "A page of audit entries", body = store::audit::AuditPage)))]
 pub async fn api_audit(
     State(state): State<AppState>,
     a: Authed,

@@ -224,9 +224,11 @@ pub async fn withdraw(
 }
 
 /// Referral form / API body.
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 #[serde(default)]
+#[schema(as = ReferralInput)]
 pub struct ReferralForm {
+    #[schema(schema_with = domain::openapi::nonblank, required = true)]
     to_center: String,
     override_reason: String,
 }
@@ -268,6 +270,9 @@ pub async fn refer(
 // ---------------------------------------------------------------- API
 
 /// GET /api/v1/children/{id}/consents
+#[utoipa::path(get, path = "/api/v1/children/{id}/consents", operation_id = "listConsents",
+    summary = "Consents and referrals of a child (audited)",
+    params(("id" = String, Path)), responses((status = 200, description = "Consents and referrals", body = store::consents::ConsentOverview)))]
 pub async fn api_list(
     State(state): State<AppState>,
     a: Authed,
@@ -282,6 +287,9 @@ pub async fn api_list(
 }
 
 /// POST /api/v1/children/{id}/consents — 201 with the new consent's id.
+#[utoipa::path(post, path = "/api/v1/children/{id}/consents", operation_id = "createConsent",
+    summary = "Record a consent to share a child's information",
+    params(("id" = String, Path)), request_body = domain::consent::ConsentInput, responses((status = 201, description = "Recorded", body = crate::api_schema::Created)))]
 pub async fn api_create(
     State(state): State<AppState>,
     a: Authed,
@@ -297,6 +305,9 @@ pub async fn api_create(
 }
 
 /// POST /api/v1/children/{id}/referrals — 201 with the referral's id; 422 without consent.
+#[utoipa::path(post, path = "/api/v1/children/{id}/referrals", operation_id = "referChild",
+    summary = "Share a child with another center; needs a consent in force naming it, or an advisor's/admin's override with a reason (audited)",
+    params(("id" = String, Path)), request_body = ReferralForm, responses((status = 201, description = "Referred", body = crate::api_schema::Created)))]
 pub async fn api_refer(
     State(state): State<AppState>,
     a: Authed,

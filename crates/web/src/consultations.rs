@@ -563,6 +563,9 @@ async fn conflict_page(
 // ---------------------------------------------------------------- API
 
 /// POST /api/v1/consultations/{id}/course — add a course entry; 201 with the record.
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/course", operation_id = "addCourseEntry",
+    summary = "Add a dated entry to the consultation's course (経過)",
+    params(("id" = String, Path)), request_body = store::consultations::CourseForm, responses((status = 201, description = "Added; the consultation with its course", body = store::consultations::ConsultationRecord)))]
 pub async fn api_course_add(
     State(state): State<AppState>,
     a: Authed,

@@ -7,6 +7,7 @@ pub mod access;
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod api_schema;
 pub mod auditor;
 pub mod auth;
 pub mod children;

@@ -40,10 +40,13 @@ fn month_of(raw: &str, today: chrono::NaiveDate) -> Result<YearMonth, WebError> 
     YearMonth::parse("month", raw).map_err(WebError::store)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::IntoParams, Deserialize, Default)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct MonthQuery {
+    #[param(schema_with = crate::api_schema::fields::month_or_blank)]
     month: String,
+    #[param(ignore)]
     saved: String,
 }
 
@@ -437,11 +440,15 @@ pub struct PeriodForm {
 }
 
 /// Service-period body of the API: unknown fields refused.
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ServicePeriodInput)]
 pub struct PeriodBody {
+    #[schema(schema_with = domain::openapi::welfare_service_code, required = true)]
     code: String,
+    #[schema(schema_with = domain::openapi::date_or_blank)]
     started_on: String,
+    #[schema(schema_with = domain::openapi::date_or_blank)]
     ended_on: String,
 }
 
@@ -525,22 +532,30 @@ pub async fn period_create(
 // ---------------------------------------------------------------- API
 
 /// GET /api/v1/payments?month=
+#[utoipa::path(get, path = "/api/v1/payments", operation_id = "paymentMonth",
+    summary = "A month of dispatch payments across the center: per coordinator (current and approved totals, pending amendments) and per municipality (advisors, admins; audited)",
+    params(MonthQuery), responses((status = 200, description = "The month", body = store::payments::MonthOverview)))]
 pub async fn api_month(
     State(state): State<AppState>,
     a: Authed,
-    Query(q): Query<MonthQuery>,
+    q: Result<Query<MonthQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<MonthOverview>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let m = month_of(&q.month, a.today())?;
     Ok(Json(state.store.payment_month(a.actor(), m, a.now).await?))
 }
 
 /// GET /api/v1/payments/statements/{coordinator}?month=
+#[utoipa::path(get, path = "/api/v1/payments/statements/{id}", operation_id = "paymentStatement",
+    summary = "A coordinator's statement for a month: lines, totals, approvals and amendments since approval (422 when no rates are set)",
+    params(("id" = String, Path), MonthQuery), responses((status = 200, description = "Statement", body = store::payments::StatementView)))]
 pub async fn api_statement(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Query(q): Query<MonthQuery>,
+    q: Result<Query<MonthQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<StatementView>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let m = month_of(&q.month, a.today())?;
     Ok(Json(
         state
@@ -551,13 +566,22 @@ pub async fn api_statement(
 }
 
 /// Approval body of the API.
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ApproveInput)]
 pub struct ApproveBody {
+    /// YYYY-MM
+    #[schema(
+        pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-(0?[1-9]|1[0-2])$",
+        required = true
+    )]
     month: String,
 }
 
 /// POST /api/v1/payments/statements/{coordinator}/approve
+#[utoipa::path(post, path = "/api/v1/payments/statements/{id}/approve", operation_id = "approvePaymentMonth",
+    summary = "Approve an ended month (freezes its lines) or, later, its amendments; 422 when already approved and unchanged",
+    params(("id" = String, Path)), request_body = ApproveBody, responses((status = 201, description = "Approved", body = crate::api_schema::Created)))]
 pub async fn api_approve(
     State(state): State<AppState>,
     a: Authed,
@@ -580,6 +604,9 @@ pub async fn api_approve(
 }
 
 /// GET /api/v1/payments/rates — `null` when not set.
+#[utoipa::path(get, path = "/api/v1/payments/rates", operation_id = "paymentRates",
+    summary = "The center's payment rates in whole yen (null when not set)",
+    responses((status = 200, description = "Rates", body = Option<domain::payment::RawRates>)))]
 pub async fn api_rates(
     State(state): State<AppState>,
     a: Authed,
@@ -588,16 +615,24 @@ pub async fn api_rates(
 }
 
 /// Rates body of the API: whole yen.
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Rates)]
 pub struct RatesBody {
+    #[schema(minimum = 0, maximum = 1000000)]
     per_visit: i64,
+    #[schema(minimum = 0, maximum = 1000000)]
     per_hour: i64,
+    #[schema(minimum = 0, maximum = 1000000)]
     per_km: i64,
+    #[schema(minimum = 0, maximum = 1000000)]
     per_travel_hour: i64,
 }
 
 /// PUT /api/v1/payments/rates (admins)
+#[utoipa::path(put, path = "/api/v1/payments/rates", operation_id = "setPaymentRates",
+    summary = "Set the center's payment rates (admins; audited)",
+    request_body = RatesBody, responses((status = 200, description = "Rates", body = domain::payment::RawRates)))]
 pub async fn api_set_rates(
     State(state): State<AppState>,
     a: Authed,
@@ -615,6 +650,9 @@ pub async fn api_set_rates(
 }
 
 /// POST /api/v1/children/{id}/service-periods
+#[utoipa::path(post, path = "/api/v1/children/{id}/service-periods", operation_id = "addServicePeriod",
+    summary = "Record a dated period of welfare-service use (decides whether dispatch work is paid)",
+    params(("id" = String, Path)), request_body = PeriodBody, responses((status = 201, description = "Recorded", body = crate::api_schema::Created)))]
 pub async fn api_add_period(
     State(state): State<AppState>,
     a: Authed,
@@ -630,6 +668,9 @@ pub async fn api_add_period(
 }
 
 /// GET /api/v1/children/{id}/service-periods
+#[utoipa::path(get, path = "/api/v1/children/{id}/service-periods", operation_id = "listServicePeriods",
+    summary = "A child's dated welfare-service history (audited)",
+    params(("id" = String, Path)), responses((status = 200, description = "Periods", body = crate::api_schema::Items<store::payments::ServicePeriodRecord>)))]
 pub async fn api_periods(
     State(state): State<AppState>,
     a: Authed,

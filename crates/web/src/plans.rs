@@ -374,10 +374,15 @@ impl DiffPage {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::IntoParams, Deserialize, Default)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct DiffQuery {
+    /// The earlier version number.
+    #[param(pattern = "^[0-9]{1,9}$", required = true)]
     a: String,
+    /// The later version number.
+    #[param(pattern = "^[0-9]{1,9}$", required = true)]
     b: String,
 }
 
@@ -533,10 +538,13 @@ pub async fn sheet(State(state): State<AppState>, a: Authed, Path(id): Path<Stri
     )
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::IntoParams, Deserialize, Default)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct SheetsQuery {
+    #[param(pattern = "^[0-9]{6}$", required = true)]
     municipality: String,
+    #[param(ignore)]
     encoding: String,
 }
 
@@ -701,6 +709,9 @@ pub async fn sheets_csv_download(
 // ---------------------------------------------------------------- API
 
 /// GET /api/v1/children/{id}/plan
+#[utoipa::path(get, path = "/api/v1/children/{id}/plan", operation_id = "getPlan",
+    summary = "A child's disaster plan: latest version in full, every version, drills, municipal consent, overdue flag (audited)",
+    params(("id" = String, Path)), responses((status = 200, description = "Plan", body = store::plans::PlanOverview)))]
 pub async fn api_plan(
     State(state): State<AppState>,
     a: Authed,
@@ -715,6 +726,9 @@ pub async fn api_plan(
 }
 
 /// POST /api/v1/children/{id}/plan — a new version; `{version, status, warnings}`.
+#[utoipa::path(post, path = "/api/v1/children/{id}/plan", operation_id = "savePlan",
+    summary = "Save a new plan version; without a contact or agreement date it is kept as a draft with warnings",
+    params(("id" = String, Path)), request_body = domain::plan::PlanInput, responses((status = 201, description = "Saved", body = crate::api_schema::PlanSaved)))]
 pub async fn api_plan_save(
     State(state): State<AppState>,
     a: Authed,
@@ -739,17 +753,24 @@ pub async fn api_plan_save(
 }
 
 /// GET /api/v1/children/{id}/plan/diff?a=&b=
+#[utoipa::path(get, path = "/api/v1/children/{id}/plan/diff", operation_id = "planDiff",
+    summary = "Field-by-field differences between two plan versions",
+    params(("id" = String, Path), DiffQuery), responses((status = 200, description = "Changes", body = crate::api_schema::PlanChanges)))]
 pub async fn api_plan_diff(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Query(q): Query<DiffQuery>,
+    q: Result<Query<DiffQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let changes = state.store.plan_diff(a.actor(), &id, &q.a, &q.b).await?;
     Ok(Json(serde_json::json!({ "changes": changes })))
 }
 
 /// POST /api/v1/children/{id}/drills
+#[utoipa::path(post, path = "/api/v1/children/{id}/drills", operation_id = "recordDrill",
+    summary = "Record an evacuation drill (避難訓練) for the child",
+    params(("id" = String, Path)), request_body = domain::disaster::DrillInput, responses((status = 201, description = "Recorded", body = crate::api_schema::Created)))]
 pub async fn api_drill(
     State(state): State<AppState>,
     a: Authed,
@@ -770,11 +791,15 @@ pub async fn api_drill(
 }
 
 /// GET /api/v1/emergency-sheets?municipality=
+#[utoipa::path(get, path = "/api/v1/emergency-sheets", operation_id = "emergencySheets",
+    summary = "Emergency information sheets of every active child in a municipality or prefecture (audited)",
+    params(SheetsQuery), responses((status = 200, description = "Sheets", body = crate::api_schema::Items<store::plans::EmergencySheet>)))]
 pub async fn api_sheets(
     State(state): State<AppState>,
     a: Authed,
-    Query(q): Query<SheetsQuery>,
+    q: Result<Query<SheetsQuery>, axum_extra::extract::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, WebError> {
+    let q = crate::ui::query(&a, q)?;
     let items = state
         .store
         .emergency_sheets(a.actor(), None, Some(&q.municipality), a.now)

@@ -17,7 +17,7 @@ use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
 use crate::{
     account, admin, api, auditor, children, consent, consultations, disaster, dispatch, home,
-    intake, login, organizations, payments, plans, reports, ui, AppState,
+    intake, login, openapi, organizations, payments, plans, reports, ui, AppState,
 };
 
 /// Who may call a route.
@@ -210,7 +210,7 @@ routes! {
     POST "/notifications/read" Authenticated => dispatch::notifications::notifications_read;
     GET "/audit" Roles(AUDITORS) => auditor::audit_page;
     GET "/audit/export.csv" Roles(AUDITORS) => auditor::audit_export;
-    GET "/api/v1/openapi.json" Public => api::openapi;
+    GET "/api/v1/openapi.json" Public => openapi::openapi;
     GET "/api/v1/children" Roles(READERS) => api::list_children;
     POST "/api/v1/children" Roles(WRITERS) => api::create_child;
     GET "/api/v1/children/{id}" Roles(READERS) => api::get_child;

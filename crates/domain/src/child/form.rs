@@ -17,8 +17,9 @@ use crate::vocab::{VocabCode, VocabKind};
 use crate::ValidationErrors;
 
 /// A guardian as typed by the user (unparsed).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
+#[schema(as = Guardian)]
 pub struct GuardianForm {
     /// 氏名
     pub name: String,
@@ -39,30 +40,49 @@ pub struct GuardianForm {
 /// A child record as typed by the user or sent to the API: every field raw, parsed by
 /// [`ChildForm::parse`]. The same shape is what `GET /api/v1/children/{id}` returns, so a PATCH is
 /// "read, overlay the changed keys, parse".
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
+#[schema(as = ChildInput)]
 pub struct ChildForm {
     /// 姓
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub family_name: String,
     /// 名
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub given_name: String,
     /// セイ
+    #[schema(pattern = "^[ぁ-ゖァ-ヺ・ーヽヾ]{1,50}$", required = true)]
     pub family_name_kana: String,
     /// メイ
+    #[schema(pattern = "^[ぁ-ゖァ-ヺ・ーヽヾ]{1,50}$", required = true)]
     pub given_name_kana: String,
     /// YYYY-MM-DD
+    /// YYYY-MM-DD, from 1900 and not in the future
+    #[schema(format = Date, required = true)]
     pub birth_date: String,
     /// female | male | other | unknown
+    #[schema(schema_with = crate::openapi::sex)]
     pub sex: String,
     /// 全国地方公共団体コード (6 digits)
+    #[schema(schema_with = crate::openapi::child_municipality, required = true)]
     pub municipality_code: String,
     /// 住所
     pub address: String,
     /// 電話
     pub phone: String,
     /// in_nicu | hospitalized | at_home
+    #[schema(schema_with = crate::openapi::care_setting)]
     pub care_setting: String,
     /// NICU/hospital discharge date (YYYY-MM-DD), optional.
+    #[schema(schema_with = crate::openapi::date_or_blank)]
     pub discharged_on: String,
     /// Primary hospital (organization id), optional.
     pub primary_hospital_id: String,
@@ -71,22 +91,28 @@ pub struct ChildForm {
     /// School or nursery (organization id), optional.
     pub school_id: String,
     /// active | moved_out | adult_services | deceased | closed
+    #[schema(schema_with = crate::openapi::child_status)]
     pub status: String,
     /// Date the status took effect (YYYY-MM-DD); defaults to today.
+    #[schema(schema_with = crate::openapi::date_or_blank)]
     pub status_since: String,
     /// Medical-care item codes.
+    #[schema(schema_with = crate::openapi::medical_care_codes)]
     pub medical_care: Vec<String>,
     /// Free-text detail per medical-care code.
     pub medical_care_details: std::collections::BTreeMap<String, String>,
     /// 見守りスコアの区分 per medical-care code (`high` | `mid` | `low`, only levels the item
     /// has); a missing code = not entered.
+    #[schema(schema_with = crate::openapi::watch_levels)]
     pub medical_care_watch: std::collections::BTreeMap<String, String>,
     /// Welfare service codes in use; empty = uses no welfare service.
+    #[schema(schema_with = crate::openapi::welfare_service_codes)]
     pub welfare_services: Vec<String>,
     /// Guardians in display order.
     pub guardians: Vec<GuardianForm>,
     /// The child's equipment list (使用している医療機器) in display order: the same list the
     /// power page edits, the estimate, triage and emergency sheet read.
+    #[schema(max_items = 20)]
     pub devices: Vec<DeviceInput>,
     /// Coordinator user ids assigned to the child.
     pub coordinator_ids: Vec<String>,

@@ -5,15 +5,27 @@ use serde::{Deserialize, Serialize};
 
 use crate::{FieldError, ValidationErrors};
 
-/// A drill as typed (unparsed).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+/// A drill as typed.
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DrillInput {
     /// YYYY-MM-DD.
+    /// YYYY-MM-DD, not in the future
+    #[schema(format = Date, required = true)]
     pub held_on: String,
     /// 参加者.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub participants: String,
     /// 想定.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub scenario: String,
     /// うまくいったこと.
     pub worked: String,

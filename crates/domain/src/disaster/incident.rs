@@ -7,13 +7,19 @@ use crate::messages::disaster as msg;
 use crate::municipality::MunicipalityCode;
 use crate::{FieldError, ValidationErrors};
 
-/// An incident as typed (unparsed).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+/// An incident as typed.
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IncidentInput {
     /// 名称 (e.g. 「台風10号による停電」).
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub title: String,
     /// Affected municipality codes (or a prefecture code).
+    #[schema(schema_with = crate::openapi::municipality_codes, required = true)]
     pub municipality_codes: Vec<String>,
     /// Start, `YYYY-MM-DDTHH:MM` in JST (empty = now).
     pub started_at: String,

@@ -17,19 +17,22 @@ fn small(field: &str, raw: &str, max: u32, what: messages::Label) -> Result<u32,
     crate::text::whole_number(field, raw, max, what.ja, what.en).map(|n| n.unwrap_or(0))
 }
 
-/// The power form / API body (unparsed).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+/// The power form / API body.
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PowerInput {
     /// Devices (empty rows are ignored).
+    #[schema(max_items = 20)]
     pub devices: Vec<DeviceInput>,
     /// Own portable power stations, Wh.
+    #[schema(pattern = "^[0-9]{0,4}$")]
     pub portable_wh: String,
     /// Car inverter.
     pub car_inverter: bool,
     /// Generator.
     pub generator: bool,
     /// Oxygen cylinders, hours in total.
+    #[schema(pattern = "^([0-9]{1,2}|[1-6][0-9]{2}|7[01][0-9]|720)?$")]
     pub oxygen_cylinder_hours: String,
     /// Notes.
     pub notes: String,
@@ -88,15 +91,24 @@ impl PowerInput {
     }
 }
 
-/// A handed-out unit as typed (unparsed).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+/// A handed-out unit as typed.
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PowerUnitInput {
     /// YYYY-MM-DD.
+    /// YYYY-MM-DD, not in the future
+    #[schema(format = Date, required = true)]
     pub handed_on: String,
     /// 機種.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub model: String,
     /// Wh.
+    /// Wh, a whole number
+    #[schema(pattern = "^([1-9][0-9]{0,3}|10000)$", required = true)]
     pub capacity_wh: String,
     /// 製造番号.
     pub serial: String,
@@ -151,11 +163,13 @@ impl PowerUnitInput {
     }
 }
 
-/// A unit's return as typed (unparsed).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+/// A unit's return as typed.
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UnitReturnInput {
     /// 返却日, YYYY-MM-DD.
+    /// 返却日, YYYY-MM-DD, not in the future
+    #[schema(format = Date, required = true)]
     pub returned_on: String,
 }
 

@@ -10,18 +10,27 @@ use crate::payment::{ActivityKind, Distance};
 use crate::{FieldError, ValidationErrors};
 
 /// An activity as typed.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ActivityInput {
     /// `visit`, `call`, `meeting`.
+    #[schema(schema_with = crate::payment::activity_kind_schema, required = true)]
     pub kind: String,
     /// YYYY-MM-DD.
+    /// YYYY-MM-DD, not before the proposal, not in the future
+    #[schema(format = Date, required = true)]
     pub on_date: String,
     /// Minutes spent.
+    /// Minutes spent, 0-1440
+    #[schema(
+        pattern = "^([0-9]{1,3}|1[0-3][0-9]{2}|14[0-3][0-9]|1440)$",
+        required = true
+    )]
     pub minutes: String,
     /// Travel distance in km ("12.5").
     pub travel_km: String,
     /// Travel minutes.
+    #[schema(pattern = "^([0-9]{1,3}|1[0-3][0-9]{2}|14[0-3][0-9]|1440)?$")]
     pub travel_minutes: String,
     /// Notes.
     pub notes: String,

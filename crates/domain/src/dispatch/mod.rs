@@ -328,7 +328,7 @@ pub struct DispatchRequest {
 }
 
 /// The weights of a center, as entered (before validation). See [`Weights::parse`].
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RawWeights {
     /// Topic match.
     pub topic: f64,

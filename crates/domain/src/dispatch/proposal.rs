@@ -10,10 +10,11 @@ use crate::ValidationErrors;
 
 /// A proposal: one coordinator, or two for a pair; an override reason when a hard rule is
 /// broken.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProposalInput {
     /// Roster ids (one, or two for a pair request).
+    #[schema(min_items = 1, max_items = 2, required = true)]
     pub coordinator_ids: Vec<String>,
     /// Why a hard rule is overridden (advisor/admin, 10+ characters).
     pub override_reason: String,

@@ -17,12 +17,17 @@ pub const MAX_CASES_LIMIT: u32 = 200;
 
 /// A roster entry as typed in the form or sent to the API. Lists may also be given as one
 /// string separated by commas, spaces or 、 (see [`split_list`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CoordinatorInput {
     /// Login of the center user this coordinator is, or empty for an external person.
     pub login: String,
     /// 氏名.
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub name: String,
     /// フリガナ.
     pub name_kana: String,
@@ -31,18 +36,24 @@ pub struct CoordinatorInput {
     /// Municipality code of the organization.
     pub affiliation_code: String,
     /// 職種 codes.
+    #[schema(schema_with = crate::openapi::profession_codes, required = true)]
     pub professions: Vec<String>,
     /// Areas covered: municipality codes, or a prefecture code for the whole prefecture.
+    #[schema(schema_with = crate::openapi::municipality_codes, required = true)]
     pub covers: Vec<String>,
     /// Topic codes (相談内容 or 医療的ケア).
+    #[schema(schema_with = crate::openapi::dispatch_topic_codes)]
     pub topics: Vec<String>,
     /// 養成研修 completed in (fiscal) year, e.g. "2021".
     pub training_year: String,
     /// Follow-up trainings (フォローアップ研修), free text, one per line.
     pub followup_trainings: String,
     /// 最大担当件数.
+    /// 最大担当件数, 1-200
+    #[schema(pattern = "^([1-9][0-9]?|1[0-9]{2}|200)$", required = true)]
     pub max_active_cases: String,
     /// `active`, `on_leave` or `inactive`.
+    #[schema(schema_with = availability_schema)]
     pub availability: String,
     /// Last day of leave (for `on_leave`).
     pub leave_until: String,
@@ -282,18 +293,23 @@ impl CoordinatorDraft {
 }
 
 /// A dispatch request (派遣依頼) as typed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = DispatchRequestInput)]
 pub struct RequestInput {
     /// The child (required).
+    #[schema(required = true)]
     pub child_id: String,
     /// The consultation it comes from, if any.
     pub consultation_id: String,
-    /// Topic codes.
+    /// Topic codes (相談内容 or 医療的ケア).
+    #[schema(schema_with = crate::openapi::dispatch_topic_codes)]
     pub topics: Vec<String>,
     /// `medical`, `welfare` or `both`.
+    #[schema(schema_with = sides_schema, required = true)]
     pub sides: String,
     /// `routine`, `soon` or `urgent`.
+    #[schema(schema_with = urgency_schema)]
     pub urgency: String,
     /// 希望日 (free text: "12月の平日午前" etc.).
     pub preferred_dates: String,
@@ -475,7 +491,7 @@ impl RequestDraft {
 ///     └─decline→ declined         └──────────── cancel ───────────→ cancelled
 /// ```
 /// `proposed` can also be withdrawn by the advisor (re-proposing to someone else).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DispatchStatus {
     /// 打診中: offered, awaiting the coordinator's answer.
@@ -656,6 +672,36 @@ impl DispatchStatus {
             ),
         )
     }
+}
+
+/// A coordinator's availability.
+pub fn availability_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::openapi::one_of(["active", "on_leave", "inactive"])
+}
+
+/// The sides a dispatch request needs.
+pub fn sides_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::openapi::one_of(
+        crate::dispatch::SidesNeeded::all()
+            .into_iter()
+            .map(|s| s.code()),
+    )
+}
+
+/// A dispatch request's urgency.
+pub fn urgency_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::openapi::one_of(
+        crate::dispatch::Urgency::all()
+            .into_iter()
+            .map(|s| s.code()),
+    )
+}
+
+/// An action on a dispatch.
+pub fn dispatch_action_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::openapi::one_of([
+        "accept", "decline", "withdraw", "start", "complete", "cancel",
+    ])
 }
 
 #[cfg(test)]

@@ -7,7 +7,19 @@ use super::*;
 // ---------------------------------------------------------------------------------------------
 
 /// Why an approved line changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AmendmentReason {
     /// 追加 — the activity was not in the approved statement.
@@ -62,7 +74,7 @@ impl std::fmt::Display for AmendmentReason {
 }
 
 /// A change to an approved month (承認後の訂正): one activity whose amount differs.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Amendment {
     /// The activity.
     pub activity_id: String,

@@ -115,7 +115,7 @@ pub struct ActivityForPay {
 pub const REASON_VOIDED: &str = "voided";
 
 /// One line of a statement (支払明細の1行).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PayLine {
     /// The activity.
     pub activity_id: String,

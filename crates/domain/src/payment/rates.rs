@@ -7,7 +7,7 @@ use super::*;
 // ---------------------------------------------------------------------------------------------
 
 /// A center's unit prices as entered by an admin (before validation). See [`Rates::parse`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RawRates {
     /// Yen per visit (訪問1回あたり).
     pub per_visit: i64,
@@ -123,7 +123,19 @@ impl Rates {
 // ---------------------------------------------------------------------------------------------
 
 /// What the coordinator did (活動の種別). Only a visit earns the per-visit rate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
     /// 訪問 — a visit to the family (home, hospital, school).
@@ -258,4 +270,13 @@ impl std::fmt::Display for Distance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}", self.0 / 10, self.0 % 10)
     }
+}
+
+/// The kind of a coordinator's activity.
+pub fn activity_kind_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::openapi::one_of(
+        crate::payment::ActivityKind::all()
+            .into_iter()
+            .map(|s| s.code()),
+    )
 }

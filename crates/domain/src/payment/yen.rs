@@ -13,7 +13,18 @@ use super::*;
 /// [`Yen::format_ja`] / [`Yen::format`] for people. Arithmetic saturates at the `i64` limits
 /// instead of overflowing (amounts built from validated [`Rates`] stay far below them).
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
 )]
 #[serde(transparent)]
 pub struct Yen(pub i64);

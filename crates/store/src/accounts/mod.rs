@@ -14,7 +14,7 @@ use crate::users::{generate_password, login_error};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 /// One user as the admin page lists them.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
 pub struct UserSummary {
     /// users.id
     pub id: String,
@@ -40,7 +40,7 @@ pub struct UserSummary {
 
 /// A user just created, or whose password was just reset, with the temporary password. The
 /// password is shown once (page or API answer) and never stored in clear.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
 pub struct TemporaryPassword {
     /// The user.
     pub user: UserSummary,
@@ -49,14 +49,23 @@ pub struct TemporaryPassword {
 }
 
 /// Input for [`Store::create_account`].
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
+#[schema(as = UserInput)]
 pub struct NewAccount {
     /// Login name (ASCII letters, digits, . _ -).
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9._-]+$",
+        required = true
+    )]
     pub login: String,
     /// Name shown in pages.
+    #[schema(min_length = 1, max_length = 50, required = true)]
     pub display_name: String,
     /// Role code (`admin`, `advisor`, …).
+    #[schema(schema_with = domain::openapi::grantable_role, required = true)]
     pub role: String,
     /// Municipality codes (municipal users only), separated by spaces or commas.
     pub municipalities: String,

@@ -83,12 +83,15 @@ pub const AUDIT_PAGE_SIZE: i64 = 100;
 pub const AUDIT_EXPORT_CAP: usize = 100_000;
 
 /// Filters for browsing the audit log. Every field is optional (empty = no filter).
-#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[derive(utoipa::IntoParams, Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     /// From date (YYYY-MM-DD, Japan time, inclusive).
+    #[param(schema_with = domain::openapi::date_or_blank)]
     pub from: String,
     /// To date (YYYY-MM-DD, Japan time, inclusive).
+    #[param(schema_with = domain::openapi::date_or_blank)]
     pub to: String,
     /// Acting user: id or login.
     pub user: String,
@@ -136,7 +139,8 @@ impl AuditFilter {
 }
 
 /// One audit row as shown on the auditor's page, with the acting user's name.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
+#[schema(as = AuditEntry)]
 pub struct AuditListRow {
     /// Sequence number (1-based, gapless over all centers).
     pub seq: i64,
@@ -164,7 +168,7 @@ pub struct AuditListRow {
 }
 
 /// A page of audit rows, newest first.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
 pub struct AuditPage {
     /// Rows (at most [`AUDIT_PAGE_SIZE`]).
     pub items: Vec<AuditListRow>,

@@ -21,7 +21,7 @@ pub const MIN_REASON_CHARS: usize = 10;
 pub const RECENT_DAYS: i64 = 7;
 
 /// One grant, as the advisor's home page and the API show it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
 pub struct BreakGlass {
     /// Grant id.
     pub id: String,

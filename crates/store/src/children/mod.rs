@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use domain::child::{ChildDraft, ChildForm, Guardian, GuardianForm};
 
 /// One row of the children list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ChildSummary {
     /// children.id
     pub id: String,
@@ -39,8 +39,9 @@ pub struct ChildSummary {
 }
 
 /// Filters for the children list. All optional; combined with AND.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(utoipa::IntoParams, Clone, Debug, Default, Deserialize)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ChildQuery {
     /// Name or kana prefix, any script or width.
     pub q: String,
@@ -55,11 +56,12 @@ pub struct ChildQuery {
     /// Keyset cursor from the previous page.
     pub after: String,
     /// Page size (default 50, max 200).
+    #[param(schema_with = domain::openapi::limit)]
     pub limit: Option<i64>,
 }
 
 /// A page of children with the cursor for the next page.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ChildPage {
     /// Rows on this page.
     pub items: Vec<ChildSummary>,
@@ -68,7 +70,8 @@ pub struct ChildPage {
 }
 
 /// A child's full record for the child page and the API.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = Child)]
 pub struct ChildRecord {
     /// children.id
     pub id: String,

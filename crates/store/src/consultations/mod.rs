@@ -41,7 +41,7 @@ pub struct PersonMatch {
 }
 
 /// One consultation as listed and returned by the API.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Consultation {
     /// consultations.id
     pub id: String,
@@ -92,12 +92,15 @@ pub struct Consultation {
 }
 
 /// Filters for the consultation list.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(utoipa::IntoParams, Clone, Debug, Default, Deserialize)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ConsultationQuery {
     /// From date (JST, inclusive).
+    #[param(schema_with = domain::openapi::date_or_blank)]
     pub from: String,
     /// To date (JST, inclusive).
+    #[param(schema_with = domain::openapi::date_or_blank)]
     pub to: String,
     /// Channel code.
     pub channel: String,
@@ -114,11 +117,12 @@ pub struct ConsultationQuery {
     /// Keyset cursor ("occurred_at|id") of the last row of the previous page.
     pub before: String,
     /// Page size (default 50, max 200).
+    #[param(schema_with = domain::openapi::limit)]
     pub limit: Option<i64>,
 }
 
 /// A page of consultations, newest first.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ConsultationPage {
     /// Rows.
     pub items: Vec<Consultation>,
@@ -271,7 +275,7 @@ fn consultation_scope(actor: &Actor, binds: &mut Vec<String>) -> Result<String> 
 }
 
 /// One entry of a consultation's course (経過).
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct CourseEntry {
     /// consultation_course_entries.id
     pub id: String,
@@ -289,7 +293,7 @@ pub struct CourseEntry {
 
 /// A consultation as opened on its page or through the API: the record (its follow-up
 /// included) and its course.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ConsultationRecord {
     /// The consultation's fields, flattened into the JSON object.
     #[serde(flatten)]

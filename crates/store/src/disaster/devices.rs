@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::{new_id, Result};
 
 /// A device as stored and shown.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct DeviceRecord {
     /// Kind code.
     pub kind: DeviceKind,

@@ -31,7 +31,7 @@ pub use power::MissingPowerData;
 pub const RESPONDER_ROLES: &[Role] = domain::Action::RespondToOutage.roles();
 
 /// A portable power unit handed out by the center.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PowerUnitRecord {
     /// power_units.id
     pub id: String,
@@ -48,7 +48,7 @@ pub struct PowerUnitRecord {
 }
 
 /// A child's power picture.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ChildPower {
     /// The child's equipment list (the same list as on the child record).
     pub devices: Vec<DeviceRecord>,
@@ -72,7 +72,9 @@ pub struct ChildPower {
 }
 
 /// Safety check-in states (安否確認).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckinStatus {
     /// 未確認.
@@ -126,7 +128,8 @@ impl CheckinStatus {
 }
 
 /// An incident in lists.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = Incident)]
 pub struct IncidentSummary {
     /// incidents.id
     pub id: String,
@@ -145,7 +148,7 @@ pub struct IncidentSummary {
 }
 
 /// One guardian's phone on the triage list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Contact {
     /// 続柄.
     pub relation: String,
@@ -158,7 +161,7 @@ pub struct Contact {
 }
 
 /// The latest check-in of a child.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct LatestCheckin {
     /// State.
     pub status: CheckinStatus,
@@ -173,7 +176,7 @@ pub struct LatestCheckin {
 }
 
 /// One child on the triage list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct TriageRow {
     /// Child id.
     pub child_id: String,
@@ -200,20 +203,21 @@ pub struct TriageRow {
 }
 
 /// Counts per check-in state.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize)]
 pub struct TriageCounts {
     /// Children on the list.
     pub total: i64,
     /// Not called yet.
     pub not_called: i64,
     /// Per state: (code, count).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub by_status: Vec<(String, i64)>,
     /// Estimate unknown.
     pub unknown: i64,
 }
 
 /// The triage list of an incident.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Triage {
     /// The incident.
     pub incident: IncidentSummary,
@@ -230,7 +234,7 @@ pub struct Triage {
 }
 
 /// The closing report.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize, serde::Deserialize)]
 pub struct IncidentReport {
     /// Children on the list at closing.
     pub children: i64,
@@ -239,6 +243,7 @@ pub struct IncidentReport {
     /// Never reached.
     pub never_reached: i64,
     /// Latest state counts: (code, count).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub by_status: Vec<(String, i64)>,
     /// Minutes from the start to the first contact, per reached child (sorted).
     pub minutes_to_reach: Vec<i64>,
@@ -249,6 +254,7 @@ pub struct IncidentReport {
     /// Per child in triage order: (child id, name, minutes to the first contact, or `None`
     /// when never reached).
     #[serde(default)]
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub reach: Vec<(String, String, Option<i64>)>,
 }
 

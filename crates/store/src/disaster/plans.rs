@@ -15,7 +15,7 @@ use crate::{new_id, ts, Actor, Result, Store, StoreError};
 pub use super::sheets::EmergencySheet;
 
 /// One version in the list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PlanVersionSummary {
     /// Version number (1, 2, …).
     pub version: i64,
@@ -34,7 +34,7 @@ pub struct PlanVersionSummary {
 }
 
 /// One version in full.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PlanVersion {
     /// Summary.
     #[serde(flatten)]
@@ -46,7 +46,7 @@ pub struct PlanVersion {
 }
 
 /// A drill.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct DrillRecord {
     /// drills.id
     pub id: String,
@@ -67,7 +67,7 @@ pub struct DrillRecord {
 }
 
 /// A child's plans and drills.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PlanOverview {
     /// The newest version.
     pub latest: Option<PlanVersion>,

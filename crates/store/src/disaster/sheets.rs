@@ -12,7 +12,7 @@ use crate::audit::AuditEntry;
 use crate::{Actor, Result, Store, StoreError};
 
 /// Everything on one emergency information sheet.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct EmergencySheet {
     /// Child id.
     pub child_id: String,
@@ -31,6 +31,7 @@ pub struct EmergencySheet {
     /// 自宅電話.
     pub phone: Option<String>,
     /// 医療的ケア (code, detail).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub medical_care: Vec<(String, Option<String>)>,
     /// The child's equipment list.
     pub devices: Vec<crate::devices::DeviceRecord>,
@@ -39,6 +40,7 @@ pub struct EmergencySheet {
     /// かかりつけ病院.
     pub hospital: Option<String>,
     /// Guardians: (relation, name, phone).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub guardians: Vec<(String, String, Option<String>)>,
     /// The latest plan (diagnoses, medicines, allergies, destinations, contacts).
     pub plan: Option<PlanInput>,

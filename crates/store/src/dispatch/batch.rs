@@ -13,7 +13,7 @@ use crate::audit::{append, AuditEntry};
 use crate::{Actor, Result, Store, StoreError};
 
 /// One open request in a batch proposal.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct BatchLine {
     /// The request.
     pub request_id: String,
@@ -26,17 +26,19 @@ pub struct BatchLine {
     /// Urgency code.
     pub urgency: String,
     /// Proposed: (side, roster id); empty when nobody could be proposed.
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub proposed: Vec<(String, String)>,
     /// Score of the proposal (the pair's joint score for both sides).
     pub score: u32,
     /// Why nobody, when `proposed` is empty.
     pub unassigned: Option<Msg>,
     /// Eligible people per side for changing the line: (side, [(roster id, name, score)]).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub options: Vec<(String, Vec<(String, String, u32)>)>,
 }
 
 /// The batch proposal for all open requests of a center.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct BatchView {
     /// One line per open request, urgent first.
     pub lines: Vec<BatchLine>,
@@ -50,7 +52,7 @@ pub struct BatchView {
 
 /// The advisor's choice for one request of a batch: roster ids per side (`medical`,
 /// `welfare`; a single-side request uses its own side). Empty = leave the request open.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchPick {
     /// The request (required).

@@ -21,7 +21,7 @@ use crate::dispatch::{InboxEntry, Msg, Notification, RequestSummary, LEAD_ROLES}
 use crate::{Actor, Result, Store, StoreError};
 
 /// A coordinator's home: offers awaiting their answer, and their running cases.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize)]
 pub struct CoordinatorHome {
     /// 打診中: proposed to them, not yet answered (most urgent first).
     pub offers: Vec<InboxEntry>,
@@ -30,7 +30,7 @@ pub struct CoordinatorHome {
 }
 
 /// A lead's home: requests that need them.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize)]
 pub struct LeadHome {
     /// 未派遣: no coordinator proposed or working (most urgent first, then oldest).
     pub unassigned: Vec<RequestSummary>,

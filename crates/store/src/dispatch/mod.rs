@@ -41,7 +41,7 @@ pub const LEAD_ROLES: &[Role] = domain::Action::LeadCenter.roles();
 pub const MIN_REASON_CHARS: usize = 10;
 
 /// A message in both languages (reasons, notifications), rendered in the reader's language.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Msg {
     /// Japanese.
     pub ja: String,
@@ -67,7 +67,8 @@ impl Msg {
 }
 
 /// One roster entry as pages and the API show it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = Coordinator)]
 pub struct CoordinatorRecord {
     /// coordinators.id
     pub id: String,
@@ -135,8 +136,9 @@ impl CoordinatorRecord {
 }
 
 /// Filter of the roster list.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(utoipa::IntoParams, Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct RosterFilter {
     /// Name, kana or organization contains.
     pub q: String,
@@ -151,7 +153,8 @@ pub struct RosterFilter {
 }
 
 /// A dispatch request in lists.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = DispatchRequestSummary)]
 pub struct RequestSummary {
     /// dispatch_requests.id
     pub id: String,
@@ -176,7 +179,7 @@ pub struct RequestSummary {
 }
 
 /// One coordinator on a request.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct DispatchLine {
     /// dispatches.id
     pub id: String,
@@ -205,7 +208,7 @@ pub struct DispatchLine {
 }
 
 /// One timeline entry.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct TimelineEntry {
     /// UTC.
     pub at: String,
@@ -218,7 +221,8 @@ pub struct TimelineEntry {
 }
 
 /// One activity (訪問・電話・会議).
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = Activity)]
 pub struct ActivityRecord {
     /// dispatch_activities.id
     pub id: String,
@@ -256,7 +260,8 @@ impl ActivityRecord {
 }
 
 /// A request with everything on it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = DispatchRequestDetail)]
 pub struct RequestDetail {
     /// The request.
     pub summary: RequestSummary,
@@ -277,7 +282,8 @@ pub struct RequestDetail {
 }
 
 /// A candidate for a request, with its reasons.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = Candidate)]
 pub struct CandidateView {
     /// Roster id.
     pub coordinator_id: String,
@@ -292,7 +298,7 @@ pub struct CandidateView {
 }
 
 /// A medical + welfare pair.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PairView {
     /// Medical member.
     pub medical: CandidateView,
@@ -307,7 +313,7 @@ pub struct PairView {
 }
 
 /// A coordinator who breaks a hard rule, and which (for an override).
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ExcludedView {
     /// Roster id.
     pub coordinator_id: String,
@@ -320,7 +326,7 @@ pub struct ExcludedView {
 }
 
 /// The recommendation for one request.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Recommendation {
     /// Best first (everyone eligible on the needed side; both sides for a pair request).
     pub candidates: Vec<CandidateView>,
@@ -335,7 +341,7 @@ pub struct Recommendation {
 pub use domain::dispatch::proposal::{ProposalDraft, ProposalInput};
 
 /// An entry of a coordinator's inbox.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct InboxEntry {
     /// dispatches.id
     pub dispatch_id: String,
@@ -354,7 +360,7 @@ pub struct InboxEntry {
 }
 
 /// A notification.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Notification {
     /// notifications.id
     pub id: String,
@@ -382,17 +388,20 @@ pub struct Notification {
 pub use domain::dispatch::activity::ActivityInput;
 
 /// Dispatch figures for one fiscal year.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct DispatchFigures {
     /// Fiscal year (start year).
     pub fiscal_year: i32,
     /// Dispatches proposed in the year (excluding withdrawn).
     pub total: i64,
     /// Per coordinator: (name, count).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub by_coordinator: Vec<(String, i64)>,
     /// Per municipality: (code, count).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub by_municipality: Vec<(String, i64)>,
     /// Per topic: (code, count).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub by_topic: Vec<(String, i64)>,
     /// Median days from request to acceptance (None without acceptances).
     pub median_days_to_accept: Option<f64>,

@@ -24,7 +24,7 @@ use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 /// One approval of a coordinator's month.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ApprovalRecord {
     /// payment_approvals.id
     pub id: String,
@@ -39,7 +39,7 @@ pub struct ApprovalRecord {
 }
 
 /// A statement line with the child's name, for display.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct StatementLine {
     /// The computed line.
     #[serde(flatten)]
@@ -49,7 +49,8 @@ pub struct StatementLine {
 }
 
 /// A coordinator's month as the advisor reviews it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = PaymentStatement)]
 pub struct StatementView {
     /// Roster id.
     pub coordinator_id: String,
@@ -58,6 +59,7 @@ pub struct StatementView {
     /// 所属.
     pub organization: Option<String>,
     /// The month.
+    #[schema(value_type = String)]
     pub month: YearMonth,
     /// Rates used.
     pub rates: RawRates,
@@ -76,6 +78,7 @@ pub struct StatementView {
     /// Differences between what was approved and the lines now (only after approval).
     pub amendments: Vec<Amendment>,
     /// Per municipality: (code, lines paid, total).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub by_municipality: Vec<(String, usize, Yen)>,
     /// True when the month has ended (only ended months can be approved).
     pub month_ended: bool,
@@ -89,7 +92,7 @@ impl StatementView {
 }
 
 /// One coordinator's row of the month overview.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct MonthRow {
     /// Roster id.
     pub coordinator_id: String,
@@ -106,22 +109,26 @@ pub struct MonthRow {
 }
 
 /// The month across the center: per coordinator and per municipality.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = PaymentMonth)]
 pub struct MonthOverview {
     /// The month.
+    #[schema(value_type = String)]
     pub month: YearMonth,
     /// Rates, if set.
     pub rates: Option<RawRates>,
     /// Coordinators with activities in the month.
     pub coordinators: Vec<MonthRow>,
     /// Per municipality over every coordinator: (code, lines paid, total).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub by_municipality: Vec<(String, usize, Yen)>,
     /// Sum over every coordinator.
     pub total: Yen,
 }
 
 /// A dated period of welfare-service use.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[schema(as = ServicePeriod)]
 pub struct ServicePeriodRecord {
     /// child_service_periods.id
     pub id: String,

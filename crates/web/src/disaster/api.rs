@@ -18,6 +18,9 @@ use crate::AppState;
 use super::incidents::PageQuery;
 
 /// GET /api/v1/children/{id}/power
+#[utoipa::path(get, path = "/api/v1/children/{id}/power", operation_id = "getChildPower",
+    summary = "A child's power-dependent devices, other sources, handed-out units and the outage estimate (audited)",
+    params(("id" = String, Path)), responses((status = 200, description = "Power", body = store::disaster::ChildPower)))]
 pub async fn api_power(
     State(state): State<AppState>,
     a: Authed,
@@ -27,6 +30,9 @@ pub async fn api_power(
 }
 
 /// PUT /api/v1/children/{id}/power — replace devices and sources.
+#[utoipa::path(put, path = "/api/v1/children/{id}/power", operation_id = "saveChildPower",
+    summary = "Replace a child's devices and sources; battery figures above 72 h are refused",
+    params(("id" = String, Path)), request_body = domain::disaster::PowerInput, responses((status = 200, description = "Power", body = store::disaster::ChildPower)))]
 pub async fn api_power_save(
     State(state): State<AppState>,
     a: Authed,
@@ -47,6 +53,9 @@ pub async fn api_power_save(
 }
 
 /// POST /api/v1/children/{id}/power-units
+#[utoipa::path(post, path = "/api/v1/children/{id}/power-units", operation_id = "addPowerUnit",
+    summary = "Record a portable power unit the center handed out (counts in the estimate)",
+    params(("id" = String, Path)), request_body = domain::disaster::PowerUnitInput, responses((status = 201, description = "Recorded", body = crate::api_schema::Created)))]
 pub async fn api_unit(
     State(state): State<AppState>,
     a: Authed,
@@ -67,6 +76,9 @@ pub async fn api_unit(
 }
 
 /// POST /api/v1/children/{id}/power-units/{unit_id}/return
+#[utoipa::path(post, path = "/api/v1/children/{id}/power-units/{unit_id}/return", operation_id = "returnPowerUnit",
+    summary = "Record that a handed-out unit came back (it stops counting in the estimate); refused when already returned, in the future or before it was handed out",
+    params(("id" = String, Path), ("unit_id" = String, Path)), request_body = domain::disaster::UnitReturnInput, responses((status = 204, description = "Recorded")))]
 pub async fn api_unit_return(
     State(state): State<AppState>,
     a: Authed,
@@ -89,6 +101,9 @@ pub async fn api_unit_return(
 }
 
 /// GET /api/v1/incidents
+#[utoipa::path(get, path = "/api/v1/incidents", operation_id = "listIncidents",
+    summary = "Power-outage incidents of the center (municipal users: those touching their area)",
+    responses((status = 200, description = "Incidents", body = crate::api_schema::Items<store::disaster::IncidentSummary>)))]
 pub async fn api_incidents(
     State(state): State<AppState>,
     a: Authed,
@@ -98,6 +113,9 @@ pub async fn api_incidents(
 }
 
 /// POST /api/v1/incidents
+#[utoipa::path(post, path = "/api/v1/incidents", operation_id = "openIncident",
+    summary = "Open a power-outage incident for municipality codes (unknown codes are refused)",
+    request_body = domain::disaster::IncidentInput, responses((status = 201, description = "Opened", body = crate::api_schema::Created)))]
 pub async fn api_incident_open(
     State(state): State<AppState>,
     a: Authed,
@@ -117,6 +135,9 @@ pub async fn api_incident_open(
 }
 
 /// GET /api/v1/incidents/{id}/triage
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/triage", operation_id = "incidentTriage",
+    summary = "Every power-dependent child in the area: unknown estimates first, then fewest minutes of power left; phones and latest check-in (audited). Counts cover the whole list; rows are one page of it",
+    params(("id" = String, Path), super::incidents::PageQuery), responses((status = 200, description = "Triage", body = store::disaster::Triage)))]
 pub async fn api_triage(
     State(state): State<AppState>,
     a: Authed,
@@ -128,15 +149,21 @@ pub async fn api_triage(
 }
 
 /// Check-in body of the API.
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = CheckinInput)]
 pub struct CheckinBody {
+    #[schema(required = true)]
     child_id: String,
+    #[schema(schema_with = crate::api_schema::fields::checkin_status, required = true)]
     status: String,
     note: String,
 }
 
 /// POST /api/v1/incidents/{id}/checkins
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/checkins", operation_id = "checkIn",
+    summary = "Record a safety check-in (append-only); refused on a closed incident",
+    params(("id" = String, Path)), request_body = CheckinBody, responses((status = 204, description = "Recorded")))]
 pub async fn api_checkin(
     State(state): State<AppState>,
     a: Authed,
@@ -152,6 +179,9 @@ pub async fn api_checkin(
 }
 
 /// POST /api/v1/incidents/{id}/close — returns the report.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/close", operation_id = "closeIncident",
+    summary = "Close an incident and store its report (advisors, admins)",
+    params(("id" = String, Path)), responses((status = 200, description = "Report", body = store::disaster::IncidentReport)))]
 pub async fn api_close(
     State(state): State<AppState>,
     a: Authed,

@@ -208,10 +208,13 @@ impl RowsFragment {
 }
 
 /// `?offset=&limit=` of the triage list, as typed (checked by `TriagePage::parse`).
-#[derive(Deserialize, Default)]
+#[derive(utoipa::IntoParams, Deserialize, Default)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    #[param(schema_with = crate::api_schema::fields::triage_offset)]
     offset: String,
+    #[param(schema_with = crate::api_schema::fields::triage_limit)]
     limit: String,
 }
 

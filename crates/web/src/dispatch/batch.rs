@@ -166,6 +166,9 @@ pub async fn batch_confirm(
 }
 
 /// GET /api/v1/dispatch-batch — the proposal as JSON.
+#[utoipa::path(get, path = "/api/v1/dispatch-batch", operation_id = "batchProposal",
+    summary = "One proposal for every open request maximising the total score under every capacity, with each request's eligible people (advisors, admins; nothing is written)",
+    responses((status = 200, description = "Proposal", body = store::dispatch::BatchView)))]
 pub async fn api_batch(
     State(state): State<AppState>,
     a: Authed,
@@ -176,13 +179,17 @@ pub async fn api_batch(
 }
 
 /// Body of `POST /api/v1/dispatch-batch`.
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schema(as = BatchInput)]
 pub struct BatchBody {
     lines: Vec<store::dispatch::BatchPick>,
 }
 
 /// POST /api/v1/dispatch-batch — confirm lines `{ lines: [{request_id, medical, welfare}] }`.
+#[utoipa::path(post, path = "/api/v1/dispatch-batch", operation_id = "confirmBatch",
+    summary = "Confirm lines of a batch in one transaction; every line is checked first (open, eligible, capacity across the batch)",
+    request_body = BatchBody, responses((status = 200, description = "Proposed", body = crate::api_schema::BatchProposed)))]
 pub async fn api_batch_confirm(
     State(state): State<AppState>,
     a: Authed,

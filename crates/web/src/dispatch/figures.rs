@@ -47,8 +47,9 @@ impl FiguresPage {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::IntoParams, Deserialize, Default)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct FyQuery {
     fy: String,
 }

@@ -14,7 +14,8 @@ use crate::ui::{page_status, Layout, PageResult};
 use crate::AppState;
 
 /// A notification as its reader sees it: what happened, to which child, how urgent.
-#[derive(Serialize)]
+#[derive(utoipa::ToSchema, Serialize)]
+#[schema(as = NotificationView)]
 pub struct NoticeView {
     #[serde(flatten)]
     n: Notification,

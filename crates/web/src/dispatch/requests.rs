@@ -58,8 +58,9 @@ impl DispatchListPage {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::IntoParams, Deserialize, Default)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
     pub(super) status: String,
 }

@@ -291,9 +291,11 @@ pub struct ActionForm {
 }
 
 /// Action body of the API: unknown fields are refused.
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = DispatchActionInput)]
 pub struct ActionBody {
+    #[schema(schema_with = domain::dispatch::roster::dispatch_action_schema, required = true)]
     pub(super) action: String,
     pub(super) reason: String,
 }
@@ -415,9 +417,15 @@ pub struct AdviceForm {
 }
 
 /// Advice body of the API: unknown fields are refused.
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = AdviceInput)]
 pub struct AdviceBody {
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+        required = true
+    )]
     pub(super) text: String,
 }
 
