@@ -22,6 +22,7 @@ pub mod consultation;
 pub mod dates;
 pub mod disaster;
 pub mod dispatch;
+pub mod dispatch_input;
 pub mod error;
 pub mod export;
 pub mod ids;

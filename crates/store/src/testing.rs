@@ -204,15 +204,15 @@ impl Draft for domain::dispatch::RequestInput {
     }
 }
 
-impl Draft for domain::dispatch::proposal::ProposalInput {
-    type Out = domain::dispatch::proposal::ProposalDraft;
+impl Draft for domain::dispatch_input::proposal::ProposalInput {
+    type Out = domain::dispatch_input::proposal::ProposalDraft;
     fn draft(&self, _now: chrono::DateTime<chrono::Utc>) -> Self::Out {
         fixture(self.parse())
     }
 }
 
-impl Draft for domain::dispatch::activity::ActivityInput {
-    type Out = domain::dispatch::activity::ActivityDraft;
+impl Draft for domain::dispatch_input::activity::ActivityInput {
+    type Out = domain::dispatch_input::activity::ActivityDraft;
     fn draft(&self, now: chrono::DateTime<chrono::Utc>) -> Self::Out {
         fixture(self.parse(domain::dates::jst_date(now)))
     }

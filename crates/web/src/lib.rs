@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod organizations;
 pub mod payments;
 pub mod plans;
+pub mod plans_api;
 pub mod policy;
 pub mod reports;
 pub mod security;

@@ -17,7 +17,7 @@ use crate::auth::{Identity, ReqLang, PRE_COOKIE};
 use crate::error::WebError;
 use crate::{
     account, admin, api, auditor, children, consent, consultations, disaster, dispatch, home,
-    intake, login, openapi, organizations, payments, plans, reports, ui, AppState,
+    intake, login, openapi, organizations, payments, plans, plans_api, reports, ui, AppState,
 };
 
 /// Who may call a route.
@@ -251,11 +251,11 @@ routes! {
     PUT "/api/v1/children/{id}/power" Roles(WRITERS) => disaster::api::api_power_save;
     POST "/api/v1/children/{id}/power-units" Roles(WRITERS) => disaster::api::api_unit;
     POST "/api/v1/children/{id}/power-units/{unit_id}/return" Roles(WRITERS) => disaster::api::api_unit_return;
-    GET "/api/v1/children/{id}/plan" Roles(READERS) => plans::api_plan;
-    POST "/api/v1/children/{id}/plan" Roles(WRITERS) => plans::api_plan_save;
-    GET "/api/v1/children/{id}/plan/diff" Roles(READERS) => plans::api_plan_diff;
-    POST "/api/v1/children/{id}/drills" Roles(WRITERS) => plans::api_drill;
-    GET "/api/v1/emergency-sheets" Roles(READERS) => plans::api_sheets;
+    GET "/api/v1/children/{id}/plan" Roles(READERS) => plans_api::api_plan;
+    POST "/api/v1/children/{id}/plan" Roles(WRITERS) => plans_api::api_plan_save;
+    GET "/api/v1/children/{id}/plan/diff" Roles(READERS) => plans_api::api_plan_diff;
+    POST "/api/v1/children/{id}/drills" Roles(WRITERS) => plans_api::api_drill;
+    GET "/api/v1/emergency-sheets" Roles(READERS) => plans_api::api_sheets;
     GET "/api/v1/incidents" Roles(INCIDENT_READERS) => disaster::api::api_incidents;
     POST "/api/v1/incidents" Roles(REQUESTERS) => disaster::api::api_incident_open;
     GET "/api/v1/incidents/{id}/triage" Roles(INCIDENT_READERS) => disaster::api::api_triage;

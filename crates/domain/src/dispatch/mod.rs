@@ -54,9 +54,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub mod activity;
 mod assign;
-pub mod proposal;
 mod rank;
 pub mod roster;
 

@@ -1,8 +1,8 @@
 //! Activities and advice (活動記録・助言) on a dispatch.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::dispatch::activity::ActivityDraft;
 use domain::dispatch::DispatchStatus;
+use domain::dispatch_input::activity::ActivityDraft;
 use domain::messages;
 
 use super::{

@@ -338,7 +338,7 @@ pub struct Recommendation {
     pub weights: RawWeights,
 }
 
-pub use domain::dispatch::proposal::{ProposalDraft, ProposalInput};
+pub use domain::dispatch_input::proposal::{ProposalDraft, ProposalInput};
 
 /// An entry of a coordinator's inbox.
 #[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
@@ -385,7 +385,7 @@ pub struct Notification {
     pub child_name: Option<String>,
 }
 
-pub use domain::dispatch::activity::ActivityInput;
+pub use domain::dispatch_input::activity::ActivityInput;
 
 /// Dispatch figures for one fiscal year.
 #[derive(utoipa::ToSchema, Clone, Debug, Serialize)]

@@ -93,7 +93,7 @@ pub struct BatchProposed {
     pub proposed: i64,
 }
 
-/// 201 of `POST /api/v1/children/{id}/plan` (`plans::api_plan_save`).
+/// 201 of `POST /api/v1/children/{id}/plan` (`plans_api::api_plan_save`).
 #[derive(Serialize, ToSchema)]
 pub struct PlanSaved {
     /// The new version's number.

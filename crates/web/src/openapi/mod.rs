@@ -18,7 +18,7 @@ use axum::Json;
 
 use crate::{
     account, admin, api, api_schema, auditor, consent, consultations, disaster, dispatch, payments,
-    plans,
+    plans_api,
 };
 
 /// The document. Operations come from the handlers (`paths`); every schema they name is
@@ -84,11 +84,11 @@ use crate::{
         disaster::api::api_triage,
         disaster::api::api_checkin,
         disaster::api::api_close,
-        plans::api_plan,
-        plans::api_plan_save,
-        plans::api_plan_diff,
-        plans::api_drill,
-        plans::api_sheets,
+        plans_api::api_plan,
+        plans_api::api_plan_save,
+        plans_api::api_plan_diff,
+        plans_api::api_drill,
+        plans_api::api_sheets,
         auditor::api_audit,
         payments::api_month,
         payments::api_rates,
