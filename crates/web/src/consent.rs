@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Json;
 use axum_extra::extract::Form;
-use domain::consent::{ConsentInput, ConsentMethod, RecipientKind, SharedItem};
+use domain::consent::{
+    ConsentDraft, ConsentInput, ConsentMethod, RecipientKind, ReferralInput, SharedItem,
+};
 use serde::Deserialize;
 use store::consents::{ConsentOverview, OVERRIDE_ROLES};
 use store::StoreError;
@@ -190,11 +192,21 @@ pub async fn create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let input = consent_input(&pairs);
-    match state
-        .store
-        .record_consent(a.actor(), &id, &input, a.today(), a.now)
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        ConsentDraft::parse(&input, a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let saved = match parsed {
+        Ok(draft) => {
+            state
+                .store
+                .record_consent(a.actor(), &id, &draft, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(_) => {
             Ok(Redirect::to(&format!("/children/{id}/consents?saved=consent")).into_response())
         }
@@ -223,33 +235,28 @@ pub async fn withdraw(
     Ok(Redirect::to(&format!("/children/{id}/consents?saved=withdrawn")).into_response())
 }
 
-/// Referral form / API body.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ReferralForm {
-    to_center: String,
-    override_reason: String,
-}
-
 /// POST /children/{id}/referrals — share the child with another center.
 pub async fn refer(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<ReferralForm>,
+    Form(f): Form<ReferralInput>,
 ) -> PageResult {
-    match state
-        .store
-        .refer_child(
-            a.actor(),
-            &id,
-            &f.to_center,
-            &f.override_reason,
-            a.today(),
-            a.now,
-        )
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let referred = match parsed {
+        Ok(draft) => {
+            state
+                .store
+                .refer_child(a.actor(), &id, &draft, a.today(), a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match referred {
         Ok(_) => {
             Ok(Redirect::to(&format!("/children/{id}/consents?saved=referral")).into_response())
         }
@@ -289,9 +296,14 @@ pub async fn api_create(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: ConsentInput = crate::ui::json_body(&a, &body)?;
+    let draft = crate::shared::scope_before_errors(
+        ConsentDraft::parse(&input, a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await?;
     let cid = state
         .store
-        .record_consent(a.actor(), &id, &input, a.today(), a.now)
+        .record_consent(a.actor(), &id, &draft, a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": cid }))))
 }
@@ -303,17 +315,15 @@ pub async fn api_refer(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: ReferralForm = crate::ui::json_body(&a, &body)?;
+    let f: ReferralInput = crate::ui::json_body(&a, &body)?;
+    let draft = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await?;
     let rid = state
         .store
-        .refer_child(
-            a.actor(),
-            &id,
-            &f.to_center,
-            &f.override_reason,
-            a.today(),
-            a.now,
-        )
+        .refer_child(a.actor(), &id, &draft, a.today(), a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": rid }))))
 }
