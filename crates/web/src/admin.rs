@@ -8,10 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Json;
 use axum_extra::extract::{Form, Query};
+use domain::center::CenterForm;
 use domain::{Lang, Role};
 use serde::Deserialize;
 use store::accounts::{NewAccount, TemporaryPassword, UserSummary};
-use store::centers::{CenterForm, CenterProfile};
+use store::centers::CenterProfile;
 use store::StoreError;
 
 use crate::auth::Authed;
@@ -196,7 +197,16 @@ pub async fn center_save(
         runs_dispatch: !f.runs_dispatch.is_empty(),
         runs_payments: !f.runs_payments.is_empty(),
     };
-    match state.store.update_center(a.actor(), &form, a.now).await {
+    let parsed = crate::shared::scope_before_errors(
+        form.parse().map_err(StoreError::Validation),
+        state.store.check_center_editable(a.actor()),
+    )
+    .await;
+    let saved = match parsed {
+        Ok(draft) => state.store.update_center(a.actor(), &draft, a.now).await,
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(_) => Ok(Redirect::to("/admin/center?saved=1").into_response()),
         Err(StoreError::Validation(errs)) => {
             let current = state.store.center_profile(a.actor()).await?;
@@ -317,7 +327,12 @@ pub async fn api_center_save(
         runs_dispatch: b.runs_dispatch,
         runs_payments: b.runs_payments,
     };
+    let draft = crate::shared::scope_before_errors(
+        form.parse().map_err(StoreError::Validation),
+        state.store.check_center_editable(a.actor()),
+    )
+    .await?;
     Ok(Json(
-        state.store.update_center(a.actor(), &form, a.now).await?,
+        state.store.update_center(a.actor(), &draft, a.now).await?,
     ))
 }

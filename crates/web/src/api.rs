@@ -8,10 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::Query;
+use domain::organization::OrganizationForm;
 use serde::Deserialize;
 use store::children::{ChildForm, ChildQuery};
 use store::consultations::ConsultationQuery;
-use store::organizations::OrganizationForm;
 use store::{Store, StoreError};
 
 use crate::auth::Authed;
@@ -280,7 +280,15 @@ pub async fn create_organization(
 ) -> ApiResult {
     let m = json_object(&a, &body)?;
     let f: OrganizationForm = from_object(&a, m)?;
-    let id = state.store.add_organization(a.actor(), &f, a.now).await?;
+    let draft = crate::shared::scope_before_errors(
+        f.parse().map_err(store::StoreError::Validation),
+        state.store.check_organization_writable(a.actor()),
+    )
+    .await?;
+    let id = state
+        .store
+        .add_organization(a.actor(), &draft, a.now)
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
 }
 

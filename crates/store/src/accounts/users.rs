@@ -228,36 +228,16 @@ pub(crate) const USER_COLS: &str =
     "u.id, u.login, u.display_name, u.center_id, u.role, u.municipality_codes, u.password_hash, u.disabled";
 
 impl Store {
-    /// Create a center. Fails with a validation error for a bad slug or jurisdiction code.
+    /// Create a center (parsed by [`domain::center::NewCenterInput::parse`]). Fails with a
+    /// validation error when the code is taken.
     pub async fn add_center(
         &self,
-        code: &str,
-        name: &str,
-        jurisdiction: &str,
+        draft: &domain::center::NewCenterDraft,
         now: DateTime<Utc>,
     ) -> Result<Center> {
-        let mut errs = domain::ValidationErrors::new();
-        let slug_ok = !code.is_empty()
-            && code.len() <= 40
-            && code
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !slug_ok {
-            errs.push(messages::accounts::invalid_center_code());
-        }
-        let name = errs.check(domain::text::required_line(
-            "name",
-            name,
-            domain::text::MAX_LINE,
-        ));
-        let juris = errs.check(domain::municipality::MunicipalityCode::parse(
-            "jurisdiction",
-            jurisdiction,
-        ));
-        errs.into_result()?;
-        let (Some(name), Some(juris)) = (name, juris) else {
-            return Err(StoreError::Config("unreachable validation state".into()));
-        };
+        let code = draft.code.as_str();
+        let name = draft.name.clone();
+        let juris = &draft.jurisdiction;
         let id = new_id();
         let mut w = self.begin_write().await?;
         let exists: Option<String> =

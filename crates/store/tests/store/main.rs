@@ -64,7 +64,10 @@ impl Fixture {
         };
         let store = Store::connect_with(&url, options).await.unwrap();
         store
-            .add_center("kochi", "高知テスト", "390003", now())
+            .add_center(
+                &domain::center::new_center("kochi", "高知テスト", "390003").unwrap(),
+                now(),
+            )
             .await
             .unwrap();
         let mut users = Vec::new();

@@ -85,7 +85,10 @@ async fn a_topic_list_pages_like_the_whole_list_filtered_by_hand_after_edits() {
         }
         // Another center's consultations on the same topic and days stay out of the list.
         f.store
-            .add_center("ehime", "愛媛テスト", "380008", now())
+            .add_center(
+                &domain::center::new_center("ehime", "愛媛テスト", "380008").unwrap(),
+                now(),
+            )
             .await
             .unwrap();
         let other = f

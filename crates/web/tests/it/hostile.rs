@@ -148,7 +148,7 @@ fn form_decoders_never_panic() {
             decode_form::<ChildHtmlForm>(&rt, &body);
             decode_form::<IntakeHtmlForm>(&rt, &body);
             decode_form::<LoginForm>(&rt, &body);
-            decode_form::<store::organizations::OrganizationForm>(&rt, &body);
+            decode_form::<domain::organization::OrganizationForm>(&rt, &body);
             decode_query::<store::children::ChildQuery>(&rt, &body);
             decode_query::<store::consultations::ConsultationQuery>(&rt, &body);
             decode_query::<web::api::PeriodParams>(&rt, &body);
@@ -225,7 +225,10 @@ fn hostile_posts_never_reach_a_server_error() {
         let app = spawn_app("sqlite").await;
         let now = test_now();
         app.store
-            .add_center("kochi", "高知テスト", "390003", now)
+            .add_center(
+                &domain::center::new_center("kochi", "高知テスト", "390003").unwrap(),
+                now,
+            )
             .await
             .unwrap();
         app.store

@@ -137,11 +137,17 @@ pub async fn world(backend: &'static str) -> World {
     let app = spawn_app(backend).await;
     let now = test_now();
     app.store
-        .add_center("kochi", "高知テスト", "390003", now)
+        .add_center(
+            &domain::center::new_center("kochi", "高知テスト", "390003").unwrap(),
+            now,
+        )
         .await
         .unwrap();
     app.store
-        .add_center("nara", "奈良テスト", "290009", now)
+        .add_center(
+            &domain::center::new_center("nara", "奈良テスト", "290009").unwrap(),
+            now,
+        )
         .await
         .unwrap();
     let mut own = Vec::new();

@@ -170,9 +170,12 @@ pub(super) async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<S
     };
     let center = store
         .add_center(
-            "triage",
-            "東京都医療的ケア児支援センター（ベンチ）",
-            TRIAGE_PREFECTURE,
+            &domain::center::new_center(
+                "triage",
+                "東京都医療的ケア児支援センター（ベンチ）",
+                TRIAGE_PREFECTURE,
+            )
+            .map_err(|e| crate::print_store_error(e.into()))?,
             now,
         )
         .await
