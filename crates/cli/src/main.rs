@@ -370,7 +370,7 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&db).await?;
             store
                 .add_user(
-                    store::users::NewUser {
+                    &domain::account::NewUser {
                         center_code: &center,
                         login: &login,
                         display_name: &display,
@@ -378,7 +378,9 @@ async fn main() -> anyhow::Result<()> {
                         password: &password,
                         professions: Vec::new(),
                         municipalities,
-                    },
+                    }
+                    .parse()
+                    .map_err(|e| print_store_error(e.into()))?,
                     now,
                 )
                 .await

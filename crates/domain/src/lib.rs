@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod access;
+pub mod account;
 pub mod audit;
 pub mod care_score;
 pub mod center;

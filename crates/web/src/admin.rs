@@ -8,10 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Json;
 use axum_extra::extract::{Form, Query};
+use domain::account::{NewAccount, RoleChange};
 use domain::center::CenterForm;
 use domain::{Lang, Role};
 use serde::Deserialize;
-use store::accounts::{NewAccount, TemporaryPassword, UserSummary};
+use store::accounts::{TemporaryPassword, UserSummary};
 use store::centers::CenterProfile;
 use store::StoreError;
 
@@ -88,7 +89,16 @@ pub async fn user_create(
     a: Authed,
     Form(f): Form<NewAccount>,
 ) -> PageResult {
-    match state.store.create_account(a.actor(), &f, a.now).await {
+    let parsed = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_accounts_admin(a.actor()),
+    )
+    .await;
+    let created = match parsed {
+        Ok(draft) => state.store.create_account(a.actor(), &draft, a.now).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(t) => page_status(StatusCode::CREATED, &temp_password_page(&a, true, t)),
         Err(StoreError::Validation(errs)) => page_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -101,12 +111,7 @@ pub async fn user_create(
 // ---------------------------------------------------------------- role and password
 
 /// Role change form body.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct RoleForm {
-    role: String,
-    municipalities: String,
-}
+type RoleForm = RoleChange;
 
 /// POST /admin/users/{id}/role — change a user's role.
 pub async fn user_role(
@@ -115,10 +120,12 @@ pub async fn user_role(
     Path(id): Path<String>,
     Form(f): Form<RoleForm>,
 ) -> PageResult {
-    state
-        .store
-        .set_role(a.actor(), &id, &f.role, &f.municipalities, a.now)
-        .await?;
+    let change = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_user_editable(a.actor(), &id),
+    )
+    .await?;
+    state.store.set_role(a.actor(), &id, &change, a.now).await?;
     Ok(Redirect::to("/admin/users?done=role").into_response())
 }
 
@@ -246,7 +253,12 @@ pub async fn api_user_create(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<TemporaryPassword>), WebError> {
     let f: NewAccount = crate::ui::json_body(&a, &body)?;
-    let t = state.store.create_account(a.actor(), &f, a.now).await?;
+    let draft = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_accounts_admin(a.actor()),
+    )
+    .await?;
+    let t = state.store.create_account(a.actor(), &draft, a.now).await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
 
@@ -266,11 +278,18 @@ pub async fn api_user_role(
     body: axum::body::Bytes,
 ) -> Result<Json<UserSummary>, WebError> {
     let b: RoleBody = crate::ui::json_body(&a, &body)?;
+    let change = crate::shared::scope_before_errors(
+        RoleChange {
+            role: b.role,
+            municipalities: b.municipalities,
+        }
+        .parse()
+        .map_err(StoreError::Validation),
+        state.store.check_user_editable(a.actor(), &id),
+    )
+    .await?;
     Ok(Json(
-        state
-            .store
-            .set_role(a.actor(), &id, &b.role, &b.municipalities, a.now)
-            .await?,
+        state.store.set_role(a.actor(), &id, &change, a.now).await?,
     ))
 }
 

@@ -17,6 +17,7 @@ use dispatch::{demo_dispatch, short_area};
 use names::TOPIC_SUMMARIES;
 
 use chrono::{DateTime, Duration, Utc};
+use domain::account::NewUser;
 use domain::organization::OrganizationForm;
 use domain::power::DeviceInput;
 use domain::Role;
@@ -24,7 +25,6 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use store::children::{ChildForm, GuardianForm};
 use store::consultations::{ConsultationForm, PersonForm};
-use store::users::NewUser;
 use store::{Actor, Store, StoreError};
 
 /// Password of every demo login (printed by `tsunagu demo`; demo data only).
@@ -79,7 +79,7 @@ pub async fn load(
             };
             let a = store
                 .add_user(
-                    NewUser {
+                    &NewUser {
                         center_code: spec.code,
                         login,
                         display_name: name,
@@ -87,7 +87,8 @@ pub async fn load(
                         password: DEMO_PASSWORD,
                         professions: professions.iter().map(|p| p.to_string()).collect(),
                         municipalities,
-                    },
+                    }
+                    .parse()?,
                     now,
                 )
                 .await?;

@@ -12,11 +12,11 @@ use axum::body::Body;
 use axum::extract::FromRequest;
 use axum::http::{header, Method, Request};
 use axum_extra::extract::{Form, Query};
+use domain::account::NewUser;
 use domain::Role;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde::de::DeserializeOwned;
-use store::users::NewUser;
 use web::children::ChildHtmlForm;
 use web::login::LoginForm;
 use web::shared::IntakeHtmlForm;
@@ -233,7 +233,7 @@ fn hostile_posts_never_reach_a_server_error() {
             .unwrap();
         app.store
             .add_user(
-                NewUser {
+                &NewUser {
                     center_code: "kochi",
                     login: "kochi.consultant",
                     display_name: "相談員",
@@ -241,7 +241,9 @@ fn hostile_posts_never_reach_a_server_error() {
                     password: PASSWORD,
                     professions: Vec::new(),
                     municipalities: Vec::new(),
-                },
+                }
+                .parse()
+                .unwrap(),
                 now,
             )
             .await

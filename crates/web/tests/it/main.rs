@@ -36,8 +36,8 @@ mod widths;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use domain::account::NewUser;
 use domain::Role;
-use store::users::NewUser;
 use store::{Actor, Store};
 use web::{AppState, Clock, FixedClock, WebConfig};
 
@@ -158,7 +158,7 @@ pub async fn world(backend: &'static str) -> World {
             let a = app
                 .store
                 .add_user(
-                    NewUser {
+                    &NewUser {
                         center_code: center,
                         login: &login,
                         display_name: &format!("{center} {}", role.code()),
@@ -170,7 +170,9 @@ pub async fn world(backend: &'static str) -> World {
                         } else {
                             Vec::new()
                         },
-                    },
+                    }
+                    .parse()
+                    .unwrap(),
                     now,
                 )
                 .await
