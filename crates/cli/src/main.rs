@@ -334,7 +334,11 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let store = open(&db).await?;
             let c = store
-                .add_center(&code, &name, &jurisdiction, now)
+                .add_center(
+                    &domain::center::new_center(&code, &name, &jurisdiction)
+                        .map_err(|e| print_store_error(e.into()))?,
+                    now,
+                )
                 .await
                 .map_err(print_store_error)?;
             println!("center {} added ({})", c.code, c.id);
@@ -366,7 +370,7 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&db).await?;
             store
                 .add_user(
-                    store::users::NewUser {
+                    &domain::account::NewUser {
                         center_code: &center,
                         login: &login,
                         display_name: &display,
@@ -374,7 +378,9 @@ async fn main() -> anyhow::Result<()> {
                         password: &password,
                         professions: Vec::new(),
                         municipalities,
-                    },
+                    }
+                    .parse()
+                    .map_err(|e| print_store_error(e.into()))?,
                     now,
                 )
                 .await

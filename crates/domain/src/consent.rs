@@ -72,8 +72,9 @@ code_enum! {
     }
 }
 
-/// A validated consent record, ready to store.
+/// A validated consent record, ready to store: built only by [`ConsentDraft::parse`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConsentDraft {
     /// Who receives.
     pub recipient_kind: RecipientKind,
@@ -284,6 +285,45 @@ pub fn consent_method_schema() -> utoipa::openapi::schema::ObjectBuilder {
     )
 }
 
+/// A referral as typed or sent to the API: the receiving center's code and, without a
+/// consent in force, the reason to refer anyway.
+#[derive(utoipa::ToSchema, Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ReferralInput {
+    /// The receiving center's code.
+    #[schema(schema_with = crate::openapi::nonblank, required = true)]
+    pub to_center: String,
+    /// 同意なしで紹介する理由 (advisors and admins only; empty if a consent holds).
+    pub override_reason: String,
+}
+
+/// A parsed referral: built only by [`ReferralInput::parse`]. Whether the center exists,
+/// a consent names it, or the override may be used is for the store to tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReferralDraft {
+    /// The receiving center's code, trimmed and not empty.
+    pub to_center: String,
+    /// The override reason, trimmed; empty when none was given.
+    pub override_reason: String,
+}
+
+impl ReferralInput {
+    /// Trim both fields; a referral must name a center.
+    pub fn parse(&self) -> Result<ReferralDraft, ValidationErrors> {
+        let to_center = self.to_center.trim();
+        if to_center.is_empty() {
+            return Err(ValidationErrors(vec![
+                crate::messages::consent::choose_receiving_center(),
+            ]));
+        }
+        Ok(ReferralDraft {
+            to_center: to_center.to_string(),
+            override_reason: self.override_reason.trim().to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,5 +391,18 @@ mod tests {
         let mut i = input();
         i.recipient_code = " ".into();
         assert!(ConsentDraft::parse(&i, today()).is_err());
+    }
+
+    #[test]
+    fn a_referral_names_a_center() {
+        let r = ReferralInput {
+            to_center: " nara ".into(),
+            override_reason: " 緊急の受診調整のため ".into(),
+        };
+        let d = r.parse().unwrap();
+        assert_eq!(d.to_center, "nara");
+        assert_eq!(d.override_reason, "緊急の受診調整のため");
+        let errs = ReferralInput::default().parse().unwrap_err();
+        assert_eq!(errs.0[0].field, "to_center");
     }
 }

@@ -13,8 +13,10 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod access;
+pub mod account;
 pub mod audit;
 pub mod care_score;
+pub mod center;
 pub mod chart;
 pub mod child;
 pub mod consent;
@@ -31,11 +33,13 @@ pub mod lang;
 pub mod messages;
 pub mod municipality;
 pub mod openapi;
+pub mod organization;
 pub mod password;
 pub mod payment;
 pub mod plan;
 pub mod power;
 pub mod role;
+pub mod service_period;
 pub mod text;
 pub mod totp;
 pub mod vocab;

@@ -4,8 +4,8 @@
 //! that work do not see its menus, pages or terms.
 
 use chrono::{DateTime, Utc};
+use domain::center::CenterDraft;
 use domain::messages;
-use domain::text::{optional_email, optional_line, optional_phone, optional_text, required_line};
 
 use crate::audit::{append, AuditEntry};
 use crate::{Actor, Result, Store, StoreError};
@@ -31,26 +31,6 @@ pub struct CenterProfile {
     /// Runs coordinator dispatch (コーディネーター派遣).
     pub runs_dispatch: bool,
     /// Produces the prefecture's payment statements (県の支払明細).
-    pub runs_payments: bool,
-}
-
-/// Input for [`Store::update_center`] (form fields or JSON body).
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct CenterForm {
-    /// Display name (required).
-    pub name: String,
-    /// Contact phone (optional).
-    pub contact_phone: String,
-    /// Contact email (optional).
-    pub contact_email: String,
-    /// Postal address (optional).
-    pub address: String,
-    /// Opening hours (optional, several lines allowed).
-    pub opening_hours: String,
-    /// Runs coordinator dispatch.
-    pub runs_dispatch: bool,
-    /// Produces the prefecture's payment statements.
     pub runs_payments: bool,
 }
 
@@ -90,8 +70,7 @@ impl UserContext {
     }
 }
 
-/// Longest opening-hours text (a few lines: weekdays, Saturdays, holidays).
-pub const MAX_HOURS: usize = 500;
+pub use domain::center::MAX_HOURS;
 
 type ProfileRow = (
     String,
@@ -142,27 +121,21 @@ impl Store {
         row.map(profile).ok_or(StoreError::NotFound)
     }
 
-    /// Edit the caller's center (admin). Every field is checked first; nothing is written when
-    /// one is wrong. Audited with what changed.
+    /// Refuses as [`Store::update_center`] would before it looks at the form (Forbidden unless
+    /// an admin): asked by a handler whose form failed.
+    pub async fn check_center_editable(&self, actor: &Actor) -> Result<()> {
+        require_admin(actor)
+    }
+
+    /// Edit the caller's center (admin), as parsed by [`domain::center::CenterForm::parse`].
+    /// Audited with what changed.
     pub async fn update_center(
         &self,
         actor: &Actor,
-        f: &CenterForm,
+        f: &CenterDraft,
         now: DateTime<Utc>,
     ) -> Result<CenterProfile> {
         require_admin(actor)?;
-        let mut e = domain::ValidationErrors::new();
-        let name = e.check(required_line("name", &f.name, domain::text::MAX_LINE));
-        let phone = e.check(optional_phone("contact_phone", &f.contact_phone));
-        let email = e.check(optional_email("contact_email", &f.contact_email));
-        let address = e.check(optional_line("address", &f.address, domain::text::MAX_LINE));
-        let hours = e.check(optional_text("opening_hours", &f.opening_hours, MAX_HOURS));
-        e.into_result()?;
-        let (Some(name), Some(phone), Some(email), Some(address), Some(hours)) =
-            (name, phone, email, address, hours)
-        else {
-            return Err(StoreError::Config("unreachable validation state".into()));
-        };
         let mut w = self.begin_write().await?;
         let before: Option<ProfileRow> =
             crate::db::query_as(&format!("SELECT {PROFILE_COLS} FROM centers WHERE id = $1"))
@@ -175,11 +148,11 @@ impl Store {
         let after = CenterProfile {
             id: before.id.clone(),
             code: before.code.clone(),
-            name,
-            contact_phone: phone.unwrap_or_default(),
-            contact_email: email.unwrap_or_default(),
-            address: address.unwrap_or_default(),
-            opening_hours: hours.unwrap_or_default(),
+            name: f.name.clone(),
+            contact_phone: f.contact_phone.clone(),
+            contact_email: f.contact_email.clone(),
+            address: f.address.clone(),
+            opening_hours: f.opening_hours.clone(),
             runs_dispatch: f.runs_dispatch,
             runs_payments: f.runs_payments,
         };

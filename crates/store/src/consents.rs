@@ -5,7 +5,7 @@
 //! overrides with a stated reason. Refusals and overrides are audited like everything else.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::consent::{ConsentDraft, ConsentInput, ConsentMethod, RecipientKind, SharedItem};
+use domain::consent::{ConsentDraft, ConsentMethod, RecipientKind, ReferralDraft, SharedItem};
 use domain::{messages, Role};
 
 use crate::audit::{append, AuditEntry};
@@ -217,21 +217,19 @@ impl Store {
         })
     }
 
-    /// Record a consent for a child in the actor's scope. All fields are validated first.
+    /// Record a consent for a child in the actor's scope. The handler parsed it
+    /// ([`ConsentDraft::parse`]); a referral consent must name another, existing center.
     pub async fn record_consent(
         &self,
         actor: &Actor,
         child_id: &str,
-        input: &ConsentInput,
-        today: NaiveDate,
+        draft: &ConsentDraft,
         now: DateTime<Utc>,
     ) -> Result<String> {
         deny_unless_writer(actor)?;
-        // Scope before input: an out-of-scope caller learns nothing from field errors.
         let mut w = self.begin_write().await?;
         self.scoped_child_version(&mut w.tx, actor, child_id)
             .await?;
-        let draft = ConsentDraft::parse(input, today)?;
         if draft.recipient_kind == RecipientKind::OtherCenter {
             let code = draft.recipient_code.as_deref().unwrap_or("");
             let center: Option<String> =
@@ -341,18 +339,18 @@ impl Store {
         &self,
         actor: &Actor,
         child_id: &str,
-        to_center_code: &str,
-        override_reason: &str,
+        draft: &ReferralDraft,
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<String> {
         deny_unless_writer(actor)?;
-        let override_reason = override_reason.trim();
+        let to_center_code = draft.to_center.as_str();
+        let override_reason = draft.override_reason.as_str();
         let mut w = self.begin_write().await?;
         self.scoped_child_version(&mut w.tx, actor, child_id)
             .await?;
         let to: Option<String> = crate::db::query_scalar("SELECT id FROM centers WHERE code = $1")
-            .bind(to_center_code.trim())
+            .bind(to_center_code)
             .fetch_optional(&mut w.tx)
             .await?;
         let Some(to) = to.filter(|c| *c != actor.center_id) else {
@@ -376,7 +374,7 @@ impl Store {
         )
         .bind(child_id)
         .bind(&actor.center_id)
-        .bind(to_center_code.trim())
+        .bind(to_center_code)
         .bind(&today_s)
         .fetch_optional(&mut w.tx)
         .await?;
@@ -396,7 +394,7 @@ impl Store {
                     action: "child.refer.refused",
                     entity: "child",
                     entity_id: Some(child_id),
-                    detail: format!("to={} reason={}", to_center_code.trim(), e.code),
+                    detail: format!("to={} reason={}", to_center_code, e.code),
                 },
             )
             .await?;
@@ -421,13 +419,13 @@ impl Store {
         let (action, detail) = match &consent {
             Some(c) => (
                 "child.refer",
-                format!("referral={id} to={} consent={c}", to_center_code.trim()),
+                format!("referral={id} to={} consent={c}", to_center_code),
             ),
             None => (
                 "child.refer.override",
                 format!(
                     "referral={id} to={} reason={override_reason}",
-                    to_center_code.trim()
+                    to_center_code
                 ),
             ),
         };

@@ -1,40 +1,11 @@
 //! Organizations: hospitals, providers, schools, municipalities the center works with.
 
 use chrono::{DateTime, Utc};
-use domain::municipality::MunicipalityCode;
-use domain::text::{optional_email, optional_line, optional_phone, required_line};
-use domain::vocab::{VocabCode, VocabKind};
-use domain::ValidationErrors;
-use serde::{Deserialize, Serialize};
+use domain::organization::OrganizationDraft;
+use serde::Serialize;
 
 use crate::audit::{append, AuditEntry};
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
-
-/// An organization as typed (unparsed).
-#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default)]
-#[schema(as = OrganizationInput)]
-pub struct OrganizationForm {
-    /// Organization kind code.
-    #[schema(schema_with = domain::openapi::organization_kind_code, required = true)]
-    pub kind: String,
-    /// 名称.
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
-        required = true
-    )]
-    pub name: String,
-    /// Municipality code (optional).
-    #[schema(schema_with = domain::openapi::municipality_code_or_empty)]
-    pub municipality_code: String,
-    /// 所在地.
-    pub address: String,
-    /// 電話.
-    pub phone: String,
-    /// Email.
-    pub email: String,
-}
 
 /// A stored organization.
 #[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
@@ -56,41 +27,27 @@ pub struct Organization {
 }
 
 impl Store {
-    /// Register an organization in the actor's center.
+    /// Refuses as [`Store::add_organization`] would before it looks at the form (Forbidden
+    /// unless the actor writes records): asked by a handler whose form failed.
+    pub async fn check_organization_writable(&self, actor: &Actor) -> Result<()> {
+        if actor.writes_records() {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden)
+        }
+    }
+
+    /// Register an organization (parsed by [`domain::organization::OrganizationForm::parse`])
+    /// in the actor's center.
     pub async fn add_organization(
         &self,
         actor: &Actor,
-        f: &OrganizationForm,
+        draft: &OrganizationDraft,
         now: DateTime<Utc>,
     ) -> Result<String> {
         if !actor.writes_records() {
             return Err(StoreError::Forbidden);
         }
-        let mut e = ValidationErrors::new();
-        let kind = e.check(VocabCode::parse(
-            VocabKind::OrganizationKind,
-            "kind",
-            &f.kind,
-        ));
-        let name = e.check(required_line("name", &f.name, domain::text::MAX_LINE));
-        let muni = if f.municipality_code.trim().is_empty() {
-            Some(None)
-        } else {
-            e.check(MunicipalityCode::parse(
-                "municipality_code",
-                &f.municipality_code,
-            ))
-            .map(Some)
-        };
-        let address = e.check(optional_line("address", &f.address, domain::text::MAX_LINE));
-        let phone = e.check(optional_phone("phone", &f.phone));
-        let email = e.check(optional_email("email", &f.email));
-        e.into_result()?;
-        let (Some(kind), Some(name), Some(muni), Some(address), Some(phone), Some(email)) =
-            (kind, name, muni, address, phone, email)
-        else {
-            return Err(StoreError::Config("unreachable validation state".into()));
-        };
         let id = new_id();
         let mut w = self.begin_write().await?;
         crate::db::query(
@@ -98,12 +55,12 @@ impl Store {
         )
         .bind(&id)
         .bind(&actor.center_id)
-        .bind(kind.as_str())
-        .bind(&name)
-        .bind(muni.as_ref().map(|m| m.as_str().to_string()))
-        .bind(&address)
-        .bind(&phone)
-        .bind(&email)
+        .bind(draft.kind.as_str())
+        .bind(&draft.name)
+        .bind(draft.municipality.as_ref().map(|m| m.as_str().to_string()))
+        .bind(&draft.address)
+        .bind(&draft.phone)
+        .bind(&draft.email)
         .bind(ts(now))
         .execute(&mut w.tx)
         .await?;

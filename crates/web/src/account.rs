@@ -294,11 +294,18 @@ pub async fn change_password(
         return page_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     }
     let now = a.now;
-    match state
-        .store
-        .change_password(a.actor(), &f.current_password, &f.new_password, now)
-        .await
-    {
+    let actor = a.actor();
+    let changed =
+        match domain::account::new_password(&f.new_password, &actor.login, &actor.display_name) {
+            Ok(new) => {
+                state
+                    .store
+                    .change_password(actor, &f.current_password, &new, now)
+                    .await
+            }
+            Err(errs) => Err(StoreError::Validation(errs)),
+        };
+    match changed {
         Ok((raw, _)) => {
             let jar = jar.add(cookie(SESSION_COOKIE, raw, &state));
             Ok((jar, Redirect::to("/account?changed=1")).into_response())

@@ -8,10 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Json;
 use axum_extra::extract::{Form, Query};
+use domain::account::{NewAccount, RoleChange};
+use domain::center::CenterForm;
 use domain::{Lang, Role};
 use serde::Deserialize;
-use store::accounts::{NewAccount, TemporaryPassword, UserSummary};
-use store::centers::{CenterForm, CenterProfile};
+use store::accounts::{TemporaryPassword, UserSummary};
+use store::centers::CenterProfile;
 use store::StoreError;
 
 use crate::auth::Authed;
@@ -87,7 +89,16 @@ pub async fn user_create(
     a: Authed,
     Form(f): Form<NewAccount>,
 ) -> PageResult {
-    match state.store.create_account(a.actor(), &f, a.now).await {
+    let parsed = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_accounts_admin(a.actor()),
+    )
+    .await;
+    let created = match parsed {
+        Ok(draft) => state.store.create_account(a.actor(), &draft, a.now).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(t) => page_status(StatusCode::CREATED, &temp_password_page(&a, true, t)),
         Err(StoreError::Validation(errs)) => page_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -100,12 +111,7 @@ pub async fn user_create(
 // ---------------------------------------------------------------- role and password
 
 /// Role change form body.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct RoleForm {
-    role: String,
-    municipalities: String,
-}
+type RoleForm = RoleChange;
 
 /// POST /admin/users/{id}/role — change a user's role.
 pub async fn user_role(
@@ -114,10 +120,12 @@ pub async fn user_role(
     Path(id): Path<String>,
     Form(f): Form<RoleForm>,
 ) -> PageResult {
-    state
-        .store
-        .set_role(a.actor(), &id, &f.role, &f.municipalities, a.now)
-        .await?;
+    let change = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_user_editable(a.actor(), &id),
+    )
+    .await?;
+    state.store.set_role(a.actor(), &id, &change, a.now).await?;
     Ok(Redirect::to("/admin/users?done=role").into_response())
 }
 
@@ -196,7 +204,16 @@ pub async fn center_save(
         runs_dispatch: !f.runs_dispatch.is_empty(),
         runs_payments: !f.runs_payments.is_empty(),
     };
-    match state.store.update_center(a.actor(), &form, a.now).await {
+    let parsed = crate::shared::scope_before_errors(
+        form.parse().map_err(StoreError::Validation),
+        state.store.check_center_editable(a.actor()),
+    )
+    .await;
+    let saved = match parsed {
+        Ok(draft) => state.store.update_center(a.actor(), &draft, a.now).await,
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(_) => Ok(Redirect::to("/admin/center?saved=1").into_response()),
         Err(StoreError::Validation(errs)) => {
             let current = state.store.center_profile(a.actor()).await?;
@@ -232,14 +249,19 @@ pub async fn center_save(
 /// login).
 #[utoipa::path(post, path = "/api/v1/users", operation_id = "createUser",
     summary = "Add a user to the admin's center with a temporary password, shown in this answer only; the user must change it at first login (admin, audited). 422: bad or duplicate login, empty or too long name, unknown role, a role the admin may not grant (auditor) or the center does not use (coordinator without dispatch), missing municipality codes of a municipal officer",
-    request_body = store::accounts::NewAccount, responses((status = 201, description = "Added; temporary_password is shown once", body = store::accounts::TemporaryPassword)))]
+    request_body = domain::account::NewAccount, responses((status = 201, description = "Added; temporary_password is shown once", body = store::accounts::TemporaryPassword)))]
 pub async fn api_user_create(
     State(state): State<AppState>,
     a: Authed,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<TemporaryPassword>), WebError> {
     let f: NewAccount = crate::ui::json_body(&a, &body)?;
-    let t = state.store.create_account(a.actor(), &f, a.now).await?;
+    let draft = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_accounts_admin(a.actor()),
+    )
+    .await?;
+    let t = state.store.create_account(a.actor(), &draft, a.now).await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
 
@@ -264,11 +286,18 @@ pub async fn api_user_role(
     body: axum::body::Bytes,
 ) -> Result<Json<UserSummary>, WebError> {
     let b: RoleBody = crate::ui::json_body(&a, &body)?;
+    let change = crate::shared::scope_before_errors(
+        RoleChange {
+            role: b.role,
+            municipalities: b.municipalities,
+        }
+        .parse()
+        .map_err(StoreError::Validation),
+        state.store.check_user_editable(a.actor(), &id),
+    )
+    .await?;
     Ok(Json(
-        state
-            .store
-            .set_role(a.actor(), &id, &b.role, &b.municipalities, a.now)
-            .await?,
+        state.store.set_role(a.actor(), &id, &change, a.now).await?,
     ))
 }
 
@@ -338,7 +367,12 @@ pub async fn api_center_save(
         runs_dispatch: b.runs_dispatch,
         runs_payments: b.runs_payments,
     };
+    let draft = crate::shared::scope_before_errors(
+        form.parse().map_err(StoreError::Validation),
+        state.store.check_center_editable(a.actor()),
+    )
+    .await?;
     Ok(Json(
-        state.store.update_center(a.actor(), &form, a.now).await?,
+        state.store.update_center(a.actor(), &draft, a.now).await?,
     ))
 }

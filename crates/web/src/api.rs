@@ -8,10 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::Query;
+use domain::organization::OrganizationForm;
 use serde::Deserialize;
 use store::children::{ChildForm, ChildQuery};
 use store::consultations::ConsultationQuery;
-use store::organizations::OrganizationForm;
 use store::{Store, StoreError};
 
 use crate::auth::Authed;
@@ -316,7 +316,7 @@ pub async fn list_organizations(
 /// POST /api/v1/organizations
 #[utoipa::path(post, path = "/api/v1/organizations", operation_id = "createOrganization",
     summary = "Register an organization",
-    request_body = store::organizations::OrganizationForm, responses((status = 201, description = "Registered", body = crate::api_schema::Created)))]
+    request_body = domain::organization::OrganizationForm, responses((status = 201, description = "Registered", body = crate::api_schema::Created)))]
 pub async fn create_organization(
     State(state): State<AppState>,
     a: Authed,
@@ -324,7 +324,15 @@ pub async fn create_organization(
 ) -> ApiResult {
     let m = json_object(&a, &body)?;
     let f: OrganizationForm = from_object(&a, m)?;
-    let id = state.store.add_organization(a.actor(), &f, a.now).await?;
+    let draft = crate::shared::scope_before_errors(
+        f.parse().map_err(store::StoreError::Validation),
+        state.store.check_organization_writable(a.actor()),
+    )
+    .await?;
+    let id = state
+        .store
+        .add_organization(a.actor(), &draft, a.now)
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
 }
 

@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Json;
 use axum_extra::extract::Form;
-use domain::consent::{ConsentInput, ConsentMethod, RecipientKind, SharedItem};
+use domain::consent::{
+    ConsentDraft, ConsentInput, ConsentMethod, RecipientKind, ReferralInput, SharedItem,
+};
 use serde::Deserialize;
 use store::consents::{ConsentOverview, OVERRIDE_ROLES};
 use store::StoreError;
@@ -190,11 +192,21 @@ pub async fn create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let input = consent_input(&pairs);
-    match state
-        .store
-        .record_consent(a.actor(), &id, &input, a.today(), a.now)
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        ConsentDraft::parse(&input, a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let saved = match parsed {
+        Ok(draft) => {
+            state
+                .store
+                .record_consent(a.actor(), &id, &draft, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(_) => {
             Ok(Redirect::to(&format!("/children/{id}/consents?saved=consent")).into_response())
         }
@@ -223,35 +235,28 @@ pub async fn withdraw(
     Ok(Redirect::to(&format!("/children/{id}/consents?saved=withdrawn")).into_response())
 }
 
-/// Referral form / API body.
-#[derive(utoipa::ToSchema, Deserialize, Default)]
-#[serde(default)]
-#[schema(as = ReferralInput)]
-pub struct ReferralForm {
-    #[schema(schema_with = domain::openapi::nonblank, required = true)]
-    to_center: String,
-    override_reason: String,
-}
-
 /// POST /children/{id}/referrals — share the child with another center.
 pub async fn refer(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<ReferralForm>,
+    Form(f): Form<ReferralInput>,
 ) -> PageResult {
-    match state
-        .store
-        .refer_child(
-            a.actor(),
-            &id,
-            &f.to_center,
-            &f.override_reason,
-            a.today(),
-            a.now,
-        )
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let referred = match parsed {
+        Ok(draft) => {
+            state
+                .store
+                .refer_child(a.actor(), &id, &draft, a.today(), a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match referred {
         Ok(_) => {
             Ok(Redirect::to(&format!("/children/{id}/consents?saved=referral")).into_response())
         }
@@ -297,9 +302,14 @@ pub async fn api_create(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let input: ConsentInput = crate::ui::json_body(&a, &body)?;
+    let draft = crate::shared::scope_before_errors(
+        ConsentDraft::parse(&input, a.today()).map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await?;
     let cid = state
         .store
-        .record_consent(a.actor(), &id, &input, a.today(), a.now)
+        .record_consent(a.actor(), &id, &draft, a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": cid }))))
 }
@@ -307,24 +317,22 @@ pub async fn api_create(
 /// POST /api/v1/children/{id}/referrals — 201 with the referral's id; 422 without consent.
 #[utoipa::path(post, path = "/api/v1/children/{id}/referrals", operation_id = "referChild",
     summary = "Share a child with another center; needs a consent in force naming it, or an advisor's/admin's override with a reason (audited)",
-    params(("id" = String, Path)), request_body = ReferralForm, responses((status = 201, description = "Referred", body = crate::api_schema::Created)))]
+    params(("id" = String, Path)), request_body = domain::consent::ReferralInput, responses((status = 201, description = "Referred", body = crate::api_schema::Created)))]
 pub async fn api_refer(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
-    let f: ReferralForm = crate::ui::json_body(&a, &body)?;
+    let f: ReferralInput = crate::ui::json_body(&a, &body)?;
+    let draft = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await?;
     let rid = state
         .store
-        .refer_child(
-            a.actor(),
-            &id,
-            &f.to_center,
-            &f.override_reason,
-            a.today(),
-            a.now,
-        )
+        .refer_child(a.actor(), &id, &draft, a.today(), a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": rid }))))
 }

@@ -24,7 +24,7 @@ struct OrganizationsPage {
     items: Vec<store::organizations::Organization>,
     kinds: Vec<(String, String)>,
     municipalities: Vec<(String, String)>,
-    form: store::organizations::OrganizationForm,
+    form: domain::organization::OrganizationForm,
     errors: FormErrors,
     saved: bool,
 }
@@ -51,7 +51,7 @@ async fn organizations_page(
     state: &AppState,
     a: &Authed,
     kind: String,
-    form: store::organizations::OrganizationForm,
+    form: domain::organization::OrganizationForm,
     errors: FormErrors,
     saved: bool,
 ) -> Result<OrganizationsPage, WebError> {
@@ -78,7 +78,7 @@ pub async fn organizations_list(
     a: Authed,
     Query(q): Query<OrganizationsQuery>,
 ) -> PageResult {
-    let form = store::organizations::OrganizationForm {
+    let form = domain::organization::OrganizationForm {
         kind: if q.kind.is_empty() {
             "hospital".into()
         } else {
@@ -103,9 +103,18 @@ pub async fn organizations_list(
 pub async fn organization_create(
     State(state): State<AppState>,
     a: Authed,
-    Form(form): Form<store::organizations::OrganizationForm>,
+    Form(form): Form<domain::organization::OrganizationForm>,
 ) -> PageResult {
-    match state.store.add_organization(a.actor(), &form, a.now).await {
+    let parsed = crate::shared::scope_before_errors(
+        form.parse().map_err(StoreError::Validation),
+        state.store.check_organization_writable(a.actor()),
+    )
+    .await;
+    let saved = match parsed {
+        Ok(draft) => state.store.add_organization(a.actor(), &draft, a.now).await,
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(_) => Ok(Redirect::to("/organizations?saved=1").into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::{Form, Query};
 use domain::export::CsvWriter;
-use domain::payment::{RawRates, YearMonth, Yen};
+use domain::payment::{Rates, RatesForm, RawRates, YearMonth, Yen};
+use domain::service_period::ServicePeriodInput;
 use domain::vocab::VocabKind;
 use domain::{FieldError, Lang};
 use serde::Deserialize;
@@ -80,55 +81,6 @@ impl MonthPage {
     }
 }
 
-/// Rates as typed.
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-pub struct RatesForm {
-    per_visit: String,
-    per_hour: String,
-    per_km: String,
-    per_travel_hour: String,
-}
-
-impl RatesForm {
-    fn of(r: &RawRates) -> RatesForm {
-        RatesForm {
-            per_visit: r.per_visit.to_string(),
-            per_hour: r.per_hour.to_string(),
-            per_km: r.per_km.to_string(),
-            per_travel_hour: r.per_travel_hour.to_string(),
-        }
-    }
-    /// Parses each box as yen (full-width, commas and 円 accepted), collecting every error.
-    fn parse(&self) -> Result<RawRates, domain::ValidationErrors> {
-        let mut errs = domain::ValidationErrors::new();
-        let mut get = |field: &str, raw: &str| {
-            errs.check(Yen::parse(&format!("rates.{field}"), raw))
-                .map(|y| y.value())
-        };
-        let r = (
-            get("per_visit", &self.per_visit),
-            get("per_hour", &self.per_hour),
-            get("per_km", &self.per_km),
-            get("per_travel_hour", &self.per_travel_hour),
-        );
-        errs.into_result()?;
-        match r {
-            (Some(per_visit), Some(per_hour), Some(per_km), Some(per_travel_hour)) => {
-                Ok(RawRates {
-                    per_visit,
-                    per_hour,
-                    per_km,
-                    per_travel_hour,
-                })
-            }
-            _ => Err(domain::ValidationErrors(vec![FieldError::required(
-                "rates",
-            )])),
-        }
-    }
-}
-
 async fn month_page(
     state: &AppState,
     a: &Authed,
@@ -195,9 +147,19 @@ pub async fn rates_update(
     Form(f): Form<RatesForm>,
 ) -> PageResult {
     let m = month_of("", a.today())?;
-    let result = match f.parse() {
-        Ok(raw) => state.store.set_payment_rates(a.actor(), raw, a.now).await,
-        Err(e) => Err(StoreError::Validation(e)),
+    let parsed = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_rates_editable(a.actor()),
+    )
+    .await;
+    let result = match parsed {
+        Ok(rates) => {
+            state
+                .store
+                .set_payment_rates(a.actor(), &rates, a.now)
+                .await
+        }
+        Err(e) => Err(e),
     };
     match result {
         Ok(()) => Ok(Redirect::to("/payments?saved=rates").into_response()),
@@ -431,13 +393,7 @@ pub async fn statement_csv(
 // ---------------------------------------------------------------- service history
 
 /// Service-period form.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct PeriodForm {
-    code: String,
-    started_on: String,
-    ended_on: String,
-}
+type PeriodForm = ServicePeriodInput;
 
 /// Service-period body of the API: unknown fields refused.
 #[derive(utoipa::ToSchema, Deserialize, Default)]
@@ -515,11 +471,21 @@ pub async fn period_create(
     Path(id): Path<String>,
     Form(f): Form<PeriodForm>,
 ) -> PageResult {
-    match state
-        .store
-        .add_service_period(a.actor(), &id, &f.code, &f.started_on, &f.ended_on, a.now)
-        .await
-    {
+    let parsed = crate::shared::scope_before_errors(
+        f.parse().map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await;
+    let saved = match parsed {
+        Ok(draft) => {
+            state
+                .store
+                .add_service_period(a.actor(), &id, &draft, a.now)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(_) => Ok(Redirect::to(&format!("/children/{id}/services")).into_response()),
         Err(StoreError::Validation(errs)) => {
             let errors = FormErrors::from(&errs, a.lang);
@@ -645,7 +611,15 @@ pub async fn api_set_rates(
         per_km: b.per_km,
         per_travel_hour: b.per_travel_hour,
     };
-    state.store.set_payment_rates(a.actor(), raw, a.now).await?;
+    let rates = crate::shared::scope_before_errors(
+        Rates::parse(raw).map_err(StoreError::Validation),
+        state.store.check_rates_editable(a.actor()),
+    )
+    .await?;
+    state
+        .store
+        .set_payment_rates(a.actor(), &rates, a.now)
+        .await?;
     Ok(Json(raw))
 }
 
@@ -660,9 +634,19 @@ pub async fn api_add_period(
     body: Bytes,
 ) -> Result<impl IntoResponse, WebError> {
     let f: PeriodBody = crate::ui::json_body(&a, &body)?;
+    let input = ServicePeriodInput {
+        code: f.code,
+        started_on: f.started_on,
+        ended_on: f.ended_on,
+    };
+    let draft = crate::shared::scope_before_errors(
+        input.parse().map_err(StoreError::Validation),
+        state.store.check_child_writable(a.actor(), &id),
+    )
+    .await?;
     let pid = state
         .store
-        .add_service_period(a.actor(), &id, &f.code, &f.started_on, &f.ended_on, a.now)
+        .add_service_period(a.actor(), &id, &draft, a.now)
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": pid }))))
 }

@@ -251,9 +251,12 @@ pub async fn seed(
         let slug = format!("pref{}", &code[..2]);
         let c = store
             .add_center(
-                &slug,
-                &format!("{name}医療的ケア児支援センター（ベンチ）"),
-                code,
+                &domain::center::new_center(
+                    &slug,
+                    &format!("{name}医療的ケア児支援センター（ベンチ）"),
+                    code,
+                )
+                .map_err(|e| crate::print_store_error(e.into()))?,
                 created,
             )
             .await

@@ -17,14 +17,14 @@ use dispatch::{demo_dispatch, short_area};
 use names::TOPIC_SUMMARIES;
 
 use chrono::{DateTime, Duration, Utc};
+use domain::account::NewUser;
+use domain::organization::OrganizationForm;
 use domain::power::DeviceInput;
 use domain::Role;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use store::children::{ChildForm, GuardianForm};
 use store::consultations::{ConsultationForm, PersonForm};
-use store::organizations::OrganizationForm;
-use store::users::NewUser;
 use store::{Actor, Store, StoreError};
 
 /// Password of every demo login (printed by `tsunagu demo`; demo data only).
@@ -59,7 +59,10 @@ pub async fn load(
     let mut staff_i = 0;
     for spec in CENTERS {
         store
-            .add_center(spec.code, spec.name, spec.jurisdiction, now)
+            .add_center(
+                &domain::center::new_center(spec.code, spec.name, spec.jurisdiction)?,
+                now,
+            )
             .await?;
         store
             .set_center_work(spec.code, spec.kochi_model, spec.kochi_model, now)
@@ -76,7 +79,7 @@ pub async fn load(
             };
             let a = store
                 .add_user(
-                    NewUser {
+                    &NewUser {
                         center_code: spec.code,
                         login,
                         display_name: name,
@@ -84,7 +87,8 @@ pub async fn load(
                         password: DEMO_PASSWORD,
                         professions: professions.iter().map(|p| p.to_string()).collect(),
                         municipalities,
-                    },
+                    }
+                    .parse()?,
                     now,
                 )
                 .await?;
@@ -114,7 +118,8 @@ pub async fn load(
                     name: format!("{}総合医療センター（デモ）", short_area(&areas[0])),
                     municipality_code: areas[0].clone(),
                     ..Default::default()
-                },
+                }
+                .parse()?,
                 now,
             )
             .await?;
@@ -126,7 +131,8 @@ pub async fn load(
                     name: "県立こども病院NICU（デモ）".into(),
                     municipality_code: areas[0].clone(),
                     ..Default::default()
-                },
+                }
+                .parse()?,
                 now,
             )
             .await?;
@@ -138,7 +144,8 @@ pub async fn load(
                     name: "つなぐ特別支援学校（デモ）".into(),
                     municipality_code: areas[0].clone(),
                     ..Default::default()
-                },
+                }
+                .parse()?,
                 now,
             )
             .await?;
@@ -363,12 +370,12 @@ pub async fn load(
             store
                 .set_payment_rates(
                     admin,
-                    domain::payment::RawRates {
+                    &domain::payment::Rates::parse(domain::payment::RawRates {
                         per_visit: 5000,
                         per_hour: 3000,
                         per_km: 30,
                         per_travel_hour: 1000,
-                    },
+                    })?,
                     now,
                 )
                 .await?;

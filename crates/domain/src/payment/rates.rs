@@ -19,6 +19,60 @@ pub struct RawRates {
     pub per_travel_hour: i64,
 }
 
+/// Rates as typed in the admin's form: yen, full-width digits, commas and 円 accepted.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RatesForm {
+    /// 訪問1回あたり.
+    pub per_visit: String,
+    /// 活動1時間あたり.
+    pub per_hour: String,
+    /// 移動1kmあたり.
+    pub per_km: String,
+    /// 移動1時間あたり.
+    pub per_travel_hour: String,
+}
+
+impl RatesForm {
+    /// The form showing stored rates.
+    pub fn of(r: &RawRates) -> RatesForm {
+        RatesForm {
+            per_visit: r.per_visit.to_string(),
+            per_hour: r.per_hour.to_string(),
+            per_km: r.per_km.to_string(),
+            per_travel_hour: r.per_travel_hour.to_string(),
+        }
+    }
+
+    /// Parses each box as yen, collecting every error; then [`Rates::parse`].
+    pub fn parse(&self) -> Result<Rates, ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        let mut get = |field: &str, raw: &str| {
+            errs.check(Yen::parse(&format!("rates.{field}"), raw))
+                .map(|y| y.value())
+        };
+        let r = (
+            get("per_visit", &self.per_visit),
+            get("per_hour", &self.per_hour),
+            get("per_km", &self.per_km),
+            get("per_travel_hour", &self.per_travel_hour),
+        );
+        match r {
+            (Some(per_visit), Some(per_hour), Some(per_km), Some(per_travel_hour))
+                if errs.is_empty() =>
+            {
+                Rates::parse(RawRates {
+                    per_visit,
+                    per_hour,
+                    per_km,
+                    per_travel_hour,
+                })
+            }
+            _ => Err(errs),
+        }
+    }
+}
+
 /// Validated unit prices (単価) of a center: each from 0 to [`Rates::MAX`] yen, not all zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Rates {

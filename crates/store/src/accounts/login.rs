@@ -462,17 +462,17 @@ impl Store {
         ))
     }
 
-    /// Change one's own password: the current one is checked, the new one must satisfy the
-    /// rules. Every session of the user ends (including this one); the caller gets a fresh
-    /// session so the person stays logged in on this device only.
+    /// Change one's own password: the current one is checked; the new one was parsed against
+    /// the user's login and name ([`domain::account::new_password`]). Every session of the
+    /// user ends (including this one); the caller gets a fresh session so the person stays
+    /// logged in on this device only.
     pub async fn change_password(
         &self,
         actor: &Actor,
         current: &str,
-        new: &str,
+        new: &Password,
         now: DateTime<Utc>,
     ) -> Result<(String, SessionInfo)> {
-        let new = Password::parse(new, &[&actor.login, &actor.display_name])?;
         let hash: String = crate::db::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(&actor.user_id)
             .fetch_one(self.pool())

@@ -6,11 +6,12 @@ pub mod login;
 pub mod users;
 
 use chrono::{DateTime, Utc};
+use domain::account::{NewAccountDraft, RoleChangeDraft};
 use domain::{messages, Role};
 
 use crate::audit::{append, AuditEntry};
 use crate::login::end_sessions_tx;
-use crate::users::{generate_password, login_error};
+use crate::users::generate_password;
 use crate::{new_id, ts, Actor, Result, Store, StoreError};
 
 /// One user as the admin page lists them.
@@ -46,29 +47,6 @@ pub struct TemporaryPassword {
     pub user: UserSummary,
     /// Temporary password; the user must change it at their next login.
     pub temporary_password: String,
-}
-
-/// Input for [`Store::create_account`].
-#[derive(utoipa::ToSchema, Clone, Debug, Default, serde::Deserialize)]
-#[serde(default)]
-#[schema(as = UserInput)]
-pub struct NewAccount {
-    /// Login name (ASCII letters, digits, . _ -).
-    #[schema(
-        min_length = 1,
-        max_length = 64,
-        pattern = "^[A-Za-z0-9._-]+$",
-        required = true
-    )]
-    pub login: String,
-    /// Name shown in pages.
-    #[schema(min_length = 1, max_length = 50, required = true)]
-    pub display_name: String,
-    /// Role code (`admin`, `advisor`, …).
-    #[schema(schema_with = domain::openapi::grantable_role, required = true)]
-    pub role: String,
-    /// Municipality codes (municipal users only), separated by spaces or commas.
-    pub municipalities: String,
 }
 
 /// An admin action on a user.
@@ -152,17 +130,6 @@ async fn runs_dispatch(tx: &mut crate::db::Conn, center_id: &str) -> Result<bool
         .fetch_optional(&mut *tx)
         .await?;
     Ok(d.unwrap_or(0) != 0)
-}
-
-fn unknown_role() -> StoreError {
-    messages::accounts::unknown_role().into()
-}
-
-/// Municipality codes typed as one field (spaces, commas or 、 between them).
-fn split_codes(raw: &str) -> Vec<&str> {
-    raw.split(|c: char| c.is_whitespace() || c == ',' || c == '、')
-        .filter(|s| !s.is_empty())
-        .collect()
 }
 
 fn require_admin(actor: &Actor) -> Result<()> {
@@ -333,58 +300,46 @@ impl Store {
 }
 
 impl Store {
-    /// Create a user in the admin's center with a temporary password (returned once, to be
-    /// shown to the admin) that must be changed at first login. Every field is checked before
-    /// anything is written; the duplicate-login and role-for-this-center checks run inside the
-    /// write transaction, which also holds the audit row.
+    /// Refuses as [`Store::create_account`] would before it looks at the form (Forbidden
+    /// unless an admin): asked by a handler whose form failed.
+    pub async fn check_accounts_admin(&self, actor: &Actor) -> Result<()> {
+        require_admin(actor)
+    }
+
+    /// Refuses as [`Store::set_role`] would before it looks at the form: Forbidden unless an
+    /// admin, NotFound for a user not of the admin's center.
+    pub async fn check_user_editable(&self, actor: &Actor, user_id: &str) -> Result<()> {
+        require_admin(actor)?;
+        let found: Option<String> =
+            crate::db::query_scalar("SELECT id FROM users WHERE id = $1 AND center_id = $2")
+                .bind(user_id)
+                .bind(&actor.center_id)
+                .fetch_optional(self.pool())
+                .await?;
+        found.map(|_| ()).ok_or(StoreError::NotFound)
+    }
+
+    /// Create a user in the admin's center (parsed by [`domain::account::NewAccount::parse`])
+    /// with a temporary password (returned once, to be shown to the admin) that must be
+    /// changed at first login. The duplicate-login and role-for-this-center checks run inside
+    /// the write transaction, which also holds the audit row.
     pub async fn create_account(
         &self,
         actor: &Actor,
-        f: &NewAccount,
+        f: &NewAccountDraft,
         now: DateTime<Utc>,
     ) -> Result<TemporaryPassword> {
         require_admin(actor)?;
-        let login = f.login.trim().to_string();
-        let mut errs = domain::ValidationErrors::new();
-        if let Some(e) = login_error(&login) {
-            errs.push(e);
-        }
-        let display = errs.check(domain::text::required_line(
-            "display_name",
-            &f.display_name,
-            domain::text::MAX_NAME,
-        ));
-        let role = Role::parse(&f.role);
-        if role.is_none() {
-            errs.push(messages::accounts::unknown_role());
-        }
-        let mut munis = Vec::new();
-        for m in split_codes(&f.municipalities) {
-            if let Some(code) = errs.check(domain::municipality::MunicipalityCode::parse(
-                "municipalities",
-                m,
-            )) {
-                munis.push(code.as_str().to_string());
-            }
-        }
-        if role == Some(Role::Municipal) && split_codes(&f.municipalities).is_empty() {
-            errs.push(messages::accounts::municipalities_required());
-        }
-        errs.into_result()?;
-        let (Some(display), Some(role)) = (display, role) else {
-            return Err(StoreError::Config("unreachable validation state".into()));
-        };
-        if role != Role::Municipal {
-            munis.clear();
-        }
-        let password = generate_password(&[&login, &display]);
+        let (login, display, role) = (&f.login, &f.display_name, f.role);
+        let munis: Vec<&str> = f.municipalities.iter().map(|m| m.as_str()).collect();
+        let password = generate_password(&[login, display]);
         let hash = self.hash_new_password(password.clone()).await?;
         let id = new_id();
         let mut w = self.begin_write().await?;
         role.grantable_by_admin(runs_dispatch(&mut w.tx, &actor.center_id).await?)?;
         let taken: Option<String> =
             crate::db::query_scalar("SELECT id FROM users WHERE login = $1")
-                .bind(&login)
+                .bind(login)
                 .fetch_optional(&mut w.tx)
                 .await?;
         if taken.is_some() {
@@ -396,8 +351,8 @@ impl Store {
         )
         .bind(&id)
         .bind(&actor.center_id)
-        .bind(&login)
-        .bind(&display)
+        .bind(login)
+        .bind(display)
         .bind(role.code())
         .bind(munis.join(","))
         .bind(&hash)
@@ -433,28 +388,15 @@ impl Store {
         &self,
         actor: &Actor,
         user_id: &str,
-        role: &str,
-        municipalities: &str,
+        change: &RoleChangeDraft,
         now: DateTime<Utc>,
     ) -> Result<UserSummary> {
         require_admin(actor)?;
-        let Some(role) = Role::parse(role) else {
-            return Err(unknown_role());
-        };
+        let role = change.role;
         if user_id == actor.user_id {
             return Err(messages::accounts::cannot_change_own_role().into());
         }
-        let mut errs = domain::ValidationErrors::new();
-        let mut munis = Vec::new();
-        for m in split_codes(municipalities) {
-            if let Some(code) = errs.check(domain::municipality::MunicipalityCode::parse(
-                "municipalities",
-                m,
-            )) {
-                munis.push(code.as_str().to_string());
-            }
-        }
-        errs.into_result()?;
+        let munis: Vec<&str> = change.municipalities.iter().map(|m| m.as_str()).collect();
         let mut w = self.begin_write().await?;
         let target: Option<(String, String, String)> = crate::db::query_as(
             "SELECT login, role, municipality_codes FROM users WHERE id = $1 AND center_id = $2",

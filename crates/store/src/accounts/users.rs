@@ -3,7 +3,7 @@
 use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chrono::{DateTime, Duration, Utc};
-use domain::{messages, FieldError, Role};
+use domain::{messages, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -174,33 +174,6 @@ pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// Why a login name is refused, if it is: 1–64 ASCII letters, digits and `. _ -`.
-pub(crate) fn login_error(login: &str) -> Option<FieldError> {
-    let ok = !login.is_empty()
-        && login.len() <= 64
-        && login
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    (!ok).then(messages::accounts::invalid_login)
-}
-
-/// Input for [`Store::add_user`].
-pub struct NewUser<'a> {
-    /// Center slug.
-    pub center_code: &'a str,
-    /// Login name (ASCII letters, digits, . _ -).
-    pub login: &'a str,
-    /// Shown in pages.
-    pub display_name: &'a str,
-    /// The one role.
-    pub role: Role,
-    /// Plain password (hashed here).
-    pub password: &'a str,
-    /// Profession codes.
-    pub professions: Vec<String>,
-    /// Municipality codes covered (municipal users, coordinators).
-    pub municipalities: Vec<String>,
-}
-
 pub(crate) type UserRow = (String, String, String, String, String, String, String, i64);
 
 pub(crate) fn actor_from(row: UserRow) -> Option<(Actor, String, i64)> {
@@ -228,36 +201,16 @@ pub(crate) const USER_COLS: &str =
     "u.id, u.login, u.display_name, u.center_id, u.role, u.municipality_codes, u.password_hash, u.disabled";
 
 impl Store {
-    /// Create a center. Fails with a validation error for a bad slug or jurisdiction code.
+    /// Create a center (parsed by [`domain::center::NewCenterInput::parse`]). Fails with a
+    /// validation error when the code is taken.
     pub async fn add_center(
         &self,
-        code: &str,
-        name: &str,
-        jurisdiction: &str,
+        draft: &domain::center::NewCenterDraft,
         now: DateTime<Utc>,
     ) -> Result<Center> {
-        let mut errs = domain::ValidationErrors::new();
-        let slug_ok = !code.is_empty()
-            && code.len() <= 40
-            && code
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !slug_ok {
-            errs.push(messages::accounts::invalid_center_code());
-        }
-        let name = errs.check(domain::text::required_line(
-            "name",
-            name,
-            domain::text::MAX_LINE,
-        ));
-        let juris = errs.check(domain::municipality::MunicipalityCode::parse(
-            "jurisdiction",
-            jurisdiction,
-        ));
-        errs.into_result()?;
-        let (Some(name), Some(juris)) = (name, juris) else {
-            return Err(StoreError::Config("unreachable validation state".into()));
-        };
+        let code = draft.code.as_str();
+        let name = draft.name.clone();
+        let juris = &draft.jurisdiction;
         let id = new_id();
         let mut w = self.begin_write().await?;
         let exists: Option<String> =
@@ -336,49 +289,32 @@ impl Store {
             .await?)
     }
 
-    /// Create a user in a center. The password is hashed with argon2id.
-    pub async fn add_user(&self, u: NewUser<'_>, now: DateTime<Utc>) -> Result<Actor> {
-        let mut errs = domain::ValidationErrors::new();
-        if let Some(e) = login_error(u.login) {
-            errs.push(e);
-        }
-        errs.check(domain::password::Password::parse(
-            u.password,
-            &[u.login, u.display_name],
-        ));
-        let display = errs.check(domain::text::required_line(
-            "display_name",
-            u.display_name,
-            domain::text::MAX_NAME,
-        ));
-        let mut munis = Vec::new();
-        for m in &u.municipalities {
-            if let Some(code) = errs.check(domain::municipality::MunicipalityCode::parse(
-                "municipalities",
-                m,
-            )) {
-                munis.push(code.as_str().to_string());
-            }
-        }
-        for p in &u.professions {
-            errs.check(domain::vocab::VocabCode::parse(
-                domain::vocab::VocabKind::Profession,
-                "professions",
-                p,
-            ));
-        }
-        errs.into_result()?;
+    /// Create a user in a center (parsed by [`domain::account::NewUser::parse`]). The password
+    /// is hashed with argon2id.
+    pub async fn add_user(
+        &self,
+        u: &domain::account::NewUserDraft,
+        now: DateTime<Utc>,
+    ) -> Result<Actor> {
+        let munis: Vec<String> = u
+            .municipalities
+            .iter()
+            .map(|m| m.as_str().to_string())
+            .collect();
+        let professions: Vec<&str> = u.professions.iter().map(|p| p.as_str()).collect();
         let center = self
-            .center_by_code(u.center_code)
+            .center_by_code(&u.center_code)
             .await?
             .ok_or_else(|| StoreError::from(messages::accounts::unknown_center()))?;
-        let hash = self.hash_new_password(u.password.to_string()).await?;
+        let hash = self
+            .hash_new_password(u.password.expose().to_string())
+            .await?;
         let id = new_id();
-        let display = display.unwrap_or_default();
+        let display = u.display_name.clone();
         let mut w = self.begin_write().await?;
         let taken: Option<String> =
             crate::db::query_scalar("SELECT id FROM users WHERE login = $1")
-                .bind(u.login)
+                .bind(&u.login)
                 .fetch_optional(&mut w.tx)
                 .await?;
         if taken.is_some() {
@@ -390,10 +326,10 @@ impl Store {
         )
         .bind(&id)
         .bind(&center.id)
-        .bind(u.login)
+        .bind(&u.login)
         .bind(&display)
         .bind(u.role.code())
-        .bind(u.professions.join(","))
+        .bind(professions.join(","))
         .bind(munis.join(","))
         .bind(&hash)
         .bind(ts(now))
@@ -401,7 +337,7 @@ impl Store {
         .await?;
         let actor = Actor {
             user_id: id.clone(),
-            login: u.login.to_string(),
+            login: u.login.clone(),
             display_name: display,
             center_id: center.id.clone(),
             role: u.role,

@@ -15,9 +15,9 @@ mod statements;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::messages;
 use domain::payment::{ActivityKind, Amendment, PayLine, Rates, RawRates, YearMonth, Yen};
-use domain::vocab::{VocabCode, VocabKind};
-use domain::{messages, FieldError};
+use domain::service_period::ServicePeriodDraft;
 use serde::Serialize;
 
 use crate::audit::{append, AuditEntry};
@@ -218,18 +218,25 @@ impl Store {
         )
     }
 
-    /// Sets the center's rates (admins). Applies to months not yet approved; approved months
+    /// Refuses as [`Store::set_payment_rates`] would before it looks at the rates (Forbidden
+    /// unless an admin): asked by a handler whose form failed.
+    pub async fn check_rates_editable(&self, actor: &Actor) -> Result<()> {
+        if actor.may(domain::Action::Administer) {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden)
+        }
+    }
+
+    /// Sets the center's rates (admins), as parsed by [`Rates::parse`]. Applies to months not yet approved; approved months
     /// keep their frozen lines and show any difference as amendments.
     pub async fn set_payment_rates(
         &self,
         actor: &Actor,
-        raw: RawRates,
+        rates: &Rates,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        if !actor.may(domain::Action::Administer) {
-            return Err(StoreError::Forbidden);
-        }
-        let rates = Rates::parse(raw)?;
+        self.check_rates_editable(actor).await?;
         let r = rates.raw();
         let mut w = self.begin_write().await?;
         crate::db::query("DELETE FROM payment_rates WHERE center_id = $1")
@@ -307,39 +314,17 @@ impl Store {
             .collect())
     }
 
-    /// Records a dated period of welfare-service use (e.g. 計画相談支援 from 2026-11-10). Empty
-    /// start = before records began; empty end = ongoing.
+    /// Records a dated period of welfare-service use (e.g. 計画相談支援 from 2026-11-10), as
+    /// parsed by [`domain::service_period::ServicePeriodInput::parse`].
     pub async fn add_service_period(
         &self,
         actor: &Actor,
         child_id: &str,
-        code: &str,
-        started_on: &str,
-        ended_on: &str,
+        draft: &ServicePeriodDraft,
         now: DateTime<Utc>,
     ) -> Result<String> {
         let mut w = self.begin_child_write(actor, child_id).await?;
-        let mut errs = domain::ValidationErrors::new();
-        let code = errs.check(VocabCode::parse(VocabKind::WelfareService, "code", code));
-        let opt_date =
-            |field: &str, raw: &str| -> std::result::Result<Option<NaiveDate>, FieldError> {
-                if raw.trim().is_empty() {
-                    Ok(None)
-                } else {
-                    domain::dates::parse_date(field, raw).map(Some)
-                }
-            };
-        let start = errs.check(opt_date("started_on", started_on));
-        let end = errs.check(opt_date("ended_on", ended_on));
-        if let (Some(Some(s)), Some(Some(e))) = (start, end) {
-            if e < s {
-                errs.push(messages::payments::ends_before_start());
-            }
-        }
-        errs.into_result()?;
-        let (Some(code), Some(start), Some(end)) = (code, start, end) else {
-            return Err(FieldError::required("code").into());
-        };
+        let (code, start, end) = (&draft.code, draft.started_on, draft.ended_on);
         let id = new_id();
         crate::db::query(
             "INSERT INTO child_service_periods (id, child_id, code, started_on, ended_on, created_by, created_at) \

@@ -11,11 +11,11 @@ mod reads;
 mod topic_list;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use domain::account::NewUser;
 use domain::Role;
 use store::children::ChildForm;
 use store::consultations::{ConsultationForm, PersonForm};
 use store::testing::Draft;
-use store::users::NewUser;
 use store::{Actor, ConnectOptions, PasswordCost, Store};
 
 /// Frozen "now": 2026-11-20 10:00 JST.
@@ -64,7 +64,10 @@ impl Fixture {
         };
         let store = Store::connect_with(&url, options).await.unwrap();
         store
-            .add_center("kochi", "高知テスト", "390003", now())
+            .add_center(
+                &domain::center::new_center("kochi", "高知テスト", "390003").unwrap(),
+                now(),
+            )
             .await
             .unwrap();
         let mut users = Vec::new();
@@ -72,7 +75,7 @@ impl Fixture {
             let login = format!("kochi.{}", role.code());
             let actor = store
                 .add_user(
-                    NewUser {
+                    &NewUser {
                         center_code: "kochi",
                         login: &login,
                         display_name: &format!("高知 {}", role.code()),
@@ -84,7 +87,9 @@ impl Fixture {
                         } else {
                             Vec::new()
                         },
-                    },
+                    }
+                    .parse()
+                    .unwrap(),
                     now(),
                 )
                 .await

@@ -3,10 +3,10 @@
 //! the unfiltered list filtered by hand, page by page, after edits that move a consultation in
 //! time or change its topics, and with another center's consultations in the database.
 
+use domain::account::NewUser;
 use domain::Role;
 use store::consultations::{Consultation, ConsultationForm, ConsultationQuery};
 use store::testing::Draft;
-use store::users::NewUser;
 use store::{Actor, Store};
 
 use crate::{backends, now, Fixture};
@@ -85,13 +85,16 @@ async fn a_topic_list_pages_like_the_whole_list_filtered_by_hand_after_edits() {
         }
         // Another center's consultations on the same topic and days stay out of the list.
         f.store
-            .add_center("ehime", "愛媛テスト", "380008", now())
+            .add_center(
+                &domain::center::new_center("ehime", "愛媛テスト", "380008").unwrap(),
+                now(),
+            )
             .await
             .unwrap();
         let other = f
             .store
             .add_user(
-                NewUser {
+                &NewUser {
                     center_code: "ehime",
                     login: "ehime.advisor",
                     display_name: "愛媛 advisor",
@@ -99,7 +102,9 @@ async fn a_topic_list_pages_like_the_whole_list_filtered_by_hand_after_edits() {
                     password: "correct horse battery staple",
                     professions: Vec::new(),
                     municipalities: Vec::new(),
-                },
+                }
+                .parse()
+                .unwrap(),
                 now(),
             )
             .await

@@ -12,11 +12,11 @@ use axum::body::Body;
 use axum::extract::FromRequest;
 use axum::http::{header, Method, Request};
 use axum_extra::extract::{Form, Query};
+use domain::account::NewUser;
 use domain::Role;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde::de::DeserializeOwned;
-use store::users::NewUser;
 use web::children::ChildHtmlForm;
 use web::login::LoginForm;
 use web::shared::IntakeHtmlForm;
@@ -148,7 +148,7 @@ fn form_decoders_never_panic() {
             decode_form::<ChildHtmlForm>(&rt, &body);
             decode_form::<IntakeHtmlForm>(&rt, &body);
             decode_form::<LoginForm>(&rt, &body);
-            decode_form::<store::organizations::OrganizationForm>(&rt, &body);
+            decode_form::<domain::organization::OrganizationForm>(&rt, &body);
             decode_query::<store::children::ChildQuery>(&rt, &body);
             decode_query::<store::consultations::ConsultationQuery>(&rt, &body);
             decode_query::<web::api::PeriodParams>(&rt, &body);
@@ -225,12 +225,15 @@ fn hostile_posts_never_reach_a_server_error() {
         let app = spawn_app("sqlite").await;
         let now = test_now();
         app.store
-            .add_center("kochi", "高知テスト", "390003", now)
+            .add_center(
+                &domain::center::new_center("kochi", "高知テスト", "390003").unwrap(),
+                now,
+            )
             .await
             .unwrap();
         app.store
             .add_user(
-                NewUser {
+                &NewUser {
                     center_code: "kochi",
                     login: "kochi.consultant",
                     display_name: "相談員",
@@ -238,7 +241,9 @@ fn hostile_posts_never_reach_a_server_error() {
                     password: PASSWORD,
                     professions: Vec::new(),
                     municipalities: Vec::new(),
-                },
+                }
+                .parse()
+                .unwrap(),
                 now,
             )
             .await

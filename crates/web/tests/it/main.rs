@@ -36,8 +36,8 @@ mod widths;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use domain::account::NewUser;
 use domain::Role;
-use store::users::NewUser;
 use store::{Actor, Store};
 use web::{AppState, Clock, FixedClock, WebConfig};
 
@@ -137,11 +137,17 @@ pub async fn world(backend: &'static str) -> World {
     let app = spawn_app(backend).await;
     let now = test_now();
     app.store
-        .add_center("kochi", "高知テスト", "390003", now)
+        .add_center(
+            &domain::center::new_center("kochi", "高知テスト", "390003").unwrap(),
+            now,
+        )
         .await
         .unwrap();
     app.store
-        .add_center("nara", "奈良テスト", "290009", now)
+        .add_center(
+            &domain::center::new_center("nara", "奈良テスト", "290009").unwrap(),
+            now,
+        )
         .await
         .unwrap();
     let mut own = Vec::new();
@@ -152,7 +158,7 @@ pub async fn world(backend: &'static str) -> World {
             let a = app
                 .store
                 .add_user(
-                    NewUser {
+                    &NewUser {
                         center_code: center,
                         login: &login,
                         display_name: &format!("{center} {}", role.code()),
@@ -164,7 +170,9 @@ pub async fn world(backend: &'static str) -> World {
                         } else {
                             Vec::new()
                         },
-                    },
+                    }
+                    .parse()
+                    .unwrap(),
                     now,
                 )
                 .await

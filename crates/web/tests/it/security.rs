@@ -330,7 +330,10 @@ async fn legacy_version_one_rows_still_verify() {
         .await
         .unwrap();
         app.store
-            .add_center("kochi", "高知テスト", "390003", test_now())
+            .add_center(
+                &domain::center::new_center("kochi", "高知テスト", "390003").unwrap(),
+                test_now(),
+            )
             .await
             .unwrap();
         let versions: Vec<i64> =

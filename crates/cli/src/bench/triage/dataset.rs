@@ -171,9 +171,12 @@ pub(super) async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<S
     };
     let center = store
         .add_center(
-            "triage",
-            "東京都医療的ケア児支援センター（ベンチ）",
-            TRIAGE_PREFECTURE,
+            &domain::center::new_center(
+                "triage",
+                "東京都医療的ケア児支援センター（ベンチ）",
+                TRIAGE_PREFECTURE,
+            )
+            .map_err(|e| crate::print_store_error(e.into()))?,
             now,
         )
         .await
@@ -181,7 +184,7 @@ pub(super) async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<S
     let password = store::users::generate_password(&["bench.triage.advisor", "ベンチ 相談員"]);
     let advisor = store
         .add_user(
-            store::users::NewUser {
+            &domain::account::NewUser {
                 center_code: "triage",
                 login: "bench.triage.advisor",
                 display_name: "ベンチ 相談員",
@@ -189,7 +192,9 @@ pub(super) async fn seed(store: &Store, n: usize, seed: u64) -> anyhow::Result<S
                 password: &password,
                 professions: vec!["nurse".into()],
                 municipalities: Vec::new(),
-            },
+            }
+            .parse()
+            .map_err(|e| crate::print_store_error(e.into()))?,
             now,
         )
         .await
