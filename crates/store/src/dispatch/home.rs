@@ -218,20 +218,33 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<CoordinatorHome> {
         let home = self.find_coordinator_home(actor).await?;
-        if home.rows() > 0 {
-            self.audit_event(
-                Some(actor),
-                now,
-                AuditEntry {
-                    action: "dispatch.home",
-                    entity: "dispatch_request",
-                    entity_id: None,
-                    detail: home.audit_detail(),
-                },
-            )
+        self.audit_dispatch_home(actor, now, home.rows(), home.audit_detail())
             .await?;
-        }
         Ok(home)
+    }
+
+    /// The API's dispatch home lists are audited as `dispatch.home` when they name anyone.
+    async fn audit_dispatch_home(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        rows: usize,
+        detail: String,
+    ) -> Result<()> {
+        if rows == 0 {
+            return Ok(());
+        }
+        self.audit_event(
+            Some(actor),
+            now,
+            AuditEntry {
+                action: "dispatch.home",
+                entity: "dispatch_request",
+                entity_id: None,
+                detail,
+            },
+        )
+        .await
     }
 
     /// [`Store::coordinator_home`] unaudited: the caller audits.
@@ -264,19 +277,8 @@ impl Store {
     /// of the actor's center (audited). The home page reads them through [`Store::home`].
     pub async fn lead_dispatch_home(&self, actor: &Actor, now: DateTime<Utc>) -> Result<LeadHome> {
         let home = self.find_lead_dispatch_home(actor).await?;
-        if home.rows() > 0 {
-            self.audit_event(
-                Some(actor),
-                now,
-                AuditEntry {
-                    action: "dispatch.home",
-                    entity: "dispatch_request",
-                    entity_id: None,
-                    detail: home.audit_detail(),
-                },
-            )
+        self.audit_dispatch_home(actor, now, home.rows(), home.audit_detail())
             .await?;
-        }
         Ok(home)
     }
 
