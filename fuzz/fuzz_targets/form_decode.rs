@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = serde_html_form::from_bytes::<ChildHtmlForm>(data);
     let _ = serde_html_form::from_bytes::<IntakeHtmlForm>(data);
     let _ = serde_html_form::from_bytes::<LoginForm>(data);
-    let _ = serde_html_form::from_bytes::<store::organizations::OrganizationForm>(data);
+    let _ = serde_html_form::from_bytes::<domain::organization::OrganizationForm>(data);
     let _ = serde_html_form::from_bytes::<store::children::ChildQuery>(data);
     let _ = serde_html_form::from_bytes::<store::consultations::ConsultationQuery>(data);
     let _ = serde_html_form::from_bytes::<web::api::PeriodParams>(data);
@@ -21,6 +21,6 @@ fuzz_target!(|data: &[u8]| {
         let v = serde_json::Value::Object(m);
         let _ = serde_json::from_value::<store::children::ChildForm>(v.clone());
         let _ = serde_json::from_value::<store::consultations::ConsultationForm>(v.clone());
-        let _ = serde_json::from_value::<store::organizations::OrganizationForm>(v);
+        let _ = serde_json::from_value::<domain::organization::OrganizationForm>(v);
     }
 });
